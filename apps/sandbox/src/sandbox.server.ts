@@ -1,0 +1,105 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { loadSandboxCertificate, type FaultSpec, type VendorSandbox } from './support';
+
+export interface SandboxServerOptions {
+  port: number;
+  host?: string;
+  certPath: string;
+  vendors: VendorSandbox[];
+  logger?: boolean;
+}
+
+export interface RunningSandbox {
+  app: FastifyInstance;
+  /** https://localhost:<port> */
+  origin: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The sandbox: one HTTPS server hosting every simulated vendor under its prefix (/graph, /avepoint,
+ * /veeam, /azure), plus the control API under /_sandbox used by tests, the benchmark and the demo.
+ */
+export async function startSandbox(opts: SandboxServerOptions): Promise<RunningSandbox> {
+  const cert = loadSandboxCertificate(opts.certPath);
+  const app = Fastify({ https: { key: cert.keyPem, cert: cert.certPem }, logger: opts.logger ?? false, bodyLimit: 10 * 1024 * 1024 });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  for (const vendor of opts.vendors) {
+    await app.register(async (inst) => {
+      inst.addHook('onRequest', async (req, reply) => {
+        const scopeKey = vendor.scopeOf(req);
+        if (!scopeKey) return;
+        const path = req.url.slice(vendor.prefix.length + 1).split('?')[0];
+        const fault = vendor.scopes.get(scopeKey).faults.take(req.method, path);
+        if (!fault) return;
+        if (fault.latencyMs) await sleep(fault.latencyMs);
+        if (fault.status) {
+          if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
+          for (const [k, v] of Object.entries(fault.headers ?? {})) reply.header(k, v);
+          vendor.writeFault(reply, fault, req);
+          return reply;
+        }
+      });
+      inst.addHook('onResponse', async (req, reply) => {
+        const scopeKey = vendor.scopeOf(req);
+        if (!scopeKey) return;
+        const [path, qs] = req.url.slice(vendor.prefix.length + 1).split('?');
+        vendor.scopes.get(scopeKey).calls.record({
+          at: new Date().toISOString(), method: req.method, path, status: reply.statusCode,
+          body: req.body, query: qs ? Object.fromEntries(new URLSearchParams(qs)) : undefined,
+        });
+      });
+      await vendor.register(inst);
+    }, { prefix: `/${vendor.prefix}` });
+  }
+
+  registerControlApi(app, opts.vendors);
+  await app.listen({ port: opts.port, host: opts.host ?? '0.0.0.0' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return { app, origin: `https://localhost:${port}`, port, close: () => app.close() };
+}
+
+function registerControlApi(app: FastifyInstance, vendors: VendorSandbox[]): void {
+  const byPrefix = new Map(vendors.map((v) => [v.prefix, v]));
+  type P = { vendor: string; scope: string };
+  const find = (p: P) => {
+    const v = byPrefix.get(p.vendor);
+    if (!v) throw Object.assign(new Error(`unknown sandbox vendor ${p.vendor}`), { statusCode: 404 });
+    return v.scopes.get(p.scope);
+  };
+  app.get('/_sandbox', async () => ({ vendors: vendors.map((v) => v.prefix) }));
+  app.post<{ Params: P; Body: FaultSpec | FaultSpec[] }>('/_sandbox/:vendor/scopes/:scope/faults', async (req) => {
+    const scope = find(req.params);
+    for (const f of Array.isArray(req.body) ? req.body : [req.body]) scope.faults.add(f);
+    return { ok: true };
+  });
+  app.delete<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/faults', async (req) => {
+    find(req.params).faults.clear();
+    return { ok: true };
+  });
+  app.get<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/calls', async (req) => ({ calls: find(req.params).calls.list() }));
+  app.delete<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/calls', async (req) => {
+    find(req.params).calls.clear();
+    return { ok: true };
+  });
+  app.post<{ Params: P; Body: { advanceMs: number } }>('/_sandbox/:vendor/scopes/:scope/clock', async (req) => {
+    const scope = find(req.params);
+    scope.clock.advance(Number(req.body?.advanceMs ?? 0));
+    return { now: scope.clock.now().toISOString() };
+  });
+  app.post<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/reset', async (req) => {
+    const v = byPrefix.get(req.params.vendor);
+    v?.scopes.reset(req.params.scope);
+    return { ok: true };
+  });
+  app.get<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/state', async (req) => ({ state: find(req.params).state }));
+}

@@ -1,0 +1,3 @@
+export * from './retry-after';
+export * from './status-fallback';
+export * from './vendor-http';

@@ -1,0 +1,130 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import type { PeerCertificate } from 'node:tls';
+import { Agent, request } from 'undici';
+import type { Clock } from '@bg/domain';
+import type { CallContext } from '../port/port.types';
+import { VendorError } from '../port/vendor-error';
+
+export interface VendorResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+  /** The vendor's request id header, when it sends one. */
+  requestId?: string;
+}
+
+export interface VendorHttpOptions {
+  vendor: string;
+  baseUrl: string;
+  clock: Clock;
+  timeoutMs?: number;
+  tls?: { caCertPem?: string; pinnedSha256?: string };
+  /** Header names carrying the vendor's request id, in order of preference. */
+  requestIdHeaders?: string[];
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  /** Raw form body (token endpoints). */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+}
+
+function normalizeFingerprint(fp: string): string {
+  return fp.replace(/[^a-fA-F0-9]/g, '').toLowerCase();
+}
+
+/**
+ * Plain HTTP plumbing shared by adapters: base URL, per-connection TLS trust, timeouts, JSON, the
+ * vendor's request id, and one VendorCallRecord per call. It never retries and never maps vendor
+ * error bodies (that is each vendor's errors.ts); it returns every status to the caller.
+ */
+export class VendorHttp {
+  private readonly dispatcher: Agent;
+  private readonly base: URL;
+
+  constructor(private readonly opts: VendorHttpOptions) {
+    this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
+    const pinned = opts.tls?.pinnedSha256 ? normalizeFingerprint(opts.tls.pinnedSha256) : undefined;
+    this.dispatcher = new Agent({
+      connect: {
+        ca: opts.tls?.caCertPem,
+        // A pinned certificate replaces chain validation for this connection only (self-signed Veeam
+        // servers); the fingerprint must match exactly, so verification is never simply switched off.
+        ...(pinned
+          ? {
+              rejectUnauthorized: false,
+              checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+                const actual = cert.raw ? createHash('sha256').update(cert.raw).digest('hex') : '';
+                return actual === pinned ? undefined : new Error('TLS certificate does not match the pinned SHA-256 fingerprint');
+              },
+            }
+          : {}),
+      },
+      keepAliveTimeout: 30_000,
+      connections: 64,
+    });
+  }
+
+  /** Resolves a path (relative to the base URL) or an absolute URL the vendor returned (nextLink, Location). */
+  url(pathOrUrl: string, query?: RequestOptions['query']): URL {
+    const u = /^https?:\/\//.test(pathOrUrl) ? new URL(pathOrUrl) : new URL(pathOrUrl.replace(/^\//, ''), this.base);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  async send<T = unknown>(ctx: CallContext, method: string, pathOrUrl: string, options: RequestOptions = {}): Promise<VendorResponse<T>> {
+    const url = this.url(pathOrUrl, options.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    let body: string | undefined;
+    if (options.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(options.form).toString();
+    } else if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const started = Date.now();
+    let res;
+    try {
+      res = await request(url, {
+        method: method as 'GET', headers, body, dispatcher: this.dispatcher, signal: ctx.signal,
+        headersTimeout: this.opts.timeoutMs ?? 30_000, bodyTimeout: this.opts.timeoutMs ?? 30_000,
+      });
+    } catch (e) {
+      ctx.onVendorCall?.({ method, path: url.pathname, status: 0, durationMs: Date.now() - started });
+      throw new VendorError({
+        code: 'VENDOR_UNAVAILABLE', vendor: this.opts.vendor, retryable: true,
+        message: `Could not reach ${this.opts.vendor} at ${url.origin}: ${(e as Error).message}`,
+        mayHaveApplied: method !== 'GET',
+      });
+    }
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    const ctype = String(res.headers['content-type'] ?? '');
+    if (text && (ctype.includes('json') || /^[[{]/.test(text.trim()))) {
+      try { parsed = JSON.parse(text); } catch { parsed = text; }
+    } else if (!text) parsed = undefined;
+    const requestId = this.requestId(res.headers);
+    ctx.onVendorCall?.({ method, path: url.pathname, status: res.statusCode, durationMs: Date.now() - started, vendorRequestId: requestId });
+    return { status: res.statusCode, headers: res.headers, body: parsed as T, requestId };
+  }
+
+  private requestId(headers: Record<string, string | string[] | undefined>): string | undefined {
+    for (const name of this.opts.requestIdHeaders ?? ['request-id', 'x-request-id', 'x-ms-request-id', 'client-request-id']) {
+      const v = headers[name];
+      if (v) return Array.isArray(v) ? v[0] : v;
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+/** SHA-256 fingerprint (hex) of a PEM certificate, for users pinning a Veeam server certificate. */
+export function certificateSha256(pem: string): string {
+  return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+}

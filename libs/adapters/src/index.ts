@@ -1,0 +1,3 @@
+export * from './port';
+export * from './http';
+export * from './registry';

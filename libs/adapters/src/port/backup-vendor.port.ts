@@ -1,0 +1,88 @@
+import type { Capabilities } from '@bg/domain';
+import type {
+  CallContext, ItemSpec, Page, PolicySpec, RestorePointQuery, RestoreProgress, RestoreRequest,
+  VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
+} from './port.types';
+
+/**
+ * The one port every backup vendor implements. Vendor-neutral types in, vendor-neutral results out.
+ *
+ * Every method may throw `VendorError` (normalized code, retryable, retryAfterMs). An operation the
+ * vendor lacks is absent from `capabilities.operations` and throws `VendorError` with code
+ * UNSUPPORTED_BY_VENDOR naming vendor and operation. Documented limits are enforced before the call
+ * (split, or `LIMIT_EXCEEDED`), never left to the vendor's refusal. Methods never retry on their own,
+ * except a single token refresh after a 401; the worker decides about retries from `retryable`.
+ */
+export interface BackupVendorPort {
+  readonly capabilities: Capabilities;
+
+  /** Obtains a token and makes one cheap authenticated read. AUTH_FAILED / PERMISSION_DENIED on refusal. */
+  verify(ctx: CallContext): Promise<VerifyResult>;
+
+  /** Lists the vendor's policies, one page; pass `next` back for the following page. */
+  listPolicies(ctx: CallContext, page?: string): Promise<Page<VendorPolicy>>;
+
+  /** Reads one policy. NOT_FOUND if the vendor has no such policy. */
+  getPolicy(ctx: CallContext, policyRef: string): Promise<VendorPolicy>;
+
+  /**
+   * Creates a policy holding `spec.items` (splitting above the vendor's per-request limit: create with
+   * the first batch, then add the rest). Returns the policy and the items the vendor holds afterwards.
+   * CONFLICT when the vendor allows no second policy for this workload.
+   */
+  createPolicy(ctx: CallContext, spec: PolicySpec): Promise<{ policy: VendorPolicy; items: VendorProtectedItem[] }>;
+
+  /** Renames a policy. */
+  updatePolicy(ctx: CallContext, policyRef: string, patch: { displayName?: string }): Promise<VendorPolicy>;
+
+  /** Deletes a policy (the vendor may require it inactive: NOT_ALLOWED_IN_STATE). */
+  deletePolicy(ctx: CallContext, policyRef: string): Promise<void>;
+
+  /** Activates / deactivates a policy. NOT_ALLOWED_IN_STATE when the vendor refuses in its state. */
+  activatePolicy(ctx: CallContext, policyRef: string): Promise<VendorPolicy>;
+  deactivatePolicy(ctx: CallContext, policyRef: string): Promise<VendorPolicy>;
+
+  /** Lists the protected items of a policy, one page. */
+  listProtectedItems(ctx: CallContext, policyRef: string, page?: string): Promise<Page<VendorProtectedItem>>;
+
+  /**
+   * Adds items to a policy (split above the per-request limit). Items the vendor already holds are
+   * returned, not failed. Per-item refusals come back with `error` set.
+   */
+  addProtectedItems(ctx: CallContext, policyRef: string, items: ItemSpec[]): Promise<VendorProtectedItem[]>;
+
+  /** Removes items (by vendor ref) from a policy. Items already gone are not an error. */
+  removeProtectedItems(ctx: CallContext, policyRef: string, itemRefs: string[]): Promise<void>;
+
+  /** Lists restore points of the given items within [from, to], one page. */
+  listRestorePoints(ctx: CallContext, query: RestorePointQuery, page?: string): Promise<Page<VendorRestorePoint>>;
+
+  /**
+   * Phase 1 of a restore: creates whatever the vendor needs that does not yet restore anything (a draft
+   * session), or nothing at all. Returns the ref to checkpoint; `vendorRef` may be '' when the vendor
+   * has no draft step. LIMIT_EXCEEDED for requests above the documented limits.
+   */
+  prepareRestore(ctx: CallContext, req: RestoreRequest): Promise<VendorOperationRef>;
+
+  /**
+   * Phase 2: makes the vendor start restoring. Not safe to repeat blindly: after a crash, call
+   * `findRestore` / `getRestore` first. Returns the (possibly new) ref and the first progress.
+   * CONCURRENCY_LIMIT (retryable) when the vendor's concurrent-restore limit is reached.
+   */
+  startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }>;
+
+  /**
+   * Reconciliation: returns the vendor's operation for `req.clientRef` if the vendor already has one
+   * (found by the ref prepared earlier or by matching the vendor's list), or undefined.
+   */
+  findRestore(ctx: CallContext, req: RestoreRequest, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined>;
+
+  /** Reads a restore's progress. Terminal states carry per-item results. */
+  getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress>;
+
+  /**
+   * Cancels at the vendor where it can (delete a draft, stop a session, cancel a job). Returns the
+   * progress after cancelling; UNSUPPORTED_BY_VENDOR when the vendor cannot cancel.
+   */
+  cancelRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress>;
+}

@@ -1,0 +1,3 @@
+export * from './backup-vendor.port';
+export * from './port.types';
+export * from './vendor-error';

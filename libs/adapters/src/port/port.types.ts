@@ -1,0 +1,145 @@
+import type {
+  Capabilities, Clock, ErrorCatalog, ProtectedItemKind, RestoreDestination, RestoreItemStatus, Workload,
+} from '@bg/domain';
+
+/** Per-call context. `onVendorCall` is told about every HTTP call made (for usage metering and logs). */
+export interface CallContext {
+  requestId?: string;
+  signal?: AbortSignal;
+  onVendorCall?: (call: VendorCallRecord) => void;
+}
+
+export interface VendorCallRecord {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  vendorRequestId?: string;
+}
+
+/** A page of results; `next` is an opaque token to pass back, absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+/** Everything an adapter is built from. Credentials are already decrypted; never log them. */
+export interface AdapterConfig {
+  connectionId: string;
+  /** The vendor base URL (the real vendor in production, a sandbox in tests). */
+  endpoint: string;
+  /** Vendor-specific credential fields, validated by the vendor's credential schema. */
+  credentials: Record<string, string>;
+  /** Per-connection TLS trust (Veeam's self-signed servers): a CA PEM or a pinned SHA-256 fingerprint. */
+  tls?: { caCertPem?: string; pinnedSha256?: string };
+  clock: Clock;
+  catalog: ErrorCatalog;
+  /** Per-request timeout in ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** A vendor's protection policy, as the vendor has it. */
+export interface VendorPolicy {
+  vendorRef: string;
+  workload: Workload;
+  displayName: string;
+  active: boolean;
+  vendorStatus: string;
+}
+
+/** What to protect: the workload's own id of a site, drive, mailbox, team or storage account. */
+export interface ItemSpec {
+  kind: ProtectedItemKind;
+  externalId: string;
+  displayName?: string;
+}
+
+export interface PolicySpec {
+  workload: Workload;
+  displayName: string;
+  items: ItemSpec[];
+  /** Vendor-specific settings the user passed through (schedule, retention), validated by capabilities. */
+  settings?: Record<string, unknown>;
+}
+
+export interface VendorProtectedItem {
+  vendorRef: string;
+  kind: ProtectedItemKind;
+  externalId: string;
+  vendorStatus: string;
+  /** True once the vendor reports the item protected. */
+  protected: boolean;
+  sizeBytes?: number;
+  /** Set when the vendor refused this one item (per-item errors of a batch). */
+  error?: { code: string; vendorCode?: string; message: string };
+}
+
+export interface VendorRestorePoint {
+  vendorRef: string;
+  /** The vendor's id of the protected item this point belongs to. */
+  protectedItemRef: string;
+  pointInTime: Date;
+  expiresAt?: Date;
+  tags: string[];
+}
+
+export interface RestorePointQuery {
+  /** Vendor ids of protected items (at most what the vendor accepts in one call; the adapter splits). */
+  protectedItemRefs: string[];
+  from?: Date;
+  to?: Date;
+}
+
+/** One thing to restore, already resolved to the vendor's ids by the worker. */
+export interface RestoreItemRequest {
+  restorePointRef: string;
+  protectedItemRef: string;
+  /** The workload's own id of the protected item (site id, UPN, mailbox, ARM id). */
+  externalId: string;
+  pointInTime: Date;
+  paths?: string[];
+}
+
+export interface RestoreRequest {
+  /** Our restore job id; adapters may send it to the vendor as a client reference for reconciliation. */
+  clientRef: string;
+  workload: Workload;
+  destination: RestoreDestination;
+  items: RestoreItemRequest[];
+  /** Vendor-neutral target for destination 'new' (e.g. a target site URL or storage account). */
+  target?: Record<string, string>;
+}
+
+/** The vendor's handle on a restore operation, stored on our job (opaque to everything but the adapter). */
+export interface VendorOperationRef {
+  vendorRef: string;
+  /** Extra ids the adapter needs later (session ids, job ids, polling URLs). JSON-serializable. */
+  extra?: Record<string, string>;
+}
+
+export type RestoreState = 'pending' | 'running' | 'succeeded' | 'partiallySucceeded' | 'failed' | 'cancelled';
+
+export interface RestoreProgress {
+  state: RestoreState;
+  /** The vendor's raw status, kept for support. */
+  vendorStatus: string;
+  items?: Array<{
+    restorePointRef: string;
+    status: RestoreItemStatus;
+    vendorStatus?: string;
+    errorCode?: string;
+    vendorCode?: string;
+    errorMessage?: string;
+    restoredBytes?: number;
+  }>;
+  error?: { code: string; vendorCode?: string; message: string };
+  /** A hint from the vendor for the next poll (Retry-After of an async operation). */
+  retryAfterMs?: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  detail: string;
+}
+
+export type { Capabilities };

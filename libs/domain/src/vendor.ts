@@ -1,0 +1,48 @@
+/** Vendor ids as they appear in the API, the database and the adapter registry. */
+export const VENDOR_IDS = ['graph', 'avepoint', 'veeam', 'azure-dataprotection'] as const;
+export type VendorId = (typeof VENDOR_IDS)[number];
+
+export function isVendorId(value: unknown): value is VendorId {
+  return typeof value === 'string' && (VENDOR_IDS as readonly string[]).includes(value);
+}
+
+/** The workloads a policy protects; vendor-neutral names. */
+export const WORKLOADS = ['sharepoint', 'onedrive', 'exchange', 'teams', 'azureBlob'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** Vendor-neutral operations a vendor may or may not support (declared in its capabilities). */
+export const OPERATIONS = [
+  'policy.create', 'policy.update', 'policy.delete', 'policy.activate', 'policy.deactivate',
+  'protectedItem.add', 'protectedItem.remove',
+  'restorePoint.list',
+  'restoreJob.create', 'restoreJob.cancel',
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export type RestoreGranularity = 'wholeItem' | 'filesAndFolders' | 'pointInTime' | 'mailItems';
+
+/** What a vendor supports and its documented limits, as data (served at GET /v1/vendors). */
+export interface Capabilities {
+  vendor: VendorId;
+  displayName: string;
+  operations: Operation[];
+  workloads: Workload[];
+  restoreGranularity: RestoreGranularity[];
+  destinations: Array<'original' | 'new'>;
+  limits: {
+    /** Max protected items the vendor accepts in one request (the adapter splits above it). */
+    protectedItemsPerRequest?: number;
+    /** Max items in one restore job (the gateway refuses above it with LIMIT_EXCEEDED). */
+    restoreItemsPerJob?: number;
+    /** Max restore jobs running at the vendor at once per vendor account (the worker queues above it). */
+    concurrentRestoreJobs?: number;
+    /** Max active policies per workload. */
+    activePoliciesPerWorkload?: number;
+    /** Max file/folder paths per restore job. */
+    pathsPerRestoreJob?: number;
+    /** Default / max page size of the vendor's list calls. */
+    pageSize?: { default: number; max: number };
+  };
+  /** Source of each limit, for humans. */
+  notes?: string[];
+}
