@@ -29,6 +29,7 @@ export class SandboxControl {
   async calls(): Promise<RecordedCall[]> { return (await this.call('GET', '/calls')).calls; }
   clearCalls(): Promise<void> { return this.call('DELETE', '/calls'); }
   advanceClock(ms: number): Promise<{ now: string }> { return this.call('POST', '/clock', { advanceMs: ms }); }
+  configure(config: Record<string, unknown>): Promise<{ config: Record<string, unknown> }> { return this.call('PATCH', '/config', config); }
   reset(): Promise<void> { return this.call('POST', '/reset'); }
   async state<T = unknown>(): Promise<T> { return (await this.call('GET', '/state')).state; }
 }

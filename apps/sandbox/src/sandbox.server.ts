@@ -101,5 +101,10 @@ function registerControlApi(app: FastifyInstance, vendors: VendorSandbox[]): voi
     v?.scopes.reset(req.params.scope);
     return { ok: true };
   });
+  app.patch<{ Params: P; Body: Record<string, unknown> }>('/_sandbox/:vendor/scopes/:scope/config', async (req) => {
+    const scope = find(req.params);
+    scope.config = { ...scope.config, ...(req.body ?? {}) };
+    return { config: scope.config };
+  });
   app.get<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/state', async (req) => ({ state: find(req.params).state }));
 }

@@ -9,6 +9,8 @@ export class SandboxScope<S> {
   readonly faults = new FaultInjector();
   readonly calls = new CallLog();
   readonly clock = new SandboxClock();
+  /** Per-account behaviour switches set by tests (durations, stuck jobs, limits); each vendor documents its keys. */
+  config: Record<string, unknown> = {};
   constructor(public state: S) {}
 }
 
