@@ -4,3 +4,4 @@ export * from './clock';
 export * from './restore-job';
 export * from './model';
 export * from './static-catalog';
+export * from './ids';

@@ -1,0 +1,41 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import pino from 'pino';
+import { newId } from '@bg/domain';
+import type { AppConfig } from '@bg/platform';
+import { GatewayModule } from './app.module';
+import { PinoNestLogger } from './common/logger';
+
+/** Builds the gateway (used by main.ts, tests and the benchmark). Call `listen` on the result. */
+export async function createGateway(config: AppConfig): Promise<NestFastifyApplication> {
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    base: { service: 'gateway' },
+    redact: { paths: ['req.headers.authorization', 'req.headers["idempotency-key"]', '*.clientSecret', '*.password', '*.credentials'], censor: '[redacted]' },
+  });
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    disableRequestLogging: config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'error' || config.LOG_LEVEL === 'fatal',
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => newId(),
+    trustProxy: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+  });
+  app.getHttpAdapter().getInstance().addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  const doc = SwaggerModule.createDocument(app, new DocumentBuilder()
+    .setTitle('backup-gateway')
+    .setDescription('One vendor-neutral API for Microsoft 365 and Azure backup vendors. Errors are RFC 9457 application/problem+json with a normalized `code` (GET /v1/errors). Every POST honours Idempotency-Key. Lists use cursor pagination (`cursor`, `limit`; answer `nextCursor`).')
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY, a partner key or a tenant key' })
+    .build());
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json' });
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { IdempotencyStore } from '@bg/platform';
+import { problem, ProblemError } from './problem';
+import type { Principal } from './principal';
+
+/**
+ * Idempotency-Key on every POST: same key + same request -> the first answer (status, Location, body);
+ * same key + another request -> 422 IDEMPOTENCY_KEY_REUSED; still in flight -> 409 IDEMPOTENCY_IN_FLIGHT.
+ * A request that fails releases its key so the client can retry with it.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly store: IdempotencyStore) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    const key = req.headers['idempotency-key'];
+    if (req.method !== 'POST' || typeof key !== 'string' || !req.principal) return next.handle();
+    return from(this.run(context, req, key, next));
+  }
+
+  private async run(context: ExecutionContext, req: FastifyRequest & { principal?: Principal }, key: string, next: CallHandler): Promise<unknown> {
+    if (key.length < 1 || key.length > 255) throw ProblemError.of('VALIDATION_FAILED', 'Idempotency-Key must be 1-255 characters.', { errors: [{ path: 'Idempotency-Key', message: 'invalid length' }] });
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const principal = req.principal!.keyId;
+    const hash = createHash('sha256').update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    const claim = await this.store.claim(principal, key, hash);
+    if (claim.kind === 'mismatch') throw new ProblemError(problem('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request.'));
+    if (claim.kind === 'in_flight') throw new ProblemError(problem('IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed; retry shortly.'));
+    if (claim.kind === 'replay') {
+      for (const [h, v] of Object.entries(claim.headers)) reply.header(h, v);
+      reply.header('idempotent-replayed', 'true');
+      reply.status(claim.status);
+      return claim.body;
+    }
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const location = reply.getHeader('location');
+      await this.store.complete(principal, key, reply.statusCode, location ? { location: String(location) } : {}, body);
+      return body;
+    } catch (e) {
+      await this.store.release(principal, key);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { UnsupportedByVendor, type Operation, type VendorId, type Workload } from '@bg/domain';
+import { registeredVendors, vendorDescriptor } from '@bg/adapters';
+import { ProblemError } from './problem';
+
+/** Refuses an operation or workload the connection's vendor does not declare, naming both. */
+export function assertVendorSupports(vendor: string, operation: Operation, workload?: Workload): void {
+  if (!registeredVendors().includes(vendor as VendorId)) throw new UnsupportedByVendor(vendor, operation);
+  const caps = vendorDescriptor(vendor as VendorId).capabilities;
+  if (!caps.operations.includes(operation)) throw new UnsupportedByVendor(vendor, operation);
+  if (workload && !caps.workloads.includes(workload)) {
+    throw ProblemError.of('UNSUPPORTED_BY_VENDOR', `Vendor ${vendor} does not support workload ${workload} (it supports ${caps.workloads.join(', ')}).`, { vendor, operation, workload });
+  }
+}
+
+export function vendorLimits(vendor: string) {
+  return vendorDescriptor(vendor as VendorId).capabilities.limits;
+}

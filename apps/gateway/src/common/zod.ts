@@ -1,0 +1,37 @@
+import { applyDecorators, type PipeTransform } from '@nestjs/common';
+import { ApiBody } from '@nestjs/swagger';
+import { z } from 'zod';
+import { problem, ProblemError } from './problem';
+
+/** Validates a body / query / param with a zod schema; failures are 400 VALIDATION_FAILED listing each path. */
+export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.infer<T>> {
+  constructor(private readonly schema: T, private readonly where: 'body' | 'query' | 'param' = 'body') {}
+
+  transform(value: unknown): z.infer<T> {
+    if (this.where === 'body' && (value === undefined || value === null)) {
+      throw new ProblemError(problem('VALIDATION_FAILED', 'A JSON request body is required.', { errors: [{ path: '', message: 'required' }] }));
+    }
+    if (this.where === 'body' && (typeof value !== 'object' || Buffer.isBuffer(value))) {
+      throw new ProblemError(problem('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.'));
+    }
+    const result = this.schema.safeParse(value);
+    if (result.success) return result.data;
+    const errors = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new ProblemError(problem('VALIDATION_FAILED', `The ${this.where} is invalid: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, { errors }));
+  }
+}
+
+export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+/** Documents a zod-validated JSON body in the OpenAPI document. */
+export function ApiZodBody(schema: z.ZodType, description?: string): MethodDecorator {
+  return applyDecorators(ApiBody({ schema: jsonSchema(schema) as never, description }));
+}
+
+export const uuidParam = z.uuid({ message: 'must be a UUID' });
+export const cursorQuery = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});

@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { decodeCursor, toPage } from '../common/pagination';
+import { CurrentPrincipal, type Principal } from '../common/principal';
+import { TenantAccess } from '../common/tenant-access.service';
+import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
+import { createConnectionSchema, toConnection, type CreateConnection } from './connections.dto';
+import { ConnectionsService } from './connections.service';
+
+@ApiTags('connections')
+@ApiBearerAuth()
+@Controller('v1/tenants/:tenantId/connections')
+export class ConnectionsController {
+  constructor(private readonly service: ConnectionsService, private readonly access: TenantAccess) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Connect a vendor account. Credentials are encrypted at rest and never returned.' })
+  @ApiZodBody(createConnectionSchema)
+  async create(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Body(new ZodPipe(createConnectionSchema)) body: CreateConnection, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.access.assert(p, tenantId);
+    const conn = await this.service.create(tenantId, body);
+    reply.header('location', `/v1/tenants/${tenantId}/connections/${conn.id}`);
+    return conn;
+  }
+
+  @Get()
+  async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
+    await this.access.assert(p, tenantId);
+    return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toConnection);
+  }
+
+  @Get(':connectionId')
+  async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
+    await this.access.assert(p, tenantId);
+    return toConnection(await this.service.get(tenantId, id));
+  }
+
+  @Post(':connectionId/verify')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Queue a credential check: the worker obtains a vendor token, makes one read and records `health`.' })
+  async verify(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.access.assert(p, tenantId);
+    reply.header('location', `/v1/tenants/${tenantId}/connections/${id}`);
+    return this.service.verify(tenantId, id);
+  }
+
+  @Delete(':connectionId')
+  @HttpCode(204)
+  async remove(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
+    await this.access.assert(p, tenantId);
+    await this.service.remove(tenantId, id);
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ERROR_CODES, NotFound, isErrorCode } from '@bg/domain';
+import { DataSource } from 'typeorm';
+import { loadErrorCatalogRows } from '@bg/platform';
+import { Public } from '../common/auth.guard';
+import { APP_DB } from '../common/platform.providers';
+
+@ApiTags('errors')
+@Controller('v1/errors')
+export class ErrorsController {
+  constructor(@Inject(APP_DB) private readonly db: DataSource) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'The normalized error codes and the catalog mapping each vendor error (vendor, vendorCode, httpStatus) to one.' })
+  async list() {
+    return {
+      codes: Object.entries(ERROR_CODES).map(([code, d]) => ({ code, status: d.status, title: d.title })),
+      catalog: await loadErrorCatalogRows(this.db),
+    };
+  }
+
+  @Get(':code')
+  @Public()
+  @ApiOperation({ summary: 'One normalized code (the `type` of a problem+json answer points here) and the vendor errors mapped to it.' })
+  async get(@Param('code') code: string) {
+    if (!isErrorCode(code)) throw new NotFound('error code', code);
+    const rows = (await loadErrorCatalogRows(this.db)).filter((r) => r.code === code);
+    return { code, status: ERROR_CODES[code].status, title: ERROR_CODES[code].title, vendorErrors: rows };
+  }
+}

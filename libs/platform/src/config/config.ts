@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+const base64Key = z.string().refine((v) => {
+  try { return Buffer.from(v, 'base64').length === 32; } catch { return false; }
+}, 'must be 32 bytes encoded as base64 (generate one with: openssl rand -base64 32)');
+
+const url = (protocols: string[]) => z.string().refine((v) => {
+  try { return protocols.includes(new URL(v).protocol); } catch { return false; }
+}, `must be a URL with protocol ${protocols.join(' or ')}`);
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** The one configuration schema; every variable the apps read is here. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/backup_gateway'),
+  DATABASE_APP_USER: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain role name').default('bg_app'),
+  DATABASE_APP_PASSWORD: z.string().min(1).default('bg_app_dev_password'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('bg'),
+  PORT: port.default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  SANDBOX_PORT: port.default(4010),
+  PUBLIC_URL: z.string().optional(),
+  ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  MASTER_KEY: base64Key.optional(),
+  MASTER_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('k1'),
+  /** Retired master keys still able to unwrap old data keys: "id:base64,id:base64". */
+  MASTER_KEYS_RETIRED: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  WEBHOOK_ALLOW_LOCAL_URLS: bool.default(false),
+  RESTORE_JOB_DEADLINE_MINUTES: z.coerce.number().int().min(1).default(24 * 60),
+  RELAY_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+export type AppConfig = z.infer<typeof configSchema> & { masterKey: Buffer | undefined; retiredKeys: Map<string, Buffer> };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment. Throws ConfigError naming each bad variable. In production ADMIN_API_KEY
+ * and MASTER_KEY are required; elsewhere their absence is allowed (npm start generates dev values).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production') {
+    const missing = (['ADMIN_API_KEY', 'MASTER_KEY'] as const).filter((k) => !c[k]);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n  ${missing.map((k) => `${k}: required in production`).join('\n  ')}`);
+  }
+  const retiredKeys = new Map<string, Buffer>();
+  for (const part of c.MASTER_KEYS_RETIRED.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [id, key] = part.split(':');
+    const buf = key ? Buffer.from(key, 'base64') : Buffer.alloc(0);
+    if (!id || buf.length !== 32) throw new ConfigError('Invalid configuration:\n  MASTER_KEYS_RETIRED: must be "id:base64-32-byte-key,..."');
+    retiredKeys.set(id, buf);
+  }
+  return { ...c, masterKey: c.MASTER_KEY ? Buffer.from(c.MASTER_KEY, 'base64') : undefined, retiredKeys };
+}
+
+/** The app role's connection URL: DATABASE_URL with the app role's user and password. */
+export function appDatabaseUrl(config: AppConfig): string {
+  const u = new URL(config.DATABASE_URL);
+  u.username = config.DATABASE_APP_USER;
+  u.password = config.DATABASE_APP_PASSWORD;
+  return u.toString();
+}
+
+export function redactUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return value;
+  }
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

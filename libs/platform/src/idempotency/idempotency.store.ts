@@ -1,0 +1,48 @@
+import type { DataSource } from 'typeorm';
+
+export type IdempotencyClaim =
+  | { kind: 'claimed' }
+  | { kind: 'replay'; status: number; headers: Record<string, string>; body: unknown }
+  | { kind: 'mismatch' }
+  | { kind: 'in_flight' };
+
+/**
+ * Idempotency-Key records, scoped by principal (the API key). Claim inserts an in-flight row; complete
+ * stores the answer; a failed request releases the claim so the client may retry with the same key.
+ */
+export class IdempotencyStore {
+  constructor(private readonly db: DataSource, private readonly ttlHours = 24) {}
+
+  async claim(principal: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+    const inserted = await this.db.query(
+      `INSERT INTO idempotency_keys (principal, key, request_hash, state, expires_at)
+       VALUES ($1, $2, $3, 'in_flight', now() + make_interval(hours => $4))
+       ON CONFLICT (principal, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight',
+         created_at = now(), expires_at = EXCLUDED.expires_at, response_status = NULL, response_body = NULL, response_headers = NULL
+         WHERE idempotency_keys.expires_at < now()
+       RETURNING 1`,
+      [principal, key, requestHash, this.ttlHours],
+    );
+    if (inserted.length) return { kind: 'claimed' };
+    const [row] = await this.db.query(
+      `SELECT request_hash, state, response_status, response_headers, response_body FROM idempotency_keys WHERE principal = $1 AND key = $2`,
+      [principal, key],
+    );
+    if (!row) return this.claim(principal, key, requestHash);
+    if (row.request_hash !== requestHash) return { kind: 'mismatch' };
+    if (row.state === 'in_flight') return { kind: 'in_flight' };
+    return { kind: 'replay', status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body };
+  }
+
+  async complete(principal: string, key: string, status: number, headers: Record<string, string>, body: unknown): Promise<void> {
+    await this.db.query(
+      `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4, response_body = $5
+       WHERE principal = $1 AND key = $2`,
+      [principal, key, status, JSON.stringify(headers), JSON.stringify(body ?? null)],
+    );
+  }
+
+  async release(principal: string, key: string): Promise<void> {
+    await this.db.query(`DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND state = 'in_flight'`, [principal, key]);
+  }
+}

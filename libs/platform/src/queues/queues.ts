@@ -1,0 +1,32 @@
+/** Queue and job names shared by the gateway (outbox writer) and the worker (processors). */
+export const QUEUES = {
+  restoreJobs: 'restore-jobs',
+  policies: 'policies',
+  connections: 'connections',
+  maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Jobs carry ids, never data or secrets. */
+export interface JobPayloads {
+  'restore-job.submit': { tenantId: string; restoreJobId: string };
+  'restore-job.poll': { tenantId: string; restoreJobId: string; attempt?: number };
+  'restore-job.cancel': { tenantId: string; restoreJobId: string };
+  'policy.sync': { tenantId: string; policyId: string };
+  'policy.refresh': { tenantId: string; policyId: string; attempt?: number };
+  'connection.verify': { tenantId: string; connectionId: string };
+  'maintenance.reconcile': Record<string, never>;
+  'maintenance.refresh-restore-points': Record<string, never>;
+}
+export type JobName = keyof JobPayloads;
+
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  'restore-job.submit': QUEUES.restoreJobs,
+  'restore-job.poll': QUEUES.restoreJobs,
+  'restore-job.cancel': QUEUES.restoreJobs,
+  'policy.sync': QUEUES.policies,
+  'policy.refresh': QUEUES.policies,
+  'connection.verify': QUEUES.connections,
+  'maintenance.reconcile': QUEUES.maintenance,
+  'maintenance.refresh-restore-points': QUEUES.maintenance,
+};
