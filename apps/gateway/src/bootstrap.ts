@@ -3,20 +3,19 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import pino from 'pino';
 import { newId } from '@bg/domain';
-import type { AppConfig } from '@bg/platform';
+import { PinoNestLogger, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
-import { PinoNestLogger } from './common/logger';
+
 
 /** Builds the gateway (used by main.ts, tests and the benchmark). Call `listen` on the result. */
-export async function createGateway(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createGateway(config: AppConfig, logStream?: pino.DestinationStream): Promise<NestFastifyApplication> {
   const logger = pino({
     level: config.LOG_LEVEL,
     base: { service: 'gateway' },
     redact: { paths: ['req.headers.authorization', 'req.headers["idempotency-key"]', '*.clientSecret', '*.password', '*.credentials'], censor: '[redacted]' },
-  });
+  }, logStream ?? pino.destination(1));
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'error' || config.LOG_LEVEL === 'fatal',
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),

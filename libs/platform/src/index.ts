@@ -12,3 +12,4 @@ export * from './idempotency/idempotency.store';
 export * from './migrations';
 export * from './database/rows';
 export * from './restore-jobs/restore-job.repository';
+export * from './logging/nest-logger';

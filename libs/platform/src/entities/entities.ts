@@ -1,3 +1,4 @@
+import type { RestoreItemStatus } from '@bg/domain';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /** TypeORM entities. The schema itself is defined by migrations (never synchronize). */
@@ -120,7 +121,7 @@ export interface RestoreJobItemRecord {
   protectedItemRef: string;
   pointInTime: string;
   paths?: string[];
-  status: string;
+  status: RestoreItemStatus;
   vendorStatus?: string;
   errorCode?: string;
   vendorCode?: string;

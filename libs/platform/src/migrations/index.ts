@@ -1,5 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
+import { GraphErrorCatalog1763900000100 } from './1763900000100-graph-error-catalog';
+import { AvePointErrorCatalog1763900000200 } from './1763900000200-avepoint-error-catalog';
 
 /**
  * Every migration, in order. A migration is never edited once landed; corrections are new migrations.
@@ -7,4 +9,6 @@ import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
  */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
   InitialSchema1763900000000,
+  GraphErrorCatalog1763900000100,
+  AvePointErrorCatalog1763900000200,
 ];

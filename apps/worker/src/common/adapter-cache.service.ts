@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { NotFound, systemClock, type ErrorCatalog, type VendorId } from '@bg/domain';
+import { createAdapter, type BackupVendorPort } from '@bg/adapters';
+import { CredentialCipher, type TenantTx } from '@bg/platform';
+import { ERROR_CATALOG } from './worker-platform.module';
+
+export interface ConnectionRecord {
+  id: string;
+  tenant_id: string;
+  vendor: VendorId;
+  endpoint: string;
+  public_credentials: Record<string, string>;
+  secret_ciphertext: Buffer;
+  secret_wrapped_key: Buffer;
+  secret_key_id: string;
+  credentials_version: number;
+}
+
+/**
+ * One adapter per connection (and credentials version), kept for the worker's lifetime so tokens and
+ * HTTP keep-alive are reused. Secrets are decrypted only here, only to build the adapter.
+ */
+@Injectable()
+export class AdapterCache {
+  private readonly adapters = new Map<string, BackupVendorPort>();
+
+  constructor(private readonly cipher: CredentialCipher, @Inject(ERROR_CATALOG) private readonly catalog: ErrorCatalog) {}
+
+  async forConnection(tx: TenantTx, connectionId: string): Promise<{ adapter: BackupVendorPort; connection: ConnectionRecord }> {
+    const [connection] = await tx.query('SELECT * FROM connections WHERE id = $1', [connectionId]) as ConnectionRecord[];
+    if (!connection) throw new NotFound('connection', connectionId);
+    const key = `${connection.id}:${connection.credentials_version}:${connection.endpoint}`;
+    let adapter = this.adapters.get(key);
+    if (!adapter) {
+      const secret = this.cipher.decrypt(connection.id, {
+        ciphertext: connection.secret_ciphertext, wrappedKey: connection.secret_wrapped_key, keyId: connection.secret_key_id,
+      });
+      adapter = createAdapter(connection.vendor, {
+        connectionId: connection.id, endpoint: connection.endpoint, credentials: { ...connection.public_credentials, ...secret },
+        clock: systemClock, catalog: this.catalog,
+      });
+      this.adapters.set(key, adapter);
+    }
+    return { adapter, connection };
+  }
+}

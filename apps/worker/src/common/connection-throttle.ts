@@ -1,0 +1,32 @@
+import type Redis from 'ioredis';
+import { DelayedError, type Job } from 'bullmq';
+import { isVendorError } from '@bg/adapters';
+
+/**
+ * A vendor's Retry-After pauses every call on that connection (vendor account) until then, across all
+ * worker processes: the deadline lives in Redis, and a job that meets it is moved back to delayed
+ * (no attempt consumed, no call made before the deadline).
+ */
+export class ConnectionThrottle {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private key(connectionId: string): string {
+    return `${this.prefix}:throttle:${connectionId}`;
+  }
+
+  /** Throws DelayedError (after delaying `job`) while the connection is paused. */
+  async waitIfPaused(job: Job, token: string | undefined, connectionId: string): Promise<void> {
+    const until = Number(await this.redis.get(this.key(connectionId)));
+    if (until && until > Date.now()) {
+      await job.moveToDelayed(until + 5, token);
+      throw new DelayedError();
+    }
+  }
+
+  /** Records a vendor throttle (429/503 with Retry-After) for the connection. */
+  async noteError(connectionId: string, err: unknown): Promise<void> {
+    if (!isVendorError(err) || !err.retryAfterMs || err.retryAfterMs <= 0) return;
+    const until = Date.now() + err.retryAfterMs;
+    await this.redis.set(this.key(connectionId), String(until), 'PX', err.retryAfterMs + 1000);
+  }
+}

@@ -1,0 +1,24 @@
+import { isVendorError } from '@bg/adapters';
+
+/**
+ * Retry schedule for vendor work: wait out the vendor's Retry-After when it gave one, otherwise
+ * exponential backoff with jitter from 1 s up to 5 min.
+ */
+export function vendorBackoff(attemptsMade: number, _type?: string, err?: Error): number {
+  if (err && isVendorError(err) && err.retryAfterMs) return err.retryAfterMs + 10;
+  const base = Math.min(300_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+export const VENDOR_JOB_ATTEMPTS = 8;
+
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: VENDOR_JOB_ATTEMPTS,
+  backoff: { type: 'vendor' },
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export const WORKER_SETTINGS = {
+  backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => vendorBackoff(attemptsMade, type, err),
+};

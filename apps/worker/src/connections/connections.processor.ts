@@ -1,0 +1,45 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { isVendorError } from '@bg/adapters';
+import { QUEUES, TenantDb, type JobPayloads } from '@bg/platform';
+import { AdapterCache } from '../common/adapter-cache.service';
+import { assertHandlers } from '../common/handlers';
+import { WORKER_SETTINGS } from '../common/queue-options';
+
+@Processor(QUEUES.connections, { concurrency: 10, settings: WORKER_SETTINGS })
+export class ConnectionsProcessor extends WorkerHost {
+  private readonly handlers = {
+    'connection.verify': (job: Job) => this.verify(job.data.tenantId, job.data.connectionId),
+  } satisfies Record<Extract<keyof JobPayloads, `connection.${string}`>, (job: Job) => Promise<unknown>>;
+
+  constructor(private readonly db: TenantDb, private readonly adapters: AdapterCache) {
+    super();
+    assertHandlers(QUEUES.connections, this.handlers);
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name as keyof typeof this.handlers];
+    if (!handler) throw new Error(`no handler for ${job.name}`);
+    return handler(job);
+  }
+
+  /** Obtains a vendor token and makes one read; records the connection's health either way. */
+  private async verify(tenantId: string, connectionId: string): Promise<string> {
+    const adapter = await this.db.run(tenantId, async (tx) => (await this.adapters.forConnection(tx, connectionId)).adapter);
+    let health: 'healthy' | 'unhealthy';
+    let detail: string;
+    try {
+      const result = await adapter.verify({});
+      health = result.ok ? 'healthy' : 'unhealthy';
+      detail = result.detail;
+    } catch (e) {
+      health = 'unhealthy';
+      detail = isVendorError(e) ? `${e.code}${e.vendorCode ? ` (${e.vendorCode})` : ''}: ${e.message}` : (e as Error).message;
+    }
+    await this.db.run(tenantId, (tx) => tx.query(
+      'UPDATE connections SET health = $2, health_detail = $3, last_verified_at = now(), updated_at = now() WHERE id = $1',
+      [connectionId, health, detail.slice(0, 1000)],
+    ));
+    return health;
+  }
+}

@@ -1,0 +1,86 @@
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { QUEUES, TenantDb, loadRestoreJob, updateRestoreJob, type JobPayloads } from '@bg/platform';
+import { assertHandlers } from '../common/handlers';
+import { SYSTEM_DB } from '../common/worker-platform.module';
+import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
+
+const RECONCILE_EVERY_MS = 60_000;
+const REFRESH_POINTS_EVERY_MS = 10 * 60_000;
+const STALE_MS = 2 * 60_000;
+
+/**
+ * Periodic jobs (BullMQ job schedulers, one per cluster, not per process): the reconciler that repairs
+ * jobs whose progress stalled (a worker died between a vendor call and its checkpoint, a poll was
+ * lost) and ends jobs past their deadline; and the periodic restore-point refresh of every policy.
+ */
+@Processor(QUEUES.maintenance, { concurrency: 1 })
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Maintenance');
+  private readonly handlers = {
+    'maintenance.reconcile': () => this.reconcile(),
+    'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
+  } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
+
+  constructor(
+    @Inject(SYSTEM_DB) private readonly system: DataSource,
+    private readonly db: TenantDb,
+    private readonly runner: RestoreJobRunner,
+    @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
+    @InjectQueue(QUEUES.restoreJobs) private readonly restoreJobs: Queue,
+    @InjectQueue(QUEUES.policies) private readonly policies: Queue,
+  ) {
+    super();
+    assertHandlers(QUEUES.maintenance, this.handlers);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
+    await this.queue.upsertJobScheduler('refresh-restore-points', { every: REFRESH_POINTS_EVERY_MS }, { name: 'maintenance.refresh-restore-points', data: {} });
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name as keyof typeof this.handlers];
+    if (!handler) throw new Error(`no handler for ${job.name}`);
+    return handler();
+  }
+
+  /** Finds active jobs that stopped moving and puts them back in motion, or ends them past their deadline. */
+  async reconcile(staleMs = STALE_MS): Promise<{ resumed: number; expired: number }> {
+    const rows: Array<{ id: string; tenant_id: string; status: string; expired: boolean }> = await this.system.query(
+      `SELECT id, tenant_id, status, deadline_at < now() AS expired FROM restore_jobs
+        WHERE status IN ('queued', 'submitting', 'running', 'cancelling') AND updated_at < now() - make_interval(secs => $1)
+        ORDER BY updated_at LIMIT 1000`, [staleMs / 1000],
+    );
+    let resumed = 0;
+    let expired = 0;
+    for (const r of rows) {
+      if (r.expired) {
+        await this.db.run(r.tenant_id, async (tx) => {
+          const job = await loadRestoreJob(tx, r.id, true);
+          await updateRestoreJob(tx, job, 'failed', { error_code: 'TIMED_OUT', error_message: 'The restore did not finish before its deadline.' }, { reason: 'deadline passed (reconciler)' });
+        });
+        expired++;
+        continue;
+      }
+      if (r.status === 'queued' || r.status === 'submitting') {
+        await this.restoreJobs.add('restore-job.submit', { tenantId: r.tenant_id, restoreJobId: r.id }, { jobId: `restore-job.submit:${r.id}:reconcile:${Date.now()}` });
+      } else {
+        await this.runner.schedulePoll(r.tenant_id, r.id, 0);
+      }
+      resumed++;
+    }
+    if (rows.length) this.logger.log(`reconciler resumed ${resumed} and expired ${expired} restore jobs`);
+    return { resumed, expired };
+  }
+
+  private async refreshRestorePoints(): Promise<number> {
+    const rows: Array<{ id: string; tenant_id: string }> = await this.system.query(
+      `SELECT id, tenant_id FROM policies WHERE status IN ('active', 'inactive') AND vendor_ref IS NOT NULL`,
+    );
+    await this.policies.addBulk(rows.map((r) => ({ name: 'policy.refresh', data: { tenantId: r.tenant_id, policyId: r.id, attempt: 25 }, opts: { jobId: `policy.refresh:${r.id}:periodic:${Date.now()}` } })));
+    return rows.length;
+  }
+}

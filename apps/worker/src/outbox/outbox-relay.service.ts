@@ -1,0 +1,96 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, OUTBOX_CHANNEL, QUEUES, type AppConfig, type QueueName } from '@bg/platform';
+import { SYSTEM_DB } from '../common/worker-platform.module';
+
+const BATCH = 500;
+
+interface OutboxRow { id: string; queue: QueueName; name: string; job_id: string; payload: Record<string, unknown>; delay_ms: number }
+
+/**
+ * Moves committed outbox rows to BullMQ. One relay loop per worker process (not per job): woken by
+ * LISTEN/NOTIFY on commit, with a slow poll as a safety net. Rows are claimed with SKIP LOCKED and
+ * deleted in the same transaction after BullMQ accepted them; a crash in between re-sends them,
+ * which the deterministic jobId makes harmless.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  private listener?: Client;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private readonly queues: Record<QueueName, Queue>;
+
+  constructor(
+    @Inject(SYSTEM_DB) private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(QUEUES.restoreJobs) restoreJobs: Queue,
+    @InjectQueue(QUEUES.policies) policies: Queue,
+    @InjectQueue(QUEUES.connections) connections: Queue,
+    @InjectQueue(QUEUES.maintenance) maintenance: Queue,
+  ) {
+    this.queues = { [QUEUES.restoreJobs]: restoreJobs, [QUEUES.policies]: policies, [QUEUES.connections]: connections, [QUEUES.maintenance]: maintenance } as Record<QueueName, Queue>;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.listener = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'backup-gateway-relay' });
+    this.listener.on('error', (e) => this.logger.warn(`outbox listener error: ${e.message}`));
+    await this.listener.connect();
+    this.listener.on('notification', () => this.kick());
+    await this.listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.timer = setInterval(() => this.kick(), this.config.RELAY_POLL_MS);
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Runs a drain now, or once more after the current one. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.drain()
+      .catch((e) => this.logger.error(`outbox relay failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Relays until the outbox is empty; returns how many rows moved. */
+  async drain(): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const n = await this.db.transaction(async (tx) => {
+        const rows: OutboxRow[] = await tx.query(
+          `SELECT id, queue, name, job_id, payload, delay_ms FROM outbox ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+        );
+        if (!rows.length) return 0;
+        const byQueue = new Map<QueueName, OutboxRow[]>();
+        for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+        for (const [queue, list] of byQueue) {
+          await this.queues[queue].addBulk(list.map((r) => ({ name: r.name, data: r.payload, opts: { jobId: r.job_id, delay: r.delay_ms || undefined } })));
+        }
+        await tx.query('DELETE FROM outbox WHERE id = ANY($1)', [rows.map((r) => r.id)]);
+        return rows.length;
+      });
+      moved += n;
+      if (n < BATCH || this.stopped) return moved;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, type Job } from 'bullmq';
+import { QUEUES, TenantDb, type JobPayloads } from '@bg/platform';
+import { assertHandlers } from '../common/handlers';
+import { ConnectionThrottle } from '../common/connection-throttle';
+import { WORKER_SETTINGS } from '../common/queue-options';
+import { handleVendorFailure } from '../common/vendor-job';
+import { PolicyRefreshService } from './policy-refresh.service';
+import { PolicySyncService } from './policy-sync.service';
+
+@Processor(QUEUES.policies, { concurrency: 20, settings: WORKER_SETTINGS })
+export class PoliciesProcessor extends WorkerHost {
+  private readonly handlers = {
+    'policy.sync': (job: Job) => this.syncer.sync(job.data.tenantId, job.data.policyId),
+    'policy.refresh': (job: Job) => this.refresher.refresh(job.data.tenantId, job.data.policyId, job.data.attempt ?? 0),
+  } satisfies Record<Extract<keyof JobPayloads, `policy.${string}`>, (job: Job) => Promise<unknown>>;
+
+  constructor(
+    private readonly syncer: PolicySyncService,
+    private readonly refresher: PolicyRefreshService,
+    private readonly throttle: ConnectionThrottle,
+    private readonly db: TenantDb,
+  ) {
+    super();
+    assertHandlers(QUEUES.policies, this.handlers);
+  }
+
+  async process(job: Job<{ tenantId: string; policyId: string; attempt?: number }>, token?: string): Promise<unknown> {
+    const handler = this.handlers[job.name as keyof typeof this.handlers];
+    if (!handler) throw new Error(`no handler for ${job.name}`);
+    const [policy] = await this.db.run(job.data.tenantId, (tx) => tx.query('SELECT connection_id FROM policies WHERE id = $1', [job.data.policyId]));
+    if (!policy) return 'gone';
+    await this.throttle.waitIfPaused(job, token, policy.connection_id);
+    try {
+      return await handler(job);
+    } catch (e) {
+      if (e instanceof DelayedError) throw e;
+      await this.throttle.noteError(policy.connection_id, e);
+      if (job.name === 'policy.refresh') throw e;
+      return handleVendorFailure(job, e, (err) => this.syncer.fail(job.data.tenantId, job.data.policyId, err));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import type { Workload } from '@bg/domain';
+import { isVendorError, type BackupVendorPort, type VendorProtectedItem } from '@bg/adapters';
+import { QUEUES, TenantDb, type TenantTx } from '@bg/platform';
+import { AdapterCache } from '../common/adapter-cache.service';
+
+interface PolicyRow {
+  id: string; connection_id: string; workload: string; display_name: string; status: string;
+  desired_active: boolean; vendor_ref: string | null;
+}
+interface ItemRow { id: string; kind: string; external_id: string; display_name: string | null; status: string; vendor_ref: string | null }
+
+/**
+ * Drives a policy at the vendor towards what the user asked for: created with its items, items added
+ * and removed, renamed, active or not, or deleted. Each step checkpoints, so a retry resumes.
+ */
+@Injectable()
+export class PolicySyncService {
+  constructor(
+    private readonly db: TenantDb,
+    private readonly adapters: AdapterCache,
+    @InjectQueue(QUEUES.policies) private readonly queue: Queue,
+  ) {}
+
+  async sync(tenantId: string, policyId: string): Promise<void> {
+    const { policy, items, adapter } = await this.load(tenantId, policyId);
+    if (!policy || policy.status === 'deleted') return;
+    if (policy.status === 'deleting') return this.delete(tenantId, policy, adapter);
+    let vendorRef = policy.vendor_ref;
+    if (!vendorRef) {
+      const pending = items.filter((i) => i.status === 'pending');
+      const created = await adapter.createPolicy({}, {
+        workload: policy.workload as Workload, displayName: policy.display_name,
+        items: pending.map((i) => ({ kind: i.kind as never, externalId: i.external_id, displayName: i.display_name ?? undefined })),
+      });
+      vendorRef = created.policy.vendorRef;
+      await this.db.run(tenantId, async (tx) => {
+        await tx.query(`UPDATE policies SET vendor_ref = $2, vendor_status = $3, status = 'inactive', updated_at = now() WHERE id = $1`, [policyId, vendorRef, created.policy.vendorStatus]);
+        await this.applyItems(tx, policyId, created.items);
+      });
+    } else {
+      await this.syncItems(tenantId, policyId, vendorRef, items, adapter);
+      if (policy.status === 'updating') await adapter.updatePolicy({}, vendorRef, { displayName: policy.display_name });
+    }
+    const vendorPolicy = await adapter.getPolicy({}, vendorRef);
+    const fresh = (await this.load(tenantId, policyId)).policy!;
+    let vp = vendorPolicy;
+    if (fresh.desired_active && !vp.active) vp = await adapter.activatePolicy({}, vendorRef);
+    if (!fresh.desired_active && vp.active) vp = await adapter.deactivatePolicy({}, vendorRef);
+    await this.db.run(tenantId, (tx) => tx.query(
+      `UPDATE policies SET status = CASE WHEN status = 'deleting' THEN status WHEN desired_active THEN 'active' ELSE 'inactive' END,
+         vendor_status = $2, error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1`,
+      [policyId, vp.vendorStatus],
+    ));
+    await this.queue.add('policy.refresh', { tenantId, policyId, attempt: 0 }, { jobId: `policy.refresh:${policyId}:0:${Date.now()}`, delay: 500 });
+  }
+
+  /** Records a policy the vendor refused for good. */
+  async fail(tenantId: string, policyId: string, err: unknown): Promise<void> {
+    const code = isVendorError(err) ? err.code : (err as { code?: string })?.code ?? 'INTERNAL';
+    await this.db.run(tenantId, (tx) => tx.query(
+      `UPDATE policies SET status = CASE WHEN vendor_ref IS NULL THEN 'failed' ELSE status END, error_code = $2, error_message = $3, updated_at = now() WHERE id = $1`,
+      [policyId, code, err instanceof Error ? err.message : String(err)],
+    ));
+  }
+
+  private async syncItems(tenantId: string, policyId: string, vendorRef: string, items: ItemRow[], adapter: BackupVendorPort): Promise<void> {
+    const toAdd = items.filter((i) => i.status === 'pending' && !i.vendor_ref);
+    if (toAdd.length) {
+      const added = await adapter.addProtectedItems({}, vendorRef, toAdd.map((i) => ({ kind: i.kind as never, externalId: i.external_id, displayName: i.display_name ?? undefined })));
+      await this.db.run(tenantId, (tx) => this.applyItems(tx, policyId, added));
+    }
+    const toRemove = items.filter((i) => i.status === 'removing');
+    if (toRemove.length) {
+      await adapter.removeProtectedItems({}, vendorRef, toRemove.map((i) => i.vendor_ref!).filter(Boolean));
+      await this.db.run(tenantId, (tx) => tx.query(`UPDATE protected_items SET status = 'removed', updated_at = now() WHERE id = ANY($1)`, [toRemove.map((i) => i.id)]));
+    }
+  }
+
+  private async delete(tenantId: string, policy: PolicyRow, adapter: BackupVendorPort): Promise<void> {
+    if (policy.vendor_ref) {
+      const vp = await adapter.getPolicy({}, policy.vendor_ref).catch((e) => (isVendorError(e) && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)));
+      if (vp?.active) await adapter.deactivatePolicy({}, policy.vendor_ref);
+      if (vp) await adapter.deletePolicy({}, policy.vendor_ref);
+    }
+    await this.db.run(tenantId, async (tx) => {
+      await tx.query(`UPDATE protected_items SET status = 'removed', updated_at = now() WHERE policy_id = $1`, [policy.id]);
+      await tx.query(`UPDATE policies SET status = 'deleted', updated_at = now() WHERE id = $1`, [policy.id]);
+    });
+  }
+
+  /** Stores the vendor's view of items (matched by external id): refs, status, per-item errors. */
+  async applyItems(tx: TenantTx, policyId: string, items: VendorProtectedItem[]): Promise<void> {
+    for (const v of items) {
+      await tx.query(
+        `UPDATE protected_items SET vendor_ref = COALESCE($3, vendor_ref), vendor_status = $4,
+           status = CASE WHEN $6::text IS NOT NULL THEN 'failed' WHEN $5 THEN 'protected' ELSE status END,
+           size_bytes = COALESCE($7, size_bytes), error_code = $6, error_message = $8, updated_at = now()
+         WHERE policy_id = $1 AND external_id = $2 AND status IN ('pending', 'protected', 'failed')`,
+        [policyId, v.externalId, v.vendorRef || null, v.vendorStatus, v.protected, v.error?.code ?? null, v.sizeBytes ?? null, v.error?.message ?? null],
+      );
+    }
+  }
+
+  private async load(tenantId: string, policyId: string) {
+    return this.db.run(tenantId, async (tx) => {
+      const [policy] = await tx.query('SELECT * FROM policies WHERE id = $1', [policyId]) as PolicyRow[];
+      const items = policy ? await tx.query(`SELECT * FROM protected_items WHERE policy_id = $1 AND status <> 'removed' ORDER BY id`, [policyId]) as ItemRow[] : [];
+      const adapter = policy ? (await this.adapters.forConnection(tx, policy.connection_id)).adapter : (undefined as never);
+      return { policy, items, adapter };
+    });
+  }
+}

@@ -1,0 +1,196 @@
+import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { aggregateItemStatuses, isTerminal, type RestoreJobStatus, type VendorId } from '@bg/domain';
+import { QUEUES, TenantDb, loadRestoreJob, recordRestoreJobEvent, updateRestoreJob, type RestoreJobRow, type TenantTx } from '@bg/platform';
+import { type BackupVendorPort, type RestoreProgress, type VendorOperationRef, isVendorError, vendorDescriptor } from '@bg/adapters';
+import { AdapterCache } from '../common/adapter-cache.service';
+import { itemStatusFor, mergeItems, storedRef, toRestoreRequest } from './restore-job.request';
+
+const POLL_MIN_MS = 1000;
+const POLL_MAX_MS = 60_000;
+
+/** Next poll delay: adaptive — quick at first, backing off while a vendor job runs long. */
+export function nextPollDelay(attempt: number, hintMs?: number): number {
+  const backoff = Math.min(POLL_MAX_MS, POLL_MIN_MS * 1.5 ** attempt);
+  return Math.max(hintMs ?? 0, Math.round(backoff));
+}
+
+/**
+ * Carries a restore job through the vendor: submit (prepare, checkpoint, start, checkpoint), poll to a
+ * terminal state, cancel. Every handler is idempotent: it reloads the job, and after a crash between a
+ * vendor call and its checkpoint it asks the vendor (findRestore/getRestore) before acting again.
+ */
+@Injectable()
+export class RestoreJobRunner {
+  constructor(
+    private readonly db: TenantDb,
+    private readonly adapters: AdapterCache,
+    @InjectQueue(QUEUES.restoreJobs) private readonly queue: Queue,
+  ) {}
+
+  /** Returns false when the job must wait for a vendor slot (the caller delays it). */
+  async submit(tenantId: string, jobId: string): Promise<'done' | 'wait'> {
+    const { job, adapter } = await this.load(tenantId, jobId);
+    if (isTerminal(job.status) || job.status === 'running') return 'done';
+    if (job.status === 'cancelling' && job.submit_phase !== 'starting') return this.cancelUnsubmitted(tenantId, job);
+    if (job.status === 'queued') {
+      const admitted = await this.admit(tenantId, job);
+      if (!admitted) return 'wait';
+    }
+    const req = toRestoreRequest(job);
+    let current = await this.reload(tenantId, jobId);
+    if (current.submit_phase === 'starting') {
+      // A previous attempt may have reached the vendor: its truth decides, never a blind repeat.
+      const found = await adapter.findRestore({}, req, current.vendor_ref ? storedRef(current) : undefined);
+      if (found) return this.started(tenantId, jobId, found.ref, found.progress, 'reconciled after an interrupted submission');
+    }
+    if (!current.vendor_ref && current.submit_phase !== 'prepared') {
+      const ref = await adapter.prepareRestore({}, req);
+      current = await this.checkpoint(tenantId, jobId, 'prepared', ref, 'vendor_prepared');
+    }
+    await this.checkpoint(tenantId, jobId, 'starting', storedRef(current), 'vendor_start_requested');
+    const { ref, progress } = await adapter.startRestore({}, storedRef(current), req);
+    return this.started(tenantId, jobId, ref, progress, 'vendor accepted the restore');
+  }
+
+  async poll(tenantId: string, jobId: string, attempt: number): Promise<void> {
+    const { job, adapter } = await this.load(tenantId, jobId);
+    if (isTerminal(job.status) || !job.vendor_ref && job.submit_phase !== 'started') return;
+    const progress = await adapter.getRestore({}, storedRef(job));
+    const after = await this.applyProgress(tenantId, jobId, progress);
+    if (!isTerminal(after.status)) await this.schedulePoll(tenantId, jobId, attempt + 1, progress.retryAfterMs);
+  }
+
+  async cancel(tenantId: string, jobId: string): Promise<void> {
+    const { job, adapter } = await this.load(tenantId, jobId);
+    if (isTerminal(job.status)) return;
+    if (!job.vendor_ref && job.submit_phase !== 'starting') {
+      await this.cancelUnsubmitted(tenantId, job);
+      return;
+    }
+    try {
+      const progress = await adapter.cancelRestore({}, storedRef(job));
+      await this.db.run(tenantId, (tx) => recordRestoreJobEvent(tx, jobId, 'vendor_cancel_requested', job.status, job.status, { vendorStatus: progress.vendorStatus }));
+      await this.applyProgress(tenantId, jobId, progress);
+    } catch (e) {
+      if (!isVendorError(e) || e.retryable) throw e;
+      // The vendor cannot cancel this restore now: say so, and let polling record how it ends.
+      await this.db.run(tenantId, async (tx) => {
+        const j = await loadRestoreJob(tx, jobId, true);
+        await tx.query('UPDATE restore_jobs SET status_reason = $2 WHERE id = $1', [jobId, `The vendor could not cancel: ${e.message}. The restore continues at the vendor; its outcome will be recorded.`]);
+        await recordRestoreJobEvent(tx, jobId, 'vendor_cancel_refused', j.status, j.status, { code: e.code, vendorCode: e.vendorCode, message: e.message });
+      });
+    }
+    await this.schedulePoll(tenantId, jobId, 0);
+  }
+
+  /** Ends a job failed with the vendor's normalized error. */
+  async fail(tenantId: string, jobId: string, err: unknown): Promise<void> {
+    const detail = isVendorError(err)
+      ? { vendor: err.vendor, vendorCode: err.vendorCode ?? null, retryable: err.retryable, vendorRequestId: err.vendorRequestId ?? null, httpStatus: err.httpStatus ?? null }
+      : {};
+    const code = isVendorError(err) ? err.code : (err as { code?: string })?.code && typeof (err as { code?: string }).code === 'string' ? (err as { code: string }).code : 'INTERNAL';
+    const message = err instanceof Error ? err.message : String(err);
+    await this.db.run(tenantId, async (tx) => {
+      const job = await loadRestoreJob(tx, jobId, true);
+      if (isTerminal(job.status)) return;
+      await updateRestoreJob(tx, job, 'failed', {
+        error_code: code, error_message: message, error_detail: detail,
+        items: job.items.map((i) => (i.status === 'succeeded' ? i : { ...i, status: 'failed', errorCode: code })),
+      }, { code, message, ...detail });
+    });
+  }
+
+  async schedulePoll(tenantId: string, jobId: string, attempt: number, hintMs?: number): Promise<void> {
+    await this.queue.add('restore-job.poll', { tenantId, restoreJobId: jobId, attempt }, { jobId: `restore-job.poll:${jobId}:${attempt}`, delay: nextPollDelay(attempt, hintMs) });
+  }
+
+  /** Concurrency gate per connection: at most the vendor's documented number of restores running. */
+  private async admit(tenantId: string, job: RestoreJobRow): Promise<boolean> {
+    const limit = vendorDescriptor(job.vendor as VendorId).capabilities.limits.concurrentRestoreJobs;
+    return this.db.run(tenantId, async (tx) => {
+      const j = await loadRestoreJob(tx, job.id, true);
+      if (j.status !== 'queued') return true;
+      if (limit) {
+        // Serialize admissions per connection so two workers cannot both take the last slot.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [j.connection_id]);
+        const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM restore_jobs WHERE connection_id = $1 AND status IN ('submitting', 'running', 'cancelling') AND id <> $2`, [j.connection_id, j.id]);
+        if (n >= limit) {
+          const reason = `waiting for a vendor slot: ${j.vendor} allows ${limit} restores at once on this connection (${n} running)`;
+          if (j.status_reason !== reason) await tx.query('UPDATE restore_jobs SET status_reason = $2, updated_at = now() WHERE id = $1', [j.id, reason]);
+          return false;
+        }
+      }
+      await updateRestoreJob(tx, j, 'submitting', { submit_phase: 'preparing', status_reason: null }, { reason: 'picked up by worker' });
+      return true;
+    });
+  }
+
+  private async checkpoint(tenantId: string, jobId: string, phase: string, ref: VendorOperationRef, event: string): Promise<RestoreJobRow> {
+    return this.db.run(tenantId, async (tx) => {
+      const job = await loadRestoreJob(tx, jobId, true);
+      const updated = await updateRestoreJob(tx, job, job.status, { submit_phase: phase, vendor_ref: ref.vendorRef || null, vendor_extra: ref.extra ?? null });
+      await recordRestoreJobEvent(tx, jobId, event, job.status, job.status, { vendorRef: ref.vendorRef || null });
+      return updated;
+    });
+  }
+
+  private async started(tenantId: string, jobId: string, ref: VendorOperationRef, progress: RestoreProgress, note: string): Promise<'done'> {
+    await this.db.run(tenantId, async (tx) => {
+      const job = await loadRestoreJob(tx, jobId, true);
+      const patched = await updateRestoreJob(tx, job, job.status, { submit_phase: 'started', vendor_ref: ref.vendorRef || null, vendor_extra: ref.extra ?? null });
+      await recordRestoreJobEvent(tx, jobId, 'vendor_started', job.status, job.status, { vendorRef: ref.vendorRef, vendorStatus: progress.vendorStatus, note });
+      await this.applyProgressTx(tx, patched, progress);
+    });
+    const after = await this.reload(tenantId, jobId);
+    if (!isTerminal(after.status)) await this.schedulePoll(tenantId, jobId, 0, progress.retryAfterMs);
+    return 'done';
+  }
+
+  private async applyProgress(tenantId: string, jobId: string, progress: RestoreProgress): Promise<RestoreJobRow> {
+    return this.db.run(tenantId, async (tx) => this.applyProgressTx(tx, await loadRestoreJob(tx, jobId, true), progress));
+  }
+
+  private async applyProgressTx(tx: TenantTx, job: RestoreJobRow, progress: RestoreProgress): Promise<RestoreJobRow> {
+    if (isTerminal(job.status)) return job;
+    const items = mergeItems(job.items, progress, itemStatusFor(progress.state));
+    let to: RestoreJobStatus = job.status;
+    if (progress.state === 'running' || progress.state === 'pending') to = job.status === 'submitting' ? 'running' : job.status;
+    else if (progress.state === 'cancelled') to = 'cancelled';
+    else if (progress.state === 'failed') to = 'failed';
+    else to = progress.items?.length ? aggregateItemStatuses(items) : progress.state;
+    const changed = to !== job.status || progress.vendorStatus !== job.vendor_status || JSON.stringify(items) !== JSON.stringify(job.items);
+    if (!changed) return job;
+    const error = to === 'failed' ? progress.error ?? { code: 'RESTORE_FAILED', message: 'The vendor reported the restore failed.' } : undefined;
+    return updateRestoreJob(tx, job, to, {
+      items, vendor_status: progress.vendorStatus,
+      ...(error ? { error_code: error.code, error_message: error.message, error_detail: { vendorCode: error.vendorCode ?? null } } : {}),
+      ...(to !== job.status && to === 'running' ? { status_reason: null } : {}),
+    }, { vendorStatus: progress.vendorStatus });
+  }
+
+  private async cancelUnsubmitted(tenantId: string, job: RestoreJobRow): Promise<'done'> {
+    await this.db.run(tenantId, async (tx) => {
+      const j = await loadRestoreJob(tx, job.id, true);
+      if (!isTerminal(j.status)) await updateRestoreJob(tx, j, 'cancelled', { items: j.items.map((i) => ({ ...i, status: 'cancelled' })) }, { reason: 'cancelled before reaching the vendor' });
+    });
+    return 'done';
+  }
+
+  private async load(tenantId: string, jobId: string): Promise<{ job: RestoreJobRow; adapter: BackupVendorPort }> {
+    return this.db.run(tenantId, async (tx) => {
+      const job = await loadRestoreJob(tx, jobId);
+      const { adapter } = await this.adapters.forConnection(tx, job.connection_id);
+      return { job, adapter };
+    });
+  }
+
+  async connectionOf(tenantId: string, jobId: string): Promise<string> {
+    return (await this.reload(tenantId, jobId)).connection_id;
+  }
+
+  private reload(tenantId: string, jobId: string): Promise<RestoreJobRow> {
+    return this.db.run(tenantId, (tx) => loadRestoreJob(tx, jobId));
+  }
+}

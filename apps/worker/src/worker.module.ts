@@ -1,0 +1,43 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule } from '@nestjs/common';
+import Redis from 'ioredis';
+import { QUEUES, type AppConfig } from '@bg/platform';
+import { AdapterCache } from './common/adapter-cache.service';
+import { ConnectionThrottle } from './common/connection-throttle';
+import { DEFAULT_JOB_OPTIONS } from './common/queue-options';
+import { WorkerPlatformModule } from './common/worker-platform.module';
+import { ConnectionsProcessor } from './connections/connections.processor';
+import { MaintenanceProcessor } from './maintenance/maintenance.processor';
+import { OutboxRelay } from './outbox/outbox-relay.service';
+import { PoliciesProcessor } from './policies/policies.processor';
+import { PolicyRefreshService } from './policies/policy-refresh.service';
+import { PolicySyncService } from './policies/policy-sync.service';
+import { RestoreJobRunner } from './restore-jobs/restore-job.runner';
+import { RestoreJobsProcessor } from './restore-jobs/restore-jobs.processor';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const redis = new URL(config.REDIS_URL);
+    return {
+      module: WorkerModule,
+      imports: [
+        WorkerPlatformModule.forRoot(config),
+        BullModule.forRoot({
+          connection: { host: redis.hostname, port: Number(redis.port || 6379), username: redis.username || undefined, password: redis.password || undefined, db: Number(redis.pathname.slice(1) || 0), tls: redis.protocol === 'rediss:' ? {} : undefined },
+          prefix: config.QUEUE_PREFIX,
+          defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        }),
+        ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
+      ],
+      providers: [
+        AdapterCache, RestoreJobRunner, PolicySyncService, PolicyRefreshService, OutboxRelay,
+        RestoreJobsProcessor, PoliciesProcessor, ConnectionsProcessor, MaintenanceProcessor,
+        {
+          provide: ConnectionThrottle,
+          useFactory: () => new ConnectionThrottle(new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX),
+        },
+      ],
+    };
+  }
+}

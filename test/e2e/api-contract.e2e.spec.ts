@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { graphSandboxConnection, newTenant, type TenantContext } from '../support/factories';
+import { startStack, type TestStack } from '../support/stack';
+
+const PROBLEM = 'application/problem+json';
+
+describe('API v1 contract: auth, bad input, idempotency', () => {
+  let stack: TestStack;
+  let t: TenantContext;
+  let db: Client;
+
+  beforeAll(async () => {
+    stack = await startStack({ worker: false });
+    t = await newTenant(stack.admin);
+    db = new Client({ connectionString: stack.config.DATABASE_URL });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await stack.stop();
+  });
+
+  const count = async (table: string, tenantId: string) =>
+    Number((await db.query(`SELECT count(*) FROM ${table} WHERE tenant_id = $1`, [tenantId])).rows[0].count);
+
+  it('answers health and serves the OpenAPI document', async () => {
+    expect((await stack.admin.withKey(undefined).get('/health/live')).status).toBe(200);
+    const ready = await stack.admin.withKey(undefined).get('/health/ready');
+    expect(ready.body).toEqual({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+    const doc = await stack.admin.withKey(undefined).get('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/tenants/{tenantId}/restore-jobs', '/v1/tenants/{tenantId}/restore-jobs/{jobId}/events', '/v1/vendors', '/v1/errors']));
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['an unknown key', 'bgk_notARealKeyAtAll000000000000'],
+    ['garbage', 'x'],
+  ])('rejects %s with 401 UNAUTHENTICATED problem+json', async (_label, key) => {
+    const res = await stack.admin.withKey(key).get(`/v1/tenants/${t.tenantId}/restore-jobs`);
+    expect(res.status).toBe(401);
+    expect(res.contentType).toContain(PROBLEM);
+    expect(res.body).toMatchObject({ code: 'UNAUTHENTICATED', status: 401, type: '/v1/errors/UNAUTHENTICATED', instance: expect.any(String) });
+  });
+
+  it('refuses partner management to partner and tenant keys', async () => {
+    for (const client of [t.partner, t.tenant]) {
+      const res = await client.post('/v1/partners', { name: 'nope' });
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('FORBIDDEN');
+    }
+  });
+
+  describe('bad input leaves stored data unchanged', () => {
+    let connectionsBefore: number;
+    beforeAll(async () => {
+      const conn = graphSandboxConnection(stack.sandbox.origin);
+      expect((await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, conn.body)).status).toBe(201);
+      connectionsBefore = await count('connections', t.tenantId);
+    });
+    afterEach(async () => {
+      expect(await count('connections', t.tenantId)).toBe(connectionsBefore);
+      expect(await count('policies', t.tenantId)).toBe(0);
+      expect(await count('restore_jobs', t.tenantId)).toBe(0);
+    });
+
+    it('malformed JSON -> 400 MALFORMED_JSON', async () => {
+      const res = await t.tenant.request('POST', `/v1/tenants/${t.tenantId}/connections`, '{"vendor": "graph",', { 'content-type': 'application/json' });
+      expect(res.status).toBe(400);
+      expect(res.contentType).toContain(PROBLEM);
+      expect(res.body.code).toBe('MALFORMED_JSON');
+    });
+
+    it('unknown fields -> 400 VALIDATION_FAILED naming the field', async () => {
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, { connectionId: randomUUID(), workload: 'sharepoint', displayName: 'x', colour: 'red' });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ message: expect.stringContaining('colour') })] });
+    });
+
+    it('wrong types -> 400 VALIDATION_FAILED with each path', async () => {
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/restore-jobs`, { items: [{ restorePointId: 42 }], destination: 'moon' });
+      expect(res.status).toBe(400);
+      const paths = res.body.errors.map((e: { path: string }) => e.path);
+      expect(paths).toEqual(expect.arrayContaining(['items.0.restorePointId', 'destination']));
+    });
+
+    it('unknown credential fields and missing required ones -> 400', async () => {
+      const conn = graphSandboxConnection(stack.sandbox.origin);
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, { ...conn.body, credentials: { tenantId: 'x', password: 'y' } });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['credentials.password', 'credentials.clientSecret']));
+    });
+
+    it('a plain-http endpoint is refused', async () => {
+      const conn = graphSandboxConnection(stack.sandbox.origin);
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, { ...conn.body, endpoint: 'http://example.com' });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].path).toBe('endpoint');
+    });
+
+    it('oversized bodies -> 413 PAYLOAD_TOO_LARGE', async () => {
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, { displayName: 'x'.repeat(2 * 1024 * 1024) });
+      expect(res.status).toBe(413);
+      expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('a non-JSON body -> 415', async () => {
+      const res = await t.tenant.request('POST', `/v1/tenants/${t.tenantId}/connections`, 'vendor=graph', { 'content-type': 'text/plain' });
+      expect(res.status).toBe(415);
+      expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    it('unknown ids -> 404 NOT_FOUND', async () => {
+      for (const path of [`/restore-jobs/${randomUUID()}`, '/restore-jobs/not-a-uuid', `/policies/${randomUUID()}`, `/connections/${randomUUID()}`, `/restore-points/${randomUUID()}`, `/protected-items/${randomUUID()}`]) {
+        const res = await t.tenant.get(`/v1/tenants/${t.tenantId}${path}`);
+        expect([path, res.status, res.body.code]).toEqual([path, 404, 'NOT_FOUND']);
+      }
+      const job = await t.tenant.post(`/v1/tenants/${t.tenantId}/restore-jobs`, { items: [{ restorePointId: randomUUID() }] });
+      expect(job.status).toBe(404);
+      const policy = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, { connectionId: randomUUID(), workload: 'sharepoint', displayName: 'x' });
+      expect(policy.status).toBe(404);
+    });
+
+    it('an invalid cursor -> 400', async () => {
+      const res = await t.tenant.get(`/v1/tenants/${t.tenantId}/restore-jobs?cursor=%%%`);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('an unsupported workload for the vendor -> 422 UNSUPPORTED_BY_VENDOR naming vendor and operation', async () => {
+      const [{ id }] = (await db.query('SELECT id FROM connections WHERE tenant_id = $1 LIMIT 1', [t.tenantId])).rows;
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, { connectionId: id, workload: 'azureBlob', displayName: 'blobs' });
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR', vendor: 'graph' });
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('replays the first answer for the same key and body, and stores one row', async () => {
+      const key = randomUUID();
+      const body = { name: `Idem ${key}` };
+      const first = await t.partner.post('/v1/tenants', body, { 'idempotency-key': key });
+      const second = await t.partner.post('/v1/tenants', body, { 'idempotency-key': key });
+      expect(first.status).toBe(201);
+      expect(second.status).toBe(201);
+      expect(second.body).toEqual(first.body);
+      expect(second.headers.get('location')).toBe(first.headers.get('location'));
+      expect(second.headers.get('idempotent-replayed')).toBe('true');
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM tenants WHERE name = $1', [body.name]);
+      expect(rows[0].n).toBe(1);
+    });
+
+    it('answers 422 for the same key with another body', async () => {
+      const key = randomUUID();
+      await t.partner.post('/v1/tenants', { name: 'A' }, { 'idempotency-key': key });
+      const res = await t.partner.post('/v1/tenants', { name: 'B' }, { 'idempotency-key': key });
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    });
+
+    it('answers 409 while the first request with the key is in flight', async () => {
+      const key = randomUUID();
+      const [[{ id: keyId }]] = [(await db.query('SELECT id FROM api_keys WHERE partner_id = $1 AND role = $2 LIMIT 1', [t.partnerId, 'partner'])).rows];
+      const body = { name: 'in flight' };
+      const first = t.partner.post('/v1/tenants', body, { 'idempotency-key': key });
+      await first;
+      // Put the key back in flight as a concurrent request would hold it, then retry.
+      await db.query(`UPDATE idempotency_keys SET state = 'in_flight' WHERE principal = $1 AND key = $2`, [keyId, key]);
+      const res = await t.partner.post('/v1/tenants', body, { 'idempotency-key': key });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('IDEMPOTENCY_IN_FLIGHT');
+    });
+  });
+
+  it('serves the vendor catalogue and the error catalogue', async () => {
+    const vendors = await stack.admin.withKey(undefined).get('/v1/vendors');
+    expect(vendors.status).toBe(200);
+    const graph = vendors.body.items.find((v: { vendor: string }) => v.vendor === 'graph');
+    expect(graph).toMatchObject({ workloads: expect.arrayContaining(['sharepoint']), limits: expect.objectContaining({ restoreItemsPerJob: 50 }) });
+    expect(graph.credentialFields.find((f: { name: string }) => f.name === 'clientSecret')).toMatchObject({ secret: true });
+    const errors = await stack.admin.withKey(undefined).get('/v1/errors');
+    expect(errors.body.catalog).toEqual(expect.arrayContaining([
+      expect.objectContaining({ vendor: 'graph', vendorCode: 'TooManyActiveRestoreSessions', httpStatus: 500 }),
+    ]));
+  });
+});
