@@ -11,7 +11,12 @@ const moduleNameMapper = {
   '^@bg/(domain|adapters|platform)$': '<rootDir>/libs/$1/src',
   '^@bg/(domain|adapters|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
-const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node',
+// A few dependencies ship ESM only; jest on Node 20 cannot require(esm), so swc compiles them to CommonJS.
+const ESM_DEPS = ['content-disposition'];
+const common = {
+  transform: { '^.+\\.ts$': swc, [`node_modules/(${ESM_DEPS.join('|')})/.+\\.js$`]: swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_DEPS.join('|')})/)`],
+  moduleNameMapper, testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.ts', setupFiles: ['<rootDir>/test/support/env-setup.ts'] };
 module.exports = {
   testTimeout: 60000,
