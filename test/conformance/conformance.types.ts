@@ -22,6 +22,32 @@ export interface ConformanceSetup {
   badCredentials: Record<string, string>;
   /** Moves the sandbox clock so pending vendor work (protection, backups, restores) completes. */
   settle(): Promise<void>;
+
+  // Optional hooks; the suite says what it does without them.
+
+  /**
+   * Makes this account's list calls answer `n` items per page, so paging is tested with few items.
+   * Without it the suite creates `capabilities.limits.pageSize.default + 1` items (50 + 1 when undeclared).
+   */
+  pageSize?(n: number): Promise<void>;
+  /**
+   * Makes the vendor issue access tokens that expire (on the wall clock) after the returned number of ms,
+   * for the token-expiry test, which then waits that long. Without it the suite takes a token, advances
+   * the sandbox clock by 25 hours and expects the vendor to refuse that token.
+   */
+  shortTokens?(): Promise<number>;
+  /**
+   * For vendors whose port cannot create policies or add items: protects `n` items in the sandbox
+   * (restore points exist after `settle()`) and returns their vendor refs.
+   */
+  protectedItemRefs?(n: number): Promise<string[]>;
+  /** A well-formed policy ref the vendor does not have (default: a random UUID). */
+  unknownPolicyRef?: string;
+  /**
+   * For vendors that restore files and folders only (restoreGranularity without 'wholeItem', e.g. AvePoint):
+   * the paths to restore inside a protected item ("<library>/<path>"). Without it restores are whole-item.
+   */
+  restorePaths?(protectedItemRef: string): string[];
 }
 
 export type ConformanceFactory = () => Promise<ConformanceSetup>;

@@ -36,7 +36,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     ...process.env,
     NODE_ENV: 'test',
     ADMIN_API_KEY: `admin_${randomBytes(24).toString('hex')}`,
-    MASTER_KEY: randomBytes(32).toString('base64'),
+    // One key for every test process: stacks share the database, and a worker's periodic scans may read rows another test wrote.
+    MASTER_KEY: Buffer.alloc(32, 'backup-gateway-test-master-key').toString('base64'),
     QUEUE_PREFIX: `bgtest_${randomBytes(6).toString('hex')}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RELAY_POLL_MS: '200',

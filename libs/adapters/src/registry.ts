@@ -1,5 +1,9 @@
 import type { Capabilities, VendorId } from '@bg/domain';
 import type { AdapterConfig, BackupVendorPort } from './port';
+import { graphDescriptor } from './graph/graph.adapter';
+import { avepointDescriptor } from './avepoint/avepoint.adapter';
+import { azureDataProtectionDescriptor } from './azure-dataprotection/azure-dataprotection.adapter';
+import { veeamDescriptor } from './veeam/veeam.adapter';
 
 /** A credential field a connection of this vendor takes. `secret` fields are never returned or logged. */
 export interface CredentialField {
@@ -20,6 +24,10 @@ export interface VendorDescriptor {
 
 /** vendor id -> descriptor: the only list of vendors in the code. One line per vendor. */
 const VENDORS: Partial<Record<VendorId, VendorDescriptor>> = {
+  graph: graphDescriptor,
+  avepoint: avepointDescriptor,
+  'azure-dataprotection': azureDataProtectionDescriptor,
+  veeam: veeamDescriptor,
 };
 
 export function vendorDescriptor(vendor: VendorId): VendorDescriptor {

@@ -45,7 +45,7 @@ export class ConnectionsService {
     await this.get(tenantId, id);
     await this.db.run(tenantId, async (tx) => {
       await tx.query(`UPDATE connections SET health_detail = 'verification queued', updated_at = now() WHERE id = $1`, [id]);
-      await writeOutbox(tx, tenantId, 'connection.verify', { tenantId, connectionId: id }, { jobId: `connection.verify:${id}:${Date.now()}` });
+      await writeOutbox(tx, tenantId, 'connection.verify', { tenantId, connectionId: id }, { jobId: `connection.verify_${id}_${Date.now()}` });
     });
     return toConnection(await this.get(tenantId, id));
   }

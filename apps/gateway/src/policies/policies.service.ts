@@ -8,7 +8,7 @@ const POLICY_SELECT = `SELECT p.*, (SELECT count(*) FROM protected_items i WHERE
 
 /** Enqueues the worker's reconciliation of a policy with its vendor (deduplicated while one is pending). */
 export async function queuePolicySync(tx: TenantTx, policyId: string): Promise<void> {
-  await writeOutbox(tx, tx.tenantId, 'policy.sync', { tenantId: tx.tenantId, policyId }, { jobId: `policy.sync:${policyId}:${newId()}` });
+  await writeOutbox(tx, tx.tenantId, 'policy.sync', { tenantId: tx.tenantId, policyId }, { jobId: `policy.sync_${policyId}_${newId()}` });
 }
 
 @Injectable()

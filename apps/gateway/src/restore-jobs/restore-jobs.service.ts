@@ -43,7 +43,7 @@ export class RestoreJobsService {
           JSON.stringify(items), this.config.RESTORE_JOB_DEADLINE_MINUTES],
       );
       await recordRestoreJobEvent(tx, id, 'created', null, 'queued', { items: items.length, destination: body.destination });
-      await writeOutbox(tx, tenantId, 'restore-job.submit', { tenantId, restoreJobId: id }, { jobId: `restore-job.submit:${id}` });
+      await writeOutbox(tx, tenantId, 'restore-job.submit', { tenantId, restoreJobId: id }, { jobId: `restore-job.submit_${id}` });
       return loadRestoreJob(tx, id);
     });
   }
@@ -57,7 +57,7 @@ export class RestoreJobsService {
         return updateRestoreJob(tx, job, 'cancelled', { cancel_requested: true, status_reason: 'cancelled before submission' }, { reason: 'cancel requested while queued' });
       }
       const updated = await updateRestoreJob(tx, job, 'cancelling', { cancel_requested: true, status_reason: 'cancel requested' }, { reason: 'cancel requested' });
-      await writeOutbox(tx, tenantId, 'restore-job.cancel', { tenantId, restoreJobId: id }, { jobId: `restore-job.cancel:${id}` });
+      await writeOutbox(tx, tenantId, 'restore-job.cancel', { tenantId, restoreJobId: id }, { jobId: `restore-job.cancel_${id}` });
       return updated;
     });
   }

@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
+import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job } from 'bullmq';
 import { isVendorError } from '@bg/adapters';
 import { QUEUES, TenantDb, type JobPayloads } from '@bg/platform';
@@ -7,7 +8,7 @@ import { assertHandlers } from '../common/handlers';
 import { WORKER_SETTINGS } from '../common/queue-options';
 
 @Processor(QUEUES.connections, { concurrency: 10, settings: WORKER_SETTINGS })
-export class ConnectionsProcessor extends WorkerHost {
+export class ConnectionsProcessor extends LoggedWorkerHost {
   private readonly handlers = {
     'connection.verify': (job: Job) => this.verify(job.data.tenantId, job.data.connectionId),
   } satisfies Record<Extract<keyof JobPayloads, `connection.${string}`>, (job: Job) => Promise<unknown>>;

@@ -1,5 +1,6 @@
-import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { QUEUES, TenantDb, loadRestoreJob, updateRestoreJob, type JobPayloads } from '@bg/platform';
@@ -17,8 +18,8 @@ const STALE_MS = 2 * 60_000;
  * lost) and ends jobs past their deadline; and the periodic restore-point refresh of every policy.
  */
 @Processor(QUEUES.maintenance, { concurrency: 1 })
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger('Maintenance');
+export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
+  
   private readonly handlers = {
     'maintenance.reconcile': () => this.reconcile(),
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
@@ -66,13 +67,13 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
         continue;
       }
       if (r.status === 'queued' || r.status === 'submitting') {
-        await this.restoreJobs.add('restore-job.submit', { tenantId: r.tenant_id, restoreJobId: r.id }, { jobId: `restore-job.submit:${r.id}:reconcile:${Date.now()}` });
+        await this.restoreJobs.add('restore-job.submit', { tenantId: r.tenant_id, restoreJobId: r.id }, { jobId: `restore-job.submit_${r.id}_reconcile_${Date.now()}` });
       } else {
         await this.runner.schedulePoll(r.tenant_id, r.id, 0);
       }
       resumed++;
     }
-    if (rows.length) this.logger.log(`reconciler resumed ${resumed} and expired ${expired} restore jobs`);
+    if (rows.length) this.log.log(`reconciler resumed ${resumed} and expired ${expired} restore jobs`);
     return { resumed, expired };
   }
 
@@ -80,7 +81,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     const rows: Array<{ id: string; tenant_id: string }> = await this.system.query(
       `SELECT id, tenant_id FROM policies WHERE status IN ('active', 'inactive') AND vendor_ref IS NOT NULL`,
     );
-    await this.policies.addBulk(rows.map((r) => ({ name: 'policy.refresh', data: { tenantId: r.tenant_id, policyId: r.id, attempt: 25 }, opts: { jobId: `policy.refresh:${r.id}:periodic:${Date.now()}` } })));
+    await this.policies.addBulk(rows.map((r) => ({ name: 'policy.refresh', data: { tenantId: r.tenant_id, policyId: r.id, attempt: 25 }, opts: { jobId: `policy.refresh_${r.id}_periodic_${Date.now()}` } })));
     return rows.length;
   }
 }

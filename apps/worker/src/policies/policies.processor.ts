@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
+import { LoggedWorkerHost } from '../common/logged-worker-host';
 import { DelayedError, type Job } from 'bullmq';
 import { QUEUES, TenantDb, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
@@ -9,7 +10,7 @@ import { PolicyRefreshService } from './policy-refresh.service';
 import { PolicySyncService } from './policy-sync.service';
 
 @Processor(QUEUES.policies, { concurrency: 20, settings: WORKER_SETTINGS })
-export class PoliciesProcessor extends WorkerHost {
+export class PoliciesProcessor extends LoggedWorkerHost {
   private readonly handlers = {
     'policy.sync': (job: Job) => this.syncer.sync(job.data.tenantId, job.data.policyId),
     'policy.refresh': (job: Job) => this.refresher.refresh(job.data.tenantId, job.data.policyId, job.data.attempt ?? 0),

@@ -55,7 +55,7 @@ export class PolicyRefreshService {
     });
     if (pending > 0 && attempt < MAX_REFRESH_ATTEMPTS) {
       const delay = Math.min(60_000, 500 * 1.5 ** attempt);
-      await this.queue.add('policy.refresh', { tenantId, policyId, attempt: attempt + 1 }, { jobId: `policy.refresh:${policyId}:${attempt + 1}:${Date.now()}`, delay });
+      await this.queue.add('policy.refresh', { tenantId, policyId, attempt: attempt + 1 }, { jobId: `policy.refresh_${policyId}_${attempt + 1}_${Date.now()}`, delay });
     }
   }
 

@@ -54,7 +54,7 @@ export class PolicySyncService {
          vendor_status = $2, error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1`,
       [policyId, vp.vendorStatus],
     ));
-    await this.queue.add('policy.refresh', { tenantId, policyId, attempt: 0 }, { jobId: `policy.refresh:${policyId}:0:${Date.now()}`, delay: 500 });
+    await this.queue.add('policy.refresh', { tenantId, policyId, attempt: 0 }, { jobId: `policy.refresh_${policyId}_0_${Date.now()}`, delay: 500 });
   }
 
   /** Records a policy the vendor refused for good. */

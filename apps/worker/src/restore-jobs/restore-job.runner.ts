@@ -103,7 +103,7 @@ export class RestoreJobRunner {
   }
 
   async schedulePoll(tenantId: string, jobId: string, attempt: number, hintMs?: number): Promise<void> {
-    await this.queue.add('restore-job.poll', { tenantId, restoreJobId: jobId, attempt }, { jobId: `restore-job.poll:${jobId}:${attempt}`, delay: nextPollDelay(attempt, hintMs) });
+    await this.queue.add('restore-job.poll', { tenantId, restoreJobId: jobId, attempt }, { jobId: `restore-job.poll_${jobId}_${attempt}`, delay: nextPollDelay(attempt, hintMs) });
   }
 
   /** Concurrency gate per connection: at most the vendor's documented number of restores running. */

@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
+import { LoggedWorkerHost } from '../common/logged-worker-host';
 import { DelayedError, type Job } from 'bullmq';
 import { QUEUES, type JobPayloads } from '@bg/platform';
 import { ConnectionThrottle } from '../common/connection-throttle';
@@ -10,7 +11,7 @@ import { RestoreJobRunner } from './restore-job.runner';
 const SLOT_WAIT_MS = 2000;
 
 @Processor(QUEUES.restoreJobs, { concurrency: 50, settings: WORKER_SETTINGS })
-export class RestoreJobsProcessor extends WorkerHost {
+export class RestoreJobsProcessor extends LoggedWorkerHost {
   private readonly handlers = {
     'restore-job.submit': (job: Job, token?: string) => this.submit(job, token),
     'restore-job.poll': (job: Job) => this.runner.poll(job.data.tenantId, job.data.restoreJobId, job.data.attempt ?? 0),

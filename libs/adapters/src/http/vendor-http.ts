@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import type { PeerCertificate } from 'node:tls';
-import { Agent, request } from 'undici';
+import type { TLSSocket } from 'node:tls';
+import { Agent, buildConnector, request } from 'undici';
 import type { Clock } from '@bg/domain';
 import type { CallContext } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
@@ -48,20 +48,7 @@ export class VendorHttp {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     const pinned = opts.tls?.pinnedSha256 ? normalizeFingerprint(opts.tls.pinnedSha256) : undefined;
     this.dispatcher = new Agent({
-      connect: {
-        ca: opts.tls?.caCertPem,
-        // A pinned certificate replaces chain validation for this connection only (self-signed Veeam
-        // servers); the fingerprint must match exactly, so verification is never simply switched off.
-        ...(pinned
-          ? {
-              rejectUnauthorized: false,
-              checkServerIdentity: (_host: string, cert: PeerCertificate) => {
-                const actual = cert.raw ? createHash('sha256').update(cert.raw).digest('hex') : '';
-                return actual === pinned ? undefined : new Error('TLS certificate does not match the pinned SHA-256 fingerprint');
-              },
-            }
-          : {}),
-      },
+      connect: pinned ? pinnedConnector(opts.tls?.caCertPem, pinned) : { ca: opts.tls?.caCertPem },
       keepAliveTimeout: 30_000,
       connections: 64,
     });
@@ -94,6 +81,13 @@ export class VendorHttp {
       });
     } catch (e) {
       ctx.onVendorCall?.({ method, path: url.pathname, status: 0, durationMs: Date.now() - started });
+      if (e instanceof TlsPinMismatch) {
+        // A wrong pin is configuration, not a transient outage: retrying cannot help.
+        throw new VendorError({
+          code: 'VENDOR_ERROR', vendor: this.opts.vendor, retryable: false,
+          message: `TLS certificate of ${this.opts.vendor} at ${url.origin} does not match the connection's pinned SHA-256 fingerprint (${e.actual})`,
+        });
+      }
       throw new VendorError({
         code: 'VENDOR_UNAVAILABLE', vendor: this.opts.vendor, retryable: true,
         message: `Could not reach ${this.opts.vendor} at ${url.origin}: ${(e as Error).message}`,
@@ -122,6 +116,35 @@ export class VendorHttp {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/** The server certificate's SHA-256 differs from the connection's pinned fingerprint. */
+export class TlsPinMismatch extends Error {
+  constructor(readonly actual: string) {
+    super('TLS certificate does not match the pinned SHA-256 fingerprint');
+    this.name = 'TlsPinMismatch';
+  }
+}
+
+/**
+ * A connector for a pinned certificate (self-signed Veeam servers): chain validation is replaced, for
+ * this connection only, by an exact SHA-256 match of the leaf certificate, checked on every new TLS
+ * socket before any request is written. (Node ignores a `checkServerIdentity` error when
+ * `rejectUnauthorized` is false, so the pin is checked here instead.)
+ */
+function pinnedConnector(ca: string | undefined, pinned: string): buildConnector.connector {
+  // No TLS session resumption: a resumed session shows no peer certificate to check.
+  const base = buildConnector({ ca, rejectUnauthorized: false, maxCachedSessions: 0 });
+  return (options, callback) => base(options, (err, socket) => {
+    if (err || !socket) return callback(err ?? new Error('TLS connection failed'), null);
+    const cert = (socket as TLSSocket).getPeerCertificate?.(true);
+    const actual = cert?.raw ? createHash('sha256').update(cert.raw).digest('hex') : '';
+    if (actual !== pinned) {
+      socket.destroy();
+      return callback(new TlsPinMismatch(actual), null);
+    }
+    return callback(null, socket);
+  });
 }
 
 /** SHA-256 fingerprint (hex) of a PEM certificate, for users pinning a Veeam server certificate. */

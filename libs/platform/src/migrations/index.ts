@@ -2,6 +2,8 @@ import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { GraphErrorCatalog1763900000100 } from './1763900000100-graph-error-catalog';
 import { AvePointErrorCatalog1763900000200 } from './1763900000200-avepoint-error-catalog';
+import { VeeamErrorCatalog1763900000300 } from './1763900000300-veeam-error-catalog';
+import { AzureDataProtectionErrorCatalog1763900000400 } from './1763900000400-azure-dataprotection-error-catalog';
 
 /**
  * Every migration, in order. A migration is never edited once landed; corrections are new migrations.
@@ -11,4 +13,6 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   InitialSchema1763900000000,
   GraphErrorCatalog1763900000100,
   AvePointErrorCatalog1763900000200,
+  VeeamErrorCatalog1763900000300,
+  AzureDataProtectionErrorCatalog1763900000400,
 ];

@@ -1,0 +1,123 @@
+/**
+ * Deterministic content of one simulated AvePoint tenant (a sandbox scope). Pure functions of the
+ * tenant key and the sandbox clock, exported so tests can name real sites, OneDrives and paths.
+ */
+
+/** serviceType values the restore API accepts (seed 001 §Body Parameters; m365 overview §serviceType). */
+export const AVEPOINT_SERVICE_TYPES = { sharePoint: 1, oneDrive: 2, groups: 3, teams: 6 } as const;
+
+/** jobList objectType for a restore serviceType (list-jobs.md §objectType). */
+export const OBJECT_TYPE_OF_SERVICE: Record<number, number> = { 1: 2, 2: 3, 3: 4, 6: 7 };
+
+/** Permissions of Cloud Backup for Microsoft 365 (register-app.md §Services and Permissions). */
+export const AVEPOINT_PERMISSIONS = [
+  'microsoft365backup.jobInfo.read.all',
+  'microsoft365backup.restore.readwrite.all',
+  'microsoft365backup.subscriptionInfo.read.all',
+  'microsoft365backup.settings.read.all',
+  'microsoft365backup.unusualActivity.read.all',
+] as const;
+
+/** Multi-Geo `location` values (m365 overview §Parameter: location). */
+export const AVEPOINT_LOCATIONS = [
+  'PrimaryGeoLocation', 'NAM', 'EUR', 'GBR', 'JPN', 'APC', 'AUS', 'CAN', 'IND', 'FRA', 'ARE', 'ZAF', 'CHE', 'KOR',
+  'DEU', 'BRA', 'NOR', 'SWE', 'QAT', 'POL', 'ITA', 'ISR', 'MEX', 'NZL', 'ESP', 'TWN',
+] as const;
+
+export interface FixtureScope {
+  /** Site URL or OneDrive UPN. */
+  key: string;
+  serviceType: number;
+  /** Geo location of the item in a Multi-Geo tenant (index-based over the configured geos). */
+  geoIndex: number;
+}
+
+/** The one client secret the simulated identity service accepts for a client id. */
+export function avepointSandboxSecret(clientId: string): string {
+  return `sandbox-secret-${clientId}`;
+}
+
+export function tenantSlug(tenantKey: string): string {
+  return tenantKey.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 24) || 'contoso';
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Site collections (SharePoint, M365 Group and Teams sites) and OneDrives of a tenant. */
+export function avepointFixtureScopes(tenantKey: string): FixtureScope[] {
+  const slug = tenantSlug(tenantKey);
+  // The docs' own sample scopes (seed 001 §Request Sample), so the samples work verbatim for tenant "contoso".
+  const out: FixtureScope[] = [
+    { key: `https://${slug}.sharepoint.com/sites/Finance`, serviceType: 1, geoIndex: 0 },
+    { key: `alexw@${slug}.onmicrosoft.com`, serviceType: 2, geoIndex: 0 },
+  ];
+  for (let i = 1; i <= 10; i++) out.push({ key: `https://${slug}.sharepoint.com/sites/Site${pad(i)}`, serviceType: 1, geoIndex: i - 1 });
+  for (let i = 1; i <= 3; i++) out.push({ key: `https://${slug}.sharepoint.com/sites/Group${pad(i)}`, serviceType: 3, geoIndex: i - 1 });
+  for (let i = 1; i <= 3; i++) out.push({ key: `https://${slug}.sharepoint.com/sites/Team${pad(i)}`, serviceType: 6, geoIndex: i - 1 });
+  for (let i = 1; i <= 10; i++) out.push({ key: `user${pad(i)}@${slug}.onmicrosoft.com`, serviceType: 2, geoIndex: i - 1 });
+  return out;
+}
+
+/** Libraries present in every site / OneDrive. */
+export const FIXTURE_LIBRARIES = ['Documents', 'Site Assets'] as const;
+
+/** Folders inside each library (relative paths). */
+export const FIXTURE_FOLDERS = ['Shared', 'Shared/Reports', 'Shared/Reports/2026', 'Projects', 'Projects/Alpha', 'Projects/Beta', 'Bulk'];
+
+/** Files inside each library (relative paths). */
+export const FIXTURE_FILES = [
+  'Shared/Budget.xlsx', 'Shared/Reports/2026/Q1.xlsx', 'Projects/Alpha/plan.docx', 'Projects/Beta/spec.docx',
+  ...Array.from({ length: 30 }, (_, i) => `Bulk/file${pad(i + 1)}.txt`),
+];
+
+export function fixturePathExists(libraryName: string, relativePath: string, kind: 'file' | 'folder'): boolean {
+  if (!FIXTURE_LIBRARIES.some((l) => l.toLowerCase() === libraryName.toLowerCase())) return false;
+  const list = kind === 'file' ? FIXTURE_FILES : FIXTURE_FOLDERS;
+  const p = relativePath.replace(/^\/+|\/+$/g, '').toLowerCase();
+  return list.some((x) => x.toLowerCase() === p);
+}
+
+export interface FixtureBackupJob {
+  id: string;
+  /** list-jobs.md objectType values this backup covers. */
+  objectTypes: number[];
+  startTime: Date;
+  finishTime: Date;
+  state: 'Finished' | 'Finished with Exception';
+  totalNumber: number;
+  failedNumber: number;
+  successfulNumber: number;
+  skippedNumber: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/**
+ * The tenant's daily backup jobs (one per day at 02:00 UTC covering SharePoint, OneDrive, Groups and
+ * Teams, 35 minutes long) over the last `retentionDays`, finished before `now`. Every 7th day ends
+ * "Finished with Exception". Ids follow the docs' shape (IB + yyyyMMddHHmmss + 6 digits).
+ */
+export function avepointBackupJobs(now: Date, retentionDays = 30, durationMinutes = 35): FixtureBackupJob[] {
+  const jobs: FixtureBackupJob[] = [];
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  for (let d = retentionDays; d >= 0; d--) {
+    const start = new Date(today - d * DAY_MS + 2 * 3600 * 1000);
+    const finish = new Date(start.getTime() + durationMinutes * 60 * 1000);
+    if (finish.getTime() > now.getTime()) continue;
+    const dayNo = Math.floor(start.getTime() / DAY_MS);
+    const withException = dayNo % 7 === 0;
+    jobs.push({
+      id: `IB${stamp(start)}${String(dayNo % 1_000_000).padStart(6, '0')}`,
+      objectTypes: [2, 3, 4, 7],
+      startTime: start,
+      finishTime: finish,
+      state: withException ? 'Finished with Exception' : 'Finished',
+      totalNumber: 438, failedNumber: withException ? 2 : 0, successfulNumber: withException ? 436 : 438, skippedNumber: 0,
+    });
+  }
+  return jobs;
+}

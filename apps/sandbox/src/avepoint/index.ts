@@ -1,0 +1,2 @@
+export { AvePointSandbox } from './avepoint.sandbox';
+export * from './avepoint.fixtures';

@@ -1,0 +1,43 @@
+/**
+ * Deterministic resources every simulated Azure subscription starts with. Pure functions, exported so
+ * tests can name the same things the sandbox holds.
+ */
+
+export const AZURE_FIXTURE = {
+  /** Resource group holding the backup vault. */
+  resourceGroup: 'rg-backup',
+  /** The backup vault every subscription has (create more with PUT backupVaults/{name}). */
+  vaultName: 'bv-sandbox',
+  location: 'westus',
+  /** Resource group of the storage accounts. */
+  storageResourceGroup: 'rg-storage',
+  storageAccountCount: 80,
+  /** Containers in every fixture storage account. */
+  containers: ['invoices', 'images', 'logs'],
+  /** A storage account whose blobs the vault has no role on: validateForBackup fails (seed 004 §Track response). */
+  noPermissionAccount: 'bgblobnoperm',
+} as const;
+
+export interface FixtureStorageAccount {
+  id: string;
+  name: string;
+  location: string;
+  containers: string[];
+}
+
+export function storageAccountId(subscriptionId: string, name: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${AZURE_FIXTURE.storageResourceGroup}/providers/Microsoft.Storage/storageAccounts/${name}`;
+}
+
+/** The storage accounts of a subscription: bgblob01..bgblob80, then the one without permissions. */
+export function azureStorageAccounts(subscriptionId: string): FixtureStorageAccount[] {
+  const names = Array.from({ length: AZURE_FIXTURE.storageAccountCount }, (_, i) => `bgblob${String(i + 1).padStart(2, '0')}`);
+  names.push(AZURE_FIXTURE.noPermissionAccount);
+  return names.map((name) => ({
+    id: storageAccountId(subscriptionId, name), name, location: AZURE_FIXTURE.location, containers: [...AZURE_FIXTURE.containers],
+  }));
+}
+
+export function vaultId(subscriptionId: string, resourceGroup: string, vaultName: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${vaultName}`;
+}

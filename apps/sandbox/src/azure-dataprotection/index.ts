@@ -1,0 +1,2 @@
+export { AzureDataProtectionSandbox } from './azure.sandbox';
+export * from './azure.fixtures';

@@ -1,0 +1,2 @@
+export { GraphSandbox } from './graph.sandbox';
+export * from './graph.fixtures';

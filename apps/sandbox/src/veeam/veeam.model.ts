@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import type { SandboxScope } from '../support';
+import {
+  type FixtureSite, type FixtureTeam, type FixtureUser, veeamFixtureOrganization, veeamFixtureRepositories,
+  veeamFixtureSites, veeamFixtureTeams, veeamFixtureUsers,
+} from './veeam.fixtures';
+import { iso } from './veeam.http';
+import {
+  configFlag, configNumber, type JobItemRecord, type JobRecord, type JobSessionRecord, type RestorePointRecord,
+  type VeeamServerState,
+} from './veeam.state';
+
+type Scope = SandboxScope<VeeamServerState>;
+
+/** The server's directory (fixtures sized by config). */
+export function usersOf(scope: Scope): FixtureUser[] {
+  return veeamFixtureUsers(scope.state.serverKey, configNumber(scope.config, 'userCount', 60));
+}
+export function sitesOf(scope: Scope): FixtureSite[] {
+  return veeamFixtureSites(scope.state.serverKey, configNumber(scope.config, 'siteCount', 60));
+}
+export function teamsOf(scope: Scope): FixtureTeam[] {
+  return veeamFixtureTeams(scope.state.serverKey);
+}
+
+const links = (self: string, extra: Record<string, string> = {}) =>
+  Object.fromEntries([['self', { href: self }], ...Object.entries(extra).map(([k, v]) => [k, { href: v }])]);
+
+// ---- representations (spec vb365-rest-v8 component schemas) ----
+
+export function restUser(orgId: string, u: FixtureUser): Record<string, unknown> {
+  return {
+    id: u.id, displayName: u.displayName, name: u.name, type: 'User', locationType: 'Cloud', office: '', onPremisesSid: '',
+    msid: u.id, _links: links(`/v8/Organizations/${orgId}/Users/${u.id}`, { organization: `/v8/Organizations/${orgId}` }),
+  };
+}
+
+export function restSite(orgId: string, s: FixtureSite): Record<string, unknown> {
+  return {
+    id: s.id, url: s.url, parentUrl: '', name: s.name, isCloud: true, isPersonal: false, title: s.title, isAvailable: true,
+    siteCollectionError: '', msid: s.id, _links: links(`/v8/Organizations/${orgId}/Sites/${s.id}`),
+  };
+}
+
+export function restJobSite(s: FixtureSite): Record<string, unknown> {
+  return { id: s.id, url: s.url, parentUrl: '', name: s.name, isCloud: true, isPersonal: false, title: s.title, siteCollectionError: '' };
+}
+
+export function restTeam(orgId: string, t: FixtureTeam): Record<string, unknown> {
+  return { id: t.id, displayName: t.displayName, mail: t.mail, msid: t.id, _links: links(`/v8/Organizations/${orgId}/Teams/${t.id}`) };
+}
+
+export function restOrganization(scope: Scope): Record<string, unknown> {
+  const o = veeamFixtureOrganization(scope.state.serverKey);
+  const points = scope.state.restorePoints.map((p) => p.backupTime);
+  return {
+    type: 'Office365', region: 'Worldwide', id: o.id, name: o.name, officeName: o.officeName,
+    isExchangeOnline: true, isSharePointOnline: true, isTeamsOnline: true, isTeamsChatsOnline: false,
+    isBackedup: points.length > 0, firstBackuptime: iso(points.length ? Math.min(...points) : null),
+    lastBackuptime: iso(points.length ? Math.max(...points) : null),
+    _links: links(`/v8/Organizations/${o.id}`, {
+      users: `/v8/Organizations/${o.id}/Users`, sites: `/v8/Organizations/${o.id}/Sites`, jobs: `/v8/Jobs?organizationId=${o.id}`,
+    }),
+  };
+}
+
+export function restRepository(scope: Scope, r: { id: string; name: string; path: string }): Record<string, unknown> {
+  return {
+    id: r.id, name: r.name, description: '', path: r.path, retentionType: 'ItemLevel', retentionPeriodType: 'Yearly',
+    yearlyRetentionPeriod: 'Years3', retentionFrequencyType: 'Daily', dailyTime: '18:00:00', dailyType: 'Everyday',
+    capacityBytes: 1_099_511_627_776, freeSpaceBytes: 824_633_720_832, isLongTerm: false, isOutdated: false, isOutOfSync: false,
+    isIndexed: true, organizationId: veeamFixtureOrganization(scope.state.serverKey).id,
+    _links: links(`/v8/BackupRepositories/${r.id}`),
+  };
+}
+
+export function repositoriesOf(scope: Scope) {
+  return veeamFixtureRepositories(scope.state.serverKey);
+}
+
+export function restJobItem(job: JobRecord, item: JobItemRecord): Record<string, unknown> {
+  return { ...item, _links: links(`/v8/Jobs/${job.id}/SelectedItems/${item.id}`, { job: `/v8/Jobs/${job.id}` }) };
+}
+
+export function restJob(job: JobRecord): Record<string, unknown> {
+  return {
+    backupType: job.backupType, ...(job.schedulePolicy ? { schedulePolicy: job.schedulePolicy } : {}),
+    id: job.id, organizationId: job.organizationId, repositoryId: job.repositoryId, name: job.name,
+    lastRun: iso(job.lastRun), nextRun: job.isEnabled ? iso(job.nextRunAt) : null, lastBackup: iso(job.lastBackup),
+    isEnabled: job.isEnabled, lastStatus: job.lastStatus, eTag: job.eTag,
+    _links: links(`/v8/Jobs/${job.id}`, {
+      organization: `/v8/Organizations/${job.organizationId}`, backupRepository: `/v8/BackupRepositories/${job.repositoryId}`,
+      selectedItems: `/v8/Jobs/${job.id}/SelectedItems`, jobsessions: `/v8/JobSessions?jobId=${job.id}`,
+    }),
+  };
+}
+
+export function restJobSession(s: JobSessionRecord): Record<string, unknown> {
+  const processed = s.status === 'Running' ? 0 : s.items.length;
+  return {
+    id: s.id, jobId: s.jobId, repositoryId: s.repositoryId, mainSessionId: s.id, details: '',
+    creationTime: iso(s.creationTime), endTime: iso(s.endTime), retryCount: 0, jobWillBeRetried: false,
+    progress: s.status === 'Running' ? 50 : 100, jobType: 'Backup', jobSessionConfigType: s.full ? 'Full' : 'Incremental',
+    status: s.status, statistics: { processingRateBytesPS: 0, processingRateItemsPS: 0, readRateBytesPS: 0, writeRateBytesPS: 0, transferredDataBytes: 0, processedObjects: processed, bottleneck: 'NA' },
+    eTag: 1, _links: links(`/v8/JobSessions/${s.id}`, { job: `/v8/Jobs/${s.jobId}`, logItems: `/v8/JobSessions/${s.id}/LogItems` }),
+  };
+}
+
+export function restRestorePoint(p: RestorePointRecord): Record<string, unknown> {
+  return {
+    id: p.id, isDeleted: false, repositoryId: p.repositoryId, backupTime: iso(p.backupTime), jobId: p.jobId,
+    organizationId: p.organizationId, isExchange: p.isExchange, isSharePoint: p.isSharePoint, isOneDrive: p.isOneDrive,
+    isTeams: p.isTeams, isLongTermCopy: false, isCopy: false, isRetrieved: false, eTag: 1, objectsEtag: 1,
+    _links: links(`/v8/RestorePoints/${p.id}`, { job: `/v8/Jobs/${p.jobId}`, backupRepository: `/v8/BackupRepositories/${p.repositoryId}` }),
+  };
+}
+
+// ---- status progressions over the sandbox clock ----
+
+const PERIODS: Record<string, number> = {
+  Minutes5: 5, Minutes10: 10, Minutes15: 15, Minutes30: 30, Hours1: 60, Hours2: 120, Hours4: 240, Hours8: 480, Hours12: 720,
+};
+
+/** The job's period in ms (null: ManualOnly). A job created without schedulePolicy runs daily. */
+export function scheduleIntervalMs(scope: Scope, job: JobRecord): number | null {
+  const sp = job.schedulePolicy ?? {};
+  if (sp.type === 'ManualOnly' || sp.scheduleEnabled === false) return null;
+  const override = configNumber(scope.config, 'backupIntervalMs', 0);
+  if (override > 0) return override;
+  if (sp.type === 'Periodically') return (PERIODS[String(sp.periodicallyEvery)] ?? 60) * 60_000;
+  return 24 * 3600_000;
+}
+
+/** What the run of a job covers: its selected items, or everyone for EntireOrganization. */
+function itemsOfRun(scope: Scope, job: JobRecord): JobItemRecord[] {
+  if (job.backupType === 'SelectedItems') return job.selectedItems.map((i) => ({ ...i }));
+  return [
+    ...usersOf(scope).map((u) => ({ id: u.id, type: 'User' as const, user: { id: u.id }, mailbox: true, oneDrive: true })),
+    ...sitesOf(scope).map((s) => ({ id: s.id, type: 'Site' as const, site: { id: s.id } })),
+  ];
+}
+
+export function startJobSession(scope: Scope, job: JobRecord, at: number, full = false): JobSessionRecord {
+  const stuck = configFlag(scope.config, 'stuckJobs');
+  const session: JobSessionRecord = {
+    id: randomUUID(), jobId: job.id, repositoryId: job.repositoryId, creationTime: at, endTime: null,
+    endsAt: stuck ? null : at + configNumber(scope.config, 'backupDurationMs', 120_000),
+    status: 'Running', full: full || job.lastBackup === null, items: itemsOfRun(scope, job),
+  };
+  scope.state.jobSessions.push(session);
+  job.lastRun = at;
+  job.lastStatus = 'Running';
+  return session;
+}
+
+function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, status: JobSessionRecord['status']): void {
+  s.status = status;
+  s.endTime = at;
+  const job = scope.state.jobs.find((j) => j.id === s.jobId);
+  if (job) job.lastStatus = status;
+  if (status !== 'Success' && status !== 'Warning') return;
+  if (job) job.lastBackup = at;
+  const users = s.items.filter((i) => i.type === 'User' && i.user);
+  const uid = (i: JobItemRecord) => String(i.user!.id);
+  scope.state.restorePoints.push({
+    id: randomUUID(), jobId: s.jobId, repositoryId: s.repositoryId, organizationId: job?.organizationId ?? '', backupTime: at,
+    isExchange: users.some((i) => i.mailbox || i.archiveMailbox), isOneDrive: users.some((i) => i.oneDrive),
+    isSharePoint: s.items.some((i) => i.type === 'Site' || i.personalSite), isTeams: s.items.some((i) => i.type === 'Team'),
+    userIds: users.map(uid), siteIds: s.items.filter((i) => i.type === 'Site' && i.site).map((i) => String(i.site!.id)),
+    teamIds: s.items.filter((i) => i.type === 'Team' && i.team).map((i) => String(i.team!.id)),
+    mailboxUserIds: users.filter((i) => i.mailbox || i.archiveMailbox).map(uid), oneDriveUserIds: users.filter((i) => i.oneDrive).map(uid),
+  });
+}
+
+/** Stops a running session now (POST /Jobs/{id}/stop). */
+export function stopJobSessions(scope: Scope, job: JobRecord): void {
+  const now = scope.clock.now().getTime();
+  for (const s of scope.state.jobSessions) if (s.jobId === job.id && s.status === 'Running') finishJobSession(scope, s, now, 'Stopped');
+}
+
+/**
+ * Brings job sessions, schedules and restore points up to the scope's clock: finishes sessions whose
+ * time has come, starts scheduled runs (one at a time per job), and records a restore point per
+ * successful run. Called at the start of every request.
+ */
+export function advanceJobs(scope: Scope): void {
+  const now = scope.clock.now().getTime();
+  const fail = configFlag(scope.config, 'failBackups');
+  for (const job of scope.state.jobs) {
+    for (let guard = 0; guard < 200; guard++) {
+      for (const s of scope.state.jobSessions) {
+        if (s.jobId === job.id && s.status === 'Running' && s.endsAt !== null && s.endsAt <= now) finishJobSession(scope, s, s.endsAt, fail ? 'Failed' : 'Success');
+      }
+      if (scope.state.jobSessions.some((s) => s.jobId === job.id && s.status === 'Running')) break;
+      if (!job.isEnabled || job.nextRunAt === null || job.nextRunAt > now) break;
+      const at = job.nextRunAt;
+      const interval = scheduleIntervalMs(scope, job);
+      job.nextRunAt = interval === null ? null : at + interval;
+      startJobSession(scope, job, at);
+    }
+    // After a long clock jump, skip the runs that could not be simulated instead of replaying them.
+    const interval = scheduleIntervalMs(scope, job);
+    if (job.nextRunAt !== null && interval && job.nextRunAt <= now) job.nextRunAt = now + interval - ((now - job.nextRunAt) % interval);
+  }
+}

@@ -1,0 +1,266 @@
+import { startTestSandbox, SandboxControl } from '../../../../test/support/sandbox';
+import type { RunningSandbox } from '../sandbox.server';
+import { veeamFixtureOrganization, veeamFixtureRepositories, veeamFixtureSites, veeamFixtureUsers, veeamSandboxAssertion, veeamSandboxPassword } from './veeam.fixtures';
+
+/** The simulated VB365 server over real HTTPS, driven the way the vendor documents it (no adapter). */
+describe('veeam sandbox', () => {
+  let sandbox: RunningSandbox;
+  let seq = 0;
+  beforeAll(async () => { sandbox = await startTestSandbox(); });
+  afterAll(async () => { await sandbox.close(); });
+
+  const newServer = () => `vbo-admin-${process.pid}-${++seq}`;
+  const url = (p: string) => `${sandbox.origin}/veeam${p}`;
+
+  async function tokenRequest(form: Record<string, string>) {
+    const res = await fetch(url('/v8/token'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+  }
+
+  async function login(user: string): Promise<string> {
+    const r = await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user), disable_antiforgery_token: 'true' });
+    expect(r.status).toBe(200);
+    return r.body.access_token;
+  }
+
+  async function call(token: string | undefined, method: string, p: string, body?: unknown) {
+    const res = await fetch(url(p), {
+      method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  const siteItem = (server: string, i: number) => {
+    const s = veeamFixtureSites(server)[i];
+    return { type: 'Site', site: { id: s.id, url: s.url, title: s.title, isCloud: true, isPersonal: false } };
+  };
+
+  async function newJob(server: string, token: string, items: unknown[], extra: Record<string, unknown> = {}) {
+    return call(token, 'POST', '/v8/Jobs', {
+      name: `job-${Math.random().toString(36).slice(2)}`, organizationId: veeamFixtureOrganization(server).id,
+      repositoryId: veeamFixtureRepositories(server)[0].id, backupType: 'SelectedItems', selectedItems: items, ...extra,
+    });
+  }
+
+  describe('POST /v8/token', () => {
+    it('issues an OAuthTokenResponse for the password grant', async () => {
+      const user = newServer();
+      const r = await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user) });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ token_type: 'bearer', expires_in: 3600, userName: user, access_token: expect.any(String), refresh_token: expect.any(String) });
+      expect(Date.parse(r.body['.expires']) - Date.parse(r.body['.issued'])).toBe(3600_000);
+    });
+
+    it('issues tokens for the jwt-bearer grant (client_id + assertion)', async () => {
+      const client = newServer();
+      const r = await tokenRequest({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: client, assertion: veeamSandboxAssertion(client) });
+      expect(r.status).toBe(200);
+      expect(r.body.userName).toBe(client);
+    });
+
+    it('refuses a wrong password, client_credentials and unknown fields as OAuth errors', async () => {
+      const user = newServer();
+      expect(await tokenRequest({ grant_type: 'password', username: user, password: 'nope' })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      expect(await tokenRequest({ grant_type: 'client_credentials', client_id: user, client_secret: 'x' })).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
+      expect(await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user), scope: 'x' })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    });
+
+    it('refreshes once per refresh token and revokes the old pair', async () => {
+      const user = newServer();
+      const first = await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user) });
+      const refreshed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token });
+      expect(refreshed.status).toBe(200);
+      expect((await call(first.body.access_token, 'GET', '/v8/Organizations')).status).toBe(401);
+      expect((await call(refreshed.body.access_token, 'GET', '/v8/Organizations')).status).toBe(200);
+      expect(await tokenRequest({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    });
+
+    it('throttles the token endpoint per server with 429 and Retry-After', async () => {
+      const user = newServer();
+      await new SandboxControl(sandbox.origin, 'veeam', user).configure({ tokenRequestsPerMinute: 2 });
+      await login(user);
+      await login(user);
+      const third = await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user) });
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(third.body).toBe('API calls quota exceeded! maximum admitted 2 per Minute.');
+      await new SandboxControl(sandbox.origin, 'veeam', user).advanceClock(61_000);
+      await login(user);
+    });
+
+    it('expires access tokens on the server clock', async () => {
+      const user = newServer();
+      const control = new SandboxControl(sandbox.origin, 'veeam', user);
+      await control.configure({ tokenLifetimeSeconds: 60 });
+      const token = await login(user);
+      expect((await call(token, 'GET', '/v8/Organizations')).status).toBe(200);
+      await control.advanceClock(61_000);
+      const r = await call(token, 'GET', '/v8/Organizations');
+      expect(r.status).toBe(401);
+      expect(r.body.message).toBe('Authorization has been denied for this request.');
+    });
+  });
+
+  it('refuses requests without a bearer token', async () => {
+    expect((await call(undefined, 'GET', '/v8/Jobs')).status).toBe(401);
+    expect((await call('not-a-token', 'GET', '/v8/Jobs')).status).toBe(401);
+  });
+
+  describe('paging (seed 002: limit default 30, max 10,000)', () => {
+    it('pages with limit/offset and HAL links', async () => {
+      const user = newServer();
+      const token = await login(user);
+      const orgId = veeamFixtureOrganization(user).id;
+      const first = await call(token, 'GET', `/v8/Organizations/${orgId}/Users`);
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ offset: 0, limit: 30 });
+      expect(first.body.results).toHaveLength(30);
+      expect(first.body._links.next.href).toContain('offset=30');
+      const last = await call(token, 'GET', `/v8/Organizations/${orgId}/Users?offset=30&limit=30`);
+      expect(last.body.results.map((u: { id: string }) => u.id)).toEqual(veeamFixtureUsers(user).slice(30, 60).map((u) => u.id));
+      expect(last.body._links.next).toBeUndefined();
+    });
+
+    it('accepts limit=10000 and refuses 10001 with ParameterValidationFailure', async () => {
+      const user = newServer();
+      const token = await login(user);
+      const orgId = veeamFixtureOrganization(user).id;
+      const max = await call(token, 'GET', `/v8/Organizations/${orgId}/Users?limit=10000`);
+      expect(max.status).toBe(200);
+      expect(max.body.results).toHaveLength(60);
+      const over = await call(token, 'GET', `/v8/Organizations/${orgId}/Users?limit=10001`);
+      expect(over.status).toBe(400);
+      expect(over.body).toEqual({ message: expect.stringContaining('10000'), errorCode: 'ParameterValidationFailure', stackTrace: null });
+    });
+  });
+
+  describe('backup jobs', () => {
+    it('refuses unknown fields, unknown enum values and incomplete site objects', async () => {
+      const user = newServer();
+      const token = await login(user);
+      expect((await newJob(user, token, [siteItem(user, 0)], { description: 'x' })).body.errorCode).toBe('ParameterValidationFailure');
+      expect((await newJob(user, token, [siteItem(user, 0)], { backupType: 'Everything' })).status).toBe(400);
+      const partial = await newJob(user, token, [{ type: 'Site', site: { id: veeamFixtureSites(user)[0].id } }]);
+      expect(partial.status).toBe(400);
+      expect(partial.body.message).toContain('site.url');
+      const unknownSite = await newJob(user, token, [{ type: 'Site', site: { id: 'nope', url: 'u', title: 't', isCloud: true, isPersonal: false } }]);
+      expect(unknownSite).toMatchObject({ status: 404, body: { errorCode: 'ResourceNotFound' } });
+    });
+
+    it('creates, edits, disables and removes a job; manages its items', async () => {
+      const user = newServer();
+      const token = await login(user);
+      const created = await newJob(user, token, [siteItem(user, 0), siteItem(user, 1)]);
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ backupType: 'SelectedItems', isEnabled: true, lastStatus: null });
+      const id = created.body.id;
+      expect((await call(token, 'PUT', `/v8/Jobs/${id}`, { name: 'renamed' })).status).toBe(204);
+      expect((await call(token, 'GET', `/v8/Jobs/${id}`)).body.name).toBe('renamed');
+      expect((await call(token, 'POST', `/v8/Jobs/${id}/SelectedItems`, [siteItem(user, 1), siteItem(user, 2)])).status).toBe(204);
+      const items = (await call(token, 'GET', `/v8/Jobs/${id}/SelectedItems`)).body.results;
+      expect(items.map((i: { site: { id: string } }) => i.site.id)).toEqual([0, 1, 2].map((i) => veeamFixtureSites(user)[i].id));
+      expect((await call(token, 'DELETE', `/v8/Jobs/${id}/SelectedItems?ids=${items[0].id},${items[1].id}`)).status).toBe(204);
+      expect((await call(token, 'GET', `/v8/Jobs/${id}/SelectedItems`)).body.results).toHaveLength(1);
+      expect((await call(token, 'POST', `/v8/Jobs/${id}/disable`)).status).toBe(204);
+      expect((await call(token, 'GET', `/v8/Jobs/${id}`)).body.isEnabled).toBe(false);
+      expect((await call(token, 'POST', `/v8/Jobs/${id}/start`, {})).body.errorCode).toBe('OperationConflict');
+      expect((await call(token, 'DELETE', `/v8/Jobs/${id}`)).status).toBe(204);
+      expect((await call(token, 'GET', `/v8/Jobs/${id}`)).status).toBe(404);
+    });
+
+    it('runs scheduled backups over the sandbox clock and records restore points', async () => {
+      const user = newServer();
+      const control = new SandboxControl(sandbox.origin, 'veeam', user);
+      const token = await login(user);
+      const job = (await newJob(user, token, [siteItem(user, 3)])).body;
+      expect((await call(token, 'GET', `/v8/RestorePoints?jobId=${job.id}`)).body.results).toEqual([]);
+      await control.advanceClock(61_000);
+      const running = await call(token, 'GET', `/v8/JobSessions?jobId=${job.id}`);
+      expect(running.body.results[0].status).toBe('Running');
+      expect((await call(token, 'DELETE', `/v8/Jobs/${job.id}`)).body.errorCode).toBe('OperationConflict');
+      await control.advanceClock(120_000);
+      expect((await call(token, 'GET', `/v8/JobSessions?jobId=${job.id}`)).body.results[0].status).toBe('Success');
+      const points = (await call(token, 'GET', `/v8/RestorePoints?siteId=${veeamFixtureSites(user)[3].id}`)).body.results;
+      expect(points).toHaveLength(1);
+      expect(points[0]).toMatchObject({ jobId: job.id, isSharePoint: true, isExchange: false });
+      expect((await call(token, 'GET', `/v8/RestorePoints?siteId=${veeamFixtureSites(user)[4].id}`)).body.results).toEqual([]);
+    });
+  });
+
+  describe('restore sessions', () => {
+    async function backedUpSite(user: string) {
+      const control = new SandboxControl(sandbox.origin, 'veeam', user);
+      const token = await login(user);
+      const job = (await newJob(user, token, [siteItem(user, 5)])).body;
+      await control.advanceClock(200_000);
+      const point = (await call(token, 'GET', `/v8/RestorePoints?jobId=${job.id}`)).body.results[0];
+      const session = await call(token, 'POST', `/v8/Jobs/${job.id}/explore`, { dateTime: point.backupTime, type: 'Vesp' });
+      expect(session.status).toBe(201);
+      expect(session.body).toMatchObject({ type: 'Vesp', state: 'Working' });
+      return { token, control, job, session: session.body };
+    }
+
+    it('restores a site asynchronously: RESTAsyncRestoreResponse, then events over the clock', async () => {
+      const user = newServer();
+      const { token, control, session } = await backedUpSite(user);
+      const sites = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Organization/Sites`)).body.results;
+      expect(sites).toHaveLength(1);
+      expect(sites[0].url).toBe(veeamFixtureSites(user)[5].url);
+      const started = await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${sites[0].id}/restore`, { restorePermissions: true });
+      expect(started).toMatchObject({ status: 200, body: { sessionId: session.id } });
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results[0].status).toBe('Running');
+      await control.advanceClock(60_000);
+      const events = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results;
+      expect(events[0]).toMatchObject({ status: 'Success', type: 'Restore', source: sites[0].url });
+      expect((await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Stop`)).status).toBe(204);
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}`)).body).toMatchObject({ state: 'Stopped', result: 'Success' });
+    });
+
+    it('restores browsed documents and refuses documents without the schema fields', async () => {
+      const user = newServer();
+      const { token, session } = await backedUpSite(user);
+      const site = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Organization/Sites`)).body.results[0];
+      const base = `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}`;
+      const root = (await call(token, 'GET', `${base}/Folders`)).body.results;
+      expect(root.map((f: { name: string }) => f.name)).toEqual(['Documents']);
+      const docs = (await call(token, 'GET', `${base}/Documents?parentId=${root[0].id}`)).body.results;
+      expect(docs.map((d: { name: string }) => d.name)).toEqual(['Budget.xlsx']);
+      expect((await call(token, 'POST', `${base}/Documents/restore`, { documents: [{ id: docs[0].id }] })).status).toBe(400);
+      expect((await call(token, 'POST', `${base}/Documents/restoreTo`, { documents: docs })).body.message).toContain('siteURL');
+      expect((await call(token, 'POST', `${base}/Documents/restore`, { documents: docs, restorePermissions: true })).status).toBe(200);
+    });
+
+    it('stopping a session cancels running restores', async () => {
+      const user = newServer();
+      const { token, session } = await backedUpSite(user);
+      const site = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Organization/Sites`)).body.results[0];
+      await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`, {});
+      await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Stop`);
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results[0].status).toBe('Cancelled');
+      expect((await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`, {})).body.errorCode).toBe('OperationConflict');
+    });
+  });
+
+  it('keeps servers apart: one account never sees another account\'s jobs', async () => {
+    const a = newServer();
+    const b = newServer();
+    const ta = await login(a);
+    const tb = await login(b);
+    const job = (await newJob(a, ta, [siteItem(a, 0)])).body;
+    expect((await call(tb, 'GET', '/v8/Jobs')).body.results).toEqual([]);
+    expect((await call(tb, 'GET', `/v8/Jobs/${job.id}`)).status).toBe(404);
+  });
+
+  it('writes injected faults as RESTExceptionInfo, with Retry-After', async () => {
+    const user = newServer();
+    const token = await login(user);
+    await new SandboxControl(sandbox.origin, 'veeam', user).injectFault({ method: 'GET', path: '^/v8/Jobs$', status: 503, retryAfterSeconds: 7 });
+    const r = await call(token, 'GET', '/v8/Jobs');
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('7');
+    expect(r.body).toEqual({ message: expect.any(String), errorCode: 'ProxyOffline', stackTrace: null });
+    expect((await call(token, 'GET', '/v8/Jobs')).status).toBe(200);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * In-memory state of one simulated VB365 server (one sandbox scope). Plain objects and arrays only,
+ * so the control API can return it as JSON.
+ *
+ * Behaviour switches (scope.config, set by tests with SandboxControl.configure):
+ * - tokenLifetimeSeconds (default 3600), refreshTokenLifetimeSeconds (default 14 days)
+ * - tokenRequestsPerMinute (default 25): token endpoint quota per user name / client id
+ * - firstBackupDelayMs (default 60 000): an enabled scheduled job's first run after creation
+ * - backupDurationMs (default 120 000), backupIntervalMs (overrides the schedule's period)
+ * - stuckJobs (true: job sessions stay Running), failBackups (true: job sessions end Failed)
+ * - restoreDurationMs (default 60 000), stuckRestores (true: restore events stay Running)
+ * - failRestoreOf (string[]: names/urls/emails of items whose restore ends Failed)
+ * - userCount / siteCount (fixture sizes, default 60)
+ * - requireRestoreCredentials (true: restore actions need Entra app / device code / user credentials)
+ */
+export interface TokenRecord {
+  accessToken: string;
+  refreshToken: string;
+  userName: string;
+  expiresAt: number;
+  refreshExpiresAt: number;
+  revoked: boolean;
+}
+
+export type JobItemType = 'Group' | 'User' | 'Site' | 'PartialOrganization' | 'PersonalSites' | 'OneDriveFolders' | 'Team';
+
+/** A RESTJobItemComposed as the server holds it. */
+export interface JobItemRecord {
+  id: string;
+  type: JobItemType;
+  user?: Record<string, unknown>;
+  site?: Record<string, unknown>;
+  team?: Record<string, unknown>;
+  group?: Record<string, unknown>;
+  mailbox?: boolean;
+  oneDrive?: boolean;
+  archiveMailbox?: boolean;
+  personalSite?: boolean;
+  folders?: string[];
+  sites?: boolean;
+  teams?: boolean;
+  teamsChats?: boolean;
+}
+
+export interface JobRecord {
+  id: string;
+  name: string;
+  organizationId: string;
+  repositoryId: string;
+  backupType: 'EntireOrganization' | 'SelectedItems';
+  isEnabled: boolean;
+  schedulePolicy?: Record<string, unknown>;
+  selectedItems: JobItemRecord[];
+  excludedItems: JobItemRecord[];
+  createdAt: number;
+  /** Next scheduled run on the sandbox clock (ms), or null for ManualOnly. */
+  nextRunAt: number | null;
+  lastRun: number | null;
+  lastBackup: number | null;
+  lastStatus: string | null;
+  eTag: number;
+}
+
+export interface JobSessionRecord {
+  id: string;
+  jobId: string;
+  repositoryId: string;
+  creationTime: number;
+  endTime: number | null;
+  /** When the session will end on its own (sandbox clock), null when stuck. */
+  endsAt: number | null;
+  status: 'Stopped' | 'Running' | 'Success' | 'Failed' | 'Warning' | 'Queued';
+  full: boolean;
+  /** Items the run processes (snapshot at start). */
+  items: JobItemRecord[];
+}
+
+export interface RestorePointRecord {
+  id: string;
+  jobId: string;
+  repositoryId: string;
+  organizationId: string;
+  backupTime: number;
+  isExchange: boolean;
+  isSharePoint: boolean;
+  isOneDrive: boolean;
+  isTeams: boolean;
+  userIds: string[];
+  siteIds: string[];
+  teamIds: string[];
+  /** Users whose mailbox / OneDrive the point holds. */
+  mailboxUserIds: string[];
+  oneDriveUserIds: string[];
+}
+
+export interface RestoreEventRecord {
+  id: string;
+  type: 'Restore';
+  status: 'Running' | 'Success' | 'Warning' | 'Failed' | 'Cancelled' | 'Skipped';
+  startTime: number;
+  endTime: number | null;
+  /** When the restore finishes on its own, null when stuck. */
+  endsAt: number | null;
+  /** Final status when it finishes. */
+  outcome: 'Success' | 'Failed';
+  title: string;
+  message: string;
+  order: number;
+  itemName: string;
+  itemType: string;
+  itemSizeBytes: number;
+  source: string;
+  target: string;
+  userId?: string;
+  siteId?: string;
+}
+
+export interface RestoreSessionRecord {
+  id: string;
+  name: string;
+  type: 'Vex' | 'Veod' | 'Vesp' | 'Vet';
+  jobId: string | null;
+  organizationId: string;
+  initiatedBy: string;
+  creationTime: number;
+  endTime: number | null;
+  state: 'Working' | 'Stopped';
+  /** The restore point the session explores (latest at or before dateTime), null if none. */
+  restorePointId: string | null;
+  events: RestoreEventRecord[];
+  eTag: number;
+}
+
+export interface VeeamServerState {
+  serverKey: string;
+  tokens: TokenRecord[];
+  /** Token endpoint request times (sandbox clock, ms) in the current quota window. */
+  tokenRequests: number[];
+  jobs: JobRecord[];
+  jobSessions: JobSessionRecord[];
+  restorePoints: RestorePointRecord[];
+  restoreSessions: RestoreSessionRecord[];
+}
+
+export function initialVeeamState(serverKey: string): VeeamServerState {
+  return { serverKey, tokens: [], tokenRequests: [], jobs: [], jobSessions: [], restorePoints: [], restoreSessions: [] };
+}
+
+/** Typed reads of scope.config with defaults. */
+export function configNumber(config: Record<string, unknown>, key: string, fallback: number): number {
+  const v = config[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+export function configFlag(config: Record<string, unknown>, key: string): boolean {
+  return config[key] === true;
+}
+
+export function configList(config: Record<string, unknown>, key: string): string[] {
+  const v = config[key];
+  return Array.isArray(v) ? v.map(String) : [];
+}

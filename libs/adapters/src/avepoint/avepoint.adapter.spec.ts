@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { StaticErrorCatalog, systemClock } from '@bg/domain';
+import { AVEPOINT_ERROR_CATALOG } from '@bg/platform/migrations/data/avepoint.catalog';
+import { avepointSandboxSecret, tenantSlug } from '../../../../apps/sandbox/src/avepoint/avepoint.fixtures';
+import type { RunningSandbox } from '../../../../apps/sandbox/src/sandbox.server';
+import { SandboxControl, startTestSandbox } from '../../../../test/support/sandbox';
+import type { AdapterConfig, RestoreRequest } from '../port/port.types';
+import { VendorError } from '../port/vendor-error';
+import { AvePointAdapter } from './avepoint.adapter';
+
+/**
+ * AvePoint-specific behaviour of the adapter against the AvePoint sandbox over HTTPS: the seed's path
+ * rules, the 3-running-jobs refusal, Multi-Geo location, the envelope errors, token refresh, reconciliation.
+ */
+describe('AvePointAdapter against the sandbox', () => {
+  let sandbox: RunningSandbox;
+  beforeAll(async () => { sandbox = await startTestSandbox(); });
+  afterAll(async () => { await sandbox.close(); });
+  const ctx = {};
+
+  function setup(extra: Record<string, string> = {}) {
+    const clientId = `ap${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const config: AdapterConfig = {
+      connectionId: `conn-${clientId}`,
+      endpoint: `${sandbox.origin}/avepoint/api`,
+      credentials: { clientId, clientSecret: avepointSandboxSecret(clientId), identityEndpoint: `${sandbox.origin}/avepoint/identity`, ...extra },
+      clock: systemClock,
+      catalog: new StaticErrorCatalog(AVEPOINT_ERROR_CATALOG),
+    };
+    const slug = tenantSlug(clientId);
+    return {
+      clientId, slug, config,
+      adapter: new AvePointAdapter(config),
+      control: new SandboxControl(sandbox.origin, 'avepoint', clientId),
+      site: (n = 'Site01') => `https://${slug}.sharepoint.com/sites/${n}`,
+    };
+  }
+
+  function restore(externalId: string, paths: string[], overrides: Partial<RestoreRequest> = {}): RestoreRequest {
+    return {
+      clientRef: `rj_${randomUUID()}`, workload: 'sharepoint', destination: 'original',
+      items: [{ restorePointRef: `rp|${externalId}`, protectedItemRef: externalId, externalId, pointInTime: new Date(Date.now() + 3600_000), paths }],
+      ...overrides,
+    };
+  }
+
+  async function refusal(p: Promise<unknown>): Promise<VendorError> {
+    try {
+      await p;
+    } catch (e) {
+      expect(e).toBeInstanceOf(VendorError);
+      return e as VendorError;
+    }
+    throw new Error('expected a VendorError');
+  }
+
+  const posts = async (control: SandboxControl) => (await control.calls()).filter((c) => c.method === 'POST' && c.path.includes('restore/jobs'));
+
+  it('verifies a connection, and reports refused credentials as AUTH_FAILED', async () => {
+    const s = setup();
+    expect(await s.adapter.verify(ctx)).toMatchObject({ ok: true });
+    const bad = new AvePointAdapter({ ...s.config, credentials: { ...s.config.credentials, clientSecret: 'wrong' } });
+    expect(await refusal(bad.verify(ctx))).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'invalid_client', httpStatus: 400, retryable: false });
+  });
+
+  it('declares no policy, protected-item or cancel operations and raises UNSUPPORTED_BY_VENDOR for them', async () => {
+    const s = setup();
+    expect(s.adapter.capabilities.operations).toEqual(['restorePoint.list', 'restoreJob.create']);
+    for (const [op, call] of [
+      ['policy.create', () => s.adapter.createPolicy(ctx, { workload: 'sharepoint', displayName: 'p', items: [] })],
+      ['policy.list', () => s.adapter.listPolicies(ctx)],
+      ['protectedItem.add', () => s.adapter.addProtectedItems(ctx, 'p', [])],
+      ['restoreJob.cancel', () => s.adapter.cancelRestore(ctx, { vendorRef: 'RS1' })],
+    ] as const) {
+      const e = await refusal(call());
+      expect(e).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR', vendor: 'avepoint', retryable: false });
+      expect(e.message).toContain(op);
+    }
+    expect(await s.control.calls()).toEqual([]);
+  });
+
+  it('lists finished backup jobs as restore points of each item, paged, within [from, to]', async () => {
+    const s = setup();
+    await s.control.configure({ retentionDays: 70 });
+    const refs = [s.site(), `user01@${s.slug}.onmicrosoft.com`];
+    const first = await s.adapter.listRestorePoints(ctx, { protectedItemRefs: refs });
+    expect(first.next).toBe('1');
+    expect(first.items.length).toBe(100);
+    expect(first.items[0]).toMatchObject({ protectedItemRef: refs[0], vendorRef: expect.stringMatching(/^IB\d{20}\|https:/), tags: expect.arrayContaining(['backupJob']) });
+    const second = await s.adapter.listRestorePoints(ctx, { protectedItemRefs: refs }, first.next);
+    expect(await refusal(s.adapter.listRestorePoints(ctx, { protectedItemRefs: refs }, 'garbage'))).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(second.next).toBeUndefined();
+    expect(second.items.length).toBeGreaterThan(0);
+    const from = new Date(Date.now() - 3 * 86_400_000);
+    const recent = await s.adapter.listRestorePoints(ctx, { protectedItemRefs: [s.site()], from, to: new Date() });
+    expect(recent.items.length).toBeGreaterThanOrEqual(2);
+    expect(recent.items.length).toBeLessThanOrEqual(3);
+    for (const p of recent.items) expect(p.pointInTime.getTime()).toBeGreaterThanOrEqual(from.getTime());
+    const list = (await s.control.calls()).filter((c) => c.path.includes('cloudbackupjobs'));
+    expect(list[0].query).toMatchObject({ jobType: '1', objectType: '0', pageIndex: '0', pageSize: '50' });
+    expect(list[2].query).toMatchObject({ objectType: '2', startTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+  });
+
+  it('restores files and folders from a restore point to a terminal state, sending the seed body', async () => {
+    const s = setup();
+    const [point] = (await s.adapter.listRestorePoints(ctx, { protectedItemRefs: [s.site('Finance')] })).items;
+    const req = restore(s.site('Finance'), ['Documents/Shared/Reports/2026', 'Documents/Shared/Budget.xlsx']);
+    req.items[0].pointInTime = point.pointInTime;
+    req.items[0].restorePointRef = point.vendorRef;
+    const prepared = await s.adapter.prepareRestore(ctx, req);
+    expect(prepared.vendorRef).toBe('');
+    const { ref, progress } = await s.adapter.startRestore(ctx, prepared, req);
+    expect(ref.vendorRef).toMatch(/^RS\d{18}$/);
+    expect(progress.state).toBe('running');
+    const [post] = await posts(s.control);
+    expect(post.body).toEqual({
+      serviceType: 1, recoveryDateTime: point.pointInTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      siteRestoreScope: {
+        siteUrl: s.site('Finance'),
+        restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }], files: [{ relativePath: 'Shared/Budget.xlsx' }] }],
+      },
+    });
+    expect(await s.adapter.getRestore(ctx, ref)).toMatchObject({ state: 'running', vendorStatus: 'In Progress' });
+    await s.control.advanceClock(61_000);
+    expect(await s.adapter.getRestore(ctx, ref)).toEqual({
+      state: 'succeeded', vendorStatus: 'Finished', items: [{ restorePointRef: point.vendorRef, status: 'succeeded', vendorStatus: 'Finished' }],
+    });
+  });
+
+  it('reports a partially restored job and a job without backup data', async () => {
+    const s = setup();
+    const partial = await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx', 'Documents/Gone/missing.txt']));
+    const old = restore(s.site(), ['Documents/Shared/Budget.xlsx']);
+    old.items[0].pointInTime = new Date('2001-01-01T00:00:00Z');
+    const none = await s.adapter.startRestore(ctx, { vendorRef: '' }, old);
+    await s.control.advanceClock(61_000);
+    expect(await s.adapter.getRestore(ctx, partial.ref)).toMatchObject({
+      state: 'partiallySucceeded', vendorStatus: 'Partially Finished', error: { code: 'RESTORE_FAILED', message: expect.stringContaining('Gone/missing.txt') },
+    });
+    expect(await s.adapter.getRestore(ctx, none.ref)).toMatchObject({
+      state: 'failed', vendorStatus: 'Failed', error: { code: 'RESTORE_FAILED', message: expect.stringContaining('No backup data') },
+    });
+  });
+
+  describe('seed 001 path rules', () => {
+    it('refuses 21 paths with LIMIT_EXCEEDED before any call, and restores 20', async () => {
+      const s = setup();
+      const paths = (n: number) => Array.from({ length: n }, (_, i) => `Documents/Bulk/file${String(i + 1).padStart(2, '0')}.txt`);
+      const e = await refusal(s.adapter.prepareRestore(ctx, restore(s.site(), paths(21))));
+      expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', retryable: false });
+      await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), paths(21))));
+      expect(await posts(s.control)).toEqual([]);
+      const ok = await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), paths(20)));
+      await s.control.advanceClock(61_000);
+      expect((await s.adapter.getRestore(ctx, ok.ref)).state).toBe('succeeded');
+    });
+
+    it('refuses a parent with its child with INVALID_REQUEST before any call', async () => {
+      const s = setup();
+      const e = await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Projects', 'Documents/Projects/Alpha/plan.docx'])));
+      expect(e).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
+      expect(e.message).toContain('Documents/Projects');
+      expect(await posts(s.control)).toEqual([]);
+    });
+
+    it('refuses a whole-item restore and two items in one job', async () => {
+      const s = setup();
+      expect(await refusal(s.adapter.prepareRestore(ctx, restore(s.site(), [])))).toMatchObject({ code: 'INVALID_REQUEST' });
+      const two = restore(s.site(), ['Documents/Shared/Budget.xlsx']);
+      two.items.push({ ...two.items[0], externalId: s.site('Site02'), protectedItemRef: s.site('Site02') });
+      expect(await refusal(s.adapter.prepareRestore(ctx, two))).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    });
+  });
+
+  it('maps the vendor 429 for a fourth running job to CONCURRENCY_LIMIT (retryable) and succeeds once a slot frees', async () => {
+    const s = setup();
+    expect(s.adapter.capabilities.limits.concurrentRestoreJobs).toBe(3);
+    for (let i = 0; i < 3; i++) await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx']));
+    const e = await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx'])));
+    expect(e).toMatchObject({ code: 'CONCURRENCY_LIMIT', vendorCode: 'TooManyRunningJobs', httpStatus: 429, retryable: true, vendorRequestId: expect.any(String) });
+    await s.control.advanceClock(61_000);
+    const ok = await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx']));
+    expect(ok.ref.vendorRef).toMatch(/^RS/);
+  });
+
+  it('sends the connection location on every call of a Multi-Geo tenant', async () => {
+    const eur = setup({ location: 'EUR' });
+    await eur.control.configure({ multiGeo: ['NAM', 'EUR'] });
+    // Site02 lives in EUR (sandbox fixtures: geo by index)
+    const { ref } = await eur.adapter.startRestore(ctx, { vendorRef: '' }, restore(eur.site('Site02'), ['Documents/Shared/Budget.xlsx']));
+    expect(ref.extra).toMatchObject({ location: 'EUR' });
+    await eur.control.advanceClock(61_000);
+    expect((await eur.adapter.getRestore(ctx, ref)).state).toBe('succeeded');
+    const calls = (await eur.control.calls()).filter((c) => !c.path.includes('identity'));
+    expect(calls.map((c) => c.query?.location)).toEqual(['EUR', 'EUR']);
+    // The same tenant through a connection without location reaches the central geo (NAM) only.
+    const central = new AvePointAdapter({ ...eur.config, credentials: { ...eur.config.credentials, location: '' } });
+    const e = await refusal(central.getRestore(ctx, ref));
+    expect(e).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+    const e2 = await refusal(central.startRestore(ctx, { vendorRef: '' }, restore(eur.site('Site02'), ['Documents/Shared/Budget.xlsx'])));
+    expect(e2).toMatchObject({ code: 'INVALID_REQUEST', vendorCode: 'InvalidParameter', httpStatus: 400 });
+    expect(e2.message).toContain('SiteRestoreScope.SiteUrl');
+  });
+
+  describe('envelope errors', () => {
+    it('maps a 400 envelope with errors[] to INVALID_REQUEST naming the field', async () => {
+      const s = setup();
+      await s.control.injectFault({ method: 'POST', path: 'restore/jobs', status: 400, body: { message: 'Bad Request', errors: [{ code: 'InvalidParameter', field: 'RecoveryDateTime', message: 'bad time' }] } });
+      const e = await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx'])));
+      expect(e).toMatchObject({ code: 'INVALID_REQUEST', vendorCode: 'InvalidParameter', httpStatus: 400, retryable: false, mayHaveApplied: false, vendorRequestId: expect.any(String) });
+      expect(e.message).toContain('RecoveryDateTime: bad time');
+    });
+
+    it('maps a 500 to retryable VENDOR_ERROR that may have applied, a throttling 429 to THROTTLED with Retry-After', async () => {
+      const s = setup();
+      await s.control.injectFault({ method: 'POST', path: 'restore/jobs', status: 500 });
+      expect(await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx']))))
+        .toMatchObject({ code: 'VENDOR_ERROR', vendorCode: 'Http500', retryable: true, mayHaveApplied: true });
+      await s.control.injectFault({ method: 'GET', path: 'cloudbackupjobs', status: 429, retryAfterSeconds: 3 });
+      expect(await refusal(s.adapter.getRestore(ctx, { vendorRef: 'RS1' })))
+        .toMatchObject({ code: 'THROTTLED', vendorCode: 'Http429', retryable: true, retryAfterMs: 3000 });
+      expect(await refusal(s.adapter.getRestore(ctx, { vendorRef: 'RS1' }))).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+    });
+
+    it('maps the identity service being down to VENDOR_UNAVAILABLE (retryable)', async () => {
+      const s = setup();
+      await s.control.injectFault({ method: 'POST', path: 'identity', status: 503 });
+      expect(await refusal(s.adapter.verify(ctx))).toMatchObject({ code: 'VENDOR_UNAVAILABLE', retryable: true });
+    });
+
+    it('maps a missing permission to PERMISSION_DENIED', async () => {
+      const s = setup();
+      await s.control.configure({ grantedPermissions: ['microsoft365backup.jobInfo.read.all'] });
+      expect(await refusal(s.adapter.verify(ctx))).toMatchObject({ code: 'PERMISSION_DENIED', vendorCode: 'invalid_scope' });
+    });
+  });
+
+  it('reuses its token and fetches a new one once the vendor says it expired', async () => {
+    const s = setup();
+    await s.adapter.verify(ctx);
+    await s.adapter.verify(ctx);
+    await s.control.advanceClock(2 * 3600_000);
+    await s.adapter.verify(ctx);
+    const calls = await s.control.calls();
+    expect(calls.map((c) => `${c.path.includes('identity') ? 'token' : 'list'} ${c.status}`)).toEqual(['token 200', 'list 200', 'list 200', 'list 401', 'token 200', 'list 200']);
+  });
+
+  describe('findRestore', () => {
+    it('finds the job submitted after prepare when the job id was lost, and reads it directly by id', async () => {
+      const s = setup();
+      const req = restore(s.site(), ['Documents/Shared/Budget.xlsx', 'Documents/Projects/Alpha/plan.docx']);
+      const prepared = await s.adapter.prepareRestore(ctx, req);
+      const { ref } = await s.adapter.startRestore(ctx, prepared, req);
+      // another restore of a different size started meanwhile (not ours: totalNumber differs)
+      await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site('Site03'), ['Documents/Shared/Budget.xlsx']));
+      const found = await s.adapter.findRestore(ctx, req, prepared);
+      expect(found?.ref.vendorRef).toBe(ref.vendorRef);
+      expect(found?.progress.state).toBe('running');
+      expect((await s.adapter.findRestore(ctx, req, ref))?.ref.vendorRef).toBe(ref.vendorRef);
+    });
+
+    it('returns undefined when nothing was submitted, or when the match is ambiguous', async () => {
+      const s = setup();
+      const req = restore(s.site(), ['Documents/Shared/Budget.xlsx']);
+      const prepared = await s.adapter.prepareRestore(ctx, req);
+      expect(await s.adapter.findRestore(ctx, req, prepared)).toBeUndefined();
+      await s.adapter.startRestore(ctx, prepared, req);
+      await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site('Site02'), ['Documents/Shared/Budget.xlsx']));
+      expect(await s.adapter.findRestore(ctx, req, prepared)).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import type { Capabilities } from '@bg/domain';
+
+/** AvePoint Cloud Backup's documented limits, as data; each cites its source. */
+export const AVEPOINT_LIMITS = {
+  // seed 001 §siteRestoreScope/oneDriveRestoreScope: "the total number of file and folder paths cannot exceed 20"
+  pathsPerRestoreJob: 20,
+  // seed 001 §Responses 429: "There are already 3 restore/export jobs running, cannot start new restore job."
+  concurrentRestoreJobs: 3,
+  // One AvePoint restore job restores one site or one OneDrive (siteUrl / oneDriveUpn is a single value).
+  restoreItemsPerJob: 1,
+  // list-jobs.md §pageSize: default 10; no maximum is documented, the adapter asks for 50.
+  pageSize: { default: 10, max: 50 },
+} as const;
+
+export const AVEPOINT_CAPABILITIES: Capabilities = {
+  vendor: 'avepoint',
+  displayName: 'AvePoint Cloud Backup for Microsoft 365',
+  // The AvePoint Graph API documents no policy or protected-item management and no job cancellation
+  // (vendor-specs/avepoint/SOURCE.md §Coverage): those operations are absent and raise UNSUPPORTED_BY_VENDOR.
+  operations: ['restorePoint.list', 'restoreJob.create'],
+  workloads: ['sharepoint', 'onedrive', 'teams'],
+  restoreGranularity: ['filesAndFolders', 'pointInTime'],
+  // seed 001: the request has no destination field; content is restored in place.
+  destinations: ['original'],
+  limits: {
+    restoreItemsPerJob: AVEPOINT_LIMITS.restoreItemsPerJob,
+    pathsPerRestoreJob: AVEPOINT_LIMITS.pathsPerRestoreJob,
+    concurrentRestoreJobs: AVEPOINT_LIMITS.concurrentRestoreJobs,
+    pageSize: AVEPOINT_LIMITS.pageSize,
+  },
+  notes: [
+    'seed 001: restores files and folders only, in SharePoint sites (serviceType 1), OneDrive (2), Microsoft 365 Group sites (3) and Teams sites (6). Paths are "<libraryName>/<path inside the library>"; a restore without paths is refused with INVALID_REQUEST.',
+    'seed 001: at most 20 file+folder paths per job across all restoreTargets. Above that the adapter refuses with LIMIT_EXCEEDED before any call (it does not split: each extra vendor job would take one of the 3 concurrent slots and make one restore half-started on a refusal).',
+    'seed 001: a parent and its child path may not be in the same request. The adapter refuses such a request with INVALID_REQUEST naming both paths, before any call.',
+    'seed 001: one site URL or one OneDrive UPN per job, so one restore job holds one item (restoreItemsPerJob 1).',
+    'seed 001 §Responses: 429 when 3 restore/export jobs are already running in the AvePoint tenant -> CONCURRENCY_LIMIT (retryable); the worker queues further jobs behind concurrentRestoreJobs 3. Other 429s -> THROTTLED.',
+    'seed 001 §recoveryDateTime: restore points are point-in-time upper bounds; the vendor restores from the latest backup before it. listRestorePoints lists the finished backup jobs (GET /backup/m365/cloudbackupjobs?jobType=1) as points in time for each requested site / OneDrive.',
+    'No policy or protected-item API is documented: policies and protected items are managed in the AvePoint console; those operations raise UNSUPPORTED_BY_VENDOR. Restore jobs cannot be cancelled through the API.',
+    'Multi-Geo tenants: the connection credential "location" is sent as ?location= on every call; without it AvePoint uses the central location.',
+  ],
+};

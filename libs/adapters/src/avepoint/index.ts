@@ -1,0 +1,3 @@
+export * from './avepoint.adapter';
+export * from './avepoint.capabilities';
+export * from './avepoint.credentials';

@@ -1,0 +1,192 @@
+/**
+ * Wire types of Microsoft.DataProtection (ARM, api-version 2024-04-01), named as in
+ * vendor-specs/azure-dataprotection/dataprotection-2024-04-01.trimmed.swagger.json. Only the fields the
+ * adapter reads or writes; enums marked modelAsString in the spec are open strings here.
+ */
+
+export const API_VERSION = '2024-04-01';
+export const BLOB_DATASOURCE_TYPE = 'Microsoft.Storage/storageAccounts/blobServices';
+export const STORAGE_ACCOUNT_RESOURCE_TYPE = 'Microsoft.Storage/storageAccounts';
+
+/** `default` response of every operation. */
+export interface CloudError {
+  error?: {
+    code?: string;
+    message?: string;
+    target?: string | null;
+    details?: CloudError['error'][];
+    additionalInfo?: Array<{ type?: string; info?: UserFacingError & Record<string, unknown> }>;
+  };
+}
+
+export interface UserFacingError {
+  code?: string;
+  message?: string;
+  isRetryable?: boolean;
+  isUserError?: boolean;
+  recommendedAction?: string[];
+  target?: string;
+}
+
+export interface DppResourceList<T> {
+  value: T[];
+  nextLink?: string;
+}
+
+export interface BackupVaultResource {
+  id: string;
+  name: string;
+  location: string;
+  properties: { provisioningState?: string; storageSettings?: Array<{ datastoreType?: string; type?: string }> };
+}
+
+export interface DataStoreInfoBase {
+  dataStoreType: 'OperationalStore' | 'VaultStore' | 'ArchiveStore';
+  objectType: 'DataStoreInfoBase';
+}
+
+export interface AzureRetentionRule {
+  objectType: 'AzureRetentionRule';
+  name: string;
+  isDefault?: boolean;
+  lifecycles: Array<{
+    deleteAfter: { objectType: 'AbsoluteDeleteOption'; duration: string };
+    sourceDataStore: DataStoreInfoBase;
+    targetDataStoreCopySettings?: unknown[];
+  }>;
+}
+
+export interface AzureBackupRule {
+  objectType: 'AzureBackupRule';
+  name: string;
+  dataStore: DataStoreInfoBase;
+  trigger: { objectType: string };
+  backupParameters?: { objectType: 'AzureBackupParams'; backupType: string };
+}
+
+export interface BackupPolicy {
+  objectType: 'BackupPolicy';
+  datasourceTypes: string[];
+  policyRules: Array<AzureRetentionRule | AzureBackupRule>;
+}
+
+export interface BaseBackupPolicyResource {
+  id?: string;
+  name?: string;
+  type?: string;
+  properties: BackupPolicy;
+}
+
+export interface Datasource {
+  datasourceType?: string;
+  objectType?: 'Datasource';
+  resourceID: string;
+  resourceLocation?: string;
+  resourceName?: string;
+  resourceType?: string;
+  resourceUri?: string;
+}
+
+export interface BackupInstance {
+  objectType: 'BackupInstance';
+  friendlyName?: string;
+  dataSourceInfo: Datasource;
+  policyInfo: { policyId: string; policyVersion?: string };
+  /** read-only */
+  protectionStatus?: { status?: string; errorDetails?: UserFacingError };
+  currentProtectionState?: string;
+  protectionErrorDetails?: UserFacingError;
+  provisioningState?: string;
+}
+
+export interface BackupInstanceResource {
+  id?: string;
+  name?: string;
+  type?: string;
+  tags?: Record<string, string>;
+  properties: BackupInstance;
+}
+
+export interface ValidateForBackupRequest {
+  backupInstance: BackupInstance;
+}
+
+export interface AzureBackupFindRestorableTimeRangesRequest {
+  sourceDataStoreType: 'OperationalStore' | 'VaultStore' | 'ArchiveStore';
+  startTime?: string;
+  endTime?: string;
+}
+
+export interface AzureBackupFindRestorableTimeRangesResponseResource {
+  properties?: { restorableTimeRanges?: Array<{ startTime: string; endTime: string; objectType?: string }>; objectType?: string };
+}
+
+export interface RangeBasedItemLevelRestoreCriteria {
+  objectType: 'RangeBasedItemLevelRestoreCriteria';
+  minMatchingValue: string;
+  maxMatchingValue: string;
+}
+
+export type RestoreTargetInfoBase =
+  | { objectType: 'RestoreTargetInfo'; recoveryOption: 'FailIfExists'; restoreLocation?: string; datasourceInfo: Datasource }
+  | { objectType: 'ItemLevelRestoreTargetInfo'; recoveryOption: 'FailIfExists'; restoreLocation?: string; datasourceInfo: Datasource; restoreCriteria: RangeBasedItemLevelRestoreCriteria[] };
+
+export interface AzureBackupRecoveryTimeBasedRestoreRequest {
+  objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest';
+  recoveryPointTime: string;
+  sourceDataStoreType: 'OperationalStore';
+  sourceResourceId: string;
+  restoreTargetInfo: RestoreTargetInfoBase;
+}
+
+export interface ValidateRestoreRequestObject {
+  restoreRequestObject: AzureBackupRecoveryTimeBasedRestoreRequest;
+}
+
+/** Body of operationStatus (Azure-AsyncOperation). `status` is open: Succeeded | Failed | Canceled are terminal. */
+export interface OperationResource {
+  id?: string;
+  name?: string;
+  status?: string;
+  startTime?: string;
+  endTime?: string;
+  error?: CloudError['error'];
+  properties?: { objectType?: string; jobId?: string };
+}
+
+/** Body of operationResults (Location) once done. */
+export interface OperationJobExtendedInfo {
+  objectType?: string;
+  jobId?: string;
+}
+
+export interface AzureBackupJob {
+  activityID?: string;
+  backupInstanceId?: string;
+  backupInstanceFriendlyName?: string;
+  dataSourceId?: string;
+  operation?: string;
+  operationCategory?: string;
+  /** Free string; spec text: InProgress/Success/Failed/Cancelled/SuccessWithWarning (sandbox/real: Started, Completed...). */
+  status?: string;
+  startTime?: string;
+  endTime?: string;
+  errorDetails?: UserFacingError[];
+  extendedInfo?: {
+    dataTransferredInBytes?: number;
+    sourceRecoverPoint?: { recoveryPointID?: string; recoveryPointTime?: string };
+  };
+}
+
+export interface AzureBackupJobResource {
+  id?: string;
+  name?: string;
+  properties: AzureBackupJob;
+}
+
+/** The two URLs of a long-running operation (seed 004 §Track response) and the poll hint. */
+export interface AsyncOperationHandle {
+  asyncOperationUrl?: string;
+  locationUrl?: string;
+  retryAfterMs?: number;
+}

@@ -1,0 +1,398 @@
+import type { Capabilities, Operation, Workload } from '@bg/domain';
+import type { BackupVendorPort } from '../port/backup-vendor.port';
+import type {
+  AdapterConfig, CallContext, ItemSpec, Page, PolicySpec, RestorePointQuery, RestoreProgress, RestoreRequest,
+  VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
+} from '../port/port.types';
+import { VendorError, isVendorError } from '../port/vendor-error';
+import type { VendorDescriptor } from '../registry';
+import { GRAPH_CAPABILITIES, GRAPH_LIMITS } from './graph.capabilities';
+import { GraphClient } from './graph.client';
+import { GRAPH_CREDENTIAL_FIELDS, GRAPH_DEFAULT_ENDPOINT } from './graph.credentials';
+import { classifyGraphCode } from './graph.errors';
+import {
+  GRAPH_WORKLOADS, graphResources, isTerminal, restorePointsQuery, restoreSessionBody, toRestoreProgress,
+  toVendorPolicy, toVendorProtectedItem, toVendorRestorePoint, unitDeltaOutcome, unitExternalId, unitToAdd,
+  unitToRemove, workloadFromODataType, type GraphWorkloadResources, type UnitDeltaOutcome,
+} from './graph.mapping';
+import type { ProtectionUnitBase, ProtectionUnitDeltaResult, RestoreArtifactBase } from './graph.types';
+
+const VENDOR = 'graph';
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** The opaque `next` of listRestorePoints: which unit of the query we are at, and Graph's nextLink there. */
+interface RestorePointCursor { i: number; link?: string }
+
+function decodeCursor(page: string): RestorePointCursor {
+  try {
+    const c = JSON.parse(Buffer.from(page, 'base64url').toString('utf8')) as RestorePointCursor;
+    if (Number.isInteger(c.i) && c.i >= 0 && (c.link === undefined || typeof c.link === 'string')) return c;
+  } catch {
+    // fall through
+  }
+  throw new VendorError({ code: 'INVALID_REQUEST', vendor: VENDOR, retryable: false, message: 'Invalid restore point page token' });
+}
+
+/** seed 000 §Create ProtectionPolicy: InvalidDisplayName, "> 0 chars And <= 1024 chars". */
+function checkDisplayName(name: string): void {
+  if (name.length === 0 || name.length > GRAPH_LIMITS.displayNameMaxLength) {
+    throw new VendorError({
+      code: 'INVALID_REQUEST', vendor: VENDOR, retryable: false,
+      message: `Microsoft Graph policy names must have 1 to ${GRAPH_LIMITS.displayNameMaxLength} characters (got ${name.length})`,
+    });
+  }
+}
+
+/**
+ * Microsoft 365 Backup Storage through Microsoft Graph. Orchestration only: splitting above Graph's
+ * per-request limits, reconciling per-unit outcomes, restore sessions in two phases (draft, activate).
+ */
+export class GraphAdapter implements BackupVendorPort {
+  readonly capabilities: Capabilities = GRAPH_CAPABILITIES;
+  private readonly client: GraphClient;
+  private readonly config: AdapterConfig;
+  /** A policy's workload never changes; remembered per adapter (one adapter per connection). */
+  private readonly policyWorkloads = new Map<string, GraphWorkloadResources>();
+
+  constructor(config: AdapterConfig) {
+    this.config = config;
+    this.client = new GraphClient(config);
+  }
+
+  async verify(ctx: CallContext): Promise<VerifyResult> {
+    const root = await this.client.getRoot(ctx);
+    const status = root.serviceStatus?.status ?? 'unknown';
+    if (status === 'disabled') {
+      return { ok: false, detail: `Microsoft 365 Backup Storage is disabled for this tenant (${root.serviceStatus?.disableReason ?? 'no reason given'}); enable it first.` };
+    }
+    return { ok: true, detail: `Microsoft 365 Backup Storage service status: ${status}` };
+  }
+
+  // --- policies -----------------------------------------------------------------------------------
+
+  async listPolicies(ctx: CallContext, page?: string): Promise<Page<VendorPolicy>> {
+    const res = await this.client.listPolicies(ctx, page);
+    const items: VendorPolicy[] = [];
+    for (const p of res.value ?? []) {
+      const r = workloadFromODataType(p['@odata.type']) ?? (await this.resourcesOfPolicy(ctx, p.id));
+      this.policyWorkloads.set(p.id, r);
+      items.push(toVendorPolicy(p, r.workload));
+    }
+    return { items, next: res['@odata.nextLink'] };
+  }
+
+  async getPolicy(ctx: CallContext, policyRef: string): Promise<VendorPolicy> {
+    const p = await this.client.getPolicy(ctx, policyRef);
+    const r = workloadFromODataType(p['@odata.type']) ?? (await this.resourcesOfPolicy(ctx, policyRef));
+    this.policyWorkloads.set(policyRef, r);
+    return toVendorPolicy(p, r.workload);
+  }
+
+  async createPolicy(ctx: CallContext, spec: PolicySpec): Promise<{ policy: VendorPolicy; items: VendorProtectedItem[] }> {
+    this.require('policy.create');
+    const r = this.resourcesOf(spec.workload);
+    checkDisplayName(spec.displayName);
+    const ids = this.externalIds(spec.items, r);
+    // seed 000 §Create ProtectionPolicy: at most 50 units per request (413 ProtectionUnitsLimitBreached);
+    // create with the first 50, grow with PATCH <units>@delta batches of 50.
+    const [first = [], ...rest] = chunks(ids, GRAPH_LIMITS.protectionUnitsPerRequest);
+    let created;
+    try {
+      created = await this.client.createPolicy(ctx, r, spec.displayName, first.map((id) => unitToAdd(id, r)));
+    } catch (e) {
+      throw this.explainPolicyConflict(e, r);
+    }
+    this.policyWorkloads.set(created.id, r);
+    const outcomes: UnitDeltaOutcome[] = [];
+    for (const batch of rest) outcomes.push(...(await this.patchUnits(ctx, r, created.id, batch.map((id) => unitToAdd(id, r)), batch)));
+    const items = await this.itemsFor(ctx, r, created.id, ids, outcomes);
+    return { policy: toVendorPolicy(created, r.workload), items };
+  }
+
+  async updatePolicy(ctx: CallContext, policyRef: string, patch: { displayName?: string }): Promise<VendorPolicy> {
+    this.require('policy.update');
+    if (patch.displayName !== undefined) checkDisplayName(patch.displayName);
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    if (patch.displayName !== undefined) await this.client.patchPolicy(ctx, r, policyRef, { displayName: patch.displayName });
+    // The PATCH answer echoes the change, not necessarily the whole policy: read it back.
+    return toVendorPolicy(await this.client.getPolicy(ctx, policyRef), r.workload);
+  }
+
+  async deletePolicy(ctx: CallContext, policyRef: string): Promise<void> {
+    this.require('policy.delete');
+    // seed 000 §Delete Inactive Protection Policy: only an inactive policy; 403 PolicyActionNotAllowed -> NOT_ALLOWED_IN_STATE.
+    await this.client.deletePolicy(ctx, policyRef);
+    this.policyWorkloads.delete(policyRef);
+  }
+
+  async activatePolicy(ctx: CallContext, policyRef: string): Promise<VendorPolicy> {
+    this.require('policy.activate');
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    try {
+      return toVendorPolicy(await this.client.activatePolicy(ctx, policyRef), r.workload);
+    } catch (e) {
+      throw this.explainPolicyConflict(e, r);
+    }
+  }
+
+  async deactivatePolicy(ctx: CallContext, policyRef: string): Promise<VendorPolicy> {
+    this.require('policy.deactivate');
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    return toVendorPolicy(await this.client.deactivatePolicy(ctx, policyRef), r.workload);
+  }
+
+  // --- protected items ----------------------------------------------------------------------------
+
+  async listProtectedItems(ctx: CallContext, policyRef: string, page?: string): Promise<Page<VendorProtectedItem>> {
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    const res = await this.client.listUnits(ctx, r, policyRef, page);
+    return { items: (res.value ?? []).map((u) => toVendorProtectedItem(u, r)), next: res['@odata.nextLink'] };
+  }
+
+  async addProtectedItems(ctx: CallContext, policyRef: string, items: ItemSpec[]): Promise<VendorProtectedItem[]> {
+    this.require('protectedItem.add');
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    const ids = this.externalIds(items, r);
+    const outcomes: UnitDeltaOutcome[] = [];
+    // seed 000 §Create ProtectionPolicy: 50 units per request, so PATCH in batches of 50.
+    for (const batch of chunks(ids, GRAPH_LIMITS.protectionUnitsPerRequest)) {
+      outcomes.push(...(await this.patchUnits(ctx, r, policyRef, batch.map((id) => unitToAdd(id, r)), batch)));
+    }
+    return this.itemsFor(ctx, r, policyRef, ids, outcomes);
+  }
+
+  async removeProtectedItems(ctx: CallContext, policyRef: string, itemRefs: string[]): Promise<void> {
+    this.require('protectedItem.remove');
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    for (const batch of chunks([...new Set(itemRefs)], GRAPH_LIMITS.protectionUnitsPerRequest)) {
+      const outcomes = await this.patchUnits(ctx, r, policyRef, batch.map(unitToRemove), []);
+      // seed 000 §Patch Protection Policies: ProtectionUnitNotFound (200) = already gone, which the port allows.
+      const refused = outcomes.filter((o) => o.error && o.error.vendorCode !== 'ProtectionUnitNotFound');
+      if (refused.length > 0) {
+        const e = refused[0].error!;
+        const { code, retryable } = classifyGraphCode(this.config.catalog, e.vendorCode, e.httpStatus);
+        throw new VendorError({
+          code, vendor: VENDOR, retryable, vendorCode: e.vendorCode, httpStatus: 200, mayHaveApplied: true,
+          message: `Microsoft Graph refused removing ${refused.length} protection unit(s): ${e.message}`,
+        });
+      }
+    }
+  }
+
+  // --- restore points -----------------------------------------------------------------------------
+
+  /**
+   * Graph lists restore points one protection unit at a time (`$expand=protectionUnit($filter=id eq ...)`),
+   * so `next` carries the unit index and Graph's own nextLink within it, unchanged.
+   */
+  async listRestorePoints(ctx: CallContext, query: RestorePointQuery, page?: string): Promise<Page<VendorRestorePoint>> {
+    this.require('restorePoint.list');
+    const cursor = page ? decodeCursor(page) : { i: 0 };
+    const unitId = query.protectedItemRefs[cursor.i];
+    if (unitId === undefined) return { items: [] };
+    const res = await this.client.listRestorePoints(ctx, restorePointsQuery(unitId, query.from, query.to), cursor.link);
+    const items = (res.value ?? []).map((rp) => toVendorRestorePoint(rp, unitId)).filter((p) => p.protectedItemRef === unitId);
+    const nextLink = res['@odata.nextLink'];
+    const next: RestorePointCursor | undefined = nextLink
+      ? { i: cursor.i, link: nextLink }
+      : cursor.i + 1 < query.protectedItemRefs.length ? { i: cursor.i + 1 } : undefined;
+    return { items, next: next ? Buffer.from(JSON.stringify(next)).toString('base64url') : undefined };
+  }
+
+  // --- restores -----------------------------------------------------------------------------------
+
+  async prepareRestore(ctx: CallContext, req: RestoreRequest): Promise<VendorOperationRef> {
+    this.require('restoreJob.create');
+    const r = this.resourcesOf(req.workload);
+    this.checkRestoreRequest(req);
+    // Phase 1: a draft session holding every artifact; nothing restores until activate.
+    const session = await this.client.createRestoreSession(ctx, r, restoreSessionBody(req, r));
+    return { vendorRef: session.id, extra: { workload: r.workload } };
+  }
+
+  async startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
+    this.require('restoreJob.create');
+    this.checkRestoreRequest(req);
+    // seed 000 §Activate Restore Session: TooManyActiveRestoreSessions (500) -> CONCURRENCY_LIMIT, retryable (catalog).
+    const session = await this.client.activateRestoreSession(ctx, ref.vendorRef);
+    return { ref, progress: toRestoreProgress(session, undefined, this.mapCode) };
+  }
+
+  async findRestore(ctx: CallContext, _req: RestoreRequest, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
+    // Graph sessions carry no client reference, so only the prepared session can be found.
+    if (!ref?.vendorRef) return undefined;
+    const res = await this.client.getRestoreSession(ctx, ref.vendorRef);
+    if (res.status === 404) return undefined;
+    if (res.status >= 300) throw this.client.restoreSessionError(res, 'GET');
+    // Still a draft: not started, the caller activates it.
+    if (res.body.status === 'draft') return undefined;
+    return { ref, progress: await this.progressOf(ctx, ref, res.body) };
+  }
+
+  async getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
+    const res = await this.client.getRestoreSession(ctx, ref.vendorRef);
+    if (res.status >= 300) throw this.client.restoreSessionError(res, 'GET');
+    return this.progressOf(ctx, ref, res.body);
+  }
+
+  async cancelRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
+    this.require('restoreJob.cancel');
+    // Nothing was created at Graph yet: nothing to cancel there.
+    if (!ref.vendorRef) return { state: 'cancelled', vendorStatus: 'notCreated' };
+    const res = await this.client.getRestoreSession(ctx, ref.vendorRef);
+    if (res.status === 404) return { state: 'cancelled', vendorStatus: 'deleted' };
+    if (res.status >= 300) throw this.client.restoreSessionError(res, 'GET');
+    if (res.body.status !== 'draft') {
+      // seed 000 §Delete Restore Session: "Restore session can only be deleted in Draft state"; Graph has
+      // no way to stop an activated session.
+      throw new VendorError({
+        code: 'NOT_ALLOWED_IN_STATE', vendor: VENDOR, retryable: false, vendorCode: 'RestoreSessionActionNotAllowed',
+        message: `Microsoft Graph cannot stop a restore session once activated (session ${ref.vendorRef} is ${res.body.status}).`,
+      });
+    }
+    await this.client.deleteRestoreSession(ctx, ref.vendorRef);
+    return { state: 'cancelled', vendorStatus: 'deleted' };
+  }
+
+  // --- helpers ------------------------------------------------------------------------------------
+
+  private readonly mapCode = (vendorCode: string, httpStatus: number): string =>
+    classifyGraphCode(this.config.catalog, vendorCode, httpStatus).code;
+
+  private require(op: Operation): void {
+    if (!this.capabilities.operations.includes(op)) {
+      throw new VendorError({ code: 'UNSUPPORTED_BY_VENDOR', vendor: VENDOR, retryable: false, message: `Vendor graph does not support ${op}` });
+    }
+  }
+
+  private resourcesOf(workload: Workload): GraphWorkloadResources {
+    const r = graphResources(workload);
+    if (!r) {
+      throw new VendorError({ code: 'UNSUPPORTED_BY_VENDOR', vendor: VENDOR, retryable: false, message: `Vendor graph does not protect the ${workload} workload` });
+    }
+    return r;
+  }
+
+  /** The policy's workload: remembered, else from `@odata.type` of GET /protectionPolicies/{id}, else by probing. */
+  private async resourcesOfPolicy(ctx: CallContext, policyId: string): Promise<GraphWorkloadResources> {
+    const known = this.policyWorkloads.get(policyId);
+    if (known) return known;
+    let r = workloadFromODataType((await this.client.getPolicy(ctx, policyId))['@odata.type']);
+    if (!r) {
+      for (const candidate of Object.values(GRAPH_WORKLOADS)) {
+        const res = await this.client.probeWorkloadPolicy(ctx, candidate, policyId);
+        if (res.status === 200) { r = candidate; break; }
+      }
+    }
+    if (!r) {
+      throw new VendorError({ code: 'VENDOR_ERROR', vendor: VENDOR, retryable: false, message: `Cannot tell the workload of Graph protection policy ${policyId}` });
+    }
+    this.policyWorkloads.set(policyId, r);
+    return r;
+  }
+
+  private externalIds(items: ItemSpec[], r: GraphWorkloadResources): string[] {
+    const wrong = items.find((i) => i.kind !== r.kind);
+    if (wrong) {
+      throw new VendorError({ code: 'INVALID_REQUEST', vendor: VENDOR, retryable: false, message: `A ${r.workload} policy holds ${r.kind} items, not ${wrong.kind} (${wrong.externalId})` });
+    }
+    // seed 000 §Patch Protection Policies: DuplicateProtectionUnitInList (400) refuses duplicates, so send each once.
+    return [...new Set(items.map((i) => i.externalId))];
+  }
+
+  private async patchUnits(
+    ctx: CallContext, r: GraphWorkloadResources, policyId: string, delta: ReturnType<typeof unitToAdd>[], requestedIds: string[],
+  ): Promise<UnitDeltaOutcome[]> {
+    const res = await this.client.patchPolicy(ctx, r, policyId, { delta });
+    const entries = (res[`${r.units}@delta`] as ProtectionUnitDeltaResult[] | undefined) ?? [];
+    const outcomes = entries.map((e) => unitDeltaOutcome(e, r));
+    // A refused entry may not name its unit; when Graph answers one entry per request entry, use the position.
+    if (entries.length === requestedIds.length) {
+      outcomes.forEach((o, i) => { if (!o.externalId) o.externalId = requestedIds[i]; });
+    }
+    return outcomes;
+  }
+
+  /**
+   * The items for `ids` after a create/add: the units Graph now holds (ProtectionUnitAlreadyExists counts
+   * as held), else the per-unit refusal, else a pending placeholder.
+   */
+  private async itemsFor(
+    ctx: CallContext, r: GraphWorkloadResources, policyId: string, ids: string[], outcomes: UnitDeltaOutcome[],
+  ): Promise<VendorProtectedItem[]> {
+    const held = new Map<string, ProtectionUnitBase>();
+    let link: string | undefined;
+    do {
+      const page = await this.client.listUnits(ctx, r, policyId, link);
+      for (const u of page.value ?? []) held.set(unitExternalId(u, r), u);
+      link = page['@odata.nextLink'];
+    } while (link);
+    return ids.map((id) => {
+      const unit = held.get(id);
+      if (unit) return toVendorProtectedItem(unit, r);
+      const refused = outcomes.find((o) => o.externalId === id && o.error);
+      const item: VendorProtectedItem = { vendorRef: '', kind: r.kind, externalId: id, vendorStatus: 'notAdded', protected: false };
+      if (refused?.error) {
+        item.error = {
+          code: classifyGraphCode(this.config.catalog, refused.error.vendorCode, refused.error.httpStatus).code,
+          vendorCode: refused.error.vendorCode, message: refused.error.message,
+        };
+      }
+      return item;
+    });
+  }
+
+  /** seed 000 §Create Restore Session: at most 50 artifacts (413 RestoreArtifactsLimitBreached): refuse before calling. */
+  private checkRestoreRequest(req: RestoreRequest): void {
+    const limit = GRAPH_LIMITS.restoreArtifactsPerSession;
+    if (req.items.length > limit) {
+      throw new VendorError({
+        code: 'LIMIT_EXCEEDED', vendor: VENDOR, retryable: false,
+        message: `Microsoft Graph restores at most ${limit} items per restore session; this restore has ${req.items.length}. Split it into several restores.`,
+      });
+    }
+    if (req.items.length === 0) {
+      throw new VendorError({ code: 'INVALID_REQUEST', vendor: VENDOR, retryable: false, message: 'A restore needs at least one item (seed 000: InvalidArtifactRequest).' });
+    }
+    if (req.items.some((i) => i.paths && i.paths.length > 0)) {
+      throw new VendorError({ code: 'UNSUPPORTED_BY_VENDOR', vendor: VENDOR, retryable: false, message: 'Vendor graph restores whole sites, drives and mailboxes only, not individual paths' });
+    }
+  }
+
+  private async progressOf(ctx: CallContext, ref: VendorOperationRef, session: Parameters<typeof toRestoreProgress>[0]): Promise<RestoreProgress> {
+    const state = toRestoreProgress(session, undefined, this.mapCode).state;
+    if (!isTerminal(state)) return toRestoreProgress(session, undefined, this.mapCode);
+    const r = (ref.extra?.workload ? graphResources(ref.extra.workload as Workload) : undefined) ?? workloadFromODataType(session['@odata.type']);
+    if (!r) return toRestoreProgress(session, undefined, this.mapCode);
+    const artifacts: RestoreArtifactBase[] = [];
+    let link: string | undefined;
+    do {
+      const page = await this.client.listRestoreArtifacts(ctx, r, ref.vendorRef, link);
+      artifacts.push(...(page.value ?? []));
+      link = page['@odata.nextLink'];
+    } while (link);
+    return toRestoreProgress(session, artifacts, this.mapCode);
+  }
+
+  /** seed 000 §Create ProtectionPolicy: PolicyCreationNotAllowed (409), one active policy per service. */
+  private explainPolicyConflict(e: unknown, r: GraphWorkloadResources): unknown {
+    if (!isVendorError(e) || e.vendorCode !== 'PolicyCreationNotAllowed') return e;
+    return new VendorError({
+      code: 'CONFLICT', vendor: VENDOR, retryable: false, vendorCode: e.vendorCode, httpStatus: e.httpStatus,
+      vendorRequestId: e.vendorRequestId,
+      message: `Microsoft 365 Backup Storage allows only one active ${r.workload} protection policy per tenant, and one already exists. Add the items to that policy instead of creating another.`,
+    });
+  }
+}
+
+export const graphDescriptor: VendorDescriptor = {
+  capabilities: GRAPH_CAPABILITIES,
+  defaultEndpoint: GRAPH_DEFAULT_ENDPOINT,
+  credentialFields: GRAPH_CREDENTIAL_FIELDS,
+  create: (config) => new GraphAdapter(config),
+};

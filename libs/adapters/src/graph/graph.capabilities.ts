@@ -1,0 +1,44 @@
+import type { Capabilities } from '@bg/domain';
+
+/** Graph Backup Storage's documented limits, as data; each cites the seed it comes from. */
+export const GRAPH_LIMITS = {
+  // seed 000 §Create ProtectionPolicy API Errors: "Number Of Protection Units In Each Request Must Not Exceed 50" (413)
+  protectionUnitsPerRequest: 50,
+  // seed 000 §Patch Restore Session API Errors: "Exceeded maximum artifacts limit of 50 for single request"
+  restoreArtifactsPerSession: 50,
+  // seed 000 §Activate Restore Session API Errors: TooManyActiveRestoreSessions, "more than 25 sessions simultaneously"
+  activeRestoreSessions: 25,
+  // seed 000 §Create ProtectionPolicy API Errors: PolicyCreationNotAllowed, one active policy per service
+  activePoliciesPerService: 1,
+  // seed 000 §Create ProtectionPolicy API Errors: InvalidDisplayName, "> 0 chars And <= 1024 chars"
+  displayNameMaxLength: 1024,
+} as const;
+
+export const GRAPH_CAPABILITIES: Capabilities = {
+  vendor: 'graph',
+  displayName: 'Microsoft 365 Backup Storage (Microsoft Graph)',
+  operations: [
+    'policy.create', 'policy.update', 'policy.delete', 'policy.activate', 'policy.deactivate',
+    'protectedItem.add', 'protectedItem.remove',
+    'restorePoint.list',
+    'restoreJob.create', 'restoreJob.cancel',
+  ],
+  workloads: ['sharepoint', 'onedrive', 'exchange'],
+  restoreGranularity: ['wholeItem'],
+  destinations: ['original', 'new'],
+  limits: {
+    protectedItemsPerRequest: GRAPH_LIMITS.protectionUnitsPerRequest,
+    restoreItemsPerJob: GRAPH_LIMITS.restoreArtifactsPerSession,
+    concurrentRestoreJobs: GRAPH_LIMITS.activeRestoreSessions,
+    activePoliciesPerWorkload: GRAPH_LIMITS.activePoliciesPerService,
+  },
+  notes: [
+    'seed 000 §Create ProtectionPolicy: at most 50 protection units per request (ProtectionUnitsLimitBreached, 413); larger policies are created with 50 units and grown by PATCH <units>@delta batches of 50.',
+    'seed 000 §Create ProtectionPolicy: one active protection policy per service (PolicyCreationNotAllowed, 409) -> CONFLICT.',
+    'seed 000 §Create/Patch Restore Session: at most 50 restore artifacts per session (RestoreArtifactsLimitBreached) -> LIMIT_EXCEEDED before any call.',
+    'seed 000 §Activate Restore Session: at most 25 active restore sessions (TooManyActiveRestoreSessions, 500) -> CONCURRENCY_LIMIT, retryable.',
+    'seed 000 §Delete Restore Session: only a draft restore session can be deleted (RestoreSessionActionNotAllowed, 403); Graph cannot stop an activated session, so cancelling one is NOT_ALLOWED_IN_STATE.',
+    'seed 000 §Delete Inactive Protection Policy: only an inactive policy can be deleted (PolicyActionNotAllowed, 403) -> NOT_ALLOWED_IN_STATE.',
+    'Restores whole sites, OneDrive accounts and mailboxes only (siteRestoreArtifacts, driveRestoreArtifacts, mailboxRestoreArtifacts); destination original = inPlace, new = new.',
+  ],
+};

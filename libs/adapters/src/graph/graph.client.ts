@@ -1,0 +1,208 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ClientSecretCredential } from '@azure/identity';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { Clock, ErrorCatalog } from '@bg/domain';
+import { VendorHttp, type RequestOptions, type VendorResponse } from '../http/vendor-http';
+import type { AdapterConfig, CallContext } from '../port/port.types';
+import { GRAPH_SCOPE, parseGraphCredentials, type GraphCredentials } from './graph.credentials';
+import { graphResponseError, identityError } from './graph.errors';
+import type { GraphWorkloadResources } from './graph.mapping';
+import type {
+  BackupRestoreRoot, ODataCollection, ProtectionPolicyBase, ProtectionUnitBase, ProtectionUnitDelta,
+  ProtectionUnitDeltaResult, RestoreArtifactBase, RestoreArtifactCreate, RestorePoint, RestoreSessionBase,
+} from './graph.types';
+
+const ROOT = 'solutions/backupRestore';
+
+/**
+ * Typed HTTP client of Microsoft Graph Backup Storage: one method per endpoint, auth, no mapping.
+ *
+ * Why not @microsoft/microsoft-graph-client: each connection needs its own base URL and TLS trust
+ * (VendorHttp), the SDK's global middleware chain retries on its own while here the worker owns every
+ * retry decision, and we use about a dozen endpoints — a small typed client is easier to audit.
+ */
+export class GraphClient {
+  private credential: ClientSecretCredential;
+  private readonly http: VendorHttp;
+  private readonly creds: GraphCredentials;
+  private readonly catalog: ErrorCatalog;
+  private readonly clock: Clock;
+  /** The CallContext of the token request in flight, so the identity pipeline can report it too. */
+  private readonly tokenCtx = new AsyncLocalStorage<CallContext>();
+
+  constructor(config: AdapterConfig) {
+    this.creds = parseGraphCredentials(config.credentials);
+    this.catalog = config.catalog;
+    this.clock = config.clock;
+    this.http = new VendorHttp({
+      vendor: 'graph', baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: config.tls,
+      requestIdHeaders: ['request-id', 'client-request-id'],
+    });
+    this.credential = this.newCredential();
+  }
+
+  /**
+   * One credential per adapter (MSAL caches the token). Retries are off: the worker decides. A pipeline
+   * policy reports each Entra call through the CallContext of the getToken() that caused it.
+   */
+  private newCredential(): ClientSecretCredential {
+    const report: PipelinePolicy = {
+      name: 'bgReportVendorCall',
+      sendRequest: async (request, next) => {
+        const ctx = this.tokenCtx.getStore();
+        const started = Date.now();
+        const path = new URL(request.url).pathname;
+        try {
+          const res = await next(request);
+          ctx?.onVendorCall?.({ method: request.method, path, status: res.status, durationMs: Date.now() - started });
+          return res;
+        } catch (e) {
+          ctx?.onVendorCall?.({ method: request.method, path, status: 0, durationMs: Date.now() - started });
+          throw e;
+        }
+      },
+    };
+    return new ClientSecretCredential(this.creds.tenantId, this.creds.clientId, this.creds.clientSecret, {
+      authorityHost: this.creds.authorityHost,
+      disableInstanceDiscovery: true,
+      retryOptions: { maxRetries: 0 },
+      additionalPolicies: [{ policy: report, position: 'perCall' }],
+    });
+  }
+
+  private async token(ctx: CallContext): Promise<string> {
+    try {
+      const t = await this.tokenCtx.run(ctx, () => this.credential.getToken(GRAPH_SCOPE, { abortSignal: ctx.signal }));
+      if (!t?.token) throw new Error('Microsoft Entra returned no access token');
+      return t.token;
+    } catch (e) {
+      throw identityError(e);
+    }
+  }
+
+  /**
+   * Sends with a bearer token and `Prefer: include-unknown-enum-members` (SOURCE.md §Evolvable enums: without
+   * it, restoreSessionStatus `failed` comes back as unknownFutureValue). On a 401 the cached token is dropped
+   * (a new credential has an empty cache), a fresh one obtained, and the request repeated once.
+   */
+  async send<T>(ctx: CallContext, method: string, path: string, options: RequestOptions = {}): Promise<VendorResponse<T>> {
+    const attempt = async (): Promise<VendorResponse<T>> => {
+      const token = await this.token(ctx);
+      return this.http.send<T>(ctx, method, path, {
+        ...options,
+        headers: { ...options.headers, authorization: `Bearer ${token}`, prefer: 'include-unknown-enum-members' },
+      });
+    };
+    let res = await attempt();
+    if (res.status === 401) {
+      this.credential = this.newCredential();
+      res = await attempt();
+    }
+    return res;
+  }
+
+  /** Sends and returns the body of a 2xx; any other status becomes a VendorError. */
+  async call<T>(ctx: CallContext, method: string, path: string, options: RequestOptions = {}, context?: string): Promise<T> {
+    const res = await this.send<T>(ctx, method, path, options);
+    if (res.status < 200 || res.status >= 300) throw graphResponseError(res, this.catalog, this.clock, method, context);
+    return res.body;
+  }
+
+  // --- root ---------------------------------------------------------------------------------------
+
+  getRoot(ctx: CallContext): Promise<BackupRestoreRoot> {
+    return this.call(ctx, 'GET', ROOT);
+  }
+
+  // --- protection policies ------------------------------------------------------------------------
+
+  /** `GET /protectionPolicies` (all workloads; items carry `@odata.type`), or the nextLink as given. */
+  listPolicies(ctx: CallContext, nextLink?: string): Promise<ODataCollection<ProtectionPolicyBase>> {
+    return this.call(ctx, 'GET', nextLink ?? `${ROOT}/protectionPolicies`);
+  }
+
+  getPolicy(ctx: CallContext, policyId: string): Promise<ProtectionPolicyBase> {
+    return this.call(ctx, 'GET', `${ROOT}/protectionPolicies/${enc(policyId)}`);
+  }
+
+  /** `GET /<workload>ProtectionPolicies/{id}`: raw response, used to find a policy's workload by probing. */
+  probeWorkloadPolicy(ctx: CallContext, r: GraphWorkloadResources, policyId: string): Promise<VendorResponse<ProtectionPolicyBase>> {
+    return this.send(ctx, 'GET', `${ROOT}/${r.policies}/${enc(policyId)}`);
+  }
+
+  createPolicy(ctx: CallContext, r: GraphWorkloadResources, displayName: string, units: ProtectionUnitDelta[]): Promise<ProtectionPolicyBase> {
+    return this.call(ctx, 'POST', `${ROOT}/${r.policies}`, { body: { displayName, [r.units]: units } });
+  }
+
+  /** `PATCH /<workload>ProtectionPolicies/{id}` with displayName and/or `<units>@delta`. */
+  patchPolicy(
+    ctx: CallContext, r: GraphWorkloadResources, policyId: string, patch: { displayName?: string; delta?: ProtectionUnitDelta[] },
+  ): Promise<ProtectionPolicyBase & Record<string, ProtectionUnitDeltaResult[] | unknown>> {
+    const body: Record<string, unknown> = {};
+    if (patch.displayName !== undefined) body.displayName = patch.displayName;
+    if (patch.delta) body[`${r.units}@delta`] = patch.delta;
+    return this.call(ctx, 'PATCH', `${ROOT}/${r.policies}/${enc(policyId)}`, { body });
+  }
+
+  async deletePolicy(ctx: CallContext, policyId: string): Promise<void> {
+    await this.call(ctx, 'DELETE', `${ROOT}/protectionPolicies/${enc(policyId)}`);
+  }
+
+  activatePolicy(ctx: CallContext, policyId: string): Promise<ProtectionPolicyBase> {
+    return this.call(ctx, 'POST', `${ROOT}/protectionPolicies/${enc(policyId)}/activate`);
+  }
+
+  deactivatePolicy(ctx: CallContext, policyId: string): Promise<ProtectionPolicyBase> {
+    return this.call(ctx, 'POST', `${ROOT}/protectionPolicies/${enc(policyId)}/deactivate`);
+  }
+
+  // --- protection units ---------------------------------------------------------------------------
+
+  listUnits(ctx: CallContext, r: GraphWorkloadResources, policyId: string, nextLink?: string): Promise<ODataCollection<ProtectionUnitBase>> {
+    return this.call(ctx, 'GET', nextLink ?? `${ROOT}/${r.policies}/${enc(policyId)}/${r.units}`);
+  }
+
+  // --- restore points -----------------------------------------------------------------------------
+
+  listRestorePoints(ctx: CallContext, query: Record<string, string>, nextLink?: string): Promise<ODataCollection<RestorePoint>> {
+    return nextLink ? this.call(ctx, 'GET', nextLink) : this.call(ctx, 'GET', `${ROOT}/restorePoints`, { query });
+  }
+
+  // --- restore sessions ---------------------------------------------------------------------------
+
+  createRestoreSession(ctx: CallContext, r: GraphWorkloadResources, body: Record<string, RestoreArtifactCreate[]>): Promise<RestoreSessionBase> {
+    return this.call(ctx, 'POST', `${ROOT}/${r.restoreSessions}`, { body });
+  }
+
+  /** Raw response: a missing session is an answer (404) for reconciliation, not only an error. */
+  getRestoreSession(ctx: CallContext, sessionId: string): Promise<VendorResponse<RestoreSessionBase>> {
+    return this.send(ctx, 'GET', `${ROOT}/restoreSessions/${enc(sessionId)}`);
+  }
+
+  restoreSessionError(res: VendorResponse, method: string, context?: string): Error {
+    return graphResponseError(res, this.catalog, this.clock, method, context);
+  }
+
+  activateRestoreSession(ctx: CallContext, sessionId: string): Promise<RestoreSessionBase> {
+    return this.call(ctx, 'POST', `${ROOT}/restoreSessions/${enc(sessionId)}/activate`);
+  }
+
+  async deleteRestoreSession(ctx: CallContext, sessionId: string): Promise<void> {
+    await this.call(ctx, 'DELETE', `${ROOT}/restoreSessions/${enc(sessionId)}`);
+  }
+
+  /** `restorePoint` is a navigation property: `$expand` it so each artifact names its restore point. */
+  listRestoreArtifacts(ctx: CallContext, r: GraphWorkloadResources, sessionId: string, nextLink?: string): Promise<ODataCollection<RestoreArtifactBase>> {
+    return nextLink
+      ? this.call(ctx, 'GET', nextLink)
+      : this.call(ctx, 'GET', `${ROOT}/${r.restoreSessions}/${enc(sessionId)}/${r.artifacts}`, { query: { $expand: 'restorePoint' } });
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+function enc(id: string): string {
+  return encodeURIComponent(id);
+}

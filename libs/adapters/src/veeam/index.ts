@@ -1,0 +1,3 @@
+export * from './veeam.adapter';
+export * from './veeam.capabilities';
+export * from './veeam.credentials';

@@ -1,0 +1,376 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { StaticErrorCatalog, type Clock } from '@bg/domain';
+import { VEEAM_ERROR_CATALOG } from '@bg/platform/migrations/data/veeam.catalog';
+import { FIXTURE_DOCUMENTS, veeamFixtureSites, veeamFixtureUsers, veeamSandboxPassword } from '../../../../apps/sandbox/src/veeam/veeam.fixtures';
+import type { RunningSandbox } from '../../../../apps/sandbox/src/sandbox.server';
+import { SandboxControl, startTestSandbox } from '../../../../test/support/sandbox';
+import { certificateSha256 } from '../http/vendor-http';
+import type { AdapterConfig, CallContext, RestoreRequest, VendorCallRecord } from '../port/port.types';
+import { VendorError } from '../port/vendor-error';
+import { createAdapter } from '../registry';
+import { VeeamAdapter } from './veeam.adapter';
+
+/**
+ * Veeam-specific behaviour of the adapter against the Veeam sandbox over HTTPS: per-connection TLS trust,
+ * limit/offset paging (30 / 10,000), token refresh and the token endpoint's throttling, errorCode mapping,
+ * and the restore flows per workload.
+ */
+describe('VeeamAdapter against the sandbox', () => {
+  let sandbox: RunningSandbox;
+  let certPem: string;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    certPem = readFileSync(process.env.SANDBOX_CERT_PATH!, 'utf8');
+  });
+  afterAll(async () => { await sandbox.close(); });
+
+  /** A test clock the adapter reads; moved independently of the sandbox's clock. */
+  function testClock(): Clock & { advance(ms: number): void } {
+    let offset = 0;
+    return { now: () => new Date(Date.now() + offset), advance: (ms) => { offset += ms; } };
+  }
+
+  function setup(extra: Partial<AdapterConfig> & { credentials?: Record<string, string> } = {}) {
+    const username = `vbo-${randomBytes(6).toString('hex')}`;
+    const records: VendorCallRecord[] = [];
+    const ctx: CallContext = { onVendorCall: (r) => records.push(r) };
+    const config: AdapterConfig = {
+      connectionId: `conn-${username}`, endpoint: `${sandbox.origin}/veeam`, clock: testClock(),
+      catalog: new StaticErrorCatalog(VEEAM_ERROR_CATALOG), ...extra,
+      credentials: { username, password: veeamSandboxPassword(username), ...extra.credentials },
+    };
+    const control = new SandboxControl(sandbox.origin, 'veeam', username);
+    const sites = veeamFixtureSites(username);
+    const users = veeamFixtureUsers(username);
+    return { username, ctx, records, config, control, sites, users, adapter: createAdapter('veeam', config) };
+  }
+
+  async function vendorError(p: Promise<unknown>): Promise<VendorError> {
+    try {
+      await p;
+    } catch (e) {
+      expect(e).toBeInstanceOf(VendorError);
+      return e as VendorError;
+    }
+    throw new Error('expected a VendorError');
+  }
+
+  const settle = (control: SandboxControl) => control.advanceClock(10 * 60_000);
+  const tokenCalls = async (control: SandboxControl) => (await control.calls()).filter((c) => c.path === '/v8/token');
+
+  describe('per-connection TLS trust', () => {
+    it('trusts the server through the connection\'s caCertPem', async () => {
+      const s = setup({ credentials: { caCertPem: certPem } });
+      await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
+    });
+
+    it('trusts only the connection\'s CA: another CA refuses the server (no request is sent)', async () => {
+      const other = (await import('selfsigned')).generate([{ name: 'commonName', value: 'other-ca' }]);
+      const s = setup({ credentials: { caCertPem: (await other).cert } });
+      const e = await vendorError(s.adapter.verify(s.ctx));
+      expect(e.message).toMatch(/certificate/i);
+      expect(await s.control.calls()).toEqual([]);
+    });
+
+    it('works with the server certificate\'s pinned SHA-256 (from certificateSha256)', async () => {
+      const s = setup({ credentials: { certSha256: certificateSha256(certPem) } });
+      await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
+      // A later connection (no TLS session resumption) is checked again and still passes.
+      await expect(createAdapter('veeam', s.config).verify(s.ctx)).resolves.toMatchObject({ ok: true });
+      const colons = setup({ tls: { pinnedSha256: certificateSha256(certPem).replace(/(..)(?!$)/g, '$1:').toUpperCase() } });
+      await expect(colons.adapter.verify(colons.ctx)).resolves.toMatchObject({ ok: true });
+    });
+
+    it('refuses a wrong pin with a clear, non-retryable VendorError before sending anything', async () => {
+      const s = setup({ credentials: { certSha256: 'ab'.repeat(32) } });
+      const e = await vendorError(s.adapter.verify(s.ctx));
+      expect(e).toMatchObject({ code: 'VENDOR_ERROR', vendor: 'veeam', retryable: false });
+      expect(e.message).toContain('pinned SHA-256');
+      expect(e.message).toContain(certificateSha256(certPem));
+      expect(await s.control.calls()).toEqual([]);
+      expect(s.records).toEqual([expect.objectContaining({ method: 'POST', status: 0 })]);
+    });
+
+    it('refuses malformed credentials naming the field, never the value', () => {
+      expect(() => new VeeamAdapter({ ...setup().config, credentials: { username: 'u' } })).toThrow(/Invalid Veeam credentials: username/);
+      expect(() => new VeeamAdapter({ ...setup().config, credentials: { username: 'u', password: 'secret-pw', certSha256: 'xyz' } })).toThrow(/certSha256/);
+      try { new VeeamAdapter({ ...setup().config, credentials: { username: 'u', password: 'secret-pw', certSha256: 'xyz' } }); } catch (e) {
+        expect((e as Error).message).not.toContain('secret-pw');
+      }
+    });
+  });
+
+  describe('paging (seed 002: limit default 30, max 10,000)', () => {
+    it('lists protected items 30 per page and follows the offset token past 30', async () => {
+      const s = setup();
+      const items = s.sites.slice(0, 35).map((x) => ({ kind: 'site' as const, externalId: x.id }));
+      const { policy } = await s.adapter.createPolicy(s.ctx, { workload: 'sharepoint', displayName: 'thirty-five', items });
+      await s.control.clearCalls();
+      const first = await s.adapter.listProtectedItems(s.ctx, policy.vendorRef);
+      expect(first.items).toHaveLength(30);
+      expect(first.next).toBe('30');
+      const second = await s.adapter.listProtectedItems(s.ctx, policy.vendorRef, first.next);
+      expect(second.items).toHaveLength(5);
+      expect(second.next).toBeUndefined();
+      expect(new Set([...first.items, ...second.items].map((i) => i.externalId))).toEqual(new Set(items.map((i) => i.externalId)));
+      const pages = (await s.control.calls()).filter((c) => c.path.endsWith('/SelectedItems') && c.method === 'GET');
+      expect(pages.map((c) => c.query)).toEqual([{ offset: '0', limit: '30' }, { offset: '30', limit: '30' }]);
+    });
+
+    it('lists policies past one page of 30', async () => {
+      const s = setup();
+      for (let i = 0; i < 31; i += 1) await s.adapter.createPolicy(s.ctx, { workload: 'sharepoint', displayName: `job ${i}`, items: [{ kind: 'site', externalId: s.sites[i].id }] });
+      const first = await s.adapter.listPolicies(s.ctx);
+      expect(first.items).toHaveLength(30);
+      const second = await s.adapter.listPolicies(s.ctx, first.next);
+      expect(second).toEqual({ items: [expect.objectContaining({ displayName: 'job 30', workload: 'sharepoint' })] });
+    });
+
+    it('reads full lists at the documented maximum of 10,000 per page, never above it', async () => {
+      const s = setup();
+      const { policy } = await s.adapter.createPolicy(s.ctx, { workload: 'sharepoint', displayName: 'full', items: [{ kind: 'site', externalId: s.sites[0].id }] });
+      await s.adapter.addProtectedItems(s.ctx, policy.vendorRef, [{ kind: 'site', externalId: s.sites[1].id }]);
+      const limits = (await s.control.calls()).map((c) => Number(c.query?.limit ?? 0));
+      expect(limits).toContain(10_000);
+      expect(Math.max(...limits)).toBe(10_000);
+    });
+
+    it('refuses a page token that is not an offset', async () => {
+      const s = setup();
+      expect(await vendorError(s.adapter.listPolicies(s.ctx, 'abc'))).toMatchObject({ code: 'INVALID_REQUEST' });
+    });
+  });
+
+  describe('tokens', () => {
+    it('signs in with the password grant and disable_antiforgery_token, then reuses the token', async () => {
+      const s = setup();
+      await s.adapter.verify(s.ctx);
+      await s.adapter.verify(s.ctx);
+      const tokens = await tokenCalls(s.control);
+      expect(tokens).toHaveLength(1);
+      expect(tokens[0].body).toMatchObject({ grant_type: 'password', username: s.username, disable_antiforgery_token: 'true' });
+    });
+
+    it('refreshes with the refresh_token grant shortly before the token expires', async () => {
+      const s = setup();
+      await s.control.configure({ tokenLifetimeSeconds: 120 });
+      await s.adapter.verify(s.ctx);
+      (s.config.clock as ReturnType<typeof testClock>).advance(70_000);
+      await s.adapter.verify(s.ctx);
+      const calls = await s.control.calls();
+      expect(calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
+        'POST /v8/token 200', 'GET /v8/Organizations 200', 'POST /v8/token 200', 'GET /v8/Organizations 200',
+      ]);
+      expect(calls[2].body).toMatchObject({ grant_type: 'refresh_token' });
+      expect(calls.some((c) => c.status === 401)).toBe(false);
+    });
+
+    it('renews once after a 401 and repeats the call', async () => {
+      const s = setup();
+      await s.control.configure({ tokenLifetimeSeconds: 120 });
+      await s.adapter.verify(s.ctx);
+      await s.control.advanceClock(200_000); // the server's clock only: the adapter still thinks its token is fresh
+      await s.control.clearCalls();
+      await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
+      expect((await s.control.calls()).map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
+        'GET /v8/Organizations 401', 'POST /v8/token 200', 'GET /v8/Organizations 200',
+      ]);
+    });
+
+    it('signs in again when the refresh token has expired too', async () => {
+      const s = setup();
+      await s.adapter.verify(s.ctx);
+      await s.control.advanceClock(15 * 24 * 3600_000);
+      await s.control.clearCalls();
+      await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
+      const tokens = await tokenCalls(s.control);
+      expect(tokens.map((c) => [(c.body as Record<string, string>).grant_type, c.status])).toEqual([['refresh_token', 400], ['password', 200]]);
+    });
+
+    it('fails with AUTH_FAILED when the server refuses the password (invalid_grant)', async () => {
+      const s = setup({ credentials: { password: 'wrong' } });
+      expect(await vendorError(s.adapter.verify(s.ctx))).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'invalid_grant', httpStatus: 400, retryable: false });
+    });
+
+    it('maps the token endpoint\'s throttling (429 + Retry-After) to THROTTLED without retrying', async () => {
+      const s = setup();
+      await s.control.configure({ tokenRequestsPerMinute: 1 });
+      await s.adapter.verify(s.ctx);
+      const second = createAdapter('veeam', s.config);
+      const e = await vendorError(second.verify(s.ctx));
+      expect(e).toMatchObject({ code: 'THROTTLED', retryable: true, httpStatus: 429, vendorCode: 'Http429' });
+      expect(e.retryAfterMs).toBeGreaterThan(0);
+      expect(e.message).toContain('quota exceeded');
+      expect(await tokenCalls(s.control)).toHaveLength(2);
+      // The first adapter's token is still good: throttling of sign-ins does not stop it.
+      await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
+    });
+  });
+
+  describe('errorCode mapping', () => {
+    it('OperationConflict (removing a job while it runs) is NOT_ALLOWED_IN_STATE', async () => {
+      const s = setup();
+      const { policy } = await s.adapter.createPolicy(s.ctx, { workload: 'sharepoint', displayName: 'busy', items: [{ kind: 'site', externalId: s.sites[0].id }] });
+      await s.control.advanceClock(61_000); // the first scheduled run starts
+      const e = await vendorError(s.adapter.deletePolicy(s.ctx, policy.vendorRef));
+      expect(e).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', vendorCode: 'OperationConflict', httpStatus: 409, retryable: false });
+    });
+
+    it('ParameterValidationFailure (an unknown schedule type) is INVALID_REQUEST', async () => {
+      const s = setup();
+      const e = await vendorError(s.adapter.createPolicy(s.ctx, {
+        workload: 'sharepoint', displayName: 'bad schedule', items: [{ kind: 'site', externalId: s.sites[0].id }], settings: { schedulePolicy: { type: 'Hourly' } },
+      }));
+      expect(e).toMatchObject({ code: 'INVALID_REQUEST', vendorCode: 'ParameterValidationFailure', httpStatus: 400, retryable: false });
+    });
+
+    it.each([
+      [403, 'ResourceAccessDenied', 'PERMISSION_DENIED', false],
+      [409, 'OrganizationTransfer', 'NOT_ALLOWED_IN_STATE', false],
+      [500, 'HttpError', 'VENDOR_ERROR', true],
+      [504, 'Timeout', 'VENDOR_UNAVAILABLE', true],
+      [503, 'ProxyOffline', 'VENDOR_UNAVAILABLE', true],
+    ])('%i %s is %s (retryable %s)', async (status, errorCode, code, retryable) => {
+      const s = setup();
+      await s.adapter.verify(s.ctx);
+      await s.control.injectFault({ method: 'GET', status, body: { message: `${errorCode} happened`, errorCode, stackTrace: null } });
+      const e = await vendorError(s.adapter.verify(s.ctx));
+      expect(e).toMatchObject({ code, vendorCode: errorCode, httpStatus: status, retryable });
+      expect(e.message).toContain(`${errorCode} happened`);
+    });
+
+    it('an unknown item comes back with a per-item NOT_FOUND, the rest is protected', async () => {
+      const s = setup();
+      const { items } = await s.adapter.createPolicy(s.ctx, {
+        workload: 'sharepoint', displayName: 'mixed',
+        items: [{ kind: 'site', externalId: s.sites[0].id }, { kind: 'site', externalId: 'no-such-site' }, { kind: 'mailbox', externalId: s.users[0].id }],
+      });
+      expect(items.find((i) => i.externalId === s.sites[0].id)).toMatchObject({ kind: 'site', vendorRef: expect.stringContaining(s.sites[0].id) });
+      expect(items.find((i) => i.externalId === s.sites[0].id)?.error).toBeUndefined();
+      expect(items.find((i) => i.externalId === 'no-such-site')?.error).toMatchObject({ code: 'NOT_FOUND', vendorCode: 'ResourceNotFound' });
+      expect(items.find((i) => i.externalId === s.users[0].id)?.error).toMatchObject({ code: 'INVALID_REQUEST' });
+    });
+
+    it('refuses workloads it does not protect with UNSUPPORTED_BY_VENDOR naming vendor and operation', async () => {
+      const s = setup();
+      const e = await vendorError(s.adapter.createPolicy(s.ctx, { workload: 'teams', displayName: 't', items: [] }));
+      expect(e).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR', vendor: 'veeam', retryable: false });
+      expect(e.message).toContain('policy.create');
+      expect(await s.control.calls()).toEqual([]);
+    });
+  });
+
+  describe('restores', () => {
+    /** Protects items of one workload, lets the first backup run, returns a restore request of the newest points. */
+    async function backedUp(s: ReturnType<typeof setup>, workload: 'sharepoint' | 'onedrive' | 'exchange', externalIds: string[]): Promise<RestoreRequest> {
+      const kind = workload === 'sharepoint' ? 'site' : workload === 'onedrive' ? 'drive' : 'mailbox';
+      const { policy, items } = await s.adapter.createPolicy(s.ctx, { workload, displayName: `${workload} job`, items: externalIds.map((externalId) => ({ kind, externalId })) });
+      expect(items.every((i) => !i.error)).toBe(true);
+      await settle(s.control);
+      const refs = items.map((i) => i.vendorRef);
+      const points = [];
+      for (let page: string | undefined, i = 0; i === 0 || page; i += 1) {
+        const p = await s.adapter.listRestorePoints(s.ctx, { protectedItemRefs: refs }, page);
+        points.push(...p.items);
+        page = p.next;
+      }
+      expect(points).toHaveLength(refs.length);
+      expect((await s.adapter.getPolicy(s.ctx, policy.vendorRef)).workload).toBe(workload);
+      return {
+        clientRef: `job-${randomBytes(4).toString('hex')}`, workload, destination: 'original',
+        items: points.map((p) => ({ restorePointRef: p.vendorRef, protectedItemRef: p.protectedItemRef, externalId: p.protectedItemRef, pointInTime: p.pointInTime })),
+      };
+    }
+
+    async function run(s: ReturnType<typeof setup>, req: RestoreRequest) {
+      const ref = await s.adapter.prepareRestore(s.ctx, req);
+      const started = await s.adapter.startRestore(s.ctx, ref, req);
+      expect(started.progress.state).toBe('running');
+      await settle(s.control);
+      return s.adapter.getRestore(s.ctx, started.ref);
+    }
+
+    it('restores a mailbox to another mailbox (restoreTo) and closes the session', async () => {
+      const s = setup();
+      const req = { ...(await backedUp(s, 'exchange', [s.users[0].id])), destination: 'new' as const, target: { mailbox: 'archive@contoso.onmicrosoft.com' } };
+      const done = await run(s, req);
+      expect(done).toMatchObject({ state: 'succeeded', items: [expect.objectContaining({ status: 'succeeded', restoredBytes: expect.any(Number) })] });
+      const calls = await s.control.calls();
+      const restore = calls.find((c) => c.path.endsWith('/restoreTo'));
+      expect(restore?.path).toMatch(/^\/v8\/RestoreSessions\/[^/]+\/organization\/mailboxes\/[^/]+\/restoreTo$/);
+      expect(restore?.body).toMatchObject({ mailbox: 'archive@contoso.onmicrosoft.com' });
+      expect(calls.some((c) => c.method === 'POST' && c.path.endsWith('/Stop'))).toBe(true);
+    });
+
+    it('restores OneDrive files and folders by path into the original OneDrive', async () => {
+      const s = setup();
+      const req = await backedUp(s, 'onedrive', [s.users[1].id]);
+      req.items[0].paths = ['Documents/Reports/Q1.xlsx', 'Documents/Projects/'];
+      const done = await run(s, req);
+      expect(done.state).toBe('succeeded');
+      const calls = (await s.control.calls()).filter((c) => c.method === 'POST' && /OneDrives\/[^/]+\/(Documents|Folders)\/restore$/.test(c.path));
+      expect(calls).toHaveLength(2);
+      expect((calls[0].body as { documents: Array<{ name: string }> }).documents.map((d) => d.name)).toEqual(['Q1.xlsx']);
+      expect((calls[1].body as { folders: Array<{ name: string }> }).folders.map((d) => d.name)).toEqual(['Projects']);
+      expect(done.items![0].restoredBytes).toBe(FIXTURE_DOCUMENTS.find((d) => d.path.endsWith('Q1.xlsx'))!.sizeBytes + FIXTURE_DOCUMENTS.find((d) => d.path.endsWith('plan.docx'))!.sizeBytes);
+    });
+
+    it('restores SharePoint documents to another site (Documents/restoreTo with siteURL)', async () => {
+      const s = setup();
+      const req = { ...(await backedUp(s, 'sharepoint', [s.sites[2].id])), destination: 'new' as const, target: { siteUrl: 'https://contoso.sharepoint.com/sites/Restored' } };
+      req.items[0].paths = ['Documents/Budget.xlsx'];
+      expect((await run(s, req)).state).toBe('succeeded');
+      const call = (await s.control.calls()).find((c) => c.path.endsWith('/Documents/restoreTo'));
+      expect(call?.body).toMatchObject({ siteURL: 'https://contoso.sharepoint.com/sites/Restored', documents: [expect.objectContaining({ name: 'Budget.xlsx' })] });
+    });
+
+    it('reports a failed item with RESTORE_FAILED and the event message, others succeed', async () => {
+      const s = setup();
+      const req = await backedUp(s, 'sharepoint', [s.sites[0].id, s.sites[1].id]);
+      await s.control.configure({ failRestoreOf: [s.sites[1].url] });
+      const done = await run(s, req);
+      expect(done.state).toBe('partiallySucceeded');
+      expect(done.items!.map((i) => i.status).sort()).toEqual(['failed', 'succeeded']);
+      expect(done.items!.find((i) => i.status === 'failed')).toMatchObject({ errorCode: 'RESTORE_FAILED', errorMessage: expect.stringContaining('failed') });
+    });
+
+    it('sends the connection\'s Entra restore credentials where the organization requires them', async () => {
+      const plain = setup();
+      await plain.control.configure({ requireRestoreCredentials: true });
+      const req = await backedUp(plain, 'sharepoint', [plain.sites[6].id]);
+      const refused = await vendorError(plain.adapter.startRestore(plain.ctx, await plain.adapter.prepareRestore(plain.ctx, req), req));
+      expect(refused).toMatchObject({ code: 'INVALID_REQUEST', vendorCode: 'ParameterValidationFailure', httpStatus: 400 });
+
+      const appId = '8c1f2a9e-4b7d-4e36-9a51-2f0e6d3c7b10';
+      const s = setup({ credentials: { restoreApplicationId: appId, restoreApplicationCertificate: 'TUlJQ2VrQ0NBZUdn', restoreImpersonationAccount: 'admin@contoso.onmicrosoft.com' } });
+      await s.control.configure({ requireRestoreCredentials: true });
+      expect((await run(s, await backedUp(s, 'sharepoint', [s.sites[6].id]))).state).toBe('succeeded');
+      const call = (await s.control.calls()).find((c) => /Organization\/Sites\/[^/]+\/restore$/.test(c.path));
+      expect(call?.body).toMatchObject({ applicationId: appId, applicationCertificate: 'TUlJQ2VrQ0NBZUdn', impersonationAccountName: 'admin@contoso.onmicrosoft.com' });
+    });
+
+    it('cancels a running restore by stopping its session', async () => {
+      const s = setup();
+      const req = await backedUp(s, 'sharepoint', [s.sites[4].id]);
+      await s.control.configure({ stuckRestores: true });
+      const started = await s.adapter.startRestore(s.ctx, await s.adapter.prepareRestore(s.ctx, req), req);
+      expect(started.progress.state).toBe('running');
+      const cancelled = await s.adapter.cancelRestore(s.ctx, started.ref);
+      expect(cancelled).toMatchObject({ state: 'cancelled', items: [expect.objectContaining({ status: 'cancelled', vendorStatus: 'Cancelled' })] });
+    });
+
+    it('refuses before any call what Veeam cannot do: OneDrive to a new location, restoreTo without a target', async () => {
+      const s = setup();
+      const base: RestoreRequest = {
+        clientRef: 'x', workload: 'onedrive', destination: 'new',
+        items: [{ restorePointRef: 'rp', protectedItemRef: `job:User:${s.users[0].id}`, externalId: s.users[0].id, pointInTime: new Date() }],
+      };
+      expect(await vendorError(s.adapter.prepareRestore(s.ctx, base))).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR', vendor: 'veeam' });
+      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'sharepoint' }))).toMatchObject({ code: 'INVALID_REQUEST' });
+      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'exchange' }))).toMatchObject({ code: 'INVALID_REQUEST' });
+      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'teams', destination: 'original' }))).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR' });
+      expect(s.records).toEqual([]);
+    });
+  });
+});

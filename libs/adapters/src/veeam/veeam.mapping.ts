@@ -1,0 +1,185 @@
+import { WORKLOAD_ITEM_KIND, type ProtectedItemKind, type RestoreItemStatus, type Workload } from '@bg/domain';
+import type { RestoreProgress, RestoreState, VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint } from '../port/port.types';
+import type {
+  RESTJob, RESTJobItemComposed, RESTRestorePoint, RESTRestoreSession, RESTRestoreSessionEvent, RESTSite, RESTUser, RestoreSessionType,
+} from './veeam.types';
+
+/** Pure wire <-> domain functions for Veeam. */
+
+/** Restore session type per workload (spec RESTExploreOptions.type: Vex Exchange, Veod OneDrive, Vesp SharePoint, Vet Teams). */
+export const SESSION_TYPE: Partial<Record<Workload, RestoreSessionType>> = { exchange: 'Vex', onedrive: 'Veod', sharepoint: 'Vesp' };
+
+/** The job item entity types the adapter builds. */
+export type ItemEntityType = 'Site' | 'User' | 'Team';
+
+/**
+ * A protected item's vendor ref: `<jobId>:<Site|User|Team>:<entity id>`. Veeam's restore points are per
+ * job run and filtered by job and user/site/team id (spec GET /v8/RestorePoints), so the ref carries
+ * both; the entity id is Veeam's id of the site/user, stable across re-adds of the item.
+ */
+export function itemRef(jobId: string, type: ItemEntityType, entityId: string): string {
+  return `${jobId}:${type}:${entityId}`;
+}
+
+export function parseItemRef(ref: string): { jobId: string; type: ItemEntityType; entityId: string } | undefined {
+  const m = /^([^:]+):(Site|User|Team):(.+)$/.exec(ref);
+  return m ? { jobId: m[1], type: m[2] as ItemEntityType, entityId: m[3] } : undefined;
+}
+
+/** The entity a job item selects, or undefined for organization-wide items. */
+export function entityOfItem(item: RESTJobItemComposed): { type: ItemEntityType; id: string } | undefined {
+  if (item.type === 'Site' && item.site?.id) return { type: 'Site', id: item.site.id };
+  if ((item.type === 'User' || item.type === 'OneDriveFolders') && item.user?.id) return { type: 'User', id: item.user.id };
+  if (item.type === 'Team' && item.team?.id) return { type: 'Team', id: item.team.id };
+  return undefined;
+}
+
+/** The workload a job item protects (a user with a mailbox is Exchange; with only a OneDrive, OneDrive). */
+export function workloadOfItem(item: RESTJobItemComposed): Workload | undefined {
+  if (item.type === 'Site') return 'sharepoint';
+  if (item.type === 'Team') return 'teams';
+  if (item.type === 'OneDriveFolders') return 'onedrive';
+  if (item.type === 'User') {
+    if (item.mailbox || item.archiveMailbox) return 'exchange';
+    if (item.oneDrive || item.personalSite) return 'onedrive';
+  }
+  if (item.type === 'PartialOrganization') return item.mailbox ? 'exchange' : item.oneDrive ? 'onedrive' : item.sites ? 'sharepoint' : undefined;
+  return undefined;
+}
+
+/** The job item that protects one workload entity: a site, or a user's mailbox / OneDrive. */
+export function jobItemFor(workload: Workload, entity: RESTSite | RESTUser): RESTJobItemComposed {
+  if (workload === 'sharepoint') {
+    const s = entity as RESTSite;
+    // spec RESTJobSite: id, url, title, isCloud and isPersonal are required.
+    return { type: 'Site', site: { id: s.id, url: s.url, title: s.title, name: s.name, isCloud: s.isCloud, isPersonal: s.isPersonal } };
+  }
+  const u = entity as RESTUser;
+  const user = { id: u.id, displayName: u.displayName, name: u.name };
+  return workload === 'exchange' ? { type: 'User', user, mailbox: true } : { type: 'User', user, oneDrive: true };
+}
+
+export function entityTypeFor(workload: Workload): ItemEntityType {
+  return workload === 'sharepoint' ? 'Site' : workload === 'teams' ? 'Team' : 'User';
+}
+
+/** The item kind a workload protects (domain WORKLOAD_ITEM_KIND). */
+export function kindFor(workload: Workload): ProtectedItemKind {
+  return WORKLOAD_ITEM_KIND[workload];
+}
+
+export function toVendorPolicy(job: RESTJob, workload: Workload): VendorPolicy {
+  const active = job.isEnabled !== false;
+  return { vendorRef: job.id, workload, displayName: job.name, active, vendorStatus: job.lastStatus ?? (active ? 'Enabled' : 'Disabled') };
+}
+
+/**
+ * A job item as a protected item. Veeam reports protection per job run, not per item: an item counts as
+ * protected once the job has a successful backup (lastBackup set, last run Success or Warning).
+ */
+export function toProtectedItem(job: RESTJob, item: RESTJobItemComposed, workload: Workload): VendorProtectedItem | undefined {
+  const entity = entityOfItem(item);
+  if (!entity) return undefined;
+  const backedUp = Boolean(job.lastBackup) && (job.lastStatus === 'Success' || job.lastStatus === 'Warning');
+  return {
+    vendorRef: itemRef(job.id, entity.type, entity.id), kind: kindFor(workloadOfItem(item) ?? workload), externalId: entity.id,
+    vendorStatus: job.lastStatus ?? 'NotRun', protected: backedUp,
+  };
+}
+
+/** GET /v8/RestorePoints query for one protected item within [from, to] ("after" / "before" are exclusive at Veeam). */
+export function restorePointQuery(ref: { jobId: string; type: ItemEntityType; entityId: string }, from?: Date, to?: Date): Record<string, string | undefined> {
+  const entity = ref.type === 'Site' ? 'siteId' : ref.type === 'Team' ? 'teamId' : 'userId';
+  return {
+    jobId: ref.jobId, [entity]: ref.entityId,
+    from: from ? new Date(from.getTime() - 1).toISOString() : undefined,
+    to: to ? new Date(to.getTime() + 1).toISOString() : undefined,
+  };
+}
+
+export function toRestorePoint(p: RESTRestorePoint, protectedItemRef: string): VendorRestorePoint {
+  const tags = [
+    p.isExchange && 'exchange', p.isOneDrive && 'onedrive', p.isSharePoint && 'sharepoint', p.isTeams && 'teams',
+    p.isCopy && 'copy', p.isLongTermCopy && 'longTermCopy', p.isRetrieved && 'retrieved',
+  ].filter((t): t is string => Boolean(t));
+  return {
+    vendorRef: p.id, protectedItemRef, pointInTime: new Date(p.backupTime), tags,
+    ...(p.immutabilityExpiresOn ? { expiresAt: new Date(p.immutabilityExpiresOn) } : {}),
+  };
+}
+
+// ---- restore operations ------------------------------------------------------------------------------
+
+/** One explore session per restored item: its session id and what it restores. */
+export interface SessionEntry {
+  sessionId: string;
+  restorePointRef: string;
+  protectedItemRef: string;
+}
+
+/** The operation ref: vendorRef lists the session ids; extra.sessions keeps the item of each session. */
+export function encodeOperation(entries: SessionEntry[], workload: Workload): VendorOperationRef {
+  return { vendorRef: entries.map((e) => e.sessionId).join(','), extra: { workload, sessions: JSON.stringify(entries) } };
+}
+
+export function decodeOperation(ref: VendorOperationRef): SessionEntry[] {
+  if (ref.extra?.sessions) {
+    const parsed = JSON.parse(ref.extra.sessions) as SessionEntry[];
+    if (Array.isArray(parsed)) return parsed;
+  }
+  return ref.vendorRef.split(',').filter(Boolean).map((sessionId) => ({ sessionId, restorePointRef: '', protectedItemRef: '' }));
+}
+
+type ItemProgress = NonNullable<RestoreProgress['items']>[number];
+
+/**
+ * One item's progress from its session and the session's Restore events (status Running | Success |
+ * Warning | Failed | Cancelled | Skipped, spec RESTRestoreSessionEvent). No restore event yet: pending,
+ * or cancelled once the session is stopped.
+ */
+export function itemProgress(entry: SessionEntry, session: RESTRestoreSession, events: RESTRestoreSessionEvent[]): ItemProgress {
+  const restores = events.filter((e) => !e.type || e.type === 'Restore');
+  const base = { restorePointRef: entry.restorePointRef };
+  if (restores.length === 0) {
+    return session.state === 'Stopped'
+      ? { ...base, status: 'cancelled', vendorStatus: 'Stopped' }
+      : { ...base, status: 'pending', vendorStatus: session.state };
+  }
+  const has = (s: RESTRestoreSessionEvent['status']) => restores.some((e) => e.status === s);
+  const bytes = restores.filter((e) => e.status === 'Success' || e.status === 'Warning').reduce((a, e) => a + (e.itemSizeBytes ?? 0), 0);
+  const vendorStatus = [...new Set(restores.map((e) => e.status))].join(',');
+  if (has('Running')) return { ...base, status: 'running', vendorStatus };
+  const bad = restores.find((e) => e.status === 'Failed' || e.status === 'Skipped');
+  if (bad) return { ...base, status: 'failed', vendorStatus, errorCode: 'RESTORE_FAILED', vendorCode: bad.status, errorMessage: bad.message, restoredBytes: bytes };
+  if (has('Cancelled')) return { ...base, status: 'cancelled', vendorStatus, restoredBytes: bytes };
+  return { ...base, status: 'succeeded', vendorStatus, restoredBytes: bytes };
+}
+
+/** The operation's state from its items' states. */
+export function overallState(items: Array<{ status: RestoreItemStatus }>): RestoreState {
+  if (items.length === 0) return 'pending';
+  if (items.every((i) => i.status === 'pending')) return 'pending';
+  if (items.some((i) => i.status === 'pending' || i.status === 'running')) return 'running';
+  const ok = items.filter((i) => i.status === 'succeeded').length;
+  if (ok === items.length) return 'succeeded';
+  if (ok > 0) return 'partiallySucceeded';
+  if (items.every((i) => i.status === 'cancelled')) return 'cancelled';
+  return 'failed';
+}
+
+export function toRestoreProgress(entries: SessionEntry[], sessions: RESTRestoreSession[], events: RESTRestoreSessionEvent[][]): RestoreProgress {
+  const items = entries.map((e, i) => itemProgress(e, sessions[i], events[i]));
+  const state = overallState(items);
+  const vendorStatus = sessions.map((s) => `${s.state}/${s.result}`).join(',');
+  const failed = items.find((i) => i.status === 'failed');
+  return {
+    state, vendorStatus, items,
+    ...(state === 'failed' && failed ? { error: { code: 'RESTORE_FAILED', vendorCode: failed.vendorCode, message: failed.errorMessage ?? 'Veeam could not restore the item' } } : {}),
+  };
+}
+
+/** Splits "<folder>/<folder>/<name>" into segments; a trailing "/" marks a folder. */
+export function splitPath(path: string): { segments: string[]; folder: boolean } {
+  const folder = /\/\s*$/.test(path);
+  return { segments: path.split('/').map((s) => s.trim()).filter(Boolean), folder };
+}

@@ -1,0 +1,203 @@
+import type { Workload } from '@bg/domain';
+import type { CallContext, RestoreItemRequest, RestoreProgress, RestoreRequest, VendorOperationRef } from '../port/port.types';
+import { VendorError } from '../port/vendor-error';
+import type { SessionCollection, VeeamClient } from './veeam.client';
+import type { VeeamRestoreAuth } from './veeam.credentials';
+import { veeamRefusal } from './veeam.errors';
+import {
+  decodeOperation, encodeOperation, itemProgress, parseItemRef, SESSION_TYPE, splitPath, toRestoreProgress, type SessionEntry,
+} from './veeam.mapping';
+import type { RESTExchangeMailbox, RESTItemComposed, RESTOneDrive, RESTSharePointSite } from './veeam.types';
+
+const COLLECTION: Partial<Record<Workload, SessionCollection>> = { sharepoint: 'site', onedrive: 'oneDrive', exchange: 'mailbox' };
+
+const sameUrl = (a?: string, b?: string) => !!a && !!b && a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+
+/**
+ * Restores through VB365 restore sessions. Each restored item gets its own explore session at its
+ * restore point's backup time (POST /v8/Jobs/{jobId}/explore), so the session's events are that item's
+ * progress. Phase 1 opens the sessions (they restore nothing); phase 2 finds the item inside its session
+ * and calls the v8 asynchronous restore action; cancel stops the sessions (POST /RestoreSessions/{id}/Stop).
+ */
+export class VeeamRestores {
+  constructor(
+    private readonly client: VeeamClient,
+    private readonly organizationId: (ctx: CallContext) => Promise<string>,
+    private readonly auth: VeeamRestoreAuth = {},
+  ) {}
+
+  /** The Entra application credentials, in the bodies whose schema has them (impersonation only where defined). */
+  private withAuth(body: Record<string, unknown>, impersonation: boolean): Record<string, unknown> {
+    const { impersonationAccountName, ...app } = this.auth;
+    return { ...body, ...app, ...(impersonation && impersonationAccountName ? { impersonationAccountName } : {}) };
+  }
+
+  /** Everything the adapter can check before calling Veeam. */
+  validate(req: RestoreRequest): void {
+    if (!SESSION_TYPE[req.workload]) throw veeamRefusal('UNSUPPORTED_BY_VENDOR', `veeam does not support restoreJob.create for workload ${req.workload}`);
+    if (req.items.length === 0) throw veeamRefusal('INVALID_REQUEST', 'A restore needs at least one item');
+    for (const item of req.items) {
+      if (!parseItemRef(item.protectedItemRef)) throw veeamRefusal('INVALID_REQUEST', `Not a Veeam protected item ref: ${item.protectedItemRef}`);
+      if (!item.restorePointRef) throw veeamRefusal('INVALID_REQUEST', 'Every restore item needs a restore point');
+    }
+    if (req.destination !== 'new') return;
+    // v8 has no restoreTo for OneDrive (only restore to the original OneDrive).
+    if (req.workload === 'onedrive') throw veeamRefusal('UNSUPPORTED_BY_VENDOR', 'veeam does not support restoreJob.create to a new location for OneDrive');
+    if (req.workload === 'sharepoint' && !req.target?.siteUrl) throw veeamRefusal('INVALID_REQUEST', 'A SharePoint restore to a new location needs target.siteUrl');
+    if (req.workload === 'exchange' && !req.target?.mailbox) throw veeamRefusal('INVALID_REQUEST', 'An Exchange restore to a new location needs target.mailbox');
+  }
+
+  async prepare(ctx: CallContext, req: RestoreRequest): Promise<VendorOperationRef> {
+    this.validate(req);
+    const entries: SessionEntry[] = [];
+    try {
+      for (const item of req.items) {
+        const point = await this.client.getRestorePoint(ctx, item.restorePointRef);
+        const jobId = point.jobId ?? parseItemRef(item.protectedItemRef)!.jobId;
+        // The session shows the data of the latest point at or before dateTime: this very point.
+        const session = await this.client.exploreJob(ctx, jobId, { dateTime: point.backupTime, type: SESSION_TYPE[req.workload]!, showDeleted: false, showAllVersions: false });
+        entries.push({ sessionId: session.id, restorePointRef: item.restorePointRef, protectedItemRef: item.protectedItemRef });
+      }
+    } catch (e) {
+      await this.stopAll(ctx, entries);
+      throw e;
+    }
+    return encodeOperation(entries, req.workload);
+  }
+
+  async start(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
+    this.validate(req);
+    const entries = decodeOperation(ref);
+    for (const [i, entry] of entries.entries()) {
+      const item = req.items.find((x) => x.restorePointRef === entry.restorePointRef && x.protectedItemRef === entry.protectedItemRef) ?? req.items[i];
+      await this.restoreItem(ctx, entry, item, req);
+    }
+    return { ref, progress: await this.progress(ctx, ref) };
+  }
+
+  /** Progress of every item; sessions whose item has finished are stopped (they hold server resources). */
+  async progress(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
+    const entries = decodeOperation(ref);
+    const sessions = await Promise.all(entries.map((e) => this.client.getRestoreSession(ctx, e.sessionId)));
+    const events = await Promise.all(entries.map((e) => this.client.restoreSessionEvents(ctx, e.sessionId)));
+    const done = entries.filter((e, i) => sessions[i].state === 'Working' && ['succeeded', 'failed', 'cancelled'].includes(itemProgress(e, sessions[i], events[i]).status));
+    await this.stopAll(ctx, done);
+    return toRestoreProgress(entries, sessions, events);
+  }
+
+  async find(ctx: CallContext, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
+    // Explore sessions carry no client reference to search by; only a checkpointed ref can be found.
+    if (!ref?.vendorRef) return undefined;
+    try {
+      const progress = await this.progress(ctx, ref);
+      return progress.items?.every((i) => i.status === 'pending') ? undefined : { ref, progress };
+    } catch (e) {
+      if (e instanceof VendorError && e.code === 'NOT_FOUND') return undefined;
+      throw e;
+    }
+  }
+
+  async cancel(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
+    for (const e of decodeOperation(ref)) await this.client.stopRestoreSession(ctx, e.sessionId);
+    return this.progress(ctx, ref);
+  }
+
+  private async stopAll(ctx: CallContext, entries: SessionEntry[]): Promise<void> {
+    for (const e of entries) await this.client.stopRestoreSession(ctx, e.sessionId).catch(() => undefined);
+  }
+
+  // ---- one item ------------------------------------------------------------------------------------
+
+  private async restoreItem(ctx: CallContext, entry: SessionEntry, item: RestoreItemRequest, req: RestoreRequest): Promise<void> {
+    const kind = COLLECTION[req.workload]!;
+    const entityId = await this.findInSession(ctx, entry, kind, req.workload);
+    const to = req.destination === 'new';
+    const paths = item.paths?.filter((p) => p.trim()) ?? [];
+    if (kind === 'mailbox') return this.restoreMailbox(ctx, entry.sessionId, entityId, paths, to ? req.target!.mailbox : undefined);
+    if (paths.length) return this.restorePaths(ctx, entry.sessionId, kind, entityId, paths, to ? req.target!.siteUrl : undefined);
+    if (kind === 'site') {
+      const common = { restoreListViews: true, restoreSubsites: true, changedItems: true, deletedItems: true, documentVersion: 'Last', documentLastVersionAction: 'Overwrite' };
+      await (to
+        ? this.client.restoreAction(ctx, entry.sessionId, kind, entityId, 'restoreTo', this.withAuth({ ...common, siteURL: req.target!.siteUrl }, true))
+        : this.client.restoreAction(ctx, entry.sessionId, kind, entityId, 'restore', this.withAuth({ ...common, restorePermissions: true }, true)));
+      return;
+    }
+    await this.client.restoreAction(ctx, entry.sessionId, kind, entityId, 'restore', this.withAuth({ documentAction: 'Overwrite' }, false));
+  }
+
+  /** The session's id of the protected site / OneDrive / mailbox (session ids differ from organization ids). */
+  private async findInSession(ctx: CallContext, entry: SessionEntry, kind: SessionCollection, workload: Workload): Promise<string> {
+    const ref = parseItemRef(entry.protectedItemRef)!;
+    const org = await this.organizationId(ctx);
+    let match: { id: string } | undefined;
+    if (kind === 'site') {
+      const site = await this.client.getSite(ctx, org, ref.entityId);
+      match = (await this.client.sessionEntities<RESTSharePointSite>(ctx, entry.sessionId, 'site')).find((s) => sameUrl(s.url, site.url));
+    } else if (kind === 'oneDrive') {
+      const urls = (await this.client.getUserOneDrives(ctx, org, ref.entityId)).map((d) => d.url);
+      match = (await this.client.sessionEntities<RESTOneDrive>(ctx, entry.sessionId, 'oneDrive')).find((d) => urls.some((u) => sameUrl(u, d.url)));
+    } else {
+      const user = await this.client.getUser(ctx, org, ref.entityId);
+      match = (await this.client.sessionEntities<RESTExchangeMailbox>(ctx, entry.sessionId, 'mailbox'))
+        .find((m) => !m.isArchive && !!m.email && m.email.toLowerCase() === user.name?.toLowerCase());
+    }
+    if (!match) throw veeamRefusal('NOT_FOUND', `Restore point ${entry.restorePointRef} holds no ${workload} data of ${ref.entityId}`);
+    return match.id;
+  }
+
+  /** Files and folders by path: walks the session's folder tree, then restores documents and folders in one call each. */
+  private async restorePaths(ctx: CallContext, sessionId: string, kind: 'site' | 'oneDrive', entityId: string, paths: string[], siteUrl?: string): Promise<void> {
+    const documents: RESTItemComposed[] = [];
+    const folders: RESTItemComposed[] = [];
+    for (const path of paths) {
+      const { segments, folder } = splitPath(path);
+      if (segments.length === 0) continue;
+      let parent: RESTItemComposed | undefined;
+      for (const name of segments.slice(0, -1)) {
+        parent = await this.folderIn(ctx, sessionId, kind, entityId, parent, name);
+        if (!parent) throw veeamRefusal('NOT_FOUND', `Path not found in the backup: ${path}`);
+      }
+      const name = segments[segments.length - 1];
+      const doc = folder ? undefined : await this.documentIn(ctx, sessionId, kind, entityId, parent, name);
+      if (doc) {
+        documents.push(doc);
+        continue;
+      }
+      const f = await this.folderIn(ctx, sessionId, kind, entityId, parent, name);
+      if (!f) throw veeamRefusal('NOT_FOUND', `Path not found in the backup: ${path}`);
+      folders.push(f);
+    }
+    const body = (key: 'documents' | 'folders', list: RESTItemComposed[]) => this.withAuth(kind === 'oneDrive'
+      ? { [key]: list, documentAction: 'Overwrite' }
+      : siteUrl ? { [key]: list, siteURL: siteUrl, documentVersion: 'Last' } : { [key]: list, restorePermissions: true, documentVersion: 'Last' }, false);
+    const action = (what: string) => (siteUrl ? `${what}/restoreTo` : `${what}/restore`);
+    if (documents.length) await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Documents'), body('documents', documents));
+    if (folders.length) await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Folders'), body('folders', folders));
+  }
+
+  private async folderIn(ctx: CallContext, sessionId: string, kind: 'site' | 'oneDrive', entityId: string, parent: RESTItemComposed | undefined, name: string) {
+    const list = await this.client.sessionChildren(ctx, sessionId, kind, entityId, 'Folders', parent?.id);
+    return list.find((f) => f.name.toLowerCase() === name.toLowerCase());
+  }
+
+  private async documentIn(ctx: CallContext, sessionId: string, kind: 'site' | 'oneDrive', entityId: string, parent: RESTItemComposed | undefined, name: string) {
+    const docs = await this.client.sessionChildren(ctx, sessionId, kind, entityId, 'Documents', parent?.id);
+    return docs.find((d) => !d.isFolder && d.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** A whole mailbox, or its folders named by `paths` (first segment = folder name). */
+  private async restoreMailbox(ctx: CallContext, sessionId: string, mailboxId: string, paths: string[], targetMailbox?: string): Promise<void> {
+    const body = this.withAuth(targetMailbox ? { mailbox: targetMailbox, changedItems: true, deletedItems: true } : {}, true);
+    const action = targetMailbox ? 'restoreTo' : 'restore';
+    if (!paths.length) {
+      await this.client.restoreAction(ctx, sessionId, 'mailbox', mailboxId, action, body);
+      return;
+    }
+    for (const path of paths) {
+      const name = splitPath(path).segments[0] ?? path;
+      const folder = (await this.client.mailboxFolders(ctx, sessionId, mailboxId, name)).find((f) => f.name?.toLowerCase() === name.toLowerCase());
+      if (!folder) throw veeamRefusal('NOT_FOUND', `Mailbox folder not found in the backup: ${path}`);
+      await this.client.restoreAction(ctx, sessionId, 'mailbox', mailboxId, `folders/${encodeURIComponent(folder.id)}/${action}`, body);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Veeam Backup for Microsoft 365 REST API v8 wire types, named as in the vendor's OpenAPI
+ * (vendor-specs/veeam/vb365-rest-v8.trimmed.openapi.json). Only the fields the adapter reads or sends.
+ */
+
+/** POST /v8/token answer (OAuthTokenResponse). */
+export interface OAuthTokenResponse {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+  userName?: string;
+  '.issued'?: string;
+  '.expires'?: string;
+}
+
+/** The `default` error response of every operation (seed 002: {message, errorCode, stackTrace}). */
+export interface RESTExceptionInfo {
+  message?: string;
+  errorCode?: string | null;
+  stackTrace?: string | null;
+}
+
+export interface RESTLinkHAL {
+  href?: string;
+}
+
+/** PageOf<T> (x-veeam-page-result). */
+export interface PageOf<T> {
+  offset: number;
+  limit: number;
+  setId?: string;
+  results: T[];
+  _links?: Record<string, RESTLinkHAL>;
+}
+
+export interface RestOrganizationComposed {
+  id: string;
+  name?: string;
+  officeName?: string;
+  type?: string;
+}
+
+export interface RESTBackupRepository {
+  id: string;
+  name?: string;
+}
+
+export interface RESTUser {
+  id: string;
+  displayName?: string;
+  name?: string;
+  type?: 'User' | 'Shared' | 'Public' | null;
+}
+
+export interface RESTSite {
+  id: string;
+  url: string;
+  title: string;
+  name?: string;
+  parentUrl?: string;
+  isCloud: boolean;
+  isPersonal: boolean;
+}
+
+export interface RESTTeam {
+  id: string;
+  displayName: string;
+  mail: string;
+}
+
+export interface RESTOneDrive {
+  id: string;
+  name?: string;
+  url?: string;
+}
+
+export type RESTJobBackupItemType = 'Group' | 'User' | 'Site' | 'PartialOrganization' | 'PersonalSites' | 'OneDriveFolders' | 'Team';
+
+/** RESTJobItemComposed: one entry of a job's selected items. */
+export interface RESTJobItemComposed {
+  id?: string | null;
+  type: RESTJobBackupItemType;
+  user?: RESTUser;
+  site?: RESTSite;
+  team?: RESTTeam;
+  mailbox?: boolean | null;
+  oneDrive?: boolean | null;
+  archiveMailbox?: boolean | null;
+  personalSite?: boolean | null;
+  sites?: boolean | null;
+}
+
+export type RESTJobStatus = 'Stopped' | 'Running' | 'Success' | 'Failed' | 'Warning' | 'NotConfigured' | 'Disconnected' | 'Queued';
+
+export interface RESTJobSchedulePolicy {
+  scheduleEnabled?: boolean | null;
+  type?: 'Periodically' | 'Daily' | 'ManualOnly' | null;
+  periodicallyEvery?: string | null;
+  dailyType?: string | null;
+  dailyTime?: string;
+}
+
+export interface RESTJob {
+  id: string;
+  name: string;
+  backupType?: 'EntireOrganization' | 'SelectedItems' | null;
+  organizationId?: string | null;
+  repositoryId?: string | null;
+  isEnabled?: boolean | null;
+  lastStatus?: RESTJobStatus | null;
+  lastRun?: string | null;
+  lastBackup?: string | null;
+  nextRun?: string | null;
+  schedulePolicy?: RESTJobSchedulePolicy;
+}
+
+/** POST /v8/Jobs body (RESTCreateBackupJob). */
+export interface RESTCreateBackupJob {
+  name: string;
+  organizationId: string;
+  repositoryId: string;
+  backupType: 'EntireOrganization' | 'SelectedItems';
+  selectedItems?: RESTJobItemComposed[];
+  schedulePolicy?: RESTJobSchedulePolicy;
+  isEnabled?: boolean;
+  runNow?: boolean;
+}
+
+/** PUT /v8/Jobs/{jobId} body (RESTEditBackupJob). */
+export interface RESTEditBackupJob {
+  name?: string;
+  isEnabled?: boolean;
+  schedulePolicy?: RESTJobSchedulePolicy;
+}
+
+export interface RESTRestorePoint {
+  id: string;
+  backupTime: string;
+  jobId?: string;
+  repositoryId?: string;
+  organizationId?: string;
+  isExchange?: boolean;
+  isSharePoint?: boolean;
+  isOneDrive?: boolean;
+  isTeams?: boolean;
+  isLongTermCopy?: boolean;
+  isCopy?: boolean;
+  isRetrieved?: boolean;
+  immutabilityExpiresOn?: string | null;
+}
+
+export type RestoreSessionType = 'Vex' | 'Veod' | 'Vesp' | 'Vet';
+
+/** RESTExploreOptions (POST /v8/Jobs/{jobId}/explore). */
+export interface RESTExploreOptions {
+  dateTime: string;
+  type: RestoreSessionType;
+  showDeleted?: boolean;
+  showAllVersions?: boolean;
+}
+
+export interface RESTRestoreSession {
+  id: string;
+  type: RestoreSessionType;
+  state: 'Working' | 'Stopped';
+  result: 'Success' | 'Warning' | 'Failed';
+  creationTime: string;
+  endTime?: string | null;
+  name?: string;
+}
+
+export type RESTRestoreSessionEventStatus = 'Running' | 'Success' | 'Warning' | 'Failed' | 'Cancelled' | 'Skipped';
+
+export interface RESTRestoreSessionEvent {
+  id: string;
+  type?: 'None' | 'Save' | 'Export' | 'Send' | 'Restore' | 'View';
+  status: RESTRestoreSessionEventStatus;
+  message: string;
+  title?: string;
+  itemName?: string;
+  itemType?: string;
+  itemSizeBytes?: number;
+  source?: string;
+  target?: string;
+  startTime: string;
+  endTime?: string | null;
+  order: number;
+}
+
+/** RESTAsyncRestoreResponse: v8 restore actions are asynchronous. */
+export interface RESTAsyncRestoreResponse {
+  sessionId: string;
+}
+
+/** Restore-session views of a site, OneDrive or mailbox (RESTSharePointSite, RESTOneDrive, RESTExchangeMailbox). */
+export interface RESTSharePointSite {
+  id: string;
+  name?: string;
+  url?: string;
+}
+
+export interface RESTExchangeMailbox {
+  id: string;
+  name?: string;
+  email?: string;
+  isArchive?: boolean;
+}
+
+/** A document or folder in a restore session (RESTItemComposed: SharePoint/OneDrive documents and folders). */
+export interface RESTItemComposed {
+  id: string;
+  name: string;
+  isFolder?: boolean;
+  sizeBytes?: number;
+  createdBy: string;
+  creationTime: string;
+  modifiedBy: string;
+  modificationTime: string;
+  [k: string]: unknown;
+}
+
+export interface RESTExchangeFolder {
+  id: string;
+  name?: string;
+}

@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import type { Operation, VendorId } from '@bg/domain';
+import {
+  VendorError, vendorDescriptor,
+  type BackupVendorPort, type CallContext, type Page, type RestoreProgress, type RestoreRequest, type VendorCallRecord,
+  type VendorOperationRef, type VendorRestorePoint,
+} from '@bg/adapters';
+import type { ConformanceFactory, ConformanceSetup } from './conformance.types';
+
+/**
+ * The adapter conformance suite, written once against BackupVendorPort and run against every vendor's
+ * adapter + sandbox (STYLE.md §4). Vendor-blind: what a vendor lacks is read from its capabilities, and a
+ * test of an unsupported operation asserts UNSUPPORTED_BY_VENDOR instead of skipping. Each test calls the
+ * factory for a fresh vendor account, so tests share no state.
+ */
+export function describeAdapterConformance(vendor: VendorId, factory: ConformanceFactory): void {
+  const caps = vendorDescriptor(vendor).capabilities;
+  const supports = (op: Operation): boolean => caps.operations.includes(op);
+  const canBuildPolicies = supports('policy.create');
+
+  describe(`${vendor} adapter conformance`, () => {
+    // --- verify -----------------------------------------------------------------------------------
+
+    it('verify succeeds with the connection credentials', async () => {
+      const s = await factory();
+      const { ctx, records } = callContext();
+      const res = await s.adapter().verify(ctx);
+      expect(res.ok).toBe(true);
+      expect(res.detail.length).toBeGreaterThan(0);
+      expect(records.length).toBeGreaterThan(0);
+    });
+
+    it('verify fails with AUTH_FAILED, not retryable, for credentials the vendor refuses', async () => {
+      const s = await factory();
+      const e = await vendorError(s.adapter(s.badCredentials).verify(callContext().ctx));
+      expect(e).toMatchObject({ code: 'AUTH_FAILED', vendor, retryable: false });
+    });
+
+    // --- policies ---------------------------------------------------------------------------------
+
+    it('creates, reads, lists, renames and deletes a policy (each as the capabilities declare)', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      const items = s.items(2);
+      if (!canBuildPolicies) {
+        await expectUnsupported(adapter.createPolicy(ctx, { workload: s.workload, displayName: 'conformance', items }), vendor);
+        return;
+      }
+      const { policy, items: held } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'conformance policy', items });
+      expect(policy.vendorRef).toBeTruthy();
+      expect(policy.workload).toBe(s.workload);
+      expect(policy.displayName).toBe('conformance policy');
+      expect(held.map((i) => i.externalId).sort()).toEqual(items.map((i) => i.externalId).sort());
+      expect(held.every((i) => !i.error)).toBe(true);
+
+      const read = await adapter.getPolicy(ctx, policy.vendorRef);
+      expect(read).toMatchObject({ vendorRef: policy.vendorRef, workload: s.workload, displayName: 'conformance policy' });
+      const listed = await collect((page) => adapter.listPolicies(ctx, page));
+      expect(listed.map((p) => p.vendorRef)).toContain(policy.vendorRef);
+
+      if (supports('policy.update')) {
+        const renamed = await adapter.updatePolicy(ctx, policy.vendorRef, { displayName: 'conformance renamed' });
+        expect(renamed.displayName).toBe('conformance renamed');
+        expect((await adapter.getPolicy(ctx, policy.vendorRef)).displayName).toBe('conformance renamed');
+      } else {
+        await expectUnsupported(adapter.updatePolicy(ctx, policy.vendorRef, { displayName: 'x' }), vendor);
+      }
+
+      if (supports('policy.delete')) {
+        await adapter.deletePolicy(ctx, policy.vendorRef);
+        await s.settle();
+        const gone = await vendorError(adapter.getPolicy(ctx, policy.vendorRef));
+        expect(gone).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+      } else {
+        await expectUnsupported(adapter.deletePolicy(ctx, policy.vendorRef), vendor);
+      }
+    });
+
+    it('activates and deactivates a policy (as the capabilities declare)', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      if (!canBuildPolicies) {
+        await expectUnsupported(adapter.activatePolicy(ctx, s.unknownPolicyRef ?? randomUUID()), vendor, supports('policy.activate'));
+        return;
+      }
+      const { policy } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'activation', items: s.items(1) });
+      if (!supports('policy.activate')) {
+        await expectUnsupported(adapter.activatePolicy(ctx, policy.vendorRef), vendor);
+        return;
+      }
+      await adapter.activatePolicy(ctx, policy.vendorRef);
+      await s.settle();
+      expect((await adapter.getPolicy(ctx, policy.vendorRef)).active).toBe(true);
+      if (!supports('policy.deactivate')) {
+        await expectUnsupported(adapter.deactivatePolicy(ctx, policy.vendorRef), vendor);
+        return;
+      }
+      await adapter.deactivatePolicy(ctx, policy.vendorRef);
+      await s.settle();
+      expect((await adapter.getPolicy(ctx, policy.vendorRef)).active).toBe(false);
+    });
+
+    if (caps.limits.activePoliciesPerWorkload === 1 && canBuildPolicies && supports('policy.activate')) {
+      it('refuses a second active policy for the same workload with CONFLICT (limits.activePoliciesPerWorkload = 1)', async () => {
+        const s = await factory();
+        const adapter = s.adapter();
+        const { ctx } = callContext();
+        const [a, b] = s.items(2);
+        const first = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'first', items: [a] });
+        await adapter.activatePolicy(ctx, first.policy.vendorRef);
+        await s.settle();
+        // The vendor may refuse at creation or at activation; either way with CONFLICT.
+        const e = await vendorError((async () => {
+          const second = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'second', items: [b] });
+          await adapter.activatePolicy(ctx, second.policy.vendorRef);
+        })());
+        expect(e).toMatchObject({ code: 'CONFLICT', retryable: false });
+        expect(e.message.length).toBeGreaterThan(20);
+      });
+    }
+
+    // --- protected items --------------------------------------------------------------------------
+
+    it('creates a policy with more items than limits.protectedItemsPerRequest (the adapter splits)', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      const n = (caps.limits.protectedItemsPerRequest ?? 5) + 5;
+      const items = s.items(n);
+      if (!canBuildPolicies) {
+        await expectUnsupported(adapter.createPolicy(ctx, { workload: s.workload, displayName: 'big', items }), vendor);
+        return;
+      }
+      await s.control.clearCalls();
+      const { policy, items: held } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'big', items });
+      expect(new Set(held.map((i) => i.externalId))).toEqual(new Set(items.map((i) => i.externalId)));
+      expect(held.filter((i) => i.error)).toEqual([]);
+      const listed = await collect((page) => adapter.listProtectedItems(ctx, policy.vendorRef, page));
+      expect(new Set(listed.map((i) => i.externalId))).toEqual(new Set(items.map((i) => i.externalId)));
+      if (caps.limits.protectedItemsPerRequest) {
+        const writes = (await s.control.calls()).filter((c) => c.method !== 'GET' && c.status < 300);
+        expect(writes.length).toBeGreaterThanOrEqual(2);
+      }
+    });
+
+    it('adds items above the per-request limit, returns already-held items as held, and removes items', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      const n = (caps.limits.protectedItemsPerRequest ?? 3) + 3;
+      const all = s.items(n + 1);
+      if (!canBuildPolicies || !supports('protectedItem.add')) {
+        await expectUnsupported(adapter.addProtectedItems(ctx, s.unknownPolicyRef ?? randomUUID(), all), vendor, supports('protectedItem.add'));
+        return;
+      }
+      const { policy, items: first } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'grow', items: [all[0]] });
+      // all[0] is already held: it must come back held (same ref), not failed.
+      const added = await adapter.addProtectedItems(ctx, policy.vendorRef, all);
+      expect(new Set(added.map((i) => i.externalId))).toEqual(new Set(all.map((i) => i.externalId)));
+      expect(added.filter((i) => i.error)).toEqual([]);
+      expect(added.find((i) => i.externalId === all[0].externalId)?.vendorRef).toBe(first[0].vendorRef);
+      await s.settle();
+      const listed = await collect((page) => adapter.listProtectedItems(ctx, policy.vendorRef, page));
+      expect(listed).toHaveLength(n + 1);
+
+      const toRemove = listed.slice(0, 2);
+      if (!supports('protectedItem.remove')) {
+        await expectUnsupported(adapter.removeProtectedItems(ctx, policy.vendorRef, toRemove.map((i) => i.vendorRef)), vendor);
+        return;
+      }
+      await adapter.removeProtectedItems(ctx, policy.vendorRef, toRemove.map((i) => i.vendorRef));
+      await s.settle();
+      const after = await collect((page) => adapter.listProtectedItems(ctx, policy.vendorRef, page));
+      expect(after.map((i) => i.vendorRef)).not.toContain(toRemove[0].vendorRef);
+      expect(after.map((i) => i.vendorRef)).not.toContain(toRemove[1].vendorRef);
+      expect(after).toHaveLength(n - 1);
+      // Removing an item that is already gone is not an error.
+      await expect(adapter.removeProtectedItems(ctx, policy.vendorRef, [toRemove[0].vendorRef])).resolves.toBeUndefined();
+    });
+
+    it('pages past one page, following the vendor\'s next token unchanged', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      const pageSize = caps.limits.pageSize?.default;
+      if (canBuildPolicies && (s.pageSize || pageSize)) {
+        // Many protected items: a page size of 2 set in the sandbox, or the vendor's default page size + 1.
+        const n = s.pageSize ? 5 : pageSize! + 1;
+        if (s.pageSize) await s.pageSize(2);
+        const { policy } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'paging', items: s.items(n) });
+        const first = await adapter.listProtectedItems(ctx, policy.vendorRef);
+        expect(first.items.length).toBeLessThan(n);
+        expect(first.next).toBeDefined();
+        const all = await collect((page) => adapter.listProtectedItems(ctx, policy.vendorRef, page));
+        expect(all).toHaveLength(n);
+        expect(new Set(all.map((i) => i.vendorRef)).size).toBe(n);
+        return;
+      }
+      // Otherwise many restore points: one item, backed up settle after settle until they span two pages.
+      const [ref] = await protectItems(s, adapter, 1);
+      let first = await adapter.listRestorePoints(ctx, { protectedItemRefs: [ref] });
+      for (let i = 0; i < 12 && !first.next; i += 1) {
+        await s.settle();
+        first = await adapter.listRestorePoints(ctx, { protectedItemRefs: [ref] });
+      }
+      expect(first.next).toBeDefined();
+      const all = await collect((page) => adapter.listRestorePoints(ctx, { protectedItemRefs: [ref] }, page));
+      expect(all.length).toBeGreaterThan(first.items.length);
+      expect(new Set(all.map((p) => p.vendorRef)).size).toBe(all.length);
+      expect(all.every((p) => p.protectedItemRef === ref)).toBe(true);
+    });
+
+    // --- restore points ---------------------------------------------------------------------------
+
+    it('lists restore points of protected items once the vendor has backed them up', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      if (!supports('restorePoint.list')) {
+        await expectUnsupported(adapter.listRestorePoints(ctx, { protectedItemRefs: ['x'] }), vendor);
+        return;
+      }
+      const refs = await protectItems(s, adapter, 2);
+      const points = await collect((page) => adapter.listRestorePoints(ctx, { protectedItemRefs: refs }, page));
+      for (const ref of refs) expect(points.filter((p) => p.protectedItemRef === ref).length).toBeGreaterThan(0);
+      for (const p of points) {
+        expect(refs).toContain(p.protectedItemRef);
+        expect(p.vendorRef).toBeTruthy();
+        expect(Number.isNaN(p.pointInTime.getTime())).toBe(false);
+      }
+      const future = await collect((page) => adapter.listRestorePoints(ctx, { protectedItemRefs: refs, from: new Date(Date.now() + 10 * 365 * 86_400_000) }, page));
+      expect(future).toEqual([]);
+    });
+
+    // --- restores ---------------------------------------------------------------------------------
+
+    it('restores items to a terminal state with per-item results', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      if (!supports('restoreJob.create')) {
+        await expectUnsupported(adapter.prepareRestore(ctx, fakeRestore(s, 1)), vendor);
+        return;
+      }
+      // Two items, unless the vendor restores fewer per job.
+      const n = Math.min(2, caps.limits.restoreItemsPerJob ?? 2);
+      const req = await restoreRequest(s, adapter, n);
+      const ref = await adapter.prepareRestore(ctx, req);
+      // Prepared only: reconciliation finds nothing started yet.
+      expect(await adapter.findRestore(ctx, req, ref)).toBeUndefined();
+      const started = await adapter.startRestore(ctx, ref, req);
+      expect(['pending', 'running', 'succeeded']).toContain(started.progress.state);
+      // After a crash between start and checkpoint, reconciliation finds the started restore.
+      const found = await adapter.findRestore(ctx, req, started.ref);
+      expect(found?.ref.vendorRef).toBe(started.ref.vendorRef);
+
+      const done = await untilTerminal(s, adapter, started.ref);
+      expect(done.state).toBe('succeeded');
+      expect(done.items).toHaveLength(n);
+      expect(done.items!.map((i) => i.restorePointRef).sort()).toEqual(req.items.map((i) => i.restorePointRef).sort());
+      expect(done.items!.every((i) => i.status === 'succeeded')).toBe(true);
+    });
+
+    const restoreLimit = caps.limits.restoreItemsPerJob;
+    if (restoreLimit !== undefined) {
+      it(`refuses more than limits.restoreItemsPerJob (${restoreLimit}) items with LIMIT_EXCEEDED before any vendor call`, async () => {
+        const s = await factory();
+        const adapter = s.adapter();
+        const { ctx, records } = callContext();
+        if (!supports('restoreJob.create')) {
+          await expectUnsupported(adapter.prepareRestore(ctx, fakeRestore(s, 1)), vendor);
+          return;
+        }
+        await s.control.clearCalls();
+        const e = await vendorError(adapter.prepareRestore(ctx, fakeRestore(s, restoreLimit + 1)));
+        expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', vendor, retryable: false });
+        expect(await s.control.calls()).toEqual([]);
+        expect(records).toEqual([]);
+      });
+    } else {
+      it('declares no restore item limit, so a large restore is not refused for its size', async () => {
+        const s = await factory();
+        const adapter = s.adapter();
+        const { ctx } = callContext();
+        const outcome = await adapter.prepareRestore(ctx, fakeRestore(s, 60)).then(() => undefined, (e: unknown) => e);
+        if (outcome !== undefined) {
+          expect(outcome).toBeInstanceOf(VendorError);
+          expect((outcome as VendorError).code).not.toBe('LIMIT_EXCEEDED');
+        }
+      });
+    }
+
+    it('cancels a restore that has not started', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      if (!supports('restoreJob.create')) {
+        await expectUnsupported(adapter.prepareRestore(ctx, fakeRestore(s, 1)), vendor);
+        return;
+      }
+      const req = await restoreRequest(s, adapter, 1);
+      const ref = await adapter.prepareRestore(ctx, req);
+      if (!supports('restoreJob.cancel')) {
+        await expectUnsupported(adapter.cancelRestore(ctx, ref), vendor);
+        return;
+      }
+      const cancelled = await adapter.cancelRestore(ctx, ref);
+      expect(cancelled.state).toBe('cancelled');
+      // Nothing runs afterwards at the vendor.
+      await s.settle();
+      const found = await adapter.findRestore(ctx, req, ref);
+      expect(found === undefined || found.progress.state === 'cancelled').toBe(true);
+    });
+
+    it('cancel of a started restore stops it, or refuses with NOT_ALLOWED_IN_STATE', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      if (!supports('restoreJob.create')) {
+        await expectUnsupported(adapter.prepareRestore(ctx, fakeRestore(s, 1)), vendor);
+        return;
+      }
+      const req = await restoreRequest(s, adapter, 1);
+      const started = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, req), req);
+      if (!supports('restoreJob.cancel')) {
+        await expectUnsupported(adapter.cancelRestore(ctx, started.ref), vendor);
+        return;
+      }
+      try {
+        const res = await adapter.cancelRestore(ctx, started.ref);
+        expect(['cancelled', 'succeeded', 'partiallySucceeded', 'failed']).toContain(res.state);
+      } catch (e) {
+        expect(e).toBeInstanceOf(VendorError);
+        expect(e).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', retryable: false });
+        // Refused: the restore carries on to its end.
+        expect((await untilTerminal(s, adapter, started.ref)).state).toBe('succeeded');
+      }
+    });
+
+    // --- errors -----------------------------------------------------------------------------------
+
+    it('maps 429 + Retry-After to THROTTLED, retryable, waiting at least Retry-After', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      await adapter.verify(ctx);
+      await s.control.injectFault({ method: 'GET', status: 429, retryAfterSeconds: 7, count: 1 });
+      const e = await vendorError(adapter.verify(ctx));
+      expect(e).toMatchObject({ code: 'THROTTLED', vendor, retryable: true, httpStatus: 429 });
+      expect(e.retryAfterMs).toBeGreaterThanOrEqual(7000);
+    });
+
+    it('maps a transient 503 to retryable VENDOR_UNAVAILABLE, and the next call succeeds', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      await adapter.verify(ctx);
+      await s.control.injectFault({ method: 'GET', status: 503, count: 1 });
+      const e = await vendorError(adapter.verify(ctx));
+      expect(e).toMatchObject({ code: 'VENDOR_UNAVAILABLE', vendor, retryable: true, httpStatus: 503 });
+      await expect(adapter.verify(ctx)).resolves.toMatchObject({ ok: true });
+    });
+
+    it('maps a permanent vendor error to its normalized code, not retryable', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      const unknown = s.unknownPolicyRef ?? randomUUID();
+      const e = canBuildPolicies
+        ? await vendorError(adapter.getPolicy(ctx, unknown))
+        : await vendorError(adapter.getRestore(ctx, { vendorRef: unknown }));
+      expect(e).toMatchObject({ code: 'NOT_FOUND', vendor, retryable: false });
+      expect(e.vendorCode).toBeTruthy();
+      expect(e.httpStatus).toBeGreaterThanOrEqual(400);
+      expect(e.httpStatus).toBeLessThan(500);
+    });
+
+    it('keeps working after its access token expires (gets a fresh token, no error)', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const lifetimeMs = s.shortTokens ? await s.shortTokens() : undefined;
+      await adapter.verify(callContext().ctx);
+      if (lifetimeMs !== undefined) await sleep(lifetimeMs + 250);
+      else await s.control.advanceClock(25 * 3600 * 1000);
+      await s.control.clearCalls();
+      const { ctx, records } = callContext();
+      await expect(adapter.verify(ctx)).resolves.toMatchObject({ ok: true });
+      // The expired token cannot have been enough: a token request (before, or after a 401) came first.
+      expect(records.length).toBeGreaterThanOrEqual(2);
+      const calls = await s.control.calls();
+      const refusedAt = calls.findIndex((c) => c.status === 401);
+      if (refusedAt >= 0) expect(calls.slice(refusedAt + 1).some((c) => c.status < 300)).toBe(true);
+      expect(calls.some((c) => c.status < 300)).toBe(true);
+    });
+
+    it('reports every vendor call through ctx.onVendorCall', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      const { ctx, records } = callContext();
+      await s.control.clearCalls();
+      await adapter.verify(ctx);
+      if (canBuildPolicies) await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'metered', items: s.items(1) });
+      await adapter.verify(ctx);
+      const calls = await s.control.calls();
+      expect(calls.length).toBeGreaterThan(0);
+      for (const call of calls) {
+        expect(records.some((r) => r.method === call.method && r.path.endsWith(call.path) && r.status === call.status)).toBe(true);
+      }
+      for (const r of records) {
+        expect(r.durationMs).toBeGreaterThanOrEqual(0);
+        expect(r.status).toBeGreaterThan(0);
+      }
+    });
+  });
+}
+
+// --- helpers ----------------------------------------------------------------------------------------
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function callContext(): { ctx: CallContext; records: VendorCallRecord[] } {
+  const records: VendorCallRecord[] = [];
+  return { ctx: { requestId: randomUUID(), onVendorCall: (r) => records.push(r) }, records };
+}
+
+/** Awaits a promise that must reject with a VendorError, and returns it. */
+async function vendorError(p: Promise<unknown>): Promise<VendorError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(VendorError);
+    return e as VendorError;
+  }
+  throw new Error('expected a VendorError, but the call succeeded');
+}
+
+/**
+ * Asserts an operation the capabilities declare absent raises UNSUPPORTED_BY_VENDOR. When the operation is
+ * declared but cannot be exercised without another (absent) one, `declared` is true and it must still fail
+ * with a VendorError, never succeed silently.
+ */
+async function expectUnsupported(p: Promise<unknown>, vendor: string, declared = false): Promise<void> {
+  const e = await vendorError(p);
+  if (!declared) {
+    expect(e.code).toBe('UNSUPPORTED_BY_VENDOR');
+    expect(e.vendor).toBe(vendor);
+    expect(e.retryable).toBe(false);
+  }
+}
+
+async function collect<T>(list: (page?: string) => Promise<Page<T>>, maxPages = 100): Promise<T[]> {
+  const out: T[] = [];
+  let page: string | undefined;
+  for (let i = 0; i < maxPages; i += 1) {
+    const res = await list(page);
+    out.push(...res.items);
+    if (!res.next) return out;
+    page = res.next;
+  }
+  throw new Error(`more than ${maxPages} pages`);
+}
+
+async function requireProtectedItemRefs(s: ConformanceSetup, n: number): Promise<string[]> {
+  if (!s.protectedItemRefs) throw new Error(`${s.vendor}: the adapter cannot create policies, so the conformance entry must provide protectedItemRefs()`);
+  return s.protectedItemRefs(n);
+}
+
+/** Protects `n` items (through the port when it can, else through the sandbox), settles, returns their refs. */
+async function protectItems(s: ConformanceSetup, adapter: BackupVendorPort, n: number): Promise<string[]> {
+  const ctx = callContext().ctx;
+  const ops = adapter.capabilities.operations;
+  if (!ops.includes('policy.create')) {
+    const refs = await requireProtectedItemRefs(s, n);
+    await s.settle();
+    return refs;
+  }
+  const { policy } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'restore source', items: s.items(n) });
+  if (ops.includes('policy.activate')) await adapter.activatePolicy(ctx, policy.vendorRef);
+  await s.settle();
+  const held = await collect((page) => adapter.listProtectedItems(ctx, policy.vendorRef, page));
+  // A second settle lets the vendor take backups after protection completed.
+  await s.settle();
+  return held.map((i) => i.vendorRef);
+}
+
+/** A restore request of the newest point of `n` freshly protected items. */
+async function restoreRequest(s: ConformanceSetup, adapter: BackupVendorPort, n: number): Promise<RestoreRequest> {
+  const ctx = callContext().ctx;
+  const refs = await protectItems(s, adapter, n);
+  const points = await collect((page) => adapter.listRestorePoints(ctx, { protectedItemRefs: refs }, page));
+  const newest = new Map<string, VendorRestorePoint>();
+  for (const p of points) {
+    const cur = newest.get(p.protectedItemRef);
+    if (!cur || cur.pointInTime < p.pointInTime) newest.set(p.protectedItemRef, p);
+  }
+  expect(newest.size).toBe(n);
+  const destination = adapter.capabilities.destinations.includes('original') ? 'original' : 'new';
+  return {
+    clientRef: randomUUID(), workload: s.workload, destination,
+    items: [...newest.values()].map((p) => ({
+      restorePointRef: p.vendorRef, protectedItemRef: p.protectedItemRef, externalId: p.protectedItemRef, pointInTime: p.pointInTime,
+      ...(s.restorePaths ? { paths: s.restorePaths(p.protectedItemRef) } : {}),
+    })),
+  };
+}
+
+/** A well-formed request with `n` made-up items, for checks that must refuse before calling the vendor. */
+function fakeRestore(s: ConformanceSetup, n: number): RestoreRequest {
+  return {
+    clientRef: randomUUID(), workload: s.workload, destination: 'original',
+    items: s.items(n).map((item, i) => ({
+      restorePointRef: randomUUID(), protectedItemRef: `item-${i}`, externalId: item.externalId, pointInTime: new Date(),
+      ...(s.restorePaths ? { paths: s.restorePaths(`item-${i}`) } : {}),
+    })),
+  };
+}
+
+async function untilTerminal(s: ConformanceSetup, adapter: BackupVendorPort, ref: VendorOperationRef): Promise<RestoreProgress> {
+  const ctx = callContext().ctx;
+  for (let i = 0; i < 10; i += 1) {
+    const p = await adapter.getRestore(ctx, ref);
+    if (['succeeded', 'partiallySucceeded', 'failed', 'cancelled'].includes(p.state)) return p;
+    await s.settle();
+  }
+  throw new Error(`restore ${ref.vendorRef} did not reach a terminal state`);
+}

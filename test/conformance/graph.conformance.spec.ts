@@ -1,0 +1,208 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { StaticErrorCatalog, systemClock } from '@bg/domain';
+import { createAdapter, type AdapterConfig, type VendorRestorePoint } from '@bg/adapters';
+import { GRAPH_ERROR_CATALOG } from '@bg/platform/migrations/data/graph.catalog';
+import type { RunningSandbox } from '../../apps/sandbox/src/sandbox.server';
+import { graphSandboxSites } from '../../apps/sandbox/src/graph/graph.fixtures';
+import { SandboxControl, startTestSandbox } from '../support/sandbox';
+import { describeAdapterConformance } from './adapter-conformance';
+import type { ConformanceSetup } from './conformance.types';
+
+let sandbox: RunningSandbox;
+beforeAll(async () => { sandbox = await startTestSandbox(); });
+afterAll(async () => { await sandbox?.close(); });
+
+const HOUR = 3600 * 1000;
+
+/** A fresh Entra tenant (sandbox scope) per setup, with an app registration and a ≥16-character secret. */
+export async function graphSetup(): Promise<ConformanceSetup> {
+  const tenantId = randomUUID();
+  const origin = sandbox.origin;
+  const control = new SandboxControl(origin, 'graph', tenantId);
+  const credentials = {
+    tenantId, clientId: randomUUID(), clientSecret: randomBytes(24).toString('base64url'), authorityHost: `${origin}/graph/login`,
+  };
+  const config: AdapterConfig = {
+    connectionId: randomUUID(), endpoint: `${origin}/graph/v1.0`, credentials, clock: systemClock,
+    catalog: new StaticErrorCatalog(GRAPH_ERROR_CATALOG),
+  };
+  return {
+    vendor: 'graph',
+    config,
+    control,
+    adapter: (creds) => createAdapter('graph', { ...config, credentials: creds ?? credentials }),
+    workload: 'sharepoint',
+    items: (n) => graphSandboxSites(tenantId, n).map((site) => ({ kind: 'site', externalId: site.siteId, displayName: site.name })),
+    badCredentials: { ...credentials, clientSecret: `bad-${randomBytes(12).toString('hex')}` },
+    // One hour of vendor time: protection and restores finish, one more hourly backup is taken.
+    settle: async () => { await control.advanceClock(HOUR); },
+    // The sandbox judges token lifetime on the wall clock (like MSAL's cache): one-second tokens.
+    shortTokens: async () => { await control.configure({ tokenLifetimeSeconds: 1 }); return 1000; },
+  };
+}
+
+describeAdapterConformance('graph', graphSetup);
+
+/** Graph-only behaviour (the shared suite stays vendor-blind). */
+describe('graph adapter against the Graph sandbox', () => {
+  const ctx = { requestId: 'graph-spec' };
+
+  async function protectedSites(s: ConformanceSetup, sites: ReturnType<ConformanceSetup['items']>) {
+    const adapter = s.adapter();
+    const { policy } = await adapter.createPolicy(ctx, { workload: 'sharepoint', displayName: 'graph spec', items: sites });
+    await adapter.activatePolicy(ctx, policy.vendorRef);
+    await s.settle();
+    const units = (await adapter.listProtectedItems(ctx, policy.vendorRef)).items;
+    const points: VendorRestorePoint[] = [];
+    let page: string | undefined;
+    do {
+      const res = await adapter.listRestorePoints(ctx, { protectedItemRefs: units.map((u) => u.vendorRef) }, page);
+      points.push(...res.items);
+      page = res.next;
+    } while (page);
+    return { adapter, policy, units, points };
+  }
+
+  function restoreOf(points: VendorRestorePoint[], destination: 'original' | 'new' = 'original') {
+    const newest = new Map<string, VendorRestorePoint>();
+    for (const p of points) if (!newest.has(p.protectedItemRef) || newest.get(p.protectedItemRef)!.pointInTime < p.pointInTime) newest.set(p.protectedItemRef, p);
+    return {
+      clientRef: randomUUID(), workload: 'sharepoint' as const, destination,
+      items: [...newest.values()].map((p) => ({ restorePointRef: p.vendorRef, protectedItemRef: p.protectedItemRef, externalId: p.protectedItemRef, pointInTime: p.pointInTime })),
+    };
+  }
+
+  it('creates a 55-site policy as POST with 50 units, then PATCH siteProtectionUnits@delta with 5 (seed 000: 50 per request)', async () => {
+    const s = await graphSetup();
+    await s.control.clearCalls();
+    const { items } = await s.adapter().createPolicy(ctx, { workload: 'sharepoint', displayName: 'big', items: s.items(55) });
+    expect(items).toHaveLength(55);
+    const writes = (await s.control.calls()).filter((c) => c.method === 'POST' || c.method === 'PATCH');
+    const api = writes.filter((c) => c.path.startsWith('/v1.0/'));
+    expect(api.map((c) => [c.method, c.path, c.status])).toEqual([
+      ['POST', '/v1.0/solutions/backupRestore/sharePointProtectionPolicies', 201],
+      ['PATCH', expect.stringMatching(/^\/v1\.0\/solutions\/backupRestore\/sharePointProtectionPolicies\/[0-9a-f-]{36}$/), 200],
+    ]);
+    expect((api[0].body as { siteProtectionUnits: unknown[] }).siteProtectionUnits).toHaveLength(50);
+    expect((api[1].body as Record<string, unknown[]>)['siteProtectionUnits@delta']).toHaveLength(5);
+  });
+
+  it('explains PolicyCreationNotAllowed as CONFLICT: one active policy per service', async () => {
+    const s = await graphSetup();
+    const adapter = s.adapter();
+    const [a, b] = s.items(2);
+    const first = await adapter.createPolicy(ctx, { workload: 'sharepoint', displayName: 'first', items: [a] });
+    await adapter.activatePolicy(ctx, first.policy.vendorRef);
+    await s.settle();
+    const e = await adapter.createPolicy(ctx, { workload: 'sharepoint', displayName: 'second', items: [b] }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'CONFLICT', vendorCode: 'PolicyCreationNotAllowed', httpStatus: 409, retryable: false });
+    expect((e as Error).message).toMatch(/only one active sharepoint protection policy/);
+  });
+
+  it('ends a restore of a restore-blocked site completedWithError, mapping ArtifactCannotBeRestored per item', async () => {
+    const s = await graphSetup();
+    const sites = graphSandboxSites(s.config.credentials.tenantId);
+    const okSite = sites[0];
+    const blockedSite = sites[sites.length - 1];
+    expect(blockedSite.restoreBlocked).toBe(true);
+    const { adapter, points } = await protectedSites(s, [okSite, blockedSite].map((x) => ({ kind: 'site' as const, externalId: x.siteId })));
+    const req = restoreOf(points);
+    const { ref } = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, req), req);
+    await s.settle();
+    const done = await adapter.getRestore(ctx, ref);
+    expect(done.state).toBe('partiallySucceeded');
+    expect(done.vendorStatus).toBe('completedWithError');
+    expect(done.items).toHaveLength(2);
+    const failed = done.items!.filter((i) => i.status === 'failed');
+    expect(failed).toEqual([expect.objectContaining({ vendorCode: 'ArtifactCannotBeRestored', errorCode: 'RESTORE_FAILED', vendorStatus: 'failed' })]);
+    expect(done.items!.filter((i) => i.status === 'succeeded')).toHaveLength(1);
+  });
+
+  it('asks for evolvable enum members: a fully failed session reads `failed`, not unknownFutureValue', async () => {
+    const s = await graphSetup();
+    const blocked = graphSandboxSites(s.config.credentials.tenantId).slice(-1);
+    const { adapter, points } = await protectedSites(s, blocked.map((x) => ({ kind: 'site' as const, externalId: x.siteId })));
+    const req = restoreOf(points);
+    const { ref } = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, req), req);
+    await s.settle();
+    expect(await adapter.getRestore(ctx, ref)).toMatchObject({ state: 'failed', vendorStatus: 'failed' });
+  });
+
+  it('maps TooManyActiveRestoreSessions to retryable CONCURRENCY_LIMIT', async () => {
+    const s = await graphSetup();
+    await s.control.configure({ maxActiveRestoreSessions: 1, stuckSessions: true });
+    const { adapter, points } = await protectedSites(s, s.items(2));
+    const [u1, u2] = [...new Set(points.map((p) => p.protectedItemRef))];
+    const one = restoreOf(points.filter((p) => p.protectedItemRef === u1));
+    const two = restoreOf(points.filter((p) => p.protectedItemRef === u2));
+    await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, one), one);
+    const secondRef = await adapter.prepareRestore(ctx, two);
+    const e = await adapter.startRestore(ctx, secondRef, two).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'CONCURRENCY_LIMIT', vendorCode: 'TooManyActiveRestoreSessions', retryable: true });
+    // Still a draft: reconciliation says "not started", so the worker activates it later.
+    expect(await adapter.findRestore(ctx, two, secondRef)).toBeUndefined();
+  });
+
+  it('refuses to cancel an activated session without sending DELETE (Graph cannot stop one)', async () => {
+    const s = await graphSetup();
+    await s.control.configure({ stuckSessions: true });
+    const { adapter, points } = await protectedSites(s, s.items(1));
+    const req = restoreOf(points);
+    const { ref } = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, req), req);
+    await s.control.clearCalls();
+    const e = await adapter.cancelRestore(ctx, ref).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', retryable: false });
+    expect((await s.control.calls()).filter((c) => c.method === 'DELETE')).toEqual([]);
+  });
+
+  it('deletes a draft session on cancel (DELETE /restoreSessions/{id}, 204)', async () => {
+    const s = await graphSetup();
+    const { adapter, points } = await protectedSites(s, s.items(1));
+    const ref = await adapter.prepareRestore(ctx, restoreOf(points, 'new'));
+    await s.control.clearCalls();
+    expect(await adapter.cancelRestore(ctx, ref)).toEqual({ state: 'cancelled', vendorStatus: 'deleted' });
+    const deletes = (await s.control.calls()).filter((c) => c.method === 'DELETE');
+    expect(deletes.map((c) => [c.path, c.status])).toEqual([[`/v1.0/solutions/backupRestore/restoreSessions/${ref.vendorRef}`, 204]]);
+  });
+
+  it('on a 401 (token revoked or expired early): a new token (fresh credential: discovery + token), the same request again', async () => {
+    const s = await graphSetup();
+    const adapter = s.adapter();
+    await adapter.verify(ctx);
+    const body = { error: { code: 'InvalidAuthenticationToken', message: 'Lifetime validation failed, the token is expired.' } };
+    await s.control.injectFault({ method: 'GET', path: '^/v1\\.0/', status: 401, body, count: 1 });
+    await s.control.clearCalls();
+    await expect(adapter.verify(ctx)).resolves.toMatchObject({ ok: true });
+    const calls = (await s.control.calls()).map((c) => [c.method, c.path.replace(s.config.credentials.tenantId, '{tenant}'), c.status]);
+    expect(calls).toEqual([
+      ['GET', '/v1.0/solutions/backupRestore', 401],
+      ['GET', '/login/{tenant}/v2.0/.well-known/openid-configuration', 200],
+      ['POST', '/login/{tenant}/oauth2/v2.0/token', 200],
+      ['GET', '/v1.0/solutions/backupRestore', 200],
+    ]);
+  });
+
+  it('with tokens that are already expired when issued: one refresh, then AUTH_FAILED (no loop)', async () => {
+    const s = await graphSetup();
+    await s.control.configure({ tokenLifetimeSeconds: 0 });
+    const e = await s.adapter().verify(ctx).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'InvalidAuthenticationToken', httpStatus: 401, retryable: false });
+    const calls = await s.control.calls();
+    expect(calls.filter((c) => c.path.startsWith('/v1.0/')).map((c) => c.status)).toEqual([401, 401]);
+    expect(calls.filter((c) => c.path.endsWith('/oauth2/v2.0/token'))).toHaveLength(2);
+  });
+
+  it('retries a 401 only once, then AUTH_FAILED', async () => {
+    const s = await graphSetup();
+    const adapter = s.adapter();
+    await adapter.verify(ctx);
+    const body = { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } };
+    await s.control.injectFault({ method: 'GET', path: '^/v1\\.0/', status: 401, body, count: 5 });
+    await s.control.clearCalls();
+    const e = await adapter.verify(ctx).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'InvalidAuthenticationToken', httpStatus: 401, retryable: false });
+    const calls = await s.control.calls();
+    expect(calls.filter((c) => c.path.startsWith('/v1.0/')).map((c) => c.status)).toEqual([401, 401]);
+    expect(calls.filter((c) => c.path.endsWith('/oauth2/v2.0/token'))).toHaveLength(1);
+  });
+});
