@@ -20,6 +20,8 @@ const common = {
   globalSetup: '<rootDir>/test/support/global-setup.ts', setupFiles: ['<rootDir>/test/support/env-setup.ts'] };
 module.exports = {
   testTimeout: 60000,
+  // Safety net so CI never hangs on a stray socket; suites close their stacks in afterAll.
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.spec.ts'] },

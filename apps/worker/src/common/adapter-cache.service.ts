@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NotFound, systemClock, type ErrorCatalog, type VendorId } from '@bg/domain';
+import { DomainError, NotFound, systemClock, type ErrorCatalog, type VendorId } from '@bg/domain';
 import { createAdapter, type BackupVendorPort } from '@bg/adapters';
 import { CredentialCipher, type TenantTx } from '@bg/platform';
 import { ERROR_CATALOG } from './worker-platform.module';
@@ -32,9 +32,15 @@ export class AdapterCache {
     const key = `${connection.id}:${connection.credentials_version}:${connection.endpoint}`;
     let adapter = this.adapters.get(key);
     if (!adapter) {
-      const secret = this.cipher.decrypt(connection.id, {
-        ciphertext: connection.secret_ciphertext, wrappedKey: connection.secret_wrapped_key, keyId: connection.secret_key_id,
-      });
+      let secret: Record<string, string>;
+      try {
+        secret = this.cipher.decrypt(connection.id, {
+          ciphertext: connection.secret_ciphertext, wrappedKey: connection.secret_wrapped_key, keyId: connection.secret_key_id,
+        });
+      } catch {
+        // Not retryable: only configuration (the right MASTER_KEY / MASTER_KEYS_RETIRED) can fix it.
+        throw new DomainError('INTERNAL', `The credentials of connection ${connection.id} cannot be decrypted with the configured master keys (key id ${connection.secret_key_id}).`);
+      }
       adapter = createAdapter(connection.vendor, {
         connectionId: connection.id, endpoint: connection.endpoint, credentials: { ...connection.public_credentials, ...secret },
         clock: systemClock, catalog: this.catalog,

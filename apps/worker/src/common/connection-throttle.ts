@@ -1,3 +1,4 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DelayedError, type Job } from 'bullmq';
 import { isVendorError } from '@bg/adapters';
@@ -7,7 +8,7 @@ import { isVendorError } from '@bg/adapters';
  * worker processes: the deadline lives in Redis, and a job that meets it is moved back to delayed
  * (no attempt consumed, no call made before the deadline).
  */
-export class ConnectionThrottle {
+export class ConnectionThrottle implements OnApplicationShutdown {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
   private key(connectionId: string): string {
@@ -21,6 +22,10 @@ export class ConnectionThrottle {
       await job.moveToDelayed(until + 5, token);
       throw new DelayedError();
     }
+  }
+
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
   }
 
   /** Records a vendor throttle (429/503 with Retry-After) for the connection. */

@@ -37,7 +37,7 @@ export class PoliciesProcessor extends LoggedWorkerHost {
     } catch (e) {
       if (e instanceof DelayedError) throw e;
       await this.throttle.noteError(policy.connection_id, e);
-      if (job.name === 'policy.refresh') throw e;
+      if (job.name === 'policy.refresh') return handleVendorFailure(job, e, async () => undefined);
       return handleVendorFailure(job, e, (err) => this.syncer.fail(job.data.tenantId, job.data.policyId, err));
     }
   }
