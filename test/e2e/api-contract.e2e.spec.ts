@@ -136,6 +136,20 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     });
   });
 
+  it('refuses a second active policy for the same workload with 409 CONFLICT naming the active one (Graph: one per service)', async () => {
+    const t2 = await newTenant(stack.admin);
+    const conn = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/connections`, graphSandboxConnection(stack.sandbox.origin).body);
+    const first = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'sharepoint', displayName: 'first' });
+    expect(first.status).toBe(202);
+    const second = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'sharepoint', displayName: 'second' });
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ code: 'CONFLICT', activePolicyId: first.body.id, vendor: 'graph' });
+    const inactive = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'sharepoint', displayName: 'inactive', active: false });
+    expect(inactive.status).toBe(202);
+    expect((await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies/${inactive.body.id}/activate`)).status).toBe(409);
+    expect((await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'onedrive', displayName: 'drives' })).status).toBe(202);
+  });
+
   describe('Idempotency-Key', () => {
     it('replays the first answer for the same key and body, and stores one row', async () => {
       const key = randomUUID();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { NotAllowedInState, NotFound, WORKLOAD_ITEM_KIND, newId, type Workload } from '@bg/domain';
+import { DomainError, NotAllowedInState, NotFound, WORKLOAD_ITEM_KIND, newId, type Workload } from '@bg/domain';
 import { TenantDb, isUuid, writeOutbox, type TenantTx } from '@bg/platform';
-import { assertVendorSupports } from '../common/vendor-rules';
+import { assertVendorSupports, vendorLimits } from '../common/vendor-rules';
 import type { CreatePolicy, PolicyRow } from './policies.dto';
 
 const POLICY_SELECT = `SELECT p.*, (SELECT count(*) FROM protected_items i WHERE i.policy_id = p.id AND i.status <> 'removed')::int AS item_count FROM policies p`;
@@ -20,6 +20,7 @@ export class PoliciesService {
       const [conn] = await tx.query('SELECT id, vendor FROM connections WHERE id = $1 AND deleted_at IS NULL', [body.connectionId]);
       if (!conn) throw new NotFound('connection', body.connectionId);
       assertVendorSupports(conn.vendor, 'policy.create', body.workload);
+      if (body.active) await assertActiveSlot(tx, conn.vendor, conn.id, body.workload);
       const id = newId();
       await tx.query(
         `INSERT INTO policies (id, tenant_id, connection_id, vendor, workload, display_name, status, desired_active)
@@ -53,6 +54,7 @@ export class PoliciesService {
   async setActive(tenantId: string, id: string, active: boolean): Promise<PolicyRow> {
     return this.change(tenantId, id, active ? 'policy.activate' : 'policy.deactivate', async (tx, p) => {
       if (p.desired_active === active) return;
+      if (active) await assertActiveSlot(tx, p.vendor, p.connection_id, p.workload, p.id);
       const status = p.vendor_ref ? (active ? 'activating' : 'deactivating') : p.status;
       await tx.query('UPDATE policies SET desired_active = $2, status = $3, updated_at = now() WHERE id = $1', [id, active, status]);
     });
@@ -81,6 +83,24 @@ export class PoliciesService {
     const [row] = await tx.query(`${POLICY_SELECT} WHERE p.id = $1 AND p.status <> 'deleted'`, [id]);
     if (!row) throw new NotFound('policy', id);
     return row;
+  }
+}
+
+/**
+ * Vendors that allow one active policy per workload (Graph, seed 000 PolicyCreationNotAllowed) get a clear
+ * 409 here instead of a policy that fails later at the vendor.
+ */
+async function assertActiveSlot(tx: TenantTx, vendor: string, connectionId: string, workload: string, exceptId?: string): Promise<void> {
+  const limit = vendorLimits(vendor).activePoliciesPerWorkload;
+  if (!limit) return;
+  const active: Array<{ id: string; display_name: string }> = await tx.query(
+    `SELECT id, display_name FROM policies WHERE connection_id = $1 AND workload = $2 AND desired_active
+       AND status NOT IN ('deleted', 'deleting', 'failed') AND id <> COALESCE($3::uuid, '00000000-0000-0000-0000-000000000000')`,
+    [connectionId, workload, exceptId ?? null],
+  );
+  if (active.length >= limit) {
+    throw new DomainError('CONFLICT', `${vendor} allows ${limit} active ${workload} policy per connection, and policy ${active[0].id} ("${active[0].display_name}") is active. Add items to it, or deactivate it first.`,
+      { vendor, limit, activePolicyId: active[0].id });
   }
 }
 
