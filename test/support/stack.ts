@@ -41,6 +41,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     QUEUE_PREFIX: `bgtest_${randomBytes(6).toString('hex')}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RELAY_POLL_MS: '200',
+    MAINTENANCE_ENABLED: 'false',
     ...overrides,
   });
 }

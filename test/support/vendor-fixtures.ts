@@ -1,6 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { VendorId, Workload } from '@bg/domain';
 import { graphSandboxBlockedSites, graphSandboxSites } from '../../apps/sandbox/src/graph/graph.fixtures';
+import { serverSlug, veeamFixtureSites, veeamSandboxPassword } from '../../apps/sandbox/src/veeam/veeam.fixtures';
+import { AZURE_FIXTURE, azureStorageAccounts } from '../../apps/sandbox/src/azure-dataprotection/azure.fixtures';
+import type { SandboxControl } from './sandbox';
 
 /** What an e2e test needs to drive one vendor through the gateway against its sandbox. */
 export interface VendorE2eFixture {
@@ -16,6 +19,19 @@ export interface VendorE2eFixture {
   items(n: number): Array<{ externalId: string; displayName?: string }>;
   /** An item whose restore the sandbox fails (partial success), if the vendor can show it. */
   failingItem?: { externalId: string };
+  /** How many items the policy protects (besides failingItem); default 60. */
+  itemCount?: number;
+  /** Sandbox switches set before the connection is created (e.g. shorter simulated durations). */
+  setup?(control: SandboxControl): Promise<void>;
+  /** Called once the policy is active, so backups run and restore points appear (e.g. advanceClock). */
+  settle?(control: SandboxControl): Promise<void>;
+  /** Destination (and target) of the multi-item restore; default 'new' without a target. */
+  destination?: 'original' | 'new';
+  target?: Record<string, string>;
+  /** A destination the vendor does not restore to: the gateway must refuse it (422 UNSUPPORTED_BY_VENDOR). */
+  unsupportedDestination?: 'original' | 'new';
+  /** Regex (sandbox path, no vendor prefix) of the call that starts a restore, for the 429/400 fault tests. */
+  restoreFaultPath?: string;
 }
 
 export function graphFixture(origin: string): VendorE2eFixture {
@@ -32,6 +48,65 @@ export function graphFixture(origin: string): VendorE2eFixture {
   };
 }
 
+/**
+ * A fresh simulated VB365 server (scope = the user name). SharePoint backup jobs over the fixture sites;
+ * the last of the 60 sites is the one whose restore the server fails (failRestoreOf). Backups run at once
+ * and restores take a second, so the real-time flow settles without moving the clock.
+ */
+export function veeamFixture(origin: string): VendorE2eFixture {
+  const username = `e2e-veeam-${randomBytes(6).toString('hex')}`;
+  const secret = veeamSandboxPassword(username);
+  const sites = veeamFixtureSites(username);
+  const failing = sites[sites.length - 1];
+  return {
+    vendor: 'veeam', sandboxPrefix: 'veeam', scope: username, workload: 'sharepoint', secret,
+    connection: { vendor: 'veeam', displayName: 'Veeam sandbox', endpoint: `${origin}/veeam`, credentials: { username, password: secret } },
+    items: (n) => sites.slice(0, Math.min(n, sites.length - 1)).map((s) => ({ externalId: s.id, displayName: s.title })),
+    failingItem: { externalId: failing.id },
+    itemCount: sites.length - 1,
+    setup: async (control) => {
+      await control.configure({ firstBackupDelayMs: 0, backupDurationMs: 1000, restoreDurationMs: 1000, failRestoreOf: [failing.id] });
+    },
+    settle: async (control) => { await control.advanceClock(5 * 60_000); },
+    destination: 'new',
+    target: { siteUrl: `https://${serverSlug(username)}.sharepoint.com/sites/Restored` },
+    restoreFaultPath: '/Organization/Sites/[^/]+/restore(To)?$',
+  };
+}
+
+/**
+ * A fresh Entra tenant (scope) and subscription with the fixture vault. Operational blob backups restore
+ * to the original account only and per-item restore failures cannot be shown (failRestores is per scope).
+ */
+export function azureFixture(origin: string): VendorE2eFixture {
+  const tenantId = randomUUID();
+  const subscriptionId = randomUUID();
+  const secret = randomBytes(24).toString('base64url');
+  const accounts = azureStorageAccounts(subscriptionId).filter((a) => a.name !== AZURE_FIXTURE.noPermissionAccount);
+  return {
+    vendor: 'azure-dataprotection', sandboxPrefix: 'azure', scope: tenantId, workload: 'azureBlob', secret,
+    connection: {
+      vendor: 'azure-dataprotection', displayName: 'Azure sandbox', endpoint: `${origin}/azure/management`,
+      credentials: {
+        tenantId, clientId: randomUUID(), clientSecret: secret, authorityHost: `${origin}/azure/login`,
+        subscriptionId, resourceGroup: AZURE_FIXTURE.resourceGroup, vaultName: AZURE_FIXTURE.vaultName,
+      },
+    },
+    items: (n) => accounts.slice(0, n).map((a) => ({ externalId: a.id, displayName: a.name })),
+    setup: async (control) => {
+      await control.configure({
+        tokenLifetimeSeconds: 24 * 3600, asyncRetryAfterSeconds: 0, protectionDurationMs: 0, restoreDurationMs: 1000,
+        readBucket: 100_000, readRefillPerSecond: 1000,
+      });
+    },
+    destination: 'original',
+    unsupportedDestination: 'new',
+    restoreFaultPath: '/backupInstances/[^/]+/restore$',
+  };
+}
+
 export const E2E_FIXTURES: Record<string, (origin: string) => VendorE2eFixture> = {
   graph: graphFixture,
+  veeam: veeamFixture,
+  'azure-dataprotection': azureFixture,
 };

@@ -12,6 +12,14 @@ export function assertVendorSupports(vendor: string, operation: Operation, workl
   }
 }
 
+/** Refuses a restore destination the vendor does not declare (capabilities.destinations). */
+export function assertVendorRestoresTo(vendor: string, destination: 'original' | 'new'): void {
+  const caps = vendorDescriptor(vendor as VendorId).capabilities;
+  if (!caps.destinations.includes(destination)) {
+    throw ProblemError.of('UNSUPPORTED_BY_VENDOR', `Vendor ${vendor} does not restore to destination ${destination} (it supports ${caps.destinations.join(', ')}).`, { vendor, operation: 'restoreJob.create', destination });
+  }
+}
+
 export function vendorLimits(vendor: string) {
   return vendorDescriptor(vendor as VendorId).capabilities.limits;
 }

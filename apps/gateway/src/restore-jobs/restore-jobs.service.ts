@@ -4,7 +4,7 @@ import {
   APP_CONFIG, TenantDb, loadRestoreJob, recordRestoreJobEvent, updateRestoreJob, writeOutbox,
   type AppConfig, type RestoreJobItemRecord, type RestoreJobRow, type TenantTx,
 } from '@bg/platform';
-import { assertVendorSupports, vendorLimits } from '../common/vendor-rules';
+import { assertVendorRestoresTo, assertVendorSupports, vendorLimits } from '../common/vendor-rules';
 import type { CreateRestoreJob } from './restore-jobs.dto';
 
 interface PointForJob {
@@ -26,6 +26,7 @@ export class RestoreJobsService {
       if (workloads.size > 1) throw new DomainError('INVALID_REQUEST', 'All restore points of one job must belong to the same workload.');
       const vendor = points[0].vendor;
       assertVendorSupports(vendor, 'restoreJob.create');
+      assertVendorRestoresTo(vendor, body.destination);
       this.checkLimits(vendor, body);
       const byId = new Map(points.map((p) => [p.id, p]));
       const items: RestoreJobItemRecord[] = body.items.map((i) => {

@@ -3,7 +3,7 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { QUEUES, TenantDb, loadRestoreJob, updateRestoreJob, type JobPayloads } from '@bg/platform';
+import { APP_CONFIG, QUEUES, TenantDb, type AppConfig, loadRestoreJob, updateRestoreJob, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
@@ -27,6 +27,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
 
   constructor(
     @Inject(SYSTEM_DB) private readonly system: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: TenantDb,
     private readonly runner: RestoreJobRunner,
     @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
@@ -38,6 +39,11 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.MAINTENANCE_ENABLED) {
+      await this.queue.removeJobScheduler('reconcile');
+      await this.queue.removeJobScheduler('refresh-restore-points');
+      return;
+    }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
     await this.queue.upsertJobScheduler('refresh-restore-points', { every: REFRESH_POINTS_EVERY_MS }, { name: 'maintenance.refresh-restore-points', data: {} });
   }

@@ -20,9 +20,12 @@ export function storedRef(job: RestoreJobRow): VendorOperationRef {
   return { vendorRef: job.vendor_ref ?? '', extra: job.vendor_extra ?? undefined };
 }
 
-/** Merges the vendor's per-item results into our items (matched by restore point ref, else by position). */
+/**
+ * Merges the vendor's per-item results into our items (matched by restore point ref, else by position).
+ * A ref several items share (a Veeam restore point covers every item of a job run) matches by position.
+ */
 export function mergeItems(items: RestoreJobItemRecord[], progress: RestoreProgress, jobStatus: RestoreItemStatus): RestoreJobItemRecord[] {
-  const byRef = new Map((progress.items ?? []).map((p) => [p.restorePointRef, p]));
+  const byRef = new Map((progress.items ?? []).filter((p, _, all) => all.filter((q) => q.restorePointRef === p.restorePointRef).length === 1).map((p) => [p.restorePointRef, p]));
   return items.map((item, index) => {
     const p = byRef.get(item.restorePointRef) ?? (progress.items?.length === items.length ? progress.items[index] : undefined);
     if (!p) return { ...item, status: item.status === 'pending' || item.status === 'running' ? jobStatus : item.status };

@@ -34,6 +34,8 @@ export const configSchema = z.object({
   WEBHOOK_ALLOW_LOCAL_URLS: bool.default(false),
   RESTORE_JOB_DEADLINE_MINUTES: z.coerce.number().int().min(1).default(24 * 60),
   RELAY_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** Periodic reconciler and restore-point refresh (off in tests, which share one database across stacks). */
+  MAINTENANCE_ENABLED: bool.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
