@@ -13,3 +13,4 @@ export * from './migrations';
 export * from './database/rows';
 export * from './restore-jobs/restore-job.repository';
 export * from './logging/nest-logger';
+export * from './nest/shared-providers';

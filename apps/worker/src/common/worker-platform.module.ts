@@ -1,13 +1,11 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { StaticErrorCatalog } from '@bg/domain';
 import {
-  APP_CONFIG, CredentialCipher, TenantDb, createAppDataSource, createOwnerDataSource, loadErrorCatalog, type AppConfig,
+  APP_CONFIG, APP_DB, CredentialCipher, ERROR_CATALOG, TenantDb, createOwnerDataSource, sharedProviders, type AppConfig,
 } from '@bg/platform';
 
-export const APP_DB = Symbol('APP_DB');
+export { APP_DB, ERROR_CATALOG };
 export const SYSTEM_DB = Symbol('SYSTEM_DB');
-export const ERROR_CATALOG = Symbol('ERROR_CATALOG');
 
 @Injectable()
 class DbCloser implements OnApplicationShutdown {
@@ -28,18 +26,8 @@ export class WorkerPlatformModule {
     return {
       module: WorkerPlatformModule,
       providers: [
-        { provide: APP_CONFIG, useValue: config },
-        { provide: APP_DB, useFactory: () => createAppDataSource(config).initialize() },
+        ...sharedProviders(config),
         { provide: SYSTEM_DB, useFactory: () => createOwnerDataSource(config, 3).initialize() },
-        { provide: TenantDb, useFactory: (db: DataSource) => new TenantDb(db), inject: [APP_DB] },
-        { provide: ERROR_CATALOG, useFactory: (db: DataSource): Promise<StaticErrorCatalog> => loadErrorCatalog(db), inject: [APP_DB] },
-        {
-          provide: CredentialCipher,
-          useFactory: () => {
-            if (!config.masterKey) throw new Error('MASTER_KEY is not set');
-            return new CredentialCipher(config.MASTER_KEY_ID, config.masterKey, config.retiredKeys);
-          },
-        },
         DbCloser,
       ],
       exports: [APP_CONFIG, APP_DB, SYSTEM_DB, TenantDb, ERROR_CATALOG, CredentialCipher],
