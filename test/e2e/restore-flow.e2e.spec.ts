@@ -5,6 +5,8 @@ import { eventually, startStack, type TestStack } from '../support/stack';
 import { E2E_FIXTURES, type VendorE2eFixture } from '../support/vendor-fixtures';
 
 const DEFAULT_ITEM_COUNT = 60;
+/** Items of the multi-item restore when a fixture names no restoreItems. */
+const DEFAULT_RESTORE_ITEMS = 3;
 /** Matches the restore-start call of every vendor when a fixture names none. */
 const DEFAULT_RESTORE_FAULT_PATH = 'restoreSessions|restore/jobs|restore|RestoreSessions';
 
@@ -23,6 +25,7 @@ describe.each(Object.keys(E2E_FIXTURES))('end to end through gateway -> outbox -
   /** Items of the policy: itemCount, plus the failing item when the vendor can show one. */
   const protectedCount = () => itemCount() + (fx.failingItem ? 1 : 0);
   const restoreFaultPath = () => fx.restoreFaultPath ?? DEFAULT_RESTORE_FAULT_PATH;
+  const restoreItemCount = () => fx.restoreItems ?? DEFAULT_RESTORE_ITEMS;
 
   async function call(method: 'get' | 'post' | 'delete', path: string, body?: unknown) {
     const res = method === 'get' ? await t.tenant.get(path) : method === 'post' ? await t.tenant.post(path, body) : await t.tenant.delete(path);
@@ -80,6 +83,9 @@ describe.each(Object.keys(E2E_FIXTURES))('end to end through gateway -> outbox -
     expect(points.body.items.length).toBeGreaterThanOrEqual(protectedCount());
   });
 
+  /** Destination (and target) of the fixture's multi-item restore; the single-item restores use the API default. */
+  const restoreTo = () => ({ destination: fx.destination ?? 'new', ...(fx.target ? { target: fx.target } : {}) });
+
   async function pointsFor(externalIds: string[]): Promise<string[]> {
     const items = (await call('get', `${base()}/protected-items?policyId=${policyId}&limit=200`)).body.items as Array<{ id: string; externalId: string }>;
     const out: string[] = [];
@@ -90,21 +96,26 @@ describe.each(Object.keys(E2E_FIXTURES))('end to end through gateway -> outbox -
     return out;
   }
 
+  /** Restore job items for the latest restore point of each external id, with paths when the vendor needs them. */
+  async function restoreItemsFor(externalIds: string[]): Promise<Array<{ restorePointId: string; paths?: string[] }>> {
+    const ids = await pointsFor(externalIds);
+    return ids.map((restorePointId, i) => ({ restorePointId, ...(fx.paths ? { paths: fx.paths(externalIds[i]) } : {}) }));
+  }
+
   it('runs a restore job to succeeded, with every transition in its events', async () => {
-    const restorePointIds = await pointsFor(fx.items(3).map((i) => i.externalId));
-    const items = restorePointIds.map((restorePointId) => ({ restorePointId }));
+    const items = await restoreItemsFor(fx.items(restoreItemCount()).map((i) => i.externalId));
     if (fx.unsupportedDestination) {
       const refused = await call('post', `${base()}/restore-jobs`, { items, destination: fx.unsupportedDestination });
       expect(refused.status).toBe(422);
       expect(refused.body).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR' });
     }
-    const created = await call('post', `${base()}/restore-jobs`, { items, destination: fx.destination ?? 'new', ...(fx.target ? { target: fx.target } : {}) });
+    const created = await call('post', `${base()}/restore-jobs`, { items, ...restoreTo() });
     expect(created.status).toBe(202);
     expect(created.body.status).toBe('queued');
     expect(created.headers.get('location')).toBe(`${base()}/restore-jobs/${created.body.id}`);
     const done = await eventually(() => call('get', `${base()}/restore-jobs/${created.body.id}`), (r) => ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'].includes(r.body.status), 60_000);
     expect(done.body).toMatchObject({ status: 'succeeded', vendorRef: expect.any(String), vendorStatus: expect.any(String), completedAt: expect.any(String) });
-    expect(done.body.items.map((i: { status: string }) => i.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(done.body.items.map((i: { status: string }) => i.status)).toEqual(items.map(() => 'succeeded'));
     const events = (await call('get', `${base()}/restore-jobs/${created.body.id}/events`)).body.items;
     const transitions = events.filter((e: { toStatus: string | null; fromStatus: string | null }) => e.toStatus !== e.fromStatus).map((e: { toStatus: string }) => e.toStatus);
     expect(transitions).toEqual(['queued', 'submitting', 'running', 'succeeded']);
@@ -113,8 +124,8 @@ describe.each(Object.keys(E2E_FIXTURES))('end to end through gateway -> outbox -
 
   // Only vendors whose sandbox can fail one item of a restore can show partial success; others list it as skipped.
   (E2E_FIXTURES[vendor]('https://sandbox.invalid').failingItem ? it : it.skip)('ends partiallySucceeded with per-item errors when the vendor fails one item', async () => {
-    const ids = await pointsFor([fx.items(1)[0].externalId, fx.failingItem!.externalId]);
-    const created = await call('post', `${base()}/restore-jobs`, { items: ids.map((restorePointId) => ({ restorePointId })) });
+    const items = await restoreItemsFor([fx.items(1)[0].externalId, fx.failingItem!.externalId]);
+    const created = await call('post', `${base()}/restore-jobs`, { items });
     const done = await eventually(() => call('get', `${base()}/restore-jobs/${created.body.id}`), (r) => ['succeeded', 'partiallySucceeded', 'failed'].includes(r.body.status), 60_000);
     expect(done.body.status).toBe('partiallySucceeded');
     const failed = done.body.items.find((i: { status: string }) => i.status === 'failed');
@@ -122,10 +133,10 @@ describe.each(Object.keys(E2E_FIXTURES))('end to end through gateway -> outbox -
   });
 
   it('waits out a vendor 429 Retry-After before calling again, then succeeds', async () => {
-    const [pointId] = await pointsFor([fx.items(5)[4].externalId]);
+    const items = await restoreItemsFor([fx.items(5)[4].externalId]);
     await control.clearCalls();
     await control.injectFault({ method: 'POST', path: restoreFaultPath(), status: 429, retryAfterSeconds: 2, count: 1 });
-    const created = await call('post', `${base()}/restore-jobs`, { items: [{ restorePointId: pointId }] });
+    const created = await call('post', `${base()}/restore-jobs`, { items });
     const done = await eventually(() => call('get', `${base()}/restore-jobs/${created.body.id}`), (r) => ['succeeded', 'failed'].includes(r.body.status), 60_000);
     expect(done.body.status).toBe('succeeded');
     const calls = (await control.calls()).filter((c) => c.method === 'POST' && new RegExp(restoreFaultPath()).test(c.path));
@@ -136,9 +147,9 @@ describe.each(Object.keys(E2E_FIXTURES))('end to end through gateway -> outbox -
   });
 
   it('ends a job failed with the normalized code when the vendor refuses it for good', async () => {
-    const [pointId] = await pointsFor([fx.items(6)[5].externalId]);
+    const items = await restoreItemsFor([fx.items(6)[5].externalId]);
     await control.injectFault({ method: 'POST', path: restoreFaultPath(), status: 400, count: 1 });
-    const created = await call('post', `${base()}/restore-jobs`, { items: [{ restorePointId: pointId }] });
+    const created = await call('post', `${base()}/restore-jobs`, { items });
     const done = await eventually(() => call('get', `${base()}/restore-jobs/${created.body.id}`), (r) => ['succeeded', 'failed'].includes(r.body.status), 60_000);
     expect(done.body).toMatchObject({ status: 'failed', error: { code: 'INVALID_REQUEST', vendor: fx.vendor, retryable: false } });
   });

@@ -3,6 +3,7 @@ import type { VendorId, Workload } from '@bg/domain';
 import { graphSandboxBlockedSites, graphSandboxSites } from '../../apps/sandbox/src/graph/graph.fixtures';
 import { serverSlug, veeamFixtureSites, veeamSandboxPassword } from '../../apps/sandbox/src/veeam/veeam.fixtures';
 import { AZURE_FIXTURE, azureStorageAccounts } from '../../apps/sandbox/src/azure-dataprotection/azure.fixtures';
+import { avepointFixtureScopes, avepointSandboxSecret } from '../../apps/sandbox/src/avepoint/avepoint.fixtures';
 import type { SandboxControl } from './sandbox';
 
 /** What an e2e test needs to drive one vendor through the gateway against its sandbox. */
@@ -32,6 +33,10 @@ export interface VendorE2eFixture {
   unsupportedDestination?: 'original' | 'new';
   /** Regex (sandbox path, no vendor prefix) of the call that starts a restore, for the 429/400 fault tests. */
   restoreFaultPath?: string;
+  /** How many items the multi-item restore holds; default 3 (a vendor restoring one item per job: 1). */
+  restoreItems?: number;
+  /** File/folder paths sent with each restore item, for vendors that restore files and folders only. */
+  paths?(externalId: string): string[];
 }
 
 export function graphFixture(origin: string): VendorE2eFixture {
@@ -105,8 +110,35 @@ export function azureFixture(origin: string): VendorE2eFixture {
   };
 }
 
+/**
+ * A fresh AvePoint tenant (scope = the app's client id). AvePoint has no policy API, so the gateway emulates
+ * the policy and lists restore points (the tenant's daily backups, 30 days of them) for its SharePoint sites.
+ * Restores are in place only, one site per job, of files and folders; the sandbox fails no single item.
+ */
+export function avepointFixture(origin: string): VendorE2eFixture {
+  const clientId = `e2e${randomBytes(8).toString('hex')}`;
+  const secret = avepointSandboxSecret(clientId);
+  const sites = avepointFixtureScopes(clientId).filter((s) => s.serviceType === 1).map((s) => s.key);
+  return {
+    vendor: 'avepoint', sandboxPrefix: 'avepoint', scope: clientId, workload: 'sharepoint', secret,
+    connection: {
+      vendor: 'avepoint', displayName: 'AvePoint sandbox', endpoint: `${origin}/avepoint/api`,
+      credentials: { clientId, clientSecret: secret, identityEndpoint: `${origin}/avepoint/identity` },
+    },
+    items: (n) => sites.slice(0, n).map((url) => ({ externalId: url, displayName: url.slice(url.lastIndexOf('/') + 1) })),
+    itemCount: sites.length,
+    setup: async (control) => { await control.configure({ retentionDays: 30, restoreDurationMs: 1000 }); },
+    destination: 'original',
+    unsupportedDestination: 'new',
+    restoreFaultPath: '/backup/m365/restore/jobs$',
+    restoreItems: 1,
+    paths: () => ['Documents/Shared/Budget.xlsx', 'Documents/Projects/Alpha/'],
+  };
+}
+
 export const E2E_FIXTURES: Record<string, (origin: string) => VendorE2eFixture> = {
   graph: graphFixture,
   veeam: veeamFixture,
   'azure-dataprotection': azureFixture,
+  avepoint: avepointFixture,
 };

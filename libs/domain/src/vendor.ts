@@ -29,6 +29,12 @@ export interface Capabilities {
   workloads: Workload[];
   restoreGranularity: RestoreGranularity[];
   destinations: Array<'original' | 'new'>;
+  /**
+   * The vendor has no policy API: the gateway keeps policies and their items itself (only in its own
+   * database) and treats each item's externalId as the vendor's item ref when listing restore points.
+   * The policy and protected-item operations are then allowed although `operations` lacks them.
+   */
+  policyEmulated?: boolean;
   limits: {
     /** Max protected items the vendor accepts in one request (the adapter splits above it). */
     protectedItemsPerRequest?: number;

@@ -2,11 +2,20 @@ import { UnsupportedByVendor, type Operation, type VendorId, type Workload } fro
 import { registeredVendors, vendorDescriptor } from '@bg/adapters';
 import { ProblemError } from './problem';
 
-/** Refuses an operation or workload the connection's vendor does not declare, naming both. */
+/** Operations the gateway performs itself, in its own database, for a vendor with capabilities.policyEmulated. */
+const EMULATED_POLICY_OPERATIONS: readonly Operation[] = [
+  'policy.create', 'policy.update', 'policy.delete', 'policy.activate', 'policy.deactivate', 'protectedItem.add', 'protectedItem.remove',
+];
+
+/**
+ * Refuses an operation or workload the connection's vendor does not declare, naming both. Policy and
+ * protected-item operations are allowed for a vendor whose policies the gateway emulates.
+ */
 export function assertVendorSupports(vendor: string, operation: Operation, workload?: Workload): void {
   if (!registeredVendors().includes(vendor as VendorId)) throw new UnsupportedByVendor(vendor, operation);
   const caps = vendorDescriptor(vendor as VendorId).capabilities;
-  if (!caps.operations.includes(operation)) throw new UnsupportedByVendor(vendor, operation);
+  const emulated = caps.policyEmulated === true && EMULATED_POLICY_OPERATIONS.includes(operation);
+  if (!caps.operations.includes(operation) && !emulated) throw new UnsupportedByVendor(vendor, operation);
   if (workload && !caps.workloads.includes(workload)) {
     throw ProblemError.of('UNSUPPORTED_BY_VENDOR', `Vendor ${vendor} does not support workload ${workload} (it supports ${caps.workloads.join(', ')}).`, { vendor, operation, workload });
   }

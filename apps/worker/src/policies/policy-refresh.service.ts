@@ -5,7 +5,7 @@ import { newId } from '@bg/domain';
 import type { BackupVendorPort, VendorProtectedItem, VendorRestorePoint } from '@bg/adapters';
 import { QUEUES, TenantDb } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
-import { PolicySyncService } from './policy-sync.service';
+import { isPolicyEmulated, PolicySyncService } from './policy-sync.service';
 
 const MAX_REFRESH_ATTEMPTS = 30;
 const REFS_PER_CALL = 50;
@@ -39,13 +39,16 @@ export class PolicyRefreshService {
     const ctx = await this.db.run(tenantId, async (tx) => {
       const [policy] = await tx.query(`SELECT * FROM policies WHERE id = $1 AND status NOT IN ('deleted', 'deleting', 'failed')`, [policyId]);
       if (!policy?.vendor_ref) return undefined;
-      return { policy, adapter: (await this.adapters.forConnection(tx, policy.connection_id)).adapter };
+      const { adapter, connection } = await this.adapters.forConnection(tx, policy.connection_id);
+      // An emulated policy has no vendor side: its protected items, with vendor_ref = external_id, are the refs.
+      const emulatedRefs = isPolicyEmulated(connection.vendor)
+        ? (await tx.query(`SELECT vendor_ref FROM protected_items WHERE policy_id = $1 AND status = 'protected' AND vendor_ref IS NOT NULL ORDER BY id`, [policyId]) as Array<{ vendor_ref: string }>).map((i) => i.vendor_ref)
+        : undefined;
+      return { policy, adapter, emulatedRefs };
     });
     if (!ctx) return;
-    const { policy, adapter } = ctx;
-    const vendorItems = await all<VendorProtectedItem>((page) => adapter.listProtectedItems({}, policy.vendor_ref, page));
-    await this.db.run(tenantId, (tx) => this.sync.applyItems(tx, policyId, vendorItems));
-    const points = await this.fetchPoints(adapter, vendorItems.filter((i) => i.protected).map((i) => i.vendorRef));
+    const { policy, adapter, emulatedRefs } = ctx;
+    const points = await this.fetchPoints(adapter, emulatedRefs ?? await this.readVendorItems(tenantId, policyId, policy.vendor_ref, adapter));
     const pending = await this.db.run(tenantId, async (tx) => {
       await this.storePoints(tx, policy.connection_id, policyId, points);
       const [{ n }] = await tx.query(
@@ -57,6 +60,13 @@ export class PolicyRefreshService {
       const delay = Math.min(60_000, 500 * 1.5 ** attempt);
       await this.queue.add('policy.refresh', { tenantId, policyId, attempt: attempt + 1 }, { jobId: `policy.refresh_${policyId}_${attempt + 1}_${Date.now()}`, delay });
     }
+  }
+
+  /** Stores the vendor's view of the policy's items and returns the refs of the protected ones. */
+  private async readVendorItems(tenantId: string, policyId: string, policyRef: string, adapter: BackupVendorPort): Promise<string[]> {
+    const vendorItems = await all<VendorProtectedItem>((page) => adapter.listProtectedItems({}, policyRef, page));
+    await this.db.run(tenantId, (tx) => this.sync.applyItems(tx, policyId, vendorItems));
+    return vendorItems.filter((i) => i.protected).map((i) => i.vendorRef);
   }
 
   private async fetchPoints(adapter: BackupVendorPort, refs: string[]): Promise<VendorRestorePoint[]> {

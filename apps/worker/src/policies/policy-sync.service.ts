@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import type { Workload } from '@bg/domain';
-import { isVendorError, type BackupVendorPort, type VendorProtectedItem } from '@bg/adapters';
+import type { VendorId, Workload } from '@bg/domain';
+import { isVendorError, vendorDescriptor, type BackupVendorPort, type VendorProtectedItem } from '@bg/adapters';
 import { QUEUES, TenantDb, type TenantTx } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
 
@@ -10,6 +10,14 @@ interface PolicyRow {
   id: string; connection_id: string; workload: string; display_name: string; status: string;
   desired_active: boolean; vendor_ref: string | null;
 }
+/** vendor_status of policies and items the gateway keeps itself (capabilities.policyEmulated). */
+export const EMULATED_VENDOR_STATUS = 'emulated';
+
+/** Whether the gateway keeps this vendor's policies itself (it has no policy API). */
+export function isPolicyEmulated(vendor: VendorId): boolean {
+  return vendorDescriptor(vendor).capabilities.policyEmulated === true;
+}
+
 interface ItemRow { id: string; kind: string; external_id: string; display_name: string | null; status: string; vendor_ref: string | null }
 
 /**
@@ -25,8 +33,9 @@ export class PolicySyncService {
   ) {}
 
   async sync(tenantId: string, policyId: string): Promise<void> {
-    const { policy, items, adapter } = await this.load(tenantId, policyId);
+    const { policy, items, adapter, emulated } = await this.load(tenantId, policyId);
     if (!policy || policy.status === 'deleted') return;
+    if (emulated) return this.syncEmulated(tenantId, policy);
     if (policy.status === 'deleting') return this.delete(tenantId, policy, adapter);
     let vendorRef = policy.vendor_ref;
     if (!vendorRef) {
@@ -54,6 +63,39 @@ export class PolicySyncService {
          vendor_status = $2, error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1`,
       [policyId, vp.vendorStatus],
     ));
+    await this.enqueueRefresh(tenantId, policyId);
+  }
+
+  /**
+   * A vendor without a policy API (capabilities.policyEmulated): the policy lives only in our tables.
+   * Items are protected as they are (the vendor backs them up on its own; vendor_ref = external_id),
+   * removals and deletion are recorded, and the refresh then reads restore points for the items.
+   */
+  private async syncEmulated(tenantId: string, policy: PolicyRow): Promise<void> {
+    const deleting = policy.status === 'deleting';
+    await this.db.run(tenantId, async (tx) => {
+      if (deleting) {
+        await tx.query(`UPDATE protected_items SET status = 'removed', updated_at = now() WHERE policy_id = $1`, [policy.id]);
+        await tx.query(`UPDATE policies SET status = 'deleted', updated_at = now() WHERE id = $1`, [policy.id]);
+        return;
+      }
+      await tx.query(
+        `UPDATE protected_items SET vendor_ref = external_id, vendor_status = $2,
+           status = CASE WHEN status = 'removing' THEN 'removed' ELSE 'protected' END, error_code = NULL, error_message = NULL, updated_at = now()
+         WHERE policy_id = $1 AND status IN ('pending', 'removing')`,
+        [policy.id, EMULATED_VENDOR_STATUS],
+      );
+      await tx.query(
+        `UPDATE policies SET vendor_ref = COALESCE(vendor_ref, id::text), vendor_status = $2,
+           status = CASE WHEN status = 'deleting' THEN status WHEN desired_active THEN 'active' ELSE 'inactive' END,
+           error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1`,
+        [policy.id, EMULATED_VENDOR_STATUS],
+      );
+    });
+    if (!deleting) await this.enqueueRefresh(tenantId, policy.id);
+  }
+
+  private async enqueueRefresh(tenantId: string, policyId: string): Promise<void> {
     await this.queue.add('policy.refresh', { tenantId, policyId, attempt: 0 }, { jobId: `policy.refresh_${policyId}_0_${Date.now()}`, delay: 500 });
   }
 
@@ -108,8 +150,9 @@ export class PolicySyncService {
     return this.db.run(tenantId, async (tx) => {
       const [policy] = await tx.query('SELECT * FROM policies WHERE id = $1', [policyId]) as PolicyRow[];
       const items = policy ? await tx.query(`SELECT * FROM protected_items WHERE policy_id = $1 AND status <> 'removed' ORDER BY id`, [policyId]) as ItemRow[] : [];
-      const adapter = policy ? (await this.adapters.forConnection(tx, policy.connection_id)).adapter : (undefined as never);
-      return { policy, items, adapter };
+      const conn = policy ? await this.adapters.forConnection(tx, policy.connection_id) : undefined;
+      const adapter = conn ? conn.adapter : (undefined as never);
+      return { policy, items, adapter, emulated: conn ? isPolicyEmulated(conn.connection.vendor) : false };
     });
   }
 }

@@ -5,7 +5,15 @@ import type { Logger } from 'pino';
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
   log(message: unknown, context?: string) { this.pino.info({ context }, String(message)); }
-  error(message: unknown, trace?: string, context?: string) { this.pino.error({ context, trace }, String(message instanceof Error ? message.message : message)); }
+  error(message: unknown, trace?: unknown, context?: string) {
+    if (message && typeof message === 'object' && !(message instanceof Error)) {
+      // Our own calls pass (object, message): keep the object as fields, with errors serialized.
+      const { err, ...rest } = message as { err?: unknown };
+      this.pino.error({ ...rest, err, context }, typeof trace === 'string' ? trace : 'error');
+      return;
+    }
+    this.pino.error({ context, trace }, String(message instanceof Error ? message.message : message));
+  }
   warn(message: unknown, context?: string) { this.pino.warn({ context }, String(message)); }
   debug(message: unknown, context?: string) { this.pino.debug({ context }, String(message)); }
   verbose(message: unknown, context?: string) { this.pino.trace({ context }, String(message)); }
