@@ -95,6 +95,11 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
       await expect(db.run(a.tenantId, (tx) => tx.query(
         `INSERT INTO restore_job_events (tenant_id, restore_job_id, type) VALUES ($1, $2, 'forged')`, [b.tenantId, ids.job],
       ))).rejects.toThrow(/row-level security/);
+      // The lean read path (TenantDb.read) is held by the same policy, even without a tenant filter.
+      const lean = await db.read<{ tenant_id: string }>(a.tenantId, 'SELECT tenant_id FROM restore_jobs UNION ALL SELECT tenant_id FROM connections');
+      expect(lean.filter((r) => r.tenant_id !== a.tenantId)).toEqual([]);
+      expect((await db.read<{ id: string }>(b.tenantId, 'SELECT id FROM restore_jobs')).map((r) => r.id)).toEqual([ids.job]);
+      expect(await db.read(a.tenantId, 'SELECT id FROM restore_jobs WHERE id = $1', [ids.job])).toEqual([]);
       const noTenant = await ds.query('SELECT count(*)::int AS n FROM restore_jobs');
       expect(noTenant[0].n).toBe(0);
     } finally {

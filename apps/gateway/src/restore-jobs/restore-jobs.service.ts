@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, LimitExceeded, NotAllowedInState, NotFound, isTerminal, newId } from '@bg/domain';
 import {
-  APP_CONFIG, TenantDb, loadRestoreJob, recordRestoreJobEvent, updateRestoreJob, writeOutbox,
+  APP_CONFIG, TenantDb, isUuid, loadRestoreJob, recordRestoreJobEvent, updateRestoreJob, writeOutbox,
   type AppConfig, type RestoreJobItemRecord, type RestoreJobRow, type TenantTx,
 } from '@bg/platform';
 import { assertVendorRestoresTo, assertVendorSupports, vendorLimits } from '../common/vendor-rules';
@@ -63,15 +63,18 @@ export class RestoreJobsService {
     });
   }
 
-  get(tenantId: string, id: string): Promise<RestoreJobRow> {
-    return this.db.run(tenantId, (tx) => loadRestoreJob(tx, id));
+  /** Hot read path: one indexed query in a lean tenant transaction (TenantDb.read). */
+  async get(tenantId: string, id: string): Promise<RestoreJobRow> {
+    if (!isUuid(id)) throw new NotFound('restore job', id);
+    const [row] = await this.db.read<RestoreJobRow>(tenantId, 'SELECT * FROM restore_jobs WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    if (!row) throw new NotFound('restore job', id);
+    return row;
   }
 
   list(tenantId: string, after: string | undefined, limit: number, status?: string): Promise<RestoreJobRow[]> {
-    return this.db.run(tenantId, (tx) => tx.query(
+    return this.db.read<RestoreJobRow>(tenantId,
       `SELECT * FROM restore_jobs WHERE tenant_id = $1 AND id > $2 AND ($4::text IS NULL OR status = $4) ORDER BY id LIMIT $3`,
-      [tenantId, after ?? '00000000-0000-0000-0000-000000000000', limit + 1, status ?? null],
-    ));
+      [tenantId, after ?? '00000000-0000-0000-0000-000000000000', limit + 1, status ?? null]);
   }
 
   async events(tenantId: string, id: string) {

@@ -1,5 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
+interface PgClient {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  release(err?: unknown): void;
+}
+interface PgPool {
+  connect(): Promise<PgClient>;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
@@ -15,6 +23,30 @@ export type TenantTx = EntityManager & { readonly tenantId: string };
  */
 export class TenantDb {
   constructor(readonly dataSource: DataSource) {}
+
+  /**
+   * A single read under row-level security with less overhead than `run`: a pooled pg client, BEGIN and
+   * the tenant setting sent as one simple query (the id is a validated UUID, so it is a safe literal),
+   * the parameterized SELECT, COMMIT. Same guarantees as `run`; use it for hot read paths.
+   */
+  async read<T = Record<string, any>>(tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!isUuid(tenantId)) throw new Error('tenant id must be a uuid');
+    const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
+    const client = await pool.connect();
+    let broken: unknown;
+    try {
+      await client.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`);
+      const { rows } = await client.query(sql, params);
+      await client.query('COMMIT');
+      return rows as T[];
+    } catch (e) {
+      broken = e;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release(broken instanceof Error && /terminat|Connection/i.test(broken.message) ? broken : undefined);
+    }
+  }
 
   async run<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     if (!isUuid(tenantId)) throw new Error('tenant id must be a uuid');
