@@ -1,8 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { ClientSecretCredential } from '@azure/identity';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Clock, ErrorCatalog } from '@bg/domain';
 import { parseRetryAfterMs } from '../http/retry-after';
+import { EntraTokenSource } from '../http/entra-token';
 import { VendorHttp, type VendorResponse } from '../http/vendor-http';
 import type { AdapterConfig, CallContext } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
@@ -40,10 +38,9 @@ export class AzureDpClient {
   readonly creds: AzureDpCredentials;
   /** /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataProtection/backupVaults/{vault} */
   readonly vaultId: string;
-  private credential: ClientSecretCredential;
+  private readonly entra: EntraTokenSource;
   private readonly http: VendorHttp;
   private readonly origin: string;
-  private readonly tokenCtx = new AsyncLocalStorage<CallContext>();
   /** Earliest time (epoch ms) a call of each ARM operation type may be made again after a 429. */
   private readonly blockedUntil: Record<OperationType, number> = { reads: 0, writes: 0, deletes: 0 };
   /** Last x-ms-ratelimit-remaining-subscription-* values ARM reported. */
@@ -57,49 +54,10 @@ export class AzureDpClient {
     });
     this.origin = new URL(config.endpoint).origin;
     this.vaultId = `/subscriptions/${this.creds.subscriptionId}/resourceGroups/${this.creds.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${this.creds.vaultName}`;
-    this.credential = this.newCredential();
+    this.entra = new EntraTokenSource(this.creds, ARM_SCOPE, (e) => identityError(this.catalog, e));
   }
 
   // ---------------------------------------------------------------- auth and transport
-
-  /**
-   * One credential per adapter (MSAL caches the token). Retries are off (the worker decides); a pipeline
-   * policy reports each Entra call through the CallContext of the getToken() that caused it.
-   */
-  private newCredential(): ClientSecretCredential {
-    const report: PipelinePolicy = {
-      name: 'bgReportAzureIdentityCall',
-      sendRequest: async (request, next) => {
-        const ctx = this.tokenCtx.getStore();
-        const started = Date.now();
-        const path = new URL(request.url).pathname;
-        try {
-          const res = await next(request);
-          ctx?.onVendorCall?.({ method: request.method, path, status: res.status, durationMs: Date.now() - started });
-          return res;
-        } catch (e) {
-          ctx?.onVendorCall?.({ method: request.method, path, status: 0, durationMs: Date.now() - started });
-          throw e;
-        }
-      },
-    };
-    return new ClientSecretCredential(this.creds.tenantId, this.creds.clientId, this.creds.clientSecret, {
-      authorityHost: this.creds.authorityHost,
-      disableInstanceDiscovery: true,
-      retryOptions: { maxRetries: 0 },
-      additionalPolicies: [{ policy: report, position: 'perCall' }],
-    });
-  }
-
-  private async token(ctx: CallContext): Promise<string> {
-    try {
-      const t = await this.tokenCtx.run(ctx, () => this.credential.getToken(ARM_SCOPE, { abortSignal: ctx.signal }));
-      if (!t?.token) throw new Error('Microsoft Entra returned no access token');
-      return t.token;
-    } catch (e) {
-      throw identityError(this.catalog, e);
-    }
-  }
 
   /** Resolves a path (api-version added) or a URL ARM returned (nextLink, operation URLs: used unchanged). */
   private target(pathOrUrl: string): { url: string; query?: Record<string, string> } {
@@ -129,11 +87,11 @@ export class AzureDpClient {
     }
     const { url, query } = this.target(pathOrUrl);
     const send = async () => this.http.send<T>(ctx, method, url, {
-      query, body, headers: { authorization: `Bearer ${await this.token(ctx)}`, ...(ctx.requestId ? { 'x-ms-client-request-id': ctx.requestId } : {}) },
+      query, body, headers: { authorization: `Bearer ${await this.entra.token(ctx)}`, ...(ctx.requestId ? { 'x-ms-client-request-id': ctx.requestId } : {}) },
     });
     let res = await send();
     if (res.status === 401) {
-      this.credential = this.newCredential();
+      this.entra.reset();
       res = await send();
     }
     const remaining = Number(res.headers[`x-ms-ratelimit-remaining-subscription-${type}`]);

@@ -1,8 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { ClientSecretCredential } from '@azure/identity';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Clock, ErrorCatalog } from '@bg/domain';
 import { VendorHttp, type RequestOptions, type VendorResponse } from '../http/vendor-http';
+import { EntraTokenSource } from '../http/entra-token';
 import type { AdapterConfig, CallContext } from '../port/port.types';
 import { GRAPH_SCOPE, parseGraphCredentials, type GraphCredentials } from './graph.credentials';
 import { graphResponseError, identityError } from './graph.errors';
@@ -22,13 +20,11 @@ const ROOT = 'solutions/backupRestore';
  * retry decision, and we use about a dozen endpoints — a small typed client is easier to audit.
  */
 export class GraphClient {
-  private credential: ClientSecretCredential;
+  private readonly entra: EntraTokenSource;
   private readonly http: VendorHttp;
   private readonly creds: GraphCredentials;
   private readonly catalog: ErrorCatalog;
   private readonly clock: Clock;
-  /** The CallContext of the token request in flight, so the identity pipeline can report it too. */
-  private readonly tokenCtx = new AsyncLocalStorage<CallContext>();
 
   constructor(config: AdapterConfig) {
     this.creds = parseGraphCredentials(config.credentials);
@@ -38,46 +34,7 @@ export class GraphClient {
       vendor: 'graph', baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: config.tls,
       requestIdHeaders: ['request-id', 'client-request-id'],
     });
-    this.credential = this.newCredential();
-  }
-
-  /**
-   * One credential per adapter (MSAL caches the token). Retries are off: the worker decides. A pipeline
-   * policy reports each Entra call through the CallContext of the getToken() that caused it.
-   */
-  private newCredential(): ClientSecretCredential {
-    const report: PipelinePolicy = {
-      name: 'bgReportVendorCall',
-      sendRequest: async (request, next) => {
-        const ctx = this.tokenCtx.getStore();
-        const started = Date.now();
-        const path = new URL(request.url).pathname;
-        try {
-          const res = await next(request);
-          ctx?.onVendorCall?.({ method: request.method, path, status: res.status, durationMs: Date.now() - started });
-          return res;
-        } catch (e) {
-          ctx?.onVendorCall?.({ method: request.method, path, status: 0, durationMs: Date.now() - started });
-          throw e;
-        }
-      },
-    };
-    return new ClientSecretCredential(this.creds.tenantId, this.creds.clientId, this.creds.clientSecret, {
-      authorityHost: this.creds.authorityHost,
-      disableInstanceDiscovery: true,
-      retryOptions: { maxRetries: 0 },
-      additionalPolicies: [{ policy: report, position: 'perCall' }],
-    });
-  }
-
-  private async token(ctx: CallContext): Promise<string> {
-    try {
-      const t = await this.tokenCtx.run(ctx, () => this.credential.getToken(GRAPH_SCOPE, { abortSignal: ctx.signal }));
-      if (!t?.token) throw new Error('Microsoft Entra returned no access token');
-      return t.token;
-    } catch (e) {
-      throw identityError(e);
-    }
+    this.entra = new EntraTokenSource(this.creds, GRAPH_SCOPE, identityError);
   }
 
   /**
@@ -87,7 +44,7 @@ export class GraphClient {
    */
   async send<T>(ctx: CallContext, method: string, path: string, options: RequestOptions = {}): Promise<VendorResponse<T>> {
     const attempt = async (): Promise<VendorResponse<T>> => {
-      const token = await this.token(ctx);
+      const token = await this.entra.token(ctx);
       return this.http.send<T>(ctx, method, path, {
         ...options,
         headers: { ...options.headers, authorization: `Bearer ${token}`, prefer: 'include-unknown-enum-members' },
@@ -95,7 +52,7 @@ export class GraphClient {
     };
     let res = await attempt();
     if (res.status === 401) {
-      this.credential = this.newCredential();
+      this.entra.reset();
       res = await attempt();
     }
     return res;
