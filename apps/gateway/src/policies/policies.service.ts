@@ -104,22 +104,20 @@ async function assertActiveSlot(tx: TenantTx, vendor: string, connectionId: stri
   }
 }
 
-/** Inserts pending protected items for a policy; items already live in the policy are skipped. */
+/** Inserts pending protected items for a policy in one statement; items already live in the policy are skipped. */
 export async function insertItems(
   tx: TenantTx, policy: { id: string; connection_id: string; workload: string },
   items: Array<{ externalId: string; displayName?: string }>,
 ): Promise<string[]> {
-  const ids: string[] = [];
+  if (!items.length) return [];
   const kind = WORKLOAD_ITEM_KIND[policy.workload as Workload];
-  for (const item of items) {
-    const id = newId();
-    const [row] = await tx.query(
-      `INSERT INTO protected_items (id, tenant_id, policy_id, connection_id, kind, external_id, display_name, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
-       ON CONFLICT (policy_id, external_id) WHERE status <> 'removed' DO NOTHING RETURNING id`,
-      [id, tx.tenantId, policy.id, policy.connection_id, kind, item.externalId, item.displayName ?? null],
-    );
-    if (row) ids.push(row.id);
-  }
-  return ids;
+  const rows: Array<{ id: string }> = await tx.query(
+    `INSERT INTO protected_items (id, tenant_id, policy_id, connection_id, kind, external_id, display_name, status)
+     SELECT t.id, $1, $2, $3, $4, t.external_id, t.display_name, 'pending'
+       FROM unnest($5::uuid[], $6::text[], $7::text[]) WITH ORDINALITY AS t(id, external_id, display_name, n)
+      ORDER BY t.n
+     ON CONFLICT (policy_id, external_id) WHERE status <> 'removed' DO NOTHING RETURNING id`,
+    [tx.tenantId, policy.id, policy.connection_id, kind, items.map(() => newId()), items.map((i) => i.externalId), items.map((i) => i.displayName ?? null)],
+  );
+  return rows.map((r) => r.id);
 }

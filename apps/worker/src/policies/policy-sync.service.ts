@@ -133,17 +133,19 @@ export class PolicySyncService {
     });
   }
 
-  /** Stores the vendor's view of items (matched by external id): refs, status, per-item errors. */
+  /** Stores the vendor's view of items (matched by external id) in one statement: refs, status, per-item errors. */
   async applyItems(tx: TenantTx, policyId: string, items: VendorProtectedItem[]): Promise<void> {
-    for (const v of items) {
-      await tx.query(
-        `UPDATE protected_items SET vendor_ref = COALESCE($3, vendor_ref), vendor_status = $4,
-           status = CASE WHEN $6::text IS NOT NULL THEN 'failed' WHEN $5 THEN 'protected' ELSE status END,
-           size_bytes = COALESCE($7, size_bytes), error_code = $6, error_message = $8, updated_at = now()
-         WHERE policy_id = $1 AND external_id = $2 AND status IN ('pending', 'protected', 'failed')`,
-        [policyId, v.externalId, v.vendorRef || null, v.vendorStatus, v.protected, v.error?.code ?? null, v.sizeBytes ?? null, v.error?.message ?? null],
-      );
-    }
+    if (!items.length) return;
+    await tx.query(
+      `UPDATE protected_items p SET vendor_ref = COALESCE(v.vendor_ref, p.vendor_ref), vendor_status = v.vendor_status,
+         status = CASE WHEN v.error_code IS NOT NULL THEN 'failed' WHEN v.protected THEN 'protected' ELSE p.status END,
+         size_bytes = COALESCE(v.size_bytes, p.size_bytes), error_code = v.error_code, error_message = v.error_message, updated_at = now()
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::bigint[], $8::text[])
+         AS v(external_id, vendor_ref, vendor_status, protected, error_code, size_bytes, error_message)
+       WHERE p.policy_id = $1 AND p.external_id = v.external_id AND p.status IN ('pending', 'protected', 'failed')`,
+      [policyId, items.map((v) => v.externalId), items.map((v) => v.vendorRef || null), items.map((v) => v.vendorStatus),
+        items.map((v) => v.protected), items.map((v) => v.error?.code ?? null), items.map((v) => v.sizeBytes ?? null), items.map((v) => v.error?.message ?? null)],
+    );
   }
 
   private async load(tenantId: string, policyId: string) {
