@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { graphSandboxConnection, newTenant, type TenantContext } from '../support/factories';
+import { newTenant, type TenantContext } from '../support/factories';
+import { graphFixture } from '../support/vendor-fixtures';
 import { startStack, type TestStack } from '../support/stack';
 
 const PROBLEM = 'application/problem+json';
@@ -55,7 +56,7 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
   describe('bad input leaves stored data unchanged', () => {
     let connectionsBefore: number;
     beforeAll(async () => {
-      const conn = graphSandboxConnection(stack.sandbox.origin);
+      const conn = { body: graphFixture(stack.sandbox.origin).connection };
       expect((await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, conn.body)).status).toBe(201);
       connectionsBefore = await count('connections', t.tenantId);
     });
@@ -86,14 +87,14 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     });
 
     it('unknown credential fields and missing required ones -> 400', async () => {
-      const conn = graphSandboxConnection(stack.sandbox.origin);
+      const conn = { body: graphFixture(stack.sandbox.origin).connection };
       const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, { ...conn.body, credentials: { tenantId: 'x', password: 'y' } });
       expect(res.status).toBe(400);
       expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['credentials.password', 'credentials.clientSecret']));
     });
 
     it('a plain-http endpoint is refused', async () => {
-      const conn = graphSandboxConnection(stack.sandbox.origin);
+      const conn = { body: graphFixture(stack.sandbox.origin).connection };
       const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, { ...conn.body, endpoint: 'http://example.com' });
       expect(res.status).toBe(400);
       expect(res.body.errors[0].path).toBe('endpoint');
@@ -138,7 +139,7 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
 
   it('refuses a second active policy for the same workload with 409 CONFLICT naming the active one (Graph: one per service)', async () => {
     const t2 = await newTenant(stack.admin);
-    const conn = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/connections`, graphSandboxConnection(stack.sandbox.origin).body);
+    const conn = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/connections`, graphFixture(stack.sandbox.origin).connection);
     const first = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'sharepoint', displayName: 'first' });
     expect(first.status).toBe(202);
     const second = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'sharepoint', displayName: 'second' });

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ApiClient } from './api-client';
 
 export interface TenantContext {
@@ -24,21 +24,5 @@ export async function newTenant(admin: ApiClient): Promise<TenantContext> {
   return {
     partnerId: partner.id, partnerKey: partner.apiKey.key, tenantId: tenant.id, tenantKey: key.key,
     partner: partnerClient, tenant: admin.withKey(key.key),
-  };
-}
-
-/** Connection credentials for the Graph sandbox: a fresh Entra tenant (sandbox scope) per call. */
-export function graphSandboxConnection(origin: string) {
-  const entraTenant = randomUUID();
-  const clientSecret = `sbx-secret-${randomBytes(16).toString('hex')}`;
-  return {
-    entraTenant,
-    clientSecret,
-    body: {
-      vendor: 'graph',
-      displayName: 'Graph sandbox',
-      endpoint: `${origin}/graph/v1.0`,
-      credentials: { tenantId: entraTenant, clientId: randomUUID(), clientSecret, authorityHost: `${origin}/graph/login` },
-    },
   };
 }

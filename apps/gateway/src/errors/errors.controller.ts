@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ERROR_CODES, NotFound, isErrorCode } from '@bg/domain';
+import { ERROR_CODES, NotFound, isErrorCode, type ErrorCatalogEntry } from '@bg/domain';
 import { DataSource } from 'typeorm';
 import { loadErrorCatalogRows } from '@bg/platform';
 import { Public } from '../common/auth.guard';
@@ -9,7 +9,18 @@ import { APP_DB } from '../common/platform.providers';
 @ApiTags('errors')
 @Controller('v1/errors')
 export class ErrorsController {
+  /** The catalog only changes by migration, so it is read once per process. */
+  private rows?: Promise<ErrorCatalogEntry[]>;
+
   constructor(@Inject(APP_DB) private readonly db: DataSource) {}
+
+  private catalog(): Promise<ErrorCatalogEntry[]> {
+    this.rows ??= loadErrorCatalogRows(this.db).catch((e) => {
+      this.rows = undefined;
+      throw e;
+    });
+    return this.rows;
+  }
 
   @Get()
   @Public()
@@ -17,7 +28,7 @@ export class ErrorsController {
   async list() {
     return {
       codes: Object.entries(ERROR_CODES).map(([code, d]) => ({ code, status: d.status, title: d.title })),
-      catalog: await loadErrorCatalogRows(this.db),
+      catalog: await this.catalog(),
     };
   }
 
@@ -26,7 +37,7 @@ export class ErrorsController {
   @ApiOperation({ summary: 'One normalized code (the `type` of a problem+json answer points here) and the vendor errors mapped to it.' })
   async get(@Param('code') code: string) {
     if (!isErrorCode(code)) throw new NotFound('error code', code);
-    const rows = (await loadErrorCatalogRows(this.db)).filter((r) => r.code === code);
+    const rows = (await this.catalog()).filter((r) => r.code === code);
     return { code, status: ERROR_CODES[code].status, title: ERROR_CODES[code].title, vendorErrors: rows };
   }
 }
