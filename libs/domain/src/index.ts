@@ -5,3 +5,4 @@ export * from './restore-job';
 export * from './model';
 export * from './static-catalog';
 export * from './ids';
+export * from './events';

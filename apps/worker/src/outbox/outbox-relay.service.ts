@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
+import { getQueueToken } from '@nestjs/bullmq';
+import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -29,12 +30,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @Inject(SYSTEM_DB) private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue(QUEUES.restoreJobs) restoreJobs: Queue,
-    @InjectQueue(QUEUES.policies) policies: Queue,
-    @InjectQueue(QUEUES.connections) connections: Queue,
-    @InjectQueue(QUEUES.maintenance) maintenance: Queue,
+    moduleRef: ModuleRef,
   ) {
-    this.queues = { [QUEUES.restoreJobs]: restoreJobs, [QUEUES.policies]: policies, [QUEUES.connections]: connections, [QUEUES.maintenance]: maintenance } as Record<QueueName, Queue>;
+    this.queues = Object.fromEntries(Object.values(QUEUES).map((name) => [name, moduleRef.get<Queue>(getQueueToken(name), { strict: false })])) as Record<QueueName, Queue>;
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -4,6 +4,7 @@ import { GraphErrorCatalog1763900000100 } from './1763900000100-graph-error-cata
 import { AvePointErrorCatalog1763900000200 } from './1763900000200-avepoint-error-catalog';
 import { VeeamErrorCatalog1763900000300 } from './1763900000300-veeam-error-catalog';
 import { AzureDataProtectionErrorCatalog1763900000400 } from './1763900000400-azure-dataprotection-error-catalog';
+import { Events1763900001000 } from './1763900001000-events';
 
 /**
  * Every migration, in order. A migration is never edited once landed; corrections are new migrations.
@@ -15,4 +16,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   AvePointErrorCatalog1763900000200,
   VeeamErrorCatalog1763900000300,
   AzureDataProtectionErrorCatalog1763900000400,
+  Events1763900001000,
 ];

@@ -4,6 +4,8 @@ export const QUEUES = {
   policies: 'policies',
   connections: 'connections',
   maintenance: 'maintenance',
+  webhooks: 'webhooks',
+  usage: 'usage',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -17,6 +19,10 @@ export interface JobPayloads {
   'connection.verify': { tenantId: string; connectionId: string };
   'maintenance.reconcile': Record<string, never>;
   'maintenance.refresh-restore-points': Record<string, never>;
+  /** Written by the events trigger (see the events migration) when an endpoint subscribes. */
+  'webhook.fanout': { tenantId: string; eventId: string };
+  'webhook.deliver': { deliveryId: string };
+  'usage.rollup': { day?: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -29,4 +35,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'connection.verify': QUEUES.connections,
   'maintenance.reconcile': QUEUES.maintenance,
   'maintenance.refresh-restore-points': QUEUES.maintenance,
+  'webhook.fanout': QUEUES.webhooks,
+  'webhook.deliver': QUEUES.webhooks,
+  'usage.rollup': QUEUES.usage,
 };

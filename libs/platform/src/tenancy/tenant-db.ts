@@ -55,4 +55,20 @@ export class TenantDb {
       return fn(Object.assign(manager, { tenantId }) as TenantTx);
     });
   }
+
+  /**
+   * Runs `fn` in a transaction that sees the rows of every tenant of one partner, on the tables whose
+   * row-level security admits a partner (`app.partner_id`): events, webhook endpoints and deliveries,
+   * usage. Tables that hold only tenant data (restore jobs, connections ...) stay invisible.
+   */
+  async runAsPartner<T>(partnerId: string, fn: (tx: PartnerTx) => Promise<T>): Promise<T> {
+    if (!isUuid(partnerId)) throw new Error('partner id must be a uuid');
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT set_config('app.partner_id', $1, true)`, [partnerId]);
+      return fn(Object.assign(manager, { partnerId }) as PartnerTx);
+    });
+  }
 }
+
+/** A transaction bound to one partner (see TenantDb.runAsPartner). */
+export type PartnerTx = EntityManager & { readonly partnerId: string };
