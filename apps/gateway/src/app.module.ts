@@ -10,6 +10,7 @@ import { TenantAccess } from './common/tenant-access.service';
 import { ConnectionsController } from './connections/connections.controller';
 import { ConnectionsService } from './connections/connections.service';
 import { ErrorsController } from './errors/errors.controller';
+import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
 import { PartnersController } from './partners/partners.controller';
 import { PoliciesController } from './policies/policies.controller';
@@ -29,7 +30,7 @@ export class GatewayModule {
       imports: [PlatformModule.forRoot(config)],
       controllers: [
         HealthController, PartnersController, ApiKeysController, TenantsController, ConnectionsController, PoliciesController,
-        ProtectedItemsController, RestorePointsController, RestoreJobsController, VendorsController, ErrorsController,
+        ProtectedItemsController, RestorePointsController, RestoreJobsController, VendorsController, ErrorsController, EventsController,
       ],
       providers: [
         TenantAccess, ConnectionsService, PoliciesService, ProtectedItemsService, RestorePointsService, RestoreJobsService,

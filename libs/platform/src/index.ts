@@ -14,3 +14,4 @@ export * from './database/rows';
 export * from './restore-jobs/restore-job.repository';
 export * from './logging/nest-logger';
 export * from './nest/shared-providers';
+export * from './events/event-row';
