@@ -29,7 +29,7 @@ describe('events API', () => {
     let cursor: string | null = null;
     do {
       const sep = path.includes('?') ? '&' : '?';
-      const res = await client.get<any>(`${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: { status: number; body: any } = await client.get<any>(`${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       out.push(...res.body.items);
       cursor = res.body.nextCursor;

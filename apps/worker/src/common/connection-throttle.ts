@@ -17,11 +17,17 @@ export class ConnectionThrottle implements OnApplicationShutdown {
 
   /** Throws DelayedError (after delaying `job`) while the connection is paused. */
   async waitIfPaused(job: Job, token: string | undefined, connectionId: string): Promise<void> {
-    const until = Number(await this.redis.get(this.key(connectionId)));
-    if (until && until > Date.now()) {
+    const until = await this.pausedUntil(connectionId);
+    if (until) {
       await job.moveToDelayed(until + 5, token);
       throw new DelayedError();
     }
+  }
+
+  /** When the connection is paused: the time (ms) its pause ends; otherwise undefined. */
+  async pausedUntil(connectionId: string): Promise<number | undefined> {
+    const until = Number(await this.redis.get(this.key(connectionId)));
+    return until && until > Date.now() ? until : undefined;
   }
 
   onApplicationShutdown(): void {

@@ -58,7 +58,8 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
   async reconcile(staleMs = STALE_MS): Promise<{ resumed: number; expired: number }> {
     const rows: Array<{ id: string; tenant_id: string; status: string; expired: boolean }> = await this.system.query(
       `SELECT id, tenant_id, status, deadline_at < now() AS expired FROM restore_jobs
-        WHERE status IN ('queued', 'submitting', 'running', 'cancelling') AND updated_at < now() - make_interval(secs => $1)
+        WHERE status IN ('queued', 'submitting', 'running', 'cancelling')
+          AND CASE WHEN status IN ('running', 'cancelling') THEN coalesce(next_poll_at, updated_at) ELSE updated_at END < now() - make_interval(secs => $1)
         ORDER BY updated_at LIMIT 1000`, [staleMs / 1000],
     );
     let resumed = 0;
@@ -73,7 +74,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
         continue;
       }
       if (r.status === 'queued' || r.status === 'submitting') {
-        await this.restoreJobs.add('restore-job.submit', { tenantId: r.tenant_id, restoreJobId: r.id }, { jobId: `restore-job.submit_${r.id}_reconcile_${Date.now()}` });
+        if (!(await this.resubmit(r.tenant_id, r.id))) continue;
       } else {
         await this.runner.schedulePoll(r.tenant_id, r.id, 0);
       }
@@ -81,6 +82,22 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     }
     if (rows.length) this.log.log(`reconciler resumed ${resumed} and expired ${expired} restore jobs`);
     return { resumed, expired };
+  }
+
+  /**
+   * Puts a job's submission back in the queue under its own job id unless it is still there (a job
+   * waiting for a vendor slot sits delayed and must not be doubled). Returns whether it was re-added.
+   */
+  private async resubmit(tenantId: string, restoreJobId: string): Promise<boolean> {
+    const jobId = `restore-job.submit_${restoreJobId}`;
+    const existing = await this.restoreJobs.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (!['completed', 'failed', 'unknown'].includes(state)) return false;
+      await existing.remove().catch(() => undefined);
+    }
+    await this.restoreJobs.add('restore-job.submit', { tenantId, restoreJobId }, { jobId });
+    return true;
   }
 
   private async refreshRestorePoints(): Promise<number> {

@@ -3,11 +3,13 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, OUTBOX_CHANNEL, QUEUES, type AppConfig, type QueueName } from '@bg/platform';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 
 const BATCH = 500;
+/** BullMQ's lowest priority (2^21 - 1). */
+const MAX_PRIORITY = 2 ** 21 - 1;
 
 interface OutboxRow { id: string; queue: QueueName; name: string; job_id: string; payload: Record<string, unknown>; delay_ms: number }
 
@@ -70,6 +72,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       });
   }
 
+  /**
+   * Fair share of the worker between tenants: a restore submission's queue priority is its rank among
+   * its tenant's queued jobs (1 = the tenant's oldest). A tenant with 1,000 queued jobs holds ranks
+   * 1..1000; another tenant's single job has rank 1 and is taken next, not after the thousand.
+   */
+  private async fairRanks(tx: EntityManager, rows: OutboxRow[]): Promise<Map<string, number>> {
+    const submits = rows.filter((r) => r.name === 'restore-job.submit');
+    if (!submits.length) return new Map();
+    const ids = submits.map((r) => String(r.payload.restoreJobId));
+    const tenants = [...new Set(submits.map((r) => String(r.payload.tenantId)))];
+    const ranked: Array<{ id: string; rank: string }> = await tx.query(
+      `SELECT id, rank FROM (SELECT id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS rank FROM restore_jobs
+         WHERE status = 'queued' AND tenant_id = ANY($1::uuid[])) q WHERE id = ANY($2::uuid[])`, [tenants, ids]);
+    const byJob = new Map(ranked.map((r) => [r.id, Math.min(Number(r.rank), MAX_PRIORITY)]));
+    return new Map(submits.map((r) => [r.job_id, byJob.get(String(r.payload.restoreJobId)) ?? 1]));
+  }
+
   /** Relays until the outbox is empty; returns how many rows moved. */
   async drain(): Promise<number> {
     let moved = 0;
@@ -81,8 +100,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (!rows.length) return 0;
         const byQueue = new Map<QueueName, OutboxRow[]>();
         for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+        const ranks = await this.fairRanks(tx, rows);
         for (const [queue, list] of byQueue) {
-          await this.queues[queue].addBulk(list.map((r) => ({ name: r.name, data: r.payload, opts: { jobId: r.job_id, delay: r.delay_ms || undefined } })));
+          await this.queues[queue].addBulk(list.map((r) => ({
+            name: r.name, data: r.payload, opts: { jobId: r.job_id, delay: r.delay_ms || undefined, priority: ranks.get(r.job_id) },
+          })));
         }
         await tx.query('DELETE FROM outbox WHERE id = ANY($1)', [rows.map((r) => r.id)]);
         return rows.length;

@@ -5,10 +5,17 @@ import { aggregateItemStatuses, isTerminal, type RestoreJobStatus, type VendorId
 import { QUEUES, TenantDb, loadRestoreJob, recordRestoreJobEvent, updateRestoreJob, type RestoreJobRow, type TenantTx } from '@bg/platform';
 import { type BackupVendorPort, type RestoreProgress, type VendorOperationRef, isVendorError, vendorDescriptor } from '@bg/adapters';
 import { AdapterCache } from '../common/adapter-cache.service';
+import { ConnectionThrottle } from '../common/connection-throttle';
 import { itemStatusFor, mergeItems, storedRef, toRestoreRequest } from './restore-job.request';
 
 const POLL_MIN_MS = 1000;
 const POLL_MAX_MS = 60_000;
+/** Poll ticks are per connection and per second: every job of a connection due in that second shares one. */
+const POLL_TICK_MS = 1000;
+/** At most this many jobs polled by one tick (more due: another tick at once), this many vendor calls at a time. */
+const POLL_BATCH = 200;
+const POLL_PARALLEL = 8;
+const ACTIVE = `('submitting', 'running', 'cancelling')`;
 
 /** Next poll delay: adaptive — quick at first, backing off while a vendor job runs long. */
 export function nextPollDelay(attempt: number, hintMs?: number): number {
@@ -26,6 +33,7 @@ export class RestoreJobRunner {
   constructor(
     private readonly db: TenantDb,
     private readonly adapters: AdapterCache,
+    private readonly throttle: ConnectionThrottle,
     @InjectQueue(QUEUES.restoreJobs) private readonly queue: Queue,
   ) {}
 
@@ -54,12 +62,51 @@ export class RestoreJobRunner {
     return this.started(tenantId, jobId, ref, progress, 'vendor accepted the restore');
   }
 
-  async poll(tenantId: string, jobId: string, attempt: number): Promise<void> {
+  /**
+   * One poll tick of a connection: polls every job of it whose next_poll_at is due (a bounded batch, a
+   * few vendor calls at a time), then schedules the next tick for the earliest due job. 10,000 running
+   * jobs therefore cost one queue job per connection per tick, and each job's own adaptive interval
+   * (backing off to a minute while a vendor job runs long) bounds the vendor calls.
+   */
+  async pollConnection(tenantId: string, connectionId: string): Promise<{ polled: number }> {
+    const due: Array<{ id: string }> = await this.db.run(tenantId, (tx) => tx.query(
+      `SELECT id FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND next_poll_at <= now() ORDER BY next_poll_at LIMIT ${POLL_BATCH}`,
+      [connectionId]));
+    let freed = false;
+    for (let i = 0; i < due.length; i += POLL_PARALLEL) {
+      if (await this.throttle.pausedUntil(connectionId)) break;
+      const outcomes = await Promise.all(due.slice(i, i + POLL_PARALLEL).map((r) => this.pollOne(tenantId, connectionId, r.id)));
+      freed ||= outcomes.includes('terminal');
+    }
+    if (freed) await this.wakeWaiting(tenantId, connectionId);
+    await this.scheduleNextTick(tenantId, connectionId, due.length === POLL_BATCH);
+    return { polled: due.length };
+  }
+
+  /** Polls one job; a vendor failure is this job's alone (the tick goes on with the others). */
+  private async pollOne(tenantId: string, connectionId: string, jobId: string): Promise<'terminal' | 'active'> {
     const { job, adapter } = await this.load(tenantId, jobId);
-    if (isTerminal(job.status) || !job.vendor_ref && job.submit_phase !== 'started') return;
-    const progress = await adapter.getRestore({}, storedRef(job));
-    const after = await this.applyProgress(tenantId, jobId, progress);
-    if (!isTerminal(after.status)) await this.schedulePoll(tenantId, jobId, attempt + 1, progress.retryAfterMs);
+    if (isTerminal(job.status)) return 'terminal';
+    try {
+      if (!job.vendor_ref && job.submit_phase !== 'started') {
+        // Not at the vendor yet (the submission owns it): look again later.
+        await this.setNextPoll(tenantId, jobId, job.poll_attempt + 1);
+        return 'active';
+      }
+      const progress = await adapter.getRestore({}, storedRef(job));
+      const after = await this.applyProgress(tenantId, jobId, progress);
+      if (isTerminal(after.status)) return 'terminal';
+      await this.setNextPoll(tenantId, jobId, job.poll_attempt + 1, progress.retryAfterMs);
+      return 'active';
+    } catch (e) {
+      if (isVendorError(e) && !e.retryable) {
+        await this.fail(tenantId, jobId, e);
+        return 'terminal';
+      }
+      await this.throttle.noteError(connectionId, e);
+      await this.setNextPoll(tenantId, jobId, job.poll_attempt + 1, isVendorError(e) ? e.retryAfterMs : undefined);
+      return 'active';
+    }
   }
 
   async cancel(tenantId: string, jobId: string): Promise<void> {
@@ -92,18 +139,73 @@ export class RestoreJobRunner {
       : {};
     const code = isVendorError(err) ? err.code : (err as { code?: string })?.code && typeof (err as { code?: string }).code === 'string' ? (err as { code: string }).code : 'INTERNAL';
     const message = err instanceof Error ? err.message : String(err);
-    await this.db.run(tenantId, async (tx) => {
+    const connectionId = await this.db.run(tenantId, async (tx) => {
       const job = await loadRestoreJob(tx, jobId, true);
-      if (isTerminal(job.status)) return;
+      if (isTerminal(job.status)) return null;
       await updateRestoreJob(tx, job, 'failed', {
         error_code: code, error_message: message, error_detail: detail,
         items: job.items.map((i) => (i.status === 'succeeded' ? i : { ...i, status: 'failed', errorCode: code })),
       }, { code, message, ...detail });
+      return job.connection_id;
+    });
+    if (connectionId) await this.wakeWaiting(tenantId, connectionId);
+  }
+
+  /** Puts a job on its connection's poll schedule (attempt 0: soon) and makes sure a tick is coming. */
+  async schedulePoll(tenantId: string, jobId: string, attempt: number, hintMs?: number): Promise<void> {
+    const connectionId = await this.setNextPoll(tenantId, jobId, attempt, hintMs);
+    await this.scheduleTick(tenantId, connectionId, nextPollDelay(attempt, hintMs));
+  }
+
+  private async setNextPoll(tenantId: string, jobId: string, attempt: number, hintMs?: number): Promise<string> {
+    const [rows] = await this.db.run(tenantId, (tx) => tx.query(
+      'UPDATE restore_jobs SET next_poll_at = now() + make_interval(secs => $2), poll_attempt = $3 WHERE id = $1 RETURNING connection_id',
+      [jobId, nextPollDelay(attempt, hintMs) / 1000, attempt]));
+    return rows[0].connection_id;
+  }
+
+  /** The next tick of a connection: at the earliest due job (or at once when a full batch was due). */
+  private async scheduleNextTick(tenantId: string, connectionId: string, more: boolean): Promise<void> {
+    const [{ next }] = await this.db.run(tenantId, (tx) => tx.query(
+      `SELECT min(next_poll_at) AS next FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE}`, [connectionId]));
+    if (!next) return;
+    const pause = (await this.throttle.pausedUntil(connectionId)) ?? 0;
+    await this.scheduleTick(tenantId, connectionId, Math.max(more ? 0 : new Date(next).getTime() - Date.now(), pause - Date.now(), 0));
+  }
+
+  /**
+   * One queue job per connection per tick second (the job id dedups). A tick never reuses the id of the
+   * second it runs in, so a tick can always schedule its successor.
+   */
+  private async scheduleTick(tenantId: string, connectionId: string, delayMs: number): Promise<void> {
+    const now = Date.now();
+    const slot = Math.max(Math.ceil((now + delayMs) / POLL_TICK_MS), Math.floor(now / POLL_TICK_MS) + 1);
+    await this.queue.add('restore-job.poll', { tenantId, connectionId }, {
+      jobId: `restore-job.poll_${connectionId}_${slot}`, delay: slot * POLL_TICK_MS - now, removeOnComplete: true, removeOnFail: { count: 1000 },
     });
   }
 
-  async schedulePoll(tenantId: string, jobId: string, attempt: number, hintMs?: number): Promise<void> {
-    await this.queue.add('restore-job.poll', { tenantId, restoreJobId: jobId, attempt }, { jobId: `restore-job.poll_${jobId}_${attempt}`, delay: nextPollDelay(attempt, hintMs) });
+  /**
+   * A slot freed on a gated connection: the oldest waiting jobs get it at once (their delayed submit
+   * jobs are promoted) instead of waiting for their next periodic check.
+   */
+  async wakeWaiting(tenantId: string, connectionId: string): Promise<number> {
+    const [conn] = await this.db.run(tenantId, (tx) => tx.query('SELECT vendor FROM connections WHERE id = $1', [connectionId]));
+    const limit = conn && vendorDescriptor(conn.vendor as VendorId).capabilities.limits.concurrentRestoreJobs;
+    if (!limit) return 0;
+    const waiting: Array<{ id: string }> = await this.db.run(tenantId, (tx) => tx.query(
+      `SELECT id FROM restore_jobs WHERE connection_id = $1 AND status = 'queued' ORDER BY id
+        LIMIT GREATEST(0, $2 - (SELECT count(*) FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE}))`,
+      [connectionId, limit]));
+    let woken = 0;
+    for (const w of waiting) {
+      const job = await this.queue.getJob(`restore-job.submit_${w.id}`);
+      if (job && (await job.isDelayed())) {
+        await job.promote().catch(() => undefined);
+        woken++;
+      }
+    }
+    return woken;
   }
 
   /** Concurrency gate per connection: at most the vendor's documented number of restores running. */
@@ -145,6 +247,7 @@ export class RestoreJobRunner {
     });
     const after = await this.reload(tenantId, jobId);
     if (!isTerminal(after.status)) await this.schedulePoll(tenantId, jobId, 0, progress.retryAfterMs);
+    else await this.wakeWaiting(tenantId, after.connection_id);
     return 'done';
   }
 

@@ -8,13 +8,17 @@ import { WORKER_SETTINGS } from '../common/queue-options';
 import { assertHandlers } from '../common/handlers';
 import { RestoreJobRunner } from './restore-job.runner';
 
-const SLOT_WAIT_MS = 2000;
+/**
+ * A job waiting for a vendor slot is woken when a slot frees (RestoreJobRunner.wakeWaiting); this
+ * periodic re-check is only the safety net.
+ */
+const SLOT_RECHECK_MS = 30_000;
 
 @Processor(QUEUES.restoreJobs, { concurrency: 50, settings: WORKER_SETTINGS })
 export class RestoreJobsProcessor extends LoggedWorkerHost {
   private readonly handlers = {
     'restore-job.submit': (job: Job, token?: string) => this.submit(job, token),
-    'restore-job.poll': (job: Job) => this.runner.poll(job.data.tenantId, job.data.restoreJobId, job.data.attempt ?? 0),
+    'restore-job.poll': (job: Job) => this.runner.pollConnection(job.data.tenantId, job.data.connectionId),
     'restore-job.cancel': (job: Job) => this.runner.cancel(job.data.tenantId, job.data.restoreJobId),
   } satisfies Record<Extract<keyof JobPayloads, `restore-job.${string}`>, (job: Job, token?: string) => Promise<unknown>>;
 
@@ -23,24 +27,27 @@ export class RestoreJobsProcessor extends LoggedWorkerHost {
     assertHandlers(QUEUES.restoreJobs, this.handlers);
   }
 
-  async process(job: Job<{ tenantId: string; restoreJobId: string }>, token?: string): Promise<unknown> {
+  async process(job: Job<{ tenantId: string; restoreJobId?: string; connectionId?: string }>, token?: string): Promise<unknown> {
     const handler = this.handlers[job.name as keyof typeof this.handlers];
     if (!handler) throw new Error(`no handler for ${job.name}`);
-    const connectionId = await this.runner.connectionOf(job.data.tenantId, job.data.restoreJobId);
+    const { tenantId, restoreJobId } = job.data;
+    const connectionId = job.data.connectionId ?? await this.runner.connectionOf(tenantId, restoreJobId!);
     await this.throttle.waitIfPaused(job, token, connectionId);
     try {
       return await handler(job, token);
     } catch (e) {
       if (e instanceof DelayedError) throw e;
       await this.throttle.noteError(connectionId, e);
-      return handleVendorFailure(job, e, (err) => this.runner.fail(job.data.tenantId, job.data.restoreJobId, err));
+      // A poll tick's failures are per job (handled inside); anything else retries the tick.
+      if (!restoreJobId) throw e;
+      return handleVendorFailure(job, e, (err) => this.runner.fail(tenantId, restoreJobId, err));
     }
   }
 
   private async submit(job: Job, token?: string): Promise<unknown> {
     const outcome = await this.runner.submit(job.data.tenantId, job.data.restoreJobId);
     if (outcome === 'wait') {
-      await job.moveToDelayed(Date.now() + SLOT_WAIT_MS, token);
+      await job.moveToDelayed(Date.now() + SLOT_RECHECK_MS, token);
       throw new DelayedError();
     }
     return outcome;

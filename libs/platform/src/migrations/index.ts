@@ -5,6 +5,7 @@ import { AvePointErrorCatalog1763900000200 } from './1763900000200-avepoint-erro
 import { VeeamErrorCatalog1763900000300 } from './1763900000300-veeam-error-catalog';
 import { AzureDataProtectionErrorCatalog1763900000400 } from './1763900000400-azure-dataprotection-error-catalog';
 import { Events1763900001000 } from './1763900001000-events';
+import { RestoreJobScheduling1763900003000 } from './1763900003000-restore-job-scheduling';
 
 /**
  * Every migration, in order. A migration is never edited once landed; corrections are new migrations.
@@ -17,4 +18,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   VeeamErrorCatalog1763900000300,
   AzureDataProtectionErrorCatalog1763900000400,
   Events1763900001000,
+  RestoreJobScheduling1763900003000,
 ];

@@ -12,7 +12,8 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /** Jobs carry ids, never data or secrets. */
 export interface JobPayloads {
   'restore-job.submit': { tenantId: string; restoreJobId: string };
-  'restore-job.poll': { tenantId: string; restoreJobId: string; attempt?: number };
+  /** A poll tick for one connection: polls every job of it whose next_poll_at is due. */
+  'restore-job.poll': { tenantId: string; connectionId: string };
   'restore-job.cancel': { tenantId: string; restoreJobId: string };
   'policy.sync': { tenantId: string; policyId: string };
   'policy.refresh': { tenantId: string; policyId: string; attempt?: number };

@@ -8,6 +8,7 @@ export interface RestoreJobRow {
   vendor_ref: string | null; vendor_extra: Record<string, string> | null; vendor_status: string | null; submit_phase: string;
   error_code: string | null; error_message: string | null; error_detail: Record<string, unknown> | null;
   cancel_requested: boolean; created_at: Date; updated_at: Date; completed_at: Date | null; deadline_at: Date;
+  next_poll_at: Date | null; poll_attempt: number;
 }
 
 /** Columns a transition may change besides status. */
