@@ -1,7 +1,8 @@
 import { Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import { DelayedError, type Job } from 'bullmq';
-import { QUEUES, type JobPayloads } from '@bg/platform';
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, QUEUES, type AppConfig, type JobPayloads } from '@bg/platform';
 import { ConnectionThrottle } from '../common/connection-throttle';
 import { handleVendorFailure } from '../common/vendor-job';
 import { WORKER_SETTINGS } from '../common/queue-options';
@@ -15,16 +16,25 @@ import { RestoreJobRunner } from './restore-job.runner';
 const SLOT_RECHECK_MS = 30_000;
 
 @Processor(QUEUES.restoreJobs, { concurrency: 50, settings: WORKER_SETTINGS })
-export class RestoreJobsProcessor extends LoggedWorkerHost {
+export class RestoreJobsProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
   private readonly handlers = {
     'restore-job.submit': (job: Job, token?: string) => this.submit(job, token),
     'restore-job.poll': (job: Job) => this.runner.pollConnection(job.data.tenantId, job.data.connectionId),
     'restore-job.cancel': (job: Job) => this.runner.cancel(job.data.tenantId, job.data.restoreJobId),
   } satisfies Record<Extract<keyof JobPayloads, `restore-job.${string}`>, (job: Job, token?: string) => Promise<unknown>>;
 
-  constructor(private readonly runner: RestoreJobRunner, private readonly throttle: ConnectionThrottle) {
+  constructor(
+    private readonly runner: RestoreJobRunner,
+    private readonly throttle: ConnectionThrottle,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
     assertHandlers(QUEUES.restoreJobs, this.handlers);
+  }
+
+  /** Restore jobs run WORKER_CONCURRENCY at a time per worker process. */
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
   }
 
   async process(job: Job<{ tenantId: string; restoreJobId?: string; connectionId?: string }>, token?: string): Promise<unknown> {

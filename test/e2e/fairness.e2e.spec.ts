@@ -1,0 +1,73 @@
+import { Pool } from 'pg';
+import { newTenant, type TenantContext } from '../support/factories';
+import { SandboxControl } from '../support/sandbox';
+import { eventually, startStack, type TestStack } from '../support/stack';
+import { veeamFixture, type VendorE2eFixture } from '../support/vendor-fixtures';
+
+const THOUSAND = 1000;
+
+/**
+ * One tenant submitting 1,000 restores does not starve another tenant's single restore. Veeam has no
+ * documented concurrent-restore limit, so nothing but the worker's own capacity (a small
+ * WORKER_CONCURRENCY here) stands between the thousand and the one: under first-in-first-out the one
+ * would start only after all thousand; with fair ranks it starts at the next free slot.
+ */
+describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', () => {
+  let stack: TestStack;
+  let db: Pool;
+  const tenants: Array<{ t: TenantContext; fx: VendorE2eFixture; point: string }> = [];
+
+  async function prepare(): Promise<{ t: TenantContext; fx: VendorE2eFixture; point: string }> {
+    const t = await newTenant(stack.admin);
+    const fx = veeamFixture(stack.sandbox.origin);
+    const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
+    await fx.setup!(control);
+    const T = `/v1/tenants/${t.tenantId}`;
+    const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
+    const policy = (await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: 'fair', items: fx.items(1) })).body;
+    await eventually(() => t.tenant.get(`${T}/policies/${policy.id}`), (r) => r.body.status === 'active');
+    await fx.settle!(control);
+    const points = await eventually(() => t.tenant.get(`${T}/restore-points`), (r) => r.body.items?.length >= 1);
+    // Every vendor call of this account takes 50 ms more: submissions occupy worker slots like real ones.
+    await control.injectFault({ latencyMs: 50, count: -1 });
+    return { t, fx, point: points.body.items[0].id };
+  }
+
+  beforeAll(async () => {
+    stack = await startStack({ config: { WORKER_CONCURRENCY: '8' } });
+    db = new Pool({ connectionString: stack.config.DATABASE_URL, max: 2 });
+    tenants.push(await prepare(), await prepare());
+  }, 120_000);
+  afterAll(async () => {
+    // Leave nothing running for later suites: the thousand end cancelled.
+    await db.query(`UPDATE restore_jobs SET status = 'cancelled', completed_at = now() WHERE tenant_id = $1 AND status NOT IN ('succeeded', 'partiallySucceeded', 'failed', 'cancelled')`, [tenants[0]?.t.tenantId]);
+    await db.end();
+    await stack.stop();
+  });
+
+  it('the single job finishes while the thousand are still mostly waiting', async () => {
+    const [busy, quiet] = tenants;
+    const body = (fx: VendorE2eFixture, point: string) => ({ items: [{ restorePointId: point }], destination: fx.destination, target: fx.target });
+    const busyPath = `/v1/tenants/${busy.t.tenantId}/restore-jobs`;
+    for (let i = 0; i < THOUSAND; i += 50) {
+      const answers = await Promise.all(Array.from({ length: Math.min(50, THOUSAND - i) }, () => busy.t.tenant.post(busyPath, body(busy.fx, busy.point))));
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
+    }
+    const single = await quiet.t.tenant.post(`/v1/tenants/${quiet.t.tenantId}/restore-jobs`, body(quiet.fx, quiet.point));
+    expect(single.status).toBe(202);
+
+    const done = await eventually(() => quiet.t.tenant.get(`/v1/tenants/${quiet.t.tenantId}/restore-jobs/${single.body.id}`), (r) => r.body.status === 'succeeded', 90_000);
+    expect(done.body.status).toBe('succeeded');
+
+    const { rows: [counts] } = await db.query(
+      `SELECT count(*) FILTER (WHERE status <> 'queued')::int AS picked, count(*) FILTER (WHERE status IN ('succeeded', 'partiallySucceeded', 'failed', 'cancelled'))::int AS finished
+         FROM restore_jobs WHERE tenant_id = $1`, [busy.t.tenantId]);
+    // How many of the thousand the worker took up before the single job: its place in the line.
+    const { rows: [ahead] } = await db.query(
+      `SELECT count(*)::int AS n FROM events e WHERE e.tenant_id = $1 AND e.type = 'restore_job.submitting'
+          AND e.id < (SELECT id FROM events WHERE resource_id = $2 AND type = 'restore_job.submitting')`, [busy.t.tenantId, single.body.id]);
+    expect(ahead.n).toBeLessThan(100);
+    expect(counts.picked).toBeLessThan(THOUSAND / 2);
+    expect(counts.finished).toBeLessThan(THOUSAND / 2);
+  }, 240_000);
+});
