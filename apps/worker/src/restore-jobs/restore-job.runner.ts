@@ -14,7 +14,7 @@ const POLL_MAX_MS = 60_000;
 const POLL_TICK_MS = 1000;
 /** At most this many jobs polled by one tick (more due: another tick at once), this many vendor calls at a time. */
 const POLL_BATCH = 200;
-const POLL_PARALLEL = 8;
+const POLL_PARALLEL = 16;
 const ACTIVE = `('submitting', 'running', 'cancelling')`;
 
 /** Next poll delay: adaptive — quick at first, backing off while a vendor job runs long. */
@@ -94,10 +94,13 @@ export class RestoreJobRunner {
         return 'active';
       }
       const progress = await adapter.getRestore({}, storedRef(job));
-      const after = await this.applyProgress(tenantId, jobId, progress);
-      if (isTerminal(after.status)) return 'terminal';
-      await this.setNextPoll(tenantId, jobId, job.poll_attempt + 1, progress.retryAfterMs);
-      return 'active';
+      // The outcome and the next poll in one transaction.
+      const after = await this.db.run(tenantId, async (tx) => {
+        const updated = await this.applyProgressTx(tx, await loadRestoreJob(tx, jobId, true), progress);
+        if (!isTerminal(updated.status)) await this.setNextPollTx(tx, jobId, job.poll_attempt + 1, progress.retryAfterMs);
+        return updated;
+      });
+      return isTerminal(after.status) ? 'terminal' : 'active';
     } catch (e) {
       if (isVendorError(e) && !e.retryable) {
         await this.fail(tenantId, jobId, e);
@@ -157,10 +160,14 @@ export class RestoreJobRunner {
     await this.scheduleTick(tenantId, connectionId, nextPollDelay(attempt, hintMs));
   }
 
-  private async setNextPoll(tenantId: string, jobId: string, attempt: number, hintMs?: number): Promise<string> {
-    const [rows] = await this.db.run(tenantId, (tx) => tx.query(
+  private setNextPoll(tenantId: string, jobId: string, attempt: number, hintMs?: number): Promise<string> {
+    return this.db.run(tenantId, (tx) => this.setNextPollTx(tx, jobId, attempt, hintMs));
+  }
+
+  private async setNextPollTx(tx: TenantTx, jobId: string, attempt: number, hintMs?: number): Promise<string> {
+    const [rows] = await tx.query(
       'UPDATE restore_jobs SET next_poll_at = now() + make_interval(secs => $2), poll_attempt = $3 WHERE id = $1 RETURNING connection_id',
-      [jobId, nextPollDelay(attempt, hintMs) / 1000, attempt]));
+      [jobId, nextPollDelay(attempt, hintMs) / 1000, attempt]);
     return rows[0].connection_id;
   }
 
