@@ -166,6 +166,20 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
       expect(rows[0].n).toBe(1);
     });
 
+    it('replays an answer holding a secret (a new API key) without storing the secret in clear', async () => {
+      const key = randomUUID();
+      const body = { name: `idem key ${key}`, tenantId: t.tenantId };
+      const first = await t.partner.post('/v1/api-keys', body, { 'idempotency-key': key });
+      const second = await t.partner.post('/v1/api-keys', body, { 'idempotency-key': key });
+      expect(first.status).toBe(201);
+      expect(second.body).toEqual(first.body);
+      expect(second.headers.get('idempotent-replayed')).toBe('true');
+      const { rows } = await db.query('SELECT response_body::text AS body FROM idempotency_keys WHERE key = $1', [key]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].body).not.toContain(first.body.key);
+      expect(JSON.parse(rows[0].body)).toEqual({ $sealed: expect.objectContaining({ ciphertext: expect.any(String), keyId: expect.any(String) }) });
+    });
+
     it('answers 422 for the same key with another body', async () => {
       const key = randomUUID();
       await t.partner.post('/v1/tenants', { name: 'A' }, { 'idempotency-key': key });

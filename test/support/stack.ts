@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { cloneDatabase } from './template-db';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createOwnerDataSource, loadConfig, migrate, type AppConfig } from '@bg/platform';
@@ -42,14 +43,19 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RELAY_POLL_MS: '200',
     MAINTENANCE_ENABLED: 'false',
+    // Webhook receivers in tests are local HTTP servers; a short retry schedule keeps retry tests fast.
+    WEBHOOK_ALLOW_LOCAL_URLS: 'true',
+    WEBHOOK_RETRY_SCHEDULE: '0,300ms,600ms,1s,1s,1s,1s,1s',
+    WEBHOOK_TIMEOUT_MS: '2000',
+    USAGE_ROLLUP_ENABLED: 'false',
     ...overrides,
   });
 }
 
 /** Gateway + worker + sandbox in this process, on free ports, with a queue prefix of its own. */
 export async function startStack(opts: { worker?: boolean; config?: Record<string, string>; logs?: string[] } = {}): Promise<TestStack> {
-  const config = testConfig(opts.config);
-  await ensureMigrated(config);
+  const database = await cloneDatabase(testConfig().DATABASE_URL);
+  const config = testConfig({ DATABASE_URL: database.url, ...opts.config });
   const sandbox = await startTestSandbox();
   const stream = opts.logs ? { write: (line: string) => { opts.logs!.push(line); } } : undefined;
   const gateway = await createGateway(config, stream);
@@ -63,6 +69,7 @@ export async function startStack(opts: { worker?: boolean; config?: Record<strin
       await worker?.close();
       await gateway.close();
       await sandbox.close();
+      await database.drop();
     },
   };
 }

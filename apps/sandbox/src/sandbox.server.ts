@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyRequest, type FastifyInstance } from 'fastify';
 import { loadSandboxCertificate, type FaultSpec, type VendorSandbox } from './support';
 
 export interface SandboxServerOptions {
@@ -48,15 +48,18 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
           return reply;
         }
       });
-      inst.addHook('onResponse', async (req, reply) => {
+      const record = (req: FastifyRequest, status: number) => {
         const scopeKey = vendor.scopeOf(req);
         if (!scopeKey) return;
         const [path, qs] = req.url.slice(vendor.prefix.length + 1).split('?');
         vendor.scopes.get(scopeKey).calls.record({
-          at: new Date().toISOString(), method: req.method, path, status: reply.statusCode,
+          at: new Date().toISOString(), method: req.method, path, status,
           body: req.body, query: qs ? Object.fromEntries(new URLSearchParams(qs)) : undefined,
         });
-      });
+      };
+      inst.addHook('onResponse', async (req, reply) => record(req, reply.statusCode));
+      // The client went away before the answer (e.g. a killed worker): recorded as 499, like nginx.
+      inst.addHook('onRequestAbort', async (req) => record(req, 499));
       await vendor.register(inst);
     }, { prefix: `/${vendor.prefix}` });
   }

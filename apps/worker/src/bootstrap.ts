@@ -11,5 +11,6 @@ export async function createWorker(config: AppConfig, logStream?: pino.Destinati
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new PinoNestLogger(logger) });
   app.enableShutdownHooks();
   await app.init();
+  logger.info({ queuePrefix: config.QUEUE_PREFIX }, 'worker started');
   return app;
 }

@@ -14,6 +14,12 @@ import { PolicyRefreshService } from './policies/policy-refresh.service';
 import { PolicySyncService } from './policies/policy-sync.service';
 import { RestoreJobRunner } from './restore-jobs/restore-job.runner';
 import { RestoreJobsProcessor } from './restore-jobs/restore-jobs.processor';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
+import { WebhookFanoutService } from './webhooks/webhook-fanout.service';
+import { WebhookSender } from './webhooks/webhook-sender';
+import { WebhooksProcessor } from './webhooks/webhooks.processor';
+import { UsageProcessor } from './usage/usage.processor';
+import { VendorCallMeter } from './usage/vendor-call-meter.service';
 
 @Module({})
 export class WorkerModule {
@@ -33,6 +39,9 @@ export class WorkerModule {
       providers: [
         AdapterCache, RestoreJobRunner, PolicySyncService, PolicyRefreshService, OutboxRelay,
         RestoreJobsProcessor, PoliciesProcessor, ConnectionsProcessor, MaintenanceProcessor,
+        WebhookFanoutService, WebhookDeliveryService, WebhooksProcessor,
+        { provide: WebhookSender, useFactory: () => new WebhookSender({ allowLocal: config.WEBHOOK_ALLOW_LOCAL_URLS, timeoutMs: config.WEBHOOK_TIMEOUT_MS }) },
+        VendorCallMeter, UsageProcessor,
         {
           provide: ConnectionThrottle,
           useFactory: () => new ConnectionThrottle(new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX),

@@ -15,3 +15,5 @@ export * from './restore-jobs/restore-job.repository';
 export * from './logging/nest-logger';
 export * from './nest/shared-providers';
 export * from './events/event-row';
+export * from './webhooks';
+export * from './usage';

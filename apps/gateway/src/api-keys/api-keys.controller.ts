@@ -1,3 +1,4 @@
+import { SecretResponse } from '../common/idempotency.interceptor';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -33,6 +34,7 @@ export class ApiKeysController {
 
   @Post()
   @HttpCode(201)
+  @SecretResponse()
   @ApiOperation({ summary: 'Create a partner key (partnerId) or a tenant key (tenantId). The key is in the answer once.' })
   @ApiZodBody(createKey)
   async create(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(createKey)) body: z.infer<typeof createKey>, @Res({ passthrough: true }) reply: FastifyReply) {

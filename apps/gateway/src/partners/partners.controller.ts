@@ -1,3 +1,4 @@
+import { SecretResponse } from '../common/idempotency.interceptor';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -24,6 +25,7 @@ export class PartnersController {
 
   @Post()
   @HttpCode(201)
+  @SecretResponse()
   @ApiOperation({ summary: 'Create a partner (MSP) and its first partner API key (operator only). The key is shown once.' })
   @ApiZodBody(createPartner)
   async create(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(createPartner)) body: z.infer<typeof createPartner>, @Res({ passthrough: true }) reply: FastifyReply) {

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, NotFound, systemClock, type ErrorCatalog, type VendorId } from '@bg/domain';
 import { createAdapter, type BackupVendorPort } from '@bg/adapters';
 import { CredentialCipher, type TenantTx } from '@bg/platform';
+import { MeteredVendorPort } from '../usage/metered-vendor-port';
+import { VendorCallMeter } from '../usage/vendor-call-meter.service';
 import { ERROR_CATALOG } from './worker-platform.module';
 
 export interface ConnectionRecord {
@@ -24,7 +26,11 @@ export interface ConnectionRecord {
 export class AdapterCache {
   private readonly adapters = new Map<string, BackupVendorPort>();
 
-  constructor(private readonly cipher: CredentialCipher, @Inject(ERROR_CATALOG) private readonly catalog: ErrorCatalog) {}
+  constructor(
+    private readonly cipher: CredentialCipher,
+    @Inject(ERROR_CATALOG) private readonly catalog: ErrorCatalog,
+    private readonly meter: VendorCallMeter,
+  ) {}
 
   async forConnection(tx: TenantTx, connectionId: string): Promise<{ adapter: BackupVendorPort; connection: ConnectionRecord }> {
     const [connection] = await tx.query('SELECT * FROM connections WHERE id = $1', [connectionId]) as ConnectionRecord[];
@@ -41,10 +47,11 @@ export class AdapterCache {
         // Not retryable: only configuration (the right MASTER_KEY / MASTER_KEYS_RETIRED) can fix it.
         throw new DomainError('INTERNAL', `The credentials of connection ${connection.id} cannot be decrypted with the configured master keys (key id ${connection.secret_key_id}).`);
       }
-      adapter = createAdapter(connection.vendor, {
+      // Every vendor call made through this adapter is metered for usage (vendorApiCalls).
+      adapter = new MeteredVendorPort(createAdapter(connection.vendor, {
         connectionId: connection.id, endpoint: connection.endpoint, credentials: { ...connection.public_credentials, ...secret },
         clock: systemClock, catalog: this.catalog,
-      });
+      }), (call) => this.meter.record(connection, call));
       this.adapters.set(key, adapter);
     }
     return { adapter, connection };

@@ -11,6 +11,28 @@ const url = (protocols: string[]) => z.string().refine((v) => {
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses "0,5s,5m,30m,2h" into milliseconds; undefined when any entry is not a number with ms, s, m or h. */
+export function parseDurationList(value: string): number[] | undefined {
+  const out: number[] = [];
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(part);
+    if (!m || (!m[2] && Number(m[1]) !== 0)) return undefined;
+    out.push(Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']));
+  }
+  return out;
+}
+
+const durationList = z.string().transform((v, ctx) => {
+  const list = parseDurationList(v);
+  if (!list) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as "0,5s,5m,30m,2h" (units ms, s, m, h; a bare number only for 0)' });
+    return z.NEVER;
+  }
+  return list;
+});
+
 /** The one configuration schema; every variable the apps read is here. */
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -32,11 +54,26 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   WEBHOOK_ALLOW_LOCAL_URLS: bool.default(false),
+  /** Delay before each webhook delivery attempt ("0" = at once; units ms, s, m, h); its length is the number of attempts. */
+  WEBHOOK_RETRY_SCHEDULE: durationList.default([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+  /** Time limit of one webhook attempt: connect, response headers and the body excerpt. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** An endpoint whose deliveries keep failing (no success in between) for longer than this is disabled. */
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
   RESTORE_JOB_DEADLINE_MINUTES: z.coerce.number().int().min(1).default(24 * 60),
   RELAY_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** Periodic reconciler and restore-point refresh (off in tests, which share one database across stacks). */
   MAINTENANCE_ENABLED: bool.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Usage roll-up scheduler (off in tests, which trigger usage.rollup themselves). */
+  USAGE_ROLLUP_ENABLED: bool.default(true),
+  USAGE_ROLLUP_EVERY_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
+  /** Closed days re-checked by each scheduled roll-up (a late change becomes a correction row). */
+  USAGE_ROLLUP_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(400).default(7),
+  /** A UTC day closes this many minutes after the midnight that ends it. */
+  USAGE_DAY_CLOSE_GRACE_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+  /** How often the worker writes its counted vendor API calls (one insert per flush). */
+  USAGE_FLUSH_MS: z.coerce.number().int().min(50).default(10_000),
 });
 
 export type AppConfig = z.infer<typeof configSchema> & { masterKey: Buffer | undefined; retiredKeys: Map<string, Buffer> };

@@ -5,6 +5,8 @@ import { AvePointErrorCatalog1763900000200 } from './1763900000200-avepoint-erro
 import { VeeamErrorCatalog1763900000300 } from './1763900000300-veeam-error-catalog';
 import { AzureDataProtectionErrorCatalog1763900000400 } from './1763900000400-azure-dataprotection-error-catalog';
 import { Events1763900001000 } from './1763900001000-events';
+import { WebhookDeliveries1763900001100 } from './1763900001100-webhook-deliveries';
+import { Usage1763900002000 } from './1763900002000-usage';
 import { RestoreJobScheduling1763900003000 } from './1763900003000-restore-job-scheduling';
 
 /**
@@ -18,5 +20,7 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   VeeamErrorCatalog1763900000300,
   AzureDataProtectionErrorCatalog1763900000400,
   Events1763900001000,
+  WebhookDeliveries1763900001100,
+  Usage1763900002000,
   RestoreJobScheduling1763900003000,
 ];

@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { TenantDb } from '@bg/platform';
+import { APP_DB } from '../common/platform.providers';
+import { ProblemError } from '../common/problem';
+import type { Principal } from '../common/principal';
+import { TenantAccess } from '../common/tenant-access.service';
+
+/**
+ * Whose webhooks a request manages: a partner's partner-wide endpoints (tenantId null, /v1/webhooks,
+ * every tenant of the partner) or one tenant's (/v1/tenants/{tenantId}/webhooks).
+ */
+export interface WebhookScope {
+  partnerId: string;
+  tenantId: string | null;
+}
+
+@Injectable()
+export class WebhookScopes {
+  constructor(private readonly access: TenantAccess, private readonly db: TenantDb, @Inject(APP_DB) private readonly app: DataSource) {}
+
+  /** A partner key for partner-wide endpoints; the partner's key or the tenant's own for a tenant's (else 404). */
+  async resolve(p: Principal, tenantId: string | undefined): Promise<WebhookScope> {
+    if (tenantId === undefined) {
+      if (p.kind !== 'partner') {
+        throw ProblemError.of('FORBIDDEN', 'Partner-wide webhooks need a partner key; manage a tenant\'s webhooks under /v1/tenants/{tenantId}/webhooks.');
+      }
+      return { partnerId: p.partnerId, tenantId: null };
+    }
+    await this.access.assert(p, tenantId);
+    if (p.kind !== 'admin') return { partnerId: p.partnerId, tenantId };
+    const [row] = await this.app.query('SELECT partner_id FROM tenants WHERE id = $1', [tenantId]);
+    return { partnerId: row.partner_id, tenantId };
+  }
+
+  /** A transaction confined by row-level security to the scope: the tenant's rows, or the partner's. */
+  run<T>(scope: WebhookScope, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return scope.tenantId ? this.db.run(scope.tenantId, fn) : this.db.runAsPartner(scope.partnerId, fn);
+  }
+}

@@ -1,0 +1,73 @@
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import {
+  APP_CONFIG, QUEUES, addDays, isUsageDay, rollupUsageDay, utcDay, type AppConfig, type JobPayloads, type UsageDay, type UsageRollupResult,
+} from '@bg/platform';
+import { assertHandlers } from '../common/handlers';
+import { LoggedWorkerHost } from '../common/logged-worker-host';
+import { WORKER_SETTINGS } from '../common/queue-options';
+import { SYSTEM_DB } from '../common/worker-platform.module';
+import { VendorCallMeter } from './vendor-call-meter.service';
+
+/**
+ * The usage roll-up: `usage.rollup` with a day rolls up that UTC day; without one (the scheduler, every
+ * USAGE_ROLLUP_EVERY_MS) it rolls up today, the last USAGE_ROLLUP_LOOKBACK_DAYS days and any older day
+ * still open, so days close on time and late changes to recently closed days become corrections.
+ */
+@Processor(QUEUES.usage, { concurrency: 1, settings: WORKER_SETTINGS })
+export class UsageProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
+  private readonly handlers = {
+    'usage.rollup': (job: Job<JobPayloads['usage.rollup']>) => this.rollup(job.data.day),
+  } satisfies Record<Extract<keyof JobPayloads, `usage.${string}`>, (job: Job) => Promise<unknown>>;
+
+  constructor(
+    @Inject(SYSTEM_DB) private readonly system: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly meter: VendorCallMeter,
+    @InjectQueue(QUEUES.usage) private readonly queue: Queue,
+  ) {
+    super();
+    assertHandlers(QUEUES.usage, this.handlers);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.USAGE_ROLLUP_ENABLED) {
+      await this.queue.removeJobScheduler('usage-rollup');
+      return;
+    }
+    await this.queue.upsertJobScheduler('usage-rollup', { every: this.config.USAGE_ROLLUP_EVERY_MS }, { name: 'usage.rollup', data: {} });
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name as keyof typeof this.handlers];
+    if (!handler) throw new Error(`no handler for ${job.name}`);
+    return handler(job);
+  }
+
+  async rollup(day?: string): Promise<UsageRollupResult[]> {
+    if (day !== undefined && !isUsageDay(day)) throw new UnrecoverableError(`usage.rollup: day must be YYYY-MM-DD, got ${day}`);
+    const now = new Date();
+    // This process's counted calls go in first, so a day is not finalized without them.
+    await this.meter.flush();
+    const results: UsageRollupResult[] = [];
+    for (const d of day ? [day] : await this.scheduledDays(now)) {
+      results.push(await rollupUsageDay(this.system, d, { now, graceMinutes: this.config.USAGE_DAY_CLOSE_GRACE_MINUTES }));
+    }
+    const corrections = results.filter((r) => r.state === 'final' && r.rows > 0);
+    if (corrections.length) this.log.log(`usage corrections: ${corrections.map((r) => `${r.day} (${r.rows})`).join(', ')}`);
+    return results;
+  }
+
+  private async scheduledDays(now: Date): Promise<UsageDay[]> {
+    const today = utcDay(now);
+    const first = addDays(today, -this.config.USAGE_ROLLUP_LOOKBACK_DAYS);
+    const stale: Array<{ day: string }> = await this.system.query(
+      `SELECT DISTINCT to_char(day, 'YYYY-MM-DD') AS day FROM usage_daily WHERE closed_at IS NULL AND day < $1::date ORDER BY 1`, [first],
+    );
+    const days = stale.map((r) => r.day);
+    for (let d = first; d <= today; d = addDays(d, 1)) days.push(d);
+    return days;
+  }
+}

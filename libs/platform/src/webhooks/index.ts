@@ -1,0 +1,3 @@
+export * from './webhook-url';
+export * from './webhook-secret';
+export * from './webhook-deliveries';
