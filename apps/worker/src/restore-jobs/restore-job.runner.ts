@@ -55,9 +55,13 @@ export class RestoreJobRunner {
     }
     if (!current.vendor_ref && current.submit_phase !== 'prepared') {
       const ref = await adapter.prepareRestore({}, req);
-      current = await this.checkpoint(tenantId, jobId, 'prepared', ref, 'vendor_prepared');
+      const prepared = await this.checkpoint(tenantId, jobId, 'prepared', ref, 'vendor_prepared');
+      if (!prepared) return this.discard(tenantId, jobId, adapter, ref);
+      current = prepared;
     }
-    await this.checkpoint(tenantId, jobId, 'starting', storedRef(current), 'vendor_start_requested');
+    // The last moment a cancel can win without the vendor: once `starting` is recorded, the vendor decides.
+    const starting = await this.checkpoint(tenantId, jobId, 'starting', storedRef(current), 'vendor_start_requested');
+    if (!starting) return this.discard(tenantId, jobId, adapter, storedRef(current));
     const { ref, progress } = await adapter.startRestore({}, storedRef(current), req);
     return this.started(tenantId, jobId, ref, progress, 'vendor accepted the restore');
   }
@@ -236,13 +240,41 @@ export class RestoreJobRunner {
     });
   }
 
-  private async checkpoint(tenantId: string, jobId: string, phase: string, ref: VendorOperationRef, event: string): Promise<RestoreJobRow> {
+  /**
+   * Records a submission phase, unless the job was cancelled meanwhile (cancel requested or already
+   * ended): then it returns null and the submission stops before its next vendor call.
+   */
+  private async checkpoint(tenantId: string, jobId: string, phase: string, ref: VendorOperationRef, event: string): Promise<RestoreJobRow | null> {
     return this.db.run(tenantId, async (tx) => {
       const job = await loadRestoreJob(tx, jobId, true);
+      if (isTerminal(job.status) || job.cancel_requested) return null;
       const updated = await updateRestoreJob(tx, job, job.status, { submit_phase: phase, vendor_ref: ref.vendorRef || null, vendor_extra: ref.extra ?? null });
       await recordRestoreJobEvent(tx, jobId, event, job.status, job.status, { vendorRef: ref.vendorRef || null });
       return updated;
     });
+  }
+
+  /**
+   * A cancel won the race with the submission: whatever the vendor prepared (a Graph draft session) is
+   * discarded, and the job ends cancelled without ever being started at the vendor.
+   */
+  private async discard(tenantId: string, jobId: string, adapter: BackupVendorPort, ref: VendorOperationRef): Promise<'done'> {
+    let detail: Record<string, unknown> = { vendorRef: ref.vendorRef || null };
+    if (ref.vendorRef) {
+      try {
+        detail = { ...detail, vendorStatus: (await adapter.cancelRestore({}, ref)).vendorStatus };
+      } catch (e) {
+        detail = { ...detail, discardError: isVendorError(e) ? e.code : 'INTERNAL', message: (e as Error).message };
+      }
+    }
+    await this.db.run(tenantId, async (tx) => {
+      const job = await loadRestoreJob(tx, jobId, true);
+      await recordRestoreJobEvent(tx, jobId, 'vendor_prepared_discarded', job.status, job.status, detail);
+      if (!isTerminal(job.status)) {
+        await updateRestoreJob(tx, job, 'cancelled', { items: job.items.map((i) => ({ ...i, status: 'cancelled' })) }, { reason: 'cancelled before the vendor started it' });
+      }
+    });
+    return 'done';
   }
 
   private async started(tenantId: string, jobId: string, ref: VendorOperationRef, progress: RestoreProgress, note: string): Promise<'done'> {

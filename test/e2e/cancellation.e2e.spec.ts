@@ -1,0 +1,122 @@
+import Redis from 'ioredis';
+import { newTenant, type TenantContext } from '../support/factories';
+import { SandboxControl } from '../support/sandbox';
+import { eventually, startStack, type TestStack } from '../support/stack';
+import { E2E_FIXTURES, type VendorE2eFixture } from '../support/vendor-fixtures';
+
+const TERMINAL = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'];
+
+interface Setup { t: TenantContext; fx: VendorE2eFixture; control: SandboxControl; point: string; T: string; connectionId: string }
+
+/**
+ * POST .../restore-jobs/{id}/cancel: at once while queued; at the vendor where it can stop a restore
+ * (Veeam stops the session, Graph deletes a draft); where it cannot, the job's status reason and events
+ * say so and the job ends as the vendor ends it.
+ */
+describe('restore job cancellation', () => {
+  let stack: TestStack;
+
+  async function setup(vendor: string): Promise<Setup> {
+    const t = await newTenant(stack.admin);
+    const fx = E2E_FIXTURES[vendor](stack.sandbox.origin);
+    const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
+    await fx.setup?.(control);
+    const T = `/v1/tenants/${t.tenantId}`;
+    const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
+    const policy = (await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: 'cancel', items: fx.items(1) })).body;
+    await eventually(() => t.tenant.get(`${T}/policies/${policy.id}`), (r) => ['active', 'failed'].includes(r.body.status), 60_000);
+    await fx.settle?.(control);
+    const point = (await eventually(() => t.tenant.get(`${T}/restore-points`), (r) => r.body.items?.length >= 1, 60_000)).body.items[0].id;
+    return { t, fx, control, point, T, connectionId };
+  }
+
+  const restore = (s: Setup) => s.t.tenant.post(`${s.T}/restore-jobs`, {
+    items: [{ restorePointId: s.point, paths: s.fx.paths?.('x') }], destination: s.fx.destination, target: s.fx.target,
+  });
+  const job = (s: Setup, id: string) => s.t.tenant.get(`${s.T}/restore-jobs/${id}`);
+  const history = async (s: Setup, id: string) => (await s.t.tenant.get(`${s.T}/restore-jobs/${id}/events`)).body.items as Array<{ type: string; detail: Record<string, unknown> }>;
+
+  beforeAll(async () => { stack = await startStack(); });
+  afterAll(async () => stack.stop());
+
+  it('a queued job is cancelled at once, without a vendor call', async () => {
+    const s = await setup('graph');
+    // The vendor account is paused (as after a 429 with Retry-After), so the job waits queued at the gateway.
+    const redis = new Redis(stack.config.REDIS_URL);
+    await redis.set(`${stack.config.QUEUE_PREFIX}:throttle:${s.connectionId}`, String(Date.now() + 60_000), 'PX', 60_000);
+    try {
+      await s.control.clearCalls();
+      const created = await restore(s);
+      expect(created.body.status).toBe('queued');
+      const cancelled = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
+      expect(cancelled.status).toBe(202);
+      expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelRequested: true });
+      const again = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
+      expect([again.status, again.body.code]).toEqual([409, 'NOT_ALLOWED_IN_STATE']);
+      expect((await history(s, created.body.id)).map((e) => e.type)).toEqual(['created', 'status_changed']);
+      expect(await s.control.calls()).toEqual([]);
+    } finally {
+      await redis.del(`${stack.config.QUEUE_PREFIX}:throttle:${s.connectionId}`);
+      redis.disconnect();
+    }
+  });
+
+  it('veeam: a running restore is stopped at the vendor and ends cancelled', async () => {
+    const s = await setup('veeam');
+    await s.control.configure({ stuckRestores: true });
+    const created = await restore(s);
+    await eventually(() => job(s, created.body.id), (r) => r.body.status === 'running', 60_000);
+    const cancel = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
+    expect([cancel.status, cancel.body.status]).toEqual([202, 'cancelling']);
+    const done = await eventually(() => job(s, created.body.id), (r) => TERMINAL.includes(r.body.status), 60_000);
+    expect(done.body.status).toBe('cancelled');
+    const stops = (await s.control.calls()).filter((c) => c.method === 'POST' && /\/Stop$/.test(c.path));
+    expect(stops).toHaveLength(1);
+    expect((await history(s, created.body.id)).map((e) => e.type)).toContain('vendor_cancel_requested');
+  });
+
+  it('graph: an activated session cannot be stopped — the job says so and ends as the vendor ends it', async () => {
+    const s = await setup('graph');
+    await s.control.configure({ restoreDurationMs: 4000 });
+    const created = await restore(s);
+    await eventually(() => job(s, created.body.id), (r) => r.body.status === 'running', 60_000);
+    const cancel = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
+    expect([cancel.status, cancel.body.status]).toEqual([202, 'cancelling']);
+    const refused = await eventually(() => history(s, created.body.id), (events) => events.some((e) => e.type === 'vendor_cancel_refused'), 30_000);
+    expect(refused.find((e) => e.type === 'vendor_cancel_refused')!.detail).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', vendorCode: 'RestoreSessionActionNotAllowed' });
+    const reason = await job(s, created.body.id);
+    expect(reason.body.statusReason).toMatch(/could not cancel/);
+    const done = await eventually(() => job(s, created.body.id), (r) => TERMINAL.includes(r.body.status), 60_000);
+    expect(done.body.status).toBe('succeeded');
+  });
+
+  it('graph: a cancel that arrives while the draft session is being created discards the draft; nothing is activated', async () => {
+    const s = await setup('graph');
+    await s.control.clearCalls();
+    await s.control.injectFault({ method: 'POST', path: '[Rr]estoreSessions$', latencyMs: 1500 });
+    const created = await restore(s);
+    await eventually(() => job(s, created.body.id), (r) => r.body.status === 'submitting', 30_000, 50);
+    const cancel = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
+    expect(cancel.status).toBe(202);
+    const events = await eventually(() => history(s, created.body.id), (ev) => ev.some((e) => e.type === 'vendor_prepared_discarded'), 30_000);
+    expect((await job(s, created.body.id)).body.status).toBe('cancelled');
+    const discarded = events.find((e) => e.type === 'vendor_prepared_discarded')!;
+    expect(discarded.detail).toMatchObject({ vendorRef: expect.any(String), vendorStatus: 'deleted' });
+    const calls = await s.control.calls();
+    expect(calls.filter((c) => /activate$/.test(c.path))).toEqual([]);
+    expect(calls.filter((c) => c.method === 'DELETE' && c.path.endsWith(String(discarded.detail.vendorRef)))).toHaveLength(1);
+    expect(Object.keys((await s.control.state<{ sessions: Record<string, unknown> }>()).sessions)).toEqual([]);
+  });
+
+  it('azure-dataprotection: the API has no cancel — refused, recorded, and the restore completes', async () => {
+    const s = await setup('azure-dataprotection');
+    await s.control.configure({ restoreDurationMs: 4000 });
+    const created = await restore(s);
+    await eventually(() => job(s, created.body.id), (r) => r.body.status === 'running', 60_000);
+    await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
+    const events = await eventually(() => history(s, created.body.id), (ev) => ev.some((e) => e.type === 'vendor_cancel_refused'), 30_000);
+    expect(events.find((e) => e.type === 'vendor_cancel_refused')!.detail).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR' });
+    const done = await eventually(() => job(s, created.body.id), (r) => TERMINAL.includes(r.body.status), 60_000);
+    expect(done.body.status).toBe('succeeded');
+  });
+});
