@@ -346,6 +346,22 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       expect((await t.tenant.post(`${ep.path}/deliveries/${newId()}/retry`)).status).toBe(404);
     });
 
+    it('a delivery whose queue job was lost is re-issued by the maintenance sweep and delivered', async () => {
+      const ep = await endpoint(t.tenant, T, 'lost', { eventTypes: ['*'] });
+      const id = await sendTest(ep.path);
+      await settled(t.tenant, ep.path, id);
+      // Make it look lost: pending, its attempt job long overdue and gone from the queue.
+      await db.query(`UPDATE webhook_deliveries SET status = 'pending', completed_at = NULL, scheduled_job_id = 'webhook.deliver_lost',
+        next_attempt_at = now() - interval '1 hour' WHERE id = $1`, [id]);
+      const before = rx.at('lost').length;
+      const { MaintenanceProcessor } = await import('../../apps/worker/src/maintenance/maintenance.processor');
+      expect(await stack.worker!.get(MaintenanceProcessor).sweepWebhookDeliveries(60_000)).toBe(1);
+      const done = await settled(t.tenant, ep.path, id);
+      expect(done.body.status).toBe('succeeded');
+      expect(rx.at('lost').length).toBe(before + 1);
+      expect(await stack.worker!.get(MaintenanceProcessor).sweepWebhookDeliveries(60_000)).toBe(0);
+    });
+
     it('gives up after the last attempt of the schedule', async () => {
       const ep = await endpoint(t.tenant, T, 'down', { eventTypes: ['*'] }, () => ({ status: 503 }));
       const done = await settled(t.tenant, ep.path, await sendTest(ep.path));

@@ -3,7 +3,7 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, QUEUES, TenantDb, type AppConfig, loadRestoreJob, updateRestoreJob, type JobPayloads } from '@bg/platform';
+import { APP_CONFIG, QUEUES, TenantDb, type AppConfig, loadRestoreJob, scheduleWebhookDeliveries, updateRestoreJob, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
@@ -21,7 +21,7 @@ const STALE_MS = 2 * 60_000;
 export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
   
   private readonly handlers = {
-    'maintenance.reconcile': () => this.reconcile(),
+    'maintenance.reconcile': async () => ({ ...(await this.reconcile()), webhookDeliveries: await this.sweepWebhookDeliveries() }),
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
@@ -82,6 +82,21 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     }
     if (rows.length) this.log.log(`reconciler resumed ${resumed} and expired ${expired} restore jobs`);
     return { resumed, expired };
+  }
+
+  /**
+   * Re-issues the attempt job of webhook deliveries overdue by more than `staleMs` (their queue job was
+   * lost, or failed for good): a pending delivery never blocks its resource's later deliveries forever.
+   */
+  async sweepWebhookDeliveries(staleMs = STALE_MS): Promise<number> {
+    return this.system.transaction(async (tx) => {
+      const rows: Array<{ id: string }> = await tx.query(
+        `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND scheduled_job_id IS NOT NULL
+            AND next_attempt_at < now() - make_interval(secs => $1) ORDER BY next_attempt_at LIMIT 1000 FOR UPDATE SKIP LOCKED`, [staleMs / 1000]);
+      const n = await scheduleWebhookDeliveries(tx, rows.map((r) => r.id));
+      if (n) this.log.log(`re-issued ${n} overdue webhook deliveries`);
+      return n;
+    });
   }
 
   /**
