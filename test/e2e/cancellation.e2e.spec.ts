@@ -1,12 +1,10 @@
 import Redis from 'ioredis';
-import { newTenant, type TenantContext } from '../support/factories';
-import { SandboxControl } from '../support/sandbox';
+import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
 import { eventually, startStack, type TestStack } from '../support/stack';
-import { E2E_FIXTURES, type VendorE2eFixture } from '../support/vendor-fixtures';
 
 const TERMINAL = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'];
 
-interface Setup { t: TenantContext; fx: VendorE2eFixture; control: SandboxControl; point: string; T: string; connectionId: string }
+type Setup = ProtectedItemSetup;
 
 /**
  * POST .../restore-jobs/{id}/cancel: at once while queued; at the vendor where it can stop a restore
@@ -16,23 +14,8 @@ interface Setup { t: TenantContext; fx: VendorE2eFixture; control: SandboxContro
 describe('restore job cancellation', () => {
   let stack: TestStack;
 
-  async function setup(vendor: string): Promise<Setup> {
-    const t = await newTenant(stack.admin);
-    const fx = E2E_FIXTURES[vendor](stack.sandbox.origin);
-    const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
-    await fx.setup?.(control);
-    const T = `/v1/tenants/${t.tenantId}`;
-    const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
-    const policy = (await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: 'cancel', items: fx.items(1) })).body;
-    await eventually(() => t.tenant.get(`${T}/policies/${policy.id}`), (r) => ['active', 'failed'].includes(r.body.status), 60_000);
-    await fx.settle?.(control);
-    const point = (await eventually(() => t.tenant.get(`${T}/restore-points`), (r) => r.body.items?.length >= 1, 60_000)).body.items[0].id;
-    return { t, fx, control, point, T, connectionId };
-  }
-
-  const restore = (s: Setup) => s.t.tenant.post(`${s.T}/restore-jobs`, {
-    items: [{ restorePointId: s.point, paths: s.fx.paths?.('x') }], destination: s.fx.destination, target: s.fx.target,
-  });
+  const setup = (vendor: string) => protectOneItem(stack, vendor);
+  const restore = (s: Setup) => s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s));
   const job = (s: Setup, id: string) => s.t.tenant.get(`${s.T}/restore-jobs/${id}`);
   const history = async (s: Setup, id: string) => (await s.t.tenant.get(`${s.T}/restore-jobs/${id}/events`)).body.items as Array<{ type: string; detail: Record<string, unknown> }>;
 

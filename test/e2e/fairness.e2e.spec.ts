@@ -1,8 +1,6 @@
 import { Pool } from 'pg';
-import { newTenant, type TenantContext } from '../support/factories';
-import { SandboxControl } from '../support/sandbox';
+import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
 import { eventually, startStack, type TestStack } from '../support/stack';
-import { veeamFixture, type VendorE2eFixture } from '../support/vendor-fixtures';
 
 const THOUSAND = 1000;
 
@@ -15,22 +13,13 @@ const THOUSAND = 1000;
 describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', () => {
   let stack: TestStack;
   let db: Pool;
-  const tenants: Array<{ t: TenantContext; fx: VendorE2eFixture; point: string }> = [];
+  const tenants: ProtectedItemSetup[] = [];
 
-  async function prepare(): Promise<{ t: TenantContext; fx: VendorE2eFixture; point: string }> {
-    const t = await newTenant(stack.admin);
-    const fx = veeamFixture(stack.sandbox.origin);
-    const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
-    await fx.setup!(control);
-    const T = `/v1/tenants/${t.tenantId}`;
-    const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
-    const policy = (await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: 'fair', items: fx.items(1) })).body;
-    await eventually(() => t.tenant.get(`${T}/policies/${policy.id}`), (r) => r.body.status === 'active');
-    await fx.settle!(control);
-    const points = await eventually(() => t.tenant.get(`${T}/restore-points`), (r) => r.body.items?.length >= 1);
+  async function prepare(): Promise<ProtectedItemSetup> {
+    const s = await protectOneItem(stack, 'veeam');
     // Every vendor call of this account takes 50 ms more: submissions occupy worker slots like real ones.
-    await control.injectFault({ latencyMs: 50, count: -1 });
-    return { t, fx, point: points.body.items[0].id };
+    await s.control.injectFault({ latencyMs: 50, count: -1 });
+    return s;
   }
 
   beforeAll(async () => {
@@ -47,13 +36,12 @@ describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', (
 
   it('the single job finishes while the thousand are still mostly waiting', async () => {
     const [busy, quiet] = tenants;
-    const body = (fx: VendorE2eFixture, point: string) => ({ items: [{ restorePointId: point }], destination: fx.destination, target: fx.target });
     const busyPath = `/v1/tenants/${busy.t.tenantId}/restore-jobs`;
     for (let i = 0; i < THOUSAND; i += 50) {
-      const answers = await Promise.all(Array.from({ length: Math.min(50, THOUSAND - i) }, () => busy.t.tenant.post(busyPath, body(busy.fx, busy.point))));
+      const answers = await Promise.all(Array.from({ length: Math.min(50, THOUSAND - i) }, () => busy.t.tenant.post(busyPath, restoreBody(busy))));
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
     }
-    const single = await quiet.t.tenant.post(`/v1/tenants/${quiet.t.tenantId}/restore-jobs`, body(quiet.fx, quiet.point));
+    const single = await quiet.t.tenant.post(`/v1/tenants/${quiet.t.tenantId}/restore-jobs`, restoreBody(quiet));
     expect(single.status).toBe(202);
 
     const done = await eventually(() => quiet.t.tenant.get(`/v1/tenants/${quiet.t.tenantId}/restore-jobs/${single.body.id}`), (r) => r.body.status === 'succeeded', 90_000);

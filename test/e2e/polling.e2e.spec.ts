@@ -1,10 +1,8 @@
 import { QueueEvents } from 'bullmq';
 import { Pool } from 'pg';
 import { QUEUES } from '@bg/platform';
-import { newTenant } from '../support/factories';
-import { SandboxControl } from '../support/sandbox';
+import { protectOneItem, restoreBody } from '../support/protected-item';
 import { eventually, startStack, type TestStack } from '../support/stack';
-import { veeamFixture } from '../support/vendor-fixtures';
 
 const JOBS = 150;
 const WINDOW_MS = 10_000;
@@ -23,20 +21,11 @@ describe('batched, adaptive polling of running restores', () => {
   beforeAll(async () => {
     stack = await startStack();
     db = new Pool({ connectionString: stack.config.DATABASE_URL, max: 2 });
-    const t = await newTenant(stack.admin);
-    tenantId = t.tenantId;
-    const fx = veeamFixture(stack.sandbox.origin);
-    const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
-    await fx.setup!(control);
-    const T = `/v1/tenants/${t.tenantId}`;
-    const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
-    const policy = (await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: 'poll', items: fx.items(1) })).body;
-    await eventually(() => t.tenant.get(`${T}/policies/${policy.id}`), (r) => r.body.status === 'active');
-    await fx.settle!(control);
-    const point = (await eventually(() => t.tenant.get(`${T}/restore-points`), (r) => r.body.items?.length >= 1)).body.items[0].id;
-    await control.configure({ stuckRestores: true });
+    const s = await protectOneItem(stack, 'veeam');
+    tenantId = s.t.tenantId;
+    await s.control.configure({ stuckRestores: true });
     for (let i = 0; i < JOBS; i += 50) {
-      const answers = await Promise.all(Array.from({ length: 50 }, () => t.tenant.post(`${T}/restore-jobs`, { items: [{ restorePointId: point }], destination: fx.destination, target: fx.target })));
+      const answers = await Promise.all(Array.from({ length: 50 }, () => s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s))));
       expect(answers.every((a) => a.status === 202)).toBe(true);
     }
     await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM restore_jobs WHERE tenant_id = $1 AND status = 'running'`, [tenantId])).rows[0].n, (n) => n === JOBS, 150_000);
