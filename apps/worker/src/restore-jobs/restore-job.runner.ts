@@ -76,12 +76,16 @@ export class RestoreJobRunner {
     const due: Array<{ id: string }> = await this.db.run(tenantId, (tx) => tx.query(
       `SELECT id FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND next_poll_at <= now() ORDER BY next_poll_at LIMIT ${POLL_BATCH}`,
       [connectionId]));
+    // A pool of POLL_PARALLEL lanes, each taking the next due job: one slow vendor answer holds one lane only.
     let freed = false;
-    for (let i = 0; i < due.length; i += POLL_PARALLEL) {
-      if (await this.throttle.pausedUntil(connectionId)) break;
-      const outcomes = await Promise.all(due.slice(i, i + POLL_PARALLEL).map((r) => this.pollOne(tenantId, connectionId, r.id)));
-      freed ||= outcomes.includes('terminal');
-    }
+    let next = 0;
+    const lane = async () => {
+      while (next < due.length && !(await this.throttle.pausedUntil(connectionId))) {
+        const outcome = await this.pollOne(tenantId, connectionId, due[next++].id);
+        freed ||= outcome === 'terminal';
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(POLL_PARALLEL, due.length) }, lane));
     if (freed) await this.wakeWaiting(tenantId, connectionId);
     await this.scheduleNextTick(tenantId, connectionId, due.length === POLL_BATCH);
     return { polled: due.length };
