@@ -91,6 +91,7 @@ export class WebhookSender implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.agent.close();
+    // Idempotent: a second shutdown (or a destroyed agent) is not an error.
+    if (!this.agent.closed && !this.agent.destroyed) await this.agent.close();
   }
 }
