@@ -3,7 +3,7 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, QUEUES, TenantDb, type AppConfig, loadRestoreJob, scheduleWebhookDeliveries, updateRestoreJob, type JobPayloads } from '@bg/platform';
+import { APP_CONFIG, QUEUES, TenantDb, type AppConfig, loadRestoreJob, recordRestoreJobEvent, scheduleWebhookDeliveries, updateRestoreJob, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
@@ -59,7 +59,8 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     const rows: Array<{ id: string; tenant_id: string; status: string; expired: boolean }> = await this.system.query(
       `SELECT id, tenant_id, status, deadline_at < now() AS expired FROM restore_jobs
         WHERE status IN ('queued', 'submitting', 'running', 'cancelling')
-          AND CASE WHEN status IN ('running', 'cancelling') THEN coalesce(next_poll_at, updated_at) ELSE updated_at END < now() - make_interval(secs => $1)
+          AND (deadline_at < now()
+            OR CASE WHEN status IN ('running', 'cancelling') THEN coalesce(next_poll_at, updated_at) ELSE updated_at END < now() - make_interval(secs => $1))
         ORDER BY updated_at LIMIT 1000`, [staleMs / 1000],
     );
     let resumed = 0;
@@ -78,6 +79,9 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       } else {
         await this.runner.schedulePoll(r.tenant_id, r.id, 0);
       }
+      await this.db.run(r.tenant_id, (tx) => recordRestoreJobEvent(tx, r.id, 'reconciler_resumed', r.status, r.status, {
+        reason: r.status === 'queued' || r.status === 'submitting' ? 'submission made no progress: resubmitted (the vendor is asked before acting again)' : 'no poll happened on time: the vendor is asked for the job\'s state now',
+      }));
       resumed++;
     }
     if (rows.length) this.log.log(`reconciler resumed ${resumed} and expired ${expired} restore jobs`);
