@@ -37,15 +37,15 @@ export class RestoreJobsService {
         };
       });
       const id = newId();
-      await tx.query(
+      const [row]: RestoreJobRow[] = await tx.query(
         `INSERT INTO restore_jobs (id, tenant_id, connection_id, vendor, workload, destination, target, status, items, deadline_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, now() + make_interval(mins => $9))`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, now() + make_interval(mins => $9)) RETURNING *`,
         [id, tenantId, points[0].connection_id, vendor, points[0].workload, body.destination, body.target ? JSON.stringify(body.target) : null,
           JSON.stringify(items), this.config.RESTORE_JOB_DEADLINE_MINUTES],
       );
       await recordRestoreJobEvent(tx, id, 'created', null, 'queued', { items: items.length, destination: body.destination });
       await writeOutbox(tx, tenantId, 'restore-job.submit', { tenantId, restoreJobId: id }, { jobId: `restore-job.submit_${id}` });
-      return loadRestoreJob(tx, id);
+      return row;
     });
   }
 
