@@ -1,14 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { seedText as seedDocument } from '../support/vendor-contracts';
 import { ERROR_CODE_LIST, StaticErrorCatalog } from '@bg/domain';
 import { AVEPOINT_ERROR_CATALOG } from '@bg/platform/migrations/data/avepoint.catalog';
 import { parseAvePointError, statusCode } from '../../libs/adapters/src/avepoint/avepoint.errors';
 
-const SEEDS = '/work/shared/seeds';
 
 function seedText(): string {
-  const file = readdirSync(SEEDS).find((f) => f.startsWith('001_'))!;
-  return readFileSync(join(SEEDS, file), 'utf8');
+  return seedDocument('001');
 }
 
 /** The JSON response samples of seed 001 (blocks with "statusCode"), `// comments` stripped. */

@@ -1,15 +1,12 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { seedText as seedDocument } from '../support/vendor-contracts';
 import { ERROR_CODE_LIST, StaticErrorCatalog } from '@bg/domain';
 import { AZURE_DATAPROTECTION_ERROR_CATALOG } from '@bg/platform/migrations/data/azure-dataprotection.catalog';
 import { AZURE_ERRORS } from '../../apps/sandbox/src/azure-dataprotection/azure.errors';
 
-const SEEDS = '/work/shared/seeds';
 const VENDOR = 'azure-dataprotection';
 
 function seedText(): string {
-  const file = readdirSync(SEEDS).find((f) => f.startsWith('004_'))!;
-  return readFileSync(join(SEEDS, file), 'utf8');
+  return seedDocument('004');
 }
 
 /**

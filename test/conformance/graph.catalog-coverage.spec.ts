@@ -1,16 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { seedText as seedDocument } from '../support/vendor-contracts';
 import { ERROR_CODE_LIST, StaticErrorCatalog } from '@bg/domain';
 import { GRAPH_ERROR_CATALOG } from '@bg/platform/migrations/data/graph.catalog';
 
-const SEEDS = '/work/shared/seeds';
 
 /** Every (status, code) row of the error tables in seed 000 ("| 400 | InvalidCreateRequest | ... |"). */
 function seedErrorRows(): Array<{ section: string; status: number; code: string }> {
-  const file = readdirSync(SEEDS).find((f) => f.startsWith('000_'))!;
   const rows: Array<{ section: string; status: number; code: string }> = [];
   let section = '';
-  for (const line of readFileSync(join(SEEDS, file), 'utf8').split('\n')) {
+  for (const line of seedDocument('000').split('\n')) {
     if (line.startsWith('## ')) section = line.slice(3).trim();
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length >= 4 && /^\d{3}$/.test(cells[1])) rows.push({ section, status: Number(cells[1]), code: cells[2] });

@@ -1,15 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { seedText as seedDocument, specPath } from '../support/vendor-contracts';
 import { ERROR_CODE_LIST, StaticErrorCatalog } from '@bg/domain';
 import { VEEAM_ERROR_CATALOG } from '@bg/platform/migrations/data/veeam.catalog';
 import { parseVeeamError } from '../../libs/adapters/src/veeam/veeam.errors';
 
-const SEEDS = '/work/shared/seeds';
-const SPEC = '/work/shared/vendor-specs/veeam/vb365-rest-v8.trimmed.openapi.json';
+const SPEC = specPath('veeam', 'vb365-rest-v8.trimmed.openapi.json');
 
 function seedText(): string {
-  const file = readdirSync(SEEDS).find((f) => f.startsWith('002_'))!;
-  return readFileSync(join(SEEDS, file), 'utf8');
+  return seedDocument('002');
 }
 
 /** Every errorCode value seed 002 names in its samples (`"errorCode": "ProxyOffline"`). */

@@ -9,9 +9,9 @@ import { AvePointTestClient, siteRestoreBody, startAvePointSandbox } from './ave
 
 /**
  * The simulator's real responses (and the requests it accepts) validated against the AvePoint summary
- * OpenAPI in /work/shared/vendor-specs/avepoint (written from the official docs).
+ * OpenAPI in apps/sandbox/specs/avepoint (written from the official docs).
  */
-const SPEC_PATH = process.env.AVEPOINT_SPEC_PATH ?? '/work/shared/vendor-specs/avepoint/avepoint-cloud-backup-m365.summary.openapi.yaml';
+const SPEC_PATH = resolve(__dirname, '../../specs/avepoint/avepoint-cloud-backup-m365.summary.openapi.yaml');
 
 const ptr = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 

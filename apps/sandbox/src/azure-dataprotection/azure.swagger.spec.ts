@@ -10,7 +10,7 @@ import { AzureTestClient, startAzureSandbox } from './azure.test-helpers';
  * Microsoft.DataProtection 2024-04-01 swagger (vendor-specs/azure-dataprotection). Polymorphic bodies are
  * checked against the subtype their `objectType` names, since ajv does not follow swagger discriminators.
  */
-const SPEC_DIR = process.env.AZURE_SPEC_DIR ?? '/work/shared/vendor-specs/azure-dataprotection';
+const SPEC_DIR = resolve(__dirname, '../../specs/azure-dataprotection');
 
 describe('Azure sandbox against the 2024-04-01 swagger', () => {
   let sandbox: RunningSandbox;

@@ -1,13 +1,14 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { startTestSandbox } from '../../../../test/support/sandbox';
 import type { RunningSandbox } from '../sandbox.server';
 import { GRAPH_SANDBOX_DIRECTORY_SIZE } from './graph.fixtures';
 import { GraphTestTenant } from './graph.test-helpers';
 
-const SPEC = '/work/shared/vendor-specs/graph/backupRestore.v1.0.derived.openapi.yaml';
+const SPEC = resolve(__dirname, '../../specs/graph/backupRestore.v1.0.derived.openapi.yaml');
 const HOUR = 3600_000;
 
 /** Validates bodies against `components/schemas/<name>` of the derived OpenAPI (vendor-specs/README.md). */

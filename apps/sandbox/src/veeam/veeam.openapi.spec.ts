@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { startTestSandbox, SandboxControl } from '../../../../test/support/sandbox';
@@ -9,7 +10,7 @@ import { veeamFixtureOrganization, veeamFixtureRepositories, veeamFixtureSites, 
  * The simulator's real responses, and the requests it accepts, validated against Veeam's own v8 OpenAPI
  * (vendor-specs/veeam/vb365-rest-v8.trimmed.openapi.json).
  */
-const SPEC_PATH = process.env.VEEAM_SPEC_PATH ?? '/work/shared/vendor-specs/veeam/vb365-rest-v8.trimmed.openapi.json';
+const SPEC_PATH = resolve(__dirname, '../../specs/veeam/vb365-rest-v8.trimmed.openapi.json');
 
 /**
  * Veeam marks many enums `nullable: true` without listing null among the values (e.g. RESTJob.lastStatus

@@ -1,6 +1,6 @@
 /**
  * Microsoft Graph Backup Storage wire types (`/solutions/backupRestore`), named as in the v1.0 CSDL
- * (/work/shared/vendor-specs/graph/backupRestore.v1.0.trimmed.csdl.xml). Only the fields we read or send.
+ * (apps/sandbox/specs/graph/backupRestore.v1.0.trimmed.csdl.xml). Only the fields we read or send.
  */
 
 /** OData collection page. `@odata.nextLink` is followed unchanged (SOURCE.md §Pagination). */
