@@ -1,29 +1,15 @@
-import type { Capabilities, VendorId } from '@bg/domain';
-import type { AdapterConfig, BackupVendorPort } from './port';
-import { graphDescriptor } from './graph/graph.adapter';
+import type { VendorId } from '@bg/domain';
+import type { AdapterConfig, BackupVendorPort, VendorDescriptor } from './port';
 import { avepointDescriptor } from './avepoint/avepoint.adapter';
 import { azureDataProtectionDescriptor } from './azure-dataprotection/azure-dataprotection.adapter';
+import { graphDescriptor } from './graph/graph.adapter';
 import { veeamDescriptor } from './veeam/veeam.adapter';
 
-/** A credential field a connection of this vendor takes. `secret` fields are never returned or logged. */
-export interface CredentialField {
-  name: string;
-  required: boolean;
-  secret: boolean;
-  description: string;
-}
-
-/** Everything the apps need to know about one vendor. */
-export interface VendorDescriptor {
-  capabilities: Capabilities;
-  /** The real vendor's base URL, used when a connection gives no endpoint. */
-  defaultEndpoint: string;
-  credentialFields: CredentialField[];
-  create(config: AdapterConfig): BackupVendorPort;
-}
-
-/** vendor id -> descriptor: the only list of vendors in the code. One line per vendor. */
-const VENDORS: Partial<Record<VendorId, VendorDescriptor>> = {
+/**
+ * vendor id -> descriptor: the only list of vendors in the code, one line per vendor. A `Record` over
+ * every VendorId: an id in VENDOR_IDS (libs/domain/src/vendor.ts) without a line here does not compile.
+ */
+const VENDORS: Record<VendorId, VendorDescriptor> = {
   graph: graphDescriptor,
   avepoint: avepointDescriptor,
   'azure-dataprotection': azureDataProtectionDescriptor,
@@ -31,7 +17,8 @@ const VENDORS: Partial<Record<VendorId, VendorDescriptor>> = {
 };
 
 export function vendorDescriptor(vendor: VendorId): VendorDescriptor {
-  const d = VENDORS[vendor];
+  // Callers may hold an unchecked string typed as VendorId (e.g. a database row).
+  const d = Object.hasOwn(VENDORS, vendor) ? VENDORS[vendor] : undefined;
   if (!d) throw new Error(`No adapter registered for vendor ${vendor}`);
   return d;
 }

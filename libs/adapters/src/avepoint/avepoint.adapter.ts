@@ -5,7 +5,7 @@ import type {
   VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
 } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
-import type { VendorDescriptor } from '../registry';
+import type { VendorDescriptor } from '../port/vendor-descriptor';
 import { AVEPOINT_CAPABILITIES, AVEPOINT_LIMITS } from './avepoint.capabilities';
 import { AvePointClient } from './avepoint.client';
 import { AVEPOINT_CREDENTIAL_FIELDS, AVEPOINT_DEFAULT_ENDPOINT } from './avepoint.credentials';

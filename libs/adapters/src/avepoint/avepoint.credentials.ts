@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VendorError } from '../port/vendor-error';
-import type { CredentialField } from '../registry';
+import type { CredentialField } from '../port/vendor-descriptor';
 
 /** Commercial AvePoint Graph API host, US data center (SOURCE.md §Base URL: https://graph-{dc}.avepointonlineservices.com). */
 export const AVEPOINT_DEFAULT_ENDPOINT = 'https://graph-us.avepointonlineservices.com';

@@ -5,7 +5,7 @@ import type {
   VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
 } from '../port/port.types';
 import { isVendorError, VendorError } from '../port/vendor-error';
-import type { VendorDescriptor } from '../registry';
+import type { VendorDescriptor } from '../port/vendor-descriptor';
 import { AZURE_DP_CAPABILITIES, AZURE_DP_LIMITS } from './azure-dataprotection.capabilities';
 import { AzureDpClient } from './azure-dataprotection.client';
 import { AZURE_DP_CREDENTIAL_FIELDS, AZURE_DP_DEFAULT_ENDPOINT } from './azure-dataprotection.credentials';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VendorError } from '../port/vendor-error';
-import type { CredentialField } from '../registry';
+import type { CredentialField } from '../port/vendor-descriptor';
 
 export const AZURE_DP_DEFAULT_ENDPOINT = 'https://management.azure.com';
 export const AZURE_DP_DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';

@@ -5,7 +5,7 @@ import type {
   VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
 } from '../port/port.types';
 import { VendorError, isVendorError } from '../port/vendor-error';
-import type { VendorDescriptor } from '../registry';
+import type { VendorDescriptor } from '../port/vendor-descriptor';
 import { GRAPH_CAPABILITIES, GRAPH_LIMITS } from './graph.capabilities';
 import { GraphClient } from './graph.client';
 import { GRAPH_CREDENTIAL_FIELDS, GRAPH_DEFAULT_ENDPOINT } from './graph.credentials';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VendorError } from '../port/vendor-error';
-import type { CredentialField } from '../registry';
+import type { CredentialField } from '../port/vendor-descriptor';
 
 export const GRAPH_DEFAULT_ENDPOINT = 'https://graph.microsoft.com/v1.0';
 export const GRAPH_DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';

@@ -5,7 +5,7 @@ import type {
   VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
 } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
-import type { VendorDescriptor } from '../registry';
+import type { VendorDescriptor } from '../port/vendor-descriptor';
 import { VEEAM_CAPABILITIES, VEEAM_PAGE_SIZE } from './veeam.capabilities';
 import { nextOffset, VeeamClient } from './veeam.client';
 import { parseVeeamCredentials, VEEAM_CREDENTIAL_FIELDS, VEEAM_DEFAULT_ENDPOINT, type VeeamCredentials } from './veeam.credentials';

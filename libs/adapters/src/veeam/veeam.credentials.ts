@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VendorError } from '../port/vendor-error';
 import type { AdapterConfig } from '../port/port.types';
-import type { CredentialField } from '../registry';
+import type { CredentialField } from '../port/vendor-descriptor';
 
 /**
  * A VB365 server is self-hosted (REST on port 4443 by default, SOURCE.md §Base URL), so there is no real
