@@ -10,7 +10,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { Pool } from 'pg';
-import { toRestoreJob } from '../../apps/gateway/src/restore-jobs/restore-jobs.dto';
+import { restoreJobFromRow, type RestoreJobRow } from '../../libs/platform/src/restore-jobs/restore-job.repository';
+import { toRestoreJobResource } from '../../libs/platform/src/restore-jobs/restore-job.serializer';
+
+/** The same public JSON the gateway answers (one serializer). */
+const toRestoreJob = (row: RestoreJobRow) => toRestoreJobResource(restoreJobFromRow(row));
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 20) });
 const app = Fastify();

@@ -63,7 +63,7 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
     );
     await control.clearCalls();
     const worker = stack.worker!.get(await import('../../apps/worker/src/restore-jobs/restore-job.runner').then((m) => m.RestoreJobRunner));
-    await worker.submit(t.tenantId, job.body.id);
+    await worker.submit({ tenantId: t.tenantId, restoreJobId: job.body.id });
     const after = await eventually(() => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`), (r) => terminal(r.body.status), 60_000);
     expect(after.body).toMatchObject({ status: 'succeeded', vendorRef: sessionId });
     const calls = await control.calls();

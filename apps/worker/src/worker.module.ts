@@ -13,6 +13,7 @@ import { PoliciesProcessor } from './policies/policies.processor';
 import { PolicyRefreshService } from './policies/policy-refresh.service';
 import { PolicySyncService } from './policies/policy-sync.service';
 import { RestoreJobRunner } from './restore-jobs/restore-job.runner';
+import { RestoreJobScheduler } from './restore-jobs/restore-job.scheduler';
 import { RestoreJobsProcessor } from './restore-jobs/restore-jobs.processor';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { WebhookFanoutService } from './webhooks/webhook-fanout.service';
@@ -37,7 +38,7 @@ export class WorkerModule {
         ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
       ],
       providers: [
-        AdapterCache, RestoreJobRunner, PolicySyncService, PolicyRefreshService, OutboxRelay,
+        AdapterCache, RestoreJobRunner, RestoreJobScheduler, PolicySyncService, PolicyRefreshService, OutboxRelay,
         RestoreJobsProcessor, PoliciesProcessor, ConnectionsProcessor, MaintenanceProcessor,
         WebhookFanoutService, WebhookDeliveryService, WebhooksProcessor,
         { provide: WebhookSender, useFactory: () => new WebhookSender({ allowLocal: config.WEBHOOK_ALLOW_LOCAL_URLS, timeoutMs: config.WEBHOOK_TIMEOUT_MS }) },

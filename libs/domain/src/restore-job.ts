@@ -12,7 +12,13 @@ export const RESTORE_JOB_STATUSES = [
 ] as const;
 export type RestoreJobStatus = (typeof RESTORE_JOB_STATUSES)[number];
 
-export const TERMINAL_RESTORE_STATUSES: readonly RestoreJobStatus[] = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'];
+export const TERMINAL_RESTORE_STATUSES = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'] as const satisfies readonly RestoreJobStatus[];
+export type TerminalRestoreStatus = (typeof TERMINAL_RESTORE_STATUSES)[number];
+
+/** At the vendor (or on its way there): these hold one of the connection's vendor slots and are polled. */
+export const ACTIVE_RESTORE_STATUSES = ['submitting', 'running', 'cancelling'] as const satisfies readonly RestoreJobStatus[];
+/** Not finished yet: waiting for a slot or active. The reconciler watches these. */
+export const UNFINISHED_RESTORE_STATUSES = ['queued', ...ACTIVE_RESTORE_STATUSES] as const satisfies readonly RestoreJobStatus[];
 
 const TRANSITIONS: Record<RestoreJobStatus, readonly RestoreJobStatus[]> = {
   queued: ['submitting', 'cancelled', 'failed'],
@@ -25,8 +31,16 @@ const TRANSITIONS: Record<RestoreJobStatus, readonly RestoreJobStatus[]> = {
   cancelled: [],
 };
 
-export function isTerminal(status: RestoreJobStatus): boolean {
-  return TERMINAL_RESTORE_STATUSES.includes(status);
+export function isRestoreJobStatus(value: unknown): value is RestoreJobStatus {
+  return typeof value === 'string' && (RESTORE_JOB_STATUSES as readonly string[]).includes(value);
+}
+
+export function isTerminal(status: RestoreJobStatus): status is TerminalRestoreStatus {
+  return (TERMINAL_RESTORE_STATUSES as readonly RestoreJobStatus[]).includes(status);
+}
+
+export function isActive(status: RestoreJobStatus): boolean {
+  return (ACTIVE_RESTORE_STATUSES as readonly RestoreJobStatus[]).includes(status);
 }
 
 export function canTransition(from: RestoreJobStatus, to: RestoreJobStatus): boolean {
@@ -38,20 +52,47 @@ export function assertTransition(from: RestoreJobStatus, to: RestoreJobStatus): 
   if (!canTransition(from, to)) throw new NotAllowedInState('restore job', from, `move to ${to}`);
 }
 
+/**
+ * How far the submission of a job got at the vendor, recorded before and after each vendor call so a
+ * worker that takes over after a crash knows what may already have happened:
+ *   none -> preparing (admitted) -> prepared (vendor draft exists, e.g. a Graph restore session)
+ *        -> starting (start requested: from here the vendor decides; ask it before acting again)
+ *        -> started (the vendor accepted; polling follows).
+ */
+export const SUBMIT_PHASES = ['none', 'preparing', 'prepared', 'starting', 'started'] as const;
+export type SubmitPhase = (typeof SUBMIT_PHASES)[number];
+
+/** A cancel can still win without the vendor until the start was requested. */
+export function cancelNeedsVendor(job: { vendorRef: string | null; submitPhase: SubmitPhase }): boolean {
+  return Boolean(job.vendorRef) || job.submitPhase === 'starting';
+}
+
 export type RestoreDestination = 'original' | 'new';
 export type RestoreItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-/** One thing to restore: a restore point, optionally narrowed to paths inside it. */
+/** One thing to restore: a restore point (resolved to the vendor's refs), optionally narrowed to paths inside it. */
 export interface RestoreJobItem {
   restorePointId: string;
   protectedItemId: string;
-  /** Files/folders inside the item, for vendors with file-level restore. Empty = whole item. */
+  externalId: string;
+  /** The vendor's ids of the restore point and the protected item (our ids resolved at accept time). */
+  restorePointRef: string;
+  protectedItemRef: string;
+  pointInTime: string;
+  /** Files/folders inside the item, for vendors with file-level restore. Absent = whole item. */
   paths?: string[];
   status: RestoreItemStatus;
-  errorCode?: string;
-  errorMessage?: string;
-  vendorRef?: string;
   vendorStatus?: string;
+  errorCode?: string;
+  vendorCode?: string;
+  errorMessage?: string;
+}
+
+export interface RestoreJobError {
+  code: string;
+  message: string | null;
+  /** Vendor details kept for support (vendor, vendorCode, retryable, vendorRequestId, httpStatus). */
+  detail: Record<string, unknown> | null;
 }
 
 export interface RestoreJob {
@@ -61,20 +102,38 @@ export interface RestoreJob {
   vendor: VendorId;
   workload: Workload;
   destination: RestoreDestination;
+  /** Where to restore for destination "new" (vendor-neutral keys). */
+  target: Record<string, string> | null;
   status: RestoreJobStatus;
-  statusReason?: string;
+  statusReason: string | null;
   items: RestoreJobItem[];
-  vendorRef?: string;
-  vendorStatus?: string;
-  errorCode?: string;
-  errorMessage?: string;
+  vendorRef: string | null;
+  vendorExtra: Record<string, string> | null;
+  vendorStatus: string | null;
+  submitPhase: SubmitPhase;
+  error: RestoreJobError | null;
+  cancelRequested: boolean;
   createdAt: Date;
   updatedAt: Date;
-  completedAt?: Date;
+  completedAt: Date | null;
+  deadlineAt: Date;
+  nextPollAt: Date | null;
+  pollAttempt: number;
+}
+
+/** One entry of a job's history (restore_job_events). */
+export interface RestoreJobEvent {
+  id: string;
+  restoreJobId: string;
+  type: string;
+  fromStatus: RestoreJobStatus | null;
+  toStatus: RestoreJobStatus | null;
+  detail: Record<string, unknown>;
+  createdAt: Date;
 }
 
 /** Aggregate per-item outcomes into the job's terminal status. */
-export function aggregateItemStatuses(items: Array<{ status: RestoreItemStatus }>): RestoreJobStatus {
+export function aggregateItemStatuses(items: Array<{ status: RestoreItemStatus }>): TerminalRestoreStatus {
   const ok = items.filter((i) => i.status === 'succeeded').length;
   const failed = items.filter((i) => i.status === 'failed').length;
   const cancelled = items.filter((i) => i.status === 'cancelled').length;
@@ -83,3 +142,90 @@ export function aggregateItemStatuses(items: Array<{ status: RestoreItemStatus }
   if (cancelled > 0 && failed === 0) return 'cancelled';
   return 'failed';
 }
+
+/** A vendor's view of a restore, vendor-neutral (the adapters' RestoreProgress has this shape). */
+export type VendorRestoreState = 'pending' | 'running' | 'succeeded' | 'partiallySucceeded' | 'failed' | 'cancelled';
+
+export interface VendorItemOutcome {
+  restorePointRef: string;
+  status: RestoreItemStatus;
+  vendorStatus?: string;
+  errorCode?: string;
+  vendorCode?: string;
+  errorMessage?: string;
+}
+
+export interface VendorRestoreProgress {
+  state: VendorRestoreState;
+  vendorStatus: string;
+  items?: VendorItemOutcome[];
+  error?: { code: string; vendorCode?: string; message: string };
+}
+
+/** The item status implied by a whole-job state when the vendor reports no per-item detail. */
+export function itemStatusFor(state: VendorRestoreState): RestoreItemStatus {
+  switch (state) {
+    case 'succeeded': return 'succeeded';
+    case 'failed': return 'failed';
+    case 'cancelled': return 'cancelled';
+    case 'pending': return 'pending';
+    default: return 'running';
+  }
+}
+
+/**
+ * Merges the vendor's per-item results into our items (matched by restore point ref, else by position).
+ * A ref several items share (a Veeam restore point covers every item of a job run) matches by position.
+ */
+export function mergeItems(items: RestoreJobItem[], progress: VendorRestoreProgress): RestoreJobItem[] {
+  const jobStatus = itemStatusFor(progress.state);
+  const reported = progress.items ?? [];
+  const unique = reported.filter((p) => reported.filter((q) => q.restorePointRef === p.restorePointRef).length === 1);
+  const byRef = new Map(unique.map((p) => [p.restorePointRef, p]));
+  return items.map((item, index) => {
+    const p = byRef.get(item.restorePointRef) ?? (reported.length === items.length ? reported[index] : undefined);
+    if (!p) return { ...item, status: item.status === 'pending' || item.status === 'running' ? jobStatus : item.status };
+    return { ...item, status: p.status, vendorStatus: p.vendorStatus, errorCode: p.errorCode, vendorCode: p.vendorCode, errorMessage: p.errorMessage };
+  });
+}
+
+/** What a vendor's progress report does to a job: its next status, items and error. */
+export interface ProgressOutcome {
+  status: RestoreJobStatus;
+  items: RestoreJobItem[];
+  error?: { code: string; message: string; vendorCode?: string };
+  /** Whether anything stored changes (status, vendor status or items). */
+  changed: boolean;
+}
+
+/**
+ * The progress -> status rule: a vendor still working moves a submitting job to running (a job being
+ * cancelled stays cancelling); a vendor's end is the job's end, judged per item when the vendor reports
+ * items. A failure without the vendor's reason gets RESTORE_FAILED.
+ */
+export function applyProgress(job: Pick<RestoreJob, 'status' | 'items' | 'vendorStatus'>, progress: VendorRestoreProgress): ProgressOutcome {
+  if (isTerminal(job.status)) return { status: job.status, items: job.items, changed: false };
+  const items = mergeItems(job.items, progress);
+  let status: RestoreJobStatus;
+  if (progress.state === 'running' || progress.state === 'pending') status = job.status === 'submitting' ? 'running' : job.status;
+  else if (progress.state === 'cancelled') status = 'cancelled';
+  else if (progress.state === 'failed') status = 'failed';
+  else status = progress.items?.length ? aggregateItemStatuses(items) : progress.state;
+  const changed = status !== job.status || progress.vendorStatus !== job.vendorStatus || JSON.stringify(items) !== JSON.stringify(job.items);
+  const error = status === 'failed' ? progress.error ?? { code: 'RESTORE_FAILED', message: 'The vendor reported the restore failed.' } : undefined;
+  return { status, items, error, changed };
+}
+
+/** Every item not already succeeded ends with the job's outcome (failed with its code, or cancelled). */
+export function settleItems(items: RestoreJobItem[], outcome: 'failed' | 'cancelled', errorCode?: string): RestoreJobItem[] {
+  if (outcome === 'cancelled') return items.map((i) => ({ ...i, status: 'cancelled' }));
+  return items.map((i) => (i.status === 'succeeded' ? i : { ...i, status: 'failed', errorCode }));
+}
+
+/** Queue job ids of a restore job's work: deterministic, so a re-sent outbox row or a retry never doubles it. */
+export const restoreJobIds = {
+  submit: (restoreJobId: string) => `restore-job.submit_${restoreJobId}`,
+  cancel: (restoreJobId: string) => `restore-job.cancel_${restoreJobId}`,
+  /** One poll tick per connection per tick slot (a second). */
+  pollTick: (connectionId: string, slot: number) => `restore-job.poll_${connectionId}_${slot}`,
+} as const;

@@ -1,12 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { toRestoreJobEventResource, toRestoreJobResource } from '@bg/platform';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodBody, ZodPipe } from '../common/zod';
-import { createRestoreJobSchema, listRestoreJobsQuery, toRestoreJob, toRestoreJobEvent, type CreateRestoreJob } from './restore-jobs.dto';
+import { createRestoreJobSchema, listRestoreJobsQuery, type CreateRestoreJob } from './restore-jobs.dto';
 import { RestoreJobsService } from './restore-jobs.service';
 
 @ApiTags('restore-jobs')
@@ -19,9 +20,9 @@ export class RestoreJobsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Start a restore. Answers 202 with the job (status queued) and its Location; the worker runs it: queued -> submitting -> running -> succeeded | partiallySucceeded | failed | cancelled.' })
   @ApiZodBody(createRestoreJobSchema)
-  async create(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Body(new ZodPipe(createRestoreJobSchema)) body: CreateRestoreJob, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Body(new ZodPipe(createRestoreJobSchema)) body: CreateRestoreJob, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.access.assert(p, tenantId);
-    const job = toRestoreJob(await this.service.create(tenantId, body));
+    const job = toRestoreJobResource(await this.service.create(tenantId, body, req.id));
     reply.header('location', `/v1/tenants/${tenantId}/restore-jobs/${job.id}`);
     return job;
   }
@@ -29,27 +30,27 @@ export class RestoreJobsController {
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(listRestoreJobsQuery, 'query')) q: z.infer<typeof listRestoreJobsQuery>) {
     await this.access.assert(p, tenantId);
-    return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit, q.status), q.limit, toRestoreJob);
+    return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit, q.status), q.limit, toRestoreJobResource);
   }
 
   @Get(':jobId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
     await this.access.assert(p, tenantId);
-    return toRestoreJob(await this.service.get(tenantId, id));
+    return toRestoreJobResource(await this.service.get(tenantId, id));
   }
 
   @Post(':jobId/cancel')
   @HttpCode(202)
   @ApiOperation({ summary: 'Cancel a job: at once if still queued, otherwise at the vendor where it can (status cancelling -> cancelled or the state the vendor reached).' })
-  async cancel(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
+  async cancel(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string, @Req() req: FastifyRequest) {
     await this.access.assert(p, tenantId);
-    return toRestoreJob(await this.service.cancel(tenantId, id));
+    return toRestoreJobResource(await this.service.cancel(tenantId, id, req.id));
   }
 
   @Get(':jobId/events')
   @ApiOperation({ summary: 'The job\'s full history: every state change and vendor interaction, oldest first.' })
   async events(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
     await this.access.assert(p, tenantId);
-    return { items: (await this.service.events(tenantId, id)).map(toRestoreJobEvent), nextCursor: null };
+    return { items: (await this.service.events(tenantId, id)).map(toRestoreJobEventResource), nextCursor: null };
   }
 }

@@ -3,7 +3,8 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, QUEUES, TenantDb, type AppConfig, loadRestoreJob, recordRestoreJobEvent, scheduleWebhookDeliveries, updateRestoreJob, type JobPayloads } from '@bg/platform';
+import { restoreJobIds } from '@bg/domain';
+import { APP_CONFIG, QUEUES, TenantDb, restoreJobRepository as jobs, type AppConfig, scheduleWebhookDeliveries, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
@@ -56,31 +57,26 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
 
   /** Finds active jobs that stopped moving and puts them back in motion, or ends them past their deadline. */
   async reconcile(staleMs = STALE_MS): Promise<{ resumed: number; expired: number }> {
-    const rows: Array<{ id: string; tenant_id: string; status: string; expired: boolean }> = await this.system.query(
-      `SELECT id, tenant_id, status, deadline_at < now() AS expired FROM restore_jobs
-        WHERE status IN ('queued', 'submitting', 'running', 'cancelling')
-          AND (deadline_at < now()
-            OR CASE WHEN status IN ('running', 'cancelling') THEN coalesce(next_poll_at, updated_at) ELSE updated_at END < now() - make_interval(secs => $1))
-        ORDER BY updated_at LIMIT 1000`, [staleMs / 1000],
-    );
+    const rows = await jobs.stalled(this.system.manager, staleMs);
     let resumed = 0;
     let expired = 0;
     for (const r of rows) {
       if (r.expired) {
-        await this.db.run(r.tenant_id, async (tx) => {
-          const job = await loadRestoreJob(tx, r.id, true);
-          await updateRestoreJob(tx, job, 'failed', { error_code: 'TIMED_OUT', error_message: 'The restore did not finish before its deadline.' }, { reason: 'deadline passed (reconciler)' });
+        await this.db.run(r.tenantId, async (tx) => {
+          const job = await jobs.get(tx, r.id, { forUpdate: true });
+          await jobs.update(tx, job, 'failed', { error: { code: 'TIMED_OUT', message: 'The restore did not finish before its deadline.', detail: null } }, { reason: 'deadline passed (reconciler)' });
         });
         expired++;
         continue;
       }
-      if (r.status === 'queued' || r.status === 'submitting') {
-        if (!(await this.resubmit(r.tenant_id, r.id))) continue;
+      const submitting = r.status === 'queued' || r.status === 'submitting';
+      if (submitting) {
+        if (!(await this.resubmit(r.tenantId, r.id))) continue;
       } else {
-        await this.runner.schedulePoll(r.tenant_id, r.id, 0);
+        await this.runner.schedulePoll(r.tenantId, r.id, 0);
       }
-      await this.db.run(r.tenant_id, (tx) => recordRestoreJobEvent(tx, r.id, 'reconciler_resumed', r.status, r.status, {
-        reason: r.status === 'queued' || r.status === 'submitting' ? 'submission made no progress: resubmitted (the vendor is asked before acting again)' : 'no poll happened on time: the vendor is asked for the job\'s state now',
+      await this.db.run(r.tenantId, (tx) => jobs.recordEvent(tx, r.id, 'reconciler_resumed', r.status, r.status, {
+        reason: submitting ? 'submission made no progress: resubmitted (the vendor is asked before acting again)' : 'no poll happened on time: the vendor is asked for the job\'s state now',
       }));
       resumed++;
     }
@@ -108,7 +104,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
    * waiting for a vendor slot sits delayed and must not be doubled). Returns whether it was re-added.
    */
   private async resubmit(tenantId: string, restoreJobId: string): Promise<boolean> {
-    const jobId = `restore-job.submit_${restoreJobId}`;
+    const jobId = restoreJobIds.submit(restoreJobId);
     const existing = await this.restoreJobs.getJob(jobId);
     if (existing) {
       const state = await existing.getState();

@@ -4,14 +4,15 @@ import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { APP_CONFIG, OUTBOX_CHANNEL, QUEUES, type AppConfig, type QueueName } from '@bg/platform';
+import { APP_CONFIG, OUTBOX_CHANNEL, QUEUES, type AppConfig, type JobName, type JobPayloads, type QueueName } from '@bg/platform';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 
 const BATCH = 500;
-/** BullMQ's lowest priority (2^21 - 1). */
-const MAX_PRIORITY = 2 ** 21 - 1;
 
-interface OutboxRow { id: string; queue: QueueName; name: string; job_id: string; payload: Record<string, unknown>; delay_ms: number }
+interface OutboxRow { id: string; queue: QueueName; name: JobName; job_id: string; payload: Record<string, unknown>; delay_ms: number }
+
+/** Queue priorities (by queue job id) for a batch of one job name's payloads, in the relay's transaction. */
+export type Prioritizer<N extends JobName> = (tx: EntityManager, payloads: Array<JobPayloads[N]>) => Promise<Map<string, number>>;
 
 /**
  * Moves committed outbox rows to BullMQ. One relay loop per worker process (not per job): woken by
@@ -28,6 +29,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private again = false;
   private stopped = false;
   private readonly queues: Record<QueueName, Queue>;
+  private readonly prioritizers = new Map<JobName, Prioritizer<JobName>>();
 
   constructor(
     @Inject(SYSTEM_DB) private readonly db: DataSource,
@@ -73,20 +75,20 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Fair share of the worker between tenants: a restore submission's queue priority is its rank among
-   * its tenant's queued jobs (1 = the tenant's oldest). A tenant with 1,000 queued jobs holds ranks
-   * 1..1000; another tenant's single job has rank 1 and is taken next, not after the thousand.
+   * Lets the owner of a job name set queue priorities for the rows of that name in each batch (restore
+   * submissions: fair ranks per tenant, RestoreJobScheduler). The relay itself knows no job's rules.
    */
-  private async fairRanks(tx: EntityManager, rows: OutboxRow[]): Promise<Map<string, number>> {
-    const submits = rows.filter((r) => r.name === 'restore-job.submit');
-    if (!submits.length) return new Map();
-    const ids = submits.map((r) => String(r.payload.restoreJobId));
-    const tenants = [...new Set(submits.map((r) => String(r.payload.tenantId)))];
-    const ranked: Array<{ id: string; rank: string }> = await tx.query(
-      `SELECT id, rank FROM (SELECT id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS rank FROM restore_jobs
-         WHERE status = 'queued' AND tenant_id = ANY($1::uuid[])) q WHERE id = ANY($2::uuid[])`, [tenants, ids]);
-    const byJob = new Map(ranked.map((r) => [r.id, Math.min(Number(r.rank), MAX_PRIORITY)]));
-    return new Map(submits.map((r) => [r.job_id, byJob.get(String(r.payload.restoreJobId)) ?? 1]));
+  prioritize<N extends JobName>(name: N, fn: Prioritizer<N>): void {
+    this.prioritizers.set(name, fn as unknown as Prioritizer<JobName>);
+  }
+
+  private async priorities(tx: EntityManager, rows: OutboxRow[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const [name, fn] of this.prioritizers) {
+      const mine = rows.filter((r) => r.name === name);
+      if (mine.length) for (const [jobId, p] of await fn(tx, mine.map((r) => r.payload as JobPayloads[typeof name]))) out.set(jobId, p);
+    }
+    return out;
   }
 
   /** Relays until the outbox is empty; returns how many rows moved. */
@@ -100,7 +102,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (!rows.length) return 0;
         const byQueue = new Map<QueueName, OutboxRow[]>();
         for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
-        const ranks = await this.fairRanks(tx, rows);
+        const ranks = await this.priorities(tx, rows);
         for (const [queue, list] of byQueue) {
           await this.queues[queue].addBulk(list.map((r) => ({
             name: r.name, data: r.payload, opts: { jobId: r.job_id, delay: r.delay_ms || undefined, priority: ranks.get(r.job_id) },

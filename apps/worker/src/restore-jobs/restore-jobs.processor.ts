@@ -20,7 +20,7 @@ export class RestoreJobsProcessor extends LoggedWorkerHost implements OnApplicat
   private readonly handlers = {
     'restore-job.submit': (job: Job, token?: string) => this.submit(job, token),
     'restore-job.poll': (job: Job) => this.runner.pollConnection(job.data.tenantId, job.data.connectionId),
-    'restore-job.cancel': (job: Job) => this.runner.cancel(job.data.tenantId, job.data.restoreJobId),
+    'restore-job.cancel': (job: Job) => this.runner.cancel(job.data),
   } satisfies Record<Extract<keyof JobPayloads, `restore-job.${string}`>, (job: Job, token?: string) => Promise<unknown>>;
 
   constructor(
@@ -37,7 +37,7 @@ export class RestoreJobsProcessor extends LoggedWorkerHost implements OnApplicat
     this.worker.concurrency = this.config.WORKER_CONCURRENCY;
   }
 
-  async process(job: Job<{ tenantId: string; restoreJobId?: string; connectionId?: string }>, token?: string): Promise<unknown> {
+  async process(job: Job<{ tenantId: string; restoreJobId?: string; connectionId?: string; requestId?: string }>, token?: string): Promise<unknown> {
     const handler = this.handlers[job.name as keyof typeof this.handlers];
     if (!handler) throw new Error(`no handler for ${job.name}`);
     const { tenantId, restoreJobId } = job.data;
@@ -55,7 +55,7 @@ export class RestoreJobsProcessor extends LoggedWorkerHost implements OnApplicat
   }
 
   private async submit(job: Job, token?: string): Promise<unknown> {
-    const outcome = await this.runner.submit(job.data.tenantId, job.data.restoreJobId);
+    const outcome = await this.runner.submit(job.data);
     if (outcome === 'wait') {
       await job.moveToDelayed(Date.now() + SLOT_RECHECK_MS, token);
       throw new DelayedError();

@@ -8,6 +8,7 @@ import { Events1763900001000 } from './1763900001000-events';
 import { WebhookDeliveries1763900001100 } from './1763900001100-webhook-deliveries';
 import { Usage1763900002000 } from './1763900002000-usage';
 import { RestoreJobScheduling1763900003000 } from './1763900003000-restore-job-scheduling';
+import { RestoreJobReads1763900004000 } from './1763900004000-restore-job-reads';
 
 /**
  * Every migration, in order. A migration is never edited once landed; corrections are new migrations.
@@ -23,4 +24,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   WebhookDeliveries1763900001100,
   Usage1763900002000,
   RestoreJobScheduling1763900003000,
+  RestoreJobReads1763900004000,
 ];

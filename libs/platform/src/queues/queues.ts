@@ -11,10 +11,14 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** Jobs carry ids, never data or secrets. */
 export interface JobPayloads {
-  'restore-job.submit': { tenantId: string; restoreJobId: string };
+  /**
+   * connectionId saves the worker a lookup (absent in rows written before it was added); requestId is the
+   * API request's id, sent on to the vendor calls made for the job (CallContext).
+   */
+  'restore-job.submit': { tenantId: string; restoreJobId: string; connectionId?: string; requestId?: string };
   /** A poll tick for one connection: polls every job of it whose next_poll_at is due. */
   'restore-job.poll': { tenantId: string; connectionId: string };
-  'restore-job.cancel': { tenantId: string; restoreJobId: string };
+  'restore-job.cancel': { tenantId: string; restoreJobId: string; connectionId?: string; requestId?: string };
   'policy.sync': { tenantId: string; policyId: string };
   'policy.refresh': { tenantId: string; policyId: string; attempt?: number };
   'connection.verify': { tenantId: string; connectionId: string };

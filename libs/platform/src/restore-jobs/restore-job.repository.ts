@@ -1,65 +1,294 @@
-import { assertTransition, NotFound, type RestoreJobStatus } from '@bg/domain';
-import type { RestoreJobItemRecord } from '../entities/entities';
-import { isUuid, type TenantTx } from '../tenancy/tenant-db';
+import {
+  ACTIVE_RESTORE_STATUSES, NotFound, UNFINISHED_RESTORE_STATUSES, assertTransition, isTerminal,
+  type RestoreDestination, type RestoreJob, type RestoreJobError, type RestoreJobEvent, type RestoreJobItem, type RestoreJobStatus,
+  type SubmitPhase, type VendorId, type Workload,
+} from '@bg/domain';
+import type { EntityManager } from 'typeorm';
+import { rowsOf } from '../database/rows';
+import { isUuid, type TenantDb, type TenantTx } from '../tenancy/tenant-db';
 
+/** A restore_jobs row as Postgres returns it (timestamps may also be ISO strings, in event snapshots). */
 export interface RestoreJobRow {
   id: string; tenant_id: string; connection_id: string; vendor: string; workload: string; destination: string;
-  target: Record<string, string> | null; status: RestoreJobStatus; status_reason: string | null; items: RestoreJobItemRecord[];
+  target: Record<string, string> | null; status: RestoreJobStatus; status_reason: string | null; items: RestoreJobItem[];
   vendor_ref: string | null; vendor_extra: Record<string, string> | null; vendor_status: string | null; submit_phase: string;
   error_code: string | null; error_message: string | null; error_detail: Record<string, unknown> | null;
-  cancel_requested: boolean; created_at: Date; updated_at: Date; completed_at: Date | null; deadline_at: Date;
-  next_poll_at: Date | null; poll_attempt: number;
+  cancel_requested: boolean; created_at: Date | string; updated_at: Date | string; completed_at: Date | string | null;
+  deadline_at: Date | string; next_poll_at: Date | string | null; poll_attempt: number;
 }
 
-/** Columns a transition may change besides status. */
+interface RestoreJobEventRow {
+  id: string; restore_job_id: string; type: string; from_status: RestoreJobStatus | null; to_status: RestoreJobStatus | null;
+  detail: Record<string, unknown>; created_at: Date | string;
+}
+
+const date = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
+const dateOrNull = (v: Date | string | null): Date | null => (v === null || v === undefined ? null : date(v));
+
+export function restoreJobFromRow(r: RestoreJobRow): RestoreJob {
+  return {
+    id: r.id, tenantId: r.tenant_id, connectionId: r.connection_id, vendor: r.vendor as VendorId, workload: r.workload as Workload,
+    destination: r.destination as RestoreDestination, target: r.target, status: r.status, statusReason: r.status_reason,
+    items: r.items, vendorRef: r.vendor_ref, vendorExtra: r.vendor_extra, vendorStatus: r.vendor_status,
+    submitPhase: r.submit_phase as SubmitPhase,
+    error: r.error_code ? { code: r.error_code, message: r.error_message, detail: r.error_detail } : null,
+    cancelRequested: r.cancel_requested, createdAt: date(r.created_at), updatedAt: date(r.updated_at),
+    completedAt: dateOrNull(r.completed_at), deadlineAt: date(r.deadline_at), nextPollAt: dateOrNull(r.next_poll_at),
+    pollAttempt: r.poll_attempt ?? 0,
+  };
+}
+
+function eventFromRow(r: RestoreJobEventRow): RestoreJobEvent {
+  return {
+    id: String(r.id), restoreJobId: r.restore_job_id, type: r.type, fromStatus: r.from_status, toStatus: r.to_status,
+    detail: r.detail, createdAt: date(r.created_at),
+  };
+}
+
+/** A restore point resolved for a new job: our ids, the vendor's refs, and its item's workload and vendor. */
+export interface RestorePointForJob {
+  id: string;
+  connectionId: string;
+  protectedItemId: string;
+  vendorRef: string;
+  pointInTime: Date;
+  externalId: string;
+  itemVendorRef: string;
+  workload: Workload;
+  vendor: VendorId;
+}
+
+export interface NewRestoreJob {
+  id: string;
+  connectionId: string;
+  vendor: VendorId;
+  workload: Workload;
+  destination: RestoreDestination;
+  target: Record<string, string> | null;
+  items: RestoreJobItem[];
+  deadlineMinutes: number;
+}
+
+/** What a transition may change besides the status (camelCase; absent = unchanged). */
 export interface RestoreJobPatch {
-  status_reason?: string | null;
-  items?: RestoreJobItemRecord[];
-  vendor_ref?: string | null;
-  vendor_extra?: Record<string, string> | null;
-  vendor_status?: string | null;
-  submit_phase?: string;
-  error_code?: string | null;
-  error_message?: string | null;
-  error_detail?: Record<string, unknown> | null;
-  cancel_requested?: boolean;
+  statusReason?: string | null;
+  items?: RestoreJobItem[];
+  vendorRef?: string | null;
+  vendorExtra?: Record<string, string> | null;
+  vendorStatus?: string | null;
+  submitPhase?: SubmitPhase;
+  error?: RestoreJobError | null;
+  cancelRequested?: boolean;
+  /** Put the job on its connection's poll schedule: next poll after delayMs, as poll attempt `attempt`. */
+  nextPoll?: { delayMs: number; attempt: number };
 }
 
-const JSON_COLUMNS = new Set(['items', 'vendor_extra', 'error_detail']);
-
-export async function loadRestoreJob(tx: TenantTx, id: string, forUpdate = false): Promise<RestoreJobRow> {
-  if (!isUuid(id)) throw new NotFound('restore job', id);
-  const [row] = await tx.query(`SELECT * FROM restore_jobs WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
-  if (!row) throw new NotFound('restore job', id);
-  return row;
+/** An unfinished job the reconciler should look at. */
+export interface StalledRestoreJob {
+  id: string;
+  tenantId: string;
+  status: RestoreJobStatus;
+  expired: boolean;
 }
 
-export async function recordRestoreJobEvent(
-  tx: TenantTx, jobId: string, type: string, from: string | null, to: string | null, detail: Record<string, unknown> = {},
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [tx.tenantId, jobId, type, from, to, JSON.stringify(detail)],
-  );
-}
+const ACTIVE = `(${ACTIVE_RESTORE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+const UNFINISHED = `(${UNFINISHED_RESTORE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** BullMQ's lowest priority (2^21 - 1). */
+const MAX_PRIORITY = 2 ** 21 - 1;
 
 /**
- * Updates a job's columns and, when `to` differs from its status, checks the state machine, moves it
- * and records a `status_changed` event — all in the caller's transaction.
+ * The one writer of restore_jobs and restore_job_events: every statement on them is here. Methods take
+ * the caller's tenant transaction (TenantDb.run), so row-level security confines them to one tenant;
+ * the system-wide scans (reconciler, fair ranks) take the owner's EntityManager and say so.
  */
-export async function updateRestoreJob(
-  tx: TenantTx, job: RestoreJobRow, to: RestoreJobStatus, patch: RestoreJobPatch = {}, detail: Record<string, unknown> = {},
-): Promise<RestoreJobRow> {
-  const moving = to !== job.status;
-  if (moving) assertTransition(job.status, to);
-  const sets: string[] = ['status = $2', 'updated_at = now()'];
-  const values: unknown[] = [job.id, to];
-  for (const [col, value] of Object.entries(patch)) {
-    values.push(JSON_COLUMNS.has(col) && value !== null ? JSON.stringify(value) : value);
-    sets.push(`${col} = $${values.length}`);
+export class RestoreJobRepository {
+  /** Stores a new job (queued) and its `created` history entry. */
+  async insert(tx: TenantTx, job: NewRestoreJob): Promise<RestoreJob> {
+    const [row]: RestoreJobRow[] = await tx.query(
+      `INSERT INTO restore_jobs (id, tenant_id, connection_id, vendor, workload, destination, target, status, items, deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, now() + make_interval(mins => $9)) RETURNING *`,
+      [job.id, tx.tenantId, job.connectionId, job.vendor, job.workload, job.destination, job.target ? JSON.stringify(job.target) : null,
+        JSON.stringify(job.items), job.deadlineMinutes],
+    );
+    await this.recordEvent(tx, job.id, 'created', null, 'queued', { items: job.items.length, destination: job.destination });
+    return restoreJobFromRow(row);
   }
-  if (moving && ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'].includes(to)) sets.push('completed_at = now()');
-  const [rows] = await tx.query(`UPDATE restore_jobs SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, values);
-  if (moving) await recordRestoreJobEvent(tx, job.id, 'status_changed', job.status, to, detail);
-  return rows[0];
+
+  /** The restore points a new job names (those of deleted connections excluded), in no particular order. */
+  async pointsForRestore(tx: TenantTx, ids: string[]): Promise<RestorePointForJob[]> {
+    const rows: Array<{
+      id: string; connection_id: string; protected_item_id: string; vendor_ref: string; point_in_time: Date;
+      external_id: string; item_vendor_ref: string; workload: Workload; vendor: VendorId;
+    }> = await tx.query(
+      `SELECT rp.id, rp.connection_id, rp.protected_item_id, rp.vendor_ref, rp.point_in_time, i.external_id, i.vendor_ref AS item_vendor_ref,
+              p.workload, c.vendor
+         FROM restore_points rp JOIN protected_items i ON i.id = rp.protected_item_id
+         JOIN policies p ON p.id = i.policy_id JOIN connections c ON c.id = rp.connection_id AND c.deleted_at IS NULL
+        WHERE rp.id = ANY($1)`,
+      [ids],
+    );
+    return rows.map((r) => ({
+      id: r.id, connectionId: r.connection_id, protectedItemId: r.protected_item_id, vendorRef: r.vendor_ref, pointInTime: date(r.point_in_time),
+      externalId: r.external_id, itemVendorRef: r.item_vendor_ref, workload: r.workload, vendor: r.vendor,
+    }));
+  }
+
+  async get(tx: TenantTx, id: string, opts: { forUpdate?: boolean } = {}): Promise<RestoreJob> {
+    if (!isUuid(id)) throw new NotFound('restore job', id);
+    const rows: RestoreJobRow[] = await tx.query(`SELECT * FROM restore_jobs WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+    if (!rows[0]) throw new NotFound('restore job', id);
+    return restoreJobFromRow(rows[0]);
+  }
+
+  /**
+   * Hot read path: one statement, one round trip. bg_restore_job_get (SECURITY INVOKER) sets
+   * app.tenant_id for its own implicit transaction and reads under row-level security.
+   */
+  async findForRead(db: TenantDb, tenantId: string, id: string): Promise<RestoreJob> {
+    if (!isUuid(id)) throw new NotFound('restore job', id);
+    const [row] = await db.statement<RestoreJobRow>(tenantId, 'bg_restore_job_get', 'SELECT * FROM bg_restore_job_get($1, $2)', [tenantId, id]);
+    if (!row) throw new NotFound('restore job', id);
+    return restoreJobFromRow(row);
+  }
+
+  /** A page in id order after `after` (limit + 1 rows, so the caller can tell whether more follow); one round trip. */
+  async listForRead(db: TenantDb, tenantId: string, after: string | undefined, limit: number, status?: RestoreJobStatus): Promise<RestoreJob[]> {
+    const rows = await db.statement<RestoreJobRow>(tenantId, 'bg_restore_job_list', 'SELECT * FROM bg_restore_job_list($1, $2, $3, $4)',
+      [tenantId, after ?? NIL_UUID, limit + 1, status ?? null]);
+    return rows.map(restoreJobFromRow);
+  }
+
+  async events(tx: TenantTx, id: string): Promise<RestoreJobEvent[]> {
+    await this.get(tx, id);
+    const rows: RestoreJobEventRow[] = await tx.query(
+      'SELECT id, restore_job_id, type, from_status, to_status, detail, created_at FROM restore_job_events WHERE restore_job_id = $1 ORDER BY id', [id]);
+    return rows.map(eventFromRow);
+  }
+
+  async recordEvent(
+    tx: TenantTx, jobId: string, type: string, from: RestoreJobStatus | null, to: RestoreJobStatus | null, detail: Record<string, unknown> = {},
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [tx.tenantId, jobId, type, from, to, JSON.stringify(detail)],
+    );
+  }
+
+  /**
+   * Updates a job's columns and, when `to` differs from its status, checks the state machine, moves it
+   * and records a `status_changed` history entry — all in the caller's transaction.
+   */
+  async update(tx: TenantTx, job: RestoreJob, to: RestoreJobStatus, patch: RestoreJobPatch = {}, detail: Record<string, unknown> = {}): Promise<RestoreJob> {
+    const moving = to !== job.status;
+    if (moving) assertTransition(job.status, to);
+    const sets: string[] = ['status = $2', 'updated_at = now()'];
+    const values: unknown[] = [job.id, to];
+    const set = (column: string, value: unknown, json = false) => {
+      values.push(json && value !== null ? JSON.stringify(value) : value);
+      sets.push(`${column} = $${values.length}`);
+    };
+    if (patch.statusReason !== undefined) set('status_reason', patch.statusReason);
+    if (patch.items !== undefined) set('items', patch.items, true);
+    if (patch.vendorRef !== undefined) set('vendor_ref', patch.vendorRef);
+    if (patch.vendorExtra !== undefined) set('vendor_extra', patch.vendorExtra, true);
+    if (patch.vendorStatus !== undefined) set('vendor_status', patch.vendorStatus);
+    if (patch.submitPhase !== undefined) set('submit_phase', patch.submitPhase);
+    if (patch.cancelRequested !== undefined) set('cancel_requested', patch.cancelRequested);
+    if (patch.error !== undefined) {
+      set('error_code', patch.error?.code ?? null);
+      set('error_message', patch.error?.message ?? null);
+      set('error_detail', patch.error?.detail ?? null, true);
+    }
+    if (patch.nextPoll) {
+      values.push(patch.nextPoll.delayMs / 1000);
+      sets.push(`next_poll_at = now() + make_interval(secs => $${values.length})`);
+      set('poll_attempt', patch.nextPoll.attempt);
+    }
+    if (moving && isTerminal(to)) sets.push('completed_at = now()');
+    const [row] = rowsOf<RestoreJobRow>(await tx.query(`UPDATE restore_jobs SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, values));
+    if (moving) await this.recordEvent(tx, job.id, 'status_changed', job.status, to, detail);
+    return restoreJobFromRow(row);
+  }
+
+  /** Changes only why the job waits (no status change, no history entry). */
+  async setStatusReason(tx: TenantTx, id: string, reason: string): Promise<void> {
+    await tx.query('UPDATE restore_jobs SET status_reason = $2, updated_at = now() WHERE id = $1', [id, reason]);
+  }
+
+  /** The next poll of a job after delayMs (its connection's tick picks it up then). Returns the job's connection. */
+  async setNextPoll(tx: TenantTx, id: string, delayMs: number, attempt: number): Promise<string> {
+    const rows = rowsOf<{ connection_id: string }>(await tx.query(
+      'UPDATE restore_jobs SET next_poll_at = now() + make_interval(secs => $2), poll_attempt = $3 WHERE id = $1 RETURNING connection_id',
+      [id, delayMs / 1000, attempt]));
+    if (!rows[0]) throw new NotFound('restore job', id);
+    return rows[0].connection_id;
+  }
+
+  /** Active jobs of a connection whose poll is due, soonest first. */
+  async dueForPoll(tx: TenantTx, connectionId: string, limit: number): Promise<RestoreJob[]> {
+    const rows: RestoreJobRow[] = await tx.query(
+      `SELECT * FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND next_poll_at <= now() ORDER BY next_poll_at LIMIT $2`,
+      [connectionId, limit]);
+    return rows.map(restoreJobFromRow);
+  }
+
+  /** When the earliest active job of a connection is due (null: none is active). */
+  async earliestPoll(tx: TenantTx, connectionId: string): Promise<Date | null> {
+    const [{ next }]: Array<{ next: Date | null }> = await tx.query(
+      `SELECT min(next_poll_at) AS next FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE}`, [connectionId]);
+    return next ? date(next) : null;
+  }
+
+  /** Serializes admissions of one connection until the transaction ends, so two workers cannot take the same last slot. */
+  async lockAdmissions(tx: TenantTx, connectionId: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [connectionId]);
+  }
+
+  /** How many jobs of a connection hold a vendor slot, not counting `exceptId`. */
+  async countActive(tx: TenantTx, connectionId: string, exceptId?: string): Promise<number> {
+    const [{ n }]: Array<{ n: number }> = await tx.query(
+      `SELECT count(*)::int AS n FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND id <> $2`,
+      [connectionId, exceptId ?? NIL_UUID]);
+    return n;
+  }
+
+  /** The oldest queued jobs of a connection that the free vendor slots can take now. */
+  async waitingForSlot(tx: TenantTx, connectionId: string, slots: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `SELECT id FROM restore_jobs WHERE connection_id = $1 AND status = 'queued' ORDER BY id
+        LIMIT GREATEST(0, $2 - (SELECT count(*) FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE}))`,
+      [connectionId, slots]);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * System-wide (owner connection): unfinished jobs past their deadline, or that made no progress for
+   * staleMs (a running job: no poll on time).
+   */
+  async stalled(system: EntityManager, staleMs: number, limit = 1000): Promise<StalledRestoreJob[]> {
+    const rows: Array<{ id: string; tenant_id: string; status: RestoreJobStatus; expired: boolean }> = await system.query(
+      `SELECT id, tenant_id, status, deadline_at < now() AS expired FROM restore_jobs
+        WHERE status IN ${UNFINISHED}
+          AND (deadline_at < now()
+            OR CASE WHEN status IN ('running', 'cancelling') THEN coalesce(next_poll_at, updated_at) ELSE updated_at END < now() - make_interval(secs => $1))
+        ORDER BY updated_at LIMIT $2`, [staleMs / 1000, limit],
+    );
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, status: r.status, expired: r.expired }));
+  }
+
+  /**
+   * System-wide (owner connection): each job's rank among its tenant's queued jobs (1 = the tenant's
+   * oldest), capped at BullMQ's lowest priority. Jobs no longer queued are absent.
+   */
+  async fairRanks(system: EntityManager, jobs: Array<{ tenantId: string; restoreJobId: string }>): Promise<Map<string, number>> {
+    if (!jobs.length) return new Map();
+    const tenants = [...new Set(jobs.map((j) => j.tenantId))];
+    const ranked: Array<{ id: string; rank: string }> = await system.query(
+      `SELECT id, rank FROM (SELECT id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS rank FROM restore_jobs
+         WHERE status = 'queued' AND tenant_id = ANY($1::uuid[])) q WHERE id = ANY($2::uuid[])`, [tenants, jobs.map((j) => j.restoreJobId)]);
+    return new Map(ranked.map((r) => [r.id, Math.min(Number(r.rank), MAX_PRIORITY)]));
+  }
 }
+
+export const restoreJobRepository = new RestoreJobRepository();

@@ -6,6 +6,7 @@ interface PgClient {
 }
 interface PgPool {
   connect(): Promise<PgClient>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -29,10 +30,9 @@ export class TenantDb {
    * the tenant setting sent as one simple query (the id is a validated UUID, so it is a safe literal),
    * the parameterized SELECT, COMMIT. Same guarantees as `run`; use it for hot read paths.
    */
-  async read<T = Record<string, any>>(tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  async read<T = Record<string, unknown>>(tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
     if (!isUuid(tenantId)) throw new Error('tenant id must be a uuid');
-    const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
-    const client = await pool.connect();
+    const client = await this.pool().connect();
     let broken: unknown;
     try {
       await client.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`);
@@ -46,6 +46,22 @@ export class TenantDb {
     } finally {
       client.release(broken instanceof Error && /terminat|Connection/i.test(broken.message) ? broken : undefined);
     }
+  }
+
+  /**
+   * One statement, one round trip: a prepared statement (`name`) on the app pool, outside any explicit
+   * transaction. Only for statements that call a SECURITY INVOKER function which sets app.tenant_id to
+   * `tenantId` itself before it reads (see the restore-job-reads migration): row-level security then
+   * confines the read to the tenant exactly as `run` does, with bound parameters.
+   */
+  async statement<T>(tenantId: string, name: string, sql: string, params: unknown[]): Promise<T[]> {
+    if (!isUuid(tenantId)) throw new Error('tenant id must be a uuid');
+    const { rows } = await this.pool().query({ name, text: sql, values: params });
+    return rows as T[];
+  }
+
+  private pool(): PgPool {
+    return (this.dataSource.driver as unknown as { master: PgPool }).master;
   }
 
   async run<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
