@@ -6,3 +6,5 @@ export * from './model';
 export * from './static-catalog';
 export * from './ids';
 export * from './events';
+export * from './policy';
+export * from './protected-item';
