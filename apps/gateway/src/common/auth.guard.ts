@@ -2,7 +2,7 @@ import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContex
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, hashApiKey, safeEqual, type AppConfig } from '@bg/platform';
+import { APP_CONFIG, apiKeyRepository, hashApiKey, safeEqual, type AppConfig } from '@bg/platform';
 import { APP_DB } from './platform.providers';
 import { problem, ProblemError } from './problem';
 import type { Principal } from './principal';
@@ -46,12 +46,10 @@ export class AuthGuard implements CanActivate {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) return hit.principal;
-    const [row] = await this.db.query(
-      'SELECT id, role, partner_id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hash],
-    );
-    const principal: Principal | null = !row ? null
-      : row.role === 'partner' ? { kind: 'partner', keyId: row.id, partnerId: row.partner_id }
-      : { kind: 'tenant', keyId: row.id, partnerId: row.partner_id, tenantId: row.tenant_id };
+    const found = await apiKeyRepository.findActiveByHash(this.db, hash);
+    const principal: Principal | null = !found ? null
+      : found.role === 'partner' ? { kind: 'partner', keyId: found.id, partnerId: found.partnerId }
+      : { kind: 'tenant', keyId: found.id, partnerId: found.partnerId, tenantId: found.tenantId };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, until: now + CACHE_TTL_MS });
     return principal;

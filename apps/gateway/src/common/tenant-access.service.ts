@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFound } from '@bg/domain';
-import { isUuid } from '@bg/platform';
+import { isUuid, tenantRepository } from '@bg/platform';
 import { APP_DB } from './platform.providers';
 import type { Principal } from './principal';
 
@@ -29,8 +29,8 @@ export class TenantAccess {
   private async partnerIdOf(tenantId: string): Promise<string | undefined> {
     const cached = this.partnerOf.get(tenantId);
     if (cached) return cached;
-    const [row] = await this.db.query('SELECT partner_id FROM tenants WHERE id = $1', [tenantId]);
-    if (row) this.partnerOf.set(tenantId, row.partner_id);
-    return row?.partner_id;
+    const partnerId = await tenantRepository.partnerIdOf(this.db, tenantId);
+    if (partnerId) this.partnerOf.set(tenantId, partnerId);
+    return partnerId;
   }
 }

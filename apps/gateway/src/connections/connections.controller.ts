@@ -2,11 +2,12 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { toConnectionResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
-import { createConnectionSchema, toConnection, type CreateConnection } from './connections.dto';
+import { createConnectionSchema, type CreateConnection } from './connections.dto';
 import { ConnectionsService } from './connections.service';
 
 @ApiTags('connections')
@@ -23,19 +24,19 @@ export class ConnectionsController {
     await this.access.assert(p, tenantId);
     const conn = await this.service.create(tenantId, body);
     reply.header('location', `/v1/tenants/${tenantId}/connections/${conn.id}`);
-    return conn;
+    return toConnectionResource(conn);
   }
 
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
     await this.access.assert(p, tenantId);
-    return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toConnection);
+    return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toConnectionResource);
   }
 
   @Get(':connectionId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
     await this.access.assert(p, tenantId);
-    return toConnection(await this.service.get(tenantId, id));
+    return toConnectionResource(await this.service.get(tenantId, id));
   }
 
   @Post(':connectionId/verify')
@@ -44,7 +45,7 @@ export class ConnectionsController {
   async verify(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.access.assert(p, tenantId);
     reply.header('location', `/v1/tenants/${tenantId}/connections/${id}`);
-    return this.service.verify(tenantId, id);
+    return toConnectionResource(await this.service.verify(tenantId, id));
   }
 
   @Delete(':connectionId')

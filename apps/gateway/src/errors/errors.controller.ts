@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ERROR_CODES, NotFound, isErrorCode, type ErrorCatalogEntry } from '@bg/domain';
 import { DataSource } from 'typeorm';
-import { loadErrorCatalogRows } from '@bg/platform';
+import { errorCatalogRepository } from '@bg/platform';
 import { Public } from '../common/auth.guard';
 import { APP_DB } from '../common/platform.providers';
 
@@ -15,7 +15,7 @@ export class ErrorsController {
   constructor(@Inject(APP_DB) private readonly db: DataSource) {}
 
   private catalog(): Promise<ErrorCatalogEntry[]> {
-    this.rows ??= loadErrorCatalogRows(this.db).catch((e) => {
+    this.rows ??= errorCatalogRepository.listAll(this.db).catch((e) => {
       this.rows = undefined;
       throw e;
     });

@@ -1,22 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, NotFound, systemClock, type ErrorCatalog, type VendorId } from '@bg/domain';
+import { DomainError, NotFound, systemClock, type Connection, type ErrorCatalog } from '@bg/domain';
 import { createAdapter, type BackupVendorPort } from '@bg/adapters';
-import { CredentialCipher, type TenantTx } from '@bg/platform';
+import { CredentialCipher, connectionRepository, type SealedSecret, type TenantTx } from '@bg/platform';
 import { MeteredVendorPort } from '../usage/metered-vendor-port';
 import { VendorCallMeter } from '../usage/vendor-call-meter.service';
 import { ERROR_CATALOG } from './worker-platform.module';
-
-export interface ConnectionRecord {
-  id: string;
-  tenant_id: string;
-  vendor: VendorId;
-  endpoint: string;
-  public_credentials: Record<string, string>;
-  secret_ciphertext: Buffer;
-  secret_wrapped_key: Buffer;
-  secret_key_id: string;
-  credentials_version: number;
-}
 
 /**
  * One adapter per connection (and credentials version), kept for the worker's lifetime so tokens and
@@ -32,28 +20,33 @@ export class AdapterCache {
     private readonly meter: VendorCallMeter,
   ) {}
 
-  async forConnection(tx: TenantTx, connectionId: string): Promise<{ adapter: BackupVendorPort; connection: ConnectionRecord }> {
-    const [connection] = await tx.query('SELECT * FROM connections WHERE id = $1', [connectionId]) as ConnectionRecord[];
-    if (!connection) throw new NotFound('connection', connectionId);
-    const key = `${connection.id}:${connection.credentials_version}:${connection.endpoint}`;
+  /** The connection (deleted or not) and its adapter; NotFound if the tenant has no such connection. */
+  async forConnection(tx: TenantTx, connectionId: string): Promise<{ adapter: BackupVendorPort; connection: Connection }> {
+    const found = await connectionRepository.findWithSealedSecret(tx, connectionId);
+    if (!found) throw new NotFound('connection', connectionId);
+    const { connection, sealed } = found;
+    const key = `${connection.id}:${connection.credentialsVersion}:${connection.endpoint}`;
     let adapter = this.adapters.get(key);
     if (!adapter) {
-      let secret: Record<string, string>;
-      try {
-        secret = this.cipher.decrypt(connection.id, {
-          ciphertext: connection.secret_ciphertext, wrappedKey: connection.secret_wrapped_key, keyId: connection.secret_key_id,
-        });
-      } catch {
-        // Not retryable: only configuration (the right MASTER_KEY / MASTER_KEYS_RETIRED) can fix it.
-        throw new DomainError('INTERNAL', `The credentials of connection ${connection.id} cannot be decrypted with the configured master keys (key id ${connection.secret_key_id}).`);
-      }
-      // Every vendor call made through this adapter is metered for usage (vendorApiCalls).
-      adapter = new MeteredVendorPort(createAdapter(connection.vendor, {
-        connectionId: connection.id, endpoint: connection.endpoint, credentials: { ...connection.public_credentials, ...secret },
-        clock: systemClock, catalog: this.catalog,
-      }), (call) => this.meter.record(connection, call));
+      adapter = this.build(connection, sealed);
       this.adapters.set(key, adapter);
     }
     return { adapter, connection };
+  }
+
+  private build(connection: Connection, sealed: SealedSecret): BackupVendorPort {
+    let secret: Record<string, string>;
+    try {
+      secret = this.cipher.decrypt(connection.id, sealed);
+    } catch {
+      // Not retryable: only configuration (the right MASTER_KEY / MASTER_KEYS_RETIRED) can fix it.
+      throw new DomainError('INTERNAL', `The credentials of connection ${connection.id} cannot be decrypted with the configured master keys (key id ${sealed.keyId}).`);
+    }
+    const metered = { id: connection.id, tenant_id: connection.tenantId, vendor: connection.vendor };
+    // Every vendor call made through this adapter is metered for usage (vendorApiCalls).
+    return new MeteredVendorPort(createAdapter(connection.vendor, {
+      connectionId: connection.id, endpoint: connection.endpoint, credentials: { ...connection.publicCredentials, ...secret },
+      clock: systemClock, catalog: this.catalog,
+    }), (call) => this.meter.record(metered, call));
   }
 }

@@ -2,7 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job } from 'bullmq';
 import { isVendorError } from '@bg/adapters';
-import { QUEUES, TenantDb, type JobPayloads } from '@bg/platform';
+import { QUEUES, TenantDb, connectionRepository, type JobPayloads } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
 import { assertHandlers } from '../common/handlers';
 import { WORKER_SETTINGS } from '../common/queue-options';
@@ -37,10 +37,7 @@ export class ConnectionsProcessor extends LoggedWorkerHost {
       health = 'unhealthy';
       detail = isVendorError(e) ? `${e.code}${e.vendorCode ? ` (${e.vendorCode})` : ''}: ${e.message}` : (e as Error).message;
     }
-    await this.db.run(tenantId, (tx) => tx.query(
-      'UPDATE connections SET health = $2, health_detail = $3, last_verified_at = now(), updated_at = now() WHERE id = $1',
-      [connectionId, health, detail.slice(0, 1000)],
-    ));
+    await this.db.run(tenantId, (tx) => connectionRepository.recordHealth(tx, connectionId, health, detail.slice(0, 1000)));
     return health;
   }
 }

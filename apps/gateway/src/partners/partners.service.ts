@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { NotFound, newId, type Partner } from '@bg/domain';
+import { apiKeyRepository, generateApiKey, isUuid, partnerRepository } from '@bg/platform';
+import { requireAdmin } from '../common/auth.guard';
+import { APP_DB } from '../common/platform.providers';
+import type { Principal } from '../common/principal';
+
+/** A new partner and its first partner key; `key` is the secret, shown once. */
+export interface CreatedPartner {
+  partner: Partner;
+  apiKey: { id: string; key: string; prefix: string };
+}
+
+@Injectable()
+export class PartnersService {
+  constructor(@Inject(APP_DB) private readonly db: DataSource) {}
+
+  async create(p: Principal, name: string): Promise<CreatedPartner> {
+    requireAdmin(p);
+    const id = newId();
+    const key = generateApiKey();
+    const keyId = newId();
+    const partner = await this.db.transaction(async (tx) => {
+      const created = await partnerRepository.insert(tx, { id, name });
+      await apiKeyRepository.insert(tx, {
+        id: keyId, role: 'partner', partnerId: id, tenantId: null, name: 'initial partner key', prefix: key.prefix, keyHash: key.hash,
+      });
+      return created;
+    });
+    return { partner, apiKey: { id: keyId, key: key.key, prefix: key.prefix } };
+  }
+
+  /** Every partner for the operator; a partner's or tenant's own partner otherwise. */
+  async list(p: Principal): Promise<Partner[]> {
+    if (p.kind === 'admin') return partnerRepository.listAll(this.db);
+    const own = await partnerRepository.findById(this.db, p.partnerId);
+    return own ? [own] : [];
+  }
+
+  async get(p: Principal, partnerId: string): Promise<Partner> {
+    if (!isUuid(partnerId) || (p.kind !== 'admin' && p.partnerId !== partnerId)) throw new NotFound('partner', partnerId);
+    const partner = await partnerRepository.findById(this.db, partnerId);
+    if (!partner) throw new NotFound('partner', partnerId);
+    return partner;
+  }
+}

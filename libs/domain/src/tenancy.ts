@@ -1,0 +1,41 @@
+/** A partner (MSP): owns tenants and partner API keys. */
+export interface Partner {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** A customer tenant of one partner. The partner never changes. */
+export interface Tenant {
+  id: string;
+  partnerId: string;
+  name: string;
+  /** The partner's own reference for the customer, if it gave one. */
+  externalRef: string | null;
+  createdAt: Date;
+}
+
+export const API_KEY_ROLES = ['partner', 'tenant'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+/**
+ * Who an API key speaks for: a partner key reaches every tenant of its partner, a tenant key one
+ * tenant (of its partner). `tenantId` is set exactly for tenant keys.
+ */
+export type ApiKeyScope =
+  | { role: 'partner'; partnerId: string; tenantId: null }
+  | { role: 'tenant'; partnerId: string; tenantId: string };
+
+/** What authentication needs of a key: its id and scope. */
+export type ApiKeyIdentity = ApiKeyScope & { id: string };
+
+/**
+ * An API key as stored. The key itself is shown once at creation and never kept; only its SHA-256
+ * (not part of this type) and its display prefix are.
+ */
+export type ApiKey = ApiKeyIdentity & {
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+};
