@@ -3,6 +3,7 @@ import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '@bg/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthGuard } from './common/auth.guard';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { PlatformModule } from './common/platform.providers';
@@ -12,15 +13,20 @@ import { ConnectionsController } from './connections/connections.controller';
 import { ConnectionsService } from './connections/connections.service';
 import { ErrorsController } from './errors/errors.controller';
 import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
 import { HealthController } from './health/health.controller';
 import { PartnersController } from './partners/partners.controller';
+import { PartnersService } from './partners/partners.service';
 import { PoliciesController } from './policies/policies.controller';
 import { PoliciesService } from './policies/policies.service';
-import { ProtectedItemsController, ProtectedItemsService } from './protected-items/protected-items.controller';
+import { ProtectedItemsController } from './protected-items/protected-items.controller';
+import { ProtectedItemsService } from './protected-items/protected-items.service';
 import { RestoreJobsController } from './restore-jobs/restore-jobs.controller';
 import { RestoreJobsService } from './restore-jobs/restore-jobs.service';
-import { RestorePointsController, RestorePointsService } from './restore-points/restore-points.controller';
+import { RestorePointsController } from './restore-points/restore-points.controller';
+import { RestorePointsService } from './restore-points/restore-points.service';
 import { TenantsController } from './tenants/tenants.controller';
+import { TenantsService } from './tenants/tenants.service';
 import { UsageController } from './usage/usage.controller';
 import { UsageService } from './usage/usage.service';
 import { VendorsController } from './vendors/vendors.controller';
@@ -41,8 +47,8 @@ export class GatewayModule {
         PartnerWebhooksController, TenantWebhooksController, UsageController,
       ],
       providers: [
-        TenantAccess, ConnectionsService, PoliciesService, ProtectedItemsService, RestorePointsService, RestoreJobsService,
-        WebhookScopes, WebhooksService, WebhookDeliveriesService,
+        TenantAccess, PartnersService, TenantsService, ApiKeysService, ConnectionsService, PoliciesService, ProtectedItemsService, RestorePointsService, RestoreJobsService,
+        WebhookScopes, WebhooksService, WebhookDeliveriesService, EventsService,
         UsageService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -8,3 +8,5 @@ export * from './ids';
 export * from './events';
 export * from './policy';
 export * from './protected-item';
+export * from './tenancy';
+export * from './connection';
