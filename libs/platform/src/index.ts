@@ -27,3 +27,7 @@ export * from './connections/connection.repository';
 export * from './connections/connection.serializer';
 export * from './restore-points/restore-point.repository';
 export * from './restore-points/restore-point.serializer';
+export * from './policies/policy.repository';
+export * from './policies/policy.serializer';
+export * from './protected-items/protected-item.repository';
+export * from './protected-items/protected-item.serializer';

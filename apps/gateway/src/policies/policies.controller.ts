@@ -2,11 +2,12 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { toPolicyResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
-import { createPolicySchema, toPolicy, updatePolicySchema, type CreatePolicy } from './policies.dto';
+import { createPolicySchema, updatePolicySchema, type CreatePolicy } from './policies.dto';
 import { PoliciesService } from './policies.service';
 
 @ApiTags('policies')
@@ -21,7 +22,7 @@ export class PoliciesController {
   @ApiZodBody(createPolicySchema)
   async create(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Body(new ZodPipe(createPolicySchema)) body: CreatePolicy, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.access.assert(p, tenantId);
-    const policy = toPolicy(await this.service.create(tenantId, body));
+    const policy = toPolicyResource(await this.service.create(tenantId, body));
     reply.header('location', `/v1/tenants/${tenantId}/policies/${policy.id}`);
     return policy;
   }
@@ -29,13 +30,13 @@ export class PoliciesController {
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
     await this.access.assert(p, tenantId);
-    return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toPolicy);
+    return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toPolicyResource);
   }
 
   @Get(':policyId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
     await this.access.assert(p, tenantId);
-    return toPolicy(await this.service.get(tenantId, id));
+    return toPolicyResource(await this.service.get(tenantId, id));
   }
 
   @Patch(':policyId')
@@ -43,21 +44,21 @@ export class PoliciesController {
   @ApiZodBody(updatePolicySchema)
   async update(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string, @Body(new ZodPipe(updatePolicySchema)) body: z.infer<typeof updatePolicySchema>) {
     await this.access.assert(p, tenantId);
-    return toPolicy(await this.service.rename(tenantId, id, body.displayName));
+    return toPolicyResource(await this.service.rename(tenantId, id, body.displayName));
   }
 
   @Post(':policyId/activate')
   @HttpCode(202)
   async activate(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
     await this.access.assert(p, tenantId);
-    return toPolicy(await this.service.setActive(tenantId, id, true));
+    return toPolicyResource(await this.service.setActive(tenantId, id, true));
   }
 
   @Post(':policyId/deactivate')
   @HttpCode(202)
   async deactivate(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
     await this.access.assert(p, tenantId);
-    return toPolicy(await this.service.setActive(tenantId, id, false));
+    return toPolicyResource(await this.service.setActive(tenantId, id, false));
   }
 
   @Delete(':policyId')
@@ -65,6 +66,6 @@ export class PoliciesController {
   @ApiOperation({ summary: 'Delete a policy: the worker deactivates it if needed and deletes it at the vendor.' })
   async remove(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
     await this.access.assert(p, tenantId);
-    return toPolicy(await this.service.remove(tenantId, id));
+    return toPolicyResource(await this.service.remove(tenantId, id));
   }
 }

@@ -16,19 +16,3 @@ export const createPolicySchema = z.strictObject({
 export type CreatePolicy = z.infer<typeof createPolicySchema>;
 
 export const updatePolicySchema = z.strictObject({ displayName: z.string().trim().min(1).max(1024) });
-
-export interface PolicyRow {
-  id: string; tenant_id: string; connection_id: string; vendor: string; workload: string; display_name: string;
-  status: string; desired_active: boolean; vendor_ref: string | null; vendor_status: string | null;
-  error_code: string | null; error_message: string | null; created_at: Date; updated_at: Date; item_count?: number;
-}
-
-export function toPolicy(r: PolicyRow) {
-  return {
-    id: r.id, tenantId: r.tenant_id, connectionId: r.connection_id, vendor: r.vendor, workload: r.workload,
-    displayName: r.display_name, status: r.status, desiredActive: r.desired_active,
-    vendorRef: r.vendor_ref, vendorStatus: r.vendor_status,
-    error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
-    itemCount: r.item_count ?? undefined, createdAt: r.created_at, updatedAt: r.updated_at,
-  };
-}

@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import { DelayedError, type Job } from 'bullmq';
-import { QUEUES, TenantDb, type JobPayloads } from '@bg/platform';
+import { QUEUES, TenantDb, policyRepository, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { ConnectionThrottle } from '../common/connection-throttle';
 import { WORKER_SETTINGS } from '../common/queue-options';
@@ -29,14 +29,14 @@ export class PoliciesProcessor extends LoggedWorkerHost {
   async process(job: Job<{ tenantId: string; policyId: string; attempt?: number }>, token?: string): Promise<unknown> {
     const handler = this.handlers[job.name as keyof typeof this.handlers];
     if (!handler) throw new Error(`no handler for ${job.name}`);
-    const [policy] = await this.db.run(job.data.tenantId, (tx) => tx.query('SELECT connection_id FROM policies WHERE id = $1', [job.data.policyId]));
+    const policy = await this.db.run(job.data.tenantId, (tx) => policyRepository.findById(tx, job.data.policyId));
     if (!policy) return 'gone';
-    await this.throttle.waitIfPaused(job, token, policy.connection_id);
+    await this.throttle.waitIfPaused(job, token, policy.connectionId);
     try {
       return await handler(job);
     } catch (e) {
       if (e instanceof DelayedError) throw e;
-      await this.throttle.noteError(policy.connection_id, e);
+      await this.throttle.noteError(policy.connectionId, e);
       if (job.name === 'policy.refresh') return handleVendorFailure(job, e, async () => undefined);
       return handleVendorFailure(job, e, (err) => this.syncer.fail(job.data.tenantId, job.data.policyId, err));
     }

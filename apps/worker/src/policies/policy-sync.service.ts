@@ -1,24 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import type { VendorId, Workload } from '@bg/domain';
-import { isVendorError, vendorDescriptor, type BackupVendorPort, type VendorProtectedItem } from '@bg/adapters';
-import { QUEUES, TenantDb, type TenantTx } from '@bg/platform';
+import { EMULATED_VENDOR_STATUS, type Policy, type ProtectedItem, type VendorId } from '@bg/domain';
+import { isVendorError, vendorDescriptor, type BackupVendorPort, type ItemSpec, type VendorProtectedItem } from '@bg/adapters';
+import { QUEUES, TenantDb, policyRepository, protectedItemRepository, type TenantTx } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
-
-interface PolicyRow {
-  id: string; connection_id: string; workload: string; display_name: string; status: string;
-  desired_active: boolean; vendor_ref: string | null;
-}
-/** vendor_status of policies and items the gateway keeps itself (capabilities.policyEmulated). */
-export const EMULATED_VENDOR_STATUS = 'emulated';
 
 /** Whether the gateway keeps this vendor's policies itself (it has no policy API). */
 export function isPolicyEmulated(vendor: VendorId): boolean {
   return vendorDescriptor(vendor).capabilities.policyEmulated === true;
 }
 
-interface ItemRow { id: string; kind: string; external_id: string; display_name: string | null; status: string; vendor_ref: string | null }
+const itemSpec = (i: ProtectedItem): ItemSpec => ({ kind: i.kind, externalId: i.externalId, displayName: i.displayName ?? undefined });
 
 /**
  * Drives a policy at the vendor towards what the user asked for: created with its items, items added
@@ -37,32 +30,25 @@ export class PolicySyncService {
     if (!policy || policy.status === 'deleted') return;
     if (emulated) return this.syncEmulated(tenantId, policy);
     if (policy.status === 'deleting') return this.delete(tenantId, policy, adapter);
-    let vendorRef = policy.vendor_ref;
+    let vendorRef = policy.vendorRef;
     if (!vendorRef) {
       const pending = items.filter((i) => i.status === 'pending');
-      const created = await adapter.createPolicy({}, {
-        workload: policy.workload as Workload, displayName: policy.display_name,
-        items: pending.map((i) => ({ kind: i.kind as never, externalId: i.external_id, displayName: i.display_name ?? undefined })),
-      });
+      const created = await adapter.createPolicy({}, { workload: policy.workload, displayName: policy.displayName, items: pending.map(itemSpec) });
       vendorRef = created.policy.vendorRef;
       await this.db.run(tenantId, async (tx) => {
-        await tx.query(`UPDATE policies SET vendor_ref = $2, vendor_status = $3, status = 'inactive', updated_at = now() WHERE id = $1`, [policyId, vendorRef, created.policy.vendorStatus]);
+        await policyRepository.recordCreated(tx, policyId, created.policy.vendorRef, created.policy.vendorStatus);
         await this.applyItems(tx, policyId, created.items);
       });
     } else {
       await this.syncItems(tenantId, policyId, vendorRef, items, adapter);
-      if (policy.status === 'updating') await adapter.updatePolicy({}, vendorRef, { displayName: policy.display_name });
+      if (policy.status === 'updating') await adapter.updatePolicy({}, vendorRef, { displayName: policy.displayName });
     }
     const vendorPolicy = await adapter.getPolicy({}, vendorRef);
     const fresh = (await this.load(tenantId, policyId)).policy!;
     let vp = vendorPolicy;
-    if (fresh.desired_active && !vp.active) vp = await adapter.activatePolicy({}, vendorRef);
-    if (!fresh.desired_active && vp.active) vp = await adapter.deactivatePolicy({}, vendorRef);
-    await this.db.run(tenantId, (tx) => tx.query(
-      `UPDATE policies SET status = CASE WHEN status = 'deleting' THEN status WHEN desired_active THEN 'active' ELSE 'inactive' END,
-         vendor_status = $2, error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1`,
-      [policyId, vp.vendorStatus],
-    ));
+    if (fresh.desiredActive && !vp.active) vp = await adapter.activatePolicy({}, vendorRef);
+    if (!fresh.desiredActive && vp.active) vp = await adapter.deactivatePolicy({}, vendorRef);
+    await this.db.run(tenantId, (tx) => policyRepository.settle(tx, policyId, vp.vendorStatus));
     await this.enqueueRefresh(tenantId, policyId);
   }
 
@@ -71,26 +57,12 @@ export class PolicySyncService {
    * Items are protected as they are (the vendor backs them up on its own; vendor_ref = external_id),
    * removals and deletion are recorded, and the refresh then reads restore points for the items.
    */
-  private async syncEmulated(tenantId: string, policy: PolicyRow): Promise<void> {
+  private async syncEmulated(tenantId: string, policy: Policy): Promise<void> {
     const deleting = policy.status === 'deleting';
     await this.db.run(tenantId, async (tx) => {
-      if (deleting) {
-        await tx.query(`UPDATE protected_items SET status = 'removed', updated_at = now() WHERE policy_id = $1`, [policy.id]);
-        await tx.query(`UPDATE policies SET status = 'deleted', updated_at = now() WHERE id = $1`, [policy.id]);
-        return;
-      }
-      await tx.query(
-        `UPDATE protected_items SET vendor_ref = external_id, vendor_status = $2,
-           status = CASE WHEN status = 'removing' THEN 'removed' ELSE 'protected' END, error_code = NULL, error_message = NULL, updated_at = now()
-         WHERE policy_id = $1 AND status IN ('pending', 'removing')`,
-        [policy.id, EMULATED_VENDOR_STATUS],
-      );
-      await tx.query(
-        `UPDATE policies SET vendor_ref = COALESCE(vendor_ref, id::text), vendor_status = $2,
-           status = CASE WHEN status = 'deleting' THEN status WHEN desired_active THEN 'active' ELSE 'inactive' END,
-           error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1`,
-        [policy.id, EMULATED_VENDOR_STATUS],
-      );
+      if (deleting) return this.markDeleted(tx, policy.id);
+      await protectedItemRepository.settleEmulated(tx, policy.id, EMULATED_VENDOR_STATUS);
+      await policyRepository.settleEmulated(tx, policy.id, EMULATED_VENDOR_STATUS);
     });
     if (!deleting) await this.enqueueRefresh(tenantId, policy.id);
   }
@@ -102,57 +74,46 @@ export class PolicySyncService {
   /** Records a policy the vendor refused for good. */
   async fail(tenantId: string, policyId: string, err: unknown): Promise<void> {
     const code = isVendorError(err) ? err.code : (err as { code?: string })?.code ?? 'INTERNAL';
-    await this.db.run(tenantId, (tx) => tx.query(
-      `UPDATE policies SET status = CASE WHEN vendor_ref IS NULL THEN 'failed' ELSE status END, error_code = $2, error_message = $3, updated_at = now() WHERE id = $1`,
-      [policyId, code, err instanceof Error ? err.message : String(err)],
-    ));
+    await this.db.run(tenantId, (tx) => policyRepository.recordFailure(tx, policyId, { code, message: err instanceof Error ? err.message : String(err) }));
   }
 
-  private async syncItems(tenantId: string, policyId: string, vendorRef: string, items: ItemRow[], adapter: BackupVendorPort): Promise<void> {
-    const toAdd = items.filter((i) => i.status === 'pending' && !i.vendor_ref);
+  private async syncItems(tenantId: string, policyId: string, vendorRef: string, items: ProtectedItem[], adapter: BackupVendorPort): Promise<void> {
+    const toAdd = items.filter((i) => i.status === 'pending' && !i.vendorRef);
     if (toAdd.length) {
-      const added = await adapter.addProtectedItems({}, vendorRef, toAdd.map((i) => ({ kind: i.kind as never, externalId: i.external_id, displayName: i.display_name ?? undefined })));
+      const added = await adapter.addProtectedItems({}, vendorRef, toAdd.map(itemSpec));
       await this.db.run(tenantId, (tx) => this.applyItems(tx, policyId, added));
     }
     const toRemove = items.filter((i) => i.status === 'removing');
     if (toRemove.length) {
-      await adapter.removeProtectedItems({}, vendorRef, toRemove.map((i) => i.vendor_ref!).filter(Boolean));
-      await this.db.run(tenantId, (tx) => tx.query(`UPDATE protected_items SET status = 'removed', updated_at = now() WHERE id = ANY($1)`, [toRemove.map((i) => i.id)]));
+      await adapter.removeProtectedItems({}, vendorRef, toRemove.map((i) => i.vendorRef!).filter(Boolean));
+      await this.db.run(tenantId, (tx) => protectedItemRepository.markRemoved(tx, toRemove.map((i) => i.id)));
     }
   }
 
-  private async delete(tenantId: string, policy: PolicyRow, adapter: BackupVendorPort): Promise<void> {
-    if (policy.vendor_ref) {
-      const vp = await adapter.getPolicy({}, policy.vendor_ref).catch((e) => (isVendorError(e) && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)));
-      if (vp?.active) await adapter.deactivatePolicy({}, policy.vendor_ref);
-      if (vp) await adapter.deletePolicy({}, policy.vendor_ref);
+  private async delete(tenantId: string, policy: Policy, adapter: BackupVendorPort): Promise<void> {
+    if (policy.vendorRef) {
+      const vp = await adapter.getPolicy({}, policy.vendorRef).catch((e) => (isVendorError(e) && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)));
+      if (vp?.active) await adapter.deactivatePolicy({}, policy.vendorRef);
+      if (vp) await adapter.deletePolicy({}, policy.vendorRef);
     }
-    await this.db.run(tenantId, async (tx) => {
-      await tx.query(`UPDATE protected_items SET status = 'removed', updated_at = now() WHERE policy_id = $1`, [policy.id]);
-      await tx.query(`UPDATE policies SET status = 'deleted', updated_at = now() WHERE id = $1`, [policy.id]);
-    });
+    await this.db.run(tenantId, (tx) => this.markDeleted(tx, policy.id));
+  }
+
+  private async markDeleted(tx: TenantTx, policyId: string): Promise<void> {
+    await protectedItemRepository.removeAllOfPolicy(tx, policyId);
+    await policyRepository.markDeleted(tx, policyId);
   }
 
   /** Stores the vendor's view of items (matched by external id) in one statement: refs, status, per-item errors. */
   async applyItems(tx: TenantTx, policyId: string, items: VendorProtectedItem[]): Promise<void> {
-    if (!items.length) return;
-    await tx.query(
-      `UPDATE protected_items p SET vendor_ref = COALESCE(v.vendor_ref, p.vendor_ref), vendor_status = v.vendor_status,
-         status = CASE WHEN v.error_code IS NOT NULL THEN 'failed' WHEN v.protected THEN 'protected' ELSE p.status END,
-         size_bytes = COALESCE(v.size_bytes, p.size_bytes), error_code = v.error_code, error_message = v.error_message, updated_at = now()
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::bigint[], $8::text[])
-         AS v(external_id, vendor_ref, vendor_status, protected, error_code, size_bytes, error_message)
-       WHERE p.policy_id = $1 AND p.external_id = v.external_id AND p.status IN ('pending', 'protected', 'failed')`,
-      [policyId, items.map((v) => v.externalId), items.map((v) => v.vendorRef || null), items.map((v) => v.vendorStatus),
-        items.map((v) => v.protected), items.map((v) => v.error?.code ?? null), items.map((v) => v.sizeBytes ?? null), items.map((v) => v.error?.message ?? null)],
-    );
+    await protectedItemRepository.applyVendorView(tx, policyId, items);
   }
 
   private async load(tenantId: string, policyId: string) {
     return this.db.run(tenantId, async (tx) => {
-      const [policy] = await tx.query('SELECT * FROM policies WHERE id = $1', [policyId]) as PolicyRow[];
-      const items = policy ? await tx.query(`SELECT * FROM protected_items WHERE policy_id = $1 AND status <> 'removed' ORDER BY id`, [policyId]) as ItemRow[] : [];
-      const conn = policy ? await this.adapters.forConnection(tx, policy.connection_id) : undefined;
+      const policy = await policyRepository.findById(tx, policyId);
+      const items = policy ? await protectedItemRepository.listLiveOfPolicy(tx, policyId) : [];
+      const conn = policy ? await this.adapters.forConnection(tx, policy.connectionId) : undefined;
       const adapter = conn ? conn.adapter : (undefined as never);
       return { policy, items, adapter, emulated: conn ? isPolicyEmulated(conn.connection.vendor) : false };
     });

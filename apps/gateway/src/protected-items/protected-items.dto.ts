@@ -1,0 +1,9 @@
+import { z } from 'zod';
+import { cursorQuery } from '../common/zod';
+import { itemInput } from '../policies/policies.dto';
+
+export const listItemsQuery = cursorQuery.extend({ policyId: z.uuid().optional(), status: z.string().max(40).optional() });
+export type ListItemsQuery = z.infer<typeof listItemsQuery>;
+
+export const addItemsSchema = z.strictObject({ policyId: z.uuid(), items: z.array(itemInput).min(1).max(10000) });
+export type AddItems = z.infer<typeof addItemsSchema>;

@@ -1,0 +1,177 @@
+import {
+  VENDOR_TRACKED_ITEM_STATUSES, WORKLOAD_ITEM_KIND, assertProtectedItemTransition, newId, protectedItemStatusFromVendor,
+  type Policy, type ProtectedItem, type ProtectedItemKind, type ProtectedItemStatus, type VendorId, type VendorItemState,
+} from '@bg/domain';
+import { toDate } from '../database/dates';
+import { rowsOf } from '../database/rows';
+import type { TenantTx } from '../tenancy/tenant-db';
+
+/** A protected_items row as Postgres returns it (size_bytes, a bigint, as a string; timestamps may also be ISO strings, in event snapshots). */
+export interface ProtectedItemRow {
+  id: string; tenant_id: string; policy_id: string; connection_id: string; kind: string; external_id: string;
+  display_name: string | null; status: ProtectedItemStatus; vendor_ref: string | null; vendor_status: string | null;
+  size_bytes: string | number | null; error_code: string | null; error_message: string | null;
+  created_at: Date | string; updated_at: Date | string;
+}
+
+export function protectedItemFromRow(r: ProtectedItemRow): ProtectedItem {
+  return {
+    id: r.id, tenantId: r.tenant_id, policyId: r.policy_id, connectionId: r.connection_id, kind: r.kind as ProtectedItemKind,
+    externalId: r.external_id, displayName: r.display_name, status: r.status, vendorRef: r.vendor_ref, vendorStatus: r.vendor_status,
+    sizeBytes: r.size_bytes === null || r.size_bytes === undefined ? null : Number(r.size_bytes),
+    error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
+    createdAt: toDate(r.created_at), updatedAt: toDate(r.updated_at),
+  };
+}
+
+/** An item to protect, as the user gives it. */
+export interface NewProtectedItem {
+  externalId: string;
+  displayName?: string;
+}
+
+/** Filters of an item listing: by default the live (not removed) items; `status` selects exactly that status. */
+export interface ProtectedItemFilter {
+  after?: string;
+  limit: number;
+  policyId?: string;
+  status?: string;
+}
+
+const sqlList = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(', ')})`;
+const VENDOR_TRACKED = sqlList(VENDOR_TRACKED_ITEM_STATUSES);
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The one writer of protected_items: every statement on the table is here. Methods take the caller's
+ * tenant transaction (TenantDb.run), so row-level security confines them to one tenant. Statements on
+ * many items are one statement each (unnest), never a query per item. Status changes emit the
+ * protected_item events (database triggers of the events migration).
+ */
+export class ProtectedItemRepository {
+  /**
+   * Stores pending items of a policy in one statement, in the given order; an item whose external id is
+   * already live in the policy is skipped. Returns the ids stored.
+   */
+  async insertPending(tx: TenantTx, policy: Pick<Policy, 'id' | 'connectionId' | 'workload'>, items: NewProtectedItem[]): Promise<string[]> {
+    if (!items.length) return [];
+    const rows: Array<{ id: string }> = await tx.query(
+      `INSERT INTO protected_items (id, tenant_id, policy_id, connection_id, kind, external_id, display_name, status)
+       SELECT t.id, $1, $2, $3, $4, t.external_id, t.display_name, 'pending'
+         FROM unnest($5::uuid[], $6::text[], $7::text[]) WITH ORDINALITY AS t(id, external_id, display_name, n)
+        ORDER BY t.n
+       ON CONFLICT (policy_id, external_id) WHERE status <> 'removed' DO NOTHING RETURNING id`,
+      [tx.tenantId, policy.id, policy.connectionId, WORKLOAD_ITEM_KIND[policy.workload], items.map(() => newId()),
+        items.map((i) => i.externalId), items.map((i) => i.displayName ?? null)],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async findByIds(tx: TenantTx, ids: string[]): Promise<ProtectedItem[]> {
+    if (!ids.length) return [];
+    const rows: ProtectedItemRow[] = await tx.query('SELECT * FROM protected_items WHERE id = ANY($1) ORDER BY id', [ids]);
+    return rows.map(protectedItemFromRow);
+  }
+
+  async findById(tx: TenantTx, id: string): Promise<ProtectedItem | undefined> {
+    const [row]: ProtectedItemRow[] = await tx.query('SELECT * FROM protected_items WHERE id = $1', [id]);
+    return row ? protectedItemFromRow(row) : undefined;
+  }
+
+  /** The tenant's items matching `filter`, by id, at most `filter.limit`. */
+  async list(tx: TenantTx, filter: ProtectedItemFilter): Promise<ProtectedItem[]> {
+    const rows: ProtectedItemRow[] = await tx.query(
+      `SELECT * FROM protected_items WHERE tenant_id = $1 AND id > $2 AND ($4::uuid IS NULL OR policy_id = $4)
+         AND (($5::text IS NULL AND status <> 'removed') OR status = $5) ORDER BY id LIMIT $3`,
+      [tx.tenantId, filter.after ?? NIL_UUID, filter.limit, filter.policyId ?? null, filter.status ?? null],
+    );
+    return rows.map(protectedItemFromRow);
+  }
+
+  /** The item with its policy's vendor, locked until the transaction ends. */
+  async lockWithVendor(tx: TenantTx, id: string): Promise<{ item: ProtectedItem; vendor: VendorId } | undefined> {
+    const [row]: Array<ProtectedItemRow & { vendor: string }> = await tx.query(
+      'SELECT i.*, p.vendor FROM protected_items i JOIN policies p ON p.id = i.policy_id WHERE i.id = $1 FOR UPDATE OF i', [id]);
+    return row ? { item: protectedItemFromRow(row), vendor: row.vendor as VendorId } : undefined;
+  }
+
+  /** A user's change: checks the state machine, then sets the status. */
+  async setStatus(tx: TenantTx, item: ProtectedItem, to: ProtectedItemStatus): Promise<ProtectedItem> {
+    assertProtectedItemTransition(item.status, to);
+    const [row] = rowsOf<ProtectedItemRow>(await tx.query('UPDATE protected_items SET status = $2, updated_at = now() WHERE id = $1 RETURNING *', [item.id, to]));
+    return protectedItemFromRow(row);
+  }
+
+  /** The policy's live items, by id (what the worker syncs). */
+  async listLiveOfPolicy(tx: TenantTx, policyId: string): Promise<ProtectedItem[]> {
+    const rows: ProtectedItemRow[] = await tx.query(`SELECT * FROM protected_items WHERE policy_id = $1 AND status <> 'removed' ORDER BY id`, [policyId]);
+    return rows.map(protectedItemFromRow);
+  }
+
+  /**
+   * Stores the vendor's view of a policy's items (matched by external id) in one statement: refs, vendor
+   * status, size, per-item errors, and the status protectedItemStatusFromVendor gives (none: unchanged).
+   * Only items in VENDOR_TRACKED_ITEM_STATUSES change: a removal under way or done stays ours.
+   */
+  async applyVendorView(tx: TenantTx, policyId: string, items: VendorItemState[]): Promise<void> {
+    if (!items.length) return;
+    await tx.query(
+      `UPDATE protected_items p SET vendor_ref = COALESCE(v.vendor_ref, p.vendor_ref), vendor_status = v.vendor_status,
+         status = COALESCE(v.status, p.status), size_bytes = COALESCE(v.size_bytes, p.size_bytes),
+         error_code = v.error_code, error_message = v.error_message, updated_at = now()
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+         AS v(external_id, vendor_ref, vendor_status, status, error_code, size_bytes, error_message)
+       WHERE p.policy_id = $1 AND p.external_id = v.external_id AND p.status IN ${VENDOR_TRACKED}`,
+      [policyId, items.map((v) => v.externalId), items.map((v) => v.vendorRef || null), items.map((v) => v.vendorStatus),
+        items.map((v) => protectedItemStatusFromVendor(v) ?? null), items.map((v) => v.error?.code ?? null), items.map((v) => v.sizeBytes ?? null),
+        items.map((v) => v.error?.message ?? null)],
+    );
+  }
+
+  /** The vendor removed these items. */
+  async markRemoved(tx: TenantTx, ids: string[]): Promise<void> {
+    await tx.query(`UPDATE protected_items SET status = 'removed', updated_at = now() WHERE id = ANY($1)`, [ids]);
+  }
+
+  /** The policy is deleted: every item of it is removed. */
+  async removeAllOfPolicy(tx: TenantTx, policyId: string): Promise<void> {
+    await tx.query(`UPDATE protected_items SET status = 'removed', updated_at = now() WHERE policy_id = $1`, [policyId]);
+  }
+
+  /**
+   * An emulated policy's items settle in our tables alone: a pending item is protected as it is (its
+   * external id stands in for the vendor's ref), a removing one is removed.
+   */
+  async settleEmulated(tx: TenantTx, policyId: string, vendorStatus: string): Promise<void> {
+    await tx.query(
+      `UPDATE protected_items SET vendor_ref = external_id, vendor_status = $2,
+         status = CASE WHEN status = 'removing' THEN 'removed' ELSE 'protected' END, error_code = NULL, error_message = NULL, updated_at = now()
+       WHERE policy_id = $1 AND status IN ('pending', 'removing')`,
+      [policyId, vendorStatus],
+    );
+  }
+
+  /** The vendor refs of the policy's protected items, in item id order. */
+  async protectedVendorRefs(tx: TenantTx, policyId: string): Promise<string[]> {
+    const rows: Array<{ vendor_ref: string }> = await tx.query(
+      `SELECT vendor_ref FROM protected_items WHERE policy_id = $1 AND status = 'protected' AND vendor_ref IS NOT NULL ORDER BY id`, [policyId]);
+    return rows.map((r) => r.vendor_ref);
+  }
+
+  /** Our item id for each vendor ref the policy's items have (any status). */
+  async idsByVendorRef(tx: TenantTx, policyId: string): Promise<Map<string, string>> {
+    const rows: Array<{ id: string; vendor_ref: string }> = await tx.query(
+      'SELECT id, vendor_ref FROM protected_items WHERE policy_id = $1 AND vendor_ref IS NOT NULL', [policyId]);
+    return new Map(rows.map((r) => [r.vendor_ref, r.id]));
+  }
+
+  /** How many of the policy's items still wait to be protected or for their first restore point. */
+  async countAwaitingFirstPoint(tx: TenantTx, policyId: string): Promise<number> {
+    const [{ n }]: Array<{ n: number }> = await tx.query(
+      `SELECT count(*)::int AS n FROM protected_items i WHERE i.policy_id = $1 AND i.status IN ('pending', 'protected')
+         AND (i.status = 'pending' OR NOT EXISTS (SELECT 1 FROM restore_points rp WHERE rp.protected_item_id = i.id))`, [policyId]);
+    return n;
+  }
+}
+
+export const protectedItemRepository = new ProtectedItemRepository();
