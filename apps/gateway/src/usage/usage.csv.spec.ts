@@ -1,5 +1,5 @@
+import { toUsageResource, usageTotalsFromRow } from '@bg/platform';
 import { csvField, csvLine, prefersCsv, usageCsvHeader, usageCsvLine } from './usage.csv';
-import { toUsageRow } from './usage.dto';
 
 describe('usage CSV (RFC 4180)', () => {
   it.each([
@@ -13,11 +13,11 @@ describe('usage CSV (RFC 4180)', () => {
   });
 
   it('writes a header and one line per row, metrics flattened in header order', () => {
-    const row = toUsageRow({
+    const row = toUsageResource(usageTotalsFromRow({
       period_start: '2025-03-01', tenant_id: '0190a0a0-0000-7000-8000-000000000001', vendor: 'azure-dataprotection',
       protected_items: '3', protected_item_days: '3', protected_bytes: '300', protected_byte_days: '300', restore_jobs_succeeded: '2',
       restore_jobs_partially_succeeded: null, restore_jobs_failed: '1', restore_jobs_cancelled: null, restored_items: '4', restored_bytes: '4096', vendor_api_calls: '17',
-    }, 'day', true);
+    }), 'day', true);
     const header = usageCsvHeader().trimEnd().split(',');
     const values = usageCsvLine(row).trimEnd().split(',');
     expect(Object.fromEntries(header.map((h, i) => [h, values[i]]))).toEqual({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VENDOR_IDS } from '@bg/domain';
-import { addDays, daysInRange, utcDay } from '@bg/platform';
+import { addDays, daysInRange, utcDay, type UsageResource } from '@bg/platform';
 
 /** The longest range one usage request may cover, both ends included. */
 export const MAX_USAGE_RANGE_DAYS = 400;
@@ -34,54 +34,10 @@ export const usageQuery = usageQueryFields.transform(resolveRange);
 export const tenantUsageQuery = usageQueryFields.omit({ tenantId: true }).transform(resolveRange);
 export type UsageQuery = z.output<typeof usageQuery>;
 
-/** One usage row as stored per period (sums of quantities are numeric strings from Postgres). */
-export interface UsageRowRecord {
-  period_start: string;
-  tenant_id: string;
-  vendor: string;
-  protected_items: string | null;
-  protected_item_days: string | null;
-  protected_bytes: string | null;
-  protected_byte_days: string | null;
-  restore_jobs_succeeded: string | null;
-  restore_jobs_partially_succeeded: string | null;
-  restore_jobs_failed: string | null;
-  restore_jobs_cancelled: string | null;
-  restored_items: string | null;
-  restored_bytes: string | null;
-  vendor_api_calls: string | null;
-}
-
-const n = (v: string | null) => (v === null ? 0 : Number(v));
-
 export type Granularity = UsageQuery['granularity'];
 
-/** The label of a period: the day (YYYY-MM-DD) or the month (YYYY-MM). */
-export function periodLabel(periodStart: string, granularity: Granularity): string {
-  return granularity === 'month' ? periodStart.slice(0, 7) : periodStart;
-}
-
-/**
- * API shape of one row. For a month, protectedItems and protectedBytes are the peak day of the month
- * and protectedItemDays / protectedByteDays the sums over its days (the billing unit); the other
- * metrics are sums. For a day, peak and sum are the same number.
- */
-export function toUsageRow(r: UsageRowRecord, granularity: Granularity, closed: boolean) {
-  const restoreJobs = {
-    succeeded: n(r.restore_jobs_succeeded), partiallySucceeded: n(r.restore_jobs_partially_succeeded),
-    failed: n(r.restore_jobs_failed), cancelled: n(r.restore_jobs_cancelled),
-  };
-  return {
-    period: periodLabel(r.period_start, granularity), tenantId: r.tenant_id, vendor: r.vendor, closed,
-    metrics: {
-      protectedItems: n(r.protected_items), protectedItemDays: n(r.protected_item_days),
-      protectedBytes: n(r.protected_bytes), protectedByteDays: n(r.protected_byte_days),
-      restoreJobs: { ...restoreJobs, total: restoreJobs.succeeded + restoreJobs.partiallySucceeded + restoreJobs.failed + restoreJobs.cancelled },
-      restoredItems: n(r.restored_items), restoredBytes: n(r.restored_bytes), vendorApiCalls: n(r.vendor_api_calls),
-    },
-  };
-}
-export type UsageRow = ReturnType<typeof toUsageRow>;
+/** One usage row of the API (see toUsageResource). */
+export type UsageRow = UsageResource;
 
 /** Last day of the period that starts at `periodStart` (clipped to `to`). */
 export function periodEnd(periodStart: string, granularity: Granularity, to: string): string {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { TenantDb } from '@bg/platform';
+import { DataSource } from 'typeorm';
+import { NotFound, type WebhookOwner } from '@bg/domain';
+import { TenantDb, tenantRepository, type WebhookTx } from '@bg/platform';
 import { APP_DB } from '../common/platform.providers';
 import { ProblemError } from '../common/problem';
 import type { Principal } from '../common/principal';
@@ -10,10 +11,7 @@ import { TenantAccess } from '../common/tenant-access.service';
  * Whose webhooks a request manages: a partner's partner-wide endpoints (tenantId null, /v1/webhooks,
  * every tenant of the partner) or one tenant's (/v1/tenants/{tenantId}/webhooks).
  */
-export interface WebhookScope {
-  partnerId: string;
-  tenantId: string | null;
-}
+export type WebhookScope = WebhookOwner;
 
 @Injectable()
 export class WebhookScopes {
@@ -29,12 +27,13 @@ export class WebhookScopes {
     }
     await this.access.assert(p, tenantId);
     if (p.kind !== 'admin') return { partnerId: p.partnerId, tenantId };
-    const [row] = await this.app.query('SELECT partner_id FROM tenants WHERE id = $1', [tenantId]);
-    return { partnerId: row.partner_id, tenantId };
+    const partnerId = await tenantRepository.partnerIdOf(this.app, tenantId);
+    if (!partnerId) throw new NotFound('tenant', tenantId);
+    return { partnerId, tenantId };
   }
 
   /** A transaction confined by row-level security to the scope: the tenant's rows, or the partner's. */
-  run<T>(scope: WebhookScope, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+  run<T>(scope: WebhookScope, fn: (tx: WebhookTx) => Promise<T>): Promise<T> {
     return scope.tenantId ? this.db.run(scope.tenantId, fn) : this.db.runAsPartner(scope.partnerId, fn);
   }
 }

@@ -3,6 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { toWebhookDeliveryResource, toWebhookResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
@@ -10,7 +11,7 @@ import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WEBHOOK_CONTRACT } from './webhook-contract';
 import { WebhookScopes } from './webhook-scope';
 import {
-  createWebhookSchema, listDeliveriesQuery, replaySchema, rotateSecretSchema, toWebhook, toWebhookDelivery, updateWebhookSchema,
+  createWebhookSchema, listDeliveriesQuery, replaySchema, rotateSecretSchema, updateWebhookSchema,
   type CreateWebhook, type ListDeliveriesQuery, type Replay, type RotateSecret, type UpdateWebhook,
 } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
@@ -60,12 +61,12 @@ function webhookRoutes(name: string, path: string) {
     @ApiOperation({ summary: 'List webhook endpoints (never their secrets).' })
     async list(@CurrentPrincipal() p: Principal, @Param() params: Params, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
       const scope = await this.scopes.resolve(p, params.tenantId);
-      return toPage(await this.endpoints.list(scope, decodeCursor(q.cursor), q.limit), q.limit, toWebhook);
+      return toPage(await this.endpoints.list(scope, decodeCursor(q.cursor), q.limit), q.limit, (e) => toWebhookResource(e));
     }
 
     @Get(':webhookId')
     async get(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string) {
-      return toWebhook(await this.endpoints.get(await this.scopes.resolve(p, params.tenantId), id));
+      return toWebhookResource(await this.endpoints.get(await this.scopes.resolve(p, params.tenantId), id));
     }
 
     @Patch(':webhookId')
@@ -112,7 +113,7 @@ function webhookRoutes(name: string, path: string) {
     @ApiOperation({ summary: 'Deliveries to this endpoint, oldest first, with a cursor; filter by status (pending, succeeded, failed).' })
     async listDeliveries(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string, @Query(new ZodPipe(listDeliveriesQuery, 'query')) q: ListDeliveriesQuery) {
       const scope = await this.scopes.resolve(p, params.tenantId);
-      return toPage(await this.deliveries.list(scope, id, decodeCursor(q.cursor), q), q.limit, toWebhookDelivery);
+      return toPage(await this.deliveries.list(scope, id, decodeCursor(q.cursor), q), q.limit, toWebhookDeliveryResource);
     }
 
     @Get(':webhookId/deliveries/:deliveryId')

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { EVENT_RESOURCE_TYPES, EVENT_TYPES, isEventFilter } from '@bg/domain';
-import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from '@bg/platform';
 import { cursorQuery } from '../common/zod';
 
 const FILTERS = ['*', ...EVENT_RESOURCE_TYPES.map((r) => `${r}.*`), ...EVENT_TYPES];
@@ -44,29 +43,3 @@ export type Replay = z.infer<typeof replaySchema>;
 
 export const listDeliveriesQuery = cursorQuery.extend({ status: z.enum(['pending', 'succeeded', 'failed']).optional() });
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;
-
-/** The API view of an endpoint. The secret is never part of it (only create and rotate-secret answer it, once). */
-export function toWebhook(r: WebhookEndpointRow) {
-  const overlapEnds = r.previous_secret_expires_at && new Date(r.previous_secret_expires_at) > new Date() ? r.previous_secret_expires_at : null;
-  return {
-    id: r.id, tenantId: r.tenant_id, url: r.url, description: r.description, eventTypes: r.event_types, enabled: r.enabled,
-    disabledReason: r.disabled_reason, failingSince: r.failing_since, previousSecretExpiresAt: overlapEnds,
-    createdAt: r.created_at, updatedAt: r.updated_at,
-  };
-}
-
-export function toWebhookDelivery(r: WebhookDeliveryRow) {
-  return {
-    id: r.id, webhookId: r.endpoint_id, kind: r.kind, messageId: r.message_id, eventId: r.event_id, eventType: r.event_type,
-    resourceId: r.resource_id, status: r.status, attemptCount: r.attempt_count,
-    nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
-    lastStatusCode: r.last_status_code, lastError: r.last_error, createdAt: r.created_at, updatedAt: r.updated_at, completedAt: r.completed_at,
-  };
-}
-
-export function toWebhookAttempt(a: WebhookAttemptRow) {
-  return {
-    attempt: a.attempt, url: a.url, statusCode: a.status_code, durationMs: a.duration_ms, error: a.error,
-    responseExcerpt: a.response_excerpt, attemptedAt: a.attempted_at,
-  };
-}

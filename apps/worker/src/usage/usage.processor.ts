@@ -3,7 +3,7 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import {
-  APP_CONFIG, QUEUES, addDays, isUsageDay, rollupUsageDay, utcDay, type AppConfig, type JobPayloads, type UsageDay, type UsageRollupResult,
+  APP_CONFIG, QUEUES, addDays, isUsageDay, rollupUsageDay, usageRepository, utcDay, type AppConfig, type JobPayloads, type UsageDay, type UsageRollupResult,
 } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
@@ -63,10 +63,7 @@ export class UsageProcessor extends LoggedWorkerHost implements OnApplicationBoo
   private async scheduledDays(now: Date): Promise<UsageDay[]> {
     const today = utcDay(now);
     const first = addDays(today, -this.config.USAGE_ROLLUP_LOOKBACK_DAYS);
-    const stale: Array<{ day: string }> = await this.system.query(
-      `SELECT DISTINCT to_char(day, 'YYYY-MM-DD') AS day FROM usage_daily WHERE closed_at IS NULL AND day < $1::date ORDER BY 1`, [first],
-    );
-    const days = stale.map((r) => r.day);
+    const days = await usageRepository.openDaysBefore(this.system, first);
     for (let d = first; d <= today; d = addDays(d, 1)) days.push(d);
     return days;
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { VendorCallRecord } from '@bg/adapters';
-import { APP_CONFIG, VendorCallTally, insertVendorCallCounts, type AppConfig } from '@bg/platform';
+import { APP_CONFIG, VendorCallTally, usageRepository, type AppConfig } from '@bg/platform';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 
 /**
@@ -44,7 +44,7 @@ export class VendorCallMeter implements OnModuleInit, BeforeApplicationShutdown 
     const counts = this.tally.take();
     if (!counts.length) return 0;
     try {
-      await insertVendorCallCounts(this.system, counts);
+      await usageRepository.insertVendorCalls(this.system, counts);
       return counts.reduce((n, c) => n + c.calls, 0);
     } catch (e) {
       this.tally.restore(counts);

@@ -1,10 +1,10 @@
 import { Webhook } from 'standardwebhooks';
-import type { DomainEvent } from '@bg/domain';
+import type { EventResource } from '@bg/platform';
 
 export const WEBHOOK_USER_AGENT = 'backup-gateway-webhooks/1';
 
-/** The body of an event message: Standard Webhooks' {type, timestamp, data}, data being the published event. */
-export function eventMessageBody(event: DomainEvent): string {
+/** The body of an event message: Standard Webhooks' {type, timestamp, data}, data being the published event (toEventResource). */
+export function eventMessageBody(event: EventResource): string {
   return JSON.stringify({ type: event.type, timestamp: event.occurredAt, data: event });
 }
 

@@ -6,15 +6,22 @@ export type IdempotencyClaim =
   | { kind: 'mismatch' }
   | { kind: 'in_flight' };
 
+/** A row of `idempotency_keys` as claim reads it: the answer is stored with the state `done` (complete). */
+type IdempotencyKeyRow = { request_hash: string } & (
+  | { state: 'in_flight'; response_status: null; response_headers: null; response_body: null }
+  | { state: 'done'; response_status: number; response_headers: Record<string, string> | null; response_body: unknown }
+);
+
 /**
  * Idempotency-Key records, scoped by principal (the API key). Claim inserts an in-flight row; complete
  * stores the answer; a failed request releases the claim so the client may retry with the same key.
+ * The only code that touches `idempotency_keys`.
  */
 export class IdempotencyStore {
   constructor(private readonly db: DataSource, private readonly ttlHours = 24) {}
 
   async claim(principal: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
-    const inserted = await this.db.query(
+    const inserted: unknown[] = await this.db.query(
       `INSERT INTO idempotency_keys (principal, key, request_hash, state, expires_at)
        VALUES ($1, $2, $3, 'in_flight', now() + make_interval(hours => $4))
        ON CONFLICT (principal, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight',
@@ -24,7 +31,7 @@ export class IdempotencyStore {
       [principal, key, requestHash, this.ttlHours],
     );
     if (inserted.length) return { kind: 'claimed' };
-    const [row] = await this.db.query(
+    const [row]: IdempotencyKeyRow[] = await this.db.query(
       `SELECT request_hash, state, response_status, response_headers, response_body FROM idempotency_keys WHERE principal = $1 AND key = $2`,
       [principal, key],
     );

@@ -1,11 +1,25 @@
 import type { EntityManager } from 'typeorm';
-import { JOB_QUEUE, type JobName, type JobPayloads } from '../queues/queues';
+import { JOB_QUEUE, type JobName, type JobPayloads, type QueueName } from '../queues/queues';
 
 export const OUTBOX_CHANNEL = 'bg_outbox';
+
+/** A row of `outbox`: a job to hand to BullMQ once the transaction that wrote it commits. */
+export interface OutboxRow {
+  id: string;
+  tenant_id: string | null;
+  queue: QueueName;
+  name: JobName;
+  job_id: string;
+  payload: Record<string, unknown>;
+  delay_ms: number;
+  created_at: Date;
+}
 
 /**
  * Writes a job to the outbox inside the caller's transaction, so it exists exactly when the state
  * change it belongs to commits. `jobId` deduplicates in BullMQ; pg_notify wakes the relay on commit.
+ * (Two other writers, for their atomicity: the events trigger's `webhook.fanout` rows and the webhook
+ * delivery repository's `schedule`, which updates deliveries and writes their jobs in one statement.)
  */
 export async function writeOutbox<N extends JobName>(
   tx: EntityManager,

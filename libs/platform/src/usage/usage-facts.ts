@@ -1,9 +1,5 @@
+import type { DataSource, EntityManager } from 'typeorm';
 import { addDays, dayStart, type UsageDay, type UsageFact } from './usage-metrics';
-
-/** Anything that runs SQL: a DataSource, an EntityManager or a transaction's manager. */
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<any>;
-}
 
 /**
  * Restore jobs count on the UTC day of `completed_at`, by terminal status. Restored items are the job's
@@ -59,13 +55,11 @@ const VENDOR_CALL_FACTS = `
  * Every metered total of one UTC day, per tenant and vendor, computed from the history tables. Zero
  * totals are left out. Run it as a role that sees every tenant (the owner) to roll up the whole system.
  */
-export async function computeUsageFacts(db: SqlRunner, day: UsageDay): Promise<UsageFact[]> {
+export async function computeUsageFacts(db: DataSource | EntityManager, day: UsageDay): Promise<UsageFact[]> {
   const start = dayStart(day);
   const end = dayStart(addDays(day, 1));
-  const [jobs, items, calls] = [
-    await db.query(RESTORE_JOB_FACTS, [start, end]),
-    await db.query(PROTECTED_ITEM_FACTS, [start, end]),
-    await db.query(VENDOR_CALL_FACTS, [day]),
-  ] as UsageFact[][];
+  const jobs: UsageFact[] = await db.query(RESTORE_JOB_FACTS, [start, end]);
+  const items: UsageFact[] = await db.query(PROTECTED_ITEM_FACTS, [start, end]);
+  const calls: UsageFact[] = await db.query(VENDOR_CALL_FACTS, [day]);
   return [...jobs, ...items, ...calls].filter((f) => f.quantity !== '0');
 }

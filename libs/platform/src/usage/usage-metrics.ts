@@ -1,11 +1,6 @@
-/** The metered quantities stored per tenant, vendor and UTC day in usage_daily (one row per metric). */
-export const USAGE_METRICS = [
-  'protected_items', 'protected_bytes', 'restore_jobs_succeeded', 'restore_jobs_partially_succeeded', 'restore_jobs_failed',
-  'restore_jobs_cancelled', 'restored_items', 'restored_bytes', 'vendor_api_calls',
-] as const;
-export type UsageMetric = (typeof USAGE_METRICS)[number];
+import type { UsageMetric } from '@bg/domain';
 
-/** One computed total: `quantity` is a decimal string (bigint in Postgres). */
+/** One computed total of a day, as the facts queries answer it: `quantity` is a decimal string (bigint in Postgres). */
 export interface UsageFact {
   tenant_id: string;
   vendor: string;

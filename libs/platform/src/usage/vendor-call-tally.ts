@@ -1,4 +1,3 @@
-import type { SqlRunner } from './usage-facts';
 import { utcDay, type UsageDay } from './usage-metrics';
 
 /** Vendor API calls of one connection on one UTC day, not yet stored. */
@@ -42,16 +41,4 @@ export class VendorCallTally {
     for (const c of this.counts.values()) n += c.calls;
     return n;
   }
-}
-
-/** Appends counts to usage_vendor_calls in one statement. Needs a role that may write every tenant's rows (the owner). */
-export async function insertVendorCallCounts(db: SqlRunner, counts: VendorCallCount[]): Promise<void> {
-  if (!counts.length) return;
-  await db.query(
-    `INSERT INTO usage_vendor_calls (partner_id, tenant_id, vendor, connection_id, day, calls)
-     SELECT t.partner_id, v.tenant_id, v.vendor, v.connection_id, v.day, v.calls
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int[]) AS v(connection_id, tenant_id, vendor, day, calls)
-       JOIN tenants t ON t.id = v.tenant_id`,
-    [counts.map((c) => c.connectionId), counts.map((c) => c.tenantId), counts.map((c) => c.vendor), counts.map((c) => c.day), counts.map((c) => c.calls)],
-  );
 }
