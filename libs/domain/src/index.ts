@@ -10,3 +10,5 @@ export * from './policy';
 export * from './protected-item';
 export * from './tenancy';
 export * from './connection';
+export * from './webhooks';
+export * from './usage';

@@ -4,7 +4,7 @@ import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { restoreJobIds } from '@bg/domain';
-import { APP_CONFIG, QUEUES, TenantDb, restoreJobRepository as jobs, type AppConfig, scheduleWebhookDeliveries, type JobPayloads } from '@bg/platform';
+import { APP_CONFIG, QUEUES, TenantDb, restoreJobRepository as jobs, type AppConfig, webhookDeliveryRepository, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
@@ -90,10 +90,8 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
    */
   async sweepWebhookDeliveries(staleMs = STALE_MS): Promise<number> {
     return this.system.transaction(async (tx) => {
-      const rows: Array<{ id: string }> = await tx.query(
-        `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND scheduled_job_id IS NOT NULL
-            AND next_attempt_at < now() - make_interval(secs => $1) ORDER BY next_attempt_at LIMIT 1000 FOR UPDATE SKIP LOCKED`, [staleMs / 1000]);
-      const n = await scheduleWebhookDeliveries(tx, rows.map((r) => r.id));
+      const overdue = await webhookDeliveryRepository.lockOverdue(tx, staleMs, 1000);
+      const n = await webhookDeliveryRepository.schedule(tx, overdue);
       if (n) this.log.log(`re-issued ${n} overdue webhook deliveries`);
       return n;
     });
