@@ -1,16 +1,16 @@
 // GET a restore job by id: the gateway (dist, its own process) against the hand-written twin
 // (bench/twins/restore-jobs.twin.ts, its own process), both measured alternately in the same run with
-// autocannon from this process. Tenants with 1k and 100k jobs. Target: ours >= 0.70x the twin's req/s.
-// BENCH_PROTOTYPE=1 also measures a gateway running bench/prototypes/one-round-trip-read.ts.
-// Run: npm run bench:get   (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_LARGE_JOBS, BENCH_PROTOTYPE)
-import { resolve } from 'node:path';
+// autocannon from this process. Tenants with 1k and 100k jobs. Targets: GET by id >= 0.70x the twin's
+// req/s; a list page (limit 50) >= 0.60x.
+// Run: npm run bench:get   (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_LARGE_JOBS)
 import { Pool } from 'pg';
 import {
-  DIST, atLeast, benchDatabaseUrl, benchEnv, compare, ensureDatabase, middleJobId, report, resetDatabase, runBench, say, seedRestoreJobs,
-  seedTenant, startGateway, startTwin, type BenchResult, type Service,
+  atLeast, benchDatabaseUrl, benchEnv, compare, ensureDatabase, middleJobId, report, resetDatabase, runBench, say, seedRestoreJobs,
+  seedTenant, startGateway, startTwin, type BenchResult,
 } from './support';
 
 const TARGET = 0.7;
+const LIST_TARGET = 0.6;
 
 async function main(): Promise<void> {
   const databaseUrl = benchDatabaseUrl('get');
@@ -29,8 +29,6 @@ async function main(): Promise<void> {
   const { env } = benchEnv(databaseUrl);
   const gateway = await startGateway(env);
   const twin = await startTwin('restore-jobs.twin.js', env);
-  const prototype: Service | undefined = process.env.BENCH_PROTOTYPE === '1'
-    ? await startGateway(env, 'gateway-prototype', ['-r', resolve(DIST, 'bench/prototypes/one-round-trip-read.js')]) : undefined;
   const results: BenchResult[] = [];
   try {
     for (const { n, t, jobId } of tenants) {
@@ -39,15 +37,15 @@ async function main(): Promise<void> {
       say(label);
       const r = await compare({ url: gateway.url, path, key: t.key }, { url: twin.url, path, key: t.key }, 'get');
       results.push(atLeast('get', label, r.ours, r.twin, 'req/s', TARGET));
-      if (prototype) {
-        const p = await compare({ url: prototype.url, path, key: t.key }, { url: twin.url, path, key: t.key }, 'get', ['prototype', 'twin']);
-        results.push(atLeast('get', `${label} (PROTOTYPE one-round-trip read)`, p.ours, p.twin, 'req/s', TARGET));
-      }
+      const listPath = `/v1/tenants/${t.tenantId}/restore-jobs?limit=50`;
+      const listLabel = `GET a list page (limit 50), ${n / 1000}k jobs in tenant`;
+      say(listLabel);
+      const l = await compare({ url: gateway.url, path: listPath, key: t.key }, { url: twin.url, path: listPath, key: t.key }, 'get');
+      results.push(atLeast('get', listLabel, l.ours, l.twin, 'req/s', LIST_TARGET));
     }
   } finally {
     await gateway.stop();
     await twin.stop();
-    await prototype?.stop();
   }
   report(results);
 }

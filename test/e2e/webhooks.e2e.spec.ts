@@ -223,6 +223,16 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       ]);
     });
 
+    it('carries in restore_job.succeeded exactly the REST body of the job at that moment (one serializer for both)', async () => {
+      const got = await eventually(async () => rx.accepted('jobs'), (r) => r.some((m) => m.message.type === 'restore_job.succeeded'), 30_000);
+      const succeeded = got.find((m) => m.message.type === 'restore_job.succeeded')!;
+      const rest = await t.tenant.get(`/v1/tenants/${t.tenantId}/restore-jobs/${jobId}`);
+      const { previousStatus, ...resource } = succeeded.message.data.data;
+      expect(previousStatus).toBe('running');
+      // Every field the REST answer has (target, vendorRef, cancelRequested, item paths and errors ...), with the same values.
+      expect(resource).toEqual(rest.body);
+    });
+
     it('respects the subscription: a policy.* endpoint gets policy events and no restore_job ones', async () => {
       const got = await eventually(async () => rx.accepted('policies'), (r) => r.some((m) => m.message.type === 'policy.activated'));
       expect(got.every((r) => r.message.type.startsWith('policy.') && r.verifiedBy.length === 1)).toBe(true);

@@ -9,6 +9,7 @@ import { WebhookDeliveries1763900001100 } from './1763900001100-webhook-deliveri
 import { Usage1763900002000 } from './1763900002000-usage';
 import { RestoreJobScheduling1763900003000 } from './1763900003000-restore-job-scheduling';
 import { RestoreJobReads1763900004000 } from './1763900004000-restore-job-reads';
+import { EventSnapshots1763900005000 } from './1763900005000-event-snapshots';
 
 /**
  * Every migration, in order. A migration is never edited once landed; corrections are new migrations.
@@ -25,4 +26,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   Usage1763900002000,
   RestoreJobScheduling1763900003000,
   RestoreJobReads1763900004000,
+  EventSnapshots1763900005000,
 ];

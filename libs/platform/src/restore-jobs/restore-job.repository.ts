@@ -4,6 +4,7 @@ import {
   type SubmitPhase, type VendorId, type Workload,
 } from '@bg/domain';
 import type { EntityManager } from 'typeorm';
+import { toDate as date, toDateOrNull as dateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
 import { isUuid, type TenantDb, type TenantTx } from '../tenancy/tenant-db';
 
@@ -22,8 +23,6 @@ interface RestoreJobEventRow {
   detail: Record<string, unknown>; created_at: Date | string;
 }
 
-const date = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
-const dateOrNull = (v: Date | string | null): Date | null => (v === null || v === undefined ? null : date(v));
 
 export function restoreJobFromRow(r: RestoreJobRow): RestoreJob {
   return {
