@@ -395,6 +395,52 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
       expect(calls.some((c) => c.status < 300)).toBe(true);
     });
 
+    // --- call context -----------------------------------------------------------------------------
+
+    it('sends ctx.requestId to the vendor in its request-id header, on every request', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      await adapter.verify(callContext().ctx);
+      await s.control.clearCalls();
+      const { ctx } = callContext();
+      await adapter.verify(ctx);
+      const calls = await s.control.calls();
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.map((c) => [c.method, c.path, c.headers?.[s.requestIdHeader]])).toEqual(calls.map((c) => [c.method, c.path, ctx.requestId]));
+    });
+
+    it('rejects an already-aborted ctx.signal with retryable VENDOR_UNAVAILABLE, without any vendor request', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      await s.control.clearCalls();
+      const { ctx, records } = callContext();
+      const controller = new AbortController();
+      controller.abort(new Error('job cancelled'));
+      const aborted = { ...ctx, signal: controller.signal };
+      const e = await vendorError(adapter.verify(aborted));
+      expect(e).toMatchObject({ code: 'VENDOR_UNAVAILABLE', vendor, retryable: true, mayHaveApplied: false });
+      const read = canBuildPolicies
+        ? await vendorError(adapter.listPolicies(aborted))
+        : await vendorError(adapter.getRestore(aborted, { vendorRef: s.unknownPolicyRef ?? randomUUID() }));
+      expect(read).toMatchObject({ code: 'VENDOR_UNAVAILABLE', vendor, retryable: true });
+      expect(records).toEqual([]);
+      expect(await s.control.calls()).toEqual([]);
+    });
+
+    it('aborts the HTTP request in flight when ctx.signal is aborted, with retryable VENDOR_UNAVAILABLE', async () => {
+      const s = await factory();
+      const adapter = s.adapter();
+      await adapter.verify(callContext().ctx);
+      await s.control.injectFault({ method: 'GET', latencyMs: 5_000, count: 1 });
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 200);
+      const e = await vendorError(adapter.verify({ ...callContext().ctx, signal: controller.signal }));
+      expect(e).toMatchObject({ code: 'VENDOR_UNAVAILABLE', vendor, retryable: true, mayHaveApplied: false });
+      expect(Date.now() - started).toBeLessThan(4_000);
+      await s.control.clearFaults();
+    });
+
     it('reports every vendor call through ctx.onVendorCall', async () => {
       const s = await factory();
       const adapter = s.adapter();

@@ -32,6 +32,7 @@ export async function avepointSetup(): Promise<ConformanceSetup> {
   const sites = avepointFixtureScopes(clientId).filter((s) => s.serviceType === 1).map((s) => s.key);
   return {
     vendor: 'avepoint',
+    requestIdHeader: 'x-request-id',
     config,
     control,
     adapter: (creds) => createAdapter('avepoint', { ...config, credentials: creds ?? credentials }),

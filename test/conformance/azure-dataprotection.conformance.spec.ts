@@ -35,6 +35,7 @@ export async function azureSetup(config: Record<string, unknown> = {}): Promise<
   const accounts = azureStorageAccounts(subscriptionId).filter((a) => a.name !== AZURE_FIXTURE.noPermissionAccount);
   return {
     vendor: 'azure-dataprotection',
+    requestIdHeader: 'x-ms-client-request-id',
     config: adapterConfig,
     control,
     adapter: (creds) => createAdapter('azure-dataprotection', { ...adapterConfig, credentials: creds ?? credentials }),

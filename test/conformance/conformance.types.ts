@@ -14,6 +14,8 @@ export interface ConformanceSetup {
   config: AdapterConfig;
   /** Control of this vendor account in the sandbox (faults, calls, clock). */
   control: SandboxControl;
+  /** The request header the adapter carries `CallContext.requestId` in (the vendor's client request-id header). */
+  requestIdHeader: string;
   /** A workload this vendor protects, used for the policy tests. */
   workload: Workload;
   /** `n` distinct valid items the sandbox account knows (sites, users, mailboxes, storage accounts). */

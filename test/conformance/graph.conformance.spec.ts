@@ -28,6 +28,7 @@ export async function graphSetup(): Promise<ConformanceSetup> {
   };
   return {
     vendor: 'graph',
+    requestIdHeader: 'client-request-id',
     config,
     control,
     adapter: (creds) => createAdapter('graph', { ...config, credentials: creds ?? credentials }),

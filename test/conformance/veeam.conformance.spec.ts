@@ -28,6 +28,7 @@ export async function veeamSetup(): Promise<ConformanceSetup> {
   const sites = veeamFixtureSites(username);
   return {
     vendor: 'veeam',
+    requestIdHeader: 'x-request-id',
     config,
     control,
     adapter: (creds) => createAdapter('veeam', { ...config, credentials: creds ?? credentials }),

@@ -27,7 +27,10 @@ function sleep(ms: number): Promise<void> {
  */
 export async function startSandbox(opts: SandboxServerOptions): Promise<RunningSandbox> {
   const cert = loadSandboxCertificate(opts.certPath);
-  const app = Fastify({ https: { key: cert.keyPem, cert: cert.certPem }, logger: opts.logger ?? false, bodyLimit: 10 * 1024 * 1024 });
+  // forceCloseConnections: close() ends every connection, also one a client aborted mid-request (it may linger open otherwise).
+  const app = Fastify({
+    https: { key: cert.keyPem, cert: cert.certPem }, logger: opts.logger ?? false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true,
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
@@ -54,7 +57,7 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
         const [path, qs] = req.url.slice(vendor.prefix.length + 1).split('?');
         vendor.scopes.get(scopeKey).calls.record({
           at: new Date().toISOString(), method: req.method, path, status,
-          body: req.body, query: qs ? Object.fromEntries(new URLSearchParams(qs)) : undefined,
+          body: req.body, query: qs ? Object.fromEntries(new URLSearchParams(qs)) : undefined, headers: recordedHeaders(req),
         });
       };
       inst.addHook('onResponse', async (req, reply) => record(req, reply.statusCode));
@@ -69,6 +72,16 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   return { app, origin: `https://localhost:${port}`, port, close: () => app.close() };
+}
+
+/** The headers a call log keeps: all but credentials (the bearer token, cookies). */
+function recordedHeaders(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'authorization' || name === 'cookie' || value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 function registerControlApi(app: FastifyInstance, vendors: VendorSandbox[]): void {

@@ -51,6 +51,8 @@ export interface RecordedCall {
   status: number;
   body?: unknown;
   query?: Record<string, unknown>;
+  /** The request's headers (lower-case names), without authorization and cookie. */
+  headers?: Record<string, string>;
 }
 
 export class CallLog {

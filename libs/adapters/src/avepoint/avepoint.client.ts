@@ -1,4 +1,5 @@
 import type { Clock, ErrorCatalog } from '@bg/domain';
+import { throwIfAborted, withoutSignal } from '../http/abort';
 import { VendorHttp, type RequestOptions, type VendorResponse } from '../http/vendor-http';
 import type { AdapterConfig, CallContext } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
@@ -35,6 +36,8 @@ export class AvePointClient {
     this.http = new VendorHttp({
       vendor: 'avepoint', baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: config.tls,
       requestIdHeaders: ['request-id', 'x-request-id'],
+      // The spec names no request-id request header (its envelope carries the vendor's own requestId).
+      clientRequestIdHeader: 'x-request-id',
     });
   }
 
@@ -68,6 +71,7 @@ export class AvePointClient {
    * with a fresh one (the port allows exactly this retry). Any other non-2xx becomes a VendorError.
    */
   private async call<T>(ctx: CallContext, method: string, path: string, opts: RequestOptions, context: string): Promise<Envelope<T>> {
+    throwIfAborted(ctx, 'avepoint');
     const query = { ...opts.query, location: this.creds.location };
     let res = await this.send<T>(ctx, method, path, { ...opts, query });
     if (res.status === 401) {
@@ -84,10 +88,10 @@ export class AvePointClient {
     return this.http.send<Envelope<T>>(ctx, method, path, { ...opts, headers: { ...opts.headers, authorization: `Bearer ${token}` } });
   }
 
-  /** The cached AOS token, or a new one (concurrent callers share one request). */
+  /** The cached AOS token, or a new one (concurrent callers share one request, which ignores their signals). */
   async token(ctx: CallContext): Promise<string> {
     if (this.cached && this.cached.expiresAt - TOKEN_SKEW_MS > this.clock.now().getTime()) return this.cached.token;
-    this.inflight ??= this.fetchToken(ctx).finally(() => { this.inflight = undefined; });
+    this.inflight ??= this.fetchToken(withoutSignal(ctx)).finally(() => { this.inflight = undefined; });
     return this.inflight;
   }
 

@@ -1,4 +1,5 @@
 import type { Clock, ErrorCatalog } from '@bg/domain';
+import { abortedError, throwIfAborted } from '../http/abort';
 import { parseRetryAfterMs } from '../http/retry-after';
 import { EntraTokenSource } from '../http/entra-token';
 import { VendorHttp, type VendorResponse } from '../http/vendor-http';
@@ -51,6 +52,7 @@ export class AzureDpClient {
     this.http = new VendorHttp({
       vendor: VENDOR, baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: config.tls,
       requestIdHeaders: ['x-ms-request-id', 'x-ms-correlation-request-id'],
+      clientRequestIdHeader: 'x-ms-client-request-id',
     });
     this.origin = new URL(config.endpoint).origin;
     this.vaultId = `/subscriptions/${this.creds.subscriptionId}/resourceGroups/${this.creds.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${this.creds.vaultName}`;
@@ -77,6 +79,7 @@ export class AzureDpClient {
    * same operation type until Retry-After has passed (SOURCE.md §Throttling).
    */
   async request<T>(ctx: CallContext, method: string, pathOrUrl: string, body?: unknown, accept?: number[]): Promise<VendorResponse<T>> {
+    throwIfAborted(ctx, VENDOR);
     const type: OperationType = method === 'GET' ? 'reads' : method === 'DELETE' ? 'deletes' : 'writes';
     const now = this.clock.now().getTime();
     if (now < this.blockedUntil[type]) {
@@ -86,9 +89,7 @@ export class AzureDpClient {
       });
     }
     const { url, query } = this.target(pathOrUrl);
-    const send = async () => this.http.send<T>(ctx, method, url, {
-      query, body, headers: { authorization: `Bearer ${await this.entra.token(ctx)}`, ...(ctx.requestId ? { 'x-ms-client-request-id': ctx.requestId } : {}) },
-    });
+    const send = async () => this.http.send<T>(ctx, method, url, { query, body, headers: { authorization: `Bearer ${await this.entra.token(ctx)}` } });
     let res = await send();
     if (res.status === 401) {
       this.entra.reset();
@@ -146,10 +147,13 @@ export class AzureDpClient {
     if (Date.now() + wait > deadline) {
       throw new VendorError({ code: 'TIMED_OUT', vendor: VENDOR, retryable: true, message: 'The Azure long-running operation did not finish in time' });
     }
+    throwIfAborted(ctx, VENDOR);
     if (wait === 0) return;
+    const signal = ctx.signal;
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, wait);
-      ctx.signal?.addEventListener('abort', () => { clearTimeout(t); reject(ctx.signal!.reason ?? new Error('aborted')); }, { once: true });
+      const onAbort = () => { clearTimeout(t); reject(abortedError(VENDOR, ctx)); };
+      const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, wait);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

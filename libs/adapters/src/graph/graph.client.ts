@@ -1,5 +1,6 @@
 import type { Clock, ErrorCatalog } from '@bg/domain';
 import { VendorHttp, type RequestOptions, type VendorResponse } from '../http/vendor-http';
+import { throwIfAborted } from '../http/abort';
 import { EntraTokenSource } from '../http/entra-token';
 import type { AdapterConfig, CallContext } from '../port/port.types';
 import { GRAPH_SCOPE, parseGraphCredentials, type GraphCredentials } from './graph.credentials';
@@ -33,6 +34,7 @@ export class GraphClient {
     this.http = new VendorHttp({
       vendor: 'graph', baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: config.tls,
       requestIdHeaders: ['request-id', 'client-request-id'],
+      clientRequestIdHeader: 'client-request-id',
     });
     this.entra = new EntraTokenSource(this.creds, GRAPH_SCOPE, identityError);
   }
@@ -43,6 +45,7 @@ export class GraphClient {
    * (a new credential has an empty cache), a fresh one obtained, and the request repeated once.
    */
   async send<T>(ctx: CallContext, method: string, path: string, options: RequestOptions = {}): Promise<VendorResponse<T>> {
+    throwIfAborted(ctx, 'graph');
     const attempt = async (): Promise<VendorResponse<T>> => {
       const token = await this.entra.token(ctx);
       return this.http.send<T>(ctx, method, path, {

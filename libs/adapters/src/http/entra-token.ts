@@ -14,6 +14,7 @@ export interface EntraClientCredentials {
  * Microsoft Entra client-credentials tokens for one connection (Graph and Azure Resource Manager):
  * one ClientSecretCredential (MSAL caches the token), identity retries off (the worker decides), and a
  * pipeline policy reporting each Entra call through the CallContext of the token() that caused it.
+ * The token request ignores `ctx.signal` (see CallContext): the vendor request after it honours it.
  */
 export class EntraTokenSource {
   private credential: ClientSecretCredential;
@@ -30,7 +31,7 @@ export class EntraTokenSource {
 
   async token(ctx: CallContext): Promise<string> {
     try {
-      const t = await this.tokenCtx.run(ctx, () => this.credential.getToken(this.scope, { abortSignal: ctx.signal }));
+      const t = await this.tokenCtx.run(ctx, () => this.credential.getToken(this.scope));
       if (!t?.token) throw new Error('Microsoft Entra returned no access token');
       return t.token;
     } catch (e) {

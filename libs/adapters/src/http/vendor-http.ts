@@ -1,9 +1,10 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request } from 'undici';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import type { Clock } from '@bg/domain';
 import type { CallContext } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
+import { abortedError, throwIfAborted } from './abort';
 
 export interface VendorResponse<T = unknown> {
   status: number;
@@ -21,6 +22,8 @@ export interface VendorHttpOptions {
   tls?: { caCertPem?: string; pinnedSha256?: string };
   /** Header names carrying the vendor's request id, in order of preference. */
   requestIdHeaders?: string[];
+  /** The request header that carries `CallContext.requestId` to the vendor (default `x-request-id`). */
+  clientRequestIdHeader?: string;
 }
 
 export interface RequestOptions {
@@ -36,9 +39,10 @@ function normalizeFingerprint(fp: string): string {
 }
 
 /**
- * Plain HTTP plumbing shared by adapters: base URL, per-connection TLS trust, timeouts, JSON, the
- * vendor's request id, and one VendorCallRecord per call. It never retries and never maps vendor
- * error bodies (that is each vendor's errors.ts); it returns every status to the caller.
+ * Plain HTTP plumbing shared by adapters: base URL, per-connection TLS trust, timeouts, JSON, our request
+ * id out and the vendor's back, the caller's AbortSignal, and one VendorCallRecord per call. It never
+ * retries and never maps vendor error bodies (that is each vendor's errors.ts); it returns every status
+ * to the caller. An aborted `ctx.signal` rejects with `abortedError` (retryable VENDOR_UNAVAILABLE).
  */
 export class VendorHttp {
   private readonly dispatcher: Agent;
@@ -62,8 +66,11 @@ export class VendorHttp {
   }
 
   async send<T = unknown>(ctx: CallContext, method: string, pathOrUrl: string, options: RequestOptions = {}): Promise<VendorResponse<T>> {
+    const vendor = this.opts.vendor;
+    throwIfAborted(ctx, vendor);
     const url = this.url(pathOrUrl, options.query);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (ctx.requestId) headers[this.opts.clientRequestIdHeader ?? 'x-request-id'] ??= ctx.requestId;
     let body: string | undefined;
     if (options.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -73,35 +80,50 @@ export class VendorHttp {
       body = JSON.stringify(options.body);
     }
     const started = Date.now();
-    let res;
+    const report = (status: number, vendorRequestId?: string) =>
+      ctx.onVendorCall?.({ method, path: url.pathname, status, durationMs: Date.now() - started, vendorRequestId });
+    let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
-        method: method as 'GET', headers, body, dispatcher: this.dispatcher, signal: ctx.signal,
+        method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: ctx.signal,
         headersTimeout: this.opts.timeoutMs ?? 30_000, bodyTimeout: this.opts.timeoutMs ?? 30_000,
       });
     } catch (e) {
-      ctx.onVendorCall?.({ method, path: url.pathname, status: 0, durationMs: Date.now() - started });
+      report(0);
+      if (ctx.signal?.aborted) throw abortedError(vendor, ctx, { method, sent: true });
       if (e instanceof TlsPinMismatch) {
         // A wrong pin is configuration, not a transient outage: retrying cannot help.
         throw new VendorError({
-          code: 'VENDOR_ERROR', vendor: this.opts.vendor, retryable: false,
-          message: `TLS certificate of ${this.opts.vendor} at ${url.origin} does not match the connection's pinned SHA-256 fingerprint (${e.actual})`,
+          code: 'VENDOR_ERROR', vendor, retryable: false,
+          message: `TLS certificate of ${vendor} at ${url.origin} does not match the connection's pinned SHA-256 fingerprint (${e.actual})`,
         });
       }
       throw new VendorError({
-        code: 'VENDOR_UNAVAILABLE', vendor: this.opts.vendor, retryable: true,
-        message: `Could not reach ${this.opts.vendor} at ${url.origin}: ${(e as Error).message}`,
+        code: 'VENDOR_UNAVAILABLE', vendor, retryable: true,
+        message: `Could not reach ${vendor} at ${url.origin}: ${(e as Error).message}`,
         mayHaveApplied: method !== 'GET',
       });
     }
-    const text = await res.body.text();
+    const requestId = this.requestId(res.headers);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      // The vendor answered (its status line came) but the body did not arrive: the request was applied if it was a write.
+      report(res.statusCode, requestId);
+      if (ctx.signal?.aborted) throw abortedError(vendor, ctx, { method, sent: true });
+      throw new VendorError({
+        code: 'VENDOR_UNAVAILABLE', vendor, retryable: true, httpStatus: res.statusCode, vendorRequestId: requestId,
+        message: `The response of ${vendor} at ${url.origin} broke off: ${(e as Error).message}`,
+        mayHaveApplied: method !== 'GET',
+      });
+    }
     let parsed: unknown = text;
     const ctype = String(res.headers['content-type'] ?? '');
     if (text && (ctype.includes('json') || /^[[{]/.test(text.trim()))) {
       try { parsed = JSON.parse(text); } catch { parsed = text; }
     } else if (!text) parsed = undefined;
-    const requestId = this.requestId(res.headers);
-    ctx.onVendorCall?.({ method, path: url.pathname, status: res.statusCode, durationMs: Date.now() - started, vendorRequestId: requestId });
+    report(res.statusCode, requestId);
     return { status: res.statusCode, headers: res.headers, body: parsed as T, requestId };
   }
 

@@ -2,10 +2,26 @@ import type {
   Capabilities, Clock, ErrorCatalog, ProtectedItemKind, RestoreDestination, RestoreItemStatus, Workload,
 } from '@bg/domain';
 
-/** Per-call context. `onVendorCall` is told about every HTTP call made (for usage metering and logs). */
+/**
+ * Per-call context of one port method call, built by the caller (the worker, from the job payload). Every
+ * adapter honours every field; `{}` is valid and means "no id, no cancellation, no hook".
+ */
 export interface CallContext {
+  /**
+   * Our request id (the API request or job that caused the call). Sent to the vendor on every request in
+   * the vendor's client request-id header (Graph `client-request-id`, ARM `x-ms-client-request-id`, Veeam
+   * and AvePoint `x-request-id`), so a support case at the vendor can find our calls.
+   */
   requestId?: string;
+  /**
+   * Aborts the call. Already aborted: the method rejects before any vendor request; aborted in flight: the
+   * HTTP request is aborted. Either way with VendorError VENDOR_UNAVAILABLE, retryable (`mayHaveApplied`
+   * when a write had been sent). Token requests, shared by concurrent calls, do not take the signal.
+   */
   signal?: AbortSignal;
+  /** The tenant the call is made for (logs, metering); adapters never send it to the vendor. */
+  tenantId?: string;
+  /** Told about every HTTP call made, token requests included (for usage metering and logs). */
   onVendorCall?: (call: VendorCallRecord) => void;
 }
 

@@ -1,4 +1,5 @@
 import type { Clock, ErrorCatalog } from '@bg/domain';
+import { throwIfAborted, withoutSignal } from '../http/abort';
 import { type RequestOptions, type VendorResponse, VendorHttp } from '../http/vendor-http';
 import type { AdapterConfig, CallContext } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
@@ -44,6 +45,8 @@ export class VeeamClient {
     this.catalog = config.catalog;
     this.http = new VendorHttp({
       vendor: VEEAM, baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: veeamTls(config, creds),
+      // The v8 spec names no request-id header; x-request-id is the common convention.
+      clientRequestIdHeader: 'x-request-id',
     });
   }
 
@@ -93,8 +96,8 @@ export class VeeamClient {
     const t = this.token;
     const fresh = t && t.access !== stale && t.expiresAt - VEEAM_TOKEN_REFRESH_SKEW_MS > this.clock.now().getTime();
     if (fresh) return t.access;
-    // One token request at a time; concurrent callers share it.
-    this.pendingToken ??= this.renew(ctx).finally(() => { this.pendingToken = undefined; });
+    // One token request at a time; concurrent callers share it, so it ignores their signals.
+    this.pendingToken ??= this.renew(withoutSignal(ctx)).finally(() => { this.pendingToken = undefined; });
     return this.pendingToken;
   }
 
@@ -102,6 +105,7 @@ export class VeeamClient {
 
   /** One authenticated call; a 401 renews the token once and repeats the call. */
   async call<T>(ctx: CallContext, method: string, path: string, what: string, opts: RequestOptions = {}): Promise<VendorResponse<T>> {
+    throwIfAborted(ctx, VEEAM);
     let token = await this.accessToken(ctx);
     let res = await this.http.send<T>(ctx, method, path, { ...opts, headers: { ...opts.headers, authorization: `Bearer ${token}` } });
     if (res.status === 401) {

@@ -1,4 +1,5 @@
 import type { Workload } from '@bg/domain';
+import { withoutSignal } from '../http/abort';
 import type { CallContext, RestoreItemRequest, RestoreProgress, RestoreRequest, VendorOperationRef } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
 import type { SessionCollection, VeeamClient } from './veeam.client';
@@ -59,7 +60,8 @@ export class VeeamRestores {
         entries.push({ sessionId: session.id, restorePointRef: item.restorePointRef, protectedItemRef: item.protectedItemRef });
       }
     } catch (e) {
-      await this.stopAll(ctx, entries);
+      // Clean-up runs even when the call was aborted: open sessions hold server resources.
+      await this.stopAll(withoutSignal(ctx), entries);
       throw e;
     }
     return encodeOperation(entries, req.workload);
