@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -57,7 +58,10 @@ export class RestoreJobRunner implements OnApplicationShutdown {
     private readonly adapters: AdapterCache,
     private readonly throttle: ConnectionThrottle,
     @InjectQueue(QUEUES.restoreJobs) private readonly queue: Queue,
-  ) {}
+  ) {
+    // Every in-flight vendor call listens on it (one listener per call, removed when the call ends).
+    setMaxListeners(0, this.shutdown.signal);
+  }
 
   onApplicationShutdown(): void {
     this.shutdown.abort(new Error('worker shutting down'));
