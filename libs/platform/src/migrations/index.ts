@@ -1,9 +1,7 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
-import { GraphErrorCatalog1763900000100 } from './1763900000100-graph-error-catalog';
-import { AvePointErrorCatalog1763900000200 } from './1763900000200-avepoint-error-catalog';
-import { VeeamErrorCatalog1763900000300 } from './1763900000300-veeam-error-catalog';
-import { AzureDataProtectionErrorCatalog1763900000400 } from './1763900000400-azure-dataprotection-error-catalog';
 import { Events1763900001000 } from './1763900001000-events';
 import { WebhookDeliveries1763900001100 } from './1763900001100-webhook-deliveries';
 import { Usage1763900002000 } from './1763900002000-usage';
@@ -11,20 +9,41 @@ import { RestoreJobScheduling1763900003000 } from './1763900003000-restore-job-s
 import { RestoreJobReads1763900004000 } from './1763900004000-restore-job-reads';
 import { EventSnapshots1763900005000 } from './1763900005000-event-snapshots';
 
+type MigrationClass = new () => MigrationInterface;
+
+/** `<13-digit timestamp>-<vendor>-error-catalog.ts` (`.js` once built), e.g. 1763900000300-veeam-error-catalog.ts. */
+const CATALOG_MIGRATION_FILE = /^\d{13}-[a-z0-9-]+-error-catalog\.(ts|js)$/;
+
 /**
- * Every migration, in order. A migration is never edited once landed; corrections are new migrations.
- * Per-vendor error catalogs are separate migrations whose rows live in ./data/<vendor>.catalog.ts.
+ * The per-vendor error-catalog migrations: every `<timestamp>-<vendor>-error-catalog` file in this folder
+ * (its rows in ./data/<vendor>.catalog.ts), each exporting its one migration class. Found by file name, so
+ * a new vendor adds its two files and edits no list.
  */
-export const MIGRATIONS: Array<new () => MigrationInterface> = [
+export function catalogMigrations(dir: string = __dirname): MigrationClass[] {
+  return readdirSync(dir).filter((f) => CATALOG_MIGRATION_FILE.test(f)).sort().map((file) => {
+    // Loaded by file name (see above); `require` works for the .ts sources (jest) and the built .js alike.
+    const mod = require(join(dir, file)) as Record<string, unknown>;
+    const classes = Object.values(mod).filter((v): v is MigrationClass => typeof v === 'function');
+    if (classes.length !== 1) throw new Error(`${file} must export exactly one migration class (found ${classes.length})`);
+    return classes[0];
+  });
+}
+
+/** The timestamp ending a migration class name (TypeORM orders migrations by it). */
+const timestampOf = (m: MigrationClass): number => Number(m.name.slice(-13));
+
+/**
+ * Every migration, in timestamp order. A migration is never edited once landed; corrections are new
+ * migrations. Per-vendor error catalogs are separate migrations whose rows live in
+ * ./data/<vendor>.catalog.ts, found by catalogMigrations().
+ */
+export const MIGRATIONS: MigrationClass[] = [
   InitialSchema1763900000000,
-  GraphErrorCatalog1763900000100,
-  AvePointErrorCatalog1763900000200,
-  VeeamErrorCatalog1763900000300,
-  AzureDataProtectionErrorCatalog1763900000400,
+  ...catalogMigrations(),
   Events1763900001000,
   WebhookDeliveries1763900001100,
   Usage1763900002000,
   RestoreJobScheduling1763900003000,
   RestoreJobReads1763900004000,
   EventSnapshots1763900005000,
-];
+].sort((a, b) => timestampOf(a) - timestampOf(b));
