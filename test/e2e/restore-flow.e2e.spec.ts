@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SandboxControl } from '../support/sandbox';
 import { newTenant, type TenantContext } from '../support/factories';
@@ -120,6 +121,19 @@ describe.each(Object.keys(E2E_FIXTURES))('end to end through gateway -> outbox -
     const transitions = events.filter((e: { toStatus: string | null; fromStatus: string | null }) => e.toStatus !== e.fromStatus).map((e: { toStatus: string }) => e.toStatus);
     expect(transitions).toEqual(['queued', 'submitting', 'running', 'succeeded']);
     expect(events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['vendor_prepared', 'vendor_start_requested', 'vendor_started']));
+  });
+
+  it("sends the API request's id to the vendor with the calls made for the job (CallContext)", async () => {
+    const items = await restoreItemsFor([fx.items(4)[3].externalId]);
+    await control.clearCalls();
+    const requestId = randomUUID();
+    const created = await t.tenant.post(`${base()}/restore-jobs`, { items, ...restoreTo() }, { 'x-request-id': requestId });
+    expect(created.headers.get('x-request-id')).toBe(requestId);
+    await eventually(() => call('get', `${base()}/restore-jobs/${created.body.id}`), (r) => ['succeeded', 'partiallySucceeded', 'failed'].includes(r.body.status), 60_000);
+    const starts = (await control.calls()).filter((c) => c.method === 'POST' && new RegExp(restoreFaultPath()).test(c.path));
+    expect(starts.length).toBeGreaterThan(0);
+    // Whichever header the vendor documents (client-request-id, x-ms-client-request-id, x-request-id), it carries our id.
+    for (const c of starts) expect(Object.values(c.headers ?? {})).toContain(requestId);
   });
 
   // Only vendors whose sandbox can fail one item of a restore can show partial success; others list it as skipped.

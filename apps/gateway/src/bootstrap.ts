@@ -6,6 +6,7 @@ import pino from 'pino';
 import { PinoNestLogger, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the gateway (used by main.ts, tests and the benchmark). Call `listen` on the result. */
 export async function createGateway(config: AppConfig, logStream?: pino.DestinationStream): Promise<NestFastifyApplication> {
@@ -17,9 +18,14 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    // A random UUID from Node's pooled entropy: newId() costs a getrandom call per request.
-    genReqId: () => randomUUID(),
+    // A caller's X-Request-Id is kept when it is a plain token (it travels on to the vendor's request-id
+    // header, so nothing that could break a header line); otherwise a random UUID from Node's pooled
+    // entropy (newId() costs a getrandom call per request).
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     trustProxy: true,
     // Logged below as one line per request; Fastify's own logging writes two.
     disableRequestLogging: true,

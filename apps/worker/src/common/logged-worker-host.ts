@@ -9,6 +9,9 @@ export abstract class LoggedWorkerHost extends WorkerHost {
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
     const code = (err as { code?: string }).code;
-    this.log.warn(`${job?.name ?? 'job'} ${job?.id ?? ''} attempt ${job?.attemptsMade ?? '?'} failed: ${code ? `${code}: ` : ''}${err.message}`);
+    // The API request that caused the job (CallContext.requestId), so one id finds the request, the job and the vendor's calls.
+    const requestId = (job?.data as { requestId?: unknown } | undefined)?.requestId;
+    const request = typeof requestId === 'string' ? ` (request ${requestId})` : '';
+    this.log.warn(`${job?.name ?? 'job'} ${job?.id ?? ''}${request} attempt ${job?.attemptsMade ?? '?'} failed: ${code ? `${code}: ` : ''}${err.message}`);
   }
 }
