@@ -4,7 +4,7 @@ import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { restoreJobIds } from '@bg/domain';
-import { APP_CONFIG, QUEUES, TenantDb, restoreJobRepository as jobs, type AppConfig, webhookDeliveryRepository, type JobPayloads } from '@bg/platform';
+import { APP_CONFIG, QUEUES, TenantDb, policyRepository, restoreJobRepository as jobs, type AppConfig, webhookDeliveryRepository, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
@@ -114,10 +114,8 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
   }
 
   private async refreshRestorePoints(): Promise<number> {
-    const rows: Array<{ id: string; tenant_id: string }> = await this.system.query(
-      `SELECT id, tenant_id FROM policies WHERE status IN ('active', 'inactive') AND vendor_ref IS NOT NULL`,
-    );
-    await this.policies.addBulk(rows.map((r) => ({ name: 'policy.refresh', data: { tenantId: r.tenant_id, policyId: r.id, attempt: 25 }, opts: { jobId: `policy.refresh_${r.id}_periodic_${Date.now()}` } })));
+    const rows = await policyRepository.settledAtVendor(this.system.manager);
+    await this.policies.addBulk(rows.map((r) => ({ name: 'policy.refresh', data: { tenantId: r.tenantId, policyId: r.id, attempt: 25 }, opts: { jobId: `policy.refresh_${r.id}_periodic_${Date.now()}` } })));
     return rows.length;
   }
 }
