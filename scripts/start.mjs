@@ -105,7 +105,7 @@ try {
   say(`
 backup-gateway is running
   API:           ${base}   (Swagger UI ${base}/docs, document ${base}/openapi.json)
-  Sandbox:       ${sandboxOrigin}   (Graph, AvePoint, Veeam, Azure simulators; control API at /_sandbox)
+  Sandbox:       ${sandboxOrigin}   (vendor simulators: GET /_sandbox lists them; control API at /_sandbox)
   Admin key:     ${env.ADMIN_API_KEY}
   Demo partner key: ${d.partnerKey}
 
