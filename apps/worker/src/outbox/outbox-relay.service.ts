@@ -4,12 +4,14 @@ import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { APP_CONFIG, OUTBOX_CHANNEL, QUEUES, type AppConfig, type JobName, type JobPayloads, type QueueName } from '@bg/platform';
+import {
+  APP_CONFIG, OUTBOX_CHANNEL, QUEUES, outboxRepository, type AppConfig, type JobName, type JobPayloads, type PendingOutboxRow, type QueueName,
+} from '@bg/platform';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 
 const BATCH = 500;
 
-interface OutboxRow { id: string; queue: QueueName; name: JobName; job_id: string; payload: Record<string, unknown>; delay_ms: number }
+type OutboxRow = PendingOutboxRow;
 
 /** Queue priorities (by queue job id) for a batch of one job name's payloads, in the relay's transaction. */
 export type Prioritizer<N extends JobName> = (tx: EntityManager, payloads: Array<JobPayloads[N]>) => Promise<Map<string, number>>;
@@ -96,9 +98,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     let moved = 0;
     for (;;) {
       const n = await this.db.transaction(async (tx) => {
-        const rows: OutboxRow[] = await tx.query(
-          `SELECT id, queue, name, job_id, payload, delay_ms FROM outbox ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
-        );
+        const rows = await outboxRepository.claim(tx, BATCH);
         if (!rows.length) return 0;
         const byQueue = new Map<QueueName, OutboxRow[]>();
         for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
@@ -108,7 +108,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
             name: r.name, data: r.payload, opts: { jobId: r.job_id, delay: r.delay_ms || undefined, priority: ranks.get(r.job_id) },
           })));
         }
-        await tx.query('DELETE FROM outbox WHERE id = ANY($1)', [rows.map((r) => r.id)]);
+        await outboxRepository.delete(tx, rows.map((r) => r.id));
         return rows.length;
       });
       moved += n;

@@ -34,3 +34,19 @@ export async function writeOutbox<N extends JobName>(
     [tenantId, JOB_QUEUE[name], name, opts.jobId, JSON.stringify(payload), opts.delayMs ?? 0],
   );
 }
+
+/** A claimed outbox row, as the relay hands it to BullMQ. */
+export type PendingOutboxRow = Pick<OutboxRow, 'id' | 'queue' | 'name' | 'job_id' | 'payload' | 'delay_ms'>;
+
+/**
+ * The relay's side of the outbox (owner connection, system-wide): claim the oldest rows no other relay
+ * holds, and delete them once BullMQ took them — both in the relay's transaction.
+ */
+export const outboxRepository = {
+  async claim(tx: EntityManager, limit: number): Promise<PendingOutboxRow[]> {
+    return tx.query(`SELECT id, queue, name, job_id, payload, delay_ms FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit]);
+  },
+  async delete(tx: EntityManager, ids: string[]): Promise<void> {
+    await tx.query('DELETE FROM outbox WHERE id = ANY($1)', [ids]);
+  },
+};
