@@ -406,7 +406,8 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
       await adapter.verify(ctx);
       const calls = await s.control.calls();
       expect(calls.length).toBeGreaterThan(0);
-      expect(calls.map((c) => [c.method, c.path, c.headers?.[s.requestIdHeader]])).toEqual(calls.map((c) => [c.method, c.path, ctx.requestId]));
+      const sent = calls.map((c) => [c.method, c.path, c.headers?.[s.requestIdHeader]]);
+      expect(sent).toEqual(calls.map((c) => [c.method, c.path, ctx.requestId]));
     });
 
     it('rejects an already-aborted ctx.signal with retryable VENDOR_UNAVAILABLE, without any vendor request', async () => {

@@ -89,7 +89,10 @@ export class AzureDpClient {
       });
     }
     const { url, query } = this.target(pathOrUrl);
-    const send = async () => this.http.send<T>(ctx, method, url, { query, body, headers: { authorization: `Bearer ${await this.entra.token(ctx)}` } });
+    const send = async () => {
+      const authorization = `Bearer ${await this.entra.token(ctx)}`;
+      return this.http.send<T>(ctx, method, url, { query, body, headers: { authorization } });
+    };
     let res = await send();
     if (res.status === 401) {
       this.entra.reset();

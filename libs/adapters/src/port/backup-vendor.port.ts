@@ -4,6 +4,12 @@ import type {
   VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
 } from './port.types';
 
+/** A restore the vendor has started: its (possibly new) ref and its progress. */
+export interface StartedRestore {
+  ref: VendorOperationRef;
+  progress: RestoreProgress;
+}
+
 /**
  * The one port every backup vendor implements. Vendor-neutral types in, vendor-neutral results out.
  *
@@ -69,13 +75,13 @@ export interface BackupVendorPort {
    * `findRestore` / `getRestore` first. Returns the (possibly new) ref and the first progress.
    * CONCURRENCY_LIMIT (retryable) when the vendor's concurrent-restore limit is reached.
    */
-  startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }>;
+  startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<StartedRestore>;
 
   /**
    * Reconciliation: returns the vendor's operation for `req.clientRef` if the vendor already has one
    * (found by the ref prepared earlier or by matching the vendor's list), or undefined.
    */
-  findRestore(ctx: CallContext, req: RestoreRequest, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined>;
+  findRestore(ctx: CallContext, req: RestoreRequest, ref?: VendorOperationRef): Promise<StartedRestore | undefined>;
 
   /** Reads a restore's progress. Terminal states carry per-item results. */
   getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress>;
