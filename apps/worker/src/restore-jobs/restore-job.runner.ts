@@ -98,17 +98,16 @@ export class RestoreJobRunner implements OnApplicationShutdown {
     const prepared = !job.vendorRef && job.submitPhase !== 'prepared' ? await adapter.prepareRestore(ctx, req) : undefined;
     const ref = prepared ?? storedRef(job);
     const go = await this.db.run(tenantId, async (tx) => {
-      let current = await jobs.get(tx, jobId, { forUpdate: true });
+      const current = await jobs.get(tx, jobId, { forUpdate: true });
       if (isTerminal(current.status) || current.cancelRequested) return false;
       const vendorRef = ref.vendorRef || null;
-      const at = { vendorRef, vendorExtra: ref.extra ?? null };
-      if (prepared) {
-        current = await jobs.update(tx, current, current.status, { submitPhase: 'prepared', ...at });
-        await jobs.recordEvent(tx, jobId, 'vendor_prepared', current.status, current.status, { vendorRef });
-      }
+      // `prepared` (when the vendor just prepared) and `starting` together: nothing happens between them.
       // The last moment a cancel can win without the vendor: once `starting` is recorded, the vendor decides.
-      await jobs.update(tx, current, current.status, { submitPhase: 'starting', ...at });
-      await jobs.recordEvent(tx, jobId, 'vendor_start_requested', current.status, current.status, { vendorRef });
+      await jobs.update(tx, current, current.status, { submitPhase: 'starting', vendorRef, vendorExtra: ref.extra ?? null });
+      await jobs.recordEvents(tx, jobId, current.status, current.status, [
+        ...(prepared ? [{ type: 'vendor_prepared', detail: { vendorRef } }] : []),
+        { type: 'vendor_start_requested', detail: { vendorRef } },
+      ]);
       return true;
     });
     if (!go) return this.discard(tenantId, jobId, adapter, ref, ctx);
@@ -128,12 +127,16 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       return { due: found, adapter: found.length ? (await this.adapters.forConnection(tx, connectionId)).adapter : undefined };
     });
     // A pool of POLL_PARALLEL lanes, each taking the next due job: one slow vendor answer holds one lane only.
+    // The connection's pause (a vendor Retry-After, shared across workers) is read at the start of the
+    // tick and again after a failed poll, not before every job.
+    let paused = due.length > 0 && Boolean(await this.throttle.pausedUntil(connectionId));
     let freed = false;
     let next = 0;
     const lane = async () => {
-      while (adapter && next < due.length && !this.shutdown.signal.aborted && !(await this.throttle.pausedUntil(connectionId))) {
+      while (adapter && !paused && next < due.length && !this.shutdown.signal.aborted) {
         const outcome = await this.pollOne(tenantId, connectionId, adapter, due[next++]);
         freed ||= outcome === 'terminal';
+        if (outcome === 'retry') paused = Boolean(await this.throttle.pausedUntil(connectionId));
       }
     };
     await Promise.all(Array.from({ length: Math.min(POLL_PARALLEL, due.length) }, lane));
@@ -143,7 +146,7 @@ export class RestoreJobRunner implements OnApplicationShutdown {
   }
 
   /** Polls one job; a vendor failure is this job's alone (the tick goes on with the others). */
-  private async pollOne(tenantId: string, connectionId: string, adapter: BackupVendorPort, job: RestoreJob): Promise<'terminal' | 'active'> {
+  private async pollOne(tenantId: string, connectionId: string, adapter: BackupVendorPort, job: RestoreJob): Promise<'terminal' | 'active' | 'retry'> {
     const attempt = job.pollAttempt + 1;
     if (!job.vendorRef && job.submitPhase !== 'started') {
       // Not at the vendor yet (the submission owns it): look again later.
@@ -166,7 +169,7 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       await this.throttle.noteError(connectionId, e);
       const delayMs = nextPollDelay(attempt, isVendorError(e) ? e.retryAfterMs : undefined);
       await this.db.run(tenantId, (tx) => jobs.setNextPoll(tx, job.id, delayMs, attempt));
-      return 'active';
+      return 'retry';
     } finally {
       if (this.polling.get(job.id) === own) this.polling.delete(job.id);
     }
@@ -320,9 +323,8 @@ export class RestoreJobRunner implements OnApplicationShutdown {
     const firstPoll = { delayMs: nextPollDelay(0, progress.retryAfterMs), attempt: 0 };
     const after = await this.db.run(tenantId, async (tx) => {
       const job = await jobs.get(tx, submitted.id, { forUpdate: true });
-      const patched = await jobs.update(tx, job, job.status, { submitPhase: 'started', vendorRef: ref.vendorRef || null, vendorExtra: ref.extra ?? null });
       await jobs.recordEvent(tx, job.id, 'vendor_started', job.status, job.status, { vendorRef: ref.vendorRef, vendorStatus: progress.vendorStatus, note });
-      return this.applyProgressTx(tx, patched, progress, firstPoll);
+      return this.applyProgressTx(tx, job, progress, firstPoll, { submitPhase: 'started', vendorRef: ref.vendorRef || null, vendorExtra: ref.extra ?? null });
     });
     if (!isTerminal(after.status)) await this.scheduleTick(tenantId, after.connectionId, firstPoll.delayMs);
     else await this.wakeWaiting(tenantId, after.connectionId, after.vendor);
@@ -333,17 +335,20 @@ export class RestoreJobRunner implements OnApplicationShutdown {
    * Applies a vendor's progress report (the domain's progress -> status rule) and, while the job is not
    * terminal, its next poll — in the caller's transaction.
    */
-  private async applyProgressTx(tx: TenantTx, job: RestoreJob, progress: RestoreProgress, nextPoll?: RestoreJobPatch['nextPoll']): Promise<RestoreJob> {
-    if (isTerminal(job.status)) return job;
+  private async applyProgressTx(
+    tx: TenantTx, job: RestoreJob, progress: RestoreProgress, nextPoll?: RestoreJobPatch['nextPoll'], also: RestoreJobPatch = {},
+  ): Promise<RestoreJob> {
+    if (isTerminal(job.status)) return Object.keys(also).length ? jobs.update(tx, job, job.status, also) : job;
     const outcome = applyProgress(job, progress);
     const poll = isTerminal(outcome.status) ? undefined : nextPoll;
     if (!outcome.changed) {
+      if (Object.keys(also).length) return jobs.update(tx, job, job.status, { ...also, nextPoll: poll });
       if (poll) await jobs.setNextPoll(tx, job.id, poll.delayMs, poll.attempt);
       return job;
     }
     const { error } = outcome;
     return jobs.update(tx, job, outcome.status, {
-      items: outcome.items, vendorStatus: progress.vendorStatus, nextPoll: poll,
+      ...also, items: outcome.items, vendorStatus: progress.vendorStatus, nextPoll: poll,
       ...(error ? { error: { code: error.code, message: error.message, detail: { vendorCode: error.vendorCode ?? null } } } : {}),
       ...(outcome.status !== job.status && outcome.status === 'running' ? { statusReason: null } : {}),
     }, { vendorStatus: progress.vendorStatus });

@@ -1,10 +1,11 @@
 import type { ApiKey, ApiKeyIdentity, ApiKeyRole, ApiKeyScope } from '@bg/domain';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { toDate, toDateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
+import type { SqlTx } from '../tenancy/tenant-db';
 
 /** API keys are looked up before any tenant is known: the app DataSource or one of its transactions. */
-type Db = DataSource | EntityManager;
+type Db = SqlTx;
 
 /** An api_keys row without its `key_hash` (timestamps may also be ISO strings, in event snapshots). */
 export interface ApiKeyRow {

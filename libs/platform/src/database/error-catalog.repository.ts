@@ -1,8 +1,9 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { StaticErrorCatalog, type ErrorCatalogEntry, type ErrorCode } from '@bg/domain';
+import type { SqlTx } from '../tenancy/tenant-db';
 
 /** The catalog is system-wide (seeded by migration, no tenant): the app DataSource. */
-type Db = DataSource | EntityManager;
+type Db = SqlTx;
 
 /** An error_catalog row. */
 export interface ErrorCatalogRow {

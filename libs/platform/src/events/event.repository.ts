@@ -1,7 +1,6 @@
 import type { EventType } from '@bg/domain';
-import type { EntityManager } from 'typeorm';
 import { toDate } from '../database/dates';
-import type { PartnerTx, TenantTx } from '../tenancy/tenant-db';
+import type { PartnerTx, TenantTx, SqlTx } from '../tenancy/tenant-db';
 
 /**
  * A row of `events`. The database writes them (triggers of the events migration, in the transaction of
@@ -55,7 +54,7 @@ export interface EventReplayFilter {
   only?: string[];
 }
 
-type ReadTx = TenantTx | PartnerTx | EntityManager;
+type ReadTx = TenantTx | PartnerTx | SqlTx;
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 const COLUMNS = 'id, partner_id, tenant_id, type, resource_type, resource_id, data, data_format, occurred_at';

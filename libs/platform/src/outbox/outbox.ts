@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import { JOB_QUEUE, type JobName, type JobPayloads, type QueueName } from '../queues/queues';
+import type { SqlTx } from '../tenancy/tenant-db';
 
 export const OUTBOX_CHANNEL = 'bg_outbox';
 
@@ -22,7 +22,7 @@ export interface OutboxRow {
  * delivery repository's `schedule`, which updates deliveries and writes their jobs in one statement.)
  */
 export async function writeOutbox<N extends JobName>(
-  tx: EntityManager,
+  tx: SqlTx,
   tenantId: string | null,
   name: N,
   payload: JobPayloads[N],
@@ -43,10 +43,10 @@ export type PendingOutboxRow = Pick<OutboxRow, 'id' | 'queue' | 'name' | 'job_id
  * holds, and delete them once BullMQ took them — both in the relay's transaction.
  */
 export const outboxRepository = {
-  async claim(tx: EntityManager, limit: number): Promise<PendingOutboxRow[]> {
+  async claim(tx: SqlTx, limit: number): Promise<PendingOutboxRow[]> {
     return tx.query(`SELECT id, queue, name, job_id, payload, delay_ms FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit]);
   },
-  async delete(tx: EntityManager, ids: string[]): Promise<void> {
+  async delete(tx: SqlTx, ids: string[]): Promise<void> {
     await tx.query('DELETE FROM outbox WHERE id = ANY($1)', [ids]);
   },
 };

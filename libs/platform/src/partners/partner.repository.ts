@@ -1,9 +1,10 @@
 import type { Partner } from '@bg/domain';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { toDate } from '../database/dates';
+import type { SqlTx } from '../tenancy/tenant-db';
 
 /** Partners are not tenant data: read and written with the app DataSource or one of its transactions. */
-type Db = DataSource | EntityManager;
+type Db = SqlTx;
 
 /** A partners row (timestamps may also be ISO strings, in event snapshots). */
 export interface PartnerRow {

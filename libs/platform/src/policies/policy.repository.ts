@@ -2,9 +2,8 @@ import {
   NOT_LIVE_POLICY_STATUSES, SETTLED_POLICY_STATUSES, assertPolicyTransition, settledPolicyStatus,
   type Policy, type PolicyStatus, type VendorId, type Workload,
 } from '@bg/domain';
-import type { EntityManager } from 'typeorm';
 import { toDate } from '../database/dates';
-import { isUuid, type TenantTx } from '../tenancy/tenant-db';
+import { isUuid, type SqlTx, type TenantTx } from '../tenancy/tenant-db';
 
 /** A policies row as Postgres returns it (timestamps may also be ISO strings, in event snapshots); item_count where the read counts. */
 export interface PolicyRow {
@@ -168,7 +167,7 @@ export class PolicyRepository {
   }
 
   /** System-wide (owner connection): the settled policies at a vendor, for the periodic refresh. */
-  async settledAtVendor(system: EntityManager): Promise<Array<{ id: string; tenantId: string }>> {
+  async settledAtVendor(system: SqlTx): Promise<Array<{ id: string; tenantId: string }>> {
     const rows: Array<{ id: string; tenant_id: string }> = await system.query(
       `SELECT id, tenant_id FROM policies WHERE status IN ${SETTLED} AND vendor_ref IS NOT NULL`,
     );

@@ -3,10 +3,9 @@ import {
   type RestoreDestination, type RestoreJob, type RestoreJobError, type RestoreJobEvent, type RestoreJobItem, type RestoreJobStatus,
   type SubmitPhase, type VendorId, type Workload,
 } from '@bg/domain';
-import type { EntityManager } from 'typeorm';
 import { toDate as date, toDateOrNull as dateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
-import { isUuid, type TenantDb, type TenantTx } from '../tenancy/tenant-db';
+import { isUuid, type SqlTx, type TenantDb, type TenantTx } from '../tenancy/tenant-db';
 
 /** A restore_jobs row as Postgres returns it (timestamps may also be ISO strings, in event snapshots). */
 export interface RestoreJobRow {
@@ -168,9 +167,17 @@ export class RestoreJobRepository {
   async recordEvent(
     tx: TenantTx, jobId: string, type: string, from: RestoreJobStatus | null, to: RestoreJobStatus | null, detail: Record<string, unknown> = {},
   ): Promise<void> {
+    await this.recordEvents(tx, jobId, from, to, [{ type, detail }]);
+  }
+
+  /** Several history entries of one job at one status, in order, in one statement. */
+  async recordEvents(
+    tx: TenantTx, jobId: string, from: RestoreJobStatus | null, to: RestoreJobStatus | null, entries: Array<{ type: string; detail: Record<string, unknown> }>,
+  ): Promise<void> {
     await tx.query(
-      `INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [tx.tenantId, jobId, type, from, to, JSON.stringify(detail)],
+      `INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail)
+       SELECT $1, $2, e.type, $3, $4, e.detail FROM unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS e(type, detail, n) ORDER BY e.n`,
+      [tx.tenantId, jobId, from, to, entries.map((e) => e.type), entries.map((e) => JSON.stringify(e.detail))],
     );
   }
 
@@ -205,8 +212,15 @@ export class RestoreJobRepository {
       set('poll_attempt', patch.nextPoll.attempt);
     }
     if (moving && isTerminal(to)) sets.push('completed_at = now()');
-    const [row] = rowsOf<RestoreJobRow>(await tx.query(`UPDATE restore_jobs SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, values));
-    if (moving) await this.recordEvent(tx, job.id, 'status_changed', job.status, to, detail);
+    const update = `UPDATE restore_jobs SET ${sets.join(', ')} WHERE id = $1 RETURNING *`;
+    if (!moving) return restoreJobFromRow(rowsOf<RestoreJobRow>(await tx.query(update, values))[0]);
+    // The move and its `status_changed` history entry in one statement (one round trip).
+    values.push(job.status, JSON.stringify(detail));
+    const [row]: RestoreJobRow[] = await tx.query(
+      `WITH u AS (${update}), e AS (
+         INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail)
+         SELECT tenant_id, id, 'status_changed', $${values.length - 1}, status, $${values.length} FROM u)
+       SELECT * FROM u`, values);
     return restoreJobFromRow(row);
   }
 
@@ -265,7 +279,7 @@ export class RestoreJobRepository {
    * System-wide (owner connection): unfinished jobs past their deadline, or that made no progress for
    * staleMs (a running job: no poll on time).
    */
-  async stalled(system: EntityManager, staleMs: number, limit = 1000): Promise<StalledRestoreJob[]> {
+  async stalled(system: SqlTx, staleMs: number, limit = 1000): Promise<StalledRestoreJob[]> {
     const rows: Array<{ id: string; tenant_id: string; status: RestoreJobStatus; expired: boolean }> = await system.query(
       `SELECT id, tenant_id, status, deadline_at < now() AS expired FROM restore_jobs
         WHERE status IN ${UNFINISHED}
@@ -280,7 +294,7 @@ export class RestoreJobRepository {
    * System-wide (owner connection): each job's rank among its tenant's queued jobs (1 = the tenant's
    * oldest), capped at BullMQ's lowest priority. Jobs no longer queued are absent.
    */
-  async fairRanks(system: EntityManager, jobs: Array<{ tenantId: string; restoreJobId: string }>): Promise<Map<string, number>> {
+  async fairRanks(system: SqlTx, jobs: Array<{ tenantId: string; restoreJobId: string }>): Promise<Map<string, number>> {
     if (!jobs.length) return new Map();
     const tenants = [...new Set(jobs.map((j) => j.tenantId))];
     const ranked: Array<{ id: string; rank: string }> = await system.query(

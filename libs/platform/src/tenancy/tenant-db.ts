@@ -1,7 +1,12 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
+interface PgResult {
+  command: string;
+  rows: unknown[];
+  rowCount: number | null;
+}
 interface PgClient {
-  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(sql: string, params?: unknown[]): Promise<PgResult>;
   release(err?: unknown): void;
 }
 interface PgPool {
@@ -15,8 +20,32 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
 }
 
+/**
+ * What repositories need of a transaction: one statement at a time. TypeORM's EntityManager has this
+ * shape too (and answers the same way: rows, or [rows, affected] for UPDATE/DELETE).
+ */
+export interface SqlTx {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are typed by the caller's declaration, as with TypeORM's query()
+  query<T = any>(sql: string, params?: unknown[]): Promise<T>;
+}
+
 /** A transaction bound to one tenant: row-level security sees only that tenant's rows. */
-export type TenantTx = EntityManager & { readonly tenantId: string };
+export type TenantTx = SqlTx & { readonly tenantId: string };
+
+/** A statement runner on one pg client, answering like TypeORM's query() so repositories see no difference. */
+function onClient(client: PgClient): SqlTx {
+  return {
+    async query<T>(sql: string, params?: unknown[]): Promise<T> {
+      const r = await client.query(sql, params);
+      return (r.command === 'UPDATE' || r.command === 'DELETE' ? [r.rows, r.rowCount ?? 0] : r.rows) as T;
+    },
+  };
+}
+
+/** A connection the server ended (or broke) is not given back to the pool. */
+function releaseError(err: unknown): Error | undefined {
+  return err instanceof Error && /terminat|Connection/i.test(err.message) ? err : undefined;
+}
 
 /**
  * Runs `fn` in a transaction of the app role with `app.tenant_id` set (transaction-local), so every
@@ -31,21 +60,7 @@ export class TenantDb {
    * the parameterized SELECT, COMMIT. Same guarantees as `run`; use it for hot read paths.
    */
   async read<T = Record<string, unknown>>(tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
-    if (!isUuid(tenantId)) throw new Error('tenant id must be a uuid');
-    const client = await this.pool().connect();
-    let broken: unknown;
-    try {
-      await client.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`);
-      const { rows } = await client.query(sql, params);
-      await client.query('COMMIT');
-      return rows as T[];
-    } catch (e) {
-      broken = e;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release(broken instanceof Error && /terminat|Connection/i.test(broken.message) ? broken : undefined);
-    }
+    return this.run(tenantId, (tx) => tx.query<T[]>(sql, params));
   }
 
   /**
@@ -64,12 +79,31 @@ export class TenantDb {
     return (this.dataSource.driver as unknown as { master: PgPool }).master;
   }
 
+  /**
+   * BEGIN and the tenant setting go out as one simple query (the id is a validated UUID, so it is a
+   * safe literal); then `fn`'s statements; then COMMIT (ROLLBACK when `fn` throws). A pooled pg client
+   * of the app role, without TypeORM's per-transaction machinery: the hot paths run several of these.
+   */
   async run<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     if (!isUuid(tenantId)) throw new Error('tenant id must be a uuid');
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
-      return fn(Object.assign(manager, { tenantId }) as TenantTx);
-    });
+    return this.transaction(`SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`, (sql) => fn(Object.assign(sql, { tenantId })));
+  }
+
+  private async transaction<T>(setting: string, fn: (sql: SqlTx) => Promise<T>): Promise<T> {
+    const client = await this.pool().connect();
+    let broken: unknown;
+    try {
+      await client.query(`BEGIN; ${setting}`);
+      const result = await fn(onClient(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      broken = e;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release(releaseError(broken));
+    }
   }
 
   /**
@@ -79,12 +113,9 @@ export class TenantDb {
    */
   async runAsPartner<T>(partnerId: string, fn: (tx: PartnerTx) => Promise<T>): Promise<T> {
     if (!isUuid(partnerId)) throw new Error('partner id must be a uuid');
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('app.partner_id', $1, true)`, [partnerId]);
-      return fn(Object.assign(manager, { partnerId }) as PartnerTx);
-    });
+    return this.transaction(`SELECT set_config('app.partner_id', '${partnerId.toLowerCase()}', true)`, (sql) => fn(Object.assign(sql, { partnerId })));
   }
 }
 
 /** A transaction bound to one partner (see TenantDb.runAsPartner). */
-export type PartnerTx = EntityManager & { readonly partnerId: string };
+export type PartnerTx = SqlTx & { readonly partnerId: string };

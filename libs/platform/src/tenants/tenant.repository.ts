@@ -1,12 +1,13 @@
 import type { Tenant } from '@bg/domain';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { toDate } from '../database/dates';
+import type { SqlTx } from '../tenancy/tenant-db';
 
 /**
  * `tenants` has no row-level security of its own (it is the tenancy): read and written with the app
  * DataSource or one of its transactions; callers decide who may see which tenant.
  */
-type Db = DataSource | EntityManager;
+type Db = SqlTx;
 
 /** A tenants row (timestamps may also be ISO strings, in event snapshots). */
 export interface TenantRow {

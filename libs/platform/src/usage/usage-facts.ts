@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
 import { addDays, dayStart, type UsageDay, type UsageFact } from './usage-metrics';
+import type { SqlTx } from '../tenancy/tenant-db';
 
 /**
  * Restore jobs count on the UTC day of `completed_at`, by terminal status. Restored items are the job's
@@ -55,7 +55,7 @@ const VENDOR_CALL_FACTS = `
  * Every metered total of one UTC day, per tenant and vendor, computed from the history tables. Zero
  * totals are left out. Run it as a role that sees every tenant (the owner) to roll up the whole system.
  */
-export async function computeUsageFacts(db: DataSource | EntityManager, day: UsageDay): Promise<UsageFact[]> {
+export async function computeUsageFacts(db: SqlTx, day: UsageDay): Promise<UsageFact[]> {
   const start = dayStart(day);
   const end = dayStart(addDays(day, 1));
   const jobs: UsageFact[] = await db.query(RESTORE_JOB_FACTS, [start, end]);

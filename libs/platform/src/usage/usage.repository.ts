@@ -1,12 +1,12 @@
 import type { UsageGranularity, UsageTotals, VendorId } from '@bg/domain';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { rowsOf } from '../database/rows';
-import type { PartnerTx, TenantTx } from '../tenancy/tenant-db';
+import type { PartnerTx, TenantTx, SqlTx } from '../tenancy/tenant-db';
 import type { UsageDay, UsageFact } from './usage-metrics';
 import type { VendorCallCount } from './vendor-call-tally';
 
 /** The owner's DataSource or one of its transactions (the roll-up and the meter see every tenant). */
-type SystemDb = DataSource | EntityManager;
+type SystemDb = SqlTx;
 
 /** One period, tenant and vendor of the usage report as Postgres answers it (sums are numeric strings). */
 export interface UsageTotalsRow {
@@ -140,17 +140,17 @@ export class UsageRepository {
   }
 
   /** Serializes roll-ups of one day (transaction-scoped advisory lock). */
-  async lockDay(tx: EntityManager, dayNumber: number): Promise<void> {
+  async lockDay(tx: SqlTx, dayNumber: number): Promise<void> {
     await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [ROLLUP_LOCK, dayNumber]);
   }
 
-  async isDayClosed(tx: EntityManager, day: UsageDay): Promise<boolean> {
+  async isDayClosed(tx: SqlTx, day: UsageDay): Promise<boolean> {
     const [row]: Array<{ closed_at: Date }> = await tx.query('SELECT closed_at FROM usage_days WHERE day = $1', [day]);
     return Boolean(row);
   }
 
   /** Records the day as final; its daily rows must have been closed in the same transaction. */
-  async closeDay(tx: EntityManager, day: UsageDay): Promise<void> {
+  async closeDay(tx: SqlTx, day: UsageDay): Promise<void> {
     await tx.query('INSERT INTO usage_days (day, closed_at) VALUES ($1, now())', [day]);
   }
 
@@ -158,7 +158,7 @@ export class UsageRepository {
    * Sets an open day's `daily` rows to `facts` (rows no longer in them drop to 0); `closing` also closes
    * every daily row of the day. Returns how many rows were inserted or changed.
    */
-  async writeDailyRows(tx: EntityManager, day: UsageDay, facts: UsageFact[], closing: boolean): Promise<number> {
+  async writeDailyRows(tx: SqlTx, day: UsageDay, facts: UsageFact[], closing: boolean): Promise<number> {
     const upserted: unknown[] = await tx.query(
       `INSERT INTO usage_daily (partner_id, tenant_id, vendor, day, metric, kind, quantity, closed_at)
        SELECT t.partner_id, f.tenant_id, f.vendor, $1::date, f.metric, 'daily', f.quantity, CASE WHEN $6::boolean THEN now() END
@@ -183,7 +183,7 @@ export class UsageRepository {
    * For a closed day: where `facts` differ from the sum of the day's rows, inserts a `correction` row
    * holding the difference. Returns how many were inserted.
    */
-  async insertCorrections(tx: EntityManager, day: UsageDay, facts: UsageFact[]): Promise<number> {
+  async insertCorrections(tx: SqlTx, day: UsageDay, facts: UsageFact[]): Promise<number> {
     const inserted: unknown[] = await tx.query(
       `WITH f AS (${FACTS}),
        net AS (SELECT tenant_id, vendor, metric, sum(quantity) AS quantity FROM usage_daily WHERE day = $1::date GROUP BY 1, 2, 3),

@@ -2,13 +2,12 @@ import {
   newId, WEBHOOK_TEST_TYPE, type WebhookAttempt, type WebhookDelivery, type WebhookDeliveryKind, type WebhookDeliveryStatus,
   type WebhookMessageType, type WebhookOwner,
 } from '@bg/domain';
-import type { DataSource, EntityManager } from 'typeorm';
 import { toDate, toDateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
 import type { EventRef } from '../events/event.repository';
 import { OUTBOX_CHANNEL } from '../outbox/outbox';
 import { JOB_QUEUE } from '../queues/queues';
-import type { PartnerTx } from '../tenancy/tenant-db';
+import type { PartnerTx, SqlTx } from '../tenancy/tenant-db';
 import type { WebhookTx } from './webhook-endpoint.repository';
 
 /** A row of `webhook_deliveries` (see the webhook-deliveries migration). Timestamps may be ISO strings. */
@@ -62,7 +61,7 @@ const NO_ID = '00000000-0000-0000-0000-000000000000';
  */
 export class WebhookDeliveryRepository {
   /** The partner a delivery belongs to, read by the owner (the job carries only the delivery id). */
-  async partnerOf(db: DataSource | EntityManager, id: string): Promise<string | undefined> {
+  async partnerOf(db: SqlTx, id: string): Promise<string | undefined> {
     const [row]: Array<{ partner_id: string }> = await db.query('SELECT partner_id FROM webhook_deliveries WHERE id = $1', [id]);
     return row?.partner_id;
   }
@@ -142,7 +141,7 @@ export class WebhookDeliveryRepository {
    * still fires finds itself superseded) and writes that job to the outbox with `delayMs`, in one
    * statement. Only pending deliveries are scheduled. Returns how many were.
    */
-  async schedule(tx: EntityManager, deliveryIds: string[], delayMs = 0): Promise<number> {
+  async schedule(tx: SqlTx, deliveryIds: string[], delayMs = 0): Promise<number> {
     if (!deliveryIds.length) return 0;
     const [row]: Array<{ n: number }> = await tx.query(
       `WITH d AS (
@@ -250,7 +249,7 @@ export class WebhookDeliveryRepository {
    * Pending deliveries whose attempt is overdue by more than `staleMs` (their queue job was lost),
    * locked, skipping ones another transaction holds. Run by the owner (every partner's rows).
    */
-  async lockOverdue(tx: EntityManager, staleMs: number, limit: number): Promise<string[]> {
+  async lockOverdue(tx: SqlTx, staleMs: number, limit: number): Promise<string[]> {
     const rows: Array<{ id: string }> = await tx.query(
       `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND scheduled_job_id IS NOT NULL
           AND next_attempt_at < now() - make_interval(secs => $1) ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED`, [staleMs / 1000, limit]);
