@@ -9,7 +9,6 @@
 // (inserted here in bulk so the gateway's own cost stays out of the measurement); the twin's reach
 // BullMQ directly. Target: ours >= 0.80x the twin's jobs/s.
 // Run: npm run bench:worker   (BENCH_WORKER_JOBS, BENCH_WORKER_ACCOUNTS, BENCH_VENDOR_LATENCY_MS, WORKER_CONCURRENCY, BENCH_ROUNDS)
-import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { newId } from '@bg/domain';

@@ -190,7 +190,6 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
   describe('a restore through the sandbox', () => {
     let t: TenantContext;
     let jobs: Awaited<ReturnType<typeof endpoint>>;
-    let policies: Awaited<ReturnType<typeof endpoint>>;
     let jobId: string;
     let startedAt: string;
 
@@ -198,7 +197,7 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       t = await newTenant(stack.admin);
       const T = `/v1/tenants/${t.tenantId}`;
       jobs = await endpoint(t.tenant, T, 'jobs', { eventTypes: ['restore_job.*'] });
-      policies = await endpoint(t.partner, T, 'policies', { eventTypes: ['policy.*'] });
+      await endpoint(t.partner, T, 'policies', { eventTypes: ['policy.*'] });
       startedAt = new Date(Date.now() - 1000).toISOString();
       jobId = await runRestore(t);
     });

@@ -23,6 +23,7 @@ export function allVendorSandboxes(dir: string = __dirname): VendorSandbox[] {
     if (!statSync(path).isDirectory()) continue;
     for (const file of readdirSync(path).filter((f) => SANDBOX_FILE.test(f))) {
       // Loaded by file name (see above); `require` works for the .ts sources (jest) and the built .js alike.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous load of a file found at run time
       const mod = require(join(path, file)) as Record<string, unknown>;
       const classes = Object.values(mod).filter((v): v is new () => unknown =>
         typeof v === 'function' && typeof (v.prototype as Partial<VendorSandbox> | undefined)?.register === 'function');

@@ -29,11 +29,10 @@ export const CLOSED_POLICY_STATUSES = ['deleting', 'deleted'] as const satisfies
  */
 export const NOT_LIVE_POLICY_STATUSES = ['deleted', 'deleting', 'failed'] as const satisfies readonly PolicyStatus[];
 
-/** Statuses a policy can have once it exists at the vendor (vendorRef set): provisioning and failed never do. */
-const AT_VENDOR: readonly PolicyStatus[] = ['inactive', 'activating', 'active', 'deactivating', 'updating'];
-
 /**
- * Every move the code makes, by the rule that makes it:
+ * Every move the code makes, by the rule that makes it (AT_VENDOR: the statuses a policy can have once it
+ * exists at the vendor, vendorRef set — inactive, activating, active, deactivating, updating; provisioning
+ * and failed never do):
  *   created at the vendor    provisioning | failed -> inactive
  *   settled                  -> active | inactive, from every status the worker syncs (not deleting/deleted)
  *   renamed (at the vendor)  AT_VENDOR -> updating

@@ -31,11 +31,14 @@ export function conflict(message: string): never {
   throw new RequestRefused('OperationConflict', message);
 }
 
-/** Wraps a route handler so RequestRefused becomes the vendor's RESTExceptionInfo. */
-export function handle(fn: (req: any, reply: FastifyReply) => unknown): (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> {
+/**
+ * Wraps a route handler so RequestRefused becomes the vendor's RESTExceptionInfo. `R` is the request as the
+ * route sees it (its params/query/body shapes and the bearer check's AuthedRequest fields).
+ */
+export function handle<R extends FastifyRequest>(fn: (req: R, reply: FastifyReply) => unknown): (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     try {
-      return await fn(req, reply);
+      return await fn(req as R, reply);
     } catch (e) {
       if (e instanceof RequestRefused) return sendVeeamError(reply, e.errorCode, e.message);
       throw e;

@@ -22,6 +22,7 @@ const CATALOG_MIGRATION_FILE = /^\d{13}-[a-z0-9-]+-error-catalog\.(ts|js)$/;
 export function catalogMigrations(dir: string = __dirname): MigrationClass[] {
   return readdirSync(dir).filter((f) => CATALOG_MIGRATION_FILE.test(f)).sort().map((file) => {
     // Loaded by file name (see above); `require` works for the .ts sources (jest) and the built .js alike.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous load of a file found at run time
     const mod = require(join(dir, file)) as Record<string, unknown>;
     const classes = Object.values(mod).filter((v): v is MigrationClass => typeof v === 'function');
     if (classes.length !== 1) throw new Error(`${file} must export exactly one migration class (found ${classes.length})`);
