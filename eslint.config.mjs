@@ -21,7 +21,7 @@ export default [
   },
   {
     // Type-aware, on production code only: a promise nobody awaits or catches loses its error. The build
-    // program (no specs, no test/) keeps this cheap: `eslint .` took 44 s here against 64 s with projectService.
+    // program (no specs, no test/) is smaller than projectService's tsconfig.json one, so cheaper to build.
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.test-helpers.ts'],
     languageOptions: { parserOptions: { project: './tsconfig.build.json', tsconfigRootDir: import.meta.dirname } },
