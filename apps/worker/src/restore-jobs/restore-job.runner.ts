@@ -103,8 +103,7 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       const vendorRef = ref.vendorRef || null;
       // `prepared` (when the vendor just prepared) and `starting` together: nothing happens between them.
       // The last moment a cancel can win without the vendor: once `starting` is recorded, the vendor decides.
-      await jobs.update(tx, current, current.status, { submitPhase: 'starting', vendorRef, vendorExtra: ref.extra ?? null });
-      await jobs.recordEvents(tx, jobId, current.status, current.status, [
+      await jobs.update(tx, current, current.status, { submitPhase: 'starting', vendorRef, vendorExtra: ref.extra ?? null }, {}, [
         ...(prepared ? [{ type: 'vendor_prepared', detail: { vendorRef } }] : []),
         { type: 'vendor_start_requested', detail: { vendorRef } },
       ]);
@@ -196,8 +195,7 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       const progress = await adapter.cancelRestore(this.context(work.requestId ?? jobId), storedRef(job));
       await this.db.run(tenantId, async (tx) => {
         const j = await jobs.get(tx, jobId, { forUpdate: true });
-        await jobs.recordEvent(tx, jobId, 'vendor_cancel_requested', j.status, j.status, { vendorStatus: progress.vendorStatus });
-        await this.applyProgressTx(tx, j, progress, firstPoll);
+        await this.applyProgressTx(tx, j, progress, firstPoll, {}, [{ type: 'vendor_cancel_requested', detail: { vendorStatus: progress.vendorStatus } }]);
       });
     } catch (e) {
       if (!isVendorError(e) || e.retryable) throw e;
@@ -206,8 +204,7 @@ export class RestoreJobRunner implements OnApplicationShutdown {
         const j = await jobs.get(tx, jobId, { forUpdate: true });
         await jobs.update(tx, j, j.status, {
           statusReason: `The vendor could not cancel: ${e.message}. The restore continues at the vendor; its outcome will be recorded.`, nextPoll: firstPoll,
-        });
-        await jobs.recordEvent(tx, jobId, 'vendor_cancel_refused', j.status, j.status, { code: e.code, vendorCode: e.vendorCode, message: e.message });
+        }, {}, [{ type: 'vendor_cancel_refused', detail: { code: e.code, vendorCode: e.vendorCode, message: e.message } }]);
       });
     }
     await this.scheduleTick(tenantId, job.connectionId, firstPoll.delayMs);
@@ -310,10 +307,9 @@ export class RestoreJobRunner implements OnApplicationShutdown {
     }
     await this.db.run(tenantId, async (tx) => {
       const job = await jobs.get(tx, jobId, { forUpdate: true });
-      await jobs.recordEvent(tx, jobId, 'vendor_prepared_discarded', job.status, job.status, detail);
-      if (!isTerminal(job.status)) {
-        await jobs.update(tx, job, 'cancelled', { items: settleItems(job.items, 'cancelled') }, { reason: 'cancelled before the vendor started it' });
-      }
+      const discarded = [{ type: 'vendor_prepared_discarded', detail }];
+      if (isTerminal(job.status)) await jobs.recordEvents(tx, jobId, job.status, job.status, discarded);
+      else await jobs.update(tx, job, 'cancelled', { items: settleItems(job.items, 'cancelled') }, { reason: 'cancelled before the vendor started it' }, discarded);
     });
     return 'done';
   }
@@ -323,8 +319,9 @@ export class RestoreJobRunner implements OnApplicationShutdown {
     const firstPoll = { delayMs: nextPollDelay(0, progress.retryAfterMs), attempt: 0 };
     const after = await this.db.run(tenantId, async (tx) => {
       const job = await jobs.get(tx, submitted.id, { forUpdate: true });
-      await jobs.recordEvent(tx, job.id, 'vendor_started', job.status, job.status, { vendorRef: ref.vendorRef, vendorStatus: progress.vendorStatus, note });
-      return this.applyProgressTx(tx, job, progress, firstPoll, { submitPhase: 'started', vendorRef: ref.vendorRef || null, vendorExtra: ref.extra ?? null });
+      const started = { type: 'vendor_started', detail: { vendorRef: ref.vendorRef, vendorStatus: progress.vendorStatus, note } };
+      const at = { submitPhase: 'started' as const, vendorRef: ref.vendorRef || null, vendorExtra: ref.extra ?? null };
+      return this.applyProgressTx(tx, job, progress, firstPoll, at, [started]);
     });
     if (!isTerminal(after.status)) await this.scheduleTick(tenantId, after.connectionId, firstPoll.delayMs);
     else await this.wakeWaiting(tenantId, after.connectionId, after.vendor);
@@ -337,12 +334,14 @@ export class RestoreJobRunner implements OnApplicationShutdown {
    */
   private async applyProgressTx(
     tx: TenantTx, job: RestoreJob, progress: RestoreProgress, nextPoll?: RestoreJobPatch['nextPoll'], also: RestoreJobPatch = {},
+    entries: Array<{ type: string; detail: Record<string, unknown> }> = [],
   ): Promise<RestoreJob> {
-    if (isTerminal(job.status)) return Object.keys(also).length ? jobs.update(tx, job, job.status, also) : job;
+    const extra = Object.keys(also).length > 0 || entries.length > 0;
+    if (isTerminal(job.status)) return extra ? jobs.update(tx, job, job.status, also, {}, entries) : job;
     const outcome = applyProgress(job, progress);
     const poll = isTerminal(outcome.status) ? undefined : nextPoll;
     if (!outcome.changed) {
-      if (Object.keys(also).length) return jobs.update(tx, job, job.status, { ...also, nextPoll: poll });
+      if (extra) return jobs.update(tx, job, job.status, { ...also, nextPoll: poll }, {}, entries);
       if (poll) await jobs.setNextPoll(tx, job.id, poll.delayMs, poll.attempt);
       return job;
     }
@@ -351,7 +350,7 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       ...also, items: outcome.items, vendorStatus: progress.vendorStatus, nextPoll: poll,
       ...(error ? { error: { code: error.code, message: error.message, detail: { vendorCode: error.vendorCode ?? null } } } : {}),
       ...(outcome.status !== job.status && outcome.status === 'running' ? { statusReason: null } : {}),
-    }, { vendorStatus: progress.vendorStatus });
+    }, { vendorStatus: progress.vendorStatus }, entries);
   }
 
   /** Fallback for queue jobs written before their payload carried the connection. */

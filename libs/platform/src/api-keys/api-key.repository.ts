@@ -1,5 +1,4 @@
 import type { ApiKey, ApiKeyIdentity, ApiKeyRole, ApiKeyScope } from '@bg/domain';
-import type { DataSource } from 'typeorm';
 import { toDate, toDateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
 import type { SqlTx } from '../tenancy/tenant-db';

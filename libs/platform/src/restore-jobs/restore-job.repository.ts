@@ -183,9 +183,14 @@ export class RestoreJobRepository {
 
   /**
    * Updates a job's columns and, when `to` differs from its status, checks the state machine, moves it
-   * and records a `status_changed` history entry — all in the caller's transaction.
+   * and records a `status_changed` history entry — in the caller's transaction, as one statement.
+   * `entries` are further history entries recorded by the same statement, before the status change
+   * (at the job's current status), e.g. `vendor_started`.
    */
-  async update(tx: TenantTx, job: RestoreJob, to: RestoreJobStatus, patch: RestoreJobPatch = {}, detail: Record<string, unknown> = {}): Promise<RestoreJob> {
+  async update(
+    tx: TenantTx, job: RestoreJob, to: RestoreJobStatus, patch: RestoreJobPatch = {}, detail: Record<string, unknown> = {},
+    entries: Array<{ type: string; detail: Record<string, unknown> }> = [],
+  ): Promise<RestoreJob> {
     const moving = to !== job.status;
     if (moving) assertTransition(job.status, to);
     const sets: string[] = ['status = $2', 'updated_at = now()'];
@@ -213,13 +218,20 @@ export class RestoreJobRepository {
     }
     if (moving && isTerminal(to)) sets.push('completed_at = now()');
     const update = `UPDATE restore_jobs SET ${sets.join(', ')} WHERE id = $1 RETURNING *`;
-    if (!moving) return restoreJobFromRow(rowsOf<RestoreJobRow>(await tx.query(update, values))[0]);
-    // The move and its `status_changed` history entry in one statement (one round trip).
-    values.push(job.status, JSON.stringify(detail));
+    const history = [
+      ...entries.map((e) => ({ type: e.type, from: job.status, to: job.status, detail: e.detail })),
+      ...(moving ? [{ type: 'status_changed', from: job.status, to, detail }] : []),
+    ];
+    if (!history.length) return restoreJobFromRow(rowsOf<RestoreJobRow>(await tx.query(update, values))[0]);
+    // The change and its history entries in one statement (one round trip), entries in order.
+    const at = values.length;
+    values.push(history.map((h) => h.type), history.map((h) => h.from), history.map((h) => h.to), history.map((h) => JSON.stringify(h.detail)));
     const [row]: RestoreJobRow[] = await tx.query(
       `WITH u AS (${update}), e AS (
          INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail)
-         SELECT tenant_id, id, 'status_changed', $${values.length - 1}, status, $${values.length} FROM u)
+         SELECT u.tenant_id, u.id, h.type, h.from_status, h.to_status, h.detail
+           FROM u, unnest($${at + 1}::text[], $${at + 2}::text[], $${at + 3}::text[], $${at + 4}::jsonb[]) WITH ORDINALITY AS h(type, from_status, to_status, detail, n)
+          ORDER BY h.n)
        SELECT * FROM u`, values);
     return restoreJobFromRow(row);
   }

@@ -1,5 +1,4 @@
 import type { Tenant } from '@bg/domain';
-import type { DataSource } from 'typeorm';
 import { toDate } from '../database/dates';
 import type { SqlTx } from '../tenancy/tenant-db';
 

@@ -1,5 +1,4 @@
 import type { UsageGranularity, UsageTotals, VendorId } from '@bg/domain';
-import type { DataSource } from 'typeorm';
 import { rowsOf } from '../database/rows';
 import type { PartnerTx, TenantTx, SqlTx } from '../tenancy/tenant-db';
 import type { UsageDay, UsageFact } from './usage-metrics';
