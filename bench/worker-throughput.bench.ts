@@ -128,16 +128,19 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const a of accounts) await a.control.clearCalls();
       let cpu = worker.cpuMs();
+      let vendorCpu = sandbox.cpuMs();
       let xacts = await commits(pool);
       let started = Date.now();
       const jobs = await insertJobs(pool, accounts, JOBS, true);
       ours.push(JOBS / await waitDone(pool, jobs.map((j) => j.id), started));
       const oursCpu = (worker.cpuMs() - cpu) / JOBS;
+      const oursVendorCpu = (sandbox.cpuMs() - vendorCpu) / JOBS;
       const oursXacts = (await commits(pool) - xacts) / JOBS;
       callsPerJob = (await vendorCalls(accounts)) / JOBS;
 
       const twinJobs = await insertJobs(pool, accounts, JOBS, false);
       cpu = twin.cpuMs();
+      vendorCpu = sandbox.cpuMs();
       xacts = await commits(pool);
       started = Date.now();
       await twinQueue.addBulk(twinJobs.map((j) => ({
@@ -146,9 +149,10 @@ async function main(): Promise<void> {
       })));
       base.push(JOBS / await waitDone(pool, twinJobs.map((j) => j.id), started));
       const twinCpu = (twin.cpuMs() - cpu) / JOBS;
+      const twinVendorCpu = (sandbox.cpuMs() - vendorCpu) / JOBS;
       const twinXacts = (await commits(pool) - xacts) / JOBS;
-      say(`  worker round ${round}: ours ${ours[round - 1].toFixed(1)} jobs/s (per job: ${callsPerJob.toFixed(2)} vendor calls, ${oursXacts.toFixed(1)} commits, ${oursCpu.toFixed(1)} ms worker CPU), `
-        + `twin ${base[round - 1].toFixed(1)} jobs/s (per job: ${Math.round(callsPerJob)} calls, ${twinXacts.toFixed(1)} commits, ${twinCpu.toFixed(1)} ms CPU)`);
+      say(`  worker round ${round}: ours ${ours[round - 1].toFixed(1)} jobs/s (per job: ${callsPerJob.toFixed(2)} vendor calls, ${oursXacts.toFixed(1)} commits, ${oursCpu.toFixed(1)} ms worker CPU, ${oursVendorCpu.toFixed(1)} ms simulator CPU), `
+        + `twin ${base[round - 1].toFixed(1)} jobs/s (per job: ${Math.round(callsPerJob)} calls, ${twinXacts.toFixed(1)} commits, ${twinCpu.toFixed(1)} ms CPU, ${twinVendorCpu.toFixed(1)} ms simulator CPU)`);
     }
     await twinQueue.close();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

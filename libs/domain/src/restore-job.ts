@@ -31,10 +31,6 @@ const TRANSITIONS: Record<RestoreJobStatus, readonly RestoreJobStatus[]> = {
   cancelled: [],
 };
 
-export function isRestoreJobStatus(value: unknown): value is RestoreJobStatus {
-  return typeof value === 'string' && (RESTORE_JOB_STATUSES as readonly string[]).includes(value);
-}
-
 export function isTerminal(status: RestoreJobStatus): status is TerminalRestoreStatus {
   return (TERMINAL_RESTORE_STATUSES as readonly RestoreJobStatus[]).includes(status);
 }

@@ -1,5 +1,5 @@
 import type {
-  Capabilities, Clock, ErrorCatalog, ProtectedItemKind, RestoreDestination, RestoreItemStatus, Workload,
+  Capabilities, Clock, ErrorCatalog, ProtectedItemKind, RestoreDestination, RestoreItemStatus, VendorRestoreState, Workload,
 } from '@bg/domain';
 
 /**
@@ -133,7 +133,8 @@ export interface VendorOperationRef {
   extra?: Record<string, string>;
 }
 
-export type RestoreState = 'pending' | 'running' | 'succeeded' | 'partiallySucceeded' | 'failed' | 'cancelled';
+/** The vendor's state of a restore, vendor-neutral (the domain's progress -> status rule reads it). */
+export type RestoreState = VendorRestoreState;
 
 export interface RestoreProgress {
   state: RestoreState;

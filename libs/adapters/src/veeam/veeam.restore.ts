@@ -80,8 +80,11 @@ export class VeeamRestores {
   /** Progress of every item; sessions whose item has finished are stopped (they hold server resources). */
   async progress(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
     const entries = decodeOperation(ref);
-    const sessions = await Promise.all(entries.map((e) => this.client.getRestoreSession(ctx, e.sessionId)));
-    const events = await Promise.all(entries.map((e) => this.client.restoreSessionEvents(ctx, e.sessionId)));
+    // Sessions and their events are independent reads: all at once.
+    const [sessions, events] = await Promise.all([
+      Promise.all(entries.map((e) => this.client.getRestoreSession(ctx, e.sessionId))),
+      Promise.all(entries.map((e) => this.client.restoreSessionEvents(ctx, e.sessionId))),
+    ]);
     const done = entries.filter((e, i) => sessions[i].state === 'Working' && ['succeeded', 'failed', 'cancelled'].includes(itemProgress(e, sessions[i], events[i]).status));
     await this.stopAll(ctx, done);
     return toRestoreProgress(entries, sessions, events);
@@ -132,16 +135,23 @@ export class VeeamRestores {
     const ref = parseItemRef(entry.protectedItemRef)!;
     const org = await this.organizationId(ctx);
     let match: { id: string } | undefined;
+    // The organization's view of the item and the session's entities are independent reads: both at once.
     if (kind === 'site') {
-      const site = await this.client.getSite(ctx, org, ref.entityId);
-      match = (await this.client.sessionEntities<RESTSharePointSite>(ctx, entry.sessionId, 'site')).find((s) => sameUrl(s.url, site.url));
+      const [site, inSession] = await Promise.all([
+        this.client.getSite(ctx, org, ref.entityId), this.client.sessionEntities<RESTSharePointSite>(ctx, entry.sessionId, 'site'),
+      ]);
+      match = inSession.find((s) => sameUrl(s.url, site.url));
     } else if (kind === 'oneDrive') {
-      const urls = (await this.client.getUserOneDrives(ctx, org, ref.entityId)).map((d) => d.url);
-      match = (await this.client.sessionEntities<RESTOneDrive>(ctx, entry.sessionId, 'oneDrive')).find((d) => urls.some((u) => sameUrl(u, d.url)));
+      const [drives, inSession] = await Promise.all([
+        this.client.getUserOneDrives(ctx, org, ref.entityId), this.client.sessionEntities<RESTOneDrive>(ctx, entry.sessionId, 'oneDrive'),
+      ]);
+      const urls = drives.map((d) => d.url);
+      match = inSession.find((d) => urls.some((u) => sameUrl(u, d.url)));
     } else {
-      const user = await this.client.getUser(ctx, org, ref.entityId);
-      match = (await this.client.sessionEntities<RESTExchangeMailbox>(ctx, entry.sessionId, 'mailbox'))
-        .find((m) => !m.isArchive && !!m.email && m.email.toLowerCase() === user.name?.toLowerCase());
+      const [user, inSession] = await Promise.all([
+        this.client.getUser(ctx, org, ref.entityId), this.client.sessionEntities<RESTExchangeMailbox>(ctx, entry.sessionId, 'mailbox'),
+      ]);
+      match = inSession.find((m) => !m.isArchive && !!m.email && m.email.toLowerCase() === user.name?.toLowerCase());
     }
     if (!match) throw veeamRefusal('NOT_FOUND', `Restore point ${entry.restorePointRef} holds no ${workload} data of ${ref.entityId}`);
     return match.id;
