@@ -8,7 +8,8 @@
 // event + outbox row (restore-job.submit) in one transaction, as RestoreJobsService.create writes them
 // (inserted here in bulk so the gateway's own cost stays out of the measurement); the twin's reach
 // BullMQ directly. Target: ours >= 0.80x the twin's jobs/s.
-// Run: npm run bench:worker   (BENCH_WORKER_JOBS, BENCH_WORKER_ACCOUNTS, BENCH_VENDOR_LATENCY_MS, WORKER_CONCURRENCY, BENCH_ROUNDS)
+// Both sides first run BENCH_WORKER_WARMUP_JOBS (300) unmeasured jobs.
+// Run: npm run bench:worker   (BENCH_WORKER_JOBS, BENCH_WORKER_WARMUP_JOBS, BENCH_WORKER_ACCOUNTS, BENCH_VENDOR_LATENCY_MS, WORKER_CONCURRENCY, BENCH_ROUNDS)
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { newId } from '@bg/domain';
@@ -19,6 +20,7 @@ import {
 } from './support';
 
 const JOBS = Number(process.env.BENCH_WORKER_JOBS ?? 1000);
+const WARMUP_JOBS = Number(process.env.BENCH_WORKER_WARMUP_JOBS ?? 300);
 const ACCOUNTS = Number(process.env.BENCH_WORKER_ACCOUNTS ?? 5);
 const LATENCY_MS = Number(process.env.BENCH_VENDOR_LATENCY_MS ?? 50);
 const CONCURRENCY = process.env.WORKER_CONCURRENCY ?? '50';
@@ -121,6 +123,16 @@ async function main(): Promise<void> {
     const twin = await startTwin('worker.twin.js', twinEnv);
     services.push(twin);
     const twinQueue = new Queue('restore-jobs-twin', { connection: redisConnection(twinEnv), prefix: twinEnv.QUEUE_PREFIX });
+
+    // Warm-up, unmeasured, like the HTTP benchmarks' warm-up: both sides run WARMUP_JOBS first (JIT, pools, tokens).
+    const warm = await insertJobs(pool, accounts, WARMUP_JOBS, true);
+    await waitDone(pool, warm.map((j) => j.id), Date.now());
+    const warmTwin = await insertJobs(pool, accounts, WARMUP_JOBS, false);
+    await twinQueue.addBulk(warmTwin.map((j) => ({
+      name: 'restore-job.submit', data: { restoreJobId: j.id, connectionId: j.a.connectionId, calls: 10 },
+      opts: { jobId: `restore-job.submit_${j.id}`, removeOnComplete: { age: 3600, count: 10_000 } },
+    })));
+    await waitDone(pool, warmTwin.map((j) => j.id), Date.now());
 
     const ours: number[] = [];
     const base: number[] = [];
