@@ -16,7 +16,10 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
       // `_name` marks a parameter kept for the signature (port methods a vendor does not support);
       // `{ dropped: _, ...rest }` omits keys from a copy.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -29,25 +32,37 @@ export default [
   },
   // Test code reads loosely typed JSON bodies; the sandboxes' `*.test-helpers.ts` serve only their specs.
   { files: ['**/*.spec.ts', '**/*.test-helpers.ts', 'test/**', 'bench/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
-  restrict(['libs/domain/src/**/*.ts'], [
-    { group: ['@bg/adapters*', '@bg/platform*', '@nestjs/*', 'typeorm', 'bullmq', 'ioredis', 'undici', '@azure/*', 'pg'], message: 'domain imports no framework, database, queue, HTTP or vendor code' },
-    appsGroup,
-  ]),
+  restrict(
+    ['libs/domain/src/**/*.ts'],
+    [
+      {
+        group: ['@bg/adapters*', '@bg/platform*', '@nestjs/*', 'typeorm', 'bullmq', 'ioredis', 'undici', '@azure/*', 'pg'],
+        message: 'domain imports no framework, database, queue, HTTP or vendor code',
+      },
+      appsGroup,
+    ],
+  ),
   {
     // Adapter specs may load the catalog rows the migrations seed; adapter code may not.
-    ...restrict(['libs/adapters/src/**/*.ts'], [
-      { group: ['@bg/platform*', '@nestjs/*', 'typeorm', 'bullmq'], message: 'adapters import only domain and vendor client libraries' },
-      appsGroup,
-    ]),
+    ...restrict(
+      ['libs/adapters/src/**/*.ts'],
+      [
+        { group: ['@bg/platform*', '@nestjs/*', 'typeorm', 'bullmq'], message: 'adapters import only domain and vendor client libraries' },
+        appsGroup,
+      ],
+    ),
     ignores: ['libs/adapters/src/**/*.spec.ts'],
   },
-  restrict(['libs/platform/src/**/*.ts'], [
-    { group: ['@bg/adapters*'], message: 'platform does not import adapters' },
-    appsGroup,
-  ]),
-  restrict(['apps/sandbox/src/**/*.ts'], [
-    { group: ['@bg/*', '../../gateway/*', '../../worker/*', '../../../libs/*'], message: 'a sandbox is written from the vendor docs, never from our code' },
-  ]),
+  restrict(['libs/platform/src/**/*.ts'], [{ group: ['@bg/adapters*'], message: 'platform does not import adapters' }, appsGroup]),
+  restrict(
+    ['apps/sandbox/src/**/*.ts'],
+    [
+      {
+        group: ['@bg/*', '../../gateway/*', '../../worker/*', '../../../libs/*'],
+        message: 'a sandbox is written from the vendor docs, never from our code',
+      },
+    ],
+  ),
   restrict(['apps/gateway/src/**/*.ts'], [{ group: ['**/worker/**', '../../worker/*'], message: 'apps do not import each other' }]),
   restrict(['apps/worker/src/**/*.ts'], [{ group: ['**/gateway/**', '../../gateway/*'], message: 'apps do not import each other' }]),
 ];

@@ -1,12 +1,15 @@
 /** Jest: unit specs beside the code, conformance and e2e under test/. All use real Postgres/Redis. */
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
   },
-  module: { type: 'commonjs' },
-}];
+];
 const moduleNameMapper = {
   '^@bg/(domain|adapters|platform)$': '<rootDir>/libs/$1/src',
   '^@bg/(domain|adapters|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
@@ -16,8 +19,11 @@ const ESM_DEPS = ['content-disposition'];
 const common = {
   transform: { '^.+\\.ts$': swc, [`node_modules/(${ESM_DEPS.join('|')})/.+\\.js$`]: swc },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_DEPS.join('|')})/)`],
-  moduleNameMapper, testEnvironment: 'node',
-  globalSetup: '<rootDir>/test/support/global-setup.ts', setupFiles: ['<rootDir>/test/support/env-setup.ts'] };
+  moduleNameMapper,
+  testEnvironment: 'node',
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  setupFiles: ['<rootDir>/test/support/env-setup.ts'],
+};
 module.exports = {
   testTimeout: 60000,
   // Safety net so CI never hangs on a stray socket; suites close their stacks in afterAll.

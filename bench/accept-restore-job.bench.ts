@@ -5,8 +5,19 @@
 // Run: npm run bench:accept   (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS)
 import { Pool } from 'pg';
 import {
-  atLeast, benchDatabaseUrl, benchEnv, compare, ensureDatabase, report, resetDatabase, runBench, say, seedRestorePoint, seedTenant,
-  startGateway, startTwin,
+  atLeast,
+  benchDatabaseUrl,
+  benchEnv,
+  compare,
+  ensureDatabase,
+  report,
+  resetDatabase,
+  runBench,
+  say,
+  seedRestorePoint,
+  seedTenant,
+  startGateway,
+  startTwin,
 } from './support';
 
 const TARGET = 0.5;
@@ -28,8 +39,11 @@ async function main(): Promise<void> {
   try {
     say('POST restore job (202 accepted)');
     const r = await compare({ ...spec, url: gateway.url }, { ...spec, url: twin.url }, 'accept');
-    const { rows: [counts] } = await pool.query(
-      `SELECT (SELECT count(*) FROM restore_jobs)::int AS jobs, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM idempotency_keys)::int AS keys`);
+    const {
+      rows: [counts],
+    } = await pool.query(
+      `SELECT (SELECT count(*) FROM restore_jobs)::int AS jobs, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM idempotency_keys)::int AS keys`,
+    );
     say(`  stored: ${counts.jobs} jobs, ${counts.outbox} outbox rows, ${counts.keys} idempotency rows`);
     report([atLeast('accept', 'POST restore job, 202 accepted', r.ours, r.twin, 'req/s', TARGET)]);
   } finally {

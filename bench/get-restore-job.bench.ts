@@ -5,8 +5,21 @@
 // Run: npm run bench:get   (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_LARGE_JOBS)
 import { Pool } from 'pg';
 import {
-  atLeast, benchDatabaseUrl, benchEnv, compare, ensureDatabase, middleJobId, report, resetDatabase, runBench, say, seedRestoreJobs,
-  seedTenant, startGateway, startTwin, type BenchResult,
+  atLeast,
+  benchDatabaseUrl,
+  benchEnv,
+  compare,
+  ensureDatabase,
+  middleJobId,
+  report,
+  resetDatabase,
+  runBench,
+  say,
+  seedRestoreJobs,
+  seedTenant,
+  startGateway,
+  startTwin,
+  type BenchResult,
 } from './support';
 
 const TARGET = 0.7;

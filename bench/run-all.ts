@@ -14,11 +14,18 @@ function main(): void {
   const failed: string[] = [];
   for (const bench of BENCHES) {
     say(`\n=== ${bench.replace(/\.js$/, '')}`);
-    const run = spawnSync(process.execPath, [resolve(__dirname, bench)], { stdio: 'inherit', env: { ...process.env, BENCH_RESULTS_FILE: resultsFile } });
+    const run = spawnSync(process.execPath, [resolve(__dirname, bench)], {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_RESULTS_FILE: resultsFile },
+    });
     if (run.status !== 0) failed.push(bench);
   }
   const results: BenchResult[] = existsSync(resultsFile)
-    ? readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as BenchResult) : [];
+    ? readFileSync(resultsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as BenchResult)
+    : [];
   say('\n=== summary (ratios of figures measured in the same run; 2-core machines are noisy, compare runs with care)');
   say(formatTable(results));
   if (failed.length) {

@@ -10,8 +10,21 @@ import { Pool } from 'pg';
 import { newId } from '@bg/domain';
 import { generateApiKey } from '@bg/platform';
 import {
-  atLeast, benchDatabaseUrl, benchEnv, compare, ensureDatabase, middleJobId, report, resetDatabase, runBench, say, seedRestoreJobs,
-  seedTenant, startGateway, type BenchResult, type Service,
+  atLeast,
+  benchDatabaseUrl,
+  benchEnv,
+  compare,
+  ensureDatabase,
+  middleJobId,
+  report,
+  resetDatabase,
+  runBench,
+  say,
+  seedRestoreJobs,
+  seedTenant,
+  startGateway,
+  type BenchResult,
+  type Service,
 } from './support';
 
 const SMALL = 1_000;
@@ -19,7 +32,13 @@ const LARGE = Number(process.env.BENCH_SCALE_JOBS ?? 1_000_000);
 const TARGET = 1 / 1.2;
 const TENANT_NAME = 'scale';
 
-interface ScaleDb { jobs: number; databaseUrl: string; tenantId: string; key: string; middleId: string }
+interface ScaleDb {
+  jobs: number;
+  databaseUrl: string;
+  tenantId: string;
+  key: string;
+  middleId: string;
+}
 
 /** A database whose restore_jobs table holds exactly `jobs` rows of one tenant: reused when present, else seeded. */
 async function scaleDatabase(jobs: number): Promise<ScaleDb> {
@@ -27,16 +46,21 @@ async function scaleDatabase(jobs: number): Promise<ScaleDb> {
   await ensureDatabase(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   try {
-    const { rows: [existing] } = await pool.query(
-      `SELECT t.id, t.partner_id, (SELECT count(*) FROM restore_jobs)::int AS total FROM tenants t WHERE t.name = $1`, [TENANT_NAME]);
+    const {
+      rows: [existing],
+    } = await pool.query(`SELECT t.id, t.partner_id, (SELECT count(*) FROM restore_jobs)::int AS total FROM tenants t WHERE t.name = $1`, [
+      TENANT_NAME,
+    ]);
     let tenantId: string;
     if (existing && existing.total === jobs && process.env.BENCH_SCALE_RESEED !== '1') {
       tenantId = existing.id;
       say(`  ${databaseUrl.replace(/.*\//, '')}: reusing ${jobs} seeded jobs`);
       // Keys are stored hashed: a fresh one for this run.
       const key = generateApiKey();
-      await pool.query(`INSERT INTO api_keys (id, role, partner_id, tenant_id, name, prefix, key_hash) VALUES ($1, 'tenant', $2, $3, 'bench run', $4, $5)`,
-        [newId(), existing.partner_id, tenantId, key.prefix, key.hash]);
+      await pool.query(
+        `INSERT INTO api_keys (id, role, partner_id, tenant_id, name, prefix, key_hash) VALUES ($1, 'tenant', $2, $3, 'bench run', $4, $5)`,
+        [newId(), existing.partner_id, tenantId, key.prefix, key.hash],
+      );
       return { jobs, databaseUrl, tenantId, key: key.key, middleId: await middleJobId(pool, tenantId) };
     }
     say(`  ${databaseUrl.replace(/.*\//, '')}: seeding ${jobs} jobs (once; reused by later runs) ...`);
@@ -66,14 +90,20 @@ async function main(): Promise<void> {
     const cases: Array<[string, (d: ScaleDb) => string]> = [
       ['GET restore job by id', (d) => `/v1/tenants/${d.tenantId}/restore-jobs/${d.middleId}`],
       ['list restore jobs, limit 50, first page', (d) => `/v1/tenants/${d.tenantId}/restore-jobs?limit=50`],
-      ['list restore jobs, limit 50, page from the middle', (d) => `/v1/tenants/${d.tenantId}/restore-jobs?limit=50&cursor=${cursor(d.middleId)}`],
+      [
+        'list restore jobs, limit 50, page from the middle',
+        (d) => `/v1/tenants/${d.tenantId}/restore-jobs?limit=50&cursor=${cursor(d.middleId)}`,
+      ],
     ];
     const sizeLabel = `${LARGE >= 1_000_000 ? `${LARGE / 1_000_000}M` : `${LARGE / 1000}k`} jobs`;
     for (const [label, path] of cases) {
       say(`${label}: ${sizeLabel} vs 1k jobs`);
       const r = await compare(
         { url: gLarge.url, path: path(large), key: large.key },
-        { url: gSmall.url, path: path(small), key: small.key }, 'scale', [sizeLabel, '1k jobs']);
+        { url: gSmall.url, path: path(small), key: small.key },
+        'scale',
+        [sizeLabel, '1k jobs'],
+      );
       results.push(atLeast('scale', `${label}, ${sizeLabel} vs 1k`, r.ours, r.twin, 'req/s', TARGET, '1k jobs'));
     }
   } finally {

@@ -84,10 +84,20 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   } finally {
     await client.end();
   }
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test', ADMIN_API_KEY: undefined, MASTER_KEY: undefined });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: 'test',
+    ADMIN_API_KEY: undefined,
+    MASTER_KEY: undefined,
+  });
   const owner = createOwnerDataSource(config, 1);
   await owner.initialize();
-  try { await migrate(owner, config); } finally { await owner.destroy(); }
+  try {
+    await migrate(owner, config);
+  } finally {
+    await owner.destroy();
+  }
 }
 
 /** Empties every table a run writes (all but the migrations' own and the seeded error catalog). */
@@ -95,7 +105,8 @@ export async function resetDatabase(databaseUrl: string): Promise<void> {
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   try {
     const { rows } = await pool.query<{ t: string }>(
-      `SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('migrations', 'error_catalog')`);
+      `SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('migrations', 'error_catalog')`,
+    );
     await pool.query(`TRUNCATE ${rows.map((r) => r.t).join(', ')} CASCADE`);
   } finally {
     await pool.end();
@@ -119,10 +130,15 @@ export async function seedTenant(pool: Pool, opts: { name?: string; vendor?: str
   const name = opts.name ?? 'bench';
   await pool.query('INSERT INTO partners (id, name) VALUES ($1, $2)', [partnerId, name]);
   await pool.query('INSERT INTO tenants (id, partner_id, name) VALUES ($1, $2, $3)', [tenantId, partnerId, name]);
-  await pool.query(`INSERT INTO api_keys (id, role, partner_id, tenant_id, name, prefix, key_hash) VALUES ($1, 'tenant', $2, $3, $4, $5, $6)`,
-    [newId(), partnerId, tenantId, name, key.prefix, key.hash]);
-  await pool.query(`INSERT INTO connections (id, tenant_id, vendor, display_name, endpoint, secret_ciphertext, secret_wrapped_key, secret_key_id)
-    VALUES ($1, $2, $3, $4, $5, '\\x00', '\\x00', 'k1')`, [connectionId, tenantId, opts.vendor ?? 'graph', name, opts.endpoint ?? 'https://example.invalid']);
+  await pool.query(
+    `INSERT INTO api_keys (id, role, partner_id, tenant_id, name, prefix, key_hash) VALUES ($1, 'tenant', $2, $3, $4, $5, $6)`,
+    [newId(), partnerId, tenantId, name, key.prefix, key.hash],
+  );
+  await pool.query(
+    `INSERT INTO connections (id, tenant_id, vendor, display_name, endpoint, secret_ciphertext, secret_wrapped_key, secret_key_id)
+    VALUES ($1, $2, $3, $4, $5, '\\x00', '\\x00', 'k1')`,
+    [connectionId, tenantId, opts.vendor ?? 'graph', name, opts.endpoint ?? 'https://example.invalid'],
+  );
   return { partnerId, tenantId, connectionId, key: key.key };
 }
 
@@ -131,13 +147,24 @@ export async function seedRestorePoint(pool: Pool, t: SeededTenant, workload = '
   const policyId = newId();
   const itemId = newId();
   const pointId = newId();
-  const { rows: [c] } = await pool.query('SELECT vendor FROM connections WHERE id = $1', [t.connectionId]);
-  await pool.query(`INSERT INTO policies (id, tenant_id, connection_id, vendor, workload, display_name, status, desired_active, vendor_ref)
-    VALUES ($1, $2, $3, $4, $5, 'bench', 'active', true, 'policy-1')`, [policyId, t.tenantId, t.connectionId, c.vendor, workload]);
-  await pool.query(`INSERT INTO protected_items (id, tenant_id, policy_id, connection_id, kind, external_id, display_name, status, vendor_ref)
-    VALUES ($1, $2, $3, $4, 'site', 'site-1', 'Site 1', 'protected', 'item-1')`, [itemId, t.tenantId, policyId, t.connectionId]);
-  await pool.query(`INSERT INTO restore_points (id, tenant_id, connection_id, protected_item_id, vendor_ref, point_in_time)
-    VALUES ($1, $2, $3, $4, 'point-1', now() - interval '1 hour')`, [pointId, t.tenantId, t.connectionId, itemId]);
+  const {
+    rows: [c],
+  } = await pool.query('SELECT vendor FROM connections WHERE id = $1', [t.connectionId]);
+  await pool.query(
+    `INSERT INTO policies (id, tenant_id, connection_id, vendor, workload, display_name, status, desired_active, vendor_ref)
+    VALUES ($1, $2, $3, $4, $5, 'bench', 'active', true, 'policy-1')`,
+    [policyId, t.tenantId, t.connectionId, c.vendor, workload],
+  );
+  await pool.query(
+    `INSERT INTO protected_items (id, tenant_id, policy_id, connection_id, kind, external_id, display_name, status, vendor_ref)
+    VALUES ($1, $2, $3, $4, 'site', 'site-1', 'Site 1', 'protected', 'item-1')`,
+    [itemId, t.tenantId, policyId, t.connectionId],
+  );
+  await pool.query(
+    `INSERT INTO restore_points (id, tenant_id, connection_id, protected_item_id, vendor_ref, point_in_time)
+    VALUES ($1, $2, $3, $4, 'point-1', now() - interval '1 hour')`,
+    [pointId, t.tenantId, t.connectionId, itemId],
+  );
   return pointId;
 }
 
@@ -169,7 +196,8 @@ export async function seedRestoreJobs(databaseUrl: string, t: SeededTenant, coun
                 'pointInTime', now(), 'status', 'succeeded')),
               now(), now(), now(), now() + interval '1 day'
          FROM generate_series(1, $3::int) AS n`,
-      [t.tenantId, t.connectionId, count]);
+      [t.tenantId, t.connectionId, count],
+    );
     await client.query('ANALYZE restore_jobs');
   } finally {
     await client.end();
@@ -179,7 +207,9 @@ export async function seedRestoreJobs(databaseUrl: string, t: SeededTenant, coun
 /** A job id from the middle of the tenant's jobs (by id order). */
 export async function middleJobId(pool: Pool, tenantId: string): Promise<string> {
   const { rows } = await pool.query(
-    `SELECT id FROM restore_jobs WHERE tenant_id = $1 ORDER BY id OFFSET (SELECT count(*) / 2 FROM restore_jobs WHERE tenant_id = $1) LIMIT 1`, [tenantId]);
+    `SELECT id FROM restore_jobs WHERE tenant_id = $1 ORDER BY id OFFSET (SELECT count(*) / 2 FROM restore_jobs WHERE tenant_id = $1) LIMIT 1`,
+    [tenantId],
+  );
   return rows[0].id;
 }
 
@@ -188,7 +218,9 @@ export async function middleJobId(pool: Pool, tenantId: string): Promise<string>
 
 /** Children still running; killed when this process exits, however it exits. */
 const running = new Set<ChildProcess>();
-process.on('exit', () => { for (const c of running) c.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -222,7 +254,9 @@ export interface Service {
  * holds. Its output goes to .data/bench/<name>.log.
  */
 export async function startService(
-  name: string, script: string, env: NodeJS.ProcessEnv,
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
   opts: { ready?: string | ((port: number) => string); check?: () => Promise<boolean>; port?: number; nodeArgs?: string[] } = {},
 ): Promise<Service> {
   const path = resolve(DIST, script);
@@ -230,20 +264,24 @@ export async function startService(
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = resolve(LOG_DIR, `${name}.log`);
   writeFileSync(logFile, '');
-  const port = opts.port ?? await freePort();
+  const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), path], {
-    cwd: ROOT, env: { ...env, PORT: String(port), HOST: '127.0.0.1', SANDBOX_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', SANDBOX_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
   const log = (chunk: Buffer) => appendFileSync(logFile, chunk);
   child.stdout!.on('data', log);
   child.stderr!.on('data', log);
   let exited: string | undefined;
-  const exit = new Promise<void>((r) => child.on('exit', (code, signal) => {
-    exited = `exited (${signal ?? code})`;
-    running.delete(child);
-    r();
-  }));
+  const exit = new Promise<void>((r) =>
+    child.on('exit', (code, signal) => {
+      exited = `exited (${signal ?? code})`;
+      running.delete(child);
+      r();
+    }),
+  );
   const tail = () => readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
   const url = `http://127.0.0.1:${port}`;
   const readyUrl = typeof opts.ready === 'function' ? opts.ready(port) : opts.ready ? `${url}${opts.ready}` : undefined;
@@ -258,14 +296,20 @@ export async function startService(
       try {
         const res = await fetch(readyUrl);
         if (res.ok) break;
-      } catch { /* not yet */ }
-    } else if (!opts.check || await opts.check()) {
+      } catch {
+        /* not yet */
+      }
+    } else if (!opts.check || (await opts.check())) {
       break;
     }
     await sleep(200);
   }
   return {
-    name, pid: child.pid!, url, port, logFile,
+    name,
+    pid: child.pid!,
+    url,
+    port,
+    logFile,
     rss: () => {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) * 1024 : 0;
@@ -302,7 +346,14 @@ export async function startWorker(env: NodeJS.ProcessEnv, name = 'worker'): Prom
 /** BullMQ connection options for env.REDIS_URL. */
 export function redisConnection(env: NodeJS.ProcessEnv): ConnectionOptions {
   const u = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  return { host: u.hostname, port: Number(u.port || 6379), username: u.username || undefined, password: u.password || undefined, db: Number(u.pathname.slice(1) || 0), maxRetriesPerRequest: null };
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username || undefined,
+    password: u.password || undefined,
+    db: Number(u.pathname.slice(1) || 0),
+    maxRetriesPerRequest: null,
+  };
 }
 
 /** The vendor sandbox from dist (apps/sandbox/src/main.js), on https://localhost:<port>. */
@@ -343,22 +394,42 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   const headers: Record<string, string> = { authorization: `Bearer ${spec.key}` };
   if (spec.body !== undefined) headers['content-type'] = 'application/json';
   let firstError: string | undefined;
-  const result = await runAutocannon({
-    url: spec.url, connections: spec.connections ?? CONNECTIONS, duration: spec.seconds ?? SECONDS,
-    requests: [{
-      method: spec.method ?? 'GET', path: spec.path, headers, body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-      ...(spec.idempotencyKey
-        ? { setupRequest: (req: { headers: Record<string, string> }) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomBytes(12).toString('hex') } }) }
-        : {}),
-    }],
-  }, (e) => { firstError ??= e.message; });
+  const result = await runAutocannon(
+    {
+      url: spec.url,
+      connections: spec.connections ?? CONNECTIONS,
+      duration: spec.seconds ?? SECONDS,
+      requests: [
+        {
+          method: spec.method ?? 'GET',
+          path: spec.path,
+          headers,
+          body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+          ...(spec.idempotencyKey
+            ? {
+                setupRequest: (req: { headers: Record<string, string> }) => ({
+                  ...req,
+                  headers: { ...req.headers, 'idempotency-key': randomBytes(12).toString('hex') },
+                }),
+              }
+            : {}),
+        },
+      ],
+    },
+    (e) => {
+      firstError ??= e.message;
+    },
+  );
   if (result.non2xx > 0 || result.errors > 0) {
     const sample = await fetch(`${spec.url}${spec.path}`, {
-      method: spec.method ?? 'GET', headers: { ...headers, 'idempotency-key': randomBytes(12).toString('hex') },
+      method: spec.method ?? 'GET',
+      headers: { ...headers, 'idempotency-key': randomBytes(12).toString('hex') },
       body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
     });
-    throw new Error(`${spec.method ?? 'GET'} ${spec.url}${spec.path}: ${result.non2xx} non-2xx answers and ${result.errors} errors`
-      + `${firstError ? ` (first: ${firstError})` : ''}, e.g. ${sample.status} ${(await sample.text()).slice(0, 500)}`);
+    throw new Error(
+      `${spec.method ?? 'GET'} ${spec.url}${spec.path}: ${result.non2xx} non-2xx answers and ${result.errors} errors` +
+        `${firstError ? ` (first: ${firstError})` : ''}, e.g. ${sample.status} ${(await sample.text()).slice(0, 500)}`,
+    );
   }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
 }
@@ -376,7 +447,10 @@ export function runAutocannon(opts: Record<string, unknown>, onError?: (e: Error
  * returns the mean req/s of both. Alternating spreads the machine's drift over both sides.
  */
 export async function compare(
-  ours: LoadSpec, twin: LoadSpec, label: string, names: [string, string] = ['ours', 'twin'],
+  ours: LoadSpec,
+  twin: LoadSpec,
+  label: string,
+  names: [string, string] = ['ours', 'twin'],
 ): Promise<{ ours: number; twin: number; oursP99: number; twinP99: number }> {
   await load({ ...twin, seconds: 3 });
   await load({ ...ours, seconds: 3 });
@@ -385,10 +459,17 @@ export async function compare(
   for (let i = 0; i < ROUNDS; i++) {
     t.push(await load(twin));
     o.push(await load(ours));
-    say(`  ${label} round ${i + 1}: ${names[0]} ${o[i].rps.toFixed(0)} req/s (p50 ${o[i].p50} ms, p99 ${o[i].p99} ms), ${names[1]} ${t[i].rps.toFixed(0)} req/s (p50 ${t[i].p50} ms, p99 ${t[i].p99} ms)`);
+    say(
+      `  ${label} round ${i + 1}: ${names[0]} ${o[i].rps.toFixed(0)} req/s (p50 ${o[i].p50} ms, p99 ${o[i].p99} ms), ${names[1]} ${t[i].rps.toFixed(0)} req/s (p50 ${t[i].p50} ms, p99 ${t[i].p99} ms)`,
+    );
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { ours: mean(o.map((r) => r.rps)), twin: mean(t.map((r) => r.rps)), oursP99: mean(o.map((r) => r.p99)), twinP99: mean(t.map((r) => r.p99)) };
+  return {
+    ours: mean(o.map((r) => r.rps)),
+    twin: mean(t.map((r) => r.rps)),
+    oursP99: mean(o.map((r) => r.p99)),
+    twinP99: mean(t.map((r) => r.p99)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -409,7 +490,15 @@ export interface BenchResult {
   baseLabel: string;
 }
 
-export function atLeast(bench: string, name: string, ours: number, base: number, unit: string, min: number, baseLabel = 'twin'): BenchResult {
+export function atLeast(
+  bench: string,
+  name: string,
+  ours: number,
+  base: number,
+  unit: string,
+  min: number,
+  baseLabel = 'twin',
+): BenchResult {
   const ratio = ours / base;
   return { bench, name, ours, base, unit, ratio, target: `>= ${min.toFixed(2)}`, pass: ratio >= min, baseLabel };
 }
@@ -422,7 +511,12 @@ export function atMost(bench: string, name: string, ours: number, base: number, 
 
 export function formatTable(results: BenchResult[]): string {
   const rows = results.map((r) => [
-    r.name, `${fmt(r.ours)} ${r.unit}`, `${fmt(r.base)} ${r.unit} (${r.baseLabel})`, r.ratio.toFixed(2), r.target, r.pass ? 'PASS' : 'BELOW',
+    r.name,
+    `${fmt(r.ours)} ${r.unit}`,
+    `${fmt(r.base)} ${r.unit} (${r.baseLabel})`,
+    r.ratio.toFixed(2),
+    r.target,
+    r.pass ? 'PASS' : 'BELOW',
   ]);
   const head = ['benchmark', 'ours', 'baseline', 'ratio', 'target', 'result'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -447,10 +541,13 @@ export function report(results: BenchResult[]): void {
 
 /** Runs a bench's main: exits 0 when it completed (whatever the ratios), 1 on an error. */
 export function runBench(main: () => Promise<void>): void {
-  void main().then(() => process.exit(0), (e) => {
-    process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
-    process.exit(1);
-  });
+  void main().then(
+    () => process.exit(0),
+    (e) => {
+      process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -459,7 +556,8 @@ export function runBench(main: () => Promise<void>): void {
 /** Calls the gateway's API; returns the parsed body, failing on an unexpected status (default: any 2xx). */
 export async function api(base: string, key: string, method: string, path: string, body?: unknown, status?: number): Promise<any> {
   const res = await fetch(`${base}${path}`, {
-    method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -469,25 +567,45 @@ export async function api(base: string, key: string, method: string, path: strin
 
 /** Control of one simulated vendor account over the sandbox's control API (/_sandbox/<vendor>/scopes/<scope>). */
 export class SandboxControl {
-  constructor(readonly origin: string, readonly vendorPrefix: string, readonly scope: string) {}
+  constructor(
+    readonly origin: string,
+    readonly vendorPrefix: string,
+    readonly scope: string,
+  ) {}
 
   private async call(method: string, suffix: string, body?: unknown): Promise<any> {
     const res = await fetch(`${this.origin}/_sandbox/${this.vendorPrefix}/scopes/${encodeURIComponent(this.scope)}${suffix}`, {
-      method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`sandbox control ${method} ${suffix}: ${res.status} ${await res.text()}`);
     return res.json();
   }
 
-  injectFault(fault: { latencyMs?: number; count?: number; status?: number; path?: string }): Promise<void> { return this.call('POST', '/faults', fault); }
-  async calls(): Promise<unknown[]> { return (await this.call('GET', '/calls')).calls; }
-  clearCalls(): Promise<void> { return this.call('DELETE', '/calls'); }
-  advanceClock(ms: number): Promise<void> { return this.call('POST', '/clock', { advanceMs: ms }); }
-  configure(config: Record<string, unknown>): Promise<void> { return this.call('PATCH', '/config', config); }
+  injectFault(fault: { latencyMs?: number; count?: number; status?: number; path?: string }): Promise<void> {
+    return this.call('POST', '/faults', fault);
+  }
+  async calls(): Promise<unknown[]> {
+    return (await this.call('GET', '/calls')).calls;
+  }
+  clearCalls(): Promise<void> {
+    return this.call('DELETE', '/calls');
+  }
+  advanceClock(ms: number): Promise<void> {
+    return this.call('POST', '/clock', { advanceMs: ms });
+  }
+  configure(config: Record<string, unknown>): Promise<void> {
+    return this.call('PATCH', '/config', config);
+  }
 }
 
 export interface VeeamAccount {
-  tenantId: string; connectionId: string; username: string; password: string; control: SandboxControl;
+  tenantId: string;
+  connectionId: string;
+  username: string;
+  password: string;
+  control: SandboxControl;
   /** A tenant API key. */
   key: string;
   /** The restore point the bench restores, with its protected item's ids. */
@@ -501,7 +619,13 @@ export interface VeeamAccount {
  * way a partner would: partner, tenant, connection, a policy over one site; returns once the first
  * restore point is listed. Backups run at once and restores take 500 ms in the simulator.
  */
-export async function setupVeeamAccount(gatewayUrl: string, adminKey: string, origin: string, pool: Pool, i: number): Promise<VeeamAccount> {
+export async function setupVeeamAccount(
+  gatewayUrl: string,
+  adminKey: string,
+  origin: string,
+  pool: Pool,
+  i: number,
+): Promise<VeeamAccount> {
   const username = `bench-veeam-${randomBytes(5).toString('hex')}`;
   const password = veeamSandboxPassword(username);
   const control = new SandboxControl(origin, 'veeam', username);
@@ -511,21 +635,44 @@ export async function setupVeeamAccount(gatewayUrl: string, adminKey: string, or
   const tenant = await api(gatewayUrl, partnerKey, 'POST', '/v1/tenants', { name: `bench ${i}` }, 201);
   const T = `/v1/tenants/${tenant.id}`;
   const tenantKey = (await api(gatewayUrl, partnerKey, 'POST', '/v1/api-keys', { name: 'bench', tenantId: tenant.id }, 201)).key as string;
-  const connection = await api(gatewayUrl, tenantKey, 'POST', `${T}/connections`, {
-    vendor: 'veeam', displayName: 'Veeam sandbox', endpoint: `${origin}/veeam`, credentials: { username, password },
-  }, 201);
+  const connection = await api(
+    gatewayUrl,
+    tenantKey,
+    'POST',
+    `${T}/connections`,
+    {
+      vendor: 'veeam',
+      displayName: 'Veeam sandbox',
+      endpoint: `${origin}/veeam`,
+      credentials: { username, password },
+    },
+    201,
+  );
   const site = veeamFixtureSites(username)[0];
   const policy = await api(gatewayUrl, tenantKey, 'POST', `${T}/policies`, {
-    connectionId: connection.id, workload: 'sharepoint', displayName: 'bench', items: [{ externalId: site.id, displayName: site.title }],
+    connectionId: connection.id,
+    workload: 'sharepoint',
+    displayName: 'bench',
+    items: [{ externalId: site.id, displayName: site.title }],
   });
   await until(async () => (await api(gatewayUrl, tenantKey, 'GET', `${T}/policies/${policy.id}`)).status === 'active', 'policy active');
   await control.advanceClock(5 * 60_000);
   await until(async () => (await api(gatewayUrl, tenantKey, 'GET', `${T}/restore-points`)).items.length > 0, 'first restore point');
-  const { rows: [point] } = await pool.query(
+  const {
+    rows: [point],
+  } = await pool.query(
     `SELECT rp.id, rp.protected_item_id, rp.vendor_ref, rp.point_in_time, i.external_id, i.vendor_ref AS item_ref
-       FROM restore_points rp JOIN protected_items i ON i.id = rp.protected_item_id WHERE rp.tenant_id = $1 LIMIT 1`, [tenant.id]);
+       FROM restore_points rp JOIN protected_items i ON i.id = rp.protected_item_id WHERE rp.tenant_id = $1 LIMIT 1`,
+    [tenant.id],
+  );
   return {
-    tenantId: tenant.id, connectionId: connection.id, username, password, control, key: tenantKey, point,
+    tenantId: tenant.id,
+    connectionId: connection.id,
+    username,
+    password,
+    control,
+    key: tenantKey,
+    point,
     target: { siteUrl: `https://${serverSlug(username)}.sharepoint.com/sites/Restored` },
   };
 }

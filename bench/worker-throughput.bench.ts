@@ -15,8 +15,24 @@ import { Pool } from 'pg';
 import { newId } from '@bg/domain';
 import { OUTBOX_CHANNEL } from '@bg/platform';
 import {
-  ROUNDS, atLeast, benchDatabaseUrl, benchEnv, ensureDatabase, redisConnection, report, resetDatabase, runBench, say, setupVeeamAccount, sleep,
-  startGateway, startSandbox, startTwin, startWorker, type Service, type VeeamAccount as Account,
+  ROUNDS,
+  atLeast,
+  benchDatabaseUrl,
+  benchEnv,
+  ensureDatabase,
+  redisConnection,
+  report,
+  resetDatabase,
+  runBench,
+  say,
+  setupVeeamAccount,
+  sleep,
+  startGateway,
+  startSandbox,
+  startTwin,
+  startWorker,
+  type Service,
+  type VeeamAccount as Account,
 } from './support';
 
 const JOBS = Number(process.env.BENCH_WORKER_JOBS ?? 1000);
@@ -34,10 +50,18 @@ const TERMINAL = `('succeeded', 'partiallySucceeded', 'failed', 'cancelled')`;
  */
 async function insertJobs(pool: Pool, accounts: Account[], count: number, outbox: boolean): Promise<Array<{ id: string; a: Account }>> {
   const jobs = Array.from({ length: count }, (_, i) => ({ id: newId(), a: accounts[i % accounts.length] }));
-  const items = (a: Account) => JSON.stringify([{
-    restorePointId: a.point.id, protectedItemId: a.point.protected_item_id, externalId: a.point.external_id, restorePointRef: a.point.vendor_ref,
-    protectedItemRef: a.point.item_ref, pointInTime: new Date(a.point.point_in_time).toISOString(), status: 'pending',
-  }]);
+  const items = (a: Account) =>
+    JSON.stringify([
+      {
+        restorePointId: a.point.id,
+        protectedItemId: a.point.protected_item_id,
+        externalId: a.point.external_id,
+        restorePointRef: a.point.vendor_ref,
+        protectedItemRef: a.point.item_ref,
+        pointInTime: new Date(a.point.point_in_time).toISOString(),
+        status: 'pending',
+      },
+    ]);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -45,18 +69,27 @@ async function insertJobs(pool: Pool, accounts: Account[], count: number, outbox
       `INSERT INTO restore_jobs (id, tenant_id, connection_id, vendor, workload, destination, target, status, items, deadline_at)
        SELECT id, tenant_id, connection_id, 'veeam', 'sharepoint', 'new', target::jsonb, 'queued', items::jsonb, now() + interval '1440 minutes'
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS j(id, tenant_id, connection_id, target, items)`,
-      [jobs.map((j) => j.id), jobs.map((j) => j.a.tenantId), jobs.map((j) => j.a.connectionId), jobs.map((j) => JSON.stringify(j.a.target)), jobs.map((j) => items(j.a))]);
+      [
+        jobs.map((j) => j.id),
+        jobs.map((j) => j.a.tenantId),
+        jobs.map((j) => j.a.connectionId),
+        jobs.map((j) => JSON.stringify(j.a.target)),
+        jobs.map((j) => items(j.a)),
+      ],
+    );
     await client.query(
       `INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail)
        SELECT tenant_id, id, 'created', NULL, 'queued', '{"items":1,"destination":"new"}' FROM unnest($1::uuid[], $2::uuid[]) AS j(id, tenant_id)`,
-      [jobs.map((j) => j.id), jobs.map((j) => j.a.tenantId)]);
+      [jobs.map((j) => j.id), jobs.map((j) => j.a.tenantId)],
+    );
     if (outbox) {
       await client.query(
         `INSERT INTO outbox (tenant_id, queue, name, job_id, payload, delay_ms)
          SELECT tenant_id, 'restore-jobs', 'restore-job.submit', 'restore-job.submit_' || id,
                 jsonb_build_object('tenantId', tenant_id, 'restoreJobId', id, 'connectionId', connection_id), 0
            FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS j(id, tenant_id, connection_id)`,
-        [jobs.map((j) => j.id), jobs.map((j) => j.a.tenantId), jobs.map((j) => j.a.connectionId)]);
+        [jobs.map((j) => j.id), jobs.map((j) => j.a.tenantId), jobs.map((j) => j.a.connectionId)],
+      );
       await client.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
     }
     await client.query('COMMIT');
@@ -70,20 +103,29 @@ async function insertJobs(pool: Pool, accounts: Account[], count: number, outbox
 async function waitDone(pool: Pool, ids: string[], started: number): Promise<number> {
   const deadline = Date.now() + 10 * 60_000;
   for (;;) {
-    const { rows: [r] } = await pool.query(`SELECT count(*) FILTER (WHERE status IN ${TERMINAL})::int AS done FROM restore_jobs WHERE id = ANY($1::uuid[])`, [ids]);
+    const {
+      rows: [r],
+    } = await pool.query(`SELECT count(*) FILTER (WHERE status IN ${TERMINAL})::int AS done FROM restore_jobs WHERE id = ANY($1::uuid[])`, [
+      ids,
+    ]);
     if (r.done === ids.length) break;
     if (Date.now() > deadline) throw new Error(`only ${r.done} of ${ids.length} jobs ended within 10 minutes`);
     await sleep(100);
   }
   const seconds = (Date.now() - started) / 1000;
-  const { rows } = await pool.query(`SELECT status, error_code, count(*)::int AS n FROM restore_jobs WHERE id = ANY($1::uuid[]) GROUP BY 1, 2`, [ids]);
+  const { rows } = await pool.query(
+    `SELECT status, error_code, count(*)::int AS n FROM restore_jobs WHERE id = ANY($1::uuid[]) GROUP BY 1, 2`,
+    [ids],
+  );
   if (rows.length !== 1 || rows[0].status !== 'succeeded') throw new Error(`not every job succeeded: ${JSON.stringify(rows)}`);
   return seconds;
 }
 
 /** Transactions committed in the bench database so far (every connection, both apps). */
 async function commits(pool: Pool): Promise<number> {
-  const { rows: [r] } = await pool.query('SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()');
+  const {
+    rows: [r],
+  } = await pool.query('SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()');
   return Number(r.n);
 }
 
@@ -117,8 +159,12 @@ async function main(): Promise<void> {
     for (const a of accounts) await a.control.injectFault({ latencyMs: LATENCY_MS, count: -1 });
 
     const twinEnv = {
-      ...env, QUEUE_PREFIX: `${env.QUEUE_PREFIX}_twin`,
-      TWIN_VENDOR: JSON.stringify({ origin: sandbox.origin, accounts: Object.fromEntries(accounts.map((a) => [a.connectionId, { username: a.username, password: a.password }])) }),
+      ...env,
+      QUEUE_PREFIX: `${env.QUEUE_PREFIX}_twin`,
+      TWIN_VENDOR: JSON.stringify({
+        origin: sandbox.origin,
+        accounts: Object.fromEntries(accounts.map((a) => [a.connectionId, { username: a.username, password: a.password }])),
+      }),
     };
     const twin = await startTwin('worker.twin.js', twinEnv);
     services.push(twin);
@@ -126,13 +172,24 @@ async function main(): Promise<void> {
 
     // Warm-up, unmeasured, like the HTTP benchmarks' warm-up: both sides run WARMUP_JOBS first (JIT, pools, tokens).
     const warm = await insertJobs(pool, accounts, WARMUP_JOBS, true);
-    await waitDone(pool, warm.map((j) => j.id), Date.now());
+    await waitDone(
+      pool,
+      warm.map((j) => j.id),
+      Date.now(),
+    );
     const warmTwin = await insertJobs(pool, accounts, WARMUP_JOBS, false);
-    await twinQueue.addBulk(warmTwin.map((j) => ({
-      name: 'restore-job.submit', data: { restoreJobId: j.id, connectionId: j.a.connectionId, calls: 10 },
-      opts: { jobId: `restore-job.submit_${j.id}`, removeOnComplete: { age: 3600, count: 10_000 } },
-    })));
-    await waitDone(pool, warmTwin.map((j) => j.id), Date.now());
+    await twinQueue.addBulk(
+      warmTwin.map((j) => ({
+        name: 'restore-job.submit',
+        data: { restoreJobId: j.id, connectionId: j.a.connectionId, calls: 10 },
+        opts: { jobId: `restore-job.submit_${j.id}`, removeOnComplete: { age: 3600, count: 10_000 } },
+      })),
+    );
+    await waitDone(
+      pool,
+      warmTwin.map((j) => j.id),
+      Date.now(),
+    );
 
     const ours: number[] = [];
     const base: number[] = [];
@@ -144,10 +201,17 @@ async function main(): Promise<void> {
       let xacts = await commits(pool);
       let started = Date.now();
       const jobs = await insertJobs(pool, accounts, JOBS, true);
-      ours.push(JOBS / await waitDone(pool, jobs.map((j) => j.id), started));
+      ours.push(
+        JOBS /
+          (await waitDone(
+            pool,
+            jobs.map((j) => j.id),
+            started,
+          )),
+      );
       const oursCpu = (worker.cpuMs() - cpu) / JOBS;
       const oursVendorCpu = (sandbox.cpuMs() - vendorCpu) / JOBS;
-      const oursXacts = (await commits(pool) - xacts) / JOBS;
+      const oursXacts = ((await commits(pool)) - xacts) / JOBS;
       callsPerJob = (await vendorCalls(accounts)) / JOBS;
 
       const twinJobs = await insertJobs(pool, accounts, JOBS, false);
@@ -155,20 +219,42 @@ async function main(): Promise<void> {
       vendorCpu = sandbox.cpuMs();
       xacts = await commits(pool);
       started = Date.now();
-      await twinQueue.addBulk(twinJobs.map((j) => ({
-        name: 'restore-job.submit', data: { restoreJobId: j.id, connectionId: j.a.connectionId, calls: Math.round(callsPerJob) },
-        opts: { jobId: `restore-job.submit_${j.id}`, removeOnComplete: { age: 3600, count: 10_000 } },
-      })));
-      base.push(JOBS / await waitDone(pool, twinJobs.map((j) => j.id), started));
+      await twinQueue.addBulk(
+        twinJobs.map((j) => ({
+          name: 'restore-job.submit',
+          data: { restoreJobId: j.id, connectionId: j.a.connectionId, calls: Math.round(callsPerJob) },
+          opts: { jobId: `restore-job.submit_${j.id}`, removeOnComplete: { age: 3600, count: 10_000 } },
+        })),
+      );
+      base.push(
+        JOBS /
+          (await waitDone(
+            pool,
+            twinJobs.map((j) => j.id),
+            started,
+          )),
+      );
       const twinCpu = (twin.cpuMs() - cpu) / JOBS;
       const twinVendorCpu = (sandbox.cpuMs() - vendorCpu) / JOBS;
-      const twinXacts = (await commits(pool) - xacts) / JOBS;
-      say(`  worker round ${round}: ours ${ours[round - 1].toFixed(1)} jobs/s (per job: ${callsPerJob.toFixed(2)} vendor calls, ${oursXacts.toFixed(1)} commits, ${oursCpu.toFixed(1)} ms worker CPU, ${oursVendorCpu.toFixed(1)} ms simulator CPU), `
-        + `twin ${base[round - 1].toFixed(1)} jobs/s (per job: ${Math.round(callsPerJob)} calls, ${twinXacts.toFixed(1)} commits, ${twinCpu.toFixed(1)} ms CPU, ${twinVendorCpu.toFixed(1)} ms simulator CPU)`);
+      const twinXacts = ((await commits(pool)) - xacts) / JOBS;
+      say(
+        `  worker round ${round}: ours ${ours[round - 1].toFixed(1)} jobs/s (per job: ${callsPerJob.toFixed(2)} vendor calls, ${oursXacts.toFixed(1)} commits, ${oursCpu.toFixed(1)} ms worker CPU, ${oursVendorCpu.toFixed(1)} ms simulator CPU), ` +
+          `twin ${base[round - 1].toFixed(1)} jobs/s (per job: ${Math.round(callsPerJob)} calls, ${twinXacts.toFixed(1)} commits, ${twinCpu.toFixed(1)} ms CPU, ${twinVendorCpu.toFixed(1)} ms simulator CPU)`,
+      );
     }
     await twinQueue.close();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    report([atLeast('worker', `worker, ${JOBS} jobs, ${LATENCY_MS} ms vendor, concurrency ${CONCURRENCY}`, mean(ours), mean(base), 'jobs/s', TARGET, 'bare BullMQ')]);
+    report([
+      atLeast(
+        'worker',
+        `worker, ${JOBS} jobs, ${LATENCY_MS} ms vendor, concurrency ${CONCURRENCY}`,
+        mean(ours),
+        mean(base),
+        'jobs/s',
+        TARGET,
+        'bare BullMQ',
+      ),
+    ]);
   } finally {
     for (const s of services.reverse()) await s.stop();
     await pool.end();

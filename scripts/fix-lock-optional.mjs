@@ -17,7 +17,12 @@ for (const [path, meta] of Object.entries(pkgs)) {
     const os = OS.find((o) => parts.includes(o));
     const cpu = CPU.find((c) => parts.includes(c)) ?? (parts.includes('arm') ? 'arm' : undefined);
     if (!os && !cpu) continue;
-    pkgs[`node_modules/${name}`] = { version: version.replace(/^[^\d]*/, ''), ...(cpu ? { cpu: [cpu] } : {}), ...(os ? { os: [os] } : {}), optional: true };
+    pkgs[`node_modules/${name}`] = {
+      version: version.replace(/^[^\d]*/, ''),
+      ...(cpu ? { cpu: [cpu] } : {}),
+      ...(os ? { os: [os] } : {}),
+      optional: true,
+    };
     added++;
   }
 }

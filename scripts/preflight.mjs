@@ -8,7 +8,13 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function redact(url) {
-  try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return url; }
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
 }
 
 function fail(line) {
@@ -25,7 +31,9 @@ export async function ensureDatabase(url = DATABASE_URL) {
   try {
     await client.connect();
   } catch (e) {
-    fail(`PostgreSQL is not reachable at ${redact(url)} (${e.code ?? e.message}). Start it, e.g. pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start, or docker compose up postgres.`);
+    fail(
+      `PostgreSQL is not reachable at ${redact(url)} (${e.code ?? e.message}). Start it, e.g. pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start, or docker compose up postgres.`,
+    );
   }
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
@@ -38,13 +46,21 @@ export async function ensureDatabase(url = DATABASE_URL) {
 }
 
 export async function checkRedis(url = REDIS_URL) {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
-    fail(`Redis is not reachable at ${redact(url)} (${e.code ?? e.message}). Start it, e.g. redis-server --daemonize yes --port 6379, or docker compose up redis.`);
+    fail(
+      `Redis is not reachable at ${redact(url)} (${e.code ?? e.message}). Start it, e.g. redis-server --daemonize yes --port 6379, or docker compose up redis.`,
+    );
   } finally {
     redis.disconnect();
   }

@@ -19,10 +19,15 @@ export async function ensureSandboxCertificate(certPath = DEFAULT_CERT_PATH) {
       { name: 'basicConstraints', cA: true },
       { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [
-        { type: 2, value: 'localhost' }, { type: 2, value: 'sandbox' },
-        { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' },
-      ] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 2, value: 'sandbox' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
     ],
   });
   mkdirSync(dirname(certPath), { recursive: true });

@@ -51,7 +51,10 @@ if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const children = [];
 function run(name, script) {
-  const child = spawn(process.execPath, [script], { env: { ...env, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [script], {
+    env: { ...env, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       say(`${name} exited (${signal ?? code}); stopping the stack`);
@@ -81,7 +84,10 @@ const sandboxOrigin = env.SANDBOX_PUBLIC_ORIGIN ?? `https://localhost:${sandboxP
 // This process started before the certificate existed, so it trusts it explicitly (its children get NODE_EXTRA_CA_CERTS).
 function sandboxReady() {
   return new Promise((resolveReady) => {
-    const req = httpsGet(`${sandboxOrigin}/_sandbox`, { ca: readFileSync(env.SANDBOX_CERT_PATH) }, (res) => { res.resume(); resolveReady(res.statusCode === 200); });
+    const req = httpsGet(`${sandboxOrigin}/_sandbox`, { ca: readFileSync(env.SANDBOX_CERT_PATH) }, (res) => {
+      res.resume();
+      resolveReady(res.statusCode === 200);
+    });
     req.on('error', () => resolveReady(false));
   });
 }
@@ -91,8 +97,10 @@ async function waitReady() {
   while (Date.now() < deadline) {
     try {
       const r = await fetch(`${base}/health/ready`);
-      if (r.ok && await sandboxReady()) return;
-    } catch { /* not yet */ }
+      if (r.ok && (await sandboxReady())) return;
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error('the gateway or the sandbox did not become ready within 60 s');

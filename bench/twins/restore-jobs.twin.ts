@@ -45,28 +45,47 @@ app.get<{ Params: { tenantId: string; id: string } }>('/v1/tenants/:tenantId/res
   return toRestoreJob(rows[0]);
 });
 
-app.get<{ Params: { tenantId: string }; Querystring: { limit?: string; cursor?: string } }>('/v1/tenants/:tenantId/restore-jobs', async (req, reply) => {
-  if (!(await principal(req))) return reply.status(401).send({ code: 'UNAUTHENTICATED' });
-  const limit = Math.min(200, Math.max(1, Number(req.query.limit ?? 50) || 50));
-  const after = req.query.cursor ? JSON.parse(Buffer.from(req.query.cursor, 'base64url').toString()).after : '00000000-0000-0000-0000-000000000000';
-  const { rows } = await pool.query('SELECT * FROM restore_jobs WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3', [req.params.tenantId, after, limit + 1]);
-  const page = rows.slice(0, limit);
-  const next = rows.length > limit ? Buffer.from(JSON.stringify({ after: page[page.length - 1].id })).toString('base64url') : null;
-  return { items: page.map(toRestoreJob), nextCursor: next };
-});
+app.get<{ Params: { tenantId: string }; Querystring: { limit?: string; cursor?: string } }>(
+  '/v1/tenants/:tenantId/restore-jobs',
+  async (req, reply) => {
+    if (!(await principal(req))) return reply.status(401).send({ code: 'UNAUTHENTICATED' });
+    const limit = Math.min(200, Math.max(1, Number(req.query.limit ?? 50) || 50));
+    const after = req.query.cursor
+      ? JSON.parse(Buffer.from(req.query.cursor, 'base64url').toString()).after
+      : '00000000-0000-0000-0000-000000000000';
+    const { rows } = await pool.query('SELECT * FROM restore_jobs WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3', [
+      req.params.tenantId,
+      after,
+      limit + 1,
+    ]);
+    const page = rows.slice(0, limit);
+    const next = rows.length > limit ? Buffer.from(JSON.stringify({ after: page[page.length - 1].id })).toString('base64url') : null;
+    return { items: page.map(toRestoreJob), nextCursor: next };
+  },
+);
 
-interface CreateBody { items?: Array<{ restorePointId?: string }>; destination?: string }
+interface CreateBody {
+  items?: Array<{ restorePointId?: string }>;
+  destination?: string;
+}
 
 app.post<{ Params: { tenantId: string }; Body: CreateBody }>('/v1/tenants/:tenantId/restore-jobs', async (req, reply) => {
   const p = await principal(req);
   if (!p) return reply.status(401).send({ code: 'UNAUTHENTICATED' });
   const key = req.headers['idempotency-key'];
   const items = req.body?.items;
-  if (typeof key !== 'string' || !Array.isArray(items) || items.length < 1 || !items.every((i) => typeof i.restorePointId === 'string' && UUID.test(i.restorePointId))) {
+  if (
+    typeof key !== 'string' ||
+    !Array.isArray(items) ||
+    items.length < 1 ||
+    !items.every((i) => typeof i.restorePointId === 'string' && UUID.test(i.restorePointId))
+  ) {
     return reply.status(400).send({ code: 'VALIDATION_FAILED' });
   }
   const tenantId = req.params.tenantId;
-  const hash = createHash('sha256').update(`${req.url}\n${JSON.stringify(req.body)}`).digest('hex');
+  const hash = createHash('sha256')
+    .update(`${req.url}\n${JSON.stringify(req.body)}`)
+    .digest('hex');
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -74,31 +93,57 @@ app.post<{ Params: { tenantId: string }; Body: CreateBody }>('/v1/tenants/:tenan
       `SELECT rp.id, rp.connection_id, rp.protected_item_id, rp.vendor_ref, rp.point_in_time, i.external_id, i.vendor_ref AS item_ref, p.workload, c.vendor
          FROM restore_points rp JOIN protected_items i ON i.id = rp.protected_item_id JOIN policies p ON p.id = i.policy_id
          JOIN connections c ON c.id = rp.connection_id AND c.deleted_at IS NULL
-        WHERE rp.tenant_id = $1 AND rp.id = ANY($2)`, [tenantId, items.map((i) => i.restorePointId)]);
+        WHERE rp.tenant_id = $1 AND rp.id = ANY($2)`,
+      [tenantId, items.map((i) => i.restorePointId)],
+    );
     if (points.length !== items.length) {
       await client.query('ROLLBACK');
       return reply.status(404).send({ code: 'NOT_FOUND' });
     }
     const id = randomUUID();
     const jobItems = points.map((r) => ({
-      restorePointId: r.id, protectedItemId: r.protected_item_id, externalId: r.external_id, restorePointRef: r.vendor_ref,
-      protectedItemRef: r.item_ref, pointInTime: new Date(r.point_in_time).toISOString(), status: 'pending',
+      restorePointId: r.id,
+      protectedItemId: r.protected_item_id,
+      externalId: r.external_id,
+      restorePointRef: r.vendor_ref,
+      protectedItemRef: r.item_ref,
+      pointInTime: new Date(r.point_in_time).toISOString(),
+      status: 'pending',
     }));
-    const { rows: [job] } = await client.query(
+    const {
+      rows: [job],
+    } = await client.query(
       `INSERT INTO restore_jobs (id, tenant_id, connection_id, vendor, workload, destination, status, items, deadline_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, now() + interval '1 day') RETURNING *`,
-      [id, tenantId, points[0].connection_id, points[0].vendor, points[0].workload, req.body.destination ?? 'original', JSON.stringify(jobItems)]);
-    await client.query(`INSERT INTO outbox (tenant_id, queue, name, job_id, payload) VALUES ($1, 'restore-jobs', 'restore-job.submit', $2, $3)`,
-      [tenantId, `restore-job.submit_${id}`, JSON.stringify({ tenantId, restoreJobId: id })]);
+      [
+        id,
+        tenantId,
+        points[0].connection_id,
+        points[0].vendor,
+        points[0].workload,
+        req.body.destination ?? 'original',
+        JSON.stringify(jobItems),
+      ],
+    );
+    await client.query(
+      `INSERT INTO outbox (tenant_id, queue, name, job_id, payload) VALUES ($1, 'restore-jobs', 'restore-job.submit', $2, $3)`,
+      [tenantId, `restore-job.submit_${id}`, JSON.stringify({ tenantId, restoreJobId: id })],
+    );
     const body = toRestoreJob(job);
     const location = `/v1/tenants/${tenantId}/restore-jobs/${id}`;
     const { rowCount } = await client.query(
       `INSERT INTO idempotency_keys (principal, key, request_hash, state, response_status, response_headers, response_body, expires_at)
        VALUES ($1, $2, $3, 'done', 202, $4, $5, now() + interval '24 hours') ON CONFLICT DO NOTHING`,
-      [p.keyId, key, hash, JSON.stringify({ location }), JSON.stringify(body)]);
+      [p.keyId, key, hash, JSON.stringify({ location }), JSON.stringify(body)],
+    );
     if (!rowCount) {
       await client.query('ROLLBACK');
-      const { rows: [prev] } = await pool.query('SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE principal = $1 AND key = $2', [p.keyId, key]);
+      const {
+        rows: [prev],
+      } = await pool.query('SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE principal = $1 AND key = $2', [
+        p.keyId,
+        key,
+      ]);
       if (prev.request_hash !== hash) return reply.status(422).send({ code: 'IDEMPOTENCY_KEY_REUSED' });
       return reply.status(prev.response_status).header('idempotent-replayed', 'true').send(prev.response_body);
     }

@@ -12,7 +12,10 @@ import { Pool } from 'pg';
 
 export const TWIN_QUEUE = 'restore-jobs-twin';
 
-const vendor = JSON.parse(process.env.TWIN_VENDOR ?? '{}') as { origin: string; accounts: Record<string, { username: string; password: string }> };
+const vendor = JSON.parse(process.env.TWIN_VENDOR ?? '{}') as {
+  origin: string;
+  accounts: Record<string, { username: string; password: string }>;
+};
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 20) });
 const tokens = new Map<string, Promise<string>>();
 
@@ -22,7 +25,8 @@ function token(connectionId: string): Promise<string> {
   if (!t) {
     const { username, password } = vendor.accounts[connectionId];
     t = fetch(`${vendor.origin}/veeam/v8/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'password', username, password }).toString(),
     }).then(async (res) => {
       if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
@@ -60,4 +64,11 @@ worker.on('failed', (job, err) => process.stderr.write(`twin job ${job?.id} fail
 void worker.waitUntilReady().then(() => {
   createServer((_req, res) => res.end('ok')).listen(Number(process.env.PORT ?? 0), '127.0.0.1');
 });
-process.on('SIGTERM', () => void worker.close().then(() => pool.end()).then(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void worker
+      .close()
+      .then(() => pool.end())
+      .then(() => process.exit(0)),
+);

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Operation, VendorId } from '@bg/domain';
 import {
-  VendorError, vendorDescriptor,
-  type BackupVendorPort, type CallContext, type Page, type RestoreProgress, type RestoreRequest, type VendorCallRecord,
-  type VendorOperationRef, type VendorRestorePoint,
+  VendorError,
+  vendorDescriptor,
+  type BackupVendorPort,
+  type CallContext,
+  type Page,
+  type RestoreProgress,
+  type RestoreRequest,
+  type VendorCallRecord,
+  type VendorOperationRef,
+  type VendorRestorePoint,
 } from '@bg/adapters';
 import type { ConformanceFactory, ConformanceSetup } from './conformance.types';
 
@@ -112,10 +119,12 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
         await adapter.activatePolicy(ctx, first.policy.vendorRef);
         await s.settle();
         // The vendor may refuse at creation or at activation; either way with CONFLICT.
-        const e = await vendorError((async () => {
-          const second = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'second', items: [b] });
-          await adapter.activatePolicy(ctx, second.policy.vendorRef);
-        })());
+        const e = await vendorError(
+          (async () => {
+            const second = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'second', items: [b] });
+            await adapter.activatePolicy(ctx, second.policy.vendorRef);
+          })(),
+        );
         expect(e).toMatchObject({ code: 'CONFLICT', retryable: false });
         expect(e.message.length).toBeGreaterThan(20);
       });
@@ -152,7 +161,11 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
       const n = (caps.limits.protectedItemsPerRequest ?? 3) + 3;
       const all = s.items(n + 1);
       if (!canBuildPolicies || !supports('protectedItem.add')) {
-        await expectUnsupported(adapter.addProtectedItems(ctx, s.unknownPolicyRef ?? randomUUID(), all), vendor, supports('protectedItem.add'));
+        await expectUnsupported(
+          adapter.addProtectedItems(ctx, s.unknownPolicyRef ?? randomUUID(), all),
+          vendor,
+          supports('protectedItem.add'),
+        );
         return;
       }
       const { policy, items: first } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'grow', items: [all[0]] });
@@ -167,10 +180,21 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
 
       const toRemove = listed.slice(0, 2);
       if (!supports('protectedItem.remove')) {
-        await expectUnsupported(adapter.removeProtectedItems(ctx, policy.vendorRef, toRemove.map((i) => i.vendorRef)), vendor);
+        await expectUnsupported(
+          adapter.removeProtectedItems(
+            ctx,
+            policy.vendorRef,
+            toRemove.map((i) => i.vendorRef),
+          ),
+          vendor,
+        );
         return;
       }
-      await adapter.removeProtectedItems(ctx, policy.vendorRef, toRemove.map((i) => i.vendorRef));
+      await adapter.removeProtectedItems(
+        ctx,
+        policy.vendorRef,
+        toRemove.map((i) => i.vendorRef),
+      );
       await s.settle();
       const after = await collect((page) => adapter.listProtectedItems(ctx, policy.vendorRef, page));
       expect(after.map((i) => i.vendorRef)).not.toContain(toRemove[0].vendorRef);
@@ -180,7 +204,7 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
       await expect(adapter.removeProtectedItems(ctx, policy.vendorRef, [toRemove[0].vendorRef])).resolves.toBeUndefined();
     });
 
-    it('pages past one page, following the vendor\'s next token unchanged', async () => {
+    it("pages past one page, following the vendor's next token unchanged", async () => {
       const s = await factory();
       const adapter = s.adapter();
       const { ctx } = callContext();
@@ -230,7 +254,9 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
         expect(p.vendorRef).toBeTruthy();
         expect(Number.isNaN(p.pointInTime.getTime())).toBe(false);
       }
-      const future = await collect((page) => adapter.listRestorePoints(ctx, { protectedItemRefs: refs, from: new Date(Date.now() + 10 * 365 * 86_400_000) }, page));
+      const future = await collect((page) =>
+        adapter.listRestorePoints(ctx, { protectedItemRefs: refs, from: new Date(Date.now() + 10 * 365 * 86_400_000) }, page),
+      );
       expect(future).toEqual([]);
     });
 
@@ -284,7 +310,10 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
         const s = await factory();
         const adapter = s.adapter();
         const { ctx } = callContext();
-        const outcome = await adapter.prepareRestore(ctx, fakeRestore(s, 60)).then(() => undefined, (e: unknown) => e);
+        const outcome = await adapter.prepareRestore(ctx, fakeRestore(s, 60)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (outcome !== undefined) {
           expect(outcome).toBeInstanceOf(VendorError);
           expect((outcome as VendorError).code).not.toBe('LIMIT_EXCEEDED');
@@ -512,7 +541,8 @@ async function collect<T>(list: (page?: string) => Promise<Page<T>>, maxPages = 
 }
 
 async function requireProtectedItemRefs(s: ConformanceSetup, n: number): Promise<string[]> {
-  if (!s.protectedItemRefs) throw new Error(`${s.vendor}: the adapter cannot create policies, so the conformance entry must provide protectedItemRefs()`);
+  if (!s.protectedItemRefs)
+    throw new Error(`${s.vendor}: the adapter cannot create policies, so the conformance entry must provide protectedItemRefs()`);
   return s.protectedItemRefs(n);
 }
 
@@ -547,9 +577,14 @@ async function restoreRequest(s: ConformanceSetup, adapter: BackupVendorPort, n:
   expect(newest.size).toBe(n);
   const destination = adapter.capabilities.destinations.includes('original') ? 'original' : 'new';
   return {
-    clientRef: randomUUID(), workload: s.workload, destination,
+    clientRef: randomUUID(),
+    workload: s.workload,
+    destination,
     items: [...newest.values()].map((p) => ({
-      restorePointRef: p.vendorRef, protectedItemRef: p.protectedItemRef, externalId: p.protectedItemRef, pointInTime: p.pointInTime,
+      restorePointRef: p.vendorRef,
+      protectedItemRef: p.protectedItemRef,
+      externalId: p.protectedItemRef,
+      pointInTime: p.pointInTime,
       ...(s.restorePaths ? { paths: s.restorePaths(p.protectedItemRef) } : {}),
     })),
   };
@@ -558,9 +593,14 @@ async function restoreRequest(s: ConformanceSetup, adapter: BackupVendorPort, n:
 /** A well-formed request with `n` made-up items, for checks that must refuse before calling the vendor. */
 function fakeRestore(s: ConformanceSetup, n: number): RestoreRequest {
   return {
-    clientRef: randomUUID(), workload: s.workload, destination: 'original',
+    clientRef: randomUUID(),
+    workload: s.workload,
+    destination: 'original',
     items: s.items(n).map((item, i) => ({
-      restorePointRef: randomUUID(), protectedItemRef: `item-${i}`, externalId: item.externalId, pointInTime: new Date(),
+      restorePointRef: randomUUID(),
+      protectedItemRef: `item-${i}`,
+      externalId: item.externalId,
+      pointInTime: new Date(),
       ...(s.restorePaths ? { paths: s.restorePaths(`item-${i}`) } : {}),
     })),
   };

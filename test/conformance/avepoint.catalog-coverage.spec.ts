@@ -3,7 +3,6 @@ import { ERROR_CODE_LIST, StaticErrorCatalog } from '@bg/domain';
 import { AVEPOINT_ERROR_CATALOG } from '@bg/platform/migrations/data/avepoint.catalog';
 import { parseAvePointError, statusCode } from '../../libs/adapters/src/avepoint/avepoint.errors';
 
-
 function seedText(): string {
   return seedDocument('001');
 }
@@ -26,10 +25,12 @@ function responseSamples(text: string): Array<Record<string, any>> {
       depth = 0;
     }
   }
-  return blocks
-    .filter((b) => b.includes('"statusCode"'))
-    // a comment follows a JSON token (`,`, `{`, `[`, digit, quote, true/false/null), never `https:`
-    .map((b) => JSON.parse(b.replace(/(?<=[,{[\d"el])[ \t]*\/\/.*$/gm, '')));
+  return (
+    blocks
+      .filter((b) => b.includes('"statusCode"'))
+      // a comment follows a JSON token (`,`, `{`, `[`, digit, quote, true/false/null), never `https:`
+      .map((b) => JSON.parse(b.replace(/(?<=[,{[\d"el])[ \t]*\/\/.*$/gm, '')))
+  );
 }
 
 /** Every code the seed names in an error sample ("code": "InvalidParameter") with its sample's status. */
@@ -55,16 +56,21 @@ describe('avepoint error catalog', () => {
     expect(namedStatuses(text)).toEqual([400, 429]);
   });
 
-  it.each(namedCodes(samples).map((c) => [c.status, c.code] as const))('%i %s (named in a sample) has an exact catalog row', (status, code) => {
-    expect(exactRow(code, status)).toBeDefined();
-    expect(catalog.lookup('avepoint', code, status)).toBe(exactRow(code, status));
-  });
+  it.each(namedCodes(samples).map((c) => [c.status, c.code] as const))(
+    '%i %s (named in a sample) has an exact catalog row',
+    (status, code) => {
+      expect(exactRow(code, status)).toBeDefined();
+      expect(catalog.lookup('avepoint', code, status)).toBe(exactRow(code, status));
+    },
+  );
 
   it.each(samples.filter((s) => s.statusCode >= 400).map((s) => [s.statusCode, s] as const))(
-    'the %i error sample, read as the adapter reads it, has an exact catalog row', (status, sample) => {
+    'the %i error sample, read as the adapter reads it, has an exact catalog row',
+    (status, sample) => {
       const { vendorCode } = parseAvePointError(status, sample);
       expect(exactRow(vendorCode, status)).toBeDefined();
-    });
+    },
+  );
 
   it.each(namedStatuses(text))('status %i named in the prose has a row for a body without code', (status) => {
     expect(exactRow(statusCode(status), status)).toBeDefined();
@@ -73,7 +79,10 @@ describe('avepoint error catalog', () => {
   it('classifies the seed refusals: 400 InvalidParameter is INVALID_REQUEST, the 429 sample CONCURRENCY_LIMIT (retryable)', () => {
     expect(catalog.lookup('avepoint', 'InvalidParameter', 400)).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
     const busy = samples.find((s) => s.statusCode === 429)!;
-    expect(catalog.lookup('avepoint', parseAvePointError(429, busy).vendorCode, 429)).toMatchObject({ code: 'CONCURRENCY_LIMIT', retryable: true });
+    expect(catalog.lookup('avepoint', parseAvePointError(429, busy).vendorCode, 429)).toMatchObject({
+      code: 'CONCURRENCY_LIMIT',
+      retryable: true,
+    });
     expect(catalog.lookup('avepoint', 'Http429', 429)).toMatchObject({ code: 'THROTTLED', retryable: true });
     expect(catalog.lookup('avepoint', 'invalid_client', 400)).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
   });

@@ -9,8 +9,12 @@ import { describeAdapterConformance } from './adapter-conformance';
 import type { ConformanceSetup } from './conformance.types';
 
 let sandbox: RunningSandbox;
-beforeAll(async () => { sandbox = await startTestSandbox(); });
-afterAll(async () => { await sandbox?.close(); });
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
 
 const DAY = 24 * 3600 * 1000;
 
@@ -26,10 +30,15 @@ export async function avepointSetup(): Promise<ConformanceSetup> {
   await control.configure({ retentionDays: 60 });
   const credentials = { clientId, clientSecret: avepointSandboxSecret(clientId), identityEndpoint: `${origin}/avepoint/identity` };
   const config: AdapterConfig = {
-    connectionId: `conn-${clientId}`, endpoint: `${origin}/avepoint/api`, credentials, clock: systemClock,
+    connectionId: `conn-${clientId}`,
+    endpoint: `${origin}/avepoint/api`,
+    credentials,
+    clock: systemClock,
     catalog: new StaticErrorCatalog(AVEPOINT_ERROR_CATALOG),
   };
-  const sites = avepointFixtureScopes(clientId).filter((s) => s.serviceType === 1).map((s) => s.key);
+  const sites = avepointFixtureScopes(clientId)
+    .filter((s) => s.serviceType === 1)
+    .map((s) => s.key);
   return {
     vendor: 'avepoint',
     requestIdHeader: 'x-request-id',
@@ -40,7 +49,9 @@ export async function avepointSetup(): Promise<ConformanceSetup> {
     items: (n) => Array.from({ length: n }, (_, i) => ({ kind: 'site' as const, externalId: sites[i] ?? `${sites[0]}-${i}` })),
     badCredentials: { ...credentials, clientSecret: `bad-${randomBytes(8).toString('hex')}` },
     // One day of vendor time: running restores finish and the next daily backup is taken.
-    settle: async () => { await control.advanceClock(DAY); },
+    settle: async () => {
+      await control.advanceClock(DAY);
+    },
     protectedItemRefs: async (n) => sites.slice(0, n),
     restorePaths: () => ['Documents/Shared/Budget.xlsx', 'Documents/Projects/Alpha/'],
     unknownPolicyRef: 'RS20260101000000000',

@@ -41,8 +41,14 @@ describe('azure-dataprotection error catalog', () => {
   });
 
   it('maps the seed codes to what they mean for the gateway', () => {
-    expect(catalog.lookup(VENDOR, 'UserErrorDppDatasourceAlreadyProtected', 400)).toMatchObject({ code: 'ALREADY_PROTECTED', retryable: false });
-    expect(catalog.lookup(VENDOR, 'UserErrorMissingRequiredPermissions', 400)).toMatchObject({ code: 'PERMISSION_DENIED', retryable: false });
+    expect(catalog.lookup(VENDOR, 'UserErrorDppDatasourceAlreadyProtected', 400)).toMatchObject({
+      code: 'ALREADY_PROTECTED',
+      retryable: false,
+    });
+    expect(catalog.lookup(VENDOR, 'UserErrorMissingRequiredPermissions', 400)).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      retryable: false,
+    });
     expect(catalog.lookup(VENDOR, 'SubscriptionRequestsThrottled', 429)).toMatchObject({ code: 'THROTTLED', retryable: true });
     expect(catalog.lookup(VENDOR, 'ExpiredAuthenticationToken', 401)).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
     expect(catalog.lookup(VENDOR, 'AADSTS7000215', 401)).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
@@ -50,8 +56,10 @@ describe('azure-dataprotection error catalog', () => {
 
   it('has a row for every code the sandbox answers with (so no sandbox error falls back to the status)', () => {
     for (const [code, def] of Object.entries(AZURE_ERRORS)) {
-      expect({ code, row: AZURE_DATAPROTECTION_ERROR_CATALOG.find((e) => e.vendorCode === code && e.httpStatus === def.status) !== undefined })
-        .toEqual({ code, row: true });
+      expect({
+        code,
+        row: AZURE_DATAPROTECTION_ERROR_CATALOG.find((e) => e.vendorCode === code && e.httpStatus === def.status) !== undefined,
+      }).toEqual({ code, row: true });
     }
   });
 

@@ -10,8 +10,12 @@ import { describeAdapterConformance } from './adapter-conformance';
 import type { ConformanceSetup } from './conformance.types';
 
 let sandbox: RunningSandbox;
-beforeAll(async () => { sandbox = await startTestSandbox(); });
-afterAll(async () => { await sandbox?.close(); });
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
 
 const HOUR = 3600 * 1000;
 
@@ -25,11 +29,19 @@ export async function azureSetup(config: Record<string, unknown> = {}): Promise<
   // Retry-After 0 keeps the validateForBackup / validateRestore polling of every test fast.
   await control.configure({ tokenLifetimeSeconds: 24 * 3600, asyncRetryAfterSeconds: 0, ...config });
   const credentials = {
-    tenantId, clientId: randomUUID(), clientSecret: randomBytes(24).toString('base64url'), authorityHost: `${origin}/azure/login`,
-    subscriptionId, resourceGroup: AZURE_FIXTURE.resourceGroup, vaultName: AZURE_FIXTURE.vaultName,
+    tenantId,
+    clientId: randomUUID(),
+    clientSecret: randomBytes(24).toString('base64url'),
+    authorityHost: `${origin}/azure/login`,
+    subscriptionId,
+    resourceGroup: AZURE_FIXTURE.resourceGroup,
+    vaultName: AZURE_FIXTURE.vaultName,
   };
   const adapterConfig: AdapterConfig = {
-    connectionId: randomUUID(), endpoint: `${origin}/azure/management`, credentials, clock: systemClock,
+    connectionId: randomUUID(),
+    endpoint: `${origin}/azure/management`,
+    credentials,
+    clock: systemClock,
     catalog: new StaticErrorCatalog(AZURE_DATAPROTECTION_ERROR_CATALOG),
   };
   const accounts = azureStorageAccounts(subscriptionId).filter((a) => a.name !== AZURE_FIXTURE.noPermissionAccount);
@@ -46,8 +58,12 @@ export async function azureSetup(config: Record<string, unknown> = {}): Promise<
     },
     badCredentials: { ...credentials, clientSecret: `bad-${randomBytes(12).toString('hex')}` },
     // One hour of vendor time: protection is configured (30 s), restores finish (60 s).
-    settle: async () => { await control.advanceClock(HOUR); },
-    pageSize: async (n) => { await control.configure({ pageSize: n }); },
+    settle: async () => {
+      await control.advanceClock(HOUR);
+    },
+    pageSize: async (n) => {
+      await control.configure({ pageSize: n });
+    },
   };
 }
 
@@ -64,7 +80,10 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
 
   it('gets its token from Entra with the client secret; a refused secret is AUTH_FAILED with the AADSTS code', async () => {
     const s = await azureSetup();
-    const e = await s.adapter(s.badCredentials).verify(ctx).catch((x: unknown) => x);
+    const e = await s
+      .adapter(s.badCredentials)
+      .verify(ctx)
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'AADSTS7000215', retryable: false });
     await s.control.clearCalls();
     const { ctx: c1, records } = recording();
@@ -73,11 +92,19 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     expect((await s.control.calls()).map((c) => [c.method, c.path.replace(tenant, '{tenant}'), c.status])).toEqual([
       ['GET', '/login/{tenant}/v2.0/.well-known/openid-configuration', 200],
       ['POST', '/login/{tenant}/oauth2/v2.0/token', 200],
-      ['GET', `/management/subscriptions/${s.config.credentials.subscriptionId}/resourceGroups/${AZURE_FIXTURE.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${AZURE_FIXTURE.vaultName}`, 200],
+      [
+        'GET',
+        `/management/subscriptions/${s.config.credentials.subscriptionId}/resourceGroups/${AZURE_FIXTURE.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${AZURE_FIXTURE.vaultName}`,
+        200,
+      ],
     ]);
     expect(records.map((r) => r.status)).toEqual([200, 200, 200]);
     const token = (await s.control.calls())[1].body as Record<string, string>;
-    expect(token).toMatchObject({ grant_type: 'client_credentials', scope: 'https://management.azure.com/.default', client_id: s.config.credentials.clientId });
+    expect(token).toMatchObject({
+      grant_type: 'client_credentials',
+      scope: 'https://management.azure.com/.default',
+      client_id: s.config.credentials.clientId,
+    });
   });
 
   it('on an expired token: one 401 ExpiredAuthenticationToken, a new token, the same request again', async () => {
@@ -87,7 +114,11 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     await s.control.advanceClock(25 * HOUR);
     await s.control.clearCalls();
     await expect(adapter.verify(ctx)).resolves.toMatchObject({ ok: true });
-    const calls = (await s.control.calls()).map((c) => [c.method, c.path.replace(s.config.credentials.tenantId, '{tenant}').replace(/\/subscriptions\/.*$/, '/subscriptions/…'), c.status]);
+    const calls = (await s.control.calls()).map((c) => [
+      c.method,
+      c.path.replace(s.config.credentials.tenantId, '{tenant}').replace(/\/subscriptions\/.*$/, '/subscriptions/…'),
+      c.status,
+    ]);
     expect(calls).toEqual([
       ['GET', '/management/subscriptions/…', 401],
       ['GET', '/login/{tenant}/v2.0/.well-known/openid-configuration', 200],
@@ -100,7 +131,13 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const s = await azureSetup();
     const adapter = s.adapter();
     await adapter.verify(ctx);
-    await s.control.injectFault({ method: 'GET', path: '^/management/', status: 401, count: 5, body: { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } } });
+    await s.control.injectFault({
+      method: 'GET',
+      path: '^/management/',
+      status: 401,
+      count: 5,
+      body: { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } },
+    });
     await s.control.clearCalls();
     const e = await adapter.verify(ctx).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'InvalidAuthenticationToken', httpStatus: 401, retryable: false });
@@ -112,9 +149,19 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const adapter = s.adapter();
     await s.control.clearCalls();
     const { items } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'seed 004', items: s.items(1) });
-    expect(items).toEqual([expect.objectContaining({ externalId: s.items(1)[0].externalId, vendorStatus: 'ConfiguringProtection', protected: false })]);
-    const calls = (await s.control.calls()).filter((c) => c.path.startsWith('/management/'))
-      .map((c) => [c.method, armPath(c.path).replace(/^\/subscriptions\/[^/]+/, '').replace(/operation(Status|Results)\/[^/]+$/, 'operation$1/{id}'), c.status, c.query?.['api-version']]);
+    expect(items).toEqual([
+      expect.objectContaining({ externalId: s.items(1)[0].externalId, vendorStatus: 'ConfiguringProtection', protected: false }),
+    ]);
+    const calls = (await s.control.calls())
+      .filter((c) => c.path.startsWith('/management/'))
+      .map((c) => [
+        c.method,
+        armPath(c.path)
+          .replace(/^\/subscriptions\/[^/]+/, '')
+          .replace(/operation(Status|Results)\/[^/]+$/, 'operation$1/{id}'),
+        c.status,
+        c.query?.['api-version'],
+      ]);
     const vault = `/resourceGroups/${AZURE_FIXTURE.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${AZURE_FIXTURE.vaultName}`;
     expect(calls).toEqual([
       ['GET', `${vault}/backupPolicies/seed-20-004`, 404, '2024-04-01'],
@@ -127,7 +174,15 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
       ['PUT', expect.stringMatching(new RegExp(`^${vault}/backupInstances/bgblob01-[0-9a-f]{12}$`)), 201, '2024-04-01'],
     ]);
     const put = (await s.control.calls()).find((c) => c.method === 'PUT' && c.path.includes('/backupInstances/'))!;
-    expect(put.body).toEqual({ properties: expect.objectContaining({ objectType: 'BackupInstance', dataSourceInfo: expect.objectContaining({ datasourceType: 'Microsoft.Storage/storageAccounts/blobServices', resourceID: s.items(1)[0].externalId }) }) });
+    expect(put.body).toEqual({
+      properties: expect.objectContaining({
+        objectType: 'BackupInstance',
+        dataSourceInfo: expect.objectContaining({
+          datasourceType: 'Microsoft.Storage/storageAccounts/blobServices',
+          resourceID: s.items(1)[0].externalId,
+        }),
+      }),
+    });
   });
 
   it('waits Retry-After between polls of a running validation (202 + Retry-After: 1)', async () => {
@@ -147,16 +202,24 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const s = await azureSetup();
     const adapter = s.adapter();
     const noperm = azureStorageAccounts(s.config.credentials.subscriptionId).find((a) => a.name === AZURE_FIXTURE.noPermissionAccount)!;
-    const [ok, denied] = (await adapter.createPolicy(ctx, {
-      workload: 'azureBlob', displayName: 'perms', items: [...s.items(1), { kind: 'storageAccount', externalId: noperm.id }],
-    })).items;
+    const [ok, denied] = (
+      await adapter.createPolicy(ctx, {
+        workload: 'azureBlob',
+        displayName: 'perms',
+        items: [...s.items(1), { kind: 'storageAccount', externalId: noperm.id }],
+      })
+    ).items;
     expect(ok.error).toBeUndefined();
-    expect(denied).toMatchObject({ externalId: noperm.id, protected: false, error: { code: 'PERMISSION_DENIED', vendorCode: 'UserErrorMissingRequiredPermissions' } });
+    expect(denied).toMatchObject({
+      externalId: noperm.id,
+      protected: false,
+      error: { code: 'PERMISSION_DENIED', vendorCode: 'UserErrorMissingRequiredPermissions' },
+    });
     // No backup instance was created for it.
     expect((await s.control.calls()).filter((c) => c.method === 'PUT' && c.path.includes(noperm.name))).toEqual([]);
   });
 
-  it('maps the seed\'s 400 UserErrorDppDatasourceAlreadyProtected (another vault) to a per-item ALREADY_PROTECTED', async () => {
+  it("maps the seed's 400 UserErrorDppDatasourceAlreadyProtected (another vault) to a per-item ALREADY_PROTECTED", async () => {
     const s = await azureSetup();
     const adapter = s.adapter();
     const [account] = s.items(1);
@@ -164,13 +227,21 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const other = createAdapter('azure-dataprotection', { ...s.config, credentials: { ...s.config.credentials, vaultName: 'bv-other' } });
     const vaultUrl = `${s.config.endpoint}/subscriptions/${s.config.credentials.subscriptionId}/resourceGroups/${AZURE_FIXTURE.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/bv-other?api-version=2024-04-01`;
     const put = await fetch(vaultUrl, {
-      method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${await bearer(s)}` },
-      body: JSON.stringify({ location: 'westus', identity: { type: 'SystemAssigned' }, properties: { storageSettings: [{ datastoreType: 'VaultStore', type: 'LocallyRedundant' }] } }),
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await bearer(s)}` },
+      body: JSON.stringify({
+        location: 'westus',
+        identity: { type: 'SystemAssigned' },
+        properties: { storageSettings: [{ datastoreType: 'VaultStore', type: 'LocallyRedundant' }] },
+      }),
     });
     expect(put.status).toBe(201);
     await other.createPolicy(ctx, { workload: 'azureBlob', displayName: 'first vault', items: [account] });
     const { items } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'second vault', items: [account] });
-    expect(items[0]).toMatchObject({ protected: false, error: { code: 'ALREADY_PROTECTED', vendorCode: 'UserErrorDppDatasourceAlreadyProtected' } });
+    expect(items[0]).toMatchObject({
+      protected: false,
+      error: { code: 'ALREADY_PROTECTED', vendorCode: 'UserErrorDppDatasourceAlreadyProtected' },
+    });
   });
 
   it('deletes a policy by stopping protection of its instances first (Azure refuses a policy in use)', async () => {
@@ -179,27 +250,56 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const { policy, items } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'in use', items: s.items(1) });
     await s.control.clearCalls();
     await adapter.deletePolicy(ctx, policy.vendorRef);
-    const writes = (await s.control.calls()).filter((c) => c.method === 'DELETE').map((c) => [c.path.split('/').slice(-2).join('/'), c.status]);
-    expect(writes).toEqual([[`backupInstances/${items[0].vendorRef}`, 202], [`backupPolicies/${policy.vendorRef}`, 200]]);
+    const writes = (await s.control.calls())
+      .filter((c) => c.method === 'DELETE')
+      .map((c) => [c.path.split('/').slice(-2).join('/'), c.status]);
+    expect(writes).toEqual([
+      [`backupInstances/${items[0].vendorRef}`, 202],
+      [`backupPolicies/${policy.vendorRef}`, 200],
+    ]);
     // A policy Azure still counts as in use: UserErrorDppPolicyObjectInUse -> NOT_ALLOWED_IN_STATE.
     const { policy: other } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'still in use', items: [] });
     await s.control.injectFault({
-      method: 'DELETE', path: 'backupPolicies', status: 400,
-      body: { error: { code: 'UserErrorDppPolicyObjectInUse', message: 'Cannot delete the backup policy as one or more backup instances have been configured for protection with this policy.' } },
+      method: 'DELETE',
+      path: 'backupPolicies',
+      status: 400,
+      body: {
+        error: {
+          code: 'UserErrorDppPolicyObjectInUse',
+          message: 'Cannot delete the backup policy as one or more backup instances have been configured for protection with this policy.',
+        },
+      },
     });
     const e = await adapter.deletePolicy(ctx, other.vendorRef).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', vendorCode: 'UserErrorDppPolicyObjectInUse', httpStatus: 400, retryable: false });
+    expect(e).toMatchObject({
+      code: 'NOT_ALLOWED_IN_STATE',
+      vendorCode: 'UserErrorDppPolicyObjectInUse',
+      httpStatus: 400,
+      retryable: false,
+    });
   });
 
   it('adopts its own policy on a retried create, and refuses a different policy of the same name with CONFLICT', async () => {
     const s = await azureSetup();
     const adapter = s.adapter();
-    const first = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'twice', items: [], settings: { operationalRetentionDays: 14 } });
-    const again = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'twice', items: [], settings: { operationalRetentionDays: 14 } });
+    const first = await adapter.createPolicy(ctx, {
+      workload: 'azureBlob',
+      displayName: 'twice',
+      items: [],
+      settings: { operationalRetentionDays: 14 },
+    });
+    const again = await adapter.createPolicy(ctx, {
+      workload: 'azureBlob',
+      displayName: 'twice',
+      items: [],
+      settings: { operationalRetentionDays: 14 },
+    });
     expect(again.policy.vendorRef).toBe(first.policy.vendorRef);
     const e = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'twice', items: [] }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'CONFLICT', retryable: false });
-    const bad = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'long', items: [], settings: { operationalRetentionDays: 400 } }).catch((x: unknown) => x);
+    const bad = await adapter
+      .createPolicy(ctx, { workload: 'azureBlob', displayName: 'long', items: [], settings: { operationalRetentionDays: 400 } })
+      .catch((x: unknown) => x);
     expect(bad).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
     const puts = (await s.control.calls()).filter((c) => c.method === 'PUT');
     expect(puts).toHaveLength(1);
@@ -211,8 +311,18 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const adapter = s.adapter();
     await adapter.verify(ctx);
     await s.control.injectFault({
-      method: 'GET', status: 400, count: 1,
-      body: { error: { code: 'UserErrorSomethingTransient', message: 'Try again', additionalInfo: [{ type: 'UserFacingError', info: { code: 'UserErrorSomethingTransient', isRetryable: true, isUserError: false } }] } },
+      method: 'GET',
+      status: 400,
+      count: 1,
+      body: {
+        error: {
+          code: 'UserErrorSomethingTransient',
+          message: 'Try again',
+          additionalInfo: [
+            { type: 'UserFacingError', info: { code: 'UserErrorSomethingTransient', isRetryable: true, isUserError: false } },
+          ],
+        },
+      },
     });
     const e = await adapter.verify(ctx).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'VENDOR_ERROR', vendorCode: 'UserErrorSomethingTransient', retryable: true, httpStatus: 400 });
@@ -240,7 +350,25 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const client = new AzureDpClient(s.config);
     await client.getVault(ctx);
     await client.getVault(ctx);
-    await client.putPolicy(ctx, 'budget', { properties: { objectType: 'BackupPolicy', datasourceTypes: ['Microsoft.Storage/storageAccounts/blobServices'], policyRules: [{ objectType: 'AzureRetentionRule', name: 'Default', isDefault: true, lifecycles: [{ deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: 'P7D' }, sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' } }] }] } });
+    await client.putPolicy(ctx, 'budget', {
+      properties: {
+        objectType: 'BackupPolicy',
+        datasourceTypes: ['Microsoft.Storage/storageAccounts/blobServices'],
+        policyRules: [
+          {
+            objectType: 'AzureRetentionRule',
+            name: 'Default',
+            isDefault: true,
+            lifecycles: [
+              {
+                deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: 'P7D' },
+                sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' },
+              },
+            ],
+          },
+        ],
+      },
+    });
     await client.deletePolicy(ctx, 'budget');
     expect(client.rateLimitRemaining).toEqual({ reads: 48, writes: 19, deletes: 8 });
     await client.close();
@@ -255,8 +383,18 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     expect(item).toMatchObject({ protected: true, vendorStatus: 'ProtectionConfigured' });
     const [point] = (await adapter.listRestorePoints(ctx, { protectedItemRefs: [item.vendorRef] })).items;
     const req = {
-      clientRef: randomUUID(), workload: 'azureBlob' as const, destination: 'original' as const,
-      items: [{ restorePointRef: point.vendorRef, protectedItemRef: item.vendorRef, externalId: item.externalId, pointInTime: point.pointInTime, paths: ['invoices/2024/'] }],
+      clientRef: randomUUID(),
+      workload: 'azureBlob' as const,
+      destination: 'original' as const,
+      items: [
+        {
+          restorePointRef: point.vendorRef,
+          protectedItemRef: item.vendorRef,
+          externalId: item.externalId,
+          pointInTime: point.pointInTime,
+          paths: ['invoices/2024/'],
+        },
+      ],
     };
     await s.control.clearCalls();
     const ref = await adapter.prepareRestore(ctx, req);
@@ -264,38 +402,72 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const bodies = (await s.control.calls()).filter((c) => c.method === 'POST').map((c) => c.body as any);
     expect(bodies[0].restoreRequestObject).toEqual(bodies[1]);
     expect(bodies[1]).toMatchObject({
-      objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest', sourceDataStoreType: 'OperationalStore', recoveryPointTime: point.pointInTime.toISOString(),
-      restoreTargetInfo: { objectType: 'ItemLevelRestoreTargetInfo', recoveryOption: 'FailIfExists', restoreCriteria: [{ objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices/2024/', maxMatchingValue: 'invoices/20240' }] },
+      objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest',
+      sourceDataStoreType: 'OperationalStore',
+      recoveryPointTime: point.pointInTime.toISOString(),
+      restoreTargetInfo: {
+        objectType: 'ItemLevelRestoreTargetInfo',
+        recoveryOption: 'FailIfExists',
+        restoreCriteria: [
+          { objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices/2024/', maxMatchingValue: 'invoices/20240' },
+        ],
+      },
     });
     expect((await adapter.getRestore(ctx, started)).state).toBe('running');
     await s.settle();
     const done = await adapter.getRestore(ctx, started);
-    expect(done).toMatchObject({ state: 'succeeded', vendorStatus: 'Completed', items: [{ restorePointRef: point.vendorRef, status: 'succeeded', restoredBytes: expect.any(Number) }] });
+    expect(done).toMatchObject({
+      state: 'succeeded',
+      vendorStatus: 'Completed',
+      items: [{ restorePointRef: point.vendorRef, status: 'succeeded', restoredBytes: expect.any(Number) }],
+    });
   });
 
-  it('ends a failed restore job failed, with the job\'s UserFacingError mapped per item', async () => {
+  it("ends a failed restore job failed, with the job's UserFacingError mapped per item", async () => {
     const s = await azureSetup({ failRestores: true });
     const adapter = s.adapter();
     const { policy } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'failing', items: s.items(1) });
     await s.settle();
     const [item] = (await adapter.listProtectedItems(ctx, policy.vendorRef)).items;
     const [point] = (await adapter.listRestorePoints(ctx, { protectedItemRefs: [item.vendorRef] })).items;
-    const req = { clientRef: randomUUID(), workload: 'azureBlob' as const, destination: 'original' as const, items: [{ restorePointRef: point.vendorRef, protectedItemRef: item.vendorRef, externalId: item.externalId, pointInTime: point.pointInTime }] };
+    const req = {
+      clientRef: randomUUID(),
+      workload: 'azureBlob' as const,
+      destination: 'original' as const,
+      items: [
+        { restorePointRef: point.vendorRef, protectedItemRef: item.vendorRef, externalId: item.externalId, pointInTime: point.pointInTime },
+      ],
+    };
     const { ref } = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, req), req);
     await s.settle();
     const done = await adapter.getRestore(ctx, ref);
-    expect(done).toMatchObject({ state: 'failed', vendorStatus: 'Failed', error: { code: 'RESTORE_FAILED', vendorCode: 'UserErrorRestoreTargetAlreadyExists' } });
-    expect(done.items![0]).toMatchObject({ status: 'failed', errorCode: 'RESTORE_FAILED', vendorCode: 'UserErrorRestoreTargetAlreadyExists' });
+    expect(done).toMatchObject({
+      state: 'failed',
+      vendorStatus: 'Failed',
+      error: { code: 'RESTORE_FAILED', vendorCode: 'UserErrorRestoreTargetAlreadyExists' },
+    });
+    expect(done.items![0]).toMatchObject({
+      status: 'failed',
+      errorCode: 'RESTORE_FAILED',
+      vendorCode: 'UserErrorRestoreTargetAlreadyExists',
+    });
   });
 
-  it('finds a restore whose ref was lost by matching the vault\'s restore jobs (instance + point in time)', async () => {
+  it("finds a restore whose ref was lost by matching the vault's restore jobs (instance + point in time)", async () => {
     const s = await azureSetup();
     const adapter = s.adapter();
     const { policy } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'lost ref', items: s.items(1) });
     await s.settle();
     const [item] = (await adapter.listProtectedItems(ctx, policy.vendorRef)).items;
     const [point] = (await adapter.listRestorePoints(ctx, { protectedItemRefs: [item.vendorRef] })).items;
-    const req = { clientRef: randomUUID(), workload: 'azureBlob' as const, destination: 'original' as const, items: [{ restorePointRef: point.vendorRef, protectedItemRef: item.vendorRef, externalId: item.externalId, pointInTime: point.pointInTime }] };
+    const req = {
+      clientRef: randomUUID(),
+      workload: 'azureBlob' as const,
+      destination: 'original' as const,
+      items: [
+        { restorePointRef: point.vendorRef, protectedItemRef: item.vendorRef, externalId: item.externalId, pointInTime: point.pointInTime },
+      ],
+    };
     const prepared = await adapter.prepareRestore(ctx, req);
     await adapter.startRestore(ctx, prepared, req);
     const found = await adapter.findRestore(ctx, req, prepared);
@@ -309,11 +481,20 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const s = await azureSetup();
     const adapter = s.adapter();
     const { ctx: c1, records } = recording();
-    const item = { restorePointRef: 'x|2024-01-01T00:00:00.000Z', protectedItemRef: 'x', externalId: s.items(1)[0].externalId, pointInTime: new Date() };
-    const toNew = await adapter.prepareRestore(c1, { clientRef: 'a', workload: 'azureBlob', destination: 'new', items: [item] }).catch((x: unknown) => x);
+    const item = {
+      restorePointRef: 'x|2024-01-01T00:00:00.000Z',
+      protectedItemRef: 'x',
+      externalId: s.items(1)[0].externalId,
+      pointInTime: new Date(),
+    };
+    const toNew = await adapter
+      .prepareRestore(c1, { clientRef: 'a', workload: 'azureBlob', destination: 'new', items: [item] })
+      .catch((x: unknown) => x);
     expect(toNew).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR', vendor: 'azure-dataprotection' });
     const paths = Array.from({ length: 11 }, (_, i) => `logs/p${i}`);
-    const tooMany = await adapter.prepareRestore(c1, { clientRef: 'b', workload: 'azureBlob', destination: 'original', items: [{ ...item, paths }] }).catch((x: unknown) => x);
+    const tooMany = await adapter
+      .prepareRestore(c1, { clientRef: 'b', workload: 'azureBlob', destination: 'original', items: [{ ...item, paths }] })
+      .catch((x: unknown) => x);
     expect(tooMany).toMatchObject({ code: 'LIMIT_EXCEEDED', retryable: false });
     expect(records).toEqual([]);
   });
@@ -323,8 +504,14 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
 async function bearer(s: ConformanceSetup): Promise<string> {
   const c = s.config.credentials;
   const res = await fetch(`${c.authorityHost}/${c.tenantId}/oauth2/v2.0/token`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, scope: 'https://management.azure.com/.default' }).toString(),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      scope: 'https://management.azure.com/.default',
+    }).toString(),
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }

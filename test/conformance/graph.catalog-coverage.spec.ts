@@ -2,7 +2,6 @@ import { seedText as seedDocument } from '../support/vendor-contracts';
 import { ERROR_CODE_LIST, StaticErrorCatalog } from '@bg/domain';
 import { GRAPH_ERROR_CATALOG } from '@bg/platform/migrations/data/graph.catalog';
 
-
 /** Every (status, code) row of the error tables in seed 000 ("| 400 | InvalidCreateRequest | ... |"). */
 function seedErrorRows(): Array<{ section: string; status: number; code: string }> {
   const rows: Array<{ section: string; status: number; code: string }> = [];

@@ -9,8 +9,12 @@ import { describeAdapterConformance } from './adapter-conformance';
 import type { ConformanceSetup } from './conformance.types';
 
 let sandbox: RunningSandbox;
-beforeAll(async () => { sandbox = await startTestSandbox(); });
-afterAll(async () => { await sandbox?.close(); });
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
 
 const HOUR = 3600 * 1000;
 
@@ -20,10 +24,16 @@ export async function graphSetup(): Promise<ConformanceSetup> {
   const origin = sandbox.origin;
   const control = new SandboxControl(origin, 'graph', tenantId);
   const credentials = {
-    tenantId, clientId: randomUUID(), clientSecret: randomBytes(24).toString('base64url'), authorityHost: `${origin}/graph/login`,
+    tenantId,
+    clientId: randomUUID(),
+    clientSecret: randomBytes(24).toString('base64url'),
+    authorityHost: `${origin}/graph/login`,
   };
   const config: AdapterConfig = {
-    connectionId: randomUUID(), endpoint: `${origin}/graph/v1.0`, credentials, clock: systemClock,
+    connectionId: randomUUID(),
+    endpoint: `${origin}/graph/v1.0`,
+    credentials,
+    clock: systemClock,
     catalog: new StaticErrorCatalog(GRAPH_ERROR_CATALOG),
   };
   return {
@@ -36,9 +46,14 @@ export async function graphSetup(): Promise<ConformanceSetup> {
     items: (n) => graphSandboxSites(tenantId, n).map((site) => ({ kind: 'site', externalId: site.siteId, displayName: site.name })),
     badCredentials: { ...credentials, clientSecret: `bad-${randomBytes(12).toString('hex')}` },
     // One hour of vendor time: protection and restores finish, one more hourly backup is taken.
-    settle: async () => { await control.advanceClock(HOUR); },
+    settle: async () => {
+      await control.advanceClock(HOUR);
+    },
     // The sandbox judges token lifetime on the wall clock (like MSAL's cache): one-second tokens.
-    shortTokens: async () => { await control.configure({ tokenLifetimeSeconds: 1 }); return 1000; },
+    shortTokens: async () => {
+      await control.configure({ tokenLifetimeSeconds: 1 });
+      return 1000;
+    },
   };
 }
 
@@ -66,10 +81,18 @@ describe('graph adapter against the Graph sandbox', () => {
 
   function restoreOf(points: VendorRestorePoint[], destination: 'original' | 'new' = 'original') {
     const newest = new Map<string, VendorRestorePoint>();
-    for (const p of points) if (!newest.has(p.protectedItemRef) || newest.get(p.protectedItemRef)!.pointInTime < p.pointInTime) newest.set(p.protectedItemRef, p);
+    for (const p of points)
+      if (!newest.has(p.protectedItemRef) || newest.get(p.protectedItemRef)!.pointInTime < p.pointInTime) newest.set(p.protectedItemRef, p);
     return {
-      clientRef: randomUUID(), workload: 'sharepoint' as const, destination,
-      items: [...newest.values()].map((p) => ({ restorePointRef: p.vendorRef, protectedItemRef: p.protectedItemRef, externalId: p.protectedItemRef, pointInTime: p.pointInTime })),
+      clientRef: randomUUID(),
+      workload: 'sharepoint' as const,
+      destination,
+      items: [...newest.values()].map((p) => ({
+        restorePointRef: p.vendorRef,
+        protectedItemRef: p.protectedItemRef,
+        externalId: p.protectedItemRef,
+        pointInTime: p.pointInTime,
+      })),
     };
   }
 
@@ -106,7 +129,10 @@ describe('graph adapter against the Graph sandbox', () => {
     const okSite = sites[0];
     const blockedSite = sites[sites.length - 1];
     expect(blockedSite.restoreBlocked).toBe(true);
-    const { adapter, points } = await protectedSites(s, [okSite, blockedSite].map((x) => ({ kind: 'site' as const, externalId: x.siteId })));
+    const { adapter, points } = await protectedSites(
+      s,
+      [okSite, blockedSite].map((x) => ({ kind: 'site' as const, externalId: x.siteId })),
+    );
     const req = restoreOf(points);
     const { ref } = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, req), req);
     await s.settle();
@@ -115,14 +141,19 @@ describe('graph adapter against the Graph sandbox', () => {
     expect(done.vendorStatus).toBe('completedWithError');
     expect(done.items).toHaveLength(2);
     const failed = done.items!.filter((i) => i.status === 'failed');
-    expect(failed).toEqual([expect.objectContaining({ vendorCode: 'ArtifactCannotBeRestored', errorCode: 'RESTORE_FAILED', vendorStatus: 'failed' })]);
+    expect(failed).toEqual([
+      expect.objectContaining({ vendorCode: 'ArtifactCannotBeRestored', errorCode: 'RESTORE_FAILED', vendorStatus: 'failed' }),
+    ]);
     expect(done.items!.filter((i) => i.status === 'succeeded')).toHaveLength(1);
   });
 
   it('asks for evolvable enum members: a fully failed session reads `failed`, not unknownFutureValue', async () => {
     const s = await graphSetup();
     const blocked = graphSandboxSites(s.config.credentials.tenantId).slice(-1);
-    const { adapter, points } = await protectedSites(s, blocked.map((x) => ({ kind: 'site' as const, externalId: x.siteId })));
+    const { adapter, points } = await protectedSites(
+      s,
+      blocked.map((x) => ({ kind: 'site' as const, externalId: x.siteId })),
+    );
     const req = restoreOf(points);
     const { ref } = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, req), req);
     await s.settle();
@@ -186,7 +217,10 @@ describe('graph adapter against the Graph sandbox', () => {
   it('with tokens that are already expired when issued: one refresh, then AUTH_FAILED (no loop)', async () => {
     const s = await graphSetup();
     await s.control.configure({ tokenLifetimeSeconds: 0 });
-    const e = await s.adapter().verify(ctx).catch((x: unknown) => x);
+    const e = await s
+      .adapter()
+      .verify(ctx)
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'InvalidAuthenticationToken', httpStatus: 401, retryable: false });
     const calls = await s.control.calls();
     expect(calls.filter((c) => c.path.startsWith('/v1.0/')).map((c) => c.status)).toEqual([401, 401]);

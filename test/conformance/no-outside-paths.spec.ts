@@ -6,7 +6,18 @@ import { join, relative, resolve } from 'node:path';
  * may read a path outside the repository, or a clone with nothing beside it fails.
  */
 const ROOT = resolve(__dirname, '../..');
-const SCANNED = ['apps', 'libs', 'test', 'bench', 'scripts', 'jest.config.js', 'nest-cli.json', 'package.json', 'Dockerfile', 'docker-compose.yml'];
+const SCANNED = [
+  'apps',
+  'libs',
+  'test',
+  'bench',
+  'scripts',
+  'jest.config.js',
+  'nest-cli.json',
+  'package.json',
+  'Dockerfile',
+  'docker-compose.yml',
+];
 const SOURCE = /\.(ts|js|mjs|cjs|json)$|Dockerfile$|\.ya?ml$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.data', 'specs']);
 // A path that leaves the repository: an absolute /work/… or /shared/… path, or ../shared, ../.library.

@@ -4,8 +4,12 @@ import type { RunningSandbox } from '../../apps/sandbox/src/sandbox.server';
 
 describe('sandbox server', () => {
   let sandbox: RunningSandbox;
-  beforeAll(async () => { sandbox = await startTestSandbox(); });
-  afterAll(async () => { await sandbox.close(); });
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   it('serves HTTPS that clients trust through NODE_EXTRA_CA_CERTS, with verification on', async () => {
     const res = await request(`${sandbox.origin}/_sandbox`);

@@ -40,8 +40,12 @@ describe('veeam error catalog', () => {
     for (const status of [400, 404, 409, 500, 503]) expect(catalog.lookup('veeam', code, status)?.vendorCode).toBe(code);
   });
 
-  it('reads the seed\'s error sample as the adapter does and classifies it', () => {
-    const sample = JSON.parse(seedText().match(/\{- "message": "string",\s*- "errorCode": "ProxyOffline",\s*- "stackTrace": "string"\s*\}/)![0].replace(/- /g, ''));
+  it("reads the seed's error sample as the adapter does and classifies it", () => {
+    const sample = JSON.parse(
+      seedText()
+        .match(/\{- "message": "string",\s*- "errorCode": "ProxyOffline",\s*- "stackTrace": "string"\s*\}/)![0]
+        .replace(/- /g, ''),
+    );
     const { vendorCode } = parseVeeamError(503, sample);
     expect(vendorCode).toBe('ProxyOffline');
     expect(catalog.lookup('veeam', vendorCode, 503)).toMatchObject({ code: 'VENDOR_UNAVAILABLE', retryable: true });

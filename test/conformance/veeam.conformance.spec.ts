@@ -9,8 +9,12 @@ import { describeAdapterConformance } from './adapter-conformance';
 import type { ConformanceSetup } from './conformance.types';
 
 let sandbox: RunningSandbox;
-beforeAll(async () => { sandbox = await startTestSandbox(); });
-afterAll(async () => { await sandbox?.close(); });
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
 
 /**
  * A fresh simulated VB365 server (sandbox scope = the user name that signs in) per setup. Policies are
@@ -22,7 +26,10 @@ export async function veeamSetup(): Promise<ConformanceSetup> {
   const control = new SandboxControl(sandbox.origin, 'veeam', username);
   const credentials = { username, password: veeamSandboxPassword(username) };
   const config: AdapterConfig = {
-    connectionId: `conn-${username}`, endpoint: `${sandbox.origin}/veeam`, credentials, clock: systemClock,
+    connectionId: `conn-${username}`,
+    endpoint: `${sandbox.origin}/veeam`,
+    credentials,
+    clock: systemClock,
     catalog: new StaticErrorCatalog(VEEAM_ERROR_CATALOG),
   };
   const sites = veeamFixtureSites(username);
@@ -35,7 +42,9 @@ export async function veeamSetup(): Promise<ConformanceSetup> {
     workload: 'sharepoint',
     items: (n) => sites.slice(0, n).map((s) => ({ kind: 'site' as const, externalId: s.id, displayName: s.title })),
     badCredentials: { username, password: `wrong-${randomBytes(4).toString('hex')}` },
-    settle: async () => { await control.advanceClock(10 * 60_000); },
+    settle: async () => {
+      await control.advanceClock(10 * 60_000);
+    },
   };
 }
 

@@ -31,7 +31,14 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     expect(ready.body).toEqual({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
     const doc = await stack.admin.withKey(undefined).get('/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/tenants/{tenantId}/restore-jobs', '/v1/tenants/{tenantId}/restore-jobs/{jobId}/events', '/v1/vendors', '/v1/errors']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/tenants/{tenantId}/restore-jobs',
+        '/v1/tenants/{tenantId}/restore-jobs/{jobId}/events',
+        '/v1/vendors',
+        '/v1/errors',
+      ]),
+    );
   });
 
   it.each([
@@ -42,7 +49,12 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     const res = await stack.admin.withKey(key).get(`/v1/tenants/${t.tenantId}/restore-jobs`);
     expect(res.status).toBe(401);
     expect(res.contentType).toContain(PROBLEM);
-    expect(res.body).toMatchObject({ code: 'UNAUTHENTICATED', status: 401, type: '/v1/errors/UNAUTHENTICATED', instance: expect.any(String) });
+    expect(res.body).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      status: 401,
+      type: '/v1/errors/UNAUTHENTICATED',
+      instance: expect.any(String),
+    });
   });
 
   it('refuses partner management to partner and tenant keys', async () => {
@@ -67,16 +79,26 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     });
 
     it('malformed JSON -> 400 MALFORMED_JSON', async () => {
-      const res = await t.tenant.request('POST', `/v1/tenants/${t.tenantId}/connections`, '{"vendor": "graph",', { 'content-type': 'application/json' });
+      const res = await t.tenant.request('POST', `/v1/tenants/${t.tenantId}/connections`, '{"vendor": "graph",', {
+        'content-type': 'application/json',
+      });
       expect(res.status).toBe(400);
       expect(res.contentType).toContain(PROBLEM);
       expect(res.body.code).toBe('MALFORMED_JSON');
     });
 
     it('unknown fields -> 400 VALIDATION_FAILED naming the field', async () => {
-      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, { connectionId: randomUUID(), workload: 'sharepoint', displayName: 'x', colour: 'red' });
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, {
+        connectionId: randomUUID(),
+        workload: 'sharepoint',
+        displayName: 'x',
+        colour: 'red',
+      });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ message: expect.stringContaining('colour') })] });
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [expect.objectContaining({ message: expect.stringContaining('colour') })],
+      });
     });
 
     it('wrong types -> 400 VALIDATION_FAILED with each path', async () => {
@@ -88,9 +110,14 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
 
     it('unknown credential fields and missing required ones -> 400', async () => {
       const conn = { body: graphFixture(stack.sandbox.origin).connection };
-      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, { ...conn.body, credentials: { tenantId: 'x', password: 'y' } });
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, {
+        ...conn.body,
+        credentials: { tenantId: 'x', password: 'y' },
+      });
       expect(res.status).toBe(400);
-      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['credentials.password', 'credentials.clientSecret']));
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(
+        expect.arrayContaining(['credentials.password', 'credentials.clientSecret']),
+      );
     });
 
     it('a plain-http endpoint is refused', async () => {
@@ -113,13 +140,24 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     });
 
     it('unknown ids -> 404 NOT_FOUND', async () => {
-      for (const path of [`/restore-jobs/${randomUUID()}`, '/restore-jobs/not-a-uuid', `/policies/${randomUUID()}`, `/connections/${randomUUID()}`, `/restore-points/${randomUUID()}`, `/protected-items/${randomUUID()}`]) {
+      for (const path of [
+        `/restore-jobs/${randomUUID()}`,
+        '/restore-jobs/not-a-uuid',
+        `/policies/${randomUUID()}`,
+        `/connections/${randomUUID()}`,
+        `/restore-points/${randomUUID()}`,
+        `/protected-items/${randomUUID()}`,
+      ]) {
         const res = await t.tenant.get(`/v1/tenants/${t.tenantId}${path}`);
         expect([path, res.status, res.body.code]).toEqual([path, 404, 'NOT_FOUND']);
       }
       const job = await t.tenant.post(`/v1/tenants/${t.tenantId}/restore-jobs`, { items: [{ restorePointId: randomUUID() }] });
       expect(job.status).toBe(404);
-      const policy = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, { connectionId: randomUUID(), workload: 'sharepoint', displayName: 'x' });
+      const policy = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, {
+        connectionId: randomUUID(),
+        workload: 'sharepoint',
+        displayName: 'x',
+      });
       expect(policy.status).toBe(404);
     });
 
@@ -131,7 +169,11 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
 
     it('an unsupported workload for the vendor -> 422 UNSUPPORTED_BY_VENDOR naming vendor and operation', async () => {
       const [{ id }] = (await db.query('SELECT id FROM connections WHERE tenant_id = $1 LIMIT 1', [t.tenantId])).rows;
-      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, { connectionId: id, workload: 'azureBlob', displayName: 'blobs' });
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/policies`, {
+        connectionId: id,
+        workload: 'azureBlob',
+        displayName: 'blobs',
+      });
       expect(res.status).toBe(422);
       expect(res.body).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR', vendor: 'graph' });
     });
@@ -140,15 +182,36 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
   it('refuses a second active policy for the same workload with 409 CONFLICT naming the active one (Graph: one per service)', async () => {
     const t2 = await newTenant(stack.admin);
     const conn = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/connections`, graphFixture(stack.sandbox.origin).connection);
-    const first = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'sharepoint', displayName: 'first' });
+    const first = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, {
+      connectionId: conn.body.id,
+      workload: 'sharepoint',
+      displayName: 'first',
+    });
     expect(first.status).toBe(202);
-    const second = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'sharepoint', displayName: 'second' });
+    const second = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, {
+      connectionId: conn.body.id,
+      workload: 'sharepoint',
+      displayName: 'second',
+    });
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ code: 'CONFLICT', activePolicyId: first.body.id, vendor: 'graph' });
-    const inactive = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'sharepoint', displayName: 'inactive', active: false });
+    const inactive = await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, {
+      connectionId: conn.body.id,
+      workload: 'sharepoint',
+      displayName: 'inactive',
+      active: false,
+    });
     expect(inactive.status).toBe(202);
     expect((await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies/${inactive.body.id}/activate`)).status).toBe(409);
-    expect((await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, { connectionId: conn.body.id, workload: 'onedrive', displayName: 'drives' })).status).toBe(202);
+    expect(
+      (
+        await t2.tenant.post(`/v1/tenants/${t2.tenantId}/policies`, {
+          connectionId: conn.body.id,
+          workload: 'onedrive',
+          displayName: 'drives',
+        })
+      ).status,
+    ).toBe(202);
   });
 
   describe('Idempotency-Key', () => {
@@ -177,7 +240,9 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
       const { rows } = await db.query('SELECT response_body::text AS body FROM idempotency_keys WHERE key = $1', [key]);
       expect(rows).toHaveLength(1);
       expect(rows[0].body).not.toContain(first.body.key);
-      expect(JSON.parse(rows[0].body)).toEqual({ $sealed: expect.objectContaining({ ciphertext: expect.any(String), keyId: expect.any(String) }) });
+      expect(JSON.parse(rows[0].body)).toEqual({
+        $sealed: expect.objectContaining({ ciphertext: expect.any(String), keyId: expect.any(String) }),
+      });
     });
 
     it('answers 422 for the same key with another body', async () => {
@@ -190,7 +255,9 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
 
     it('answers 409 while the first request with the key is in flight', async () => {
       const key = randomUUID();
-      const [[{ id: keyId }]] = [(await db.query('SELECT id FROM api_keys WHERE partner_id = $1 AND role = $2 LIMIT 1', [t.partnerId, 'partner'])).rows];
+      const [[{ id: keyId }]] = [
+        (await db.query('SELECT id FROM api_keys WHERE partner_id = $1 AND role = $2 LIMIT 1', [t.partnerId, 'partner'])).rows,
+      ];
       const body = { name: 'in flight' };
       const first = t.partner.post('/v1/tenants', body, { 'idempotency-key': key });
       await first;
@@ -206,11 +273,14 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     const vendors = await stack.admin.withKey(undefined).get('/v1/vendors');
     expect(vendors.status).toBe(200);
     const graph = vendors.body.items.find((v: { vendor: string }) => v.vendor === 'graph');
-    expect(graph).toMatchObject({ workloads: expect.arrayContaining(['sharepoint']), limits: expect.objectContaining({ restoreItemsPerJob: 50 }) });
+    expect(graph).toMatchObject({
+      workloads: expect.arrayContaining(['sharepoint']),
+      limits: expect.objectContaining({ restoreItemsPerJob: 50 }),
+    });
     expect(graph.credentialFields.find((f: { name: string }) => f.name === 'clientSecret')).toMatchObject({ secret: true });
     const errors = await stack.admin.withKey(undefined).get('/v1/errors');
-    expect(errors.body.catalog).toEqual(expect.arrayContaining([
-      expect.objectContaining({ vendor: 'graph', vendorCode: 'TooManyActiveRestoreSessions', httpStatus: 500 }),
-    ]));
+    expect(errors.body.catalog).toEqual(
+      expect.arrayContaining([expect.objectContaining({ vendor: 'graph', vendorCode: 'TooManyActiveRestoreSessions', httpStatus: 500 })]),
+    );
   });
 });

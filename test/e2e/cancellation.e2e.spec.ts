@@ -17,9 +17,12 @@ describe('restore job cancellation', () => {
   const setup = (vendor: string) => protectOneItem(stack, vendor);
   const restore = (s: Setup) => s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s));
   const job = (s: Setup, id: string) => s.t.tenant.get(`${s.T}/restore-jobs/${id}`);
-  const history = async (s: Setup, id: string) => (await s.t.tenant.get(`${s.T}/restore-jobs/${id}/events`)).body.items as Array<{ type: string; detail: Record<string, unknown> }>;
+  const history = async (s: Setup, id: string) =>
+    (await s.t.tenant.get(`${s.T}/restore-jobs/${id}/events`)).body.items as Array<{ type: string; detail: Record<string, unknown> }>;
 
-  beforeAll(async () => { stack = await startStack(); });
+  beforeAll(async () => {
+    stack = await startStack();
+  });
   afterAll(async () => stack.stop());
 
   it('a queued job is cancelled at once, without a vendor call', async () => {
@@ -48,10 +51,18 @@ describe('restore job cancellation', () => {
     const s = await setup('veeam');
     await s.control.configure({ stuckRestores: true });
     const created = await restore(s);
-    await eventually(() => job(s, created.body.id), (r) => r.body.status === 'running', 60_000);
+    await eventually(
+      () => job(s, created.body.id),
+      (r) => r.body.status === 'running',
+      60_000,
+    );
     const cancel = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
     expect([cancel.status, cancel.body.status]).toEqual([202, 'cancelling']);
-    const done = await eventually(() => job(s, created.body.id), (r) => TERMINAL.includes(r.body.status), 60_000);
+    const done = await eventually(
+      () => job(s, created.body.id),
+      (r) => TERMINAL.includes(r.body.status),
+      60_000,
+    );
     expect(done.body.status).toBe('cancelled');
     const stops = (await s.control.calls()).filter((c) => c.method === 'POST' && /\/Stop$/.test(c.path));
     expect(stops).toHaveLength(1);
@@ -62,14 +73,29 @@ describe('restore job cancellation', () => {
     const s = await setup('graph');
     await s.control.configure({ restoreDurationMs: 4000 });
     const created = await restore(s);
-    await eventually(() => job(s, created.body.id), (r) => r.body.status === 'running', 60_000);
+    await eventually(
+      () => job(s, created.body.id),
+      (r) => r.body.status === 'running',
+      60_000,
+    );
     const cancel = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
     expect([cancel.status, cancel.body.status]).toEqual([202, 'cancelling']);
-    const refused = await eventually(() => history(s, created.body.id), (events) => events.some((e) => e.type === 'vendor_cancel_refused'), 30_000);
-    expect(refused.find((e) => e.type === 'vendor_cancel_refused')!.detail).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', vendorCode: 'RestoreSessionActionNotAllowed' });
+    const refused = await eventually(
+      () => history(s, created.body.id),
+      (events) => events.some((e) => e.type === 'vendor_cancel_refused'),
+      30_000,
+    );
+    expect(refused.find((e) => e.type === 'vendor_cancel_refused')!.detail).toMatchObject({
+      code: 'NOT_ALLOWED_IN_STATE',
+      vendorCode: 'RestoreSessionActionNotAllowed',
+    });
     const reason = await job(s, created.body.id);
     expect(reason.body.statusReason).toMatch(/could not cancel/);
-    const done = await eventually(() => job(s, created.body.id), (r) => TERMINAL.includes(r.body.status), 60_000);
+    const done = await eventually(
+      () => job(s, created.body.id),
+      (r) => TERMINAL.includes(r.body.status),
+      60_000,
+    );
     expect(done.body.status).toBe('succeeded');
   });
 
@@ -78,10 +104,19 @@ describe('restore job cancellation', () => {
     await s.control.clearCalls();
     await s.control.injectFault({ method: 'POST', path: '[Rr]estoreSessions$', latencyMs: 1500 });
     const created = await restore(s);
-    await eventually(() => job(s, created.body.id), (r) => r.body.status === 'submitting', 30_000, 50);
+    await eventually(
+      () => job(s, created.body.id),
+      (r) => r.body.status === 'submitting',
+      30_000,
+      50,
+    );
     const cancel = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
     expect(cancel.status).toBe(202);
-    const events = await eventually(() => history(s, created.body.id), (ev) => ev.some((e) => e.type === 'vendor_prepared_discarded'), 30_000);
+    const events = await eventually(
+      () => history(s, created.body.id),
+      (ev) => ev.some((e) => e.type === 'vendor_prepared_discarded'),
+      30_000,
+    );
     expect((await job(s, created.body.id)).body.status).toBe('cancelled');
     const discarded = events.find((e) => e.type === 'vendor_prepared_discarded')!;
     expect(discarded.detail).toMatchObject({ vendorRef: expect.any(String), vendorStatus: 'deleted' });
@@ -95,11 +130,23 @@ describe('restore job cancellation', () => {
     const s = await setup('azure-dataprotection');
     await s.control.configure({ restoreDurationMs: 4000 });
     const created = await restore(s);
-    await eventually(() => job(s, created.body.id), (r) => r.body.status === 'running', 60_000);
+    await eventually(
+      () => job(s, created.body.id),
+      (r) => r.body.status === 'running',
+      60_000,
+    );
     await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
-    const events = await eventually(() => history(s, created.body.id), (ev) => ev.some((e) => e.type === 'vendor_cancel_refused'), 30_000);
+    const events = await eventually(
+      () => history(s, created.body.id),
+      (ev) => ev.some((e) => e.type === 'vendor_cancel_refused'),
+      30_000,
+    );
     expect(events.find((e) => e.type === 'vendor_cancel_refused')!.detail).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR' });
-    const done = await eventually(() => job(s, created.body.id), (r) => TERMINAL.includes(r.body.status), 60_000);
+    const done = await eventually(
+      () => job(s, created.body.id),
+      (r) => TERMINAL.includes(r.body.status),
+      60_000,
+    );
     expect(done.body.status).toBe('succeeded');
   });
 });

@@ -18,9 +18,15 @@ describe('events API', () => {
     const T = `/v1/tenants/${tenantId}`;
     const connection = (await client.post(`${T}/connections`, fx.connection)).body.id;
     await client.post(`${T}/policies`, { connectionId: connection, workload: 'sharepoint', displayName: 'events', items: fx.items(1) });
-    const points = await eventually(() => client.get(`${T}/restore-points`), (r) => r.body.items?.length >= 1);
+    const points = await eventually(
+      () => client.get(`${T}/restore-points`),
+      (r) => r.body.items?.length >= 1,
+    );
     const job = (await client.post(`${T}/restore-jobs`, { items: [{ restorePointId: points.body.items[0].id }] })).body.id;
-    await eventually(() => client.get(`${T}/restore-jobs/${job}`), (r) => r.body.status === 'succeeded');
+    await eventually(
+      () => client.get(`${T}/restore-jobs/${job}`),
+      (r) => r.body.status === 'succeeded',
+    );
     return job;
   }
 
@@ -50,9 +56,14 @@ describe('events API', () => {
   });
   afterAll(async () => stack.stop());
 
-  it('lists a restore job\'s lifecycle in order, with the resource snapshot', async () => {
+  it("lists a restore job's lifecycle in order, with the resource snapshot", async () => {
     const events = await all(p.tenant, `/v1/tenants/${p.tenantId}/events?resourceId=${jobs.first}`);
-    expect(events.map((e) => e.type)).toEqual(['restore_job.queued', 'restore_job.submitting', 'restore_job.running', 'restore_job.succeeded']);
+    expect(events.map((e) => e.type)).toEqual([
+      'restore_job.queued',
+      'restore_job.submitting',
+      'restore_job.running',
+      'restore_job.succeeded',
+    ]);
     const done = events[3];
     expect(done).toMatchObject({ tenantId: p.tenantId, resourceType: 'restore_job', resourceId: jobs.first });
     expect(done.data).toMatchObject({ id: jobs.first, status: 'succeeded', previousStatus: 'running', vendor: 'graph', error: null });
@@ -64,7 +75,14 @@ describe('events API', () => {
   it('has the policy, item and connection events of the tenant, and never a secret', async () => {
     const events = await all(p.tenant, '/v1/events');
     const types = new Set(events.map((e) => e.type));
-    for (const t of ['connection.created', 'policy.created', 'policy.provisioned', 'policy.activated', 'protected_item.added', 'protected_item.protected']) {
+    for (const t of [
+      'connection.created',
+      'policy.created',
+      'policy.provisioned',
+      'policy.activated',
+      'protected_item.added',
+      'protected_item.protected',
+    ]) {
       expect(types).toContain(t);
     }
     expect(events.every((e) => e.tenantId === p.tenantId)).toBe(true);
@@ -72,7 +90,7 @@ describe('events API', () => {
     for (const s of secrets) expect(text).not.toContain(s);
   });
 
-  it('gives a partner every tenant of its own, and nobody else\'s', async () => {
+  it("gives a partner every tenant of its own, and nobody else's", async () => {
     const events = await all(p.partner, '/v1/events');
     const tenants = new Set(events.map((e) => e.tenantId));
     expect(tenants).toEqual(new Set([p.tenantId, second.tenantId]));
@@ -82,8 +100,10 @@ describe('events API', () => {
 
   it('answers 404 for another tenant or partner', async () => {
     for (const [client, path] of [
-      [p.tenant, `/v1/tenants/${second.tenantId}/events`], [p.tenant, `/v1/events?tenantId=${second.tenantId}`],
-      [other.partner, `/v1/events?tenantId=${p.tenantId}`], [other.tenant, `/v1/tenants/${p.tenantId}/events`],
+      [p.tenant, `/v1/tenants/${second.tenantId}/events`],
+      [p.tenant, `/v1/events?tenantId=${second.tenantId}`],
+      [other.partner, `/v1/events?tenantId=${p.tenantId}`],
+      [other.tenant, `/v1/tenants/${p.tenantId}/events`],
     ] as const) {
       const res = await client.get(path);
       expect([path, res.status, res.body.code]).toEqual([path, 404, 'NOT_FOUND']);

@@ -29,7 +29,10 @@ describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', (
   }, 120_000);
   afterAll(async () => {
     // Leave nothing running for later suites: the thousand end cancelled.
-    await db.query(`UPDATE restore_jobs SET status = 'cancelled', completed_at = now() WHERE tenant_id = $1 AND status NOT IN ('succeeded', 'partiallySucceeded', 'failed', 'cancelled')`, [tenants[0]?.t.tenantId]);
+    await db.query(
+      `UPDATE restore_jobs SET status = 'cancelled', completed_at = now() WHERE tenant_id = $1 AND status NOT IN ('succeeded', 'partiallySucceeded', 'failed', 'cancelled')`,
+      [tenants[0]?.t.tenantId],
+    );
     await db.end();
     await stack.stop();
   });
@@ -38,22 +41,36 @@ describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', (
     const [busy, quiet] = tenants;
     const busyPath = `/v1/tenants/${busy.t.tenantId}/restore-jobs`;
     for (let i = 0; i < THOUSAND; i += 50) {
-      const answers = await Promise.all(Array.from({ length: Math.min(50, THOUSAND - i) }, () => busy.t.tenant.post(busyPath, restoreBody(busy))));
+      const answers = await Promise.all(
+        Array.from({ length: Math.min(50, THOUSAND - i) }, () => busy.t.tenant.post(busyPath, restoreBody(busy))),
+      );
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
     }
     const single = await quiet.t.tenant.post(`/v1/tenants/${quiet.t.tenantId}/restore-jobs`, restoreBody(quiet));
     expect(single.status).toBe(202);
 
-    const done = await eventually(() => quiet.t.tenant.get(`/v1/tenants/${quiet.t.tenantId}/restore-jobs/${single.body.id}`), (r) => r.body.status === 'succeeded', 90_000);
+    const done = await eventually(
+      () => quiet.t.tenant.get(`/v1/tenants/${quiet.t.tenantId}/restore-jobs/${single.body.id}`),
+      (r) => r.body.status === 'succeeded',
+      90_000,
+    );
     expect(done.body.status).toBe('succeeded');
 
-    const { rows: [counts] } = await db.query(
+    const {
+      rows: [counts],
+    } = await db.query(
       `SELECT count(*) FILTER (WHERE status <> 'queued')::int AS picked, count(*) FILTER (WHERE status IN ('succeeded', 'partiallySucceeded', 'failed', 'cancelled'))::int AS finished
-         FROM restore_jobs WHERE tenant_id = $1`, [busy.t.tenantId]);
+         FROM restore_jobs WHERE tenant_id = $1`,
+      [busy.t.tenantId],
+    );
     // How many of the thousand the worker took up before the single job: its place in the line.
-    const { rows: [ahead] } = await db.query(
+    const {
+      rows: [ahead],
+    } = await db.query(
       `SELECT count(*)::int AS n FROM events e WHERE e.tenant_id = $1 AND e.type = 'restore_job.submitting'
-          AND e.id < (SELECT id FROM events WHERE resource_id = $2 AND type = 'restore_job.submitting')`, [busy.t.tenantId, single.body.id]);
+          AND e.id < (SELECT id FROM events WHERE resource_id = $2 AND type = 'restore_job.submitting')`,
+      [busy.t.tenantId, single.body.id],
+    );
     expect(ahead.n).toBeLessThan(100);
     expect(counts.picked).toBeLessThan(THOUSAND / 2);
     expect(counts.finished).toBeLessThan(THOUSAND / 2);

@@ -13,7 +13,9 @@ describe.each(['graph', 'avepoint'])('policy lifecycle through the worker: %s', 
   let control: SandboxControl;
   const policy = () => t.tenant.get(`${T}/policies/${policyId}`);
   /** Graph reports a policy 'updating' for a while after each change and refuses the next one meanwhile: let that time pass. */
-  const vendorSettles = async () => { if (vendor === 'graph') await control.advanceClock(10 * 60_000); };
+  const vendorSettles = async () => {
+    if (vendor === 'graph') await control.advanceClock(10 * 60_000);
+  };
 
   beforeAll(async () => {
     stack = await startStack();
@@ -45,16 +47,26 @@ describe.each(['graph', 'avepoint'])('policy lifecycle through the worker: %s', 
 
     const added = await t.tenant.post(`${T}/protected-items`, { policyId, items: [c, a] });
     expect(added.status).toBe(202);
-    expect(added.body.items.map((i: { externalId: string; status: string }) => [i.externalId, i.status])).toEqual([[c.externalId, 'pending']]);
-    const items = await eventually(() => t.tenant.get(`${T}/protected-items?policyId=${policyId}`),
-      (r) => r.body.items.length === 3 && r.body.items.every((i: { status: string }) => i.status === 'protected'), 60_000);
+    expect(added.body.items.map((i: { externalId: string; status: string }) => [i.externalId, i.status])).toEqual([
+      [c.externalId, 'pending'],
+    ]);
+    const items = await eventually(
+      () => t.tenant.get(`${T}/protected-items?policyId=${policyId}`),
+      (r) => r.body.items.length === 3 && r.body.items.every((i: { status: string }) => i.status === 'protected'),
+      60_000,
+    );
     const victim = items.body.items[0];
     const removing = await t.tenant.delete(`${T}/protected-items/${victim.id}`);
     expect([removing.status, removing.body.status]).toEqual([202, 'removing']);
     expect((await t.tenant.delete(`${T}/protected-items/${victim.id}`)).body.status).toMatch(/^(removing|removed)$/);
-    await eventually(() => t.tenant.get(`${T}/protected-items/${victim.id}`), (r) => r.body.status === 'removed');
+    await eventually(
+      () => t.tenant.get(`${T}/protected-items/${victim.id}`),
+      (r) => r.body.status === 'removed',
+    );
     expect((await policy()).body.itemCount).toBe(2);
-    expect((await t.tenant.get(`${T}/protected-items?policyId=${policyId}&status=removed`)).body.items.map((i: { id: string }) => i.id)).toEqual([victim.id]);
+    expect(
+      (await t.tenant.get(`${T}/protected-items?policyId=${policyId}&status=removed`)).body.items.map((i: { id: string }) => i.id),
+    ).toEqual([victim.id]);
 
     await vendorSettles();
     const renamed = await t.tenant.patch(`${T}/policies/${policyId}`, { displayName: 'two' });
@@ -74,23 +86,45 @@ describe.each(['graph', 'avepoint'])('policy lifecycle through the worker: %s', 
     const left = await t.tenant.get(`${T}/protected-items?policyId=${policyId}&status=removed`);
     expect(left.body.items).toHaveLength(3);
     const types = (await t.partner.get(`/v1/events?limit=200`)).body.items
-      .filter((e: { resourceId: string }) => e.resourceId === policyId).map((e: { type: string }) => e.type);
+      .filter((e: { resourceId: string }) => e.resourceId === policyId)
+      .map((e: { type: string }) => e.type);
     // A rename of a policy at the vendor moves it to updating, which has no event of its own (so no policy.updated either).
     // An emulated policy (AvePoint) settles straight from provisioning; one created at the vendor is provisioned (inactive) first.
     const provisioned = vendor === 'avepoint' ? [] : ['policy.provisioned'];
-    expect(types).toEqual(['policy.created', ...provisioned, 'policy.activated', 'policy.deactivated', 'policy.activated', 'policy.activated', 'policy.deactivated', 'policy.deleted']);
+    expect(types).toEqual([
+      'policy.created',
+      ...provisioned,
+      'policy.activated',
+      'policy.deactivated',
+      'policy.activated',
+      'policy.activated',
+      'policy.deactivated',
+      'policy.deleted',
+    ]);
   });
 
   it('refuses changes to a policy being deleted, and a second delete of a deleted one is 404', async () => {
-    const created = await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: 'gone', active: false, items: fx.items(1) });
+    const created = await t.tenant.post(`${T}/policies`, {
+      connectionId,
+      workload: fx.workload,
+      displayName: 'gone',
+      active: false,
+      items: fx.items(1),
+    });
     const id = created.body.id;
     // Provisioned first: a delete while the vendor's create is in flight races it (the create can win).
-    await eventually(() => t.tenant.get(`${T}/policies/${id}`), (r) => r.body.status === 'inactive');
+    await eventually(
+      () => t.tenant.get(`${T}/policies/${id}`),
+      (r) => r.body.status === 'inactive',
+    );
     await vendorSettles();
     await t.tenant.delete(`${T}/policies/${id}`);
     const refused = await t.tenant.patch(`${T}/policies/${id}`, { displayName: 'x' });
     expect([409, 404]).toContain(refused.status);
-    await eventually(() => t.tenant.get(`${T}/policies/${id}`), (r) => r.status === 404);
+    await eventually(
+      () => t.tenant.get(`${T}/policies/${id}`),
+      (r) => r.status === 404,
+    );
     expect((await t.tenant.delete(`${T}/policies/${id}`)).status).toBe(404);
   });
 });

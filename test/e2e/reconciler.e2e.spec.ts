@@ -13,7 +13,8 @@ describe('reconciler', () => {
   let s: ProtectedItemSetup;
   let reconciler: MaintenanceProcessor;
   const job = (id: string) => s.t.tenant.get(`${s.T}/restore-jobs/${id}`);
-  const history = async (id: string) => (await s.t.tenant.get(`${s.T}/restore-jobs/${id}/events`)).body.items as Array<{ type: string; detail: Record<string, unknown> }>;
+  const history = async (id: string) =>
+    (await s.t.tenant.get(`${s.T}/restore-jobs/${id}/events`)).body.items as Array<{ type: string; detail: Record<string, unknown> }>;
 
   beforeAll(async () => {
     stack = await startStack();
@@ -29,7 +30,12 @@ describe('reconciler', () => {
   it('repairs a running job whose vendor finished while nobody polled it, and records that it did', async () => {
     await s.control.configure({ restoreDurationMs: 1000 });
     const created = (await s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s))).body;
-    await eventually(() => job(created.id), (r) => r.body.status === 'running', 30_000, 50);
+    await eventually(
+      () => job(created.id),
+      (r) => r.body.status === 'running',
+      30_000,
+      50,
+    );
     // Lose its polls: the next one is a day away, as if the queue had dropped them.
     await db.query(`UPDATE restore_jobs SET next_poll_at = now() + interval '1 day' WHERE id = $1`, [created.id]);
     await new Promise((r) => setTimeout(r, 3000));
@@ -38,22 +44,35 @@ describe('reconciler', () => {
 
     await db.query(`UPDATE restore_jobs SET next_poll_at = now() - interval '10 minutes' WHERE id = $1`, [created.id]);
     expect(await reconciler.reconcile(60_000)).toEqual({ resumed: 1, expired: 0 });
-    const done = await eventually(() => job(created.id), (r) => r.body.status !== 'running', 30_000);
+    const done = await eventually(
+      () => job(created.id),
+      (r) => r.body.status !== 'running',
+      30_000,
+    );
     expect(done.body.status).toBe('succeeded');
     const events = await history(created.id);
     expect(events.map((e) => e.type)).toContain('reconciler_resumed');
-    expect(events.findIndex((e) => e.type === 'reconciler_resumed')).toBeLessThan(events.findIndex((e) => e.type === 'status_changed' && e.detail.vendorStatus === 'completed'));
+    expect(events.findIndex((e) => e.type === 'reconciler_resumed')).toBeLessThan(
+      events.findIndex((e) => e.type === 'status_changed' && e.detail.vendorStatus === 'completed'),
+    );
   });
 
   it('ends a job stuck at the vendor past its deadline failed with TIMED_OUT', async () => {
     await s.control.configure({ stuckSessions: true });
     const created = (await s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s))).body;
-    await eventually(() => job(created.id), (r) => r.body.status === 'running', 30_000, 50);
+    await eventually(
+      () => job(created.id),
+      (r) => r.body.status === 'running',
+      30_000,
+      50,
+    );
     await db.query(`UPDATE restore_jobs SET deadline_at = now() - interval '1 minute' WHERE id = $1`, [created.id]);
     expect(await reconciler.reconcile(60_000)).toEqual({ resumed: 0, expired: 1 });
     const failed = (await job(created.id)).body;
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'TIMED_OUT' } });
-    expect((await history(created.id)).find((e) => e.type === 'status_changed' && e.detail.reason === 'deadline passed (reconciler)')).toBeDefined();
+    expect(
+      (await history(created.id)).find((e) => e.type === 'status_changed' && e.detail.reason === 'deadline passed (reconciler)'),
+    ).toBeDefined();
     await s.control.configure({ stuckSessions: false });
   });
 });

@@ -13,7 +13,15 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
   let db: Client;
   let points: string[];
   const logs: string[] = [];
-  afterAll(() => { if (process.env.DUMP_LOGS) console.log(logs.filter((l) => /"level":(40|50)/.test(l)).slice(0, 30).join('')); });
+  afterAll(() => {
+    if (process.env.DUMP_LOGS)
+      console.log(
+        logs
+          .filter((l) => /"level":(40|50)/.test(l))
+          .slice(0, 30)
+          .join(''),
+      );
+  });
   const T = () => `/v1/tenants/${t.tenantId}`;
   const terminal = (s: string) => ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'].includes(s);
 
@@ -26,7 +34,10 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
     await db.connect();
     const conn = await t.tenant.post(`${T()}/connections`, fx.connection);
     await t.tenant.post(`${T()}/policies`, { connectionId: conn.body.id, workload: fx.workload, displayName: 'p', items: fx.items(4) });
-    const list = await eventually(() => t.tenant.get(`${T()}/restore-points?limit=50`), (r) => new Set(r.body.items.map((p: { protectedItemId: string }) => p.protectedItemId)).size >= 4);
+    const list = await eventually(
+      () => t.tenant.get(`${T()}/restore-points?limit=50`),
+      (r) => new Set(r.body.items.map((p: { protectedItemId: string }) => p.protectedItemId)).size >= 4,
+    );
     const byItem = new Map<string, string>();
     for (const p of list.body.items) if (!byItem.has(p.protectedItemId)) byItem.set(p.protectedItemId, p.id);
     points = [...byItem.values()];
@@ -40,7 +51,11 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
     await control.clearCalls();
     await control.injectFault({ method: 'POST', path: '[Rr]estoreSessions$', status: 503, count: 2 });
     const job = await t.tenant.post(`${T()}/restore-jobs`, { items: [{ restorePointId: points[0] }] });
-    const done = await eventually(() => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`), (r) => terminal(r.body.status), 60_000);
+    const done = await eventually(
+      () => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`),
+      (r) => terminal(r.body.status),
+      60_000,
+    );
     expect(done.body.status).toBe('succeeded');
     const creates = (await control.calls()).filter((c) => c.method === 'POST' && /RestoreSessions$/i.test(c.path));
     expect(creates.map((c) => c.status)).toEqual([503, 503, 201]);
@@ -54,7 +69,11 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
     // A worker crashed right after the vendor call: the job says "starting" with the prepared (draft) session,
     // and the vendor has already activated it. Simulate that state, then let the worker pick the job up again.
     const job = await t.tenant.post(`${T()}/restore-jobs`, { items: [{ restorePointId: points[1] }] });
-    const running = await eventually(() => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`), (r) => terminal(r.body.status), 60_000);
+    const running = await eventually(
+      () => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`),
+      (r) => terminal(r.body.status),
+      60_000,
+    );
     expect(running.body.status).toBe('succeeded');
     const sessionId = running.body.vendorRef;
     await db.query(
@@ -64,7 +83,11 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
     await control.clearCalls();
     const worker = stack.worker!.get(await import('../../apps/worker/src/restore-jobs/restore-job.runner').then((m) => m.RestoreJobRunner));
     await worker.submit({ tenantId: t.tenantId, restoreJobId: job.body.id });
-    const after = await eventually(() => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`), (r) => terminal(r.body.status), 60_000);
+    const after = await eventually(
+      () => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`),
+      (r) => terminal(r.body.status),
+      60_000,
+    );
     expect(after.body).toMatchObject({ status: 'succeeded', vendorRef: sessionId });
     const calls = await control.calls();
     expect(calls.filter((c) => c.method === 'POST' && /restoreSessions(\/[^/]+\/activate)?$/.test(c.path))).toEqual([]);
@@ -74,9 +97,15 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
 
   it('a crash after preparing (draft only) activates that same draft once', async () => {
     const job = await t.tenant.post(`${T()}/restore-jobs`, { items: [{ restorePointId: points[2] }] });
-    const first = await eventually(() => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`), (r) => terminal(r.body.status), 60_000);
+    const first = await eventually(
+      () => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`),
+      (r) => terminal(r.body.status),
+      60_000,
+    );
     expect(first.body.status).toBe('succeeded');
-    const calls = (await control.calls()).filter((c) => c.method === 'POST' && /activate$/.test(c.path) && c.path.includes(first.body.vendorRef));
+    const calls = (await control.calls()).filter(
+      (c) => c.method === 'POST' && /activate$/.test(c.path) && c.path.includes(first.body.vendorRef),
+    );
     expect(calls).toHaveLength(1);
   });
 });

@@ -16,20 +16,32 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
     const fx = graphFixture(stack.sandbox.origin);
     const B = `/v1/tenants/${b.tenantId}`;
     ids.connection = (await b.tenant.post(`${B}/connections`, fx.connection)).body.id;
-    ids.policy = (await b.tenant.post(`${B}/policies`, { connectionId: ids.connection, workload: 'sharepoint', displayName: 'B', items: fx.items(2) })).body.id;
-    const points = await eventually(() => b.tenant.get(`${B}/restore-points`), (r) => r.body.items.length >= 2);
+    ids.policy = (
+      await b.tenant.post(`${B}/policies`, { connectionId: ids.connection, workload: 'sharepoint', displayName: 'B', items: fx.items(2) })
+    ).body.id;
+    const points = await eventually(
+      () => b.tenant.get(`${B}/restore-points`),
+      (r) => r.body.items.length >= 2,
+    );
     ids.restorePoint = points.body.items[0].id;
     ids.protectedItem = points.body.items[0].protectedItemId;
     ids.job = (await b.tenant.post(`${B}/restore-jobs`, { items: [{ restorePointId: ids.restorePoint }] })).body.id;
-    await eventually(() => b.tenant.get(`${B}/restore-jobs/${ids.job}`), (r) => r.body.status === 'succeeded');
+    await eventually(
+      () => b.tenant.get(`${B}/restore-jobs/${ids.job}`),
+      (r) => r.body.status === 'succeeded',
+    );
   });
   afterAll(async () => stack.stop());
 
   const bPaths = () => [
     `/v1/tenants/${b.tenantId}`,
-    `/v1/tenants/${b.tenantId}/connections`, `/v1/tenants/${b.tenantId}/policies`, `/v1/tenants/${b.tenantId}/protected-items`,
-    `/v1/tenants/${b.tenantId}/restore-points`, `/v1/tenants/${b.tenantId}/restore-jobs`,
-    `/v1/tenants/${b.tenantId}/restore-jobs/${ids.job}`, `/v1/tenants/${b.tenantId}/restore-jobs/${ids.job}/events`,
+    `/v1/tenants/${b.tenantId}/connections`,
+    `/v1/tenants/${b.tenantId}/policies`,
+    `/v1/tenants/${b.tenantId}/protected-items`,
+    `/v1/tenants/${b.tenantId}/restore-points`,
+    `/v1/tenants/${b.tenantId}/restore-jobs`,
+    `/v1/tenants/${b.tenantId}/restore-jobs/${ids.job}`,
+    `/v1/tenants/${b.tenantId}/restore-jobs/${ids.job}/events`,
   ];
 
   it("answers 404 for every read of B's tenant, with A's tenant key and A's partner key", async () => {
@@ -43,8 +55,14 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
 
   it("answers 404 for B's ids under A's own tenant path", async () => {
     const A = `/v1/tenants/${a.tenantId}`;
-    for (const path of [`/connections/${ids.connection}`, `/policies/${ids.policy}`, `/protected-items/${ids.protectedItem}`,
-      `/restore-points/${ids.restorePoint}`, `/restore-jobs/${ids.job}`, `/restore-jobs/${ids.job}/events`]) {
+    for (const path of [
+      `/connections/${ids.connection}`,
+      `/policies/${ids.policy}`,
+      `/protected-items/${ids.protectedItem}`,
+      `/restore-points/${ids.restorePoint}`,
+      `/restore-jobs/${ids.job}`,
+      `/restore-jobs/${ids.job}/events`,
+    ]) {
       const res = await a.tenant.get(`${A}${path}`);
       expect([path, res.status]).toEqual([path, 404]);
     }
@@ -87,16 +105,27 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
     const ds = await createAppDataSource(stack.config).initialize();
     try {
       const db = new TenantDb(ds);
-      const seen = await db.run(a.tenantId, (tx) => tx.query('SELECT tenant_id FROM restore_jobs UNION ALL SELECT tenant_id FROM connections UNION ALL SELECT tenant_id FROM restore_points'));
+      const seen = await db.run(a.tenantId, (tx) =>
+        tx.query(
+          'SELECT tenant_id FROM restore_jobs UNION ALL SELECT tenant_id FROM connections UNION ALL SELECT tenant_id FROM restore_points',
+        ),
+      );
       expect(seen.filter((r: { tenant_id: string }) => r.tenant_id !== a.tenantId)).toEqual([]);
       const asB = await db.run(b.tenantId, (tx) => tx.query('SELECT id FROM restore_jobs'));
       expect(asB.map((r: { id: string }) => r.id)).toEqual([ids.job]);
-      await expect(db.run(a.tenantId, (tx) => tx.query(`UPDATE restore_jobs SET status = 'failed' WHERE id = $1 RETURNING id`, [ids.job]))).resolves.toEqual([[], 0]);
-      await expect(db.run(a.tenantId, (tx) => tx.query(
-        `INSERT INTO restore_job_events (tenant_id, restore_job_id, type) VALUES ($1, $2, 'forged')`, [b.tenantId, ids.job],
-      ))).rejects.toThrow(/row-level security/);
+      await expect(
+        db.run(a.tenantId, (tx) => tx.query(`UPDATE restore_jobs SET status = 'failed' WHERE id = $1 RETURNING id`, [ids.job])),
+      ).resolves.toEqual([[], 0]);
+      await expect(
+        db.run(a.tenantId, (tx) =>
+          tx.query(`INSERT INTO restore_job_events (tenant_id, restore_job_id, type) VALUES ($1, $2, 'forged')`, [b.tenantId, ids.job]),
+        ),
+      ).rejects.toThrow(/row-level security/);
       // The lean read path (TenantDb.read) is held by the same policy, even without a tenant filter.
-      const lean = await db.read<{ tenant_id: string }>(a.tenantId, 'SELECT tenant_id FROM restore_jobs UNION ALL SELECT tenant_id FROM connections');
+      const lean = await db.read<{ tenant_id: string }>(
+        a.tenantId,
+        'SELECT tenant_id FROM restore_jobs UNION ALL SELECT tenant_id FROM connections',
+      );
       expect(lean.filter((r) => r.tenant_id !== a.tenantId)).toEqual([]);
       expect((await db.read<{ id: string }>(b.tenantId, 'SELECT id FROM restore_jobs')).map((r) => r.id)).toEqual([ids.job]);
       expect(await db.read(a.tenantId, 'SELECT id FROM restore_jobs WHERE id = $1', [ids.job])).toEqual([]);

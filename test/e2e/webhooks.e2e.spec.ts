@@ -15,12 +15,19 @@ import { graphFixture } from '../support/vendor-fixtures';
 
 /** One request the receiver got, with what the official library made of its signature. */
 interface Received {
-  path: string; headers: IncomingHttpHeaders; body: string; at: number; status: number;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+  status: number;
   /** Which of the route's secrets verify it (Webhook.verify from `standardwebhooks`). */
   verifiedBy: string[];
   message: { type: string; timestamp: string; data: any };
 }
-interface Route { secrets: string[]; respond?: (m: Received, nth: number) => { status: number; headers?: Record<string, string> } }
+interface Route {
+  secrets: string[];
+  respond?: (m: Received, nth: number) => { status: number; headers?: Record<string, string> };
+}
 
 /**
  * The fake integration: an HTTP server on 127.0.0.1 that verifies every delivery with the official
@@ -35,12 +42,19 @@ class Receiver {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => { body += c; });
+      req.on('data', (c) => {
+        body += c;
+      });
       req.on('end', () => {
         const path = req.url ?? '/';
         const route = this.routes.get(path);
         const verifiedBy = (route?.secrets ?? []).filter((s) => {
-          try { new Webhook(s).verify(body, req.headers as Record<string, string>); return true; } catch { return false; }
+          try {
+            new Webhook(s).verify(body, req.headers as Record<string, string>);
+            return true;
+          } catch {
+            return false;
+          }
         });
         const m: Received = { path, headers: req.headers, body, at: Date.now(), status: 0, verifiedBy, message: JSON.parse(body) };
         const nth = this.received.filter((r) => r.path === path && r.message.type === m.message.type).length;
@@ -104,15 +118,26 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
     const T = `/v1/tenants/${t.tenantId}`;
     const connection = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
     await t.tenant.post(`${T}/policies`, { connectionId: connection, workload: 'sharepoint', displayName: 'hooks', items: fx.items(1) });
-    const points = await eventually(() => t.tenant.get(`${T}/restore-points`), (r) => r.body.items?.length >= 1);
+    const points = await eventually(
+      () => t.tenant.get(`${T}/restore-points`),
+      (r) => r.body.items?.length >= 1,
+    );
     const job = (await t.tenant.post(`${T}/restore-jobs`, { items: [{ restorePointId: points.body.items[0].id }] })).body.id;
-    await eventually(() => t.tenant.get(`${T}/restore-jobs/${job}`), (r) => r.body.status === 'succeeded', 60_000);
+    await eventually(
+      () => t.tenant.get(`${T}/restore-jobs/${job}`),
+      (r) => r.body.status === 'succeeded',
+      60_000,
+    );
     return job;
   }
 
   const delivery = (client: ApiClient, path: string, id: string) => get(client, `${path}/deliveries/${id}`);
   const settled = (client: ApiClient, path: string, id: string) =>
-    eventually(() => delivery(client, path, id), (r) => r.body.status !== 'pending', 20_000);
+    eventually(
+      () => delivery(client, path, id),
+      (r) => r.body.status !== 'pending',
+      20_000,
+    );
 
   beforeAll(async () => {
     await rx.start();
@@ -128,12 +153,18 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
 
   describe('the API', () => {
     let t: TenantContext;
-    beforeAll(async () => { t = await newTenant(stack.admin); });
+    beforeAll(async () => {
+      t = await newTenant(stack.admin);
+    });
 
     it('rejects a missing key, bad input and another tenant, with problem+json', async () => {
       const T = `/v1/tenants/${t.tenantId}`;
       expect((await t.tenant.withKey(undefined).get(`${T}/webhooks`)).status).toBe(401);
-      const bad = await t.tenant.post(`${T}/webhooks`, { url: 'http://127.0.0.1:1/x', eventTypes: ['restore_job.exploded', '*'], colour: 'red' });
+      const bad = await t.tenant.post(`${T}/webhooks`, {
+        url: 'http://127.0.0.1:1/x',
+        eventTypes: ['restore_job.exploded', '*'],
+        colour: 'red',
+      });
       expect(bad.status).toBe(400);
       expect(bad.contentType).toContain('application/problem+json');
       expect(bad.body.code).toBe('VALIDATION_FAILED');
@@ -151,7 +182,14 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
     it('answers the secret once (create), never in GET, PATCHes and soft-deletes', async () => {
       const T = `/v1/tenants/${t.tenantId}`;
       const ep = await endpoint(t.tenant, T, 'crud', { eventTypes: ['policy.*'], description: 'ops' });
-      expect(ep.created).toMatchObject({ tenantId: t.tenantId, eventTypes: ['policy.*'], enabled: true, description: 'ops', disabledReason: null, failingSince: null });
+      expect(ep.created).toMatchObject({
+        tenantId: t.tenantId,
+        eventTypes: ['policy.*'],
+        enabled: true,
+        description: 'ops',
+        disabledReason: null,
+        failingSince: null,
+      });
       expect(ep.created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
       expect(Buffer.from(ep.created.secret.slice(6), 'base64')).toHaveLength(32);
       const one = await get(t.tenant, ep.path);
@@ -159,9 +197,18 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       expect(one.body).not.toHaveProperty('secret');
       expect(list.body.items.map((i: { id: string }) => i.id)).toEqual([ep.id]);
       expect(JSON.stringify([one.body, list.body])).not.toContain(ep.created.secret.slice(6));
-      const patched = await t.tenant.patch(ep.path, { eventTypes: ['restore_job.*', 'connection.created'], description: null, enabled: false });
+      const patched = await t.tenant.patch(ep.path, {
+        eventTypes: ['restore_job.*', 'connection.created'],
+        description: null,
+        enabled: false,
+      });
       expect(patched.status).toBe(200);
-      expect(patched.body).toMatchObject({ eventTypes: ['restore_job.*', 'connection.created'], description: null, enabled: false, disabledReason: 'disabled with PATCH' });
+      expect(patched.body).toMatchObject({
+        eventTypes: ['restore_job.*', 'connection.created'],
+        description: null,
+        enabled: false,
+        disabledReason: 'disabled with PATCH',
+      });
       expect((await t.tenant.patch(ep.path, { enabled: true })).body).toMatchObject({ enabled: true, disabledReason: null });
       expect((await t.tenant.patch(ep.path, {})).body.code).toBe('VALIDATION_FAILED');
       expect((await t.tenant.delete(ep.path)).status).toBe(204);
@@ -171,18 +218,25 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
 
     it('documents the routes and the delivery contract in the OpenAPI document', async () => {
       const doc = (await stack.admin.withKey(undefined).get('/openapi.json')).body;
-      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
-        '/v1/webhooks', '/v1/webhooks/{webhookId}/rotate-secret', '/v1/tenants/{tenantId}/webhooks/{webhookId}/replay',
-        '/v1/tenants/{tenantId}/webhooks/{webhookId}/deliveries/{deliveryId}/retry',
-      ]));
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          '/v1/webhooks',
+          '/v1/webhooks/{webhookId}/rotate-secret',
+          '/v1/tenants/{tenantId}/webhooks/{webhookId}/replay',
+          '/v1/tenants/{tenantId}/webhooks/{webhookId}/deliveries/{deliveryId}/retry',
+        ]),
+      );
       const create = doc.paths['/v1/tenants/{tenantId}/webhooks'].post;
       expect(create.description).toContain('webhook-signature');
       expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['url', 'eventTypes']));
-      const names = (path: string, method: string) => (doc.paths[path][method].parameters ?? []).map((x: { name: string }) => x.name).sort();
+      const names = (path: string, method: string) =>
+        (doc.paths[path][method].parameters ?? []).map((x: { name: string }) => x.name).sort();
       expect(names('/v1/webhooks', 'post')).toEqual([]);
       expect(names('/v1/webhooks/{webhookId}/deliveries/{deliveryId}', 'get')).toEqual(['deliveryId', 'webhookId']);
       expect(names('/v1/tenants/{tenantId}/webhooks/{webhookId}', 'patch')).toEqual(['tenantId', 'webhookId']);
-      const ids = Object.values<Record<string, { operationId: string }>>(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
+      const ids = Object.values<Record<string, { operationId: string }>>(doc.paths).flatMap((ops) =>
+        Object.values(ops).map((o) => o.operationId),
+      );
       expect(new Set(ids).size).toBe(ids.length);
     });
   });
@@ -203,8 +257,17 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
     });
 
     it('delivers queued -> submitting -> running -> succeeded in order, signed, verified, in the Standard Webhooks shape', async () => {
-      const got = await eventually(async () => rx.accepted('jobs'), (r) => r.length >= 4, 30_000);
-      expect(got.map((r) => r.message.type)).toEqual(['restore_job.queued', 'restore_job.submitting', 'restore_job.running', 'restore_job.succeeded']);
+      const got = await eventually(
+        async () => rx.accepted('jobs'),
+        (r) => r.length >= 4,
+        30_000,
+      );
+      expect(got.map((r) => r.message.type)).toEqual([
+        'restore_job.queued',
+        'restore_job.submitting',
+        'restore_job.running',
+        'restore_job.succeeded',
+      ]);
       const events = (await t.tenant.get(`/v1/tenants/${t.tenantId}/events?resourceId=${jobId}`)).body.items;
       for (const [i, r] of got.entries()) {
         expect(r.verifiedBy).toEqual(jobs.route.secrets);
@@ -217,13 +280,22 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       }
       expect(got[3].message.data.data).toMatchObject({ id: jobId, status: 'succeeded', previousStatus: 'running' });
       const list = await get(t.tenant, `${jobs.path}/deliveries?status=succeeded`);
-      expect(list.body.items.map((d: { eventType: string; attemptCount: number; kind: string }) => [d.eventType, d.attemptCount, d.kind])).toEqual([
-        ['restore_job.queued', 1, 'event'], ['restore_job.submitting', 1, 'event'], ['restore_job.running', 1, 'event'], ['restore_job.succeeded', 1, 'event'],
+      expect(
+        list.body.items.map((d: { eventType: string; attemptCount: number; kind: string }) => [d.eventType, d.attemptCount, d.kind]),
+      ).toEqual([
+        ['restore_job.queued', 1, 'event'],
+        ['restore_job.submitting', 1, 'event'],
+        ['restore_job.running', 1, 'event'],
+        ['restore_job.succeeded', 1, 'event'],
       ]);
     });
 
     it('carries in restore_job.succeeded exactly the REST body of the job at that moment (one serializer for both)', async () => {
-      const got = await eventually(async () => rx.accepted('jobs'), (r) => r.some((m) => m.message.type === 'restore_job.succeeded'), 30_000);
+      const got = await eventually(
+        async () => rx.accepted('jobs'),
+        (r) => r.some((m) => m.message.type === 'restore_job.succeeded'),
+        30_000,
+      );
       const succeeded = got.find((m) => m.message.type === 'restore_job.succeeded')!;
       const rest = await t.tenant.get(`/v1/tenants/${t.tenantId}/restore-jobs/${jobId}`);
       const { previousStatus, ...resource } = succeeded.message.data.data;
@@ -233,7 +305,10 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
     });
 
     it('respects the subscription: a policy.* endpoint gets policy events and no restore_job ones', async () => {
-      const got = await eventually(async () => rx.accepted('policies'), (r) => r.some((m) => m.message.type === 'policy.activated'));
+      const got = await eventually(
+        async () => rx.accepted('policies'),
+        (r) => r.some((m) => m.message.type === 'policy.activated'),
+      );
       expect(got.every((r) => r.message.type.startsWith('policy.') && r.verifiedBy.length === 1)).toBe(true);
       expect(rx.at('policies').filter((r) => r.message.type.startsWith('restore_job.'))).toEqual([]);
     });
@@ -242,14 +317,25 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       const before = rx.accepted('jobs').length;
       const noSince = await t.tenant.post(`${jobs.path}/replay`, { eventTypes: ['restore_job.*'] });
       expect([noSince.status, noSince.body.errors?.[0]?.path]).toEqual([400, 'since']);
-      const res = await t.tenant.post(`${jobs.path}/replay`, { since: startedAt, eventTypes: ['restore_job.running', 'restore_job.succeeded', 'policy.*'] });
+      const res = await t.tenant.post(`${jobs.path}/replay`, {
+        since: startedAt,
+        eventTypes: ['restore_job.running', 'restore_job.succeeded', 'policy.*'],
+      });
       expect([res.status, res.body]).toEqual([202, { count: 2 }]);
-      const got = (await eventually(async () => rx.accepted('jobs'), (r) => r.length >= before + 2)).slice(before);
+      const got = (
+        await eventually(
+          async () => rx.accepted('jobs'),
+          (r) => r.length >= before + 2,
+        )
+      ).slice(before);
       expect(got.map((r) => r.message.type)).toEqual(['restore_job.running', 'restore_job.succeeded']);
       const originals = rx.accepted('jobs').slice(2, 4);
       expect(got.map((r) => r.headers['webhook-id'])).toEqual(originals.map((r) => r.headers['webhook-id']));
       expect(got.map((r) => r.body)).toEqual(originals.map((r) => r.body));
-      const replays = await get(t.tenant, `${jobs.path}/deliveries?limit=2&cursor=${(await t.tenant.get(`${jobs.path}/deliveries?limit=4`)).body.nextCursor}`);
+      const replays = await get(
+        t.tenant,
+        `${jobs.path}/deliveries?limit=2&cursor=${(await t.tenant.get(`${jobs.path}/deliveries?limit=4`)).body.nextCursor}`,
+      );
       expect(replays.body.items.map((d: { kind: string }) => d.kind)).toEqual(['replay', 'replay']);
     });
   });
@@ -272,11 +358,25 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       const first = await connect(p.tenant, p.tenantId);
       const mine = await connect(second, t2.id);
 
-      await eventually(async () => rx.accepted('wide'), (r) => r.length >= 2);
-      await eventually(async () => rx.accepted('other-wide'), (r) => r.length >= 1);
-      await eventually(async () => rx.accepted('own'), (r) => r.length >= 1);
+      await eventually(
+        async () => rx.accepted('wide'),
+        (r) => r.length >= 2,
+      );
+      await eventually(
+        async () => rx.accepted('other-wide'),
+        (r) => r.length >= 1,
+      );
+      await eventually(
+        async () => rx.accepted('own'),
+        (r) => r.length >= 1,
+      );
       const ids = (name: string) => rx.accepted(name).map((r) => [r.message.data.tenantId, r.message.data.resourceId]);
-      expect(ids('wide')).toEqual(expect.arrayContaining([[p.tenantId, first], [t2.id, mine]]));
+      expect(ids('wide')).toEqual(
+        expect.arrayContaining([
+          [p.tenantId, first],
+          [t2.id, mine],
+        ]),
+      );
       expect(ids('wide')).toHaveLength(2);
       expect(ids('own')).toEqual([[t2.id, mine]]);
       expect(ids('other-wide')).toEqual([[other.tenantId, theirs]]);
@@ -284,9 +384,13 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
 
       // Who sees what: the tenant key of p's first tenant sees neither the second tenant's nor the partner-wide endpoints.
       for (const [client, path] of [
-        [p.tenant, `/v1/tenants/${t2.id}/webhooks`], [p.tenant, `/v1/tenants/${t2.id}/webhooks/${own.id}`],
-        [p.tenant, `/v1/tenants/${p.tenantId}/webhooks/${own.id}`], [p.tenant, `/v1/tenants/${p.tenantId}/webhooks/${wide.id}`],
-        [p.partner, `/v1/webhooks/${own.id}`], [p.partner, `/v1/webhooks/${otherWide.id}`], [other.partner, `/v1/webhooks/${wide.id}/deliveries`],
+        [p.tenant, `/v1/tenants/${t2.id}/webhooks`],
+        [p.tenant, `/v1/tenants/${t2.id}/webhooks/${own.id}`],
+        [p.tenant, `/v1/tenants/${p.tenantId}/webhooks/${own.id}`],
+        [p.tenant, `/v1/tenants/${p.tenantId}/webhooks/${wide.id}`],
+        [p.partner, `/v1/webhooks/${own.id}`],
+        [p.partner, `/v1/webhooks/${otherWide.id}`],
+        [other.partner, `/v1/webhooks/${wide.id}/deliveries`],
       ] as const) {
         const res = await client.get(path);
         expect([path, res.status, res.body.code]).toEqual([path, 404, 'NOT_FOUND']);
@@ -316,9 +420,25 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       const ep = await endpoint(t.tenant, T, 'flaky', { eventTypes: ['*'] }, (_m, nth) => ({ status: nth < 2 ? 500 : 200 }));
       const id = await sendTest(ep.path);
       const done = await settled(t.tenant, ep.path, id);
-      expect(done.body).toMatchObject({ status: 'succeeded', attemptCount: 3, lastStatusCode: 200, lastError: null, completedAt: expect.any(String) });
-      expect(done.body.attempts.map((a: { attempt: number; statusCode: number; error: string | null }) => [a.attempt, a.statusCode, a.error])).toEqual([[1, 500, 'HTTP 500'], [2, 500, 'HTTP 500'], [3, 200, null]]);
-      expect(done.body.attempts[0]).toMatchObject({ durationMs: expect.any(Number), responseExcerpt: 'receiver says no', url: ep.created.url });
+      expect(done.body).toMatchObject({
+        status: 'succeeded',
+        attemptCount: 3,
+        lastStatusCode: 200,
+        lastError: null,
+        completedAt: expect.any(String),
+      });
+      expect(
+        done.body.attempts.map((a: { attempt: number; statusCode: number; error: string | null }) => [a.attempt, a.statusCode, a.error]),
+      ).toEqual([
+        [1, 500, 'HTTP 500'],
+        [2, 500, 'HTTP 500'],
+        [3, 200, null],
+      ]);
+      expect(done.body.attempts[0]).toMatchObject({
+        durationMs: expect.any(Number),
+        responseExcerpt: 'receiver says no',
+        url: ep.created.url,
+      });
       const got = rx.at('flaky');
       expect(got.map((r) => r.status)).toEqual([500, 500, 200]);
       expect(got.every((r) => r.verifiedBy.length === 1 && r.headers['webhook-id'] === id && r.body === got[0].body)).toBe(true);
@@ -330,7 +450,9 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
     });
 
     it('waits out a 429 Retry-After longer than the schedule', async () => {
-      const ep = await endpoint(t.tenant, T, 'busy', { eventTypes: ['*'] }, (_m, nth) => (nth === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
+      const ep = await endpoint(t.tenant, T, 'busy', { eventTypes: ['*'] }, (_m, nth) =>
+        nth === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 },
+      );
       const done = await settled(t.tenant, ep.path, await sendTest(ep.path));
       expect(done.body.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([429, 200]);
       const got = rx.at('busy');
@@ -360,8 +482,11 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       const id = await sendTest(ep.path);
       await settled(t.tenant, ep.path, id);
       // Make it look lost: pending, its attempt job long overdue and gone from the queue.
-      await db.query(`UPDATE webhook_deliveries SET status = 'pending', completed_at = NULL, scheduled_job_id = 'webhook.deliver_lost',
-        next_attempt_at = now() - interval '1 hour' WHERE id = $1`, [id]);
+      await db.query(
+        `UPDATE webhook_deliveries SET status = 'pending', completed_at = NULL, scheduled_job_id = 'webhook.deliver_lost',
+        next_attempt_at = now() - interval '1 hour' WHERE id = $1`,
+        [id],
+      );
       const before = rx.at('lost').length;
       const { MaintenanceProcessor } = await import('../../apps/worker/src/maintenance/maintenance.processor');
       expect(await stack.worker!.get(MaintenanceProcessor).sweepWebhookDeliveries(60_000)).toBe(1);
@@ -383,18 +508,33 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       const done = await settled(t.tenant, ep.path, await sendTest(ep.path));
       expect(done.body).toMatchObject({ status: 'failed', attemptCount: 1, lastStatusCode: 410 });
       const disabled = await get(t.tenant, ep.path);
-      expect(disabled.body).toMatchObject({ enabled: false, disabledReason: 'the endpoint answered 410 Gone', failingSince: expect.any(String) });
+      expect(disabled.body).toMatchObject({
+        enabled: false,
+        disabledReason: 'the endpoint answered 410 Gone',
+        failingSince: expect.any(String),
+      });
       const refused = await t.tenant.post(`${ep.path}/test`);
       expect([refused.status, refused.body.code]).toEqual([409, 'NOT_ALLOWED_IN_STATE']);
-      expect((await t.tenant.patch(ep.path, { enabled: true })).body).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
+      expect((await t.tenant.patch(ep.path, { enabled: true })).body).toMatchObject({
+        enabled: true,
+        disabledReason: null,
+        failingSince: null,
+      });
     });
 
     it('disables an endpoint that keeps failing for longer than WEBHOOK_DISABLE_AFTER_HOURS', async () => {
       const ep = await endpoint(t.tenant, T, 'dead', { eventTypes: ['*'] }, () => ({ status: 500 }));
       await db.query(`UPDATE webhook_endpoints SET failing_since = now() - interval '121 hours' WHERE id = $1`, [ep.id]);
       const done = await settled(t.tenant, ep.path, await sendTest(ep.path));
-      expect(done.body).toMatchObject({ status: 'failed', attemptCount: 1, lastError: 'endpoint disabled: deliveries kept failing for more than 120 hours' });
-      expect((await get(t.tenant, ep.path)).body).toMatchObject({ enabled: false, disabledReason: 'deliveries kept failing for more than 120 hours' });
+      expect(done.body).toMatchObject({
+        status: 'failed',
+        attemptCount: 1,
+        lastError: 'endpoint disabled: deliveries kept failing for more than 120 hours',
+      });
+      expect((await get(t.tenant, ep.path)).body).toMatchObject({
+        enabled: false,
+        disabledReason: 'deliveries kept failing for more than 120 hours',
+      });
     });
   });
 
@@ -412,7 +552,10 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       expect(new Date(rotated.body.previousSecretExpiresAt).getTime() - Date.now()).toBeGreaterThan(86_300_000);
       ep.route.secrets.splice(0, 1, second, first);
       await t.tenant.post(`${ep.path}/test`);
-      const [during] = await eventually(async () => rx.accepted('rotating'), (r) => r.length >= 1);
+      const [during] = await eventually(
+        async () => rx.accepted('rotating'),
+        (r) => r.length >= 1,
+      );
       expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
       expect(during.verifiedBy).toEqual([second, first]);
 
@@ -422,7 +565,12 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       expect(ended.body.previousSecretExpiresAt).toBeNull();
       ep.route.secrets.splice(0, 2, third, second);
       await t.tenant.post(`${ep.path}/test`);
-      const after = (await eventually(async () => rx.accepted('rotating'), (r) => r.length >= 2))[1];
+      const after = (
+        await eventually(
+          async () => rx.accepted('rotating'),
+          (r) => r.length >= 2,
+        )
+      )[1];
       expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
       expect(after.verifiedBy).toEqual([third]);
       expect((await t.tenant.post(`${ep.path}/rotate-secret`, { overlapSeconds: -1 })).body.code).toBe('VALIDATION_FAILED');
@@ -430,20 +578,32 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
   });
 
   describe('order per resource', () => {
-    it('holds a resource\'s later event back while its earlier one is still being retried', async () => {
+    it("holds a resource's later event back while its earlier one is still being retried", async () => {
       const t = await newTenant(stack.admin);
       const T = `/v1/tenants/${t.tenantId}`;
       let release = false;
-      const ep = await endpoint(t.tenant, T, 'ordered', { eventTypes: ['connection.*'] },
-        (m) => ({ status: m.message.type === 'connection.created' && !release ? 503 : 200 }));
+      const ep = await endpoint(t.tenant, T, 'ordered', { eventTypes: ['connection.*'] }, (m) => ({
+        status: m.message.type === 'connection.created' && !release ? 503 : 200,
+      }));
       const connection = (await t.tenant.post(`${T}/connections`, graphFixture(stack.sandbox.origin).connection)).body.id;
-      await eventually(async () => rx.at('ordered'), (r) => r.length >= 2);
+      await eventually(
+        async () => rx.at('ordered'),
+        (r) => r.length >= 2,
+      );
       expect((await t.tenant.post(`${T}/connections/${connection}/verify`)).status).toBe(202);
       // The later event exists and has its delivery, which waits (no attempt, no job) behind the failing one.
-      const waiting = await eventually(() => get(t.tenant, `${ep.path}/deliveries`), (r) => r.body.items.length === 2, 10_000);
+      const waiting = await eventually(
+        () => get(t.tenant, `${ep.path}/deliveries`),
+        (r) => r.body.items.length === 2,
+        10_000,
+      );
       const [created, healthy] = waiting.body.items;
       expect(healthy).toMatchObject({ eventType: 'connection.healthy', status: 'pending', attemptCount: 0 });
-      await eventually(() => delivery(t.tenant, ep.path, healthy.id), (r) => r.body.nextAttemptAt === null, 5_000);
+      await eventually(
+        () => delivery(t.tenant, ep.path, healthy.id),
+        (r) => r.body.nextAttemptAt === null,
+        5_000,
+      );
       expect((await delivery(t.tenant, ep.path, created.id)).body).toMatchObject({ status: 'pending', lastStatusCode: 503 });
       release = true;
       await settled(t.tenant, ep.path, healthy.id);
@@ -451,7 +611,10 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       const firstOk = got.findIndex((r) => r.status === 200);
       expect(got.slice(0, firstOk).every((r) => r.message.type === 'connection.created')).toBe(true);
       expect(firstOk).toBeGreaterThanOrEqual(2);
-      expect(got.slice(firstOk).map((r) => [r.message.type, r.status])).toEqual([['connection.created', 200], ['connection.healthy', 200]]);
+      expect(got.slice(firstOk).map((r) => [r.message.type, r.status])).toEqual([
+        ['connection.created', 200],
+        ['connection.healthy', 200],
+      ]);
       expect(got.every((r) => r.verifiedBy.length === 1)).toBe(true);
     });
   });
@@ -463,16 +626,22 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       const fanout = stack.worker!.get(WebhookFanoutService);
       // Two events of one resource written directly (no trigger, so no fanout job): the later one's fanout runs first.
       const resource = newId();
-      const insert = async (type: string) => (await db.query(
-        `INSERT INTO events (id, partner_id, tenant_id, type, resource_type, resource_id, data) VALUES ($1, $2, $3, $4, 'connection', $5, '{}') RETURNING id`,
-        [newId(), t.partnerId, t.tenantId, type, resource],
-      )).rows[0].id as string;
+      const insert = async (type: string) =>
+        (
+          await db.query(
+            `INSERT INTO events (id, partner_id, tenant_id, type, resource_type, resource_id, data) VALUES ($1, $2, $3, $4, 'connection', $5, '{}') RETURNING id`,
+            [newId(), t.partnerId, t.tenantId, type, resource],
+          )
+        ).rows[0].id as string;
       const earlier = await insert('connection.created');
       const later = await insert('connection.healthy');
       expect(await fanout.fanout(t.tenantId, later)).toBe(2);
       expect(await fanout.fanout(t.tenantId, earlier)).toBe(0);
       expect(await fanout.fanout(t.tenantId, later)).toBe(0);
-      const got = await eventually(async () => rx.accepted('fanout'), (r) => r.length >= 2);
+      const got = await eventually(
+        async () => rx.accepted('fanout'),
+        (r) => r.length >= 2,
+      );
       expect(got.map((r) => r.headers['webhook-id'])).toEqual([earlier, later]);
       const { rows } = await db.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1', [ep.id]);
       expect(rows[0].n).toBe(2);
@@ -481,13 +650,22 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
 
   describe('SSRF guard', () => {
     let strict: TestStack;
-    beforeAll(async () => { strict = await startStack({ worker: false, config: { WEBHOOK_ALLOW_LOCAL_URLS: 'false' } }); });
+    beforeAll(async () => {
+      strict = await startStack({ worker: false, config: { WEBHOOK_ALLOW_LOCAL_URLS: 'false' } });
+    });
     afterAll(async () => strict.stop());
 
     it('refuses loopback, metadata, private and names resolving to loopback at create and PATCH when local URLs are off', async () => {
       const t = await newTenant(strict.admin);
       const T = `/v1/tenants/${t.tenantId}`;
-      for (const url of ['http://127.0.0.1:9/hook', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/', `http://localhost:${rx.port}/x`, 'http://[::1]/', 'http://[::ffff:169.254.169.254]/']) {
+      for (const url of [
+        'http://127.0.0.1:9/hook',
+        'http://169.254.169.254/latest/meta-data',
+        'http://10.0.0.1/',
+        `http://localhost:${rx.port}/x`,
+        'http://[::1]/',
+        'http://[::ffff:169.254.169.254]/',
+      ]) {
         const res = await t.tenant.post(`${T}/webhooks`, { url, eventTypes: ['*'] });
         expect([url, res.status, res.body.code, res.body.errors?.[0]?.path]).toEqual([url, 400, 'VALIDATION_FAILED', 'url']);
         expect(res.body.errors[0].message).toMatch(/^must not (point|resolve) to a blocked address/);
@@ -495,7 +673,9 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       expect((await t.tenant.get(`${T}/webhooks`)).body.items).toEqual([]);
       const strictDb = new Client({ connectionString: strict.config.DATABASE_URL });
       await strictDb.connect();
-      const { rows: [row] } = await strictDb.query('SELECT count(*)::int AS n FROM webhook_endpoints WHERE tenant_id = $1', [t.tenantId]);
+      const {
+        rows: [row],
+      } = await strictDb.query('SELECT count(*)::int AS n FROM webhook_endpoints WHERE tenant_id = $1', [t.tenantId]);
       await strictDb.end();
       expect(row.n).toBe(0);
       // A stored endpoint cannot be moved to a blocked address either (a public IP literal needs no DNS here).
@@ -519,7 +699,13 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       );
       const worker = stack.worker!;
       const sender = new WebhookSender({ allowLocal: false, timeoutMs: 2000 });
-      const strictDelivery = new WebhookDeliveryService(worker.get(SYSTEM_DB), { ...stack.config, WEBHOOK_ALLOW_LOCAL_URLS: false }, worker.get(TenantDb), worker.get(CredentialCipher), sender);
+      const strictDelivery = new WebhookDeliveryService(
+        worker.get(SYSTEM_DB),
+        { ...stack.config, WEBHOOK_ALLOW_LOCAL_URLS: false },
+        worker.get(TenantDb),
+        worker.get(CredentialCipher),
+        sender,
+      );
       try {
         expect(await strictDelivery.deliver(id, 'direct')).toBe('failed');
       } finally {
@@ -542,7 +728,9 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
       expect(logs.filter((l) => l.includes(raw))).toEqual([]);
     }
     for (const table of ['webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts', 'outbox', 'events']) {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${table} t WHERE t::text LIKE ANY($1)`, [secrets.map((s) => `%${s.slice(6)}%`)]);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${table} t WHERE t::text LIKE ANY($1)`, [
+        secrets.map((s) => `%${s.slice(6)}%`),
+      ]);
       expect([table, rows[0].n]).toEqual([table, 0]);
     }
   });

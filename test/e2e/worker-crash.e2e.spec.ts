@@ -27,7 +27,12 @@ describe('worker killed mid-submission', () => {
     control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
     const connectionId = (await t.tenant.post(`${T()}/connections`, fx.connection)).body.id;
     await t.tenant.post(`${T()}/policies`, { connectionId, workload: 'sharepoint', displayName: 'crash', items: fx.items(1) });
-    point = (await eventually(() => t.tenant.get(`${T()}/restore-points`), (r) => r.body.items?.length >= 1)).body.items[0].id;
+    point = (
+      await eventually(
+        () => t.tenant.get(`${T()}/restore-points`),
+        (r) => r.body.items?.length >= 1,
+      )
+    ).body.items[0].id;
   }, 90_000);
   afterAll(async () => {
     for (const w of workers) await w.kill();
@@ -49,7 +54,12 @@ describe('worker killed mid-submission', () => {
 
     workers.push(await WorkerProcess.start(stack.config));
     // BullMQ hands the dead worker's job to the new one once its lock expires (stalled-job recovery).
-    const done = await eventually(() => t.tenant.get(`${T()}/restore-jobs/${job.id}`), (r) => ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'].includes(r.body.status), 120_000, 500);
+    const done = await eventually(
+      () => t.tenant.get(`${T()}/restore-jobs/${job.id}`),
+      (r) => ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'].includes(r.body.status),
+      120_000,
+      500,
+    );
     expect(done.body.status).toBe('succeeded');
     expect(done.body.vendorRef).toBe(atCrash.vendor_ref);
 

@@ -7,7 +7,10 @@ export interface ApiResponse<T = any> {
 }
 
 export class ApiClient {
-  constructor(readonly baseUrl: string, readonly key?: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly key?: string,
+  ) {}
 
   withKey(key: string | undefined): ApiClient {
     return new ApiClient(this.baseUrl, key);
@@ -25,12 +28,24 @@ export class ApiClient {
     const text = await res.text();
     const contentType = res.headers.get('content-type') ?? '';
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* keep text */ }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* keep text */
+    }
     return { status: res.status, headers: res.headers, body: parsed as T, contentType };
   }
 
-  get<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>('GET', path, undefined, headers); }
-  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) { return this.request<T>('POST', path, body, headers); }
-  patch<T = any>(path: string, body?: unknown) { return this.request<T>('PATCH', path, body); }
-  delete<T = any>(path: string) { return this.request<T>('DELETE', path); }
+  get<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, undefined, headers);
+  }
+  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, body, headers);
+  }
+  patch<T = any>(path: string, body?: unknown) {
+    return this.request<T>('PATCH', path, body);
+  }
+  delete<T = any>(path: string) {
+    return this.request<T>('DELETE', path);
+  }
 }

@@ -22,7 +22,11 @@ export async function newTenant(admin: ApiClient): Promise<TenantContext> {
   const tenant = ok(await partnerClient.post<any>('/v1/tenants', { name: `Customer ${randomBytes(3).toString('hex')}` }), 201);
   const key = ok(await partnerClient.post<any>('/v1/api-keys', { name: 'tenant key', tenantId: tenant.id }), 201);
   return {
-    partnerId: partner.id, partnerKey: partner.apiKey.key, tenantId: tenant.id, tenantKey: key.key,
-    partner: partnerClient, tenant: admin.withKey(key.key),
+    partnerId: partner.id,
+    partnerKey: partner.apiKey.key,
+    tenantId: tenant.id,
+    tenantKey: key.key,
+    partner: partnerClient,
+    tenant: admin.withKey(key.key),
   };
 }

@@ -15,5 +15,9 @@ export default async function globalSetup(): Promise<void> {
   const config = loadConfig({ ...process.env, DATABASE_URL: url, NODE_ENV: 'test', MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
   const owner = createOwnerDataSource(config, 1);
   await owner.initialize();
-  try { await migrate(owner, config); } finally { await owner.destroy(); }
+  try {
+    await migrate(owner, config);
+  } finally {
+    await owner.destroy();
+  }
 }

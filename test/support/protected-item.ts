@@ -5,7 +5,11 @@ import { E2E_FIXTURES, type VendorE2eFixture } from './vendor-fixtures';
 
 /** A new tenant with a connection to `vendor`'s sandbox, a policy protecting one item, and its first restore point. */
 export interface ProtectedItemSetup {
-  t: TenantContext; fx: VendorE2eFixture; control: SandboxControl; connectionId: string; point: string;
+  t: TenantContext;
+  fx: VendorE2eFixture;
+  control: SandboxControl;
+  connectionId: string;
+  point: string;
   /** `/v1/tenants/<id>` */
   T: string;
 }
@@ -17,10 +21,22 @@ export async function protectOneItem(stack: TestStack, vendor: string): Promise<
   await fx.setup?.(control);
   const T = `/v1/tenants/${t.tenantId}`;
   const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
-  const policy = (await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: `${vendor} item`, items: fx.items(1) })).body;
-  await eventually(() => t.tenant.get(`${T}/policies/${policy.id}`), (r) => ['active', 'failed'].includes(r.body.status), 60_000);
+  const policy = (
+    await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: `${vendor} item`, items: fx.items(1) })
+  ).body;
+  await eventually(
+    () => t.tenant.get(`${T}/policies/${policy.id}`),
+    (r) => ['active', 'failed'].includes(r.body.status),
+    60_000,
+  );
   await fx.settle?.(control);
-  const point = (await eventually(() => t.tenant.get(`${T}/restore-points`), (r) => r.body.items?.length >= 1, 60_000)).body.items[0].id;
+  const point = (
+    await eventually(
+      () => t.tenant.get(`${T}/restore-points`),
+      (r) => r.body.items?.length >= 1,
+      60_000,
+    )
+  ).body.items[0].id;
   return { t, fx, control, connectionId, point, T };
 }
 

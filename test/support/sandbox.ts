@@ -9,7 +9,11 @@ export async function startTestSandbox(): Promise<RunningSandbox> {
 
 /** Test control of one simulated vendor account (scope) over the sandbox's control API. */
 export class SandboxControl {
-  constructor(readonly origin: string, readonly vendorPrefix: string, readonly scope: string) {}
+  constructor(
+    readonly origin: string,
+    readonly vendorPrefix: string,
+    readonly scope: string,
+  ) {}
 
   private url(suffix: string): string {
     return `${this.origin}/_sandbox/${this.vendorPrefix}/scopes/${encodeURIComponent(this.scope)}${suffix}`;
@@ -17,19 +21,36 @@ export class SandboxControl {
 
   private async call(method: string, suffix: string, body?: unknown): Promise<any> {
     const res = await fetch(this.url(suffix), {
-      method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`sandbox control ${method} ${suffix} -> ${res.status} ${await res.text()}`);
     return res.json();
   }
 
-  injectFault(fault: FaultSpec | FaultSpec[]): Promise<void> { return this.call('POST', '/faults', fault); }
-  clearFaults(): Promise<void> { return this.call('DELETE', '/faults'); }
-  async calls(): Promise<RecordedCall[]> { return (await this.call('GET', '/calls')).calls; }
-  clearCalls(): Promise<void> { return this.call('DELETE', '/calls'); }
-  advanceClock(ms: number): Promise<{ now: string }> { return this.call('POST', '/clock', { advanceMs: ms }); }
-  configure(config: Record<string, unknown>): Promise<{ config: Record<string, unknown> }> { return this.call('PATCH', '/config', config); }
-  reset(): Promise<void> { return this.call('POST', '/reset'); }
-  async state<T = unknown>(): Promise<T> { return (await this.call('GET', '/state')).state; }
+  injectFault(fault: FaultSpec | FaultSpec[]): Promise<void> {
+    return this.call('POST', '/faults', fault);
+  }
+  clearFaults(): Promise<void> {
+    return this.call('DELETE', '/faults');
+  }
+  async calls(): Promise<RecordedCall[]> {
+    return (await this.call('GET', '/calls')).calls;
+  }
+  clearCalls(): Promise<void> {
+    return this.call('DELETE', '/calls');
+  }
+  advanceClock(ms: number): Promise<{ now: string }> {
+    return this.call('POST', '/clock', { advanceMs: ms });
+  }
+  configure(config: Record<string, unknown>): Promise<{ config: Record<string, unknown> }> {
+    return this.call('PATCH', '/config', config);
+  }
+  reset(): Promise<void> {
+    return this.call('POST', '/reset');
+  }
+  async state<T = unknown>(): Promise<T> {
+    return (await this.call('GET', '/state')).state;
+  }
 }

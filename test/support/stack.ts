@@ -27,7 +27,11 @@ export async function ensureMigrated(config: AppConfig): Promise<void> {
   migrated ??= (async () => {
     const owner = createOwnerDataSource(config, 1);
     await owner.initialize();
-    try { await migrate(owner, config); } finally { await owner.destroy(); }
+    try {
+      await migrate(owner, config);
+    } finally {
+      await owner.destroy();
+    }
   })();
   return migrated;
 }
@@ -57,14 +61,25 @@ export async function startStack(opts: { worker?: boolean; config?: Record<strin
   const database = await cloneDatabase(testConfig().DATABASE_URL);
   const config = testConfig({ DATABASE_URL: database.url, ...opts.config });
   const sandbox = await startTestSandbox();
-  const stream = opts.logs ? { write: (line: string) => { opts.logs!.push(line); } } : undefined;
+  const stream = opts.logs
+    ? {
+        write: (line: string) => {
+          opts.logs!.push(line);
+        },
+      }
+    : undefined;
   const gateway = await createGateway(config, stream);
   await gateway.listen({ port: 0, host: '127.0.0.1' });
   const address = gateway.getHttpServer().address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const worker = opts.worker === false ? undefined : await createWorker(config, stream);
   return {
-    config, gateway, worker, sandbox, baseUrl, admin: new ApiClient(baseUrl, config.ADMIN_API_KEY!),
+    config,
+    gateway,
+    worker,
+    sandbox,
+    baseUrl,
+    admin: new ApiClient(baseUrl, config.ADMIN_API_KEY!),
     async stop() {
       await worker?.close();
       await gateway.close();
@@ -79,7 +94,8 @@ export async function eventually<T>(fn: () => Promise<T>, until: (v: T) => boole
   const deadline = Date.now() + timeoutMs;
   let last: T = await fn();
   while (!until(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last).slice(0, 2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last).slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, everyMs));
     last = await fn();
   }

@@ -10,7 +10,11 @@ function adminUrl(url: string): string {
 async function onAdmin<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: adminUrl(url) });
   await client.connect();
-  try { return await fn(client); } finally { await client.end(); }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -22,7 +26,10 @@ export async function templateUrl(testDatabaseUrl = 'postgres://postgres@127.0.0
   const name = `${decodeURIComponent(url.pathname.slice(1))}_template`;
   await onAdmin(testDatabaseUrl, async (c) => {
     const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await c.query(`CREATE DATABASE "${name}"`).catch((e: { code?: string }) => { if (e.code !== '42P04') throw e; });
+    if (!rowCount)
+      await c.query(`CREATE DATABASE "${name}"`).catch((e: { code?: string }) => {
+        if (e.code !== '42P04') throw e;
+      });
   });
   url.pathname = `/${name}`;
   return url.toString();
@@ -34,7 +41,9 @@ export async function cloneDatabase(testDatabaseUrl: string): Promise<{ url: str
   const name = `bgt_${randomBytes(6).toString('hex')}`;
   for (let attempt = 0; ; attempt++) {
     try {
-      await onAdmin(testDatabaseUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE "${decodeURIComponent(template.pathname.slice(1))}"`));
+      await onAdmin(testDatabaseUrl, (c) =>
+        c.query(`CREATE DATABASE ${name} TEMPLATE "${decodeURIComponent(template.pathname.slice(1))}"`),
+      );
       break;
     } catch (e) {
       // Another test run's global setup may be connected to the template for a moment.
@@ -44,5 +53,8 @@ export async function cloneDatabase(testDatabaseUrl: string): Promise<{ url: str
   }
   const url = new URL(testDatabaseUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => onAdmin(testDatabaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+  return {
+    url: url.toString(),
+    drop: () => onAdmin(testDatabaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
 }

@@ -13,8 +13,14 @@ Module._resolveFilename = function (request, ...rest) {
 };
 require.extensions['.ts'] = (module, filename) => {
   const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename, sourceMaps: 'inline', module: { type: 'commonjs' },
-    jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' },
+    filename,
+    sourceMaps: 'inline',
+    module: { type: 'commonjs' },
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
   });
   module._compile(code, filename);
 };

@@ -43,9 +43,15 @@ export function graphFixture(origin: string): VendorE2eFixture {
   const entraTenant = randomUUID();
   const secret = `sbx-secret-${randomBytes(16).toString('hex')}`;
   return {
-    vendor: 'graph', sandboxPrefix: 'graph', scope: entraTenant, workload: 'sharepoint', secret,
+    vendor: 'graph',
+    sandboxPrefix: 'graph',
+    scope: entraTenant,
+    workload: 'sharepoint',
+    secret,
     connection: {
-      vendor: 'graph', displayName: 'Graph sandbox', endpoint: `${origin}/graph/v1.0`,
+      vendor: 'graph',
+      displayName: 'Graph sandbox',
+      endpoint: `${origin}/graph/v1.0`,
       credentials: { tenantId: entraTenant, clientId: randomUUID(), clientSecret: secret, authorityHost: `${origin}/graph/login` },
     },
     items: (n) => graphSandboxSites(entraTenant, n).map((s) => ({ externalId: s.siteId, displayName: s.name })),
@@ -64,7 +70,11 @@ export function veeamFixture(origin: string): VendorE2eFixture {
   const sites = veeamFixtureSites(username);
   const failing = sites[sites.length - 1];
   return {
-    vendor: 'veeam', sandboxPrefix: 'veeam', scope: username, workload: 'sharepoint', secret,
+    vendor: 'veeam',
+    sandboxPrefix: 'veeam',
+    scope: username,
+    workload: 'sharepoint',
+    secret,
     connection: { vendor: 'veeam', displayName: 'Veeam sandbox', endpoint: `${origin}/veeam`, credentials: { username, password: secret } },
     items: (n) => sites.slice(0, Math.min(n, sites.length - 1)).map((s) => ({ externalId: s.id, displayName: s.title })),
     failingItem: { externalId: failing.id },
@@ -72,7 +82,9 @@ export function veeamFixture(origin: string): VendorE2eFixture {
     setup: async (control) => {
       await control.configure({ firstBackupDelayMs: 0, backupDurationMs: 1000, restoreDurationMs: 1000, failRestoreOf: [failing.id] });
     },
-    settle: async (control) => { await control.advanceClock(5 * 60_000); },
+    settle: async (control) => {
+      await control.advanceClock(5 * 60_000);
+    },
     destination: 'new',
     target: { siteUrl: `https://${serverSlug(username)}.sharepoint.com/sites/Restored` },
     restoreFaultPath: '/Organization/Sites/[^/]+/restore(To)?$',
@@ -89,19 +101,34 @@ export function azureFixture(origin: string): VendorE2eFixture {
   const secret = randomBytes(24).toString('base64url');
   const accounts = azureStorageAccounts(subscriptionId).filter((a) => a.name !== AZURE_FIXTURE.noPermissionAccount);
   return {
-    vendor: 'azure-dataprotection', sandboxPrefix: 'azure', scope: tenantId, workload: 'azureBlob', secret,
+    vendor: 'azure-dataprotection',
+    sandboxPrefix: 'azure',
+    scope: tenantId,
+    workload: 'azureBlob',
+    secret,
     connection: {
-      vendor: 'azure-dataprotection', displayName: 'Azure sandbox', endpoint: `${origin}/azure/management`,
+      vendor: 'azure-dataprotection',
+      displayName: 'Azure sandbox',
+      endpoint: `${origin}/azure/management`,
       credentials: {
-        tenantId, clientId: randomUUID(), clientSecret: secret, authorityHost: `${origin}/azure/login`,
-        subscriptionId, resourceGroup: AZURE_FIXTURE.resourceGroup, vaultName: AZURE_FIXTURE.vaultName,
+        tenantId,
+        clientId: randomUUID(),
+        clientSecret: secret,
+        authorityHost: `${origin}/azure/login`,
+        subscriptionId,
+        resourceGroup: AZURE_FIXTURE.resourceGroup,
+        vaultName: AZURE_FIXTURE.vaultName,
       },
     },
     items: (n) => accounts.slice(0, n).map((a) => ({ externalId: a.id, displayName: a.name })),
     setup: async (control) => {
       await control.configure({
-        tokenLifetimeSeconds: 24 * 3600, asyncRetryAfterSeconds: 0, protectionDurationMs: 0, restoreDurationMs: 1000,
-        readBucket: 100_000, readRefillPerSecond: 1000,
+        tokenLifetimeSeconds: 24 * 3600,
+        asyncRetryAfterSeconds: 0,
+        protectionDurationMs: 0,
+        restoreDurationMs: 1000,
+        readBucket: 100_000,
+        readRefillPerSecond: 1000,
       });
     },
     destination: 'original',
@@ -118,16 +145,26 @@ export function azureFixture(origin: string): VendorE2eFixture {
 export function avepointFixture(origin: string): VendorE2eFixture {
   const clientId = `e2e${randomBytes(8).toString('hex')}`;
   const secret = avepointSandboxSecret(clientId);
-  const sites = avepointFixtureScopes(clientId).filter((s) => s.serviceType === 1).map((s) => s.key);
+  const sites = avepointFixtureScopes(clientId)
+    .filter((s) => s.serviceType === 1)
+    .map((s) => s.key);
   return {
-    vendor: 'avepoint', sandboxPrefix: 'avepoint', scope: clientId, workload: 'sharepoint', secret,
+    vendor: 'avepoint',
+    sandboxPrefix: 'avepoint',
+    scope: clientId,
+    workload: 'sharepoint',
+    secret,
     connection: {
-      vendor: 'avepoint', displayName: 'AvePoint sandbox', endpoint: `${origin}/avepoint/api`,
+      vendor: 'avepoint',
+      displayName: 'AvePoint sandbox',
+      endpoint: `${origin}/avepoint/api`,
       credentials: { clientId, clientSecret: secret, identityEndpoint: `${origin}/avepoint/identity` },
     },
     items: (n) => sites.slice(0, n).map((url) => ({ externalId: url, displayName: url.slice(url.lastIndexOf('/') + 1) })),
     itemCount: sites.length,
-    setup: async (control) => { await control.configure({ retentionDays: 30, restoreDurationMs: 1000 }); },
+    setup: async (control) => {
+      await control.configure({ retentionDays: 30, restoreDurationMs: 1000 });
+    },
     destination: 'original',
     unsupportedDestination: 'new',
     restoreFaultPath: '/backup/m365/restore/jobs$',

@@ -6,29 +6,49 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** A worker in a child process (apps/worker/src/main.ts) with the stack's settings, so a test can SIGKILL it. */
 export class WorkerProcess {
-  private constructor(private readonly child: ChildProcess, readonly output: string[]) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly output: string[],
+  ) {}
 
   static async start(config: AppConfig): Promise<WorkerProcess> {
     const output: string[] = [];
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.cjs'), path.join(ROOT, 'apps/worker/src/main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env, NODE_ENV: 'test', DATABASE_URL: config.DATABASE_URL, REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: config.QUEUE_PREFIX,
-        MASTER_KEY: config.MASTER_KEY, ADMIN_API_KEY: config.ADMIN_API_KEY, RELAY_POLL_MS: String(config.RELAY_POLL_MS),
-        MAINTENANCE_ENABLED: 'false', LOG_LEVEL: 'info',
+    const child = spawn(
+      process.execPath,
+      ['-r', path.join(ROOT, 'test/support/ts-register.cjs'), path.join(ROOT, 'apps/worker/src/main.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          DATABASE_URL: config.DATABASE_URL,
+          REDIS_URL: config.REDIS_URL,
+          QUEUE_PREFIX: config.QUEUE_PREFIX,
+          MASTER_KEY: config.MASTER_KEY,
+          ADMIN_API_KEY: config.ADMIN_API_KEY,
+          RELAY_POLL_MS: String(config.RELAY_POLL_MS),
+          MAINTENANCE_ENABLED: 'false',
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     const proc = new WorkerProcess(child, output);
     child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker did not start: ${output.join('')}`)), 30_000);
       const check = () => {
-        if (output.join('').includes('"worker started"')) { clearTimeout(timer); resolve(); }
+        if (output.join('').includes('"worker started"')) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
       child.stdout!.on('data', check);
-      child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`worker exited ${code}: ${output.join('')}`)); });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`worker exited ${code}: ${output.join('')}`));
+      });
     });
     return proc;
   }

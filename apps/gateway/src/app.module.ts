@@ -42,13 +42,36 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [PlatformModule.forRoot(config)],
       controllers: [
-        HealthController, PartnersController, ApiKeysController, TenantsController, ConnectionsController, PoliciesController,
-        ProtectedItemsController, RestorePointsController, RestoreJobsController, VendorsController, ErrorsController, EventsController,
-        PartnerWebhooksController, TenantWebhooksController, UsageController,
+        HealthController,
+        PartnersController,
+        ApiKeysController,
+        TenantsController,
+        ConnectionsController,
+        PoliciesController,
+        ProtectedItemsController,
+        RestorePointsController,
+        RestoreJobsController,
+        VendorsController,
+        ErrorsController,
+        EventsController,
+        PartnerWebhooksController,
+        TenantWebhooksController,
+        UsageController,
       ],
       providers: [
-        TenantAccess, PartnersService, TenantsService, ApiKeysService, ConnectionsService, PoliciesService, ProtectedItemsService, RestorePointsService, RestoreJobsService,
-        WebhookScopes, WebhooksService, WebhookDeliveriesService, EventsService,
+        TenantAccess,
+        PartnersService,
+        TenantsService,
+        ApiKeysService,
+        ConnectionsService,
+        PoliciesService,
+        ProtectedItemsService,
+        RestorePointsService,
+        RestoreJobsService,
+        WebhookScopes,
+        WebhooksService,
+        WebhookDeliveriesService,
+        EventsService,
         UsageService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -68,7 +91,8 @@ function idempotentPosts(module: DynamicModule): DynamicModule {
       const handler: unknown = Object.getOwnPropertyDescriptor(controller.prototype, name)?.value;
       if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) !== RequestMethod.POST) continue;
       const bound: unknown[] = Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [];
-      if (!bound.includes(IdempotencyInterceptor)) Reflect.defineMetadata(INTERCEPTORS_METADATA, [IdempotencyInterceptor, ...bound], handler);
+      if (!bound.includes(IdempotencyInterceptor))
+        Reflect.defineMetadata(INTERCEPTORS_METADATA, [IdempotencyInterceptor, ...bound], handler);
     }
   }
   return module;

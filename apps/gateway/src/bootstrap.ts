@@ -10,11 +10,17 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the gateway (used by main.ts, tests and the benchmark). Call `listen` on the result. */
 export async function createGateway(config: AppConfig, logStream?: pino.DestinationStream): Promise<NestFastifyApplication> {
-  const logger = pino({
-    level: config.LOG_LEVEL,
-    base: { service: 'gateway' },
-    redact: { paths: ['req.headers.authorization', 'req.headers["idempotency-key"]', '*.clientSecret', '*.password', '*.credentials'], censor: '[redacted]' },
-  }, logStream ?? pino.destination(1));
+  const logger = pino(
+    {
+      level: config.LOG_LEVEL,
+      base: { service: 'gateway' },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers["idempotency-key"]', '*.clientSecret', '*.password', '*.credentials'],
+        censor: '[redacted]',
+      },
+    },
+    logStream ?? pino.destination(1),
+  );
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -47,12 +53,17 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
     req.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     done();
   });
-  const doc = SwaggerModule.createDocument(app, new DocumentBuilder()
-    .setTitle('backup-gateway')
-    .setDescription('One vendor-neutral API for Microsoft 365 and Azure backup vendors. Errors are RFC 9457 application/problem+json with a normalized `code` (GET /v1/errors). Every POST honours Idempotency-Key. Lists use cursor pagination (`cursor`, `limit`; answer `nextCursor`).')
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY, a partner key or a tenant key' })
-    .build());
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('backup-gateway')
+      .setDescription(
+        'One vendor-neutral API for Microsoft 365 and Azure backup vendors. Errors are RFC 9457 application/problem+json with a normalized `code` (GET /v1/errors). Every POST honours Idempotency-Key. Lists use cursor pagination (`cursor`, `limit`; answer `nextCursor`).',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY, a partner key or a tenant key' })
+      .build(),
+  );
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json' });
   app.enableShutdownHooks();
   return app;

@@ -29,42 +29,53 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
   const cert = loadSandboxCertificate(opts.certPath);
   // forceCloseConnections: close() ends every connection, also one a client aborted mid-request (it may linger open otherwise).
   const app = Fastify({
-    https: { key: cert.keyPem, cert: cert.certPem }, logger: opts.logger ?? false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true,
+    https: { key: cert.keyPem, cert: cert.certPem },
+    logger: opts.logger ?? false,
+    bodyLimit: 10 * 1024 * 1024,
+    forceCloseConnections: true,
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
   for (const vendor of opts.vendors) {
-    await app.register(async (inst) => {
-      inst.addHook('onRequest', async (req, reply) => {
-        const scopeKey = vendor.scopeOf(req);
-        if (!scopeKey) return;
-        const path = req.url.slice(vendor.prefix.length + 1).split('?')[0];
-        const fault = vendor.scopes.get(scopeKey).faults.take(req.method, path);
-        if (!fault) return;
-        if (fault.latencyMs) await sleep(fault.latencyMs);
-        if (fault.status) {
-          if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
-          for (const [k, v] of Object.entries(fault.headers ?? {})) reply.header(k, v);
-          vendor.writeFault(reply, fault, req);
-          return reply;
-        }
-      });
-      const record = (req: FastifyRequest, status: number) => {
-        const scopeKey = vendor.scopeOf(req);
-        if (!scopeKey) return;
-        const [path, qs] = req.url.slice(vendor.prefix.length + 1).split('?');
-        vendor.scopes.get(scopeKey).calls.record({
-          at: new Date().toISOString(), method: req.method, path, status,
-          body: req.body, query: qs ? Object.fromEntries(new URLSearchParams(qs)) : undefined, headers: recordedHeaders(req),
+    await app.register(
+      async (inst) => {
+        inst.addHook('onRequest', async (req, reply) => {
+          const scopeKey = vendor.scopeOf(req);
+          if (!scopeKey) return;
+          const path = req.url.slice(vendor.prefix.length + 1).split('?')[0];
+          const fault = vendor.scopes.get(scopeKey).faults.take(req.method, path);
+          if (!fault) return;
+          if (fault.latencyMs) await sleep(fault.latencyMs);
+          if (fault.status) {
+            if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
+            for (const [k, v] of Object.entries(fault.headers ?? {})) reply.header(k, v);
+            vendor.writeFault(reply, fault, req);
+            return reply;
+          }
         });
-      };
-      inst.addHook('onResponse', async (req, reply) => record(req, reply.statusCode));
-      // The client went away before the answer (e.g. a killed worker): recorded as 499, like nginx.
-      inst.addHook('onRequestAbort', async (req) => record(req, 499));
-      await vendor.register(inst);
-    }, { prefix: `/${vendor.prefix}` });
+        const record = (req: FastifyRequest, status: number) => {
+          const scopeKey = vendor.scopeOf(req);
+          if (!scopeKey) return;
+          const [path, qs] = req.url.slice(vendor.prefix.length + 1).split('?');
+          vendor.scopes.get(scopeKey).calls.record({
+            at: new Date().toISOString(),
+            method: req.method,
+            path,
+            status,
+            body: req.body,
+            query: qs ? Object.fromEntries(new URLSearchParams(qs)) : undefined,
+            headers: recordedHeaders(req),
+          });
+        };
+        inst.addHook('onResponse', async (req, reply) => record(req, reply.statusCode));
+        // The client went away before the answer (e.g. a killed worker): recorded as 499, like nginx.
+        inst.addHook('onRequestAbort', async (req) => record(req, 499));
+        await vendor.register(inst);
+      },
+      { prefix: `/${vendor.prefix}` },
+    );
   }
 
   registerControlApi(app, opts.vendors);

@@ -7,8 +7,14 @@ const SANDBOX_FILE = /^[a-z0-9-]+\.sandbox\.(ts|js)$/;
 
 function isVendorSandbox(value: unknown): value is VendorSandbox {
   const v = value as Partial<VendorSandbox> | null;
-  return typeof v === 'object' && v !== null && typeof v.prefix === 'string' && typeof v.register === 'function'
-    && typeof v.scopeOf === 'function' && typeof v.writeFault === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.prefix === 'string' &&
+    typeof v.register === 'function' &&
+    typeof v.scopeOf === 'function' &&
+    typeof v.writeFault === 'function'
+  );
 }
 
 /**
@@ -25,8 +31,10 @@ export function allVendorSandboxes(dir: string = __dirname): VendorSandbox[] {
       // Loaded by file name (see above); `require` works for the .ts sources (jest) and the built .js alike.
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous load of a file found at run time
       const mod = require(join(path, file)) as Record<string, unknown>;
-      const classes = Object.values(mod).filter((v): v is new () => unknown =>
-        typeof v === 'function' && typeof (v.prototype as Partial<VendorSandbox> | undefined)?.register === 'function');
+      const classes = Object.values(mod).filter(
+        (v): v is new () => unknown =>
+          typeof v === 'function' && typeof (v.prototype as Partial<VendorSandbox> | undefined)?.register === 'function',
+      );
       const found = classes.map((C) => new C()).filter(isVendorSandbox);
       if (found.length !== 1) throw new Error(`${folder}/${file} must export exactly one VendorSandbox class (found ${found.length})`);
       sandboxes.push(found[0]);

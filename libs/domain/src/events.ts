@@ -3,11 +3,29 @@
  * resource; the database writes it in the same transaction as the change (see the events migration).
  */
 export const EVENT_TYPES = [
-  'restore_job.queued', 'restore_job.submitting', 'restore_job.running', 'restore_job.succeeded',
-  'restore_job.partially_succeeded', 'restore_job.failed', 'restore_job.cancelling', 'restore_job.cancelled',
-  'policy.created', 'policy.provisioned', 'policy.updated', 'policy.activated', 'policy.deactivated', 'policy.deleted', 'policy.failed',
-  'protected_item.added', 'protected_item.protected', 'protected_item.removed', 'protected_item.failed',
-  'connection.created', 'connection.healthy', 'connection.unhealthy', 'connection.deleted',
+  'restore_job.queued',
+  'restore_job.submitting',
+  'restore_job.running',
+  'restore_job.succeeded',
+  'restore_job.partially_succeeded',
+  'restore_job.failed',
+  'restore_job.cancelling',
+  'restore_job.cancelled',
+  'policy.created',
+  'policy.provisioned',
+  'policy.updated',
+  'policy.activated',
+  'policy.deactivated',
+  'policy.deleted',
+  'policy.failed',
+  'protected_item.added',
+  'protected_item.protected',
+  'protected_item.removed',
+  'protected_item.failed',
+  'connection.created',
+  'connection.healthy',
+  'connection.unhealthy',
+  'connection.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -16,8 +34,11 @@ export type EventResourceType = (typeof EVENT_RESOURCE_TYPES)[number];
 
 /** A subscription filter: an exact type, a resource wildcard (`restore_job.*`) or everything (`*`). */
 export function isEventFilter(value: string): boolean {
-  return value === '*' || (EVENT_TYPES as readonly string[]).includes(value)
-    || (EVENT_RESOURCE_TYPES as readonly string[]).some((r) => value === `${r}.*`);
+  return (
+    value === '*' ||
+    (EVENT_TYPES as readonly string[]).includes(value) ||
+    (EVENT_RESOURCE_TYPES as readonly string[]).some((r) => value === `${r}.*`)
+  );
 }
 
 export function eventMatches(filters: readonly string[], type: string): boolean {

@@ -10,7 +10,17 @@ import type { VendorId, Workload } from './vendor';
  *   provisioning -> failed when the vendor refuses it for good (failed is retried by the next change);
  *   anything not deleted -> deleting -> deleted.
  */
-export const POLICY_STATUSES = ['provisioning', 'inactive', 'activating', 'active', 'deactivating', 'updating', 'deleting', 'deleted', 'failed'] as const;
+export const POLICY_STATUSES = [
+  'provisioning',
+  'inactive',
+  'activating',
+  'active',
+  'deactivating',
+  'updating',
+  'deleting',
+  'deleted',
+  'failed',
+] as const;
 export type PolicyStatus = (typeof POLICY_STATUSES)[number];
 
 /** Where the worker leaves a policy once the vendor matches what the user asked for. */

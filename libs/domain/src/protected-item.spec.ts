@@ -1,21 +1,39 @@
 import {
-  PROTECTED_ITEM_STATUSES, REMOVAL_ITEM_STATUSES, TERMINAL_PROTECTED_ITEM_STATUSES, VENDOR_TRACKED_ITEM_STATUSES, WORKLOAD_ITEM_KIND,
-  assertProtectedItemTransition, canProtectedItemTransition, isProtectedItemLive, isProtectedItemStatus, protectedItemStatusAfterRemove,
-  protectedItemStatusFromVendor, type ProtectedItemStatus,
+  PROTECTED_ITEM_STATUSES,
+  REMOVAL_ITEM_STATUSES,
+  TERMINAL_PROTECTED_ITEM_STATUSES,
+  VENDOR_TRACKED_ITEM_STATUSES,
+  WORKLOAD_ITEM_KIND,
+  assertProtectedItemTransition,
+  canProtectedItemTransition,
+  isProtectedItemLive,
+  isProtectedItemStatus,
+  protectedItemStatusAfterRemove,
+  protectedItemStatusFromVendor,
+  type ProtectedItemStatus,
 } from './protected-item';
 
 /** The allowed moves, written out once more by hand (with the code path that makes each): the table must say exactly this. */
 const ALLOWED: Array<[ProtectedItemStatus, ProtectedItemStatus]> = [
   // the vendor's view (worker)
-  ['pending', 'protected'], ['pending', 'failed'], ['protected', 'failed'], ['failed', 'protected'],
+  ['pending', 'protected'],
+  ['pending', 'failed'],
+  ['protected', 'failed'],
+  ['failed', 'protected'],
   // removal asked (gateway): removing while the vendor has the item, removed when it never had it
-  ['pending', 'removing'], ['pending', 'removed'], ['protected', 'removing'], ['protected', 'removed'], ['failed', 'removing'], ['failed', 'removed'],
+  ['pending', 'removing'],
+  ['pending', 'removed'],
+  ['protected', 'removing'],
+  ['protected', 'removed'],
+  ['failed', 'removing'],
+  ['failed', 'removed'],
   // removed at the vendor, or the whole policy deleted (worker)
   ['removing', 'removed'],
 ];
 const allowed = new Set(ALLOWED.map(([a, b]) => `${a}>${b}`));
-const MOVES = PROTECTED_ITEM_STATUSES.flatMap((from) => PROTECTED_ITEM_STATUSES.filter((to) => to !== from)
-  .map((to) => [from, to] as [ProtectedItemStatus, ProtectedItemStatus]));
+const MOVES = PROTECTED_ITEM_STATUSES.flatMap((from) =>
+  PROTECTED_ITEM_STATUSES.filter((to) => to !== from).map((to) => [from, to] as [ProtectedItemStatus, ProtectedItemStatus]),
+);
 
 describe('protected item state machine', () => {
   it.each(MOVES.filter(([a, b]) => allowed.has(`${a}>${b}`)))('allows %s -> %s', (from, to) => {
@@ -39,7 +57,7 @@ describe('protected item state machine', () => {
     expect(PROTECTED_ITEM_STATUSES.filter(isProtectedItemLive)).toEqual(['pending', 'protected', 'removing', 'failed']);
   });
 
-  it('applies the vendor\'s view only to items whose removal is not asked', () => {
+  it("applies the vendor's view only to items whose removal is not asked", () => {
     expect([...VENDOR_TRACKED_ITEM_STATUSES, ...REMOVAL_ITEM_STATUSES].sort()).toEqual([...PROTECTED_ITEM_STATUSES].sort());
     for (const from of VENDOR_TRACKED_ITEM_STATUSES) {
       for (const to of ['protected', 'failed'] as const) if (from !== to) expect(canProtectedItemTransition(from, to)).toBe(true);
@@ -63,13 +81,26 @@ describe('protected item status rules', () => {
   });
 
   it.each<[ProtectedItemStatus, string | null, ProtectedItemStatus]>([
-    ['pending', null, 'removed'], ['pending', 'ref', 'removing'], ['protected', 'ref', 'removing'], ['protected', null, 'removed'],
-    ['failed', null, 'removed'], ['failed', 'ref', 'removing'], ['removing', 'ref', 'removing'], ['removed', 'ref', 'removed'], ['removed', null, 'removed'],
+    ['pending', null, 'removed'],
+    ['pending', 'ref', 'removing'],
+    ['protected', 'ref', 'removing'],
+    ['protected', null, 'removed'],
+    ['failed', null, 'removed'],
+    ['failed', 'ref', 'removing'],
+    ['removing', 'ref', 'removing'],
+    ['removed', 'ref', 'removed'],
+    ['removed', null, 'removed'],
   ])('removes a %s item (vendorRef %s) to %s', (status, vendorRef, expected) => {
     expect(protectedItemStatusAfterRemove({ status, vendorRef })).toBe(expected);
   });
 
   it('names the item kind of every workload', () => {
-    expect(WORKLOAD_ITEM_KIND).toEqual({ sharepoint: 'site', onedrive: 'drive', exchange: 'mailbox', teams: 'team', azureBlob: 'storageAccount' });
+    expect(WORKLOAD_ITEM_KIND).toEqual({
+      sharepoint: 'site',
+      onedrive: 'drive',
+      exchange: 'mailbox',
+      teams: 'team',
+      azureBlob: 'storageAccount',
+    });
   });
 });

@@ -89,7 +89,11 @@ export function protectedItemStatusAfterRemove(item: Pick<ProtectedItem, 'status
 export type ProtectedItemKind = 'site' | 'drive' | 'mailbox' | 'team' | 'storageAccount';
 
 export const WORKLOAD_ITEM_KIND: Record<Workload, ProtectedItemKind> = {
-  sharepoint: 'site', onedrive: 'drive', exchange: 'mailbox', teams: 'team', azureBlob: 'storageAccount',
+  sharepoint: 'site',
+  onedrive: 'drive',
+  exchange: 'mailbox',
+  teams: 'team',
+  azureBlob: 'storageAccount',
 };
 
 /** Why the vendor refused an item (the normalized code and the vendor's message). */

@@ -1,23 +1,56 @@
 import {
-  ACTIVE_RESTORE_STATUSES, RESTORE_JOB_STATUSES, TERMINAL_RESTORE_STATUSES, UNFINISHED_RESTORE_STATUSES, aggregateItemStatuses,
-  applyProgress, assertTransition, canTransition, cancelNeedsVendor, isActive, isTerminal, mergeItems, restoreJobIds, settleItems,
-  type RestoreJobItem, type RestoreJobStatus,
+  ACTIVE_RESTORE_STATUSES,
+  RESTORE_JOB_STATUSES,
+  TERMINAL_RESTORE_STATUSES,
+  UNFINISHED_RESTORE_STATUSES,
+  aggregateItemStatuses,
+  applyProgress,
+  assertTransition,
+  canTransition,
+  cancelNeedsVendor,
+  isActive,
+  isTerminal,
+  mergeItems,
+  restoreJobIds,
+  settleItems,
+  type RestoreJobItem,
+  type RestoreJobStatus,
 } from './restore-job';
 
 /** The allowed moves, written out once more by hand: the state machine must say exactly this. */
 const ALLOWED: Array<[RestoreJobStatus, RestoreJobStatus]> = [
-  ['queued', 'submitting'], ['queued', 'cancelled'], ['queued', 'failed'],
-  ['submitting', 'running'], ['submitting', 'failed'], ['submitting', 'cancelling'], ['submitting', 'cancelled'],
-  ['submitting', 'succeeded'], ['submitting', 'partiallySucceeded'],
-  ['running', 'succeeded'], ['running', 'partiallySucceeded'], ['running', 'failed'], ['running', 'cancelling'], ['running', 'cancelled'],
-  ['cancelling', 'cancelled'], ['cancelling', 'succeeded'], ['cancelling', 'partiallySucceeded'], ['cancelling', 'failed'],
+  ['queued', 'submitting'],
+  ['queued', 'cancelled'],
+  ['queued', 'failed'],
+  ['submitting', 'running'],
+  ['submitting', 'failed'],
+  ['submitting', 'cancelling'],
+  ['submitting', 'cancelled'],
+  ['submitting', 'succeeded'],
+  ['submitting', 'partiallySucceeded'],
+  ['running', 'succeeded'],
+  ['running', 'partiallySucceeded'],
+  ['running', 'failed'],
+  ['running', 'cancelling'],
+  ['running', 'cancelled'],
+  ['cancelling', 'cancelled'],
+  ['cancelling', 'succeeded'],
+  ['cancelling', 'partiallySucceeded'],
+  ['cancelling', 'failed'],
 ];
 const allowed = new Set(ALLOWED.map(([a, b]) => `${a}>${b}`));
-const ALL_PAIRS = RESTORE_JOB_STATUSES.flatMap((from) => RESTORE_JOB_STATUSES.map((to) => [from, to] as [RestoreJobStatus, RestoreJobStatus]));
+const ALL_PAIRS = RESTORE_JOB_STATUSES.flatMap((from) =>
+  RESTORE_JOB_STATUSES.map((to) => [from, to] as [RestoreJobStatus, RestoreJobStatus]),
+);
 
 const item = (ref: string, status: RestoreJobItem['status'] = 'pending'): RestoreJobItem => ({
-  restorePointId: `rp-${ref}`, protectedItemId: `pi-${ref}`, externalId: `x-${ref}`, restorePointRef: ref, protectedItemRef: `u-${ref}`,
-  pointInTime: '2026-01-01T00:00:00.000Z', status,
+  restorePointId: `rp-${ref}`,
+  protectedItemId: `pi-${ref}`,
+  externalId: `x-${ref}`,
+  restorePointRef: ref,
+  protectedItemRef: `u-${ref}`,
+  pointInTime: '2026-01-01T00:00:00.000Z',
+  status,
 });
 
 describe('restore job state machine', () => {
@@ -46,17 +79,27 @@ describe('progress -> status', () => {
   const job = (status: RestoreJobStatus, items = [item('a'), item('b')]) => ({ status, items, vendorStatus: null });
 
   it.each([
-    ['submitting', 'pending', 'running'], ['submitting', 'running', 'running'], ['running', 'running', 'running'],
-    ['cancelling', 'running', 'cancelling'], ['running', 'cancelled', 'cancelled'], ['running', 'failed', 'failed'],
-    ['running', 'succeeded', 'succeeded'], ['cancelling', 'succeeded', 'succeeded'], ['running', 'partiallySucceeded', 'partiallySucceeded'],
+    ['submitting', 'pending', 'running'],
+    ['submitting', 'running', 'running'],
+    ['running', 'running', 'running'],
+    ['cancelling', 'running', 'cancelling'],
+    ['running', 'cancelled', 'cancelled'],
+    ['running', 'failed', 'failed'],
+    ['running', 'succeeded', 'succeeded'],
+    ['cancelling', 'succeeded', 'succeeded'],
+    ['running', 'partiallySucceeded', 'partiallySucceeded'],
   ] as const)('%s + vendor %s -> %s', (from, state, to) => {
     expect(applyProgress(job(from), { state, vendorStatus: state }).status).toBe(to);
   });
 
   it('judges the end per item when the vendor reports items', () => {
     const out = applyProgress(job('running'), {
-      state: 'succeeded', vendorStatus: 'done',
-      items: [{ restorePointRef: 'a', status: 'succeeded' }, { restorePointRef: 'b', status: 'failed', errorCode: 'NOT_FOUND' }],
+      state: 'succeeded',
+      vendorStatus: 'done',
+      items: [
+        { restorePointRef: 'a', status: 'succeeded' },
+        { restorePointRef: 'b', status: 'failed', errorCode: 'NOT_FOUND' },
+      ],
     });
     expect(out.status).toBe('partiallySucceeded');
     expect(out.items.map((i) => i.status)).toEqual(['succeeded', 'failed']);
@@ -65,22 +108,36 @@ describe('progress -> status', () => {
 
   it('gives a failure without a vendor reason RESTORE_FAILED, and keeps the vendor reason when given', () => {
     expect(applyProgress(job('running'), { state: 'failed', vendorStatus: 'Failed' }).error?.code).toBe('RESTORE_FAILED');
-    expect(applyProgress(job('running'), { state: 'failed', vendorStatus: 'Failed', error: { code: 'QUOTA_EXCEEDED', message: 'full' } }).error?.code).toBe('QUOTA_EXCEEDED');
+    expect(
+      applyProgress(job('running'), { state: 'failed', vendorStatus: 'Failed', error: { code: 'QUOTA_EXCEEDED', message: 'full' } }).error
+        ?.code,
+    ).toBe('QUOTA_EXCEEDED');
   });
 
   it('reports no change when nothing moved, and never moves a terminal job', () => {
     const running = { status: 'running' as const, items: [item('a', 'running')], vendorStatus: 'InProgress' };
     expect(applyProgress(running, { state: 'running', vendorStatus: 'InProgress' }).changed).toBe(false);
     expect(applyProgress(running, { state: 'running', vendorStatus: 'Restoring' }).changed).toBe(true);
-    expect(applyProgress({ ...running, status: 'succeeded' }, { state: 'failed', vendorStatus: 'x' })).toMatchObject({ status: 'succeeded', changed: false });
+    expect(applyProgress({ ...running, status: 'succeeded' }, { state: 'failed', vendorStatus: 'x' })).toMatchObject({
+      status: 'succeeded',
+      changed: false,
+    });
   });
 
   it('matches items by ref, by position when refs repeat, and otherwise applies the job state to unfinished items', () => {
     const shared = mergeItems([item('p'), { ...item('p'), restorePointId: 'rp-2' }], {
-      state: 'succeeded', vendorStatus: 'ok', items: [{ restorePointRef: 'p', status: 'succeeded' }, { restorePointRef: 'p', status: 'failed' }],
+      state: 'succeeded',
+      vendorStatus: 'ok',
+      items: [
+        { restorePointRef: 'p', status: 'succeeded' },
+        { restorePointRef: 'p', status: 'failed' },
+      ],
     });
     expect(shared.map((i) => i.status)).toEqual(['succeeded', 'failed']);
-    expect(mergeItems([item('a', 'succeeded'), item('b')], { state: 'failed', vendorStatus: 'x' }).map((i) => i.status)).toEqual(['succeeded', 'failed']);
+    expect(mergeItems([item('a', 'succeeded'), item('b')], { state: 'failed', vendorStatus: 'x' }).map((i) => i.status)).toEqual([
+      'succeeded',
+      'failed',
+    ]);
   });
 
   it('aggregates item outcomes', () => {
@@ -92,7 +149,10 @@ describe('progress -> status', () => {
   });
 
   it('settles unfinished items on failure or cancellation', () => {
-    expect(settleItems([item('a', 'succeeded'), item('b')], 'failed', 'TIMED_OUT').map((i) => [i.status, i.errorCode])).toEqual([['succeeded', undefined], ['failed', 'TIMED_OUT']]);
+    expect(settleItems([item('a', 'succeeded'), item('b')], 'failed', 'TIMED_OUT').map((i) => [i.status, i.errorCode])).toEqual([
+      ['succeeded', undefined],
+      ['failed', 'TIMED_OUT'],
+    ]);
     expect(settleItems([item('a'), item('b', 'running')], 'cancelled').map((i) => i.status)).toEqual(['cancelled', 'cancelled']);
   });
 });

@@ -8,11 +8,23 @@ import type { VendorId, Workload } from './vendor';
  *   queued | submitting | running -> failed
  */
 export const RESTORE_JOB_STATUSES = [
-  'queued', 'submitting', 'running', 'cancelling', 'succeeded', 'partiallySucceeded', 'failed', 'cancelled',
+  'queued',
+  'submitting',
+  'running',
+  'cancelling',
+  'succeeded',
+  'partiallySucceeded',
+  'failed',
+  'cancelled',
 ] as const;
 export type RestoreJobStatus = (typeof RESTORE_JOB_STATUSES)[number];
 
-export const TERMINAL_RESTORE_STATUSES = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'] as const satisfies readonly RestoreJobStatus[];
+export const TERMINAL_RESTORE_STATUSES = [
+  'succeeded',
+  'partiallySucceeded',
+  'failed',
+  'cancelled',
+] as const satisfies readonly RestoreJobStatus[];
 export type TerminalRestoreStatus = (typeof TERMINAL_RESTORE_STATUSES)[number];
 
 /** At the vendor (or on its way there): these hold one of the connection's vendor slots and are polled. */
@@ -161,11 +173,16 @@ export interface VendorRestoreProgress {
 /** The item status implied by a whole-job state when the vendor reports no per-item detail. */
 export function itemStatusFor(state: VendorRestoreState): RestoreItemStatus {
   switch (state) {
-    case 'succeeded': return 'succeeded';
-    case 'failed': return 'failed';
-    case 'cancelled': return 'cancelled';
-    case 'pending': return 'pending';
-    default: return 'running';
+    case 'succeeded':
+      return 'succeeded';
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'pending':
+      return 'pending';
+    default:
+      return 'running';
   }
 }
 
@@ -181,7 +198,14 @@ export function mergeItems(items: RestoreJobItem[], progress: VendorRestoreProgr
   return items.map((item, index) => {
     const p = byRef.get(item.restorePointRef) ?? (reported.length === items.length ? reported[index] : undefined);
     if (!p) return { ...item, status: item.status === 'pending' || item.status === 'running' ? jobStatus : item.status };
-    return { ...item, status: p.status, vendorStatus: p.vendorStatus, errorCode: p.errorCode, vendorCode: p.vendorCode, errorMessage: p.errorMessage };
+    return {
+      ...item,
+      status: p.status,
+      vendorStatus: p.vendorStatus,
+      errorCode: p.errorCode,
+      vendorCode: p.vendorCode,
+      errorMessage: p.errorMessage,
+    };
   });
 }
 
@@ -199,7 +223,10 @@ export interface ProgressOutcome {
  * cancelled stays cancelling); a vendor's end is the job's end, judged per item when the vendor reports
  * items. A failure without the vendor's reason gets RESTORE_FAILED.
  */
-export function applyProgress(job: Pick<RestoreJob, 'status' | 'items' | 'vendorStatus'>, progress: VendorRestoreProgress): ProgressOutcome {
+export function applyProgress(
+  job: Pick<RestoreJob, 'status' | 'items' | 'vendorStatus'>,
+  progress: VendorRestoreProgress,
+): ProgressOutcome {
   if (isTerminal(job.status)) return { status: job.status, items: job.items, changed: false };
   const items = mergeItems(job.items, progress);
   let status: RestoreJobStatus;
@@ -207,8 +234,10 @@ export function applyProgress(job: Pick<RestoreJob, 'status' | 'items' | 'vendor
   else if (progress.state === 'cancelled') status = 'cancelled';
   else if (progress.state === 'failed') status = 'failed';
   else status = progress.items?.length ? aggregateItemStatuses(items) : progress.state;
-  const changed = status !== job.status || progress.vendorStatus !== job.vendorStatus || JSON.stringify(items) !== JSON.stringify(job.items);
-  const error = status === 'failed' ? progress.error ?? { code: 'RESTORE_FAILED', message: 'The vendor reported the restore failed.' } : undefined;
+  const changed =
+    status !== job.status || progress.vendorStatus !== job.vendorStatus || JSON.stringify(items) !== JSON.stringify(job.items);
+  const error =
+    status === 'failed' ? (progress.error ?? { code: 'RESTORE_FAILED', message: 'The vendor reported the restore failed.' }) : undefined;
   return { status, items, error, changed };
 }
 

@@ -22,9 +22,7 @@ export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
  * Who an API key speaks for: a partner key reaches every tenant of its partner, a tenant key one
  * tenant (of its partner). `tenantId` is set exactly for tenant keys.
  */
-export type ApiKeyScope =
-  | { role: 'partner'; partnerId: string; tenantId: null }
-  | { role: 'tenant'; partnerId: string; tenantId: string };
+export type ApiKeyScope = { role: 'partner'; partnerId: string; tenantId: null } | { role: 'tenant'; partnerId: string; tenantId: string };
 
 /** What authentication needs of a key: its id and scope. */
 export type ApiKeyIdentity = ApiKeyScope & { id: string };

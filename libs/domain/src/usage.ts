@@ -2,8 +2,15 @@ import type { VendorId } from './vendor';
 
 /** The metered quantities stored per tenant, vendor and UTC day (one row per metric). */
 export const USAGE_METRICS = [
-  'protected_items', 'protected_bytes', 'restore_jobs_succeeded', 'restore_jobs_partially_succeeded', 'restore_jobs_failed',
-  'restore_jobs_cancelled', 'restored_items', 'restored_bytes', 'vendor_api_calls',
+  'protected_items',
+  'protected_bytes',
+  'restore_jobs_succeeded',
+  'restore_jobs_partially_succeeded',
+  'restore_jobs_failed',
+  'restore_jobs_cancelled',
+  'restored_items',
+  'restored_bytes',
+  'vendor_api_calls',
 ] as const;
 export type UsageMetric = (typeof USAGE_METRICS)[number];
 

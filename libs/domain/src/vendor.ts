@@ -12,10 +12,16 @@ export type Workload = (typeof WORKLOADS)[number];
 
 /** Vendor-neutral operations a vendor may or may not support (declared in its capabilities). */
 export const OPERATIONS = [
-  'policy.create', 'policy.update', 'policy.delete', 'policy.activate', 'policy.deactivate',
-  'protectedItem.add', 'protectedItem.remove',
+  'policy.create',
+  'policy.update',
+  'policy.delete',
+  'policy.activate',
+  'policy.deactivate',
+  'protectedItem.add',
+  'protectedItem.remove',
   'restorePoint.list',
-  'restoreJob.create', 'restoreJob.cancel',
+  'restoreJob.create',
+  'restoreJob.cancel',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 

@@ -8,11 +8,13 @@ import { CurrentPrincipal, type Principal } from '../common/principal';
 import { ApiZodBody, ZodPipe } from '../common/zod';
 import { ApiKeysService } from './api-keys.service';
 
-const createKey = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  partnerId: z.uuid().optional(),
-  tenantId: z.uuid().optional(),
-}).refine((b) => !(b.partnerId && b.tenantId), { message: 'give partnerId (partner key) or tenantId (tenant key), not both' });
+const createKey = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    partnerId: z.uuid().optional(),
+    tenantId: z.uuid().optional(),
+  })
+  .refine((b) => !(b.partnerId && b.tenantId), { message: 'give partnerId (partner key) or tenantId (tenant key), not both' });
 
 /**
  * API keys. The operator creates partner keys; a partner creates keys for itself or for its tenants.
@@ -29,7 +31,11 @@ export class ApiKeysController {
   @SecretResponse()
   @ApiOperation({ summary: 'Create a partner key (partnerId) or a tenant key (tenantId). The key is in the answer once.' })
   @ApiZodBody(createKey)
-  async create(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(createKey)) body: z.infer<typeof createKey>, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Body(new ZodPipe(createKey)) body: z.infer<typeof createKey>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { apiKey, key } = await this.service.create(p, body);
     reply.header('location', `/v1/api-keys/${apiKey.id}`);
     return { ...toApiKeyResource(apiKey), key };

@@ -19,14 +19,23 @@ export interface CreateApiKeyInput {
  */
 @Injectable()
 export class ApiKeysService {
-  constructor(@Inject(APP_DB) private readonly db: DataSource, private readonly access: TenantAccess) {}
+  constructor(
+    @Inject(APP_DB) private readonly db: DataSource,
+    private readonly access: TenantAccess,
+  ) {}
 
   /** Stores a new key and returns it with the key itself (`key`), which is never readable again. */
   async create(p: Principal, body: CreateApiKeyInput): Promise<{ apiKey: ApiKey; key: string }> {
     if (p.kind === 'tenant') throw new ProblemError(problem('FORBIDDEN', 'A tenant key cannot create API keys.'));
     const scope = await this.scopeOf(p, body);
     const key = generateApiKey();
-    const apiKey = await apiKeyRepository.insert(this.db, { ...scope, id: newId(), name: body.name, prefix: key.prefix, keyHash: key.hash });
+    const apiKey = await apiKeyRepository.insert(this.db, {
+      ...scope,
+      id: newId(),
+      name: body.name,
+      prefix: key.prefix,
+      keyHash: key.hash,
+    });
     return { apiKey, key: key.key };
   }
 
@@ -37,9 +46,10 @@ export class ApiKeysService {
 
   async revoke(p: Principal, keyId: string): Promise<void> {
     if (p.kind === 'tenant' || !isUuid(keyId)) throw new NotFound('api key', keyId);
-    const revoked = p.kind === 'admin'
-      ? await apiKeyRepository.revoke(this.db, keyId)
-      : await apiKeyRepository.revokeOfPartner(this.db, keyId, p.partnerId);
+    const revoked =
+      p.kind === 'admin'
+        ? await apiKeyRepository.revoke(this.db, keyId)
+        : await apiKeyRepository.revokeOfPartner(this.db, keyId, p.partnerId);
     if (!revoked) throw new NotFound('api key', keyId);
   }
 
@@ -53,9 +63,12 @@ export class ApiKeysService {
       return { role: 'tenant', partnerId, tenantId: body.tenantId };
     }
     const partnerId = body.partnerId ?? (p.kind === 'partner' ? p.partnerId : '');
-    if (!partnerId) throw ProblemError.of('VALIDATION_FAILED', 'The operator must give partnerId or tenantId.', { errors: [{ path: 'partnerId', message: 'required' }] });
+    if (!partnerId)
+      throw ProblemError.of('VALIDATION_FAILED', 'The operator must give partnerId or tenantId.', {
+        errors: [{ path: 'partnerId', message: 'required' }],
+      });
     if (p.kind === 'partner' && p.partnerId !== partnerId) throw new NotFound('partner', partnerId);
-    if (!await partnerRepository.exists(this.db, partnerId)) throw new NotFound('partner', partnerId);
+    if (!(await partnerRepository.exists(this.db, partnerId))) throw new NotFound('partner', partnerId);
     return { role: 'partner', partnerId, tenantId: null };
   }
 }

@@ -47,9 +47,11 @@ export class AuthGuard implements CanActivate {
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) return hit.principal;
     const found = await apiKeyRepository.findActiveByHash(this.db, hash);
-    const principal: Principal | null = !found ? null
-      : found.role === 'partner' ? { kind: 'partner', keyId: found.id, partnerId: found.partnerId }
-      : { kind: 'tenant', keyId: found.id, partnerId: found.partnerId, tenantId: found.tenantId };
+    const principal: Principal | null = !found
+      ? null
+      : found.role === 'partner'
+        ? { kind: 'partner', keyId: found.id, partnerId: found.partnerId }
+        : { kind: 'tenant', keyId: found.id, partnerId: found.partnerId, tenantId: found.tenantId };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, until: now + CACHE_TTL_MS });
     return principal;

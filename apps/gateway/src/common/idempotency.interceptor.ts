@@ -16,7 +16,9 @@ const SECRET_RESPONSE = 'bg:secret-response';
  */
 export const SecretResponse = (): MethodDecorator => SetMetadata(SECRET_RESPONSE, true);
 
-interface SealedBody { $sealed: { ciphertext: string; wrappedKey: string; keyId: string } }
+interface SealedBody {
+  $sealed: { ciphertext: string; wrappedKey: string; keyId: string };
+}
 
 /**
  * Idempotency-Key on every POST: same key + same request -> the first answer (status, Location, body);
@@ -25,7 +27,11 @@ interface SealedBody { $sealed: { ciphertext: string; wrappedKey: string; keyId:
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly store: IdempotencyStore, private readonly reflector: Reflector, private readonly cipher: CredentialCipher) {}
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly reflector: Reflector,
+    private readonly cipher: CredentialCipher,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
@@ -34,14 +40,28 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return from(this.run(context, req, key, next));
   }
 
-  private async run(context: ExecutionContext, req: FastifyRequest & { principal?: Principal }, key: string, next: CallHandler): Promise<unknown> {
-    if (key.length < 1 || key.length > 255) throw ProblemError.of('VALIDATION_FAILED', 'Idempotency-Key must be 1-255 characters.', { errors: [{ path: 'Idempotency-Key', message: 'invalid length' }] });
+  private async run(
+    context: ExecutionContext,
+    req: FastifyRequest & { principal?: Principal },
+    key: string,
+    next: CallHandler,
+  ): Promise<unknown> {
+    if (key.length < 1 || key.length > 255)
+      throw ProblemError.of('VALIDATION_FAILED', 'Idempotency-Key must be 1-255 characters.', {
+        errors: [{ path: 'Idempotency-Key', message: 'invalid length' }],
+      });
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const principal = req.principal!.keyId;
-    const hash = createHash('sha256').update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    const hash = createHash('sha256')
+      .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
+      .digest('hex');
     const claim = await this.store.claim(principal, key, hash);
-    if (claim.kind === 'mismatch') throw new ProblemError(problem('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request.'));
-    if (claim.kind === 'in_flight') throw new ProblemError(problem('IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed; retry shortly.'));
+    if (claim.kind === 'mismatch')
+      throw new ProblemError(problem('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request.'));
+    if (claim.kind === 'in_flight')
+      throw new ProblemError(
+        problem('IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed; retry shortly.'),
+      );
     const recordId = `idempotency:${principal}:${key}`;
     if (claim.kind === 'replay') {
       for (const [h, v] of Object.entries(claim.headers)) reply.header(h, v);
@@ -53,7 +73,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const location = reply.getHeader('location');
       const secret = this.reflector.get<boolean>(SECRET_RESPONSE, context.getHandler());
-      await this.store.complete(principal, key, reply.statusCode, location ? { location: String(location) } : {}, secret ? this.seal(recordId, body) : body);
+      await this.store.complete(
+        principal,
+        key,
+        reply.statusCode,
+        location ? { location: String(location) } : {},
+        secret ? this.seal(recordId, body) : body,
+      );
       return body;
     } catch (e) {
       await this.store.release(principal, key);
@@ -63,14 +89,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private seal(recordId: string, body: unknown): SealedBody {
     const sealed = this.cipher.encrypt(recordId, { body: JSON.stringify(body ?? null) });
-    return { $sealed: { ciphertext: sealed.ciphertext.toString('base64'), wrappedKey: sealed.wrappedKey.toString('base64'), keyId: sealed.keyId } };
+    return {
+      $sealed: { ciphertext: sealed.ciphertext.toString('base64'), wrappedKey: sealed.wrappedKey.toString('base64'), keyId: sealed.keyId },
+    };
   }
 
   private open(recordId: string, body: unknown): unknown {
     const sealed = (body as Partial<SealedBody> | null)?.$sealed;
     if (!sealed) return body;
     const { body: json } = this.cipher.decrypt(recordId, {
-      ciphertext: Buffer.from(sealed.ciphertext, 'base64'), wrappedKey: Buffer.from(sealed.wrappedKey, 'base64'), keyId: sealed.keyId,
+      ciphertext: Buffer.from(sealed.ciphertext, 'base64'),
+      wrappedKey: Buffer.from(sealed.wrappedKey, 'base64'),
+      keyId: sealed.keyId,
     });
     return JSON.parse(json);
   }

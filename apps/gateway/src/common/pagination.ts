@@ -18,7 +18,11 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   } catch {
     // fall through
   }
-  throw new ProblemError(problem('VALIDATION_FAILED', 'The cursor is not valid; use the nextCursor of a previous page.', { errors: [{ path: 'cursor', message: 'invalid' }] }));
+  throw new ProblemError(
+    problem('VALIDATION_FAILED', 'The cursor is not valid; use the nextCursor of a previous page.', {
+      errors: [{ path: 'cursor', message: 'invalid' }],
+    }),
+  );
 }
 
 /** Builds a page from `limit + 1` fetched rows. */

@@ -1,7 +1,14 @@
 import { Global, Module, type OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  APP_CONFIG, APP_DB, CredentialCipher, ERROR_CATALOG, IdempotencyStore, TenantDb, sharedProviders, type AppConfig,
+  APP_CONFIG,
+  APP_DB,
+  CredentialCipher,
+  ERROR_CATALOG,
+  IdempotencyStore,
+  TenantDb,
+  sharedProviders,
+  type AppConfig,
 } from '@bg/platform';
 
 export { APP_DB, ERROR_CATALOG };

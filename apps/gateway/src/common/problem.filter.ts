@@ -5,30 +5,52 @@ import { isVendorError } from '@bg/adapters';
 import { problem, ProblemError, type Problem } from './problem';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
-  400: 'INVALID_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'INVALID_REQUEST',
-  409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 422: 'INVALID_REQUEST', 429: 'THROTTLED',
+  400: 'INVALID_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'INVALID_REQUEST',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'INVALID_REQUEST',
+  429: 'THROTTLED',
 };
 
 /** Turns any error into an application/problem+json answer. Unknown errors: 500 without internals. */
 export function toProblem(err: unknown, requestId: string | undefined, logger: Logger): Problem {
   if (err instanceof ProblemError) return { ...err.problem, instance: requestId };
   if (err instanceof DomainError) {
-    return { ...problem(err.code, err.message, err.details as Partial<Problem>), status: ERROR_CODES[err.code].status, instance: requestId };
+    return {
+      ...problem(err.code, err.message, err.details as Partial<Problem>),
+      status: ERROR_CODES[err.code].status,
+      instance: requestId,
+    };
   }
   if (isVendorError(err)) {
-    return { ...problem(err.code, err.message), vendor: err.vendor, vendorCode: err.vendorCode, retryable: err.retryable, vendorRequestId: err.vendorRequestId, instance: requestId };
+    return {
+      ...problem(err.code, err.message),
+      vendor: err.vendor,
+      vendorCode: err.vendorCode,
+      retryable: err.retryable,
+      vendorRequestId: err.vendorRequestId,
+      instance: requestId,
+    };
   }
   const fastifyCode = (err as { code?: string })?.code;
   if (fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError || fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return problem('MALFORMED_JSON', 'The request body is not valid JSON.', { instance: requestId });
   }
-  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') return problem('PAYLOAD_TOO_LARGE', 'The request body exceeds the size limit.', { instance: requestId });
-  if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return problem('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.', { instance: requestId });
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return problem('PAYLOAD_TOO_LARGE', 'The request body exceeds the size limit.', { instance: requestId });
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return problem('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.', { instance: requestId });
   if (err instanceof HttpException) {
     const status = err.getStatus();
-    if (status === 400 && /not valid JSON/i.test(err.message)) return problem('MALFORMED_JSON', 'The request body is not valid JSON.', { instance: requestId });
+    if (status === 400 && /not valid JSON/i.test(err.message))
+      return problem('MALFORMED_JSON', 'The request body is not valid JSON.', { instance: requestId });
     const code = STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_REQUEST');
-    const detail = status === 404 ? 'No such route.' : (typeof err.getResponse() === 'string' ? String(err.getResponse()) : err.message);
+    const detail = status === 404 ? 'No such route.' : typeof err.getResponse() === 'string' ? String(err.getResponse()) : err.message;
     return { ...problem(code, detail), status, instance: requestId };
   }
   const status = (err as { statusCode?: number })?.statusCode;

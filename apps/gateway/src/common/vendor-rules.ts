@@ -4,7 +4,13 @@ import { ProblemError } from './problem';
 
 /** Operations the gateway performs itself, in its own database, for a vendor with capabilities.policyEmulated. */
 const EMULATED_POLICY_OPERATIONS: readonly Operation[] = [
-  'policy.create', 'policy.update', 'policy.delete', 'policy.activate', 'policy.deactivate', 'protectedItem.add', 'protectedItem.remove',
+  'policy.create',
+  'policy.update',
+  'policy.delete',
+  'policy.activate',
+  'policy.deactivate',
+  'protectedItem.add',
+  'protectedItem.remove',
 ];
 
 /**
@@ -17,7 +23,11 @@ export function assertVendorSupports(vendor: string, operation: Operation, workl
   const emulated = caps.policyEmulated === true && EMULATED_POLICY_OPERATIONS.includes(operation);
   if (!caps.operations.includes(operation) && !emulated) throw new UnsupportedByVendor(vendor, operation);
   if (workload && !caps.workloads.includes(workload)) {
-    throw ProblemError.of('UNSUPPORTED_BY_VENDOR', `Vendor ${vendor} does not support workload ${workload} (it supports ${caps.workloads.join(', ')}).`, { vendor, operation, workload });
+    throw ProblemError.of(
+      'UNSUPPORTED_BY_VENDOR',
+      `Vendor ${vendor} does not support workload ${workload} (it supports ${caps.workloads.join(', ')}).`,
+      { vendor, operation, workload },
+    );
   }
 }
 
@@ -25,7 +35,11 @@ export function assertVendorSupports(vendor: string, operation: Operation, workl
 export function assertVendorRestoresTo(vendor: string, destination: 'original' | 'new'): void {
   const caps = vendorDescriptor(vendor as VendorId).capabilities;
   if (!caps.destinations.includes(destination)) {
-    throw ProblemError.of('UNSUPPORTED_BY_VENDOR', `Vendor ${vendor} does not restore to destination ${destination} (it supports ${caps.destinations.join(', ')}).`, { vendor, operation: 'restoreJob.create', destination });
+    throw ProblemError.of(
+      'UNSUPPORTED_BY_VENDOR',
+      `Vendor ${vendor} does not restore to destination ${destination} (it supports ${caps.destinations.join(', ')}).`,
+      { vendor, operation: 'restoreJob.create', destination },
+    );
   }
 }
 

@@ -5,11 +5,16 @@ import { problem, ProblemError } from './problem';
 
 /** Validates a body / query / param with a zod schema; failures are 400 VALIDATION_FAILED listing each path. */
 export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.infer<T>> {
-  constructor(private readonly schema: T, private readonly where: 'body' | 'query' | 'param' = 'body') {}
+  constructor(
+    private readonly schema: T,
+    private readonly where: 'body' | 'query' | 'param' = 'body',
+  ) {}
 
   transform(value: unknown): z.infer<T> {
     if (this.where === 'body' && (value === undefined || value === null)) {
-      throw new ProblemError(problem('VALIDATION_FAILED', 'A JSON request body is required.', { errors: [{ path: '', message: 'required' }] }));
+      throw new ProblemError(
+        problem('VALIDATION_FAILED', 'A JSON request body is required.', { errors: [{ path: '', message: 'required' }] }),
+      );
     }
     if (this.where === 'body' && (typeof value !== 'object' || Buffer.isBuffer(value))) {
       throw new ProblemError(problem('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.'));
@@ -17,7 +22,11 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
     const result = this.schema.safeParse(value);
     if (result.success) return result.data;
     const errors = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new ProblemError(problem('VALIDATION_FAILED', `The ${this.where} is invalid: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, { errors }));
+    throw new ProblemError(
+      problem('VALIDATION_FAILED', `The ${this.where} is invalid: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, {
+        errors,
+      }),
+    );
   }
 }
 

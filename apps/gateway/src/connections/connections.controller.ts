@@ -14,13 +14,21 @@ import { ConnectionsService } from './connections.service';
 @ApiBearerAuth()
 @Controller('v1/tenants/:tenantId/connections')
 export class ConnectionsController {
-  constructor(private readonly service: ConnectionsService, private readonly access: TenantAccess) {}
+  constructor(
+    private readonly service: ConnectionsService,
+    private readonly access: TenantAccess,
+  ) {}
 
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Connect a vendor account. Credentials are encrypted at rest and never returned.' })
   @ApiZodBody(createConnectionSchema)
-  async create(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Body(new ZodPipe(createConnectionSchema)) body: CreateConnection, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Body(new ZodPipe(createConnectionSchema)) body: CreateConnection,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await this.access.assert(p, tenantId);
     const conn = await this.service.create(tenantId, body);
     reply.header('location', `/v1/tenants/${tenantId}/connections/${conn.id}`);
@@ -28,7 +36,11 @@ export class ConnectionsController {
   }
 
   @Get()
-  async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
+  async list(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>,
+  ) {
     await this.access.assert(p, tenantId);
     return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toConnectionResource);
   }
@@ -42,7 +54,12 @@ export class ConnectionsController {
   @Post(':connectionId/verify')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a credential check: the worker obtains a vendor token, makes one read and records `health`.' })
-  async verify(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  async verify(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('connectionId') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await this.access.assert(p, tenantId);
     reply.header('location', `/v1/tenants/${tenantId}/connections/${id}`);
     return toConnectionResource(await this.service.verify(tenantId, id));

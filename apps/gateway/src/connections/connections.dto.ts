@@ -4,9 +4,13 @@ import { VENDOR_IDS } from '@bg/domain';
 export const createConnectionSchema = z.strictObject({
   vendor: z.enum(VENDOR_IDS),
   displayName: z.string().trim().min(1).max(200),
-  endpoint: z.url({ protocol: /^https$/, message: 'must be an https URL' }).max(2000).optional()
+  endpoint: z
+    .url({ protocol: /^https$/, message: 'must be an https URL' })
+    .max(2000)
+    .optional()
     .describe("The vendor's base URL; defaults to the vendor's real endpoint (GET /v1/vendors)."),
-  credentials: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().max(20000))
+  credentials: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().max(20000))
     .describe('Vendor-specific fields (GET /v1/vendors lists them). Secret fields are encrypted at rest and never returned.'),
 });
 export type CreateConnection = z.infer<typeof createConnectionSchema>;

@@ -7,16 +7,26 @@ import type { CreateConnection } from './connections.dto';
 
 @Injectable()
 export class ConnectionsService {
-  constructor(private readonly db: TenantDb, private readonly cipher: CredentialCipher) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly cipher: CredentialCipher,
+  ) {}
 
   async create(tenantId: string, body: CreateConnection): Promise<Connection> {
     const { secret, pub } = this.splitCredentials(body.vendor, body.credentials);
     const id = newId();
     const sealed = this.cipher.encrypt(id, secret);
     const endpoint = body.endpoint ?? vendorDescriptor(body.vendor).defaultEndpoint;
-    return this.db.run(tenantId, (tx) => connectionRepository.insert(tx, {
-      id, vendor: body.vendor, displayName: body.displayName, endpoint, publicCredentials: pub, sealed,
-    }));
+    return this.db.run(tenantId, (tx) =>
+      connectionRepository.insert(tx, {
+        id,
+        vendor: body.vendor,
+        displayName: body.displayName,
+        endpoint,
+        publicCredentials: pub,
+        sealed,
+      }),
+    );
   }
 
   /** A page of the tenant's connections after `after`, by id: `limit + 1` rows at most (see toPage). */
@@ -35,7 +45,13 @@ export class ConnectionsService {
     await this.get(tenantId, id);
     await this.db.run(tenantId, async (tx) => {
       await connectionRepository.markVerificationQueued(tx, id);
-      await writeOutbox(tx, tenantId, 'connection.verify', { tenantId, connectionId: id }, { jobId: `connection.verify_${id}_${Date.now()}` });
+      await writeOutbox(
+        tx,
+        tenantId,
+        'connection.verify',
+        { tenantId, connectionId: id },
+        { jobId: `connection.verify_${id}_${Date.now()}` },
+      );
     });
     return this.get(tenantId, id);
   }
@@ -45,7 +61,10 @@ export class ConnectionsService {
     await this.db.run(tenantId, async (tx) => {
       const busy = await connectionRepository.dependents(tx, id);
       if (busy.policies > 0 || busy.activeRestoreJobs > 0) {
-        throw new DomainError('CONFLICT', `The connection still has ${busy.policies} policies and ${busy.activeRestoreJobs} active restore jobs; delete or finish them first.`);
+        throw new DomainError(
+          'CONFLICT',
+          `The connection still has ${busy.policies} policies and ${busy.activeRestoreJobs} active restore jobs; delete or finish them first.`,
+        );
       }
       await connectionRepository.softDelete(tx, id);
     });
@@ -53,7 +72,8 @@ export class ConnectionsService {
 
   /** Checks credentials against the vendor's declared fields and splits secret from public ones. */
   private splitCredentials(vendor: VendorId, credentials: Record<string, string>) {
-    if (!registeredVendors().includes(vendor)) throw ProblemError.of('UNSUPPORTED_BY_VENDOR', `Vendor ${vendor} has no adapter in this build.`, { vendor });
+    if (!registeredVendors().includes(vendor))
+      throw ProblemError.of('UNSUPPORTED_BY_VENDOR', `Vendor ${vendor} has no adapter in this build.`, { vendor });
     const fields = vendorDescriptor(vendor).credentialFields;
     const errors: Array<{ path: string; message: string }> = [];
     for (const name of Object.keys(credentials)) {
@@ -62,7 +82,12 @@ export class ConnectionsService {
     for (const f of fields) {
       if (f.required && !credentials[f.name]) errors.push({ path: `credentials.${f.name}`, message: 'required' });
     }
-    if (errors.length) throw ProblemError.of('VALIDATION_FAILED', `The credentials for ${vendor} are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
+    if (errors.length)
+      throw ProblemError.of(
+        'VALIDATION_FAILED',
+        `The credentials for ${vendor} are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+        { errors },
+      );
     const secret: Record<string, string> = {};
     const pub: Record<string, string> = {};
     for (const f of fields) {

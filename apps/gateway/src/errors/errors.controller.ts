@@ -24,7 +24,9 @@ export class ErrorsController {
 
   @Get()
   @Public()
-  @ApiOperation({ summary: 'The normalized error codes and the catalog mapping each vendor error (vendor, vendorCode, httpStatus) to one.' })
+  @ApiOperation({
+    summary: 'The normalized error codes and the catalog mapping each vendor error (vendor, vendorCode, httpStatus) to one.',
+  })
   async list() {
     return {
       codes: Object.entries(ERROR_CODES).map(([code, d]) => ({ code, status: d.status, title: d.title })),

@@ -29,9 +29,17 @@ export class EventsService {
   }
 
   private async page(tx: TenantTx | PartnerTx, q: EventsPageQuery, tenantId: string | null): Promise<ListPage<EventResource>> {
-    const rows = await eventRepository.list(tx, {
-      after: decodeCursor(q.cursor), tenantId, types: q.types?.split(',').map((t) => t.trim()), resourceId: q.resourceId, since: q.since,
-    }, q.limit + 1);
+    const rows = await eventRepository.list(
+      tx,
+      {
+        after: decodeCursor(q.cursor),
+        tenantId,
+        types: q.types?.split(',').map((t) => t.trim()),
+        resourceId: q.resourceId,
+        since: q.since,
+      },
+      q.limit + 1,
+    );
     return toPage(rows, q.limit, toEventResource);
   }
 }

@@ -21,7 +21,10 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<{ st
 export class HealthController implements OnApplicationShutdown {
   private readonly redis: Redis;
 
-  constructor(@Inject(APP_DB) private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_DB) private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
     this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.redis.on('error', () => undefined);
   }

@@ -21,7 +21,11 @@ export class PartnersController {
   @SecretResponse()
   @ApiOperation({ summary: 'Create a partner (MSP) and its first partner API key (operator only). The key is shown once.' })
   @ApiZodBody(createPartner)
-  async create(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(createPartner)) body: z.infer<typeof createPartner>, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Body(new ZodPipe(createPartner)) body: z.infer<typeof createPartner>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { partner, apiKey } = await this.service.create(p, body.name);
     reply.header('location', `/v1/partners/${partner.id}`);
     return { ...toPartnerResource(partner), apiKey };

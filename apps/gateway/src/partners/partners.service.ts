@@ -24,7 +24,13 @@ export class PartnersService {
     const partner = await this.db.transaction(async (tx) => {
       const created = await partnerRepository.insert(tx, { id, name });
       await apiKeyRepository.insert(tx, {
-        id: keyId, role: 'partner', partnerId: id, tenantId: null, name: 'initial partner key', prefix: key.prefix, keyHash: key.hash,
+        id: keyId,
+        role: 'partner',
+        partnerId: id,
+        tenantId: null,
+        name: 'initial partner key',
+        prefix: key.prefix,
+        keyHash: key.hash,
       });
       return created;
     });

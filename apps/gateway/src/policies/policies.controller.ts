@@ -14,13 +14,24 @@ import { PoliciesService } from './policies.service';
 @ApiBearerAuth()
 @Controller('v1/tenants/:tenantId/policies')
 export class PoliciesController {
-  constructor(private readonly service: PoliciesService, private readonly access: TenantAccess) {}
+  constructor(
+    private readonly service: PoliciesService,
+    private readonly access: TenantAccess,
+  ) {}
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Create a protection policy with its items. The worker provisions it at the vendor (status provisioning -> active|inactive|failed).' })
+  @ApiOperation({
+    summary:
+      'Create a protection policy with its items. The worker provisions it at the vendor (status provisioning -> active|inactive|failed).',
+  })
   @ApiZodBody(createPolicySchema)
-  async create(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Body(new ZodPipe(createPolicySchema)) body: CreatePolicy, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Body(new ZodPipe(createPolicySchema)) body: CreatePolicy,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await this.access.assert(p, tenantId);
     const policy = toPolicyResource(await this.service.create(tenantId, body));
     reply.header('location', `/v1/tenants/${tenantId}/policies/${policy.id}`);
@@ -28,7 +39,11 @@ export class PoliciesController {
   }
 
   @Get()
-  async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
+  async list(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>,
+  ) {
     await this.access.assert(p, tenantId);
     return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toPolicyResource);
   }
@@ -42,7 +57,12 @@ export class PoliciesController {
   @Patch(':policyId')
   @HttpCode(202)
   @ApiZodBody(updatePolicySchema)
-  async update(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string, @Body(new ZodPipe(updatePolicySchema)) body: z.infer<typeof updatePolicySchema>) {
+  async update(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('policyId') id: string,
+    @Body(new ZodPipe(updatePolicySchema)) body: z.infer<typeof updatePolicySchema>,
+  ) {
     await this.access.assert(p, tenantId);
     return toPolicyResource(await this.service.rename(tenantId, id, body.displayName));
   }

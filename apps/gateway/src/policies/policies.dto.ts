@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { WORKLOADS } from '@bg/domain';
 
 export const itemInput = z.strictObject({
-  externalId: z.string().trim().min(1).max(2000).describe('The workload\'s own id: SharePoint site id, user id/UPN, mailbox, or ARM resource id.'),
+  externalId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(2000)
+    .describe("The workload's own id: SharePoint site id, user id/UPN, mailbox, or ARM resource id."),
   displayName: z.string().trim().max(500).optional(),
 });
 

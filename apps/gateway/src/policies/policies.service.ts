@@ -1,9 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import {
-  DomainError, NotAllowedInState, NotFound, isPolicyClosed, newId, policyStatusAfterRename, policyStatusAfterToggle,
-  type Policy, type PolicyStatus, type VendorId, type Workload,
+  DomainError,
+  NotAllowedInState,
+  NotFound,
+  isPolicyClosed,
+  newId,
+  policyStatusAfterRename,
+  policyStatusAfterToggle,
+  type Policy,
+  type PolicyStatus,
+  type VendorId,
+  type Workload,
 } from '@bg/domain';
-import { TenantDb, connectionRepository, policyRepository, protectedItemRepository, writeOutbox, type PolicyPatch, type TenantTx } from '@bg/platform';
+import {
+  TenantDb,
+  connectionRepository,
+  policyRepository,
+  protectedItemRepository,
+  writeOutbox,
+  type PolicyPatch,
+  type TenantTx,
+} from '@bg/platform';
 import { assertVendorSupports, vendorLimits } from '../common/vendor-rules';
 import type { CreatePolicy } from './policies.dto';
 
@@ -25,7 +42,14 @@ export class PoliciesService {
       assertVendorSupports(conn.vendor, 'policy.create', body.workload);
       if (body.active) await assertActiveSlot(tx, conn.vendor, conn.id, body.workload);
       const id = newId();
-      await policyRepository.insert(tx, { id, connectionId: conn.id, vendor: conn.vendor, workload: body.workload, displayName: body.displayName, desiredActive: body.active });
+      await policyRepository.insert(tx, {
+        id,
+        connectionId: conn.id,
+        vendor: conn.vendor,
+        workload: body.workload,
+        displayName: body.displayName,
+        desiredActive: body.active,
+      });
       await protectedItemRepository.insertPending(tx, { id, connectionId: conn.id, workload: body.workload }, body.items);
       await queuePolicySync(tx, id);
       return this.load(tx, id);
@@ -41,7 +65,9 @@ export class PoliciesService {
   }
 
   async rename(tenantId: string, id: string, displayName: string): Promise<Policy> {
-    return this.change(tenantId, id, 'policy.update', (p) => (p.displayName === displayName ? undefined : [policyStatusAfterRename(p), { displayName }]));
+    return this.change(tenantId, id, 'policy.update', (p) =>
+      p.displayName === displayName ? undefined : [policyStatusAfterRename(p), { displayName }],
+    );
   }
 
   async setActive(tenantId: string, id: string, active: boolean): Promise<Policy> {
@@ -61,7 +87,9 @@ export class PoliciesService {
    * nothing to store) and has the worker sync it.
    */
   private async change(
-    tenantId: string, id: string, op: PolicyOperation,
+    tenantId: string,
+    id: string,
+    op: PolicyOperation,
     decide: (p: Policy, tx: TenantTx) => Promise<[PolicyStatus, PolicyPatch] | undefined> | [PolicyStatus, PolicyPatch] | undefined,
   ): Promise<Policy> {
     return this.db.run(tenantId, async (tx) => {
@@ -86,12 +114,21 @@ export class PoliciesService {
  * Vendors that allow one active policy per workload (Graph, seed 000 PolicyCreationNotAllowed) get a clear
  * 409 here instead of a policy that fails later at the vendor.
  */
-async function assertActiveSlot(tx: TenantTx, vendor: VendorId, connectionId: string, workload: Workload, exceptId?: string): Promise<void> {
+async function assertActiveSlot(
+  tx: TenantTx,
+  vendor: VendorId,
+  connectionId: string,
+  workload: Workload,
+  exceptId?: string,
+): Promise<void> {
   const limit = vendorLimits(vendor).activePoliciesPerWorkload;
   if (!limit) return;
   const active = await policyRepository.activeInWorkload(tx, connectionId, workload, exceptId);
   if (active.length >= limit) {
-    throw new DomainError('CONFLICT', `${vendor} allows ${limit} active ${workload} policy per connection, and policy ${active[0].id} ("${active[0].displayName}") is active. Add items to it, or deactivate it first.`,
-      { vendor, limit, activePolicyId: active[0].id });
+    throw new DomainError(
+      'CONFLICT',
+      `${vendor} allows ${limit} active ${workload} policy per connection, and policy ${active[0].id} ("${active[0].displayName}") is active. Add items to it, or deactivate it first.`,
+      { vendor, limit, activePolicyId: active[0].id },
+    );
   }
 }

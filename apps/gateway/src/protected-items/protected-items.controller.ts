@@ -12,11 +12,18 @@ import { ProtectedItemsService } from './protected-items.service';
 @ApiBearerAuth()
 @Controller('v1/tenants/:tenantId/protected-items')
 export class ProtectedItemsController {
-  constructor(private readonly service: ProtectedItemsService, private readonly access: TenantAccess) {}
+  constructor(
+    private readonly service: ProtectedItemsService,
+    private readonly access: TenantAccess,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List protected items (filter by policyId, status).' })
-  async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(listItemsQuery, 'query')) q: ListItemsQuery) {
+  async list(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Query(new ZodPipe(listItemsQuery, 'query')) q: ListItemsQuery,
+  ) {
     await this.access.assert(p, tenantId);
     return toPage(await this.service.list(tenantId, q), q.limit, toProtectedItemResource);
   }

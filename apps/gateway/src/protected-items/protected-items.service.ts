@@ -11,9 +11,14 @@ export class ProtectedItemsService {
   constructor(private readonly db: TenantDb) {}
 
   list(tenantId: string, q: ListItemsQuery): Promise<ProtectedItem[]> {
-    return this.db.run(tenantId, (tx) => protectedItemRepository.list(tx, {
-      after: decodeCursor(q.cursor), limit: q.limit + 1, policyId: q.policyId, status: q.status,
-    }));
+    return this.db.run(tenantId, (tx) =>
+      protectedItemRepository.list(tx, {
+        after: decodeCursor(q.cursor),
+        limit: q.limit + 1,
+        policyId: q.policyId,
+        status: q.status,
+      }),
+    );
   }
 
   async get(tenantId: string, id: string): Promise<ProtectedItem> {

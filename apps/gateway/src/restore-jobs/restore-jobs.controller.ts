@@ -14,13 +14,25 @@ import { RestoreJobsService } from './restore-jobs.service';
 @ApiBearerAuth()
 @Controller('v1/tenants/:tenantId/restore-jobs')
 export class RestoreJobsController {
-  constructor(private readonly service: RestoreJobsService, private readonly access: TenantAccess) {}
+  constructor(
+    private readonly service: RestoreJobsService,
+    private readonly access: TenantAccess,
+  ) {}
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start a restore. Answers 202 with the job (status queued) and its Location; the worker runs it: queued -> submitting -> running -> succeeded | partiallySucceeded | failed | cancelled.' })
+  @ApiOperation({
+    summary:
+      'Start a restore. Answers 202 with the job (status queued) and its Location; the worker runs it: queued -> submitting -> running -> succeeded | partiallySucceeded | failed | cancelled.',
+  })
   @ApiZodBody(createRestoreJobSchema)
-  async create(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Body(new ZodPipe(createRestoreJobSchema)) body: CreateRestoreJob, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Body(new ZodPipe(createRestoreJobSchema)) body: CreateRestoreJob,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await this.access.assert(p, tenantId);
     const job = toRestoreJobResource(await this.service.create(tenantId, body, req.id));
     reply.header('location', `/v1/tenants/${tenantId}/restore-jobs/${job.id}`);
@@ -28,7 +40,11 @@ export class RestoreJobsController {
   }
 
   @Get()
-  async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(listRestoreJobsQuery, 'query')) q: z.infer<typeof listRestoreJobsQuery>) {
+  async list(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Query(new ZodPipe(listRestoreJobsQuery, 'query')) q: z.infer<typeof listRestoreJobsQuery>,
+  ) {
     await this.access.assert(p, tenantId);
     return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit, q.status), q.limit, toRestoreJobResource);
   }
@@ -41,14 +57,22 @@ export class RestoreJobsController {
 
   @Post(':jobId/cancel')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Cancel a job: at once if still queued, otherwise at the vendor where it can (status cancelling -> cancelled or the state the vendor reached).' })
-  async cancel(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string, @Req() req: FastifyRequest) {
+  @ApiOperation({
+    summary:
+      'Cancel a job: at once if still queued, otherwise at the vendor where it can (status cancelling -> cancelled or the state the vendor reached).',
+  })
+  async cancel(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('jobId') id: string,
+    @Req() req: FastifyRequest,
+  ) {
     await this.access.assert(p, tenantId);
     return toRestoreJobResource(await this.service.cancel(tenantId, id, req.id));
   }
 
   @Get(':jobId/events')
-  @ApiOperation({ summary: 'The job\'s full history: every state change and vendor interaction, oldest first.' })
+  @ApiOperation({ summary: "The job's full history: every state change and vendor interaction, oldest first." })
   async events(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
     await this.access.assert(p, tenantId);
     return { items: (await this.service.events(tenantId, id)).map(toRestoreJobEventResource), nextCursor: null };

@@ -3,12 +3,23 @@ import { RESTORE_JOB_STATUSES } from '@bg/domain';
 import { cursorQuery } from '../common/zod';
 
 export const createRestoreJobSchema = z.strictObject({
-  items: z.array(z.strictObject({
-    restorePointId: z.uuid(),
-    paths: z.array(z.string().min(1).max(2000)).max(1000).optional().describe('Files/folders inside the item (vendors with file-level restore).'),
-  })).min(1).max(1000),
+  items: z
+    .array(
+      z.strictObject({
+        restorePointId: z.uuid(),
+        paths: z
+          .array(z.string().min(1).max(2000))
+          .max(1000)
+          .optional()
+          .describe('Files/folders inside the item (vendors with file-level restore).'),
+      }),
+    )
+    .min(1)
+    .max(1000),
   destination: z.enum(['original', 'new']).default('original'),
-  target: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().max(2000)).optional()
+  target: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().max(2000))
+    .optional()
     .describe('Where to restore for destination "new" (vendor-neutral keys, e.g. siteUrl, userPrincipalName, storageAccountId).'),
 });
 export type CreateRestoreJob = z.infer<typeof createRestoreJobSchema>;

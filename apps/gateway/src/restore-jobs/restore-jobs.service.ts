@@ -1,7 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  DomainError, LimitExceeded, NotAllowedInState, NotFound, isTerminal, newId, restoreJobIds,
-  type RestoreJob, type RestoreJobEvent, type RestoreJobItem, type RestoreJobStatus, type VendorId,
+  DomainError,
+  LimitExceeded,
+  NotAllowedInState,
+  NotFound,
+  isTerminal,
+  newId,
+  restoreJobIds,
+  type RestoreJob,
+  type RestoreJobEvent,
+  type RestoreJobItem,
+  type RestoreJobStatus,
+  type VendorId,
 } from '@bg/domain';
 import { APP_CONFIG, TenantDb, restoreJobRepository as jobs, writeOutbox, type AppConfig } from '@bg/platform';
 import { assertVendorRestoresTo, assertVendorSupports, vendorLimits } from '../common/vendor-rules';
@@ -9,7 +19,10 @@ import type { CreateRestoreJob } from './restore-jobs.dto';
 
 @Injectable()
 export class RestoreJobsService {
-  constructor(private readonly db: TenantDb, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly db: TenantDb,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /**
    * Validates against the vendor's limits, stores the job (queued) + its first event + the outbox row,
@@ -24,8 +37,10 @@ export class RestoreJobsService {
       const found = new Set(points.map((p) => p.id));
       const missing = unique.find((id) => !found.has(id));
       if (missing) throw new NotFound('restore point', missing);
-      if (new Set(points.map((p) => p.connectionId)).size > 1) throw new DomainError('INVALID_REQUEST', 'All restore points of one job must belong to the same connection.');
-      if (new Set(points.map((p) => p.workload)).size > 1) throw new DomainError('INVALID_REQUEST', 'All restore points of one job must belong to the same workload.');
+      if (new Set(points.map((p) => p.connectionId)).size > 1)
+        throw new DomainError('INVALID_REQUEST', 'All restore points of one job must belong to the same connection.');
+      if (new Set(points.map((p) => p.workload)).size > 1)
+        throw new DomainError('INVALID_REQUEST', 'All restore points of one job must belong to the same workload.');
       const { vendor, connectionId, workload } = points[0];
       assertVendorSupports(vendor, 'restoreJob.create');
       assertVendorRestoresTo(vendor, body.destination);
@@ -34,16 +49,34 @@ export class RestoreJobsService {
       const items: RestoreJobItem[] = body.items.map((i) => {
         const p = byId.get(i.restorePointId)!;
         return {
-          restorePointId: p.id, protectedItemId: p.protectedItemId, externalId: p.externalId, restorePointRef: p.vendorRef,
-          protectedItemRef: p.itemVendorRef, pointInTime: p.pointInTime.toISOString(), paths: i.paths, status: 'pending',
+          restorePointId: p.id,
+          protectedItemId: p.protectedItemId,
+          externalId: p.externalId,
+          restorePointRef: p.vendorRef,
+          protectedItemRef: p.itemVendorRef,
+          pointInTime: p.pointInTime.toISOString(),
+          paths: i.paths,
+          status: 'pending',
         };
       });
       const id = newId();
       const job = await jobs.insert(tx, {
-        id, connectionId, vendor, workload, destination: body.destination, target: body.target ?? null, items,
+        id,
+        connectionId,
+        vendor,
+        workload,
+        destination: body.destination,
+        target: body.target ?? null,
+        items,
         deadlineMinutes: this.config.RESTORE_JOB_DEADLINE_MINUTES,
       });
-      await writeOutbox(tx, tenantId, 'restore-job.submit', { tenantId, restoreJobId: id, connectionId, requestId }, { jobId: restoreJobIds.submit(id) });
+      await writeOutbox(
+        tx,
+        tenantId,
+        'restore-job.submit',
+        { tenantId, restoreJobId: id, connectionId, requestId },
+        { jobId: restoreJobIds.submit(id) },
+      );
       return job;
     });
   }
@@ -54,10 +87,28 @@ export class RestoreJobsService {
       if (isTerminal(job.status)) throw new NotAllowedInState('restore job', job.status, 'cancel');
       if (job.cancelRequested) return job;
       if (job.status === 'queued') {
-        return jobs.update(tx, job, 'cancelled', { cancelRequested: true, statusReason: 'cancelled before submission' }, { reason: 'cancel requested while queued' });
+        return jobs.update(
+          tx,
+          job,
+          'cancelled',
+          { cancelRequested: true, statusReason: 'cancelled before submission' },
+          { reason: 'cancel requested while queued' },
+        );
       }
-      const updated = await jobs.update(tx, job, 'cancelling', { cancelRequested: true, statusReason: 'cancel requested' }, { reason: 'cancel requested' });
-      await writeOutbox(tx, tenantId, 'restore-job.cancel', { tenantId, restoreJobId: id, connectionId: job.connectionId, requestId }, { jobId: restoreJobIds.cancel(id) });
+      const updated = await jobs.update(
+        tx,
+        job,
+        'cancelling',
+        { cancelRequested: true, statusReason: 'cancel requested' },
+        { reason: 'cancel requested' },
+      );
+      await writeOutbox(
+        tx,
+        tenantId,
+        'restore-job.cancel',
+        { tenantId, restoreJobId: id, connectionId: job.connectionId, requestId },
+        { jobId: restoreJobIds.cancel(id) },
+      );
       return updated;
     });
   }
@@ -78,13 +129,17 @@ export class RestoreJobsService {
   private checkLimits(vendor: VendorId, body: CreateRestoreJob): void {
     const limits = vendorLimits(vendor);
     if (limits.restoreItemsPerJob && body.items.length > limits.restoreItemsPerJob) {
-      throw new LimitExceeded(`${vendor} restores at most ${limits.restoreItemsPerJob} items per job; this job has ${body.items.length}. Split it into several jobs.`,
-        { vendor, limit: limits.restoreItemsPerJob, requested: body.items.length });
+      throw new LimitExceeded(
+        `${vendor} restores at most ${limits.restoreItemsPerJob} items per job; this job has ${body.items.length}. Split it into several jobs.`,
+        { vendor, limit: limits.restoreItemsPerJob, requested: body.items.length },
+      );
     }
     const paths = body.items.reduce((n, i) => n + (i.paths?.length ?? 0), 0);
     if (limits.pathsPerRestoreJob && paths > limits.pathsPerRestoreJob) {
-      throw new LimitExceeded(`${vendor} restores at most ${limits.pathsPerRestoreJob} file and folder paths per job; this job has ${paths}.`,
-        { vendor, limit: limits.pathsPerRestoreJob, requested: paths });
+      throw new LimitExceeded(
+        `${vendor} restores at most ${limits.pathsPerRestoreJob} file and folder paths per job; this job has ${paths}.`,
+        { vendor, limit: limits.pathsPerRestoreJob, requested: paths },
+      );
     }
   }
 }

@@ -18,14 +18,28 @@ const listQuery = cursorQuery.extend({
 @ApiBearerAuth()
 @Controller('v1/tenants/:tenantId/restore-points')
 export class RestorePointsController {
-  constructor(private readonly service: RestorePointsService, private readonly access: TenantAccess) {}
+  constructor(
+    private readonly service: RestorePointsService,
+    private readonly access: TenantAccess,
+  ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List restore points, filtered by protected item and time range (from/to, ISO 8601). The worker keeps them in sync with the vendor.' })
-  async list(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Query(new ZodPipe(listQuery, 'query')) q: z.infer<typeof listQuery>) {
+  @ApiOperation({
+    summary:
+      'List restore points, filtered by protected item and time range (from/to, ISO 8601). The worker keeps them in sync with the vendor.',
+  })
+  async list(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Query(new ZodPipe(listQuery, 'query')) q: z.infer<typeof listQuery>,
+  ) {
     await this.access.assert(p, tenantId);
     const points = await this.service.list(tenantId, {
-      after: decodeCursor(q.cursor), limit: q.limit, protectedItemId: q.protectedItemId, from: q.from, to: q.to,
+      after: decodeCursor(q.cursor),
+      limit: q.limit,
+      protectedItemId: q.protectedItemId,
+      from: q.from,
+      to: q.to,
     });
     return toPage(points, q.limit, toRestorePointResource);
   }

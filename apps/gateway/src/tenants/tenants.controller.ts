@@ -24,7 +24,11 @@ export class TenantsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a customer tenant under your partner.' })
   @ApiZodBody(createTenant)
-  async create(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(createTenant)) body: z.infer<typeof createTenant>, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Body(new ZodPipe(createTenant)) body: z.infer<typeof createTenant>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const tenant = await this.service.create(p, body);
     reply.header('location', `/v1/tenants/${tenant.id}`);
     return toTenantResource(tenant);

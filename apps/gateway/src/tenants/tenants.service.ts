@@ -15,22 +15,34 @@ export interface CreateTenantInput {
 
 @Injectable()
 export class TenantsService {
-  constructor(@Inject(APP_DB) private readonly db: DataSource, private readonly access: TenantAccess) {}
+  constructor(
+    @Inject(APP_DB) private readonly db: DataSource,
+    private readonly access: TenantAccess,
+  ) {}
 
   async create(p: Principal, body: CreateTenantInput): Promise<Tenant> {
     if (p.kind === 'tenant') throw new ProblemError(problem('FORBIDDEN', 'A tenant key cannot create tenants.'));
     const partnerId = p.kind === 'partner' ? p.partnerId : body.partnerId;
-    if (!partnerId) throw ProblemError.of('VALIDATION_FAILED', 'The operator must give partnerId.', { errors: [{ path: 'partnerId', message: 'required' }] });
-    if (p.kind === 'partner' && body.partnerId && body.partnerId !== p.partnerId) throw ProblemError.of('VALIDATION_FAILED', 'partnerId must be your own partner.', { errors: [{ path: 'partnerId', message: 'not yours' }] });
-    if (!await partnerRepository.exists(this.db, partnerId)) throw ProblemError.of('NOT_FOUND', `partner ${partnerId} was not found`);
+    if (!partnerId)
+      throw ProblemError.of('VALIDATION_FAILED', 'The operator must give partnerId.', {
+        errors: [{ path: 'partnerId', message: 'required' }],
+      });
+    if (p.kind === 'partner' && body.partnerId && body.partnerId !== p.partnerId)
+      throw ProblemError.of('VALIDATION_FAILED', 'partnerId must be your own partner.', {
+        errors: [{ path: 'partnerId', message: 'not yours' }],
+      });
+    if (!(await partnerRepository.exists(this.db, partnerId))) throw ProblemError.of('NOT_FOUND', `partner ${partnerId} was not found`);
     return tenantRepository.insert(this.db, { id: newId(), partnerId, name: body.name, externalRef: body.externalRef ?? null });
   }
 
   /** A page of the tenants the principal can reach, by id, after `after`: `limit + 1` rows at most (see toPage). */
   list(p: Principal, after: string | undefined, limit: number): Promise<Tenant[]> {
-    const scope: TenantListScope = p.kind === 'admin' ? { kind: 'all' }
-      : p.kind === 'partner' ? { kind: 'partner', partnerId: p.partnerId }
-      : { kind: 'tenant', tenantId: p.tenantId };
+    const scope: TenantListScope =
+      p.kind === 'admin'
+        ? { kind: 'all' }
+        : p.kind === 'partner'
+          ? { kind: 'partner', partnerId: p.partnerId }
+          : { kind: 'tenant', tenantId: p.tenantId };
     return tenantRepository.list(this.db, scope, after, limit + 1);
   }
 

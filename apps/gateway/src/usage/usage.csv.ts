@@ -2,9 +2,22 @@ import type { UsageRow } from './usage.dto';
 
 /** CSV columns, in order: the row's fields with its metrics flattened. */
 export const USAGE_CSV_COLUMNS = [
-  'period', 'tenantId', 'vendor', 'closed', 'protectedItems', 'protectedItemDays', 'protectedBytes', 'protectedByteDays',
-  'restoreJobsSucceeded', 'restoreJobsPartiallySucceeded', 'restoreJobsFailed', 'restoreJobsCancelled', 'restoreJobsTotal',
-  'restoredItems', 'restoredBytes', 'vendorApiCalls',
+  'period',
+  'tenantId',
+  'vendor',
+  'closed',
+  'protectedItems',
+  'protectedItemDays',
+  'protectedBytes',
+  'protectedByteDays',
+  'restoreJobsSucceeded',
+  'restoreJobsPartiallySucceeded',
+  'restoreJobsFailed',
+  'restoreJobsCancelled',
+  'restoreJobsTotal',
+  'restoredItems',
+  'restoredBytes',
+  'vendorApiCalls',
 ] as const;
 
 /** One RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, a quote, CR or LF. */
@@ -25,9 +38,22 @@ export function usageCsvHeader(): string {
 export function usageCsvLine(r: UsageRow): string {
   const m = r.metrics;
   return csvLine([
-    r.period, r.tenantId, r.vendor, r.closed, m.protectedItems, m.protectedItemDays, m.protectedBytes, m.protectedByteDays,
-    m.restoreJobs.succeeded, m.restoreJobs.partiallySucceeded, m.restoreJobs.failed, m.restoreJobs.cancelled, m.restoreJobs.total,
-    m.restoredItems, m.restoredBytes, m.vendorApiCalls,
+    r.period,
+    r.tenantId,
+    r.vendor,
+    r.closed,
+    m.protectedItems,
+    m.protectedItemDays,
+    m.protectedBytes,
+    m.protectedByteDays,
+    m.restoreJobs.succeeded,
+    m.restoreJobs.partiallySucceeded,
+    m.restoreJobs.failed,
+    m.restoreJobs.cancelled,
+    m.restoreJobs.total,
+    m.restoredItems,
+    m.restoredBytes,
+    m.vendorApiCalls,
   ]);
 }
 
@@ -38,7 +64,11 @@ export function usageCsvLine(r: UsageRow): string {
 export function prefersCsv(accept: string | undefined): boolean {
   if (!accept) return false;
   const ranges = accept.split(',').map((part, index) => {
-    const [type, ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
+    const [type, ...params] = part
+      .trim()
+      .toLowerCase()
+      .split(';')
+      .map((s) => s.trim());
     const q = params.find((p) => p.startsWith('q='));
     return { type, q: q ? Number(q.slice(2)) || 0 : 1, index };
   });

@@ -21,7 +21,9 @@ describe('usage query', () => {
   ])('refuses %j at %s', (query, path, message) => {
     const result = usageQuery.safeParse(query);
     expect(result.success).toBe(false);
-    expect(result.error!.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: [path], message: expect.stringContaining(message) })]));
+    expect(result.error!.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: [path], message: expect.stringContaining(message) })]),
+    );
   });
 
   it('accepts exactly 400 days', () => {

@@ -25,7 +25,8 @@ function resolveRange<T extends { from?: string; to?: string }>(q: T, ctx: z.Ref
   const to = q.to ?? utcDay(new Date());
   const from = q.from ?? `${to.slice(0, 7)}-01`;
   if (from > to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
-  else if (daysInRange(from, to) > MAX_USAGE_RANGE_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may cover at most ${MAX_USAGE_RANGE_DAYS} days` });
+  else if (daysInRange(from, to) > MAX_USAGE_RANGE_DAYS)
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may cover at most ${MAX_USAGE_RANGE_DAYS} days` });
   return { ...q, from, to };
 }
 
@@ -59,9 +60,15 @@ export const usageRowSchema = z.object({
     protectedItemDays: z.number().int().describe('Sum over the days of protectedItems (item-days, the billing unit).'),
     protectedBytes: z.number().int().describe('Size of those items as the vendor reported it (0 where unknown); for a month the peak day.'),
     protectedByteDays: z.number().int().describe('Sum over the days of protectedBytes.'),
-    restoreJobs: z.object({
-      succeeded: z.number().int(), partiallySucceeded: z.number().int(), failed: z.number().int(), cancelled: z.number().int(), total: z.number().int(),
-    }).describe('Restore jobs by terminal status, on the UTC day they completed.'),
+    restoreJobs: z
+      .object({
+        succeeded: z.number().int(),
+        partiallySucceeded: z.number().int(),
+        failed: z.number().int(),
+        cancelled: z.number().int(),
+        total: z.number().int(),
+      })
+      .describe('Restore jobs by terminal status, on the UTC day they completed.'),
     restoredItems: z.number().int().describe('Items of those jobs that were restored (status succeeded).'),
     restoredBytes: z.number().int().describe('Size of the restored items at completion (0 where the vendor reported none).'),
     vendorApiCalls: z.number().int().describe('HTTP calls the worker made to the vendor (answered with any status).'),
@@ -69,6 +76,9 @@ export const usageRowSchema = z.object({
 });
 
 export const usagePageSchema = z.object({
-  from: z.string(), to: z.string(), granularity: z.enum(['day', 'month']),
-  items: z.array(usageRowSchema), nextCursor: z.string().nullable(),
+  from: z.string(),
+  to: z.string(),
+  granularity: z.enum(['day', 'month']),
+  items: z.array(usageRowSchema),
+  nextCursor: z.string().nullable(),
 });

@@ -22,11 +22,16 @@ export function decodeUsageCursor(cursor: string | undefined): UsageKey | undefi
   if (!cursor) return undefined;
   try {
     const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<UsageKey>;
-    if (typeof k.p === 'string' && isUsageDay(k.p) && isUuid(k.t) && typeof k.v === 'string' && k.v.length < 100) return { p: k.p, t: k.t, v: k.v };
+    if (typeof k.p === 'string' && isUsageDay(k.p) && isUuid(k.t) && typeof k.v === 'string' && k.v.length < 100)
+      return { p: k.p, t: k.t, v: k.v };
   } catch {
     // fall through
   }
-  throw new ProblemError(problem('VALIDATION_FAILED', 'The cursor is not valid; use the nextCursor of a previous page.', { errors: [{ path: 'cursor', message: 'invalid' }] }));
+  throw new ProblemError(
+    problem('VALIDATION_FAILED', 'The cursor is not valid; use the nextCursor of a previous page.', {
+      errors: [{ path: 'cursor', message: 'invalid' }],
+    }),
+  );
 }
 
 @Injectable()
@@ -36,10 +41,18 @@ export class UsageService {
   /** Up to `limit` rows after `after`, and the key to continue from when there are more. */
   async page(scope: UsageScope, q: UsageQuery, after: UsageKey | undefined, limit: number): Promise<{ rows: UsageRow[]; next?: UsageKey }> {
     return this.inScope(scope, async (tx) => {
-      const totals = await usageRepository.totals(tx, {
-        from: q.from, to: q.to, granularity: q.granularity, tenantId: scope.tenantId, vendor: q.vendor,
-        after: after && { periodStart: after.p, tenantId: after.t, vendor: after.v },
-      }, limit + 1);
+      const totals = await usageRepository.totals(
+        tx,
+        {
+          from: q.from,
+          to: q.to,
+          granularity: q.granularity,
+          tenantId: scope.tenantId,
+          vendor: q.vendor,
+          after: after && { periodStart: after.p, tenantId: after.t, vendor: after.v },
+        },
+        limit + 1,
+      );
       const more = totals.length > limit;
       const slice = more ? totals.slice(0, limit) : totals;
       const closedDays = await usageRepository.closedDays(tx, q.from, q.to);

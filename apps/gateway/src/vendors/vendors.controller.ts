@@ -18,7 +18,9 @@ function describe(vendor: Parameters<typeof vendorDescriptor>[0]) {
 export class VendorsController {
   @Get()
   @Public()
-  @ApiOperation({ summary: 'Each vendor\'s capabilities: operations, workloads, restore granularity, limits and connection credential fields.' })
+  @ApiOperation({
+    summary: "Each vendor's capabilities: operations, workloads, restore granularity, limits and connection credential fields.",
+  })
   list() {
     return { items: registeredVendors().map(describe), nextCursor: null };
   }

@@ -1,9 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import {
-  LimitExceeded, NotAllowedInState, NotFound, WEBHOOK_TEST_TYPE, newId, type WebhookDelivery, type WebhookEndpoint,
+  LimitExceeded,
+  NotAllowedInState,
+  NotFound,
+  WEBHOOK_TEST_TYPE,
+  newId,
+  type WebhookDelivery,
+  type WebhookEndpoint,
 } from '@bg/domain';
 import {
-  eventRepository, isUuid, toWebhookAttemptResource, toWebhookDeliveryResource, webhookDeliveryRepository, type WebhookTx,
+  eventRepository,
+  isUuid,
+  toWebhookAttemptResource,
+  toWebhookDeliveryResource,
+  webhookDeliveryRepository,
+  type WebhookTx,
 } from '@bg/platform';
 import { WebhookScopes, type WebhookScope } from './webhook-scope';
 import type { ListDeliveriesQuery, Replay } from './webhooks.dto';
@@ -15,7 +26,10 @@ export const MAX_REPLAY_EVENTS = 10_000;
 /** Deliveries of an endpoint: list, read with attempts, retry now, send a test message, replay events. */
 @Injectable()
 export class WebhookDeliveriesService {
-  constructor(private readonly scopes: WebhookScopes, private readonly endpoints: WebhooksService) {}
+  constructor(
+    private readonly scopes: WebhookScopes,
+    private readonly endpoints: WebhooksService,
+  ) {}
 
   /** Up to `limit + 1` deliveries after `after` (the extra one tells the page there is more). */
   async list(scope: WebhookScope, webhookId: string, after: string | undefined, q: ListDeliveriesQuery): Promise<WebhookDelivery[]> {
@@ -56,10 +70,16 @@ export class WebhookDeliveriesService {
       const id = newId();
       const now = new Date().toISOString();
       const payload = {
-        type: WEBHOOK_TEST_TYPE, timestamp: now,
+        type: WEBHOOK_TEST_TYPE,
+        timestamp: now,
         data: { webhookId, tenantId: endpoint.tenantId, message: 'A test message from backup-gateway (POST .../webhooks/{id}/test).' },
       };
-      await webhookDeliveryRepository.insertTest(tx, { id, owner: { partnerId: scope.partnerId, tenantId: endpoint.tenantId }, endpointId: webhookId, payload });
+      await webhookDeliveryRepository.insertTest(tx, {
+        id,
+        owner: { partnerId: scope.partnerId, tenantId: endpoint.tenantId },
+        endpointId: webhookId,
+        payload,
+      });
       await webhookDeliveryRepository.schedule(tx, [id]);
       return toWebhookDeliveryResource(await this.load(tx, scope, webhookId, id));
     });
@@ -72,13 +92,26 @@ export class WebhookDeliveriesService {
   async replay(scope: WebhookScope, webhookId: string, body: Replay): Promise<{ count: number }> {
     return this.scopes.run(scope, async (tx) => {
       const endpoint = await this.enabledEndpoint(tx, scope, webhookId, 'replay events to');
-      const events = await eventRepository.replayable(tx, {
-        partnerId: scope.partnerId, tenantId: endpoint.tenantId, since: body.since, until: body.until, subscribed: endpoint.eventTypes, only: body.eventTypes,
-      }, MAX_REPLAY_EVENTS + 1);
+      const events = await eventRepository.replayable(
+        tx,
+        {
+          partnerId: scope.partnerId,
+          tenantId: endpoint.tenantId,
+          since: body.since,
+          until: body.until,
+          subscribed: endpoint.eventTypes,
+          only: body.eventTypes,
+        },
+        MAX_REPLAY_EVENTS + 1,
+      );
       if (events.length > MAX_REPLAY_EVENTS) {
         throw new LimitExceeded(`More than ${MAX_REPLAY_EVENTS} events match; replay a shorter time window.`, { limit: MAX_REPLAY_EVENTS });
       }
-      const ids = await webhookDeliveryRepository.insertReplays(tx, { id: webhookId, partnerId: scope.partnerId, tenantId: endpoint.tenantId }, events);
+      const ids = await webhookDeliveryRepository.insertReplays(
+        tx,
+        { id: webhookId, partnerId: scope.partnerId, tenantId: endpoint.tenantId },
+        events,
+      );
       await webhookDeliveryRepository.schedule(tx, ids);
       return { count: ids.length };
     });

@@ -15,13 +15,20 @@ export type WebhookScope = WebhookOwner;
 
 @Injectable()
 export class WebhookScopes {
-  constructor(private readonly access: TenantAccess, private readonly db: TenantDb, @Inject(APP_DB) private readonly app: DataSource) {}
+  constructor(
+    private readonly access: TenantAccess,
+    private readonly db: TenantDb,
+    @Inject(APP_DB) private readonly app: DataSource,
+  ) {}
 
   /** A partner key for partner-wide endpoints; the partner's key or the tenant's own for a tenant's (else 404). */
   async resolve(p: Principal, tenantId: string | undefined): Promise<WebhookScope> {
     if (tenantId === undefined) {
       if (p.kind !== 'partner') {
-        throw ProblemError.of('FORBIDDEN', 'Partner-wide webhooks need a partner key; manage a tenant\'s webhooks under /v1/tenants/{tenantId}/webhooks.');
+        throw ProblemError.of(
+          'FORBIDDEN',
+          "Partner-wide webhooks need a partner key; manage a tenant's webhooks under /v1/tenants/{tenantId}/webhooks.",
+        );
       }
       return { partnerId: p.partnerId, tenantId: null };
     }

@@ -11,8 +11,16 @@ import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WEBHOOK_CONTRACT } from './webhook-contract';
 import { WebhookScopes } from './webhook-scope';
 import {
-  createWebhookSchema, listDeliveriesQuery, replaySchema, rotateSecretSchema, updateWebhookSchema,
-  type CreateWebhook, type ListDeliveriesQuery, type Replay, type RotateSecret, type UpdateWebhook,
+  createWebhookSchema,
+  listDeliveriesQuery,
+  replaySchema,
+  rotateSecretSchema,
+  updateWebhookSchema,
+  type CreateWebhook,
+  type ListDeliveriesQuery,
+  type Replay,
+  type RotateSecret,
+  type UpdateWebhook,
 } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
 
@@ -49,9 +57,17 @@ function webhookRoutes(name: string, path: string) {
     @Post()
     @HttpCode(201)
     @SecretResponse()
-    @ApiOperation({ summary: 'Create a webhook endpoint. The answer holds its signing secret (whsec_...), shown this once.', description: WEBHOOK_CONTRACT })
+    @ApiOperation({
+      summary: 'Create a webhook endpoint. The answer holds its signing secret (whsec_...), shown this once.',
+      description: WEBHOOK_CONTRACT,
+    })
     @ApiZodBody(createWebhookSchema)
-    async create(@CurrentPrincipal() p: Principal, @Param() params: Params, @Body(new ZodPipe(createWebhookSchema)) body: CreateWebhook, @Res({ passthrough: true }) reply: FastifyReply) {
+    async create(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Body(new ZodPipe(createWebhookSchema)) body: CreateWebhook,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
       const created = await this.endpoints.create(await this.scopes.resolve(p, params.tenantId), body);
       reply.header('location', `${this.base(params)}/${created.id}`);
       return created;
@@ -59,7 +75,11 @@ function webhookRoutes(name: string, path: string) {
 
     @Get()
     @ApiOperation({ summary: 'List webhook endpoints (never their secrets).' })
-    async list(@CurrentPrincipal() p: Principal, @Param() params: Params, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
+    async list(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>,
+    ) {
       const scope = await this.scopes.resolve(p, params.tenantId);
       return toPage(await this.endpoints.list(scope, decodeCursor(q.cursor), q.limit), q.limit, (e) => toWebhookResource(e));
     }
@@ -70,9 +90,17 @@ function webhookRoutes(name: string, path: string) {
     }
 
     @Patch(':webhookId')
-    @ApiOperation({ summary: 'Change url, description, eventTypes or enabled. enabled=true re-enables a disabled endpoint (clears disabledReason and failingSince); enabled=false ends its pending deliveries as failed.' })
+    @ApiOperation({
+      summary:
+        'Change url, description, eventTypes or enabled. enabled=true re-enables a disabled endpoint (clears disabledReason and failingSince); enabled=false ends its pending deliveries as failed.',
+    })
     @ApiZodBody(updateWebhookSchema)
-    async update(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string, @Body(new ZodPipe(updateWebhookSchema)) body: UpdateWebhook) {
+    async update(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Param('webhookId') id: string,
+      @Body(new ZodPipe(updateWebhookSchema)) body: UpdateWebhook,
+    ) {
       return this.endpoints.update(await this.scopes.resolve(p, params.tenantId), id, body);
     }
 
@@ -86,16 +114,32 @@ function webhookRoutes(name: string, path: string) {
     @Post(':webhookId/rotate-secret')
     @HttpCode(200)
     @SecretResponse()
-    @ApiOperation({ summary: 'Replace the signing secret; the answer holds the new one, shown this once. For overlapSeconds (default 86400) the previous secret also signs: webhook-signature carries "v1,<new> v1,<old>".' })
+    @ApiOperation({
+      summary:
+        'Replace the signing secret; the answer holds the new one, shown this once. For overlapSeconds (default 86400) the previous secret also signs: webhook-signature carries "v1,<new> v1,<old>".',
+    })
     @ApiZodBody(rotateSecretSchema)
-    async rotateSecret(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string, @Body(new OptionalZodBody(rotateSecretSchema)) body: RotateSecret) {
+    async rotateSecret(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Param('webhookId') id: string,
+      @Body(new OptionalZodBody(rotateSecretSchema)) body: RotateSecret,
+    ) {
       return this.endpoints.rotateSecret(await this.scopes.resolve(p, params.tenantId), id, body.overlapSeconds);
     }
 
     @Post(':webhookId/test')
     @HttpCode(202)
-    @ApiOperation({ summary: 'Send a `webhook.test` message to this endpoint only. Answers 202 with the delivery (its own webhook-id); follow it under deliveries.' })
-    async test(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    @ApiOperation({
+      summary:
+        'Send a `webhook.test` message to this endpoint only. Answers 202 with the delivery (its own webhook-id); follow it under deliveries.',
+    })
+    async test(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Param('webhookId') id: string,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
       const delivery = await this.deliveries.test(await this.scopes.resolve(p, params.tenantId), id);
       reply.header('location', `${this.base(params)}/${id}/deliveries/${delivery.id}`);
       return delivery;
@@ -103,35 +147,62 @@ function webhookRoutes(name: string, path: string) {
 
     @Post(':webhookId/replay')
     @HttpCode(202)
-    @ApiOperation({ summary: 'Re-deliver stored events of [since, until) that the endpoint subscribes to (optionally only eventTypes), oldest first, as new deliveries. Answers 202 with their count (at most 10,000).' })
+    @ApiOperation({
+      summary:
+        'Re-deliver stored events of [since, until) that the endpoint subscribes to (optionally only eventTypes), oldest first, as new deliveries. Answers 202 with their count (at most 10,000).',
+    })
     @ApiZodBody(replaySchema)
-    async replay(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string, @Body(new ZodPipe(replaySchema)) body: Replay) {
+    async replay(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Param('webhookId') id: string,
+      @Body(new ZodPipe(replaySchema)) body: Replay,
+    ) {
       return this.deliveries.replay(await this.scopes.resolve(p, params.tenantId), id, body);
     }
 
     @Get(':webhookId/deliveries')
     @ApiOperation({ summary: 'Deliveries to this endpoint, oldest first, with a cursor; filter by status (pending, succeeded, failed).' })
-    async listDeliveries(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string, @Query(new ZodPipe(listDeliveriesQuery, 'query')) q: ListDeliveriesQuery) {
+    async listDeliveries(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Param('webhookId') id: string,
+      @Query(new ZodPipe(listDeliveriesQuery, 'query')) q: ListDeliveriesQuery,
+    ) {
       const scope = await this.scopes.resolve(p, params.tenantId);
       return toPage(await this.deliveries.list(scope, id, decodeCursor(q.cursor), q), q.limit, toWebhookDeliveryResource);
     }
 
     @Get(':webhookId/deliveries/:deliveryId')
     @ApiOperation({ summary: 'One delivery with every attempt (status code, duration, error, response excerpt, time).' })
-    async getDelivery(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string, @Param('deliveryId') deliveryId: string) {
+    async getDelivery(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Param('webhookId') id: string,
+      @Param('deliveryId') deliveryId: string,
+    ) {
       return this.deliveries.get(await this.scopes.resolve(p, params.tenantId), id, deliveryId);
     }
 
     @Post(':webhookId/deliveries/:deliveryId/retry')
     @HttpCode(202)
-    @ApiOperation({ summary: 'Attempt a delivery again now, also a failed one (it becomes pending and restarts the retry schedule). It still waits behind an earlier pending delivery of the same resource.' })
-    async retry(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string, @Param('deliveryId') deliveryId: string) {
+    @ApiOperation({
+      summary:
+        'Attempt a delivery again now, also a failed one (it becomes pending and restarts the retry schedule). It still waits behind an earlier pending delivery of the same resource.',
+    })
+    async retry(
+      @CurrentPrincipal() p: Principal,
+      @Param() params: Params,
+      @Param('webhookId') id: string,
+      @Param('deliveryId') deliveryId: string,
+    ) {
       return this.deliveries.retry(await this.scopes.resolve(p, params.tenantId), id, deliveryId);
     }
   }
   // Its own name per mount: Swagger's operation ids are "<controller>_<method>".
   Object.defineProperty(WebhookRoutes, 'name', { value: name });
-  if (path.includes(':tenantId')) ApiParam({ name: 'tenantId', type: String, description: 'The tenant (a partner key of its partner, or its own key).' })(WebhookRoutes);
+  if (path.includes(':tenantId'))
+    ApiParam({ name: 'tenantId', type: String, description: 'The tenant (a partner key of its partner, or its own key).' })(WebhookRoutes);
   return WebhookRoutes as new (...services: Services) => object;
 }
 

@@ -1,8 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LimitExceeded, NotFound, newId, type WebhookEndpoint } from '@bg/domain';
 import {
-  APP_CONFIG, CredentialCipher, generateWebhookSecret, isUuid, sealWebhookSecret, toWebhookResource, webhookDeliveryRepository,
-  webhookEndpointRepository, webhookUrlPolicy, webhookUrlProblem, type AppConfig, type WebhookTx,
+  APP_CONFIG,
+  CredentialCipher,
+  generateWebhookSecret,
+  isUuid,
+  sealWebhookSecret,
+  toWebhookResource,
+  webhookDeliveryRepository,
+  webhookEndpointRepository,
+  webhookUrlPolicy,
+  webhookUrlProblem,
+  type AppConfig,
+  type WebhookTx,
 } from '@bg/platform';
 import { ProblemError } from '../common/problem';
 import { WebhookScopes, type WebhookScope } from './webhook-scope';
@@ -26,10 +36,19 @@ export class WebhooksService {
     const sealed = sealWebhookSecret(this.cipher, id, secret);
     const endpoint = await this.scopes.run(scope, async (tx) => {
       const n = await webhookEndpointRepository.countInScope(tx, scope);
-      if (n >= MAX_ENDPOINTS_PER_SCOPE) throw new LimitExceeded(`At most ${MAX_ENDPOINTS_PER_SCOPE} webhook endpoints per partner or tenant.`, { limit: MAX_ENDPOINTS_PER_SCOPE });
+      if (n >= MAX_ENDPOINTS_PER_SCOPE)
+        throw new LimitExceeded(`At most ${MAX_ENDPOINTS_PER_SCOPE} webhook endpoints per partner or tenant.`, {
+          limit: MAX_ENDPOINTS_PER_SCOPE,
+        });
       return webhookEndpointRepository.insert(tx, {
-        id, owner: scope, url: body.url, description: body.description ?? null, eventTypes: body.eventTypes, enabled: body.enabled,
-        disabledReason: body.enabled ? null : 'created disabled', secret: sealed,
+        id,
+        owner: scope,
+        url: body.url,
+        description: body.description ?? null,
+        eventTypes: body.eventTypes,
+        enabled: body.enabled,
+        disabledReason: body.enabled ? null : 'created disabled',
+        secret: sealed,
       });
     });
     return { ...toWebhookResource(endpoint), secret };
@@ -65,7 +84,13 @@ export class WebhooksService {
       const disable = body.enabled === false && current.enabled;
       const typesChanged = body.eventTypes !== undefined && body.eventTypes.join(',') !== current.eventTypes.join(',');
       const changed = await webhookEndpointRepository.update(tx, id, {
-        url: body.url, description: body.description, eventTypes: body.eventTypes, enabled: body.enabled, reEnabled, disabled: disable, typesChanged,
+        url: body.url,
+        description: body.description,
+        eventTypes: body.eventTypes,
+        enabled: body.enabled,
+        reEnabled,
+        disabled: disable,
+        typesChanged,
       });
       return { endpoint: changed, disabled: disable };
     });
@@ -96,6 +121,7 @@ export class WebhooksService {
   /** SSRF guard: scheme and every resolved address (see webhookUrlProblem). */
   private async assertUrl(url: string): Promise<void> {
     const problem = await webhookUrlProblem(url, webhookUrlPolicy(this.config));
-    if (problem) throw ProblemError.of('VALIDATION_FAILED', `The body is invalid: url: ${problem}`, { errors: [{ path: 'url', message: problem }] });
+    if (problem)
+      throw ProblemError.of('VALIDATION_FAILED', `The body is invalid: url: ${problem}`, { errors: [{ path: 'url', message: problem }] });
   }
 }

@@ -40,9 +40,15 @@ export const AVEPOINT_MESSAGES = {
 } as const;
 
 const REASON: Record<number, string> = {
-  400: AVEPOINT_MESSAGES.badRequest, 401: AVEPOINT_MESSAGES.unauthorized, 403: AVEPOINT_MESSAGES.forbidden,
-  404: AVEPOINT_MESSAGES.notFound, 429: AVEPOINT_MESSAGES.tooManyRequests, 500: AVEPOINT_MESSAGES.internal,
-  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  400: AVEPOINT_MESSAGES.badRequest,
+  401: AVEPOINT_MESSAGES.unauthorized,
+  403: AVEPOINT_MESSAGES.forbidden,
+  404: AVEPOINT_MESSAGES.notFound,
+  429: AVEPOINT_MESSAGES.tooManyRequests,
+  500: AVEPOINT_MESSAGES.internal,
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export function reasonPhrase(status: number): string {

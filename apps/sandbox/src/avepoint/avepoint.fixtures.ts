@@ -20,8 +20,32 @@ export const AVEPOINT_PERMISSIONS = [
 
 /** Multi-Geo `location` values (m365 overview §Parameter: location). */
 export const AVEPOINT_LOCATIONS = [
-  'PrimaryGeoLocation', 'NAM', 'EUR', 'GBR', 'JPN', 'APC', 'AUS', 'CAN', 'IND', 'FRA', 'ARE', 'ZAF', 'CHE', 'KOR',
-  'DEU', 'BRA', 'NOR', 'SWE', 'QAT', 'POL', 'ITA', 'ISR', 'MEX', 'NZL', 'ESP', 'TWN',
+  'PrimaryGeoLocation',
+  'NAM',
+  'EUR',
+  'GBR',
+  'JPN',
+  'APC',
+  'AUS',
+  'CAN',
+  'IND',
+  'FRA',
+  'ARE',
+  'ZAF',
+  'CHE',
+  'KOR',
+  'DEU',
+  'BRA',
+  'NOR',
+  'SWE',
+  'QAT',
+  'POL',
+  'ITA',
+  'ISR',
+  'MEX',
+  'NZL',
+  'ESP',
+  'TWN',
 ] as const;
 
 export interface FixtureScope {
@@ -38,7 +62,12 @@ export function avepointSandboxSecret(clientId: string): string {
 }
 
 export function tenantSlug(tenantKey: string): string {
-  return tenantKey.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 24) || 'contoso';
+  return (
+    tenantKey
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 24) || 'contoso'
+  );
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -66,7 +95,10 @@ export const FIXTURE_FOLDERS = ['Shared', 'Shared/Reports', 'Shared/Reports/2026
 
 /** Files inside each library (relative paths). */
 export const FIXTURE_FILES = [
-  'Shared/Budget.xlsx', 'Shared/Reports/2026/Q1.xlsx', 'Projects/Alpha/plan.docx', 'Projects/Beta/spec.docx',
+  'Shared/Budget.xlsx',
+  'Shared/Reports/2026/Q1.xlsx',
+  'Projects/Alpha/plan.docx',
+  'Projects/Beta/spec.docx',
   ...Array.from({ length: 30 }, (_, i) => `Bulk/file${pad(i + 1)}.txt`),
 ];
 
@@ -116,7 +148,10 @@ export function avepointBackupJobs(now: Date, retentionDays = 30, durationMinute
       startTime: start,
       finishTime: finish,
       state: withException ? 'Finished with Exception' : 'Finished',
-      totalNumber: 438, failedNumber: withException ? 2 : 0, successfulNumber: withException ? 436 : 438, skippedNumber: 0,
+      totalNumber: 438,
+      failedNumber: withException ? 2 : 0,
+      successfulNumber: withException ? 436 : 438,
+      skippedNumber: 0,
     });
   }
   return jobs;

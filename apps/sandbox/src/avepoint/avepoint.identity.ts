@@ -44,8 +44,16 @@ export function issueToken(ctx: TokenRequestContext): TokenResult {
   const token = `aos.${randomBytes(24).toString('base64url')}`;
   const issued: IssuedToken = { tenantKey: f.client_id, permissions, expiresAt: ctx.now.getTime() + ctx.lifetimeSeconds * 1000 };
   return {
-    ok: true, token, issued,
-    body: { access_token: token, expires_in: ctx.lifetimeSeconds, ext_expires_in: ctx.lifetimeSeconds, token_type: 'Bearer', scope: permissions.join(' ') },
+    ok: true,
+    token,
+    issued,
+    body: {
+      access_token: token,
+      expires_in: ctx.lifetimeSeconds,
+      ext_expires_in: ctx.lifetimeSeconds,
+      token_type: 'Bearer',
+      scope: permissions.join(' '),
+    },
   };
 }
 

@@ -10,7 +10,11 @@ import type { ValidRestoreRequest } from './avepoint.validation';
 
 /** Job status texts (list-jobs.md §jobState: 1 In Progress, 2 Finished, 3 Failed, 4 Finished with Exception, 5 Partially Finished). */
 export const JOB_STATE_BY_FILTER: Record<number, string> = {
-  1: 'In Progress', 2: 'Finished', 3: 'Failed', 4: 'Finished with Exception', 5: 'Partially Finished',
+  1: 'In Progress',
+  2: 'Finished',
+  3: 'Failed',
+  4: 'Finished with Exception',
+  5: 'Partially Finished',
 };
 export const FINAL_STATES = ['Finished', 'Failed', 'Finished with Exception', 'Partially Finished'];
 
@@ -90,15 +94,27 @@ export function createRestoreJob(state: AvePointTenantState, req: ValidRestoreRe
     const ok = total - missing.length;
     outcome = {
       state: missing.length === 0 ? 'Finished' : ok === 0 ? 'Failed' : 'Partially Finished',
-      total, failed: missing.length, successful: ok, skipped: 0,
+      total,
+      failed: missing.length,
+      successful: ok,
+      skipped: 0,
       jobErrors: missing.map((p) => jobError(M.pathNotFound(`${p.libraryName}/${p.relativePath}`), 1)),
     };
   }
   if (opts.forceFinalState && FINAL_STATES.includes(opts.forceFinalState)) outcome.state = opts.forceFinalState;
   const job: RestoreJobRecord = {
-    id, jobType: 2, objectType, serviceType: req.serviceType, location: opts.location, scopeKey: req.scopeKey,
-    recoveryDateTime: req.recoveryDateTime.toISOString(), startTime: opts.now.toISOString(), durationMs: opts.durationMs,
-    stuck: opts.stuck, paths: req.paths, outcome,
+    id,
+    jobType: 2,
+    objectType,
+    serviceType: req.serviceType,
+    location: opts.location,
+    scopeKey: req.scopeKey,
+    recoveryDateTime: req.recoveryDateTime.toISOString(),
+    startTime: opts.now.toISOString(),
+    durationMs: opts.durationMs,
+    stuck: opts.stuck,
+    paths: req.paths,
+    outcome,
   };
   state.restoreJobs.push(job);
   return job;
@@ -127,19 +143,48 @@ export interface JobView {
 export function restoreJobView(job: RestoreJobRecord, now: Date): JobView {
   const start = new Date(job.startTime);
   if (isRunning(job, now)) {
-    return { id: job.id, jobType: 2, objectTypes: [job.objectType], location: job.location, state: 'In Progress', startTime: start, total: job.outcome.total, failed: 0, successful: 0, skipped: 0, jobErrors: [] };
+    return {
+      id: job.id,
+      jobType: 2,
+      objectTypes: [job.objectType],
+      location: job.location,
+      state: 'In Progress',
+      startTime: start,
+      total: job.outcome.total,
+      failed: 0,
+      successful: 0,
+      skipped: 0,
+      jobErrors: [],
+    };
   }
   return {
-    id: job.id, jobType: 2, objectTypes: [job.objectType], location: job.location, state: job.outcome.state, startTime: start,
-    finishTime: new Date(start.getTime() + job.durationMs), total: job.outcome.total, failed: job.outcome.failed,
-    successful: job.outcome.successful, skipped: job.outcome.skipped, jobErrors: job.outcome.jobErrors,
+    id: job.id,
+    jobType: 2,
+    objectTypes: [job.objectType],
+    location: job.location,
+    state: job.outcome.state,
+    startTime: start,
+    finishTime: new Date(start.getTime() + job.durationMs),
+    total: job.outcome.total,
+    failed: job.outcome.failed,
+    successful: job.outcome.successful,
+    skipped: job.outcome.skipped,
+    jobErrors: job.outcome.jobErrors,
   };
 }
 
 export function backupJobView(b: FixtureBackupJob): JobView {
   return {
-    id: b.id, jobType: 1, objectTypes: b.objectTypes, state: b.state, startTime: b.startTime, finishTime: b.finishTime,
-    total: b.totalNumber, failed: b.failedNumber, successful: b.successfulNumber, skipped: b.skippedNumber,
+    id: b.id,
+    jobType: 1,
+    objectTypes: b.objectTypes,
+    state: b.state,
+    startTime: b.startTime,
+    finishTime: b.finishTime,
+    total: b.totalNumber,
+    failed: b.failedNumber,
+    successful: b.successfulNumber,
+    skipped: b.skippedNumber,
     jobErrors: b.failedNumber ? [jobError('The item could not be backed up because it is locked.', b.failedNumber)] : [],
   };
 }
@@ -154,8 +199,10 @@ export function renderJob(v: JobView, now: Date, counters: 'Number' | 'Count'): 
   if (v.finishTime) out.finishTime = isoSeconds(v.finishTime);
   out.duration = ((end.getTime() - v.startTime.getTime()) / 3_600_000).toFixed(3);
   out.backupDetails = {
-    [`total${counters}`]: v.total, [`failed${counters}`]: v.failed,
-    [`successful${counters}`]: v.successful, [`skipped${counters}`]: v.skipped,
+    [`total${counters}`]: v.total,
+    [`failed${counters}`]: v.failed,
+    [`successful${counters}`]: v.successful,
+    [`skipped${counters}`]: v.skipped,
   };
   out.jobErrors = v.jobErrors;
   return out;

@@ -39,7 +39,9 @@ describe('AvePoint sandbox against the summary OpenAPI', () => {
     ajv.addSchema(doc, 'spec');
     sandbox = await startAvePointSandbox();
   });
-  afterAll(async () => { await sandbox.close(); });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   it('has validators that refuse wrong shapes (so the checks below can fail)', () => {
     expect(errorValidator()({ statusCode: '200' })).toBe(false);

@@ -4,33 +4,61 @@ import { AvePointTestClient, siteRestoreBody, startAvePointSandbox } from './ave
 
 describe('AvePoint sandbox', () => {
   let sandbox: RunningSandbox;
-  beforeAll(async () => { sandbox = await startAvePointSandbox(); });
-  afterAll(async () => { await sandbox.close(); });
+  beforeAll(async () => {
+    sandbox = await startAvePointSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   const client = () => new AvePointTestClient(sandbox.origin);
 
   describe('identity service', () => {
     it('issues a bearer token for the registered client secret', async () => {
       const c = client();
-      const res = await c.requestToken({ client_id: c.clientId, client_secret: avepointSandboxSecret(c.clientId), scope: 'microsoft365backup.jobInfo.read.all', grant_type: 'client_credentials' });
+      const res = await c.requestToken({
+        client_id: c.clientId,
+        client_secret: avepointSandboxSecret(c.clientId),
+        scope: 'microsoft365backup.jobInfo.read.all',
+        grant_type: 'client_credentials',
+      });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ access_token: expect.any(String), expires_in: 3600, ext_expires_in: 3600, token_type: 'Bearer', scope: 'microsoft365backup.jobInfo.read.all' });
+      expect(res.body).toEqual({
+        access_token: expect.any(String),
+        expires_in: 3600,
+        ext_expires_in: 3600,
+        token_type: 'Bearer',
+        scope: 'microsoft365backup.jobInfo.read.all',
+      });
     });
 
     it('refuses a wrong secret with invalid_client, a JSON body with invalid_request, an unknown scope with invalid_scope', async () => {
       const c = client();
       const bad = await c.requestToken({ client_id: c.clientId, client_secret: 'nope', grant_type: 'client_credentials' });
       expect(bad).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
-      const json = await c.raw('POST', '/identity/connect/token', { body: JSON.stringify({ client_id: c.clientId }), headers: { 'content-type': 'application/json' } });
+      const json = await c.raw('POST', '/identity/connect/token', {
+        body: JSON.stringify({ client_id: c.clientId }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(json).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
-      const scope = await c.requestToken({ client_id: c.clientId, client_secret: avepointSandboxSecret(c.clientId), scope: 'audit.read.all', grant_type: 'client_credentials' });
+      const scope = await c.requestToken({
+        client_id: c.clientId,
+        client_secret: avepointSandboxSecret(c.clientId),
+        scope: 'audit.read.all',
+        grant_type: 'client_credentials',
+      });
       expect(scope).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
     });
 
     it('refuses scopes the app registration was not granted', async () => {
       const c = client();
       await c.configure({ grantedPermissions: ['microsoft365backup.jobInfo.read.all'] });
-      const res = await c.requestToken({ client_id: c.clientId, client_secret: avepointSandboxSecret(c.clientId), scope: 'microsoft365backup.restore.readwrite.all', grant_type: 'client_credentials' });
+      const res = await c.requestToken({
+        client_id: c.clientId,
+        client_secret: avepointSandboxSecret(c.clientId),
+        scope: 'microsoft365backup.restore.readwrite.all',
+        grant_type: 'client_credentials',
+      });
       expect(res).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
     });
   });
@@ -40,7 +68,12 @@ describe('AvePoint sandbox', () => {
       const c = client();
       const none = await c.raw('GET', '/api/backup/m365/cloudbackupjobs');
       expect(none.status).toBe(401);
-      expect(none.body).toMatchObject({ statusCode: 401, message: 'Unauthorized', requestId: expect.any(String), traceId: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/) });
+      expect(none.body).toMatchObject({
+        statusCode: 401,
+        message: 'Unauthorized',
+        requestId: expect.any(String),
+        traceId: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/),
+      });
       await c.login();
       expect((await c.api('GET', '/backup/m365/cloudbackupjobs')).status).toBe(200);
       await c.advance(3601_000);
@@ -74,8 +107,11 @@ describe('AvePoint sandbox', () => {
       await c.advance(61_000);
       const done = await c.api('GET', `/backup/m365/cloudbackupjobs/${jobId}`);
       expect(done.body.data).toMatchObject({
-        id: jobId, state: 'Finished', finishTime: expect.stringMatching(/Z$/),
-        backupDetails: { totalNumber: 2, failedNumber: 0, successfulNumber: 2, skippedNumber: 0 }, jobErrors: [],
+        id: jobId,
+        state: 'Finished',
+        finishTime: expect.stringMatching(/Z$/),
+        backupDetails: { totalNumber: 2, failedNumber: 0, successfulNumber: 2, skippedNumber: 0 },
+        jobErrors: [],
       });
     });
 
@@ -84,7 +120,9 @@ describe('AvePoint sandbox', () => {
       await c.login();
       const slug = tenantSlug(c.clientId);
       const partial = siteRestoreBody(slug, 'Site01');
-      (partial.siteRestoreScope as any).restoreTargets = [{ libraryName: 'Documents', files: [{ relativePath: 'Shared/Budget.xlsx' }, { relativePath: 'Nope/missing.txt' }] }];
+      (partial.siteRestoreScope as any).restoreTargets = [
+        { libraryName: 'Documents', files: [{ relativePath: 'Shared/Budget.xlsx' }, { relativePath: 'Nope/missing.txt' }] },
+      ];
       const failed = siteRestoreBody(slug, 'Site01');
       (failed.siteRestoreScope as any).restoreTargets = [{ libraryName: 'Documents', files: [{ relativePath: 'Nope/missing.txt' }] }];
       const a = (await c.api('POST', '/backup/m365/restore/jobs', partial)).body.data.jobId;
@@ -99,7 +137,11 @@ describe('AvePoint sandbox', () => {
     it('fails the job when no backup exists before recoveryDateTime', async () => {
       const c = client();
       await c.login();
-      const res = await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(tenantSlug(c.clientId), 'Finance', { recoveryDateTime: '2001-01-01T00:00:00Z' }));
+      const res = await c.api(
+        'POST',
+        '/backup/m365/restore/jobs',
+        siteRestoreBody(tenantSlug(c.clientId), 'Finance', { recoveryDateTime: '2001-01-01T00:00:00Z' }),
+      );
       await c.advance(61_000);
       const job = (await c.api('GET', `/backup/m365/cloudbackupjobs/${res.body.data.jobId}`)).body.data;
       expect(job.state).toBe('Failed');
@@ -114,7 +156,8 @@ describe('AvePoint sandbox', () => {
       const res = await c.api('POST', '/backup/m365/restore/jobs', body);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({
-        statusCode: 400, message: 'Bad Request',
+        statusCode: 400,
+        message: 'Bad Request',
         errors: [{ code: 'InvalidParameter', field: 'SiteRestoreScope', message: "'Site Restore Scope' must not be empty." }],
       });
     });
@@ -136,7 +179,11 @@ describe('AvePoint sandbox', () => {
     it('accepts the 7-digit fraction format of recoveryDateTime', async () => {
       const c = client();
       await c.login();
-      const res = await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(tenantSlug(c.clientId), 'Finance', { recoveryDateTime: '2030-02-27T03:54:22.1234567Z' }));
+      const res = await c.api(
+        'POST',
+        '/backup/m365/restore/jobs',
+        siteRestoreBody(tenantSlug(c.clientId), 'Finance', { recoveryDateTime: '2030-02-27T03:54:22.1234567Z' }),
+      );
       expect(res.status).toBe(200);
     });
 
@@ -144,13 +191,24 @@ describe('AvePoint sandbox', () => {
       const c = client();
       await c.login();
       const slug = tenantSlug(c.clientId);
-      const files = (n: number) => Array.from({ length: n }, (_, i) => ({ relativePath: `Bulk/file${String(i + 1).padStart(2, '0')}.txt` }));
+      const files = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({ relativePath: `Bulk/file${String(i + 1).padStart(2, '0')}.txt` }));
       const over = siteRestoreBody(slug);
-      (over.siteRestoreScope as any).restoreTargets = [{ libraryName: 'Documents', files: files(11) }, { libraryName: 'Site Assets', files: files(10) }];
+      (over.siteRestoreScope as any).restoreTargets = [
+        { libraryName: 'Documents', files: files(11) },
+        { libraryName: 'Site Assets', files: files(10) },
+      ];
       const res = await c.api('POST', '/backup/m365/restore/jobs', over);
       expect(res.status).toBe(400);
-      expect(res.body.errors[0]).toMatchObject({ code: 'InvalidParameter', field: 'SiteRestoreScope.RestoreTargets', message: expect.stringContaining('cannot exceed 20') });
-      (over.siteRestoreScope as any).restoreTargets = [{ libraryName: 'Documents', files: files(10) }, { libraryName: 'Site Assets', files: files(10) }];
+      expect(res.body.errors[0]).toMatchObject({
+        code: 'InvalidParameter',
+        field: 'SiteRestoreScope.RestoreTargets',
+        message: expect.stringContaining('cannot exceed 20'),
+      });
+      (over.siteRestoreScope as any).restoreTargets = [
+        { libraryName: 'Documents', files: files(10) },
+        { libraryName: 'Site Assets', files: files(10) },
+      ];
       expect((await c.api('POST', '/backup/m365/restore/jobs', over)).status).toBe(200);
     });
 
@@ -158,7 +216,9 @@ describe('AvePoint sandbox', () => {
       const c = client();
       await c.login();
       const body = siteRestoreBody(tenantSlug(c.clientId));
-      (body.siteRestoreScope as any).restoreTargets = [{ libraryName: 'Documents', folders: [{ relativePath: 'Shared' }], files: [{ relativePath: 'shared/Budget.xlsx' }] }];
+      (body.siteRestoreScope as any).restoreTargets = [
+        { libraryName: 'Documents', folders: [{ relativePath: 'Shared' }], files: [{ relativePath: 'shared/Budget.xlsx' }] },
+      ];
       const res = await c.api('POST', '/backup/m365/restore/jobs', body);
       expect(res.status).toBe(400);
       expect(res.body.errors[0].message).toContain('Parent and child');
@@ -177,7 +237,10 @@ describe('AvePoint sandbox', () => {
       for (let i = 0; i < 3; i++) expect((await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(slug))).status).toBe(200);
       const refused = await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(slug));
       expect(refused.status).toBe(429);
-      expect(refused.body).toMatchObject({ statusCode: 429, message: 'There are already 3 restore/export jobs running, cannot start new restore job.' });
+      expect(refused.body).toMatchObject({
+        statusCode: 429,
+        message: 'There are already 3 restore/export jobs running, cannot start new restore job.',
+      });
       await c.advance(60_000);
       expect((await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(slug))).status).toBe(200);
     });
@@ -193,8 +256,12 @@ describe('AvePoint sandbox', () => {
       const c = client();
       await c.login();
       const res = await c.api('POST', '/backup/m365/restore/jobs', {
-        serviceType: 2, recoveryDateTime: '2030-01-01T00:00:00Z',
-        oneDriveRestoreScope: { oneDriveUpn: `user01@${tenantSlug(c.clientId)}.onmicrosoft.com`, restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Projects' }] }] },
+        serviceType: 2,
+        recoveryDateTime: '2030-01-01T00:00:00Z',
+        oneDriveRestoreScope: {
+          oneDriveUpn: `user01@${tenantSlug(c.clientId)}.onmicrosoft.com`,
+          restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Projects' }] }],
+        },
       });
       expect(res.status).toBe(200);
     });
@@ -205,7 +272,11 @@ describe('AvePoint sandbox', () => {
       const groupAsSharePoint = await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(tenantSlug(c.clientId), 'Group01'));
       expect(groupAsSharePoint.status).toBe(400);
       expect(groupAsSharePoint.body.errors[0].field).toBe('SiteRestoreScope.SiteUrl');
-      const group = await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(tenantSlug(c.clientId), 'Group01', { serviceType: 3 }));
+      const group = await c.api(
+        'POST',
+        '/backup/m365/restore/jobs',
+        siteRestoreBody(tenantSlug(c.clientId), 'Group01', { serviceType: 3 }),
+      );
       expect(group.status).toBe(200);
       const foreign = await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody('someoneelse'));
       expect(foreign.status).toBe(400);
@@ -269,8 +340,12 @@ describe('AvePoint sandbox', () => {
       await c.login();
       const slug = tenantSlug(c.clientId);
       const od = await c.api('POST', '/backup/m365/restore/jobs', {
-        serviceType: 2, recoveryDateTime: '2030-01-01T00:00:00Z',
-        oneDriveRestoreScope: { oneDriveUpn: `user01@${slug}.onmicrosoft.com`, restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Projects' }] }] },
+        serviceType: 2,
+        recoveryDateTime: '2030-01-01T00:00:00Z',
+        oneDriveRestoreScope: {
+          oneDriveUpn: `user01@${slug}.onmicrosoft.com`,
+          restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Projects' }] }],
+        },
       });
       await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(slug));
       const oneDrive = await c.api('GET', '/backup/m365/cloudbackupjobs?jobType=2&objectType=3');
@@ -309,7 +384,11 @@ describe('AvePoint sandbox', () => {
     it('fires token-endpoint faults in the OAuth error shape', async () => {
       const c = client();
       await c.control('POST', '/faults', { method: 'POST', path: 'identity', status: 503, retryAfterSeconds: 2 });
-      const res = await c.requestToken({ client_id: c.clientId, client_secret: avepointSandboxSecret(c.clientId), grant_type: 'client_credentials' });
+      const res = await c.requestToken({
+        client_id: c.clientId,
+        client_secret: avepointSandboxSecret(c.clientId),
+        grant_type: 'client_credentials',
+      });
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ error: 'server_error' });
       expect(res.headers.get('retry-after')).toBe('2');

@@ -4,8 +4,15 @@ import { AVEPOINT_MESSAGES as M, invalidParameter, reasonPhrase, sendEnvelope } 
 import { AVEPOINT_LOCATIONS, AVEPOINT_PERMISSIONS, avepointBackupJobs, avepointFixtureScopes } from './avepoint.fixtures';
 import { issueToken, type IssuedToken } from './avepoint.identity';
 import {
-  backupJobView, createRestoreJob, isRunning, JOB_STATE_BY_FILTER, newTenantState, renderJob, restoreJobView,
-  type AvePointTenantState, type JobView,
+  backupJobView,
+  createRestoreJob,
+  isRunning,
+  JOB_STATE_BY_FILTER,
+  newTenantState,
+  renderJob,
+  restoreJobView,
+  type AvePointTenantState,
+  type JobView,
 } from './avepoint.jobs';
 import { validateRestoreRequest } from './avepoint.validation';
 
@@ -47,7 +54,9 @@ export class AvePointSandbox implements VendorSandbox {
     const body = (fault.body ?? {}) as { message?: string; errors?: never[] };
     const scope = this.scopeOf(req);
     sendEnvelope(reply, {
-      status: fault.status ?? 500, message: body.message ?? reasonPhrase(fault.status ?? 500), errors: body.errors,
+      status: fault.status ?? 500,
+      message: body.message ?? reasonPhrase(fault.status ?? 500),
+      errors: body.errors,
       now: scope ? this.scopes.get(scope).clock.now() : new Date(),
     });
   }
@@ -93,7 +102,9 @@ export class AvePointSandbox implements VendorSandbox {
       return reply.code(fault.status).send({ error: err });
     }
     const result = issueToken({
-      form, isForm, now: scope?.clock.now() ?? new Date(),
+      form,
+      isForm,
+      now: scope?.clock.now() ?? new Date(),
       lifetimeSeconds: num(scope?.config.tokenLifetimeSeconds, 3600),
       appPermissions: (scope?.config.grantedPermissions as string[] | undefined) ?? [...AVEPOINT_PERMISSIONS],
     });
@@ -110,7 +121,10 @@ export class AvePointSandbox implements VendorSandbox {
     const issued = token ? this.tokens.get(token) : undefined;
     const scope = issued ? this.scopes.get(issued.tenantKey) : undefined;
     if (!issued || !scope || scope.clock.now().getTime() >= issued.expiresAt) {
-      reply.header('www-authenticate', token ? 'Bearer error="invalid_token", error_description="The token expired or is invalid"' : 'Bearer');
+      reply.header(
+        'www-authenticate',
+        token ? 'Bearer error="invalid_token", error_description="The token expired or is invalid"' : 'Bearer',
+      );
       sendEnvelope(reply, { status: 401, now: scope?.clock.now() ?? new Date() });
       return undefined;
     }
@@ -137,7 +151,10 @@ export class AvePointSandbox implements VendorSandbox {
    * (config multiGeo) uses its primary geo when the parameter is absent; a tenant without Multi-Geo
    * accepts only PrimaryGeoLocation ("Available only for Multi-Geo tenants"). undefined = invalid.
    */
-  private resolveLocation(scope: SandboxScope<AvePointTenantState>, raw: string | undefined): { geo: string; explicit: boolean } | undefined {
+  private resolveLocation(
+    scope: SandboxScope<AvePointTenantState>,
+    raw: string | undefined,
+  ): { geo: string; explicit: boolean } | undefined {
     const geos = geosOf(scope);
     if (raw === undefined || raw === '') return { geo: geos ? geos[0] : 'central', explicit: false };
     const known = AVEPOINT_LOCATIONS.find((l) => l.toLowerCase() === raw.toLowerCase());
@@ -157,24 +174,37 @@ export class AvePointSandbox implements VendorSandbox {
     const r = v.request;
     const geos = geosOf(scope);
     const oneDrive = r.serviceType === 2;
-    const found = avepointFixtureScopes(scope.state.tenantKey).find((s) =>
-      s.serviceType === r.serviceType && sameScopeKey(s.key, r.scopeKey) && (!geos || geos[s.geoIndex % geos.length] === loc.geo));
+    const found = avepointFixtureScopes(scope.state.tenantKey).find(
+      (s) => s.serviceType === r.serviceType && sameScopeKey(s.key, r.scopeKey) && (!geos || geos[s.geoIndex % geos.length] === loc.geo),
+    );
     if (!found) {
       const field = oneDrive ? 'OneDriveRestoreScope.OneDriveUpn' : 'SiteRestoreScope.SiteUrl';
-      return sendEnvelope(reply, { status: 400, errors: [invalidParameter(field, M.scopeNotFound(oneDrive ? 'OneDrive' : 'site', r.scopeKey))], now });
+      return sendEnvelope(reply, {
+        status: 400,
+        errors: [invalidParameter(field, M.scopeNotFound(oneDrive ? 'OneDrive' : 'site', r.scopeKey))],
+        now,
+      });
     }
     // seed 001 §Responses: 429 when too many restore or export jobs are already running (sample: 3)
     const limit = num(scope.config.maxConcurrentJobs, 3);
     const running = scope.state.restoreJobs.filter((j) => isRunning(j, now)).length + num(scope.config.runningExportJobs, 0);
     if (running >= limit) return sendEnvelope(reply, { status: 429, message: M.concurrentJobs(limit), now });
     const job = createRestoreJob(scope.state, r, {
-      now, location: loc.geo, durationMs: num(scope.config.restoreDurationMs, 60_000), stuck: scope.config.stuckJobs === true,
-      retentionDays: num(scope.config.retentionDays, 30), forceFinalState: scope.config.forceFinalState as string | undefined,
+      now,
+      location: loc.geo,
+      durationMs: num(scope.config.restoreDurationMs, 60_000),
+      stuck: scope.config.stuckJobs === true,
+      retentionDays: num(scope.config.retentionDays, 30),
+      forceFinalState: scope.config.forceFinalState as string | undefined,
     });
     return sendEnvelope(reply, { status: 200, data: { jobId: job.id }, now });
   }
 
-  private getJob(scope: SandboxScope<AvePointTenantState>, req: FastifyRequest<{ Params: { jobId: string } }>, reply: FastifyReply): FastifyReply {
+  private getJob(
+    scope: SandboxScope<AvePointTenantState>,
+    req: FastifyRequest<{ Params: { jobId: string } }>,
+    reply: FastifyReply,
+  ): FastifyReply {
     const now = scope.clock.now();
     const loc = this.resolveLocation(scope, lowerQuery(req.query).location);
     if (!loc) return sendEnvelope(reply, { status: 400, errors: [invalidParameter('Location', M.invalidValue('Location'))], now });
@@ -207,19 +237,22 @@ export class AvePointSandbox implements VendorSandbox {
     if (q.location !== undefined && !loc) errors.push(invalidParameter('Location', M.invalidValue('Location')));
     if (errors.length) return sendEnvelope(reply, { status: 400, errors, now });
 
-    const matches = this.allJobs(scope, now).filter((j) =>
-      (!jobType || j.jobType === jobType)
-      && (!objectType || j.objectTypes.includes(objectType))
-      && (!jobState || j.state === JOB_STATE_BY_FILTER[jobState])
-      && (!startTime || j.startTime.getTime() >= startTime.getTime())
-      && (!finishTime || j.startTime.getTime() <= finishTime.getTime())
-      && (!loc || !j.location || j.location === loc.geo));
+    const matches = this.allJobs(scope, now).filter(
+      (j) =>
+        (!jobType || j.jobType === jobType) &&
+        (!objectType || j.objectTypes.includes(objectType)) &&
+        (!jobState || j.state === JOB_STATE_BY_FILTER[jobState]) &&
+        (!startTime || j.startTime.getTime() >= startTime.getTime()) &&
+        (!finishTime || j.startTime.getTime() <= finishTime.getTime()) &&
+        (!loc || !j.location || j.location === loc.geo),
+    );
     const index = pageIndex ?? 0;
     const size = pageSize ?? 10;
     const page = matches.slice(index * size, (index + 1) * size);
     const more = (index + 1) * size < matches.length;
     return sendEnvelope(reply, {
-      status: 200, now,
+      status: 200,
+      now,
       data: page.map((j) => renderJob(j, now, 'Count')),
       // Docs table: totalNumber; docs sample: totalCount. The simulator follows the sample.
       metadata: { totalCount: matches.length, nextLink: more ? nextLink(req, index + 1) : '' },
@@ -252,7 +285,8 @@ function geosOf(scope: SandboxScope<AvePointTenantState>): string[] | undefined 
 /** ASP.NET binds query parameters case-insensitively (the docs' samples use Location=, PageSize=). */
 function lowerQuery(query: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) out[k.toLowerCase()] = Array.isArray(v) ? String(v[0]) : String(v);
+  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>))
+    out[k.toLowerCase()] = Array.isArray(v) ? String(v[0]) : String(v);
   return out;
 }
 

@@ -18,7 +18,10 @@ export class AvePointTestClient {
   readonly clientId: string;
   token?: string;
 
-  constructor(readonly origin: string, clientId?: string) {
+  constructor(
+    readonly origin: string,
+    clientId?: string,
+  ) {
     this.clientId = clientId ?? `t${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   }
 
@@ -26,18 +29,28 @@ export class AvePointTestClient {
     const res = await fetch(`${this.origin}/avepoint${path}`, { method, body: init.body, headers: init.headers });
     const text = await res.text();
     let body: unknown = text;
-    try { body = text ? JSON.parse(text) : undefined; } catch { /* keep text */ }
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* keep text */
+    }
     return { status: res.status, headers: res.headers, body };
   }
 
   requestToken(form: Record<string, string>): Promise<RawResponse> {
     return this.raw('POST', '/identity/connect/token', {
-      body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
   }
 
   async login(scope = 'microsoft365backup.jobInfo.read.all microsoft365backup.restore.readwrite.all'): Promise<string> {
-    const res = await this.requestToken({ client_id: this.clientId, client_secret: avepointSandboxSecret(this.clientId), scope, grant_type: 'client_credentials' });
+    const res = await this.requestToken({
+      client_id: this.clientId,
+      client_secret: avepointSandboxSecret(this.clientId),
+      scope,
+      grant_type: 'client_credentials',
+    });
     if (res.status !== 200) throw new Error(`token refused: ${JSON.stringify(res.body)}`);
     this.token = res.body.access_token;
     return this.token!;
@@ -51,14 +64,20 @@ export class AvePointTestClient {
 
   async control(method: string, suffix: string, body?: unknown): Promise<any> {
     const res = await fetch(`${this.origin}/_sandbox/avepoint/scopes/${encodeURIComponent(this.clientId)}${suffix}`, {
-      method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`control ${suffix}: ${res.status}`);
     return res.json();
   }
 
-  configure(config: Record<string, unknown>): Promise<unknown> { return this.control('PATCH', '/config', config); }
-  advance(ms: number): Promise<unknown> { return this.control('POST', '/clock', { advanceMs: ms }); }
+  configure(config: Record<string, unknown>): Promise<unknown> {
+    return this.control('PATCH', '/config', config);
+  }
+  advance(ms: number): Promise<unknown> {
+    return this.control('POST', '/clock', { advanceMs: ms });
+  }
 }
 
 /** A valid SharePoint restore body for a tenant slug (seed 001 sample shape). */
@@ -68,7 +87,9 @@ export function siteRestoreBody(slug: string, site = 'Finance', overrides: Recor
     recoveryDateTime: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     siteRestoreScope: {
       siteUrl: `https://${slug}.sharepoint.com/sites/${site}`,
-      restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }], files: [{ relativePath: 'Shared/Budget.xlsx' }] }],
+      restoreTargets: [
+        { libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }], files: [{ relativePath: 'Shared/Budget.xlsx' }] },
+      ],
     },
     ...overrides,
   };

@@ -36,7 +36,10 @@ function unknownFields(obj: Record<string, unknown>, allowed: string[], prefix: 
 }
 
 function normalizePath(p: string): string {
-  return p.trim().replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');
+  return p
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^\/+|\/+$/g, '');
 }
 
 /** True when `parent` is a proper ancestor of `child` (SharePoint paths compare case-insensitively). */
@@ -54,12 +57,14 @@ export function validateRestoreRequest(body: unknown): { errors: ApiError[] } | 
 
   const st = body.serviceType;
   if (st === undefined || st === null) errors.push(invalidParameter('ServiceType', M.mustNotBeEmpty('Service Type')));
-  else if (typeof st !== 'number' || !Number.isInteger(st) || !SERVICE_TYPES.includes(st)) errors.push(invalidParameter('ServiceType', M.invalidValue('Service Type')));
+  else if (typeof st !== 'number' || !Number.isInteger(st) || !SERVICE_TYPES.includes(st))
+    errors.push(invalidParameter('ServiceType', M.invalidValue('Service Type')));
 
   let recovery: Date | undefined;
   const rdt = body.recoveryDateTime;
   if (isBlank(rdt)) errors.push(invalidParameter('RecoveryDateTime', M.mustNotBeEmpty('Recovery Date Time')));
-  else if (!RECOVERY_FORMAT.test(rdt as string) || Number.isNaN(Date.parse(rdt as string))) errors.push(invalidParameter('RecoveryDateTime', M.recoveryFormat));
+  else if (!RECOVERY_FORMAT.test(rdt as string) || Number.isNaN(Date.parse(rdt as string)))
+    errors.push(invalidParameter('RecoveryDateTime', M.recoveryFormat));
   else recovery = new Date(rdt as string);
 
   // seed 001 §Note: the scope object that matches serviceType is used; the other is ignored.
@@ -75,7 +80,8 @@ export function validateRestoreRequest(body: unknown): { errors: ApiError[] } | 
     } else {
       unknownFields(scope, oneDrive ? ONEDRIVE_FIELDS : SITE_FIELDS, field, errors);
       const keyName = oneDrive ? 'oneDriveUpn' : 'siteUrl';
-      if (isBlank(scope[keyName])) errors.push(invalidParameter(`${field}.${pascal(keyName)}`, M.mustNotBeEmpty(oneDrive ? 'One Drive Upn' : 'Site Url')));
+      if (isBlank(scope[keyName]))
+        errors.push(invalidParameter(`${field}.${pascal(keyName)}`, M.mustNotBeEmpty(oneDrive ? 'One Drive Upn' : 'Site Url')));
       else scopeKey = (scope[keyName] as string).trim();
       collectTargets(scope.restoreTargets, field, paths, errors);
     }
@@ -106,7 +112,10 @@ function collectTargets(targets: unknown, field: string, paths: ValidRestoreRequ
       return;
     }
     if (files.length === 0 && folders.length === 0) errors.push(invalidParameter(at, M.filesOrFolders));
-    for (const [kind, list] of [['file', files], ['folder', folders]] as const) {
+    for (const [kind, list] of [
+      ['file', files],
+      ['folder', folders],
+    ] as const) {
       list.forEach((p: unknown, j: number) => {
         const pf = `${at}.${kind === 'file' ? 'Files' : 'Folders'}[${j}]`;
         if (!isObject(p)) {

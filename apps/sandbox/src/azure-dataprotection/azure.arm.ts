@@ -5,14 +5,34 @@ import { ArmError, cloudErrorObject, sendArmError } from './azure.errors';
 import { AZURE_FIXTURE, azureStorageAccounts } from './azure.fixtures';
 import { ARM_AUDIENCE, verifyToken } from './azure.login';
 import {
-  azureConfig, findVault, newOperationId, newVault, restorableRange, subscriptionState,
-  type AzureAccountState, type AzureConfig, type InstanceState, type OperationKind, type OperationState, type SubscriptionState, type VaultState,
+  azureConfig,
+  findVault,
+  newOperationId,
+  newVault,
+  restorableRange,
+  subscriptionState,
+  type AzureAccountState,
+  type AzureConfig,
+  type InstanceState,
+  type OperationKind,
+  type OperationState,
+  type SubscriptionState,
+  type VaultState,
 } from './azure.state';
 import { operationType, remainingHeader, takeToken } from './azure.throttle';
 import {
-  BackupInstanceResourceSchema, BackupPolicyResourceSchema, BackupVaultResourceSchema, FindRestorableTimeRangesSchema,
-  isoDurationDays, parseBody, RestoreRequestSchema, ValidateForBackupSchema, ValidateRestoreSchema,
-  type BackupInstanceBody, type BackupPolicyBody, type RestoreRequestBody,
+  BackupInstanceResourceSchema,
+  BackupPolicyResourceSchema,
+  BackupVaultResourceSchema,
+  FindRestorableTimeRangesSchema,
+  isoDurationDays,
+  parseBody,
+  RestoreRequestSchema,
+  ValidateForBackupSchema,
+  ValidateRestoreSchema,
+  type BackupInstanceBody,
+  type BackupPolicyBody,
+  type RestoreRequestBody,
 } from './azure.validation';
 import { instanceView, jobView, operationStatusView, policyView, vaultView } from './azure.views';
 
@@ -27,8 +47,12 @@ import { instanceView, jobView, operationStatusView, policyView, vaultView } fro
 export const SUPPORTED_API_VERSIONS = ['2024-04-01'];
 const BLOB_DATASOURCE_TYPE = 'Microsoft.Storage/storageAccounts/blobServices';
 const KNOWN_DATASOURCE_TYPES = [
-  BLOB_DATASOURCE_TYPE, 'Microsoft.Compute/disks', 'Microsoft.DBforPostgreSQL/servers/databases',
-  'Microsoft.ContainerService/managedClusters', 'Microsoft.DBforPostgreSQL/flexibleServers', 'OssDB',
+  BLOB_DATASOURCE_TYPE,
+  'Microsoft.Compute/disks',
+  'Microsoft.DBforPostgreSQL/servers/databases',
+  'Microsoft.ContainerService/managedClusters',
+  'Microsoft.DBforPostgreSQL/flexibleServers',
+  'OssDB',
 ];
 // Sandbox assumption, matching the portal's rule for Backup vault policy names.
 const POLICY_NAME_RE = /^[A-Za-z][A-Za-z0-9-]{2,149}$/;
@@ -56,10 +80,16 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     if (err instanceof ArmError) return sendArmError(reply, err);
     if (err.statusCode === 415) return sendArmError(reply, new ArmError('UnsupportedMediaType'));
-    if (err.statusCode === 400) return sendArmError(reply, new ArmError('InvalidRequestContent', `The request content was invalid and could not be deserialized: '${err.message}'.`));
+    if (err.statusCode === 400)
+      return sendArmError(
+        reply,
+        new ArmError('InvalidRequestContent', `The request content was invalid and could not be deserialized: '${err.message}'.`),
+      );
     return sendArmError(reply, new ArmError('InternalServerError'));
   });
-  app.setNotFoundHandler((req, reply) => sendArmError(reply, new ArmError('ResourceNotFound', `The resource type or route '${req.url.split('?')[0]}' could not be found.`)));
+  app.setNotFoundHandler((req, reply) =>
+    sendArmError(reply, new ArmError('ResourceNotFound', `The resource type or route '${req.url.split('?')[0]}' could not be found.`)),
+  );
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-ms-request-id', randomUUID());
@@ -69,7 +99,10 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
     const apiVersion = (req.query as Record<string, string>)['api-version'];
     if (!apiVersion) throw new ArmError('MissingApiVersionParameter');
     if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {
-      throw new ArmError('NoRegisteredProviderFound', `No registered resource provider found for location '${AZURE_FIXTURE.location}' and API version '${apiVersion}' for type 'backupVaults'. The supported api-versions are '${SUPPORTED_API_VERSIONS.join(', ')}'.`);
+      throw new ArmError(
+        'NoRegisteredProviderFound',
+        `No registered resource provider found for location '${AZURE_FIXTURE.location}' and API version '${apiVersion}' for type 'backupVaults'. The supported api-versions are '${SUPPORTED_API_VERSIONS.join(', ')}'.`,
+      );
     }
     const subId = /^\/azure\/management\/subscriptions\/([^/?]+)/i.exec(req.url)?.[1];
     if (!subId) throw new ArmError('ResourceNotFound', 'Only subscription-scoped routes are simulated.');
@@ -80,9 +113,11 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
     const token = takeToken(sub, type, cfg, now);
     if ('retryAfterSeconds' in token) {
       reply.header(remainingHeader(type), '0');
-      throw new ArmError('SubscriptionRequestsThrottled',
+      throw new ArmError(
+        'SubscriptionRequestsThrottled',
         `Number of '${type === 'reads' ? 'read' : type === 'writes' ? 'write' : 'delete'}' requests for subscription '${sub.id}' actor '${scope.state.tenantId}' exceeded. Please try again after '${token.retryAfterSeconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling`,
-        { 'retry-after': String(token.retryAfterSeconds) });
+        { 'retry-after': String(token.retryAfterSeconds) },
+      );
     }
     reply.header(remainingHeader(type), String(token.remaining));
     contexts.set(req, { scope, sub, cfg, now, base: `https://${req.headers.host}/azure/management`, apiVersion });
@@ -106,7 +141,10 @@ function authenticate(req: FastifyRequest, scopes: ScopeRegistry<AzureAccountSta
   const scope = scopes.get(claims.tid);
   const nowSec = Math.floor(scope.clock.now().getTime() / 1000);
   if (nowSec >= claims.exp) {
-    throw new ArmError('ExpiredAuthenticationToken', `The access token expiry UTC time '${new Date(claims.exp * 1000).toISOString()}' is earlier than current UTC time '${new Date(nowSec * 1000).toISOString()}'.`);
+    throw new ArmError(
+      'ExpiredAuthenticationToken',
+      `The access token expiry UTC time '${new Date(claims.exp * 1000).toISOString()}' is earlier than current UTC time '${new Date(nowSec * 1000).toISOString()}'.`,
+    );
   }
   return scope;
 }
@@ -114,9 +152,14 @@ function authenticate(req: FastifyRequest, scopes: ScopeRegistry<AzureAccountSta
 // ---------------------------------------------------------------- helpers
 
 function vaultOr404(ctx: ArmCtx, p: VaultParams): VaultState {
-  if (!ctx.sub.resourceGroups[p.rg.toLowerCase()]) throw new ArmError('ResourceGroupNotFound', `Resource group '${p.rg}' could not be found.`);
+  if (!ctx.sub.resourceGroups[p.rg.toLowerCase()])
+    throw new ArmError('ResourceGroupNotFound', `Resource group '${p.rg}' could not be found.`);
   const vault = findVault(ctx.sub, p.rg, p.vault);
-  if (!vault) throw new ArmError('ResourceNotFound', `The Resource 'Microsoft.DataProtection/backupVaults/${p.vault}' under resource group '${p.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  if (!vault)
+    throw new ArmError(
+      'ResourceNotFound',
+      `The Resource 'Microsoft.DataProtection/backupVaults/${p.vault}' under resource group '${p.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    );
   return vault;
 }
 
@@ -137,7 +180,11 @@ function purgeDeleted(ctx: ArmCtx, vault: VaultState): void {
 
 function instanceOr404(ctx: ArmCtx, vault: VaultState, name: string): InstanceState {
   const bi = instanceOf(ctx, vault, name);
-  if (!bi) throw new ArmError('ResourceNotFound', `The Resource 'Microsoft.DataProtection/backupVaults/${vault.name}/backupInstances/${name}' under resource group '${vault.resourceGroup}' was not found.`);
+  if (!bi)
+    throw new ArmError(
+      'ResourceNotFound',
+      `The Resource 'Microsoft.DataProtection/backupVaults/${vault.name}/backupInstances/${name}' under resource group '${vault.resourceGroup}' was not found.`,
+    );
   return bi;
 }
 
@@ -152,20 +199,38 @@ function paged<T>(ctx: ArmCtx, req: FastifyRequest, items: T[]): { value: T[]; n
 }
 
 /** Starts a long-running operation and writes its 201/202 headers (seed 004 §Track response). */
-function startOperation(ctx: ArmCtx, reply: FastifyReply, vault: VaultState, kind: OperationKind, durationMs: number, extra: Partial<OperationState> = {}, vaultContext = false): OperationState {
+function startOperation(
+  ctx: ArmCtx,
+  reply: FastifyReply,
+  vault: VaultState,
+  kind: OperationKind,
+  durationMs: number,
+  extra: Partial<OperationState> = {},
+  vaultContext = false,
+): OperationState {
   const op: OperationState = {
-    id: newOperationId(), kind, location: vault.location, resourceGroup: vault.resourceGroup, vaultName: vault.name,
-    startMs: ctx.now, doneMs: ctx.now + Math.max(0, durationMs), ...extra,
+    id: newOperationId(),
+    kind,
+    location: vault.location,
+    resourceGroup: vault.resourceGroup,
+    vaultName: vault.name,
+    startMs: ctx.now,
+    doneMs: ctx.now + Math.max(0, durationMs),
+    ...extra,
   };
   ctx.sub.operations[op.id] = op;
   const q = `?api-version=${ctx.apiVersion}`;
   const subBase = `${ctx.base}/subscriptions/${ctx.sub.id}`;
   const vaultBase = `${subBase}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${vault.name}`;
   const opId = op.id;
-  reply.header('azure-asyncoperation', vaultContext
-    ? `${vaultBase}/operationStatus/${opId}${q}`
-    : `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}/operationStatus/${opId}${q}`);
-  if (!vaultContext) reply.header('location', `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}/operationResults/${opId}${q}`);
+  reply.header(
+    'azure-asyncoperation',
+    vaultContext
+      ? `${vaultBase}/operationStatus/${opId}${q}`
+      : `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}/operationStatus/${opId}${q}`,
+  );
+  if (!vaultContext)
+    reply.header('location', `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}/operationResults/${opId}${q}`);
   reply.header('retry-after', String(ctx.cfg.asyncRetryAfterSeconds));
   return op;
 }
@@ -174,7 +239,10 @@ function storageAccountOr404(ctx: ArmCtx, resourceId: string) {
   const account = azureStorageAccounts(ctx.sub.id).find((a) => a.id.toLowerCase() === resourceId.toLowerCase());
   if (!account) {
     const name = resourceId.split('/').pop();
-    throw new ArmError('ResourceNotFound', `The Resource 'Microsoft.Storage/storageAccounts/${name}' under resource group '${/resourceGroups\/([^/]+)/i.exec(resourceId)?.[1] ?? ''}' was not found.`);
+    throw new ArmError(
+      'ResourceNotFound',
+      `The Resource 'Microsoft.Storage/storageAccounts/${name}' under resource group '${/resourceGroups\/([^/]+)/i.exec(resourceId)?.[1] ?? ''}' was not found.`,
+    );
   }
   return account;
 }
@@ -183,14 +251,23 @@ function storageAccountOr404(ctx: ArmCtx, resourceId: string) {
 function checkBackupInstance(ctx: ArmCtx, vault: VaultState, bi: BackupInstanceBody, instanceName?: string) {
   const dsType = bi.dataSourceInfo.datasourceType;
   if (dsType !== BLOB_DATASOURCE_TYPE) {
-    throw new ArmError('BMSUserErrorInvalidInput', `Datasource type '${dsType ?? ''}' is not supported for this operation. Expected '${BLOB_DATASOURCE_TYPE}'.`);
+    throw new ArmError(
+      'BMSUserErrorInvalidInput',
+      `Datasource type '${dsType ?? ''}' is not supported for this operation. Expected '${BLOB_DATASOURCE_TYPE}'.`,
+    );
   }
   const account = storageAccountOr404(ctx, bi.dataSourceInfo.resourceID);
   const policyMatch = /\/backupVaults\/([^/]+)\/backupPolicies\/([^/]+)$/i.exec(bi.policyInfo.policyId);
-  const policy = policyMatch && policyMatch[1].toLowerCase() === vault.name.toLowerCase() ? vault.policies[policyMatch[2].toLowerCase()] : undefined;
-  if (!policy) throw new ArmError('ResourceNotFound', `The backup policy '${bi.policyInfo.policyId}' was not found in the Backup vault '${vault.name}'.`);
+  const policy =
+    policyMatch && policyMatch[1].toLowerCase() === vault.name.toLowerCase() ? vault.policies[policyMatch[2].toLowerCase()] : undefined;
+  if (!policy)
+    throw new ArmError(
+      'ResourceNotFound',
+      `The backup policy '${bi.policyInfo.policyId}' was not found in the Backup vault '${vault.name}'.`,
+    );
   const types = (policy.properties as BackupPolicyBody).datasourceTypes;
-  if (!types.includes(dsType)) throw new ArmError('BMSUserErrorInvalidInput', `The backup policy '${policy.name}' does not support datasource type '${dsType}'.`);
+  if (!types.includes(dsType))
+    throw new ArmError('BMSUserErrorInvalidInput', `The backup policy '${policy.name}' does not support datasource type '${dsType}'.`);
   const holder = ctx.sub.protectedDatasources[account.id.toLowerCase()];
   const self = instanceName ? `${vaultIdOf(ctx, vault)}/backupInstances/${instanceName}`.toLowerCase() : undefined;
   if (holder && holder.toLowerCase() !== self) {
@@ -205,9 +282,7 @@ function vaultIdOf(ctx: ArmCtx, vault: VaultState): string {
 }
 
 function missingPermissions(accountName: string) {
-  return accountName === AZURE_FIXTURE.noPermissionAccount
-    ? cloudErrorObject('UserErrorMissingRequiredPermissions')
-    : undefined;
+  return accountName === AZURE_FIXTURE.noPermissionAccount ? cloudErrorObject('UserErrorMissingRequiredPermissions') : undefined;
 }
 
 // ---------------------------------------------------------------- vaults
@@ -216,14 +291,25 @@ function registerVaultRoutes(app: FastifyInstance): void {
   app.get<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.DataProtection/backupVaults', async (req) => {
     const ctx = ctxOf(req);
     const vaults = Object.values(ctx.sub.resourceGroups).flatMap((rg) => Object.values(rg.vaults));
-    return paged(ctx, req, vaults.map((v) => vaultView(ctx.sub, v, ctx.scope.state.tenantId)));
+    return paged(
+      ctx,
+      req,
+      vaults.map((v) => vaultView(ctx.sub, v, ctx.scope.state.tenantId)),
+    );
   });
-  app.get<{ Params: { sub: string; rg: string } }>('/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.DataProtection/backupVaults', async (req) => {
-    const ctx = ctxOf(req);
-    const rg = ctx.sub.resourceGroups[req.params.rg.toLowerCase()];
-    if (!rg) throw new ArmError('ResourceGroupNotFound', `Resource group '${req.params.rg}' could not be found.`);
-    return paged(ctx, req, Object.values(rg.vaults).map((v) => vaultView(ctx.sub, v, ctx.scope.state.tenantId)));
-  });
+  app.get<{ Params: { sub: string; rg: string } }>(
+    '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.DataProtection/backupVaults',
+    async (req) => {
+      const ctx = ctxOf(req);
+      const rg = ctx.sub.resourceGroups[req.params.rg.toLowerCase()];
+      if (!rg) throw new ArmError('ResourceGroupNotFound', `Resource group '${req.params.rg}' could not be found.`);
+      return paged(
+        ctx,
+        req,
+        Object.values(rg.vaults).map((v) => vaultView(ctx.sub, v, ctx.scope.state.tenantId)),
+      );
+    },
+  );
   app.get<{ Params: VaultParams }>(VAULT, async (req) => {
     const ctx = ctxOf(req);
     return vaultView(ctx.sub, vaultOr404(ctx, req.params), ctx.scope.state.tenantId);
@@ -234,12 +320,31 @@ function registerVaultRoutes(app: FastifyInstance): void {
     if (!rg) throw new ArmError('ResourceGroupNotFound', `Resource group '${req.params.rg}' could not be found.`);
     const body = parseBody(BackupVaultResourceSchema, req.body);
     const existing = rg.vaults[req.params.vault.toLowerCase()];
-    const { provisioningState: _p, secureScore: _s, bcdrSecurityLevel: _b, resourceMoveState: _r, resourceMoveDetails: _d, isVaultProtectedByResourceGuard: _g, ...props } = body.properties as Record<string, unknown>;
+    const {
+      provisioningState: _p,
+      secureScore: _s,
+      bcdrSecurityLevel: _b,
+      resourceMoveState: _r,
+      resourceMoveDetails: _d,
+      isVaultProtectedByResourceGuard: _g,
+      ...props
+    } = body.properties as Record<string, unknown>;
     if (existing) {
-      Object.assign(existing, { properties: props, tags: body.tags, identity: body.identity ? { type: body.identity.type } : existing.identity });
+      Object.assign(existing, {
+        properties: props,
+        tags: body.tags,
+        identity: body.identity ? { type: body.identity.type } : existing.identity,
+      });
       return reply.code(200).send(vaultView(ctx.sub, existing, ctx.scope.state.tenantId));
     }
-    const vault = newVault(req.params.vault, rg.name, body.location, props, body.identity ? { type: body.identity.type } : undefined, body.tags);
+    const vault = newVault(
+      req.params.vault,
+      rg.name,
+      body.location,
+      props,
+      body.identity ? { type: body.identity.type } : undefined,
+      body.tags,
+    );
     rg.vaults[vault.name.toLowerCase()] = vault;
     startOperation(ctx, reply, vault, 'putVault', 0, {}, true);
     return reply.code(201).send(vaultView(ctx.sub, vault, ctx.scope.state.tenantId));
@@ -250,22 +355,31 @@ function registerVaultRoutes(app: FastifyInstance): void {
 
 function checkPolicy(name: string, policy: BackupPolicyBody): number {
   if (!POLICY_NAME_RE.test(name)) {
-    throw new ArmError('BMSUserErrorInvalidInput', `Policy name '${name}' is invalid: use 3 to 150 letters, digits or hyphens, starting with a letter.`);
+    throw new ArmError(
+      'BMSUserErrorInvalidInput',
+      `Policy name '${name}' is invalid: use 3 to 150 letters, digits or hyphens, starting with a letter.`,
+    );
   }
   for (const t of policy.datasourceTypes) {
     if (!KNOWN_DATASOURCE_TYPES.includes(t)) throw new ArmError('BMSUserErrorInvalidInput', `Datasource type '${t}' is not supported.`);
   }
   const retention = policy.policyRules.filter((r) => r.objectType === 'AzureRetentionRule');
   const defaults = retention.filter((r) => r.isDefault === true);
-  if (defaults.length !== 1) throw new ArmError('BMSUserErrorInvalidInput', 'A backup policy must have exactly one default AzureRetentionRule.');
+  if (defaults.length !== 1)
+    throw new ArmError('BMSUserErrorInvalidInput', 'A backup policy must have exactly one default AzureRetentionRule.');
   let operationalDays = 0;
   for (const rule of retention) {
     for (const lc of rule.lifecycles) {
       const days = isoDurationDays(lc.deleteAfter.duration);
-      if (days === undefined || days < 1) throw new ArmError('BMSUserErrorInvalidInput', `Retention duration '${lc.deleteAfter.duration}' is not a valid ISO 8601 duration in days or weeks.`);
+      if (days === undefined || days < 1)
+        throw new ArmError(
+          'BMSUserErrorInvalidInput',
+          `Retention duration '${lc.deleteAfter.duration}' is not a valid ISO 8601 duration in days or weeks.`,
+        );
       // Operational backup of blobs keeps data for at most 360 days.
       if (lc.sourceDataStore.dataStoreType === 'OperationalStore') {
-        if (policy.datasourceTypes.includes(BLOB_DATASOURCE_TYPE) && days > 360) throw new ArmError('BMSUserErrorInvalidInput', 'Operational retention for blobs must be between 1 and 360 days.');
+        if (policy.datasourceTypes.includes(BLOB_DATASOURCE_TYPE) && days > 360)
+          throw new ArmError('BMSUserErrorInvalidInput', 'Operational retention for blobs must be between 1 and 360 days.');
         operationalDays = Math.max(operationalDays, days);
       }
     }
@@ -282,13 +396,21 @@ function registerPolicyRoutes(app: FastifyInstance): void {
     const ctx = ctxOf(req);
     const vault = vaultOr404(ctx, req.params);
     const list = Object.values(vault.policies).sort((a, b) => a.createdMs - b.createdMs || a.name.localeCompare(b.name));
-    return paged(ctx, req, list.map((p) => policyView(ctx.sub, vault, p)));
+    return paged(
+      ctx,
+      req,
+      list.map((p) => policyView(ctx.sub, vault, p)),
+    );
   });
   app.get<{ Params: VaultParams & { name: string } }>(`${VAULT}/backupPolicies/:name`, async (req) => {
     const ctx = ctxOf(req);
     const vault = vaultOr404(ctx, req.params);
     const policy = vault.policies[req.params.name.toLowerCase()];
-    if (!policy) throw new ArmError('ResourceNotFound', `The Resource 'Microsoft.DataProtection/backupVaults/${vault.name}/backupPolicies/${req.params.name}' under resource group '${vault.resourceGroup}' was not found.`);
+    if (!policy)
+      throw new ArmError(
+        'ResourceNotFound',
+        `The Resource 'Microsoft.DataProtection/backupVaults/${vault.name}/backupPolicies/${req.params.name}' under resource group '${vault.resourceGroup}' was not found.`,
+      );
     return policyView(ctx.sub, vault, policy);
   });
   app.put<{ Params: VaultParams & { name: string } }>(`${VAULT}/backupPolicies/:name`, async (req) => {
@@ -298,7 +420,11 @@ function registerPolicyRoutes(app: FastifyInstance): void {
     checkPolicy(req.params.name, body.properties);
     const key = req.params.name.toLowerCase();
     const existing = vault.policies[key];
-    vault.policies[key] = { name: existing?.name ?? req.params.name, properties: body.properties as unknown as Record<string, unknown>, createdMs: existing?.createdMs ?? ctx.now };
+    vault.policies[key] = {
+      name: existing?.name ?? req.params.name,
+      properties: body.properties as unknown as Record<string, unknown>,
+      createdMs: existing?.createdMs ?? ctx.now,
+    };
     // BackupPolicies_CreateOrUpdate is synchronous: 200 only.
     return policyView(ctx.sub, vault, vault.policies[key]);
   });
@@ -308,7 +434,8 @@ function registerPolicyRoutes(app: FastifyInstance): void {
     const key = req.params.name.toLowerCase();
     if (!vault.policies[key]) return reply.code(204).send();
     purgeDeleted(ctx, vault);
-    if (Object.values(vault.instances).some((bi) => bi.policyName.toLowerCase() === key)) throw new ArmError('UserErrorDppPolicyObjectInUse');
+    if (Object.values(vault.instances).some((bi) => bi.policyName.toLowerCase() === key))
+      throw new ArmError('UserErrorDppPolicyObjectInUse');
     delete vault.policies[key];
     return reply.code(200).send();
   });
@@ -322,7 +449,11 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     const vault = vaultOr404(ctx, req.params);
     purgeDeleted(ctx, vault);
     const list = Object.values(vault.instances).sort((a, b) => a.createdMs - b.createdMs || a.name.localeCompare(b.name));
-    return paged(ctx, req, list.map((bi) => instanceView(ctx.sub, vault, bi, ctx.now)));
+    return paged(
+      ctx,
+      req,
+      list.map((bi) => instanceView(ctx.sub, vault, bi, ctx.now)),
+    );
   });
   app.get<{ Params: BiParams }>(BI, async (req) => {
     const ctx = ctxOf(req);
@@ -346,7 +477,13 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     const vault = vaultOr404(ctx, req.params);
     const body = parseBody(BackupInstanceResourceSchema, req.body);
     const { policy, account } = checkBackupInstance(ctx, vault, body.properties, req.params.bi);
-    const { protectionStatus: _s, currentProtectionState: _c, protectionErrorDetails: _e, provisioningState: _p, ...props } = body.properties;
+    const {
+      protectionStatus: _s,
+      currentProtectionState: _c,
+      protectionErrorDetails: _e,
+      provisioningState: _p,
+      ...props
+    } = body.properties;
     const key = req.params.bi.toLowerCase();
     const existing = instanceOf(ctx, vault, req.params.bi);
     if (existing?.deletingUntilMs !== undefined) throw new ArmError('Conflict', `Backup instance '${existing.name}' is being deleted.`);
@@ -357,8 +494,14 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     }
     const error = missingPermissions(account.name);
     const bi: InstanceState = {
-      name: req.params.bi, tags: body.tags, properties: props as Record<string, unknown>, policyName: policy.name,
-      datasourceId: account.id, createdMs: ctx.now, protectedMs: ctx.now + ctx.cfg.protectionDurationMs, retentionDays,
+      name: req.params.bi,
+      tags: body.tags,
+      properties: props as Record<string, unknown>,
+      policyName: policy.name,
+      datasourceId: account.id,
+      createdMs: ctx.now,
+      protectedMs: ctx.now + ctx.cfg.protectionDurationMs,
+      retentionDays,
       ...(error ? { protectionError: error.additionalInfo?.[0]?.info } : {}),
     };
     vault.instances[key] = bi;
@@ -404,10 +547,18 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     const range = bi.protectionError ? undefined : restorableRange(bi, ctx.now);
     const from = body.startTime ? Date.parse(body.startTime) : -Infinity;
     const to = body.endTime ? Date.parse(body.endTime) : Infinity;
-    if (Number.isNaN(from) || Number.isNaN(to)) throw new ArmError('BMSUserErrorInvalidInput', 'startTime and endTime must be ISO 8601 date-times.');
-    const ranges = range && range.endMs >= from && range.startMs <= to
-      ? [{ startTime: new Date(Math.max(range.startMs, from)).toISOString(), endTime: new Date(Math.min(range.endMs, to)).toISOString(), objectType: 'RestorableTimeRange' }]
-      : [];
+    if (Number.isNaN(from) || Number.isNaN(to))
+      throw new ArmError('BMSUserErrorInvalidInput', 'startTime and endTime must be ISO 8601 date-times.');
+    const ranges =
+      range && range.endMs >= from && range.startMs <= to
+        ? [
+            {
+              startTime: new Date(Math.max(range.startMs, from)).toISOString(),
+              endTime: new Date(Math.min(range.endMs, to)).toISOString(),
+              objectType: 'RestorableTimeRange',
+            },
+          ]
+        : [];
     return {
       id: `${vaultIdOf(ctx, vault)}/backupInstances/${bi.name}/findRestorableTimeRanges`,
       name: bi.name,
@@ -422,15 +573,24 @@ function registerInstanceRoutes(app: FastifyInstance): void {
 /** Semantic checks of a restore request for an operational blob backup instance; returns the point in time. */
 function checkRestore(ctx: ArmCtx, bi: InstanceState, body: RestoreRequestBody): number {
   if (ctx.now < bi.protectedMs || bi.protectionError) {
-    throw new ArmError('UserErrorBackupInstanceNotProtected', `Backup instance '${bi.name}' is not protected yet (state ConfiguringProtection).`);
+    throw new ArmError(
+      'UserErrorBackupInstanceNotProtected',
+      `Backup instance '${bi.name}' is not protected yet (state ConfiguringProtection).`,
+    );
   }
   if (body.objectType === 'AzureBackupRecoveryPointBasedRestoreRequest') {
-    throw new ArmError('ResourceNotFound', `Recovery point '${body.recoveryPointId}' was not found: operational backups restore to a point in time.`);
+    throw new ArmError(
+      'ResourceNotFound',
+      `Recovery point '${body.recoveryPointId}' was not found: operational backups restore to a point in time.`,
+    );
   }
-  if (body.objectType !== 'AzureBackupRecoveryTimeBasedRestoreRequest') throw new ArmError('BMSUserErrorInvalidInput', `'${body.objectType}' is not supported for blobs.`);
-  if (body.sourceDataStoreType !== 'OperationalStore') throw new ArmError('BMSUserErrorInvalidInput', `sourceDataStoreType must be 'OperationalStore' for operational blob backup.`);
+  if (body.objectType !== 'AzureBackupRecoveryTimeBasedRestoreRequest')
+    throw new ArmError('BMSUserErrorInvalidInput', `'${body.objectType}' is not supported for blobs.`);
+  if (body.sourceDataStoreType !== 'OperationalStore')
+    throw new ArmError('BMSUserErrorInvalidInput', `sourceDataStoreType must be 'OperationalStore' for operational blob backup.`);
   const target = body.restoreTargetInfo;
-  if (target.objectType === 'RestoreFilesTargetInfo') throw new ArmError('BMSUserErrorInvalidInput', 'RestoreFilesTargetInfo is not supported for blobs.');
+  if (target.objectType === 'RestoreFilesTargetInfo')
+    throw new ArmError('BMSUserErrorInvalidInput', 'RestoreFilesTargetInfo is not supported for blobs.');
   // Operational blob restore goes to the original storage account only.
   if (target.datasourceInfo.resourceID.toLowerCase() !== bi.datasourceId.toLowerCase()) {
     throw new ArmError('BMSUserErrorInvalidInput', 'Operational blob backups can only be restored to the original storage account.');
@@ -447,13 +607,17 @@ function checkRestore(ctx: ArmCtx, bi: InstanceState, body: RestoreRequestBody):
         throw new ArmError('BMSUserErrorInvalidInput', `maxMatchingValue '${c.maxMatchingValue}' sorts before minMatchingValue '${min}'.`);
       }
       const container = min.split('/')[0];
-      if (!account.containers.includes(container)) throw new ArmError('BMSUserErrorInvalidInput', `Container '${container}' does not exist in storage account '${account.name}'.`);
+      if (!account.containers.includes(container))
+        throw new ArmError('BMSUserErrorInvalidInput', `Container '${container}' does not exist in storage account '${account.name}'.`);
     }
   }
   const at = Date.parse(body.recoveryPointTime);
   const range = restorableRange(bi, ctx.now);
   if (Number.isNaN(at) || !range || at < range.startMs || at > range.endMs) {
-    throw new ArmError('UserErrorRestorePointInTimeNotInRange', `The point in time '${body.recoveryPointTime}' is outside the restorable time ranges of backup instance '${bi.name}'.`);
+    throw new ArmError(
+      'UserErrorRestorePointInTimeNotInRange',
+      `The point in time '${body.recoveryPointTime}' is outside the restorable time ranges of backup instance '${bi.name}'.`,
+    );
   }
   return at;
 }
@@ -477,9 +641,16 @@ function registerRestoreRoutes(app: FastifyInstance): void {
     const jobId = randomUUID();
     const startMs = ctx.now + ctx.cfg.restoreAcceptDurationMs;
     vault.jobs[jobId] = {
-      id: jobId, instanceName: bi.name, datasourceId: bi.datasourceId, datasourceName: bi.datasourceId.split('/').pop()!,
-      policyName: bi.policyName, operation: 'Restore', startMs, endMs: ctx.cfg.stuckJobs ? null : startMs + ctx.cfg.restoreDurationMs,
-      fails: ctx.cfg.failRestores, recoveryPointTime: new Date(at).toISOString(),
+      id: jobId,
+      instanceName: bi.name,
+      datasourceId: bi.datasourceId,
+      datasourceName: bi.datasourceId.split('/').pop()!,
+      policyName: bi.policyName,
+      operation: 'Restore',
+      startMs,
+      endMs: ctx.cfg.stuckJobs ? null : startMs + ctx.cfg.restoreDurationMs,
+      fails: ctx.cfg.failRestores,
+      recoveryPointTime: new Date(at).toISOString(),
       activityId: String(req.headers['x-ms-client-request-id'] ?? randomUUID()),
       restoreType: body.restoreTargetInfo.objectType === 'ItemLevelRestoreTargetInfo' ? 'ItemLevelRestore' : 'AlternateLocationRestore',
       bytes: 1_048_576,
@@ -495,14 +666,21 @@ function registerJobRoutes(app: FastifyInstance): void {
   app.get<{ Params: VaultParams }>(`${VAULT}/backupJobs`, async (req) => {
     const ctx = ctxOf(req);
     const vault = vaultOr404(ctx, req.params);
-    const jobs = Object.values(vault.jobs).filter((j) => j.startMs <= ctx.now).sort((a, b) => b.startMs - a.startMs || a.id.localeCompare(b.id));
-    return paged(ctx, req, jobs.map((j) => jobView(ctx.sub, vault, j, ctx.now)));
+    const jobs = Object.values(vault.jobs)
+      .filter((j) => j.startMs <= ctx.now)
+      .sort((a, b) => b.startMs - a.startMs || a.id.localeCompare(b.id));
+    return paged(
+      ctx,
+      req,
+      jobs.map((j) => jobView(ctx.sub, vault, j, ctx.now)),
+    );
   });
   app.get<{ Params: VaultParams & { jobId: string } }>(`${VAULT}/backupJobs/:jobId`, async (req) => {
     const ctx = ctxOf(req);
     const vault = vaultOr404(ctx, req.params);
     const job = vault.jobs[req.params.jobId.toLowerCase()] ?? vault.jobs[req.params.jobId];
-    if (!job || job.startMs > ctx.now) throw new ArmError('ResourceNotFound', `Job '${req.params.jobId}' was not found in Backup vault '${vault.name}'.`);
+    if (!job || job.startMs > ctx.now)
+      throw new ArmError('ResourceNotFound', `Job '${req.params.jobId}' was not found in Backup vault '${vault.name}'.`);
     return jobView(ctx.sub, vault, job, ctx.now);
   });
 }
@@ -521,17 +699,30 @@ function registerOperationRoutes(app: FastifyInstance): void {
     const op = ctx.sub.operations[req.params.opId];
     if (!op) throw new ArmError('ResourceNotFound', `Operation '${req.params.opId}' was not found.`);
     if (ctx.now < op.doneMs) {
-      return reply.code(202).header('location', `https://${req.headers.host}${req.url}`).header('retry-after', String(ctx.cfg.asyncRetryAfterSeconds)).send();
+      return reply
+        .code(202)
+        .header('location', `https://${req.headers.host}${req.url}`)
+        .header('retry-after', String(ctx.cfg.asyncRetryAfterSeconds))
+        .send();
     }
     if (op.error) {
       return reply.code(400).header('content-type', 'application/json; charset=utf-8').send({ error: op.error });
     }
     return reply.code(200).send({ objectType: 'OperationJobExtendedInfo', ...(op.jobId ? { jobId: op.jobId } : {}) });
   };
-  app.get<{ Params: { sub: string; loc: string; opId: string } }>('/subscriptions/:sub/providers/Microsoft.DataProtection/locations/:loc/operationStatus/:opId', status);
-  app.get<{ Params: { sub: string; loc: string; opId: string } }>('/subscriptions/:sub/providers/Microsoft.DataProtection/locations/:loc/operationResults/:opId', result);
+  app.get<{ Params: { sub: string; loc: string; opId: string } }>(
+    '/subscriptions/:sub/providers/Microsoft.DataProtection/locations/:loc/operationStatus/:opId',
+    status,
+  );
+  app.get<{ Params: { sub: string; loc: string; opId: string } }>(
+    '/subscriptions/:sub/providers/Microsoft.DataProtection/locations/:loc/operationResults/:opId',
+    result,
+  );
   app.get<{ Params: VaultParams & { opId: string } }>(`${VAULT}/operationStatus/:opId`, status);
   app.get<{ Params: VaultParams & { opId: string } }>(`${VAULT}/operationResults/:opId`, result);
-  app.get<{ Params: { sub: string; rg: string; opId: string } }>('/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.DataProtection/operationStatus/:opId', status);
+  app.get<{ Params: { sub: string; rg: string; opId: string } }>(
+    '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.DataProtection/operationStatus/:opId',
+    status,
+  );
   app.get<{ Params: BiParams & { opId: string } }>(`${BI}/operationResults/:opId`, result);
 }

@@ -34,7 +34,10 @@ export function azureStorageAccounts(subscriptionId: string): FixtureStorageAcco
   const names = Array.from({ length: AZURE_FIXTURE.storageAccountCount }, (_, i) => `bgblob${String(i + 1).padStart(2, '0')}`);
   names.push(AZURE_FIXTURE.noPermissionAccount);
   return names.map((name) => ({
-    id: storageAccountId(subscriptionId, name), name, location: AZURE_FIXTURE.location, containers: [...AZURE_FIXTURE.containers],
+    id: storageAccountId(subscriptionId, name),
+    name,
+    location: AZURE_FIXTURE.location,
+    containers: [...AZURE_FIXTURE.containers],
   }));
 }
 

@@ -112,33 +112,74 @@ export function registerLogin(app: FastifyInstance, scopes: ScopeRegistry<AzureA
     const { tenant } = req.params;
     const form = (req.body ?? {}) as Record<string, string>;
     if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      return aadError(reply, 400, 'invalid_request', 'AADSTS900144', "The request body must contain the following parameter: 'grant_type'.");
+      return aadError(
+        reply,
+        400,
+        'invalid_request',
+        'AADSTS900144',
+        "The request body must contain the following parameter: 'grant_type'.",
+      );
     }
     if (!TENANT_RE.test(tenant)) return aadError(reply, 400, 'invalid_request', 'AADSTS90002', `Tenant '${tenant}' not found.`);
     if (form.grant_type !== 'client_credentials') {
-      return aadError(reply, 400, 'unsupported_grant_type', 'AADSTS70003', `The app requested an unsupported grant type '${form.grant_type ?? ''}'.`);
+      return aadError(
+        reply,
+        400,
+        'unsupported_grant_type',
+        'AADSTS70003',
+        `The app requested an unsupported grant type '${form.grant_type ?? ''}'.`,
+      );
     }
-    if (!form.client_id) return aadError(reply, 400, 'invalid_request', 'AADSTS900144', "The request body must contain the following parameter: 'client_id'.");
+    if (!form.client_id)
+      return aadError(reply, 400, 'invalid_request', 'AADSTS900144', "The request body must contain the following parameter: 'client_id'.");
     const secret = form.client_secret;
-    if (!secret) return aadError(reply, 401, 'invalid_client', 'AADSTS7000216', "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+    if (!secret)
+      return aadError(
+        reply,
+        401,
+        'invalid_client',
+        'AADSTS7000216',
+        "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+      );
     // Sandbox rule for "wrong secret": too short to be an Entra secret, or starting with "bad".
     if (secret.length < 16 || secret.startsWith('bad')) {
-      return aadError(reply, 401, 'invalid_client', 'AADSTS7000215', `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${form.client_id}'.`);
+      return aadError(
+        reply,
+        401,
+        'invalid_client',
+        'AADSTS7000215',
+        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${form.client_id}'.`,
+      );
     }
     const requested = (form.scope ?? '').split(' ').filter(Boolean);
     if (requested.length !== 1 || !ACCEPTED_SCOPES.includes(requested[0])) {
-      return aadError(reply, 400, 'invalid_scope', 'AADSTS1002012', `The provided value for scope ${form.scope ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      return aadError(
+        reply,
+        400,
+        'invalid_scope',
+        'AADSTS1002012',
+        `The provided value for scope ${form.scope ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     }
     const scope = scopes.get(tenant);
     const lifetime = Number(scope.config.tokenLifetimeSeconds ?? 3599);
     const now = Math.floor(scope.clock.now().getTime() / 1000);
     const claims: AccessTokenClaims = {
-      aud: ARM_AUDIENCE, iss: `https://sts.windows.net/${tenant}/`, tid: tenant, appid: form.client_id,
-      oid: form.client_id, iat: now, nbf: now, exp: now + lifetime,
+      aud: ARM_AUDIENCE,
+      iss: `https://sts.windows.net/${tenant}/`,
+      tid: tenant,
+      appid: form.client_id,
+      oid: form.client_id,
+      iat: now,
+      nbf: now,
+      exp: now + lifetime,
     };
     scope.state.tokensIssued += 1;
     return reply.header('cache-control', 'no-store, no-cache').send({
-      token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: sign(claims),
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
+      access_token: sign(claims),
     });
   });
 }

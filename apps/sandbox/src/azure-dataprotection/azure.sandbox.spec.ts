@@ -4,8 +4,12 @@ import { API, AzureTestClient, BLOB, startAzureSandbox } from './azure.test-help
 
 describe('Azure Data Protection sandbox', () => {
   let sandbox: RunningSandbox;
-  beforeAll(async () => { sandbox = await startAzureSandbox(); });
-  afterAll(async () => { await sandbox.close(); });
+  beforeAll(async () => {
+    sandbox = await startAzureSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   const client = async (config: Record<string, unknown> = {}) => {
     const c = new AzureTestClient(sandbox.origin);
@@ -27,7 +31,12 @@ describe('Azure Data Protection sandbox', () => {
     it('refuses a short secret or one starting with "bad" with AADSTS7000215 invalid_client', async () => {
       const c = new AzureTestClient(sandbox.origin);
       for (const secret of ['short', 'bad-secret-0123456789']) {
-        const res = await c.requestToken({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: secret, scope: 'https://management.azure.com/.default' });
+        const res = await c.requestToken({
+          grant_type: 'client_credentials',
+          client_id: c.clientId,
+          client_secret: secret,
+          scope: 'https://management.azure.com/.default',
+        });
         expect(res.status).toBe(401);
         expect(res.body.error).toBe('invalid_client');
         expect(res.body.error_codes).toEqual([7000215]);
@@ -113,7 +122,8 @@ describe('Azure Data Protection sandbox', () => {
   describe('policies', () => {
     it('creates, reads, lists with nextLink paging and deletes blob policies', async () => {
       const c = await client({ pageSize: 2 });
-      for (const n of ['pol-a', 'pol-b', 'pol-c']) expect((await c.arm('PUT', `${c.vaultPath}/backupPolicies/${n}`, c.policyBody())).status).toBe(200);
+      for (const n of ['pol-a', 'pol-b', 'pol-c'])
+        expect((await c.arm('PUT', `${c.vaultPath}/backupPolicies/${n}`, c.policyBody())).status).toBe(200);
       const one = await c.arm('GET', `${c.vaultPath}/backupPolicies/pol-b`);
       expect(one.body.id).toBe(`${c.vaultPath}/backupPolicies/pol-b`);
       expect(one.body.properties.datasourceTypes).toEqual([BLOB]);
@@ -143,7 +153,9 @@ describe('Azure Data Protection sandbox', () => {
       const tooLong = c.policyBody(400);
       const r4 = await c.arm('PUT', `${c.vaultPath}/backupPolicies/pol-x`, tooLong);
       expect(r4.body.error.code).toBe('BMSUserErrorInvalidInput');
-      expect(r4.body.error.additionalInfo[0]).toEqual(expect.objectContaining({ type: 'UserFacingError', info: expect.objectContaining({ isUserError: true, isRetryable: false }) }));
+      expect(r4.body.error.additionalInfo[0]).toEqual(
+        expect.objectContaining({ type: 'UserFacingError', info: expect.objectContaining({ isUserError: true, isRetryable: false }) }),
+      );
       const badName = await c.arm('PUT', `${c.vaultPath}/backupPolicies/${encodeURIComponent('my policy')}`, body);
       expect(badName.body.error.code).toBe('BMSUserErrorInvalidInput');
     });
@@ -166,7 +178,11 @@ describe('Azure Data Protection sandbox', () => {
       expect(res.headers.get('retry-after')).toBe('10');
       const status = res.headers.get('azure-asyncoperation')!;
       const location = res.headers.get('location')!;
-      expect(status).toMatch(new RegExp(`/subscriptions/${c.subscriptionId}/providers/Microsoft.DataProtection/locations/westus/operationStatus/[A-Za-z0-9_-]+=*\\?api-version=2024-04-01$`));
+      expect(status).toMatch(
+        new RegExp(
+          `/subscriptions/${c.subscriptionId}/providers/Microsoft.DataProtection/locations/westus/operationStatus/[A-Za-z0-9_-]+=*\\?api-version=2024-04-01$`,
+        ),
+      );
       const pending = await c.arm('GET', status);
       expect(pending.body.status).toBe('Inprogress');
       expect((await c.arm('GET', location)).status).toBe(202);
@@ -200,7 +216,9 @@ describe('Azure Data Protection sandbox', () => {
       const put = await c.arm('PUT', `${c.vaultPath}/backupInstances/bgblob02-x`, { properties: c.backupInstance(2, 'pol-i') });
       expect(put.status).toBe(201);
       expect(put.headers.get('azure-asyncoperation')).toContain(`/backupVaults/${AZURE_FIXTURE.vaultName}/operationStatus/`);
-      expect(put.body.properties).toEqual(expect.objectContaining({ currentProtectionState: 'ConfiguringProtection', provisioningState: 'Provisioning' }));
+      expect(put.body.properties).toEqual(
+        expect.objectContaining({ currentProtectionState: 'ConfiguringProtection', provisioningState: 'Provisioning' }),
+      );
       await c.advance(30_000);
       const got = await c.arm('GET', `${c.vaultPath}/backupInstances/bgblob02-x`);
       expect(got.body.properties.protectionStatus.status).toBe('ProtectionConfigured');
@@ -246,10 +264,14 @@ describe('Azure Data Protection sandbox', () => {
 
   describe('restore', () => {
     const restoreBody = (c: AzureTestClient, n: number, at: string, extra: Record<string, unknown> = {}) => ({
-      objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest', recoveryPointTime: at, sourceDataStoreType: 'OperationalStore',
+      objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest',
+      recoveryPointTime: at,
+      sourceDataStoreType: 'OperationalStore',
       sourceResourceId: c.storageId(n),
       restoreTargetInfo: {
-        objectType: 'RestoreTargetInfo', recoveryOption: 'FailIfExists', restoreLocation: 'westus',
+        objectType: 'RestoreTargetInfo',
+        recoveryOption: 'FailIfExists',
+        restoreLocation: 'westus',
         datasourceInfo: (c.backupInstance(n, 'x') as any).dataSourceInfo,
       },
       ...extra,
@@ -275,7 +297,9 @@ describe('Azure Data Protection sandbox', () => {
       const jobId = result.body.jobId;
       expect(jobId).toMatch(/^[0-9a-f-]{36}$/);
       const running = await c.arm('GET', `${c.vaultPath}/backupJobs/${jobId}`);
-      expect(running.body.properties).toEqual(expect.objectContaining({ operation: 'Restore', status: 'Started', dataSourceId: c.storageId(7) }));
+      expect(running.body.properties).toEqual(
+        expect.objectContaining({ operation: 'Restore', status: 'Started', dataSourceId: c.storageId(7) }),
+      );
       await c.advance(60_000);
       const done = await c.arm('GET', `${c.vaultPath}/backupJobs/${jobId}`);
       expect(done.body.properties.status).toBe('Completed');
@@ -299,9 +323,15 @@ describe('Azure Data Protection sandbox', () => {
       delete rp.recoveryPointTime;
       expect((await c.arm('POST', `${bi}/restore`, rp)).status).toBe(404);
       const items = restoreBody(c, 8, now) as any;
-      items.restoreTargetInfo = { ...items.restoreTargetInfo, objectType: 'ItemLevelRestoreTargetInfo', restoreCriteria: [{ objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'nosuch/a', maxMatchingValue: 'nosuch/b' }] };
+      items.restoreTargetInfo = {
+        ...items.restoreTargetInfo,
+        objectType: 'ItemLevelRestoreTargetInfo',
+        restoreCriteria: [{ objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'nosuch/a', maxMatchingValue: 'nosuch/b' }],
+      };
       expect((await c.arm('POST', `${bi}/restore`, items)).body.error.code).toBe('BMSUserErrorInvalidInput');
-      items.restoreTargetInfo.restoreCriteria = [{ objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices/2024', maxMatchingValue: 'invoices/2024-0' }];
+      items.restoreTargetInfo.restoreCriteria = [
+        { objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices/2024', maxMatchingValue: 'invoices/2024-0' },
+      ];
       expect((await c.arm('POST', `${bi}/restore`, items)).status).toBe(202);
       const badOption = restoreBody(c, 8, now) as any;
       badOption.restoreTargetInfo.recoveryOption = 'Overwrite';
@@ -326,7 +356,7 @@ describe('Azure Data Protection sandbox', () => {
     });
   });
 
-  it('keeps tenants apart: one tenant cannot see another tenant\'s policies in the same subscription id', async () => {
+  it("keeps tenants apart: one tenant cannot see another tenant's policies in the same subscription id", async () => {
     const a = await client();
     const b = await client();
     (b as any).subscriptionId = a.subscriptionId;

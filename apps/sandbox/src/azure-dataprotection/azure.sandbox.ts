@@ -43,15 +43,19 @@ export class AzureDataProtectionSandbox implements VendorSandbox {
     const status = fault.status ?? 500;
     if (loginTenantOf(req, this.prefix)) {
       // Entra's error shape (temporarily_unavailable for 5xx, as the token endpoint does)
-      reply.code(status).send(fault.body ?? {
-        error: status >= 500 ? 'temporarily_unavailable' : 'invalid_request',
-        error_description: `AADSTS90000${status}: Injected fault.`,
-        error_codes: [status],
-      });
+      reply.code(status).send(
+        fault.body ?? {
+          error: status >= 500 ? 'temporarily_unavailable' : 'invalid_request',
+          error_description: `AADSTS90000${status}: Injected fault.`,
+          error_codes: [status],
+        },
+      );
       return;
     }
     const body = fault.body as { error?: unknown } | undefined;
-    reply.code(status).header('content-type', 'application/json; charset=utf-8')
+    reply
+      .code(status)
+      .header('content-type', 'application/json; charset=utf-8')
       .send(body?.error ? body : { error: { code: codeForStatus(status), message: `Injected fault (${status}).`, ...(body ?? {}) } });
   }
 

@@ -119,12 +119,20 @@ export function newAccountState(tenantId: string): AzureAccountState {
 }
 
 /** The subscription's state, created with its fixture resource groups and vault on first use. */
-export function subscriptionState(account: AzureAccountState, subscriptionId: string, nowMs: number, config: AzureConfig): SubscriptionState {
+export function subscriptionState(
+  account: AzureAccountState,
+  subscriptionId: string,
+  nowMs: number,
+  config: AzureConfig,
+): SubscriptionState {
   const key = subscriptionId.toLowerCase();
   let sub = account.subscriptions[key];
   if (!sub) {
     sub = {
-      id: subscriptionId, resourceGroups: {}, operations: {}, protectedDatasources: {},
+      id: subscriptionId,
+      resourceGroups: {},
+      operations: {},
+      protectedDatasources: {},
       buckets: {
         reads: { tokens: config.reads.size, atMs: nowMs },
         writes: { tokens: config.writes.size, atMs: nowMs },
@@ -135,7 +143,9 @@ export function subscriptionState(account: AzureAccountState, subscriptionId: st
       sub.resourceGroups[rg.toLowerCase()] = { name: rg, location: AZURE_FIXTURE.location, vaults: {} };
     }
     sub.resourceGroups[AZURE_FIXTURE.resourceGroup.toLowerCase()].vaults[AZURE_FIXTURE.vaultName.toLowerCase()] = newVault(
-      AZURE_FIXTURE.vaultName, AZURE_FIXTURE.resourceGroup, AZURE_FIXTURE.location,
+      AZURE_FIXTURE.vaultName,
+      AZURE_FIXTURE.resourceGroup,
+      AZURE_FIXTURE.location,
       { storageSettings: [{ datastoreType: 'VaultStore', type: 'LocallyRedundant' }] },
       { type: 'SystemAssigned' },
     );
@@ -144,7 +154,14 @@ export function subscriptionState(account: AzureAccountState, subscriptionId: st
   return sub;
 }
 
-export function newVault(name: string, resourceGroup: string, location: string, properties: Record<string, unknown>, identity?: Record<string, unknown>, tags?: Record<string, string>): VaultState {
+export function newVault(
+  name: string,
+  resourceGroup: string,
+  location: string,
+  properties: Record<string, unknown>,
+  identity?: Record<string, unknown>,
+  tags?: Record<string, string>,
+): VaultState {
   return { name, resourceGroup, location, properties, identity, tags, policies: {}, instances: {}, jobs: {} };
 }
 

@@ -32,7 +32,9 @@ describe('Azure sandbox against the 2024-04-01 swagger', () => {
     ajv.addSchema({ definitions: doc.definitions }, 'spec');
     sandbox = await startAzureSandbox();
   });
-  afterAll(async () => { await sandbox.close(); });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   it('has validators that accept the official examples and refuse wrong shapes', () => {
     expectValid('AzureBackupJobResource', example('JobCRUD_GetJob').responses['200'].body);
@@ -58,7 +60,13 @@ describe('Azure sandbox against the 2024-04-01 swagger', () => {
 
   it('answers every blob flow of seed 004 in the swagger shapes, and the requests it accepted validate too', async () => {
     const c = new AzureTestClient(sandbox.origin);
-    await c.configure({ asyncRetryAfterSeconds: 0, protectionDurationMs: 1000, restoreDurationMs: 10_000, pageSize: 2, tokenLifetimeSeconds: 86_400 });
+    await c.configure({
+      asyncRetryAfterSeconds: 0,
+      protectionDurationMs: 1000,
+      restoreDurationMs: 10_000,
+      pageSize: 2,
+      tokenLifetimeSeconds: 86_400,
+    });
     await c.login();
     expectValid('BackupVaultResource', (await c.arm('GET', c.vaultPath)).body);
     const vaults = await c.arm('GET', `/subscriptions/${c.subscriptionId}/providers/Microsoft.DataProtection/backupVaults`);
@@ -82,19 +90,30 @@ describe('Azure sandbox against the 2024-04-01 swagger', () => {
     const list = await c.arm('GET', `${c.vaultPath}/backupInstances`);
     expect(list.body.nextLink).toBeTruthy();
     expectValid('BackupInstanceResourceList', list.body);
-    expectValid('AzureBackupRecoveryPointResourceList', (await c.arm('GET', `${c.vaultPath}/backupInstances/bgblob01-a/recoveryPoints`)).body);
+    expectValid(
+      'AzureBackupRecoveryPointResourceList',
+      (await c.arm('GET', `${c.vaultPath}/backupInstances/bgblob01-a/recoveryPoints`)).body,
+    );
 
     await c.advance(600_000);
-    const ranges = await c.arm('POST', `${c.vaultPath}/backupInstances/bgblob01-a/findRestorableTimeRanges`, { sourceDataStoreType: 'OperationalStore' });
+    const ranges = await c.arm('POST', `${c.vaultPath}/backupInstances/bgblob01-a/findRestorableTimeRanges`, {
+      sourceDataStoreType: 'OperationalStore',
+    });
     expectValid('AzureBackupFindRestorableTimeRangesResponseResource', ranges.body);
     const at = ranges.body.properties.restorableTimeRanges[0].endTime;
     const restore = {
-      objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest', recoveryPointTime: at, sourceDataStoreType: 'OperationalStore',
+      objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest',
+      recoveryPointTime: at,
+      sourceDataStoreType: 'OperationalStore',
       sourceResourceId: c.storageId(1),
       restoreTargetInfo: {
-        objectType: 'ItemLevelRestoreTargetInfo', recoveryOption: 'FailIfExists', restoreLocation: 'westus',
+        objectType: 'ItemLevelRestoreTargetInfo',
+        recoveryOption: 'FailIfExists',
+        restoreLocation: 'westus',
         datasourceInfo: (c.backupInstance(1, 'x') as any).dataSourceInfo,
-        restoreCriteria: [{ objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices', maxMatchingValue: 'invoices-0' }],
+        restoreCriteria: [
+          { objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices', maxMatchingValue: 'invoices-0' },
+        ],
       },
     };
     const started = await c.arm('POST', `${c.vaultPath}/backupInstances/bgblob01-a/restore`, restore);
@@ -124,7 +143,8 @@ describe('Azure sandbox against the 2024-04-01 swagger', () => {
       const match = requestDef.find(([re]) => re.test(call.path));
       if (!match) continue;
       for (const def of match[1]) {
-        const body = def === 'BackupPolicy' ? call.body.properties : def === 'ItemLevelRestoreTargetInfo' ? call.body.restoreTargetInfo : call.body;
+        const body =
+          def === 'BackupPolicy' ? call.body.properties : def === 'ItemLevelRestoreTargetInfo' ? call.body.restoreTargetInfo : call.body;
         expectValid(def, body);
       }
       checked += 1;

@@ -5,7 +5,12 @@ import { AZURE_FIXTURE, storageAccountId, vaultId } from './azure.fixtures';
 
 /** Test helpers for the Azure simulator's own specs (plain HTTP, no adapter code). */
 export async function startAzureSandbox(): Promise<RunningSandbox> {
-  return startSandbox({ port: 0, host: '127.0.0.1', certPath: process.env.SANDBOX_CERT_PATH!, vendors: [new AzureDataProtectionSandbox()] });
+  return startSandbox({
+    port: 0,
+    host: '127.0.0.1',
+    certPath: process.env.SANDBOX_CERT_PATH!,
+    vendors: [new AzureDataProtectionSandbox()],
+  });
 }
 
 export interface RawResponse {
@@ -34,22 +39,33 @@ export class AzureTestClient {
   }
 
   async raw(method: string, url: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
-    const res = await fetch(url.startsWith('https://') ? url : `${this.origin}/azure${url}`, { method, body: init.body, headers: init.headers });
+    const res = await fetch(url.startsWith('https://') ? url : `${this.origin}/azure${url}`, {
+      method,
+      body: init.body,
+      headers: init.headers,
+    });
     const text = await res.text();
     let body: unknown = text;
-    try { body = text ? JSON.parse(text) : undefined; } catch { /* keep text */ }
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* keep text */
+    }
     return { status: res.status, headers: res.headers, body };
   }
 
   requestToken(form: Record<string, string>, tenant = this.tenantId): Promise<RawResponse> {
     return this.raw('POST', `/login/${tenant}/oauth2/v2.0/token`, {
-      body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
   }
 
   async login(): Promise<string> {
     const res = await this.requestToken({
-      grant_type: 'client_credentials', client_id: this.clientId, client_secret: 'sandbox-secret-0123456789',
+      grant_type: 'client_credentials',
+      client_id: this.clientId,
+      client_secret: 'sandbox-secret-0123456789',
       scope: 'https://management.azure.com/.default',
     });
     if (res.status !== 200) throw new Error(`token refused: ${JSON.stringify(res.body)}`);
@@ -67,13 +83,19 @@ export class AzureTestClient {
 
   async control(method: string, suffix: string, body?: unknown): Promise<any> {
     const res = await fetch(`${this.origin}/_sandbox/azure/scopes/${encodeURIComponent(this.tenantId)}${suffix}`, {
-      method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`control ${suffix}: ${res.status}`);
     return res.json();
   }
-  configure(config: Record<string, unknown>): Promise<unknown> { return this.control('PATCH', '/config', config); }
-  advance(ms: number): Promise<unknown> { return this.control('POST', '/clock', { advanceMs: ms }); }
+  configure(config: Record<string, unknown>): Promise<unknown> {
+    return this.control('PATCH', '/config', config);
+  }
+  advance(ms: number): Promise<unknown> {
+    return this.control('POST', '/clock', { advanceMs: ms });
+  }
   async calls(): Promise<Array<{ method: string; path: string; status: number; body?: any; query?: any }>> {
     return (await this.control('GET', '/calls')).calls;
   }
@@ -82,11 +104,21 @@ export class AzureTestClient {
   policyBody(days = 30): Record<string, unknown> {
     return {
       properties: {
-        objectType: 'BackupPolicy', datasourceTypes: [BLOB],
-        policyRules: [{
-          objectType: 'AzureRetentionRule', name: 'Default', isDefault: true,
-          lifecycles: [{ deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: `P${days}D` }, sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' } }],
-        }],
+        objectType: 'BackupPolicy',
+        datasourceTypes: [BLOB],
+        policyRules: [
+          {
+            objectType: 'AzureRetentionRule',
+            name: 'Default',
+            isDefault: true,
+            lifecycles: [
+              {
+                deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: `P${days}D` },
+                sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' },
+              },
+            ],
+          },
+        ],
       },
     };
   }
@@ -97,8 +129,13 @@ export class AzureTestClient {
     return {
       objectType: 'BackupInstance',
       dataSourceInfo: {
-        datasourceType: BLOB, objectType: 'Datasource', resourceID: this.storageId(n), resourceLocation: AZURE_FIXTURE.location,
-        resourceName: name, resourceType: 'Microsoft.Storage/storageAccounts', resourceUri: '',
+        datasourceType: BLOB,
+        objectType: 'Datasource',
+        resourceID: this.storageId(n),
+        resourceLocation: AZURE_FIXTURE.location,
+        resourceName: name,
+        resourceType: 'Microsoft.Storage/storageAccounts',
+        resourceUri: '',
       },
       policyInfo: { policyId: `${this.vaultPath}/backupPolicies/${policy}` },
     };

@@ -13,7 +13,12 @@ export function operationType(method: string): ArmOperationType {
  * bucket 250 refill 25/s, writes and deletes bucket 200 refill 10/s), refilled on the scope clock.
  * Returns the tokens left after this request, or the seconds to wait when the bucket is empty.
  */
-export function takeToken(sub: SubscriptionState, type: ArmOperationType, config: AzureConfig, nowMs: number): { remaining: number } | { retryAfterSeconds: number } {
+export function takeToken(
+  sub: SubscriptionState,
+  type: ArmOperationType,
+  config: AzureConfig,
+  nowMs: number,
+): { remaining: number } | { retryAfterSeconds: number } {
   const { size, refill } = config[type];
   const bucket = sub.buckets[type];
   const elapsed = Math.max(0, nowMs - bucket.atMs) / 1000;

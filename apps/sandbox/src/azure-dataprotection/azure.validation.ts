@@ -10,7 +10,12 @@ import { ArmError } from './azure.errors';
  */
 
 const DataStoreType = z.enum(['OperationalStore', 'VaultStore', 'ArchiveStore']);
-const readOnlyResource = { id: z.string().optional(), name: z.string().optional(), type: z.string().optional(), systemData: z.record(z.string(), z.unknown()).optional() };
+const readOnlyResource = {
+  id: z.string().optional(),
+  name: z.string().optional(),
+  type: z.string().optional(),
+  systemData: z.record(z.string(), z.unknown()).optional(),
+};
 
 const Datasource = z.strictObject({
   datasourceType: z.string().optional(),
@@ -25,7 +30,11 @@ const Datasource = z.strictObject({
 const DatasourceSet = Datasource.extend({ objectType: z.literal('DatasourceSet').optional() });
 
 const DataStoreParameters = z.discriminatedUnion('objectType', [
-  z.strictObject({ objectType: z.literal('AzureOperationalStoreParameters'), dataStoreType: DataStoreType, resourceGroupId: z.string().optional() }),
+  z.strictObject({
+    objectType: z.literal('AzureOperationalStoreParameters'),
+    dataStoreType: DataStoreType,
+    resourceGroupId: z.string().optional(),
+  }),
 ]);
 const BackupDatasourceParameters = z.discriminatedUnion('objectType', [
   z.strictObject({ objectType: z.literal('BlobBackupDatasourceParameters'), containersList: z.array(z.string()) }),
@@ -35,15 +44,19 @@ const BackupDatasourceParameters = z.discriminatedUnion('objectType', [
 const PolicyInfo = z.strictObject({
   policyId: z.string().min(1),
   policyVersion: z.string().optional(),
-  policyParameters: z.strictObject({
-    dataStoreParametersList: z.array(DataStoreParameters).optional(),
-    backupDatasourceParametersList: z.array(BackupDatasourceParameters).optional(),
-  }).optional(),
+  policyParameters: z
+    .strictObject({
+      dataStoreParametersList: z.array(DataStoreParameters).optional(),
+      backupDatasourceParametersList: z.array(BackupDatasourceParameters).optional(),
+    })
+    .optional(),
 });
 
 const AuthCredentials = z.strictObject({
   objectType: z.literal('SecretStoreBasedAuthCredentials'),
-  secretStoreResource: z.strictObject({ uri: z.string().optional(), secretStoreType: z.enum(['Invalid', 'AzureKeyVault']), value: z.string().optional() }).optional(),
+  secretStoreResource: z
+    .strictObject({ uri: z.string().optional(), secretStoreType: z.enum(['Invalid', 'AzureKeyVault']), value: z.string().optional() })
+    .optional(),
 });
 
 export const BackupInstanceSchema = z.strictObject({
@@ -55,7 +68,9 @@ export const BackupInstanceSchema = z.strictObject({
   resourceGuardOperationRequests: z.array(z.string()).optional(),
   datasourceAuthCredentials: AuthCredentials.optional(),
   validationType: z.enum(['ShallowValidation', 'DeepValidation']).optional(),
-  identityDetails: z.strictObject({ useSystemAssignedIdentity: z.boolean().optional(), userAssignedIdentityArmUrl: z.string().optional() }).optional(),
+  identityDetails: z
+    .strictObject({ useSystemAssignedIdentity: z.boolean().optional(), userAssignedIdentityArmUrl: z.string().optional() })
+    .optional(),
   // read-only
   protectionStatus: z.unknown().optional(),
   currentProtectionState: z.string().optional(),
@@ -78,7 +93,11 @@ const ScheduleBasedBackupCriteria = z.strictObject({
   absoluteCriteria: z.array(z.enum(['AllBackup', 'FirstOfDay', 'FirstOfMonth', 'FirstOfWeek', 'FirstOfYear'])).optional(),
   daysOfMonth: z.array(z.strictObject({ date: z.number().int().optional(), isLast: z.boolean().optional() })).optional(),
   daysOfTheWeek: z.array(z.enum(['Friday', 'Monday', 'Saturday', 'Sunday', 'Thursday', 'Tuesday', 'Wednesday'])).optional(),
-  monthsOfYear: z.array(z.enum(['April', 'August', 'December', 'February', 'January', 'July', 'June', 'March', 'May', 'November', 'October', 'September'])).optional(),
+  monthsOfYear: z
+    .array(
+      z.enum(['April', 'August', 'December', 'February', 'January', 'July', 'June', 'March', 'May', 'November', 'October', 'September']),
+    )
+    .optional(),
   scheduleTimes: z.array(z.string()).optional(),
   weeksOfTheMonth: z.array(z.enum(['First', 'Fourth', 'Last', 'Second', 'Third'])).optional(),
 });
@@ -94,7 +113,10 @@ const TriggerContext = z.discriminatedUnion('objectType', [
     schedule: z.strictObject({ repeatingTimeIntervals: z.array(z.string()).min(1), timeZone: z.string().optional() }),
     taggingCriteria: z.array(TaggingCriteria),
   }),
-  z.strictObject({ objectType: z.literal('AdhocBasedTriggerContext'), taggingCriteria: z.strictObject({ tagInfo: z.strictObject({ tagName: z.string() }).optional() }) }),
+  z.strictObject({
+    objectType: z.literal('AdhocBasedTriggerContext'),
+    taggingCriteria: z.strictObject({ tagInfo: z.strictObject({ tagName: z.string() }).optional() }),
+  }),
 ]);
 const DeleteOption = z.strictObject({ objectType: z.literal('AbsoluteDeleteOption'), duration: z.string() });
 const SourceLifeCycle = z.strictObject({
@@ -104,11 +126,18 @@ const SourceLifeCycle = z.strictObject({
 });
 const PolicyRule = z.discriminatedUnion('objectType', [
   z.strictObject({
-    objectType: z.literal('AzureBackupRule'), name: z.string().min(1),
+    objectType: z.literal('AzureBackupRule'),
+    name: z.string().min(1),
     backupParameters: z.strictObject({ objectType: z.literal('AzureBackupParams'), backupType: z.string() }).optional(),
-    dataStore: DataStoreInfoBase, trigger: TriggerContext,
+    dataStore: DataStoreInfoBase,
+    trigger: TriggerContext,
   }),
-  z.strictObject({ objectType: z.literal('AzureRetentionRule'), name: z.string().min(1), isDefault: z.boolean().optional(), lifecycles: z.array(SourceLifeCycle).min(1) }),
+  z.strictObject({
+    objectType: z.literal('AzureRetentionRule'),
+    name: z.string().min(1),
+    isDefault: z.boolean().optional(),
+    lifecycles: z.array(SourceLifeCycle).min(1),
+  }),
 ]);
 export const BackupPolicySchema = z.strictObject({
   objectType: z.literal('BackupPolicy'),
@@ -119,8 +148,17 @@ export type BackupPolicyBody = z.infer<typeof BackupPolicySchema>;
 export const BackupPolicyResourceSchema = z.strictObject({ ...readOnlyResource, properties: BackupPolicySchema });
 
 const ItemLevelRestoreCriteria = z.discriminatedUnion('objectType', [
-  z.strictObject({ objectType: z.literal('ItemPathBasedRestoreCriteria'), itemPath: z.string(), isPathRelativeToBackupItem: z.boolean(), subItemPathPrefix: z.array(z.string()).optional() }),
-  z.strictObject({ objectType: z.literal('RangeBasedItemLevelRestoreCriteria'), minMatchingValue: z.string().optional(), maxMatchingValue: z.string().optional() }),
+  z.strictObject({
+    objectType: z.literal('ItemPathBasedRestoreCriteria'),
+    itemPath: z.string(),
+    isPathRelativeToBackupItem: z.boolean(),
+    subItemPathPrefix: z.array(z.string()).optional(),
+  }),
+  z.strictObject({
+    objectType: z.literal('RangeBasedItemLevelRestoreCriteria'),
+    minMatchingValue: z.string().optional(),
+    maxMatchingValue: z.string().optional(),
+  }),
 ]);
 const targetCommon = {
   recoveryOption: z.literal('FailIfExists'),
@@ -131,10 +169,21 @@ const targetCommon = {
 };
 const RestoreTargetInfoBase = z.discriminatedUnion('objectType', [
   z.strictObject({ objectType: z.literal('RestoreTargetInfo'), ...targetCommon }),
-  z.strictObject({ objectType: z.literal('ItemLevelRestoreTargetInfo'), ...targetCommon, restoreCriteria: z.array(ItemLevelRestoreCriteria) }),
   z.strictObject({
-    objectType: z.literal('RestoreFilesTargetInfo'), recoveryOption: z.literal('FailIfExists'), restoreLocation: z.string().optional(),
-    targetDetails: z.strictObject({ filePrefix: z.string(), restoreTargetLocationType: z.enum(['Invalid', 'AzureBlobs', 'AzureFiles']), url: z.string(), targetResourceArmId: z.string().optional() }),
+    objectType: z.literal('ItemLevelRestoreTargetInfo'),
+    ...targetCommon,
+    restoreCriteria: z.array(ItemLevelRestoreCriteria),
+  }),
+  z.strictObject({
+    objectType: z.literal('RestoreFilesTargetInfo'),
+    recoveryOption: z.literal('FailIfExists'),
+    restoreLocation: z.string().optional(),
+    targetDetails: z.strictObject({
+      filePrefix: z.string(),
+      restoreTargetLocationType: z.enum(['Invalid', 'AzureBlobs', 'AzureFiles']),
+      url: z.string(),
+      targetResourceArmId: z.string().optional(),
+    }),
   }),
 ]);
 const restoreCommon = {
@@ -142,14 +191,27 @@ const restoreCommon = {
   sourceDataStoreType: z.enum(['ArchiveStore', 'SnapshotStore', 'OperationalStore', 'VaultStore']),
   sourceResourceId: z.string().optional(),
   resourceGuardOperationRequests: z.array(z.string()).optional(),
-  identityDetails: z.strictObject({ useSystemAssignedIdentity: z.boolean().optional(), userAssignedIdentityArmUrl: z.string().optional() }).optional(),
+  identityDetails: z
+    .strictObject({ useSystemAssignedIdentity: z.boolean().optional(), userAssignedIdentityArmUrl: z.string().optional() })
+    .optional(),
 };
 export const RestoreRequestSchema = z.discriminatedUnion('objectType', [
-  z.strictObject({ objectType: z.literal('AzureBackupRecoveryPointBasedRestoreRequest'), ...restoreCommon, recoveryPointId: z.string().min(1) }),
-  z.strictObject({ objectType: z.literal('AzureBackupRecoveryTimeBasedRestoreRequest'), ...restoreCommon, recoveryPointTime: z.string().min(1) }),
   z.strictObject({
-    objectType: z.literal('AzureBackupRestoreWithRehydrationRequest'), ...restoreCommon, recoveryPointId: z.string().min(1),
-    rehydrationPriority: z.enum(['Invalid', 'High', 'Standard']), rehydrationRetentionDuration: z.string(),
+    objectType: z.literal('AzureBackupRecoveryPointBasedRestoreRequest'),
+    ...restoreCommon,
+    recoveryPointId: z.string().min(1),
+  }),
+  z.strictObject({
+    objectType: z.literal('AzureBackupRecoveryTimeBasedRestoreRequest'),
+    ...restoreCommon,
+    recoveryPointTime: z.string().min(1),
+  }),
+  z.strictObject({
+    objectType: z.literal('AzureBackupRestoreWithRehydrationRequest'),
+    ...restoreCommon,
+    recoveryPointId: z.string().min(1),
+    rehydrationPriority: z.enum(['Invalid', 'High', 'Standard']),
+    rehydrationRetentionDuration: z.string(),
   }),
 ]);
 export type RestoreRequestBody = z.infer<typeof RestoreRequestSchema>;
@@ -166,12 +228,21 @@ export const BackupVaultResourceSchema = z.strictObject({
   location: z.string().min(1),
   tags: z.record(z.string(), z.string()).optional(),
   eTag: z.string().optional(),
-  identity: z.strictObject({ type: z.enum(['None', 'SystemAssigned', 'UserAssigned', 'SystemAssigned,UserAssigned']).optional(), principalId: z.string().optional(), tenantId: z.string().optional(), userAssignedIdentities: z.record(z.string(), z.unknown()).optional() }).optional(),
+  identity: z
+    .strictObject({
+      type: z.enum(['None', 'SystemAssigned', 'UserAssigned', 'SystemAssigned,UserAssigned']).optional(),
+      principalId: z.string().optional(),
+      tenantId: z.string().optional(),
+      userAssignedIdentities: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
   properties: z.looseObject({
-    storageSettings: z.array(z.strictObject({
-      datastoreType: z.enum(['ArchiveStore', 'OperationalStore', 'VaultStore']).optional(),
-      type: z.enum(['GeoRedundant', 'LocallyRedundant', 'ZoneRedundant']).optional(),
-    })),
+    storageSettings: z.array(
+      z.strictObject({
+        datastoreType: z.enum(['ArchiveStore', 'OperationalStore', 'VaultStore']).optional(),
+        type: z.enum(['GeoRedundant', 'LocallyRedundant', 'ZoneRedundant']).optional(),
+      }),
+    ),
   }),
 });
 
@@ -181,7 +252,10 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const path = issue.path.map(String).join('.');
-  throw new ArmError('InvalidRequestContent', `The request content was invalid and could not be deserialized: '${issue.message}' at path '${path}'.`);
+  throw new ArmError(
+    'InvalidRequestContent',
+    `The request content was invalid and could not be deserialized: '${issue.message}' at path '${path}'.`,
+  );
 }
 
 /** ISO-8601 days ("P30D", "P4W") -> days, or undefined. */

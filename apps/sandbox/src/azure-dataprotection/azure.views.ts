@@ -1,7 +1,16 @@
 import { AZURE_FIXTURE } from './azure.fixtures';
 import {
-  guidFrom, jobStatus, operationStatus, protectionState, vaultArmId,
-  type InstanceState, type JobState, type OperationState, type PolicyState, type SubscriptionState, type VaultState,
+  guidFrom,
+  jobStatus,
+  operationStatus,
+  protectionState,
+  vaultArmId,
+  type InstanceState,
+  type JobState,
+  type OperationState,
+  type PolicyState,
+  type SubscriptionState,
+  type VaultState,
 } from './azure.state';
 
 /** Resource bodies as the 2024-04-01 swagger defines them (checked by azure.spec-validation.spec.ts). */
@@ -9,9 +18,10 @@ import {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function vaultView(sub: SubscriptionState, vault: VaultState, tenantId: string) {
-  const identity = vault.identity?.type && vault.identity.type !== 'None'
-    ? { ...vault.identity, principalId: guidFrom(`principal:${vaultArmId(sub, vault)}`), tenantId }
-    : { type: 'None' };
+  const identity =
+    vault.identity?.type && vault.identity.type !== 'None'
+      ? { ...vault.identity, principalId: guidFrom(`principal:${vaultArmId(sub, vault)}`), tenantId }
+      : { type: 'None' };
   return {
     id: vaultArmId(sub, vault),
     name: vault.name,
@@ -46,10 +56,14 @@ export function policyView(sub: SubscriptionState, vault: VaultState, policy: Po
 }
 
 export function instanceView(sub: SubscriptionState, vault: VaultState, bi: InstanceState, nowMs: number) {
-  const state = bi.deletingUntilMs !== undefined ? 'SoftDeleting'
-    : bi.protectionError && nowMs >= bi.protectedMs ? 'ConfiguringProtectionFailed'
-      : protectionState(bi, nowMs);
-  const provisioningState = state === 'ConfiguringProtection' ? 'Provisioning' : state === 'ConfiguringProtectionFailed' ? 'Failed' : 'Succeeded';
+  const state =
+    bi.deletingUntilMs !== undefined
+      ? 'SoftDeleting'
+      : bi.protectionError && nowMs >= bi.protectedMs
+        ? 'ConfiguringProtectionFailed'
+        : protectionState(bi, nowMs);
+  const provisioningState =
+    state === 'ConfiguringProtection' ? 'Provisioning' : state === 'ConfiguringProtectionFailed' ? 'Failed' : 'Succeeded';
   const props = bi.properties as { policyInfo: Record<string, unknown> };
   return {
     id: `${vaultArmId(sub, vault)}/backupInstances/${bi.name}`,
@@ -110,13 +124,19 @@ export function jobView(sub: SubscriptionState, vault: VaultState, job: JobState
       isUserTriggered: true,
       supportedActions: [],
       duration: hms((endMs ?? nowMs) - job.startMs),
-      ...(status === 'Failed' ? {
-        errorDetails: [{
-          code: 'UserErrorRestoreTargetAlreadyExists',
-          message: 'The restore target already has blobs in the requested ranges and recoveryOption is FailIfExists.',
-          isRetryable: false, isUserError: true, recommendedAction: ['Restore to a point in time or prefix range without conflicting blobs.'],
-        }],
-      } : {}),
+      ...(status === 'Failed'
+        ? {
+            errorDetails: [
+              {
+                code: 'UserErrorRestoreTargetAlreadyExists',
+                message: 'The restore target already has blobs in the requested ranges and recoveryOption is FailIfExists.',
+                isRetryable: false,
+                isUserError: true,
+                recommendedAction: ['Restore to a point in time or prefix range without conflicting blobs.'],
+              },
+            ],
+          }
+        : {}),
       extendedInfo: {
         recoveryDestination: job.datasourceId,
         sourceRecoverPoint: { recoveryPointTime: job.recoveryPointTime },

@@ -6,13 +6,18 @@ import { CLIENT_ID, fetchToken, GOOD_SECRET, GraphTestTenant } from './graph.tes
 
 describe('graph sandbox: Entra login and bearer tokens', () => {
   let sandbox: RunningSandbox;
-  beforeAll(async () => { sandbox = await startTestSandbox(); });
-  afterAll(async () => { await sandbox.close(); });
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   it('issues a token to @azure/identity ClientSecretCredential with a custom authorityHost', async () => {
     const tenant = new GraphTestTenant(sandbox.origin);
     const credential = new ClientSecretCredential(tenant.tenantId, CLIENT_ID, GOOD_SECRET, {
-      authorityHost: `${sandbox.origin}/graph/login`, disableInstanceDiscovery: true,
+      authorityHost: `${sandbox.origin}/graph/login`,
+      disableInstanceDiscovery: true,
     });
     const token = await credential.getToken('https://graph.microsoft.com/.default');
     expect(token.token.split('.')).toHaveLength(3);
@@ -24,7 +29,11 @@ describe('graph sandbox: Entra login and bearer tokens', () => {
       `GET /login/${tenant.tenantId}/v2.0/.well-known/openid-configuration`,
       `POST /login/${tenant.tenantId}/oauth2/v2.0/token`,
     ]);
-    expect(calls[1].body).toMatchObject({ grant_type: 'client_credentials', client_id: CLIENT_ID, scope: 'https://graph.microsoft.com/.default' });
+    expect(calls[1].body).toMatchObject({
+      grant_type: 'client_credentials',
+      client_id: CLIENT_ID,
+      scope: 'https://graph.microsoft.com/.default',
+    });
 
     tenant.token = token.token;
     const res = await tenant.call('GET', '/protectionPolicies');
@@ -34,7 +43,8 @@ describe('graph sandbox: Entra login and bearer tokens', () => {
 
   it('refuses a bad secret through ClientSecretCredential with AADSTS7000215', async () => {
     const credential = new ClientSecretCredential(randomUUID(), CLIENT_ID, 'bad-secret-but-long-enough', {
-      authorityHost: `${sandbox.origin}/graph/login`, disableInstanceDiscovery: true,
+      authorityHost: `${sandbox.origin}/graph/login`,
+      disableInstanceDiscovery: true,
     });
     await expect(credential.getToken('https://graph.microsoft.com/.default')).rejects.toThrow(/AADSTS7000215/);
   });
@@ -47,7 +57,12 @@ describe('graph sandbox: Entra login and bearer tokens', () => {
 
     const short = await fetchToken(sandbox.origin, tenantId, 'too-short');
     expect(short.status).toBe(401);
-    expect(short.body).toMatchObject({ error: 'invalid_client', error_codes: [7000215], trace_id: expect.any(String), correlation_id: expect.any(String) });
+    expect(short.body).toMatchObject({
+      error: 'invalid_client',
+      error_codes: [7000215],
+      trace_id: expect.any(String),
+      correlation_id: expect.any(String),
+    });
     expect(short.body.error_description).toMatch(/^AADSTS7000215: Invalid client secret provided/);
     expect((await fetchToken(sandbox.origin, tenantId, 'bad0123456789abcdef')).status).toBe(401);
 
@@ -81,11 +96,17 @@ describe('graph sandbox: Entra login and bearer tokens', () => {
     const [head, body] = tenant.token.split('.');
     const claims = JSON.parse(Buffer.from(body, 'base64url').toString());
     const forgedBody = Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 1e6 })).toString('base64url');
-    const forged = await fetch(`${tenant.api}/protectionPolicies`, { headers: { authorization: `Bearer ${head}.${forgedBody}.${tenant.token.split('.')[2]}` } });
+    const forged = await fetch(`${tenant.api}/protectionPolicies`, {
+      headers: { authorization: `Bearer ${head}.${forgedBody}.${tenant.token.split('.')[2]}` },
+    });
     expect(forged.status).toBe(401);
     const forgedError = ((await forged.json()) as any).error;
     expect(forgedError.code).toBe('InvalidAuthenticationToken');
-    expect(forgedError.innerError).toEqual({ date: expect.any(String), 'request-id': forged.headers.get('request-id'), 'client-request-id': expect.any(String) });
+    expect(forgedError.innerError).toEqual({
+      date: expect.any(String),
+      'request-id': forged.headers.get('request-id'),
+      'client-request-id': expect.any(String),
+    });
 
     // Moving the sandbox clock does not expire tokens (lifetime is wall-clock time, as clients cache it).
     await tenant.control.advanceClock(2 * 3600_000);
@@ -94,10 +115,13 @@ describe('graph sandbox: Entra login and bearer tokens', () => {
     tenant.token = (await fetchToken(sandbox.origin, tenant.tenantId)).body.access_token;
     const expired = await tenant.call('GET', '/protectionPolicies');
     expect(expired.status).toBe(401);
-    expect(expired.body.error).toMatchObject({ code: 'InvalidAuthenticationToken', message: 'Lifetime validation failed, the token is expired.' });
+    expect(expired.body.error).toMatchObject({
+      code: 'InvalidAuthenticationToken',
+      message: 'Lifetime validation failed, the token is expired.',
+    });
   });
 
-  it('keeps tenants apart: a token of one tenant never sees another tenant\'s policies', async () => {
+  it("keeps tenants apart: a token of one tenant never sees another tenant's policies", async () => {
     const a = await GraphTestTenant.create(sandbox.origin);
     const b = await GraphTestTenant.create(sandbox.origin);
     const policyId = await a.sharePointPolicy(2);
@@ -122,7 +146,10 @@ describe('graph sandbox: Entra login and bearer tokens', () => {
     const throttled = await tenant.call('GET', '/protectionPolicies');
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBe('7');
-    expect(throttled.body.error).toMatchObject({ code: 'TooManyRequests', innerError: { 'request-id': throttled.headers.get('request-id') } });
+    expect(throttled.body.error).toMatchObject({
+      code: 'TooManyRequests',
+      innerError: { 'request-id': throttled.headers.get('request-id') },
+    });
     const unavailable = await tenant.call('GET', '/protectionPolicies');
     expect(unavailable.status).toBe(503);
     expect(unavailable.body.error.code).toBe('serviceNotAvailable');

@@ -88,8 +88,9 @@ export function registerGraphLogin(app: FastifyInstance, tokens: GraphTokenServi
       metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
     };
   });
-  app.post<{ Params: { tenant: string }; Body: Record<string, string> | undefined }>('/login/:tenant/oauth2/v2.0/token', async (req, reply) =>
-    issueToken(req, reply, tokens, scopeOf(req.params.tenant)),
+  app.post<{ Params: { tenant: string }; Body: Record<string, string> | undefined }>(
+    '/login/:tenant/oauth2/v2.0/token',
+    async (req, reply) => issueToken(req, reply, tokens, scopeOf(req.params.tenant)),
   );
   app.all('/login/*', async (req, reply) =>
     entraError(reply, req, 404, 'invalid_request', 90002, `AADSTS90002: Tenant endpoint '${req.url}' not found.`),
@@ -119,7 +120,27 @@ function openIdConfiguration(base: string, tenant: string) {
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${t}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'cloud_instance_name',
+      'cloud_instance_host_name',
+      'cloud_graph_host_name',
+      'msgraph_host',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
+    ],
     kerberos_endpoint: `${t}/kerberos`,
     tenant_region_scope: 'NA',
     cloud_instance_name: 'microsoftonline.com',
@@ -147,31 +168,69 @@ function issueToken(
 ) {
   const body = typeof req.body === 'object' && req.body ? req.body : {};
   if (body.grant_type !== 'client_credentials') {
-    return entraError(reply, req, 400, 'unsupported_grant_type', 70003, `AADSTS70003: The app requested an unsupported grant type '${body.grant_type ?? ''}'.`);
+    return entraError(
+      reply,
+      req,
+      400,
+      'unsupported_grant_type',
+      70003,
+      `AADSTS70003: The app requested an unsupported grant type '${body.grant_type ?? ''}'.`,
+    );
   }
   const { clientId, secret } = clientCredentials(req);
   if (!clientId) {
-    return entraError(reply, req, 400, 'invalid_request', 900144, "AADSTS900144: The request body must contain the following parameter: 'client_id'.");
+    return entraError(
+      reply,
+      req,
+      400,
+      'invalid_request',
+      900144,
+      "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
+    );
   }
-  const scopes = String(body.scope ?? '').split(/\s+/).filter((s) => s && !['openid', 'profile', 'offline_access'].includes(s));
+  const scopes = String(body.scope ?? '')
+    .split(/\s+/)
+    .filter((s) => s && !['openid', 'profile', 'offline_access'].includes(s));
   const defaults = [`${GRAPH_RESOURCE}/.default`, `${GRAPH_APP_ID}/.default`];
   if (scopes.length !== 1 || !defaults.includes(scopes[0])) {
-    return entraError(reply, req, 400, 'invalid_scope', 1002012,
-      `AADSTS1002012: The provided value for scope ${body.scope ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+    return entraError(
+      reply,
+      req,
+      400,
+      'invalid_scope',
+      1002012,
+      `AADSTS1002012: The provided value for scope ${body.scope ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    );
   }
   // brief: the simulated app registration refuses secrets shorter than 16 characters or starting with "bad".
   if (!secret || secret.length < 16 || secret.startsWith('bad')) {
-    return entraError(reply, req, 401, 'invalid_client', 7000215,
-      `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+    return entraError(
+      reply,
+      req,
+      401,
+      'invalid_client',
+      7000215,
+      `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+    );
   }
   const lifetime = Number(scope.config.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS);
   // Token lifetime runs on wall-clock time, not the scope's sandbox clock: tests move the sandbox clock by hours to
   // make backups and restores progress, and a client's token cache (MSAL) judges expiry on the wall clock too.
   const now = Math.floor(Date.now() / 1000);
   const accessToken = tokens.issue({
-    aud: GRAPH_RESOURCE, iss: `https://sts.windows.net/${req.params.tenant}/`, tid: req.params.tenant, appid: clientId,
-    iat: now, nbf: now, exp: now + lifetime,
-    roles: ['BackupRestore-Configuration.ReadWrite.All', 'BackupRestore-Restore.ReadWrite.All', 'BackupRestore-Control.ReadWrite.All', 'BackupRestore-Search.Read.All'],
+    aud: GRAPH_RESOURCE,
+    iss: `https://sts.windows.net/${req.params.tenant}/`,
+    tid: req.params.tenant,
+    appid: clientId,
+    iat: now,
+    nbf: now,
+    exp: now + lifetime,
+    roles: [
+      'BackupRestore-Configuration.ReadWrite.All',
+      'BackupRestore-Restore.ReadWrite.All',
+      'BackupRestore-Control.ReadWrite.All',
+      'BackupRestore-Search.Read.All',
+    ],
   });
   reply.header('cache-control', 'no-store, no-cache');
   return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
@@ -180,7 +239,10 @@ function issueToken(
 function entraError(reply: FastifyReply, req: FastifyRequest, status: number, error: string, code: number, description: string) {
   const traceId = randomUUID();
   const correlationId = String(req.headers['client-request-id'] ?? randomUUID());
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
   reply.code(status).header('cache-control', 'no-store, no-cache');
   return {
     error,

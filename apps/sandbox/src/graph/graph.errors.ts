@@ -45,7 +45,10 @@ export const GRAPH_ERROR_TABLE = {
   },
   activatePolicy: {
     InvalidPolicyId: row(400, 'Policy Id is absent.'),
-    PolicyActionNotAllowed: row(403, "Can't activate policy. The policy is not in correct state. Please make sure the policy is in Inactive state."),
+    PolicyActionNotAllowed: row(
+      403,
+      "Can't activate policy. The policy is not in correct state. Please make sure the policy is in Inactive state.",
+    ),
     PolicyNotFound: row(404, 'Unable to get the Protection Policy.'),
   },
   listUnits: {
@@ -56,7 +59,10 @@ export const GRAPH_ERROR_TABLE = {
   },
   getUnit: {
     UnknownError: row(200, 'Unknown Error Occurred. Please try again. If the issue persists, please contact support.'),
-    ProtectionUnitNotFound: row(200, 'Requested Protection Unit {id} either does not exist, is deleted, or cannot be found. Please recheck the Protection Unit id and try again.'),
+    ProtectionUnitNotFound: row(
+      200,
+      'Requested Protection Unit {id} either does not exist, is deleted, or cannot be found. Please recheck the Protection Unit id and try again.',
+    ),
     InvalidArtifactId: row(200, 'Protection Unit to remove was not found.'),
     QuotaExceeded: row(200, 'You have exceeded the backup quota.'),
     InvalidProtectionUnitId: row(400, 'Invalid Protection Unit Id'),
@@ -99,9 +105,18 @@ export const GRAPH_ERROR_TABLE = {
   listArtifacts: {
     UnknownError: row(200, 'Unknown Error Occurred. Please try again. If the issue persists, contact Support.'),
     ArtifactNotFound: row(200, 'The requested restore artifact was not found for restore.'),
-    InvalidRestoreTime: row(200, 'Restore Artifact cannot be restored to this timestamp, the restore time provided is invalid or beyond retention period.'),
-    ArtifactCannotBeRestored: row(200, 'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.'),
-    DuplicateArtifactRestoreRequest: row(200, 'An ongoing Restore was found for the given restore artifact. Please wait till its completion and try again.'),
+    InvalidRestoreTime: row(
+      200,
+      'Restore Artifact cannot be restored to this timestamp, the restore time provided is invalid or beyond retention period.',
+    ),
+    ArtifactCannotBeRestored: row(
+      200,
+      'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.',
+    ),
+    DuplicateArtifactRestoreRequest: row(
+      200,
+      'An ongoing Restore was found for the given restore artifact. Please wait till its completion and try again.',
+    ),
     InvalidRestoreSessionId: row(400, 'RestoreSession Id is invalid.'),
   },
   createRule: {
@@ -175,7 +190,11 @@ export function graphErrorBody(code: string, message: string, requestId: string 
       message,
       // Graph sends the date without a zone ("2023-03-03T07:15:31"); the sandbox adds "Z" so bodies validate as the
       // OpenAPI's `date-time` format.
-      innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), 'request-id': requestId, 'client-request-id': clientRequestId },
+      innerError: {
+        date: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        'request-id': requestId,
+        'client-request-id': clientRequestId,
+      },
     },
   };
 }

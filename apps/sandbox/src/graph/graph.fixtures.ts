@@ -81,11 +81,15 @@ export function graphSandboxMailboxes(tenantId: string, n = GRAPH_SANDBOX_DIRECT
 
 /** The restore-blocked fixtures (last 10 of each kind). */
 export function graphSandboxBlockedSites(tenantId: string): GraphSandboxSite[] {
-  return range(GRAPH_SANDBOX_BLOCKED_COUNT).map((i) => graphSandboxSite(tenantId, GRAPH_SANDBOX_DIRECTORY_SIZE - GRAPH_SANDBOX_BLOCKED_COUNT + i));
+  return range(GRAPH_SANDBOX_BLOCKED_COUNT).map((i) =>
+    graphSandboxSite(tenantId, GRAPH_SANDBOX_DIRECTORY_SIZE - GRAPH_SANDBOX_BLOCKED_COUNT + i),
+  );
 }
 
 export function graphSandboxBlockedUsers(tenantId: string): GraphSandboxUser[] {
-  return range(GRAPH_SANDBOX_BLOCKED_COUNT).map((i) => graphSandboxUser(tenantId, GRAPH_SANDBOX_DIRECTORY_SIZE - GRAPH_SANDBOX_BLOCKED_COUNT + i));
+  return range(GRAPH_SANDBOX_BLOCKED_COUNT).map((i) =>
+    graphSandboxUser(tenantId, GRAPH_SANDBOX_DIRECTORY_SIZE - GRAPH_SANDBOX_BLOCKED_COUNT + i),
+  );
 }
 
 function range(n: number): number[] {

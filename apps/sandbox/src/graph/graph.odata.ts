@@ -91,12 +91,18 @@ function compare(actual: unknown, op: FilterClause['op'], expected: FilterClause
     e = e.toLowerCase();
   }
   switch (op) {
-    case 'eq': return a === e;
-    case 'ne': return a !== e;
-    case 'lt': return (a as number) < (e as number);
-    case 'le': return (a as number) <= (e as number);
-    case 'gt': return (a as number) > (e as number);
-    case 'ge': return (a as number) >= (e as number);
+    case 'eq':
+      return a === e;
+    case 'ne':
+      return a !== e;
+    case 'lt':
+      return (a as number) < (e as number);
+    case 'le':
+      return (a as number) <= (e as number);
+    case 'gt':
+      return (a as number) > (e as number);
+    case 'ge':
+      return (a as number) >= (e as number);
   }
 }
 
@@ -106,19 +112,24 @@ function compare(actual: unknown, op: FilterClause['op'], expected: FilterClause
  */
 export function matchesFilter(filter: ParsedFilter | undefined, get: (path: string) => unknown, typeName: string): boolean {
   if (!filter) return true;
-  return filter.groups.some((g) => g.every((c) => {
-    const v = get(c.path);
-    if (v === undefined) {
-      throw new GraphHttpError(400, 'BadRequest', `Could not find a property named '${c.path}' on type 'microsoft.graph.${typeName}'.`);
-    }
-    return compare(v, c.op, c.value);
-  }));
+  return filter.groups.some((g) =>
+    g.every((c) => {
+      const v = get(c.path);
+      if (v === undefined) {
+        throw new GraphHttpError(400, 'BadRequest', `Could not find a property named '${c.path}' on type 'microsoft.graph.${typeName}'.`);
+      }
+      return compare(v, c.op, c.value);
+    }),
+  );
 }
 
 /** The values a filter pins `path` to with `eq` (e.g. every `protectionUnit/id eq '…'`). */
 export function filterEqValues(filter: ParsedFilter | undefined, path: string): string[] {
   if (!filter) return [];
-  return filter.groups.flat().filter((c) => c.path.toLowerCase() === path.toLowerCase() && c.op === 'eq').map((c) => String(c.value));
+  return filter.groups
+    .flat()
+    .filter((c) => c.path.toLowerCase() === path.toLowerCase() && c.op === 'eq')
+    .map((c) => String(c.value));
 }
 
 export interface Page<T> {

@@ -37,7 +37,9 @@ describe('graph sandbox: responses validate against the derived OpenAPI schemas'
     sandbox = await startTestSandbox();
     validate = schemaValidator();
   });
-  afterAll(async () => { await sandbox.close(); });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   it('knows the schemas it validates against and rejects a malformed body (the check can fail)', () => {
     expect(() => validate('microsoft.graph.sharePointProtectionPolicy', { id: 'x', status: 'sleeping' })).toThrow(/status/);
@@ -55,26 +57,43 @@ describe('graph sandbox: responses validate against the derived OpenAPI schemas'
   it('policies, units and policy-level errors', async () => {
     const t = await GraphTestTenant.create(sandbox.origin);
     const users = t.users(2);
-    const sp = await t.call('POST', '/sharePointProtectionPolicies', { displayName: 'sp', siteProtectionUnits: t.sites(3).map((s) => ({ siteId: s.siteId })) });
+    const sp = await t.call('POST', '/sharePointProtectionPolicies', {
+      displayName: 'sp',
+      siteProtectionUnits: t.sites(3).map((s) => ({ siteId: s.siteId })),
+    });
     validate('microsoft.graph.sharePointProtectionPolicy', sp.body);
-    const od = await t.call('POST', '/oneDriveForBusinessProtectionPolicies', { displayName: 'od', driveProtectionUnits: users.map((u) => ({ directoryObjectId: u.directoryObjectId })) });
+    const od = await t.call('POST', '/oneDriveForBusinessProtectionPolicies', {
+      displayName: 'od',
+      driveProtectionUnits: users.map((u) => ({ directoryObjectId: u.directoryObjectId })),
+    });
     validate('microsoft.graph.oneDriveForBusinessProtectionPolicy', od.body);
-    const ex = await t.call('POST', '/exchangeProtectionPolicies', { displayName: 'ex', mailboxProtectionUnits: users.map((u) => ({ directoryObjectId: u.directoryObjectId })) });
+    const ex = await t.call('POST', '/exchangeProtectionPolicies', {
+      displayName: 'ex',
+      mailboxProtectionUnits: users.map((u) => ({ directoryObjectId: u.directoryObjectId })),
+    });
     validate('microsoft.graph.exchangeProtectionPolicy', ex.body);
 
     const activated = await t.call('POST', `/protectionPolicies/${sp.body.id}/activate`);
     validate('microsoft.graph.protectionPolicyBase', activated.body);
     await t.control.advanceClock(1000);
     validate('microsoft.graph.protectionPolicyBaseCollectionResponse', (await t.call('GET', '/protectionPolicies')).body);
-    validate('microsoft.graph.sharePointProtectionPolicyCollectionResponse', (await t.call('GET', '/sharePointProtectionPolicies?$expand=siteProtectionUnits')).body);
-    validate('microsoft.graph.siteProtectionUnitCollectionResponse', (await t.call('GET', `/sharePointProtectionPolicies/${sp.body.id}/siteProtectionUnits?$top=2`)).body);
+    validate(
+      'microsoft.graph.sharePointProtectionPolicyCollectionResponse',
+      (await t.call('GET', '/sharePointProtectionPolicies?$expand=siteProtectionUnits')).body,
+    );
+    validate(
+      'microsoft.graph.siteProtectionUnitCollectionResponse',
+      (await t.call('GET', `/sharePointProtectionPolicies/${sp.body.id}/siteProtectionUnits?$top=2`)).body,
+    );
     validate('microsoft.graph.driveProtectionUnitCollectionResponse', (await t.call('GET', '/driveProtectionUnits')).body);
     validate('microsoft.graph.mailboxProtectionUnitCollectionResponse', (await t.call('GET', '/mailboxProtectionUnits')).body);
     validate('microsoft.graph.protectionUnitBaseCollectionResponse', (await t.call('GET', '/protectionUnits')).body);
     const [unit] = (await t.call('GET', '/siteProtectionUnits')).body.value;
     validate('microsoft.graph.siteProtectionUnit', (await t.call('GET', `/siteProtectionUnits/${unit.id}`)).body);
 
-    const patched = await t.call('PATCH', `/sharePointProtectionPolicies/${sp.body.id}`, { 'siteProtectionUnits@delta': [{ siteId: t.sites(4)[3].siteId }] });
+    const patched = await t.call('PATCH', `/sharePointProtectionPolicies/${sp.body.id}`, {
+      'siteProtectionUnits@delta': [{ siteId: t.sites(4)[3].siteId }],
+    });
     validate('microsoft.graph.sharePointProtectionPolicy', patched.body);
 
     for (const res of [
@@ -82,7 +101,8 @@ describe('graph sandbox: responses validate against the derived OpenAPI schemas'
       await t.call('GET', '/protectionPolicies/nope'),
       await t.call('POST', `/protectionPolicies/${sp.body.id}/activate`),
       await fetch(`${t.api}/protectionPolicies`).then(async (r) => ({ body: await r.json() })),
-    ]) validate('microsoft.graph.ODataErrors.ODataError', res.body);
+    ])
+      validate('microsoft.graph.ODataErrors.ODataError', res.body);
   });
 
   it('restore points, search, sessions and artifacts (succeeded and failed)', async () => {
@@ -97,46 +117,82 @@ describe('graph sandbox: responses validate against the derived OpenAPI schemas'
     validate('microsoft.graph.restorePoint', (await t.call('GET', `/restorePoints/${list.body.value[0].id}?$expand=protectionUnit`)).body);
     const now = (await t.control.advanceClock(0)).now;
     const search = await t.call('POST', '/restorePoints/search', {
-      protectionUnitIds: units.map((u: any) => u.id), protectionTimePeriod: { startDateTime: new Date(Date.parse(now) - 3 * HOUR).toISOString(), endDateTime: now },
-      restorePointPreference: 'latest', tags: 'fastRestore',
+      protectionUnitIds: units.map((u: any) => u.id),
+      protectionTimePeriod: { startDateTime: new Date(Date.parse(now) - 3 * HOUR).toISOString(), endDateTime: now },
+      restorePointPreference: 'latest',
+      tags: 'fastRestore',
     });
     validate('microsoft.graph.restorePointSearchResponse', search.body);
 
     const points = search.body.searchResults.map((r: any) => r.restorePoint.id);
-    const created = await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: points.map((id: string) => ({ restorePoint: { '@odata.id': id }, destinationType: 'new' })) });
+    const created = await t.call('POST', '/sharePointRestoreSessions', {
+      siteRestoreArtifacts: points.map((id: string) => ({ restorePoint: { '@odata.id': id }, destinationType: 'new' })),
+    });
     validate('microsoft.graph.sharePointRestoreSession', created.body);
     validate('microsoft.graph.restoreSessionBase', (await t.call('POST', `/restoreSessions/${created.body.id}/activate`)).body);
     await t.control.advanceClock(400);
-    validate('microsoft.graph.siteRestoreArtifactCollectionResponse', (await t.call('GET', `/sharePointRestoreSessions/${created.body.id}/siteRestoreArtifacts`)).body);
+    validate(
+      'microsoft.graph.siteRestoreArtifactCollectionResponse',
+      (await t.call('GET', `/sharePointRestoreSessions/${created.body.id}/siteRestoreArtifacts`)).body,
+    );
     await t.control.advanceClock(2000);
     const done = await t.call('GET', `/sharePointRestoreSessions/${created.body.id}?$expand=siteRestoreArtifacts`);
     expect(done.body.status).toBe('completedWithError');
     validate('microsoft.graph.sharePointRestoreSession', done.body);
-    validate('microsoft.graph.siteRestoreArtifactCollectionResponse', (await t.call('GET', `/sharePointRestoreSessions/${created.body.id}/siteRestoreArtifacts?$expand=restorePoint`)).body);
+    validate(
+      'microsoft.graph.siteRestoreArtifactCollectionResponse',
+      (await t.call('GET', `/sharePointRestoreSessions/${created.body.id}/siteRestoreArtifacts?$expand=restorePoint`)).body,
+    );
     validate('microsoft.graph.restoreSessionBaseCollectionResponse', (await t.call('GET', '/restoreSessions')).body);
     validate('microsoft.graph.sharePointRestoreSessionCollectionResponse', (await t.call('GET', '/sharePointRestoreSessions')).body);
-    validate('microsoft.graph.ODataErrors.ODataError', (await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: [] })).body);
+    validate(
+      'microsoft.graph.ODataErrors.ODataError',
+      (await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: [] })).body,
+    );
   });
 
   it('OneDrive and Exchange sessions and artifacts', async () => {
     const t = await GraphTestTenant.create(sandbox.origin);
     const [user] = t.users(1);
-    const drive = (await t.call('POST', '/oneDriveForBusinessProtectionPolicies', { displayName: 'd', driveProtectionUnits: [{ directoryObjectId: user.directoryObjectId }] })).body.id;
-    const mail = (await t.call('POST', '/exchangeProtectionPolicies', { displayName: 'm', mailboxProtectionUnits: [{ directoryObjectId: user.directoryObjectId }] })).body.id;
+    const drive = (
+      await t.call('POST', '/oneDriveForBusinessProtectionPolicies', {
+        displayName: 'd',
+        driveProtectionUnits: [{ directoryObjectId: user.directoryObjectId }],
+      })
+    ).body.id;
+    const mail = (
+      await t.call('POST', '/exchangeProtectionPolicies', {
+        displayName: 'm',
+        mailboxProtectionUnits: [{ directoryObjectId: user.directoryObjectId }],
+      })
+    ).body.id;
     await t.activateAndSettle(drive);
     await t.activateAndSettle(mail);
     const [dp] = await t.latestPoints(drive, 'oneDriveForBusinessProtectionPolicies', 'driveProtectionUnits');
     const [mp] = await t.latestPoints(mail, 'exchangeProtectionPolicies', 'mailboxProtectionUnits');
-    const ds = await t.call('POST', '/oneDriveForBusinessRestoreSessions', { driveRestoreArtifacts: [{ restorePoint: { '@odata.id': dp }, destinationType: 'new' }] });
-    const ms = await t.call('POST', '/exchangeRestoreSessions', { mailboxRestoreArtifacts: [{ restorePoint: { '@odata.id': mp }, destinationType: 'inPlace' }] });
+    const ds = await t.call('POST', '/oneDriveForBusinessRestoreSessions', {
+      driveRestoreArtifacts: [{ restorePoint: { '@odata.id': dp }, destinationType: 'new' }],
+    });
+    const ms = await t.call('POST', '/exchangeRestoreSessions', {
+      mailboxRestoreArtifacts: [{ restorePoint: { '@odata.id': mp }, destinationType: 'inPlace' }],
+    });
     validate('microsoft.graph.oneDriveForBusinessRestoreSession', ds.body);
     validate('microsoft.graph.exchangeRestoreSession', ms.body);
     await t.call('POST', `/restoreSessions/${ds.body.id}/activate`);
     await t.call('POST', `/restoreSessions/${ms.body.id}/activate`);
     await t.control.advanceClock(2000);
-    validate('microsoft.graph.driveRestoreArtifactCollectionResponse', (await t.call('GET', `/oneDriveForBusinessRestoreSessions/${ds.body.id}/driveRestoreArtifacts`)).body);
-    validate('microsoft.graph.mailboxRestoreArtifactCollectionResponse', (await t.call('GET', `/exchangeRestoreSessions/${ms.body.id}/mailboxRestoreArtifacts`)).body);
-    validate('microsoft.graph.oneDriveForBusinessRestoreSessionCollectionResponse', (await t.call('GET', '/oneDriveForBusinessRestoreSessions?$expand=driveRestoreArtifacts')).body);
+    validate(
+      'microsoft.graph.driveRestoreArtifactCollectionResponse',
+      (await t.call('GET', `/oneDriveForBusinessRestoreSessions/${ds.body.id}/driveRestoreArtifacts`)).body,
+    );
+    validate(
+      'microsoft.graph.mailboxRestoreArtifactCollectionResponse',
+      (await t.call('GET', `/exchangeRestoreSessions/${ms.body.id}/mailboxRestoreArtifacts`)).body,
+    );
+    validate(
+      'microsoft.graph.oneDriveForBusinessRestoreSessionCollectionResponse',
+      (await t.call('GET', '/oneDriveForBusinessRestoreSessions?$expand=driveRestoreArtifacts')).body,
+    );
     validate('microsoft.graph.exchangeRestoreSessionCollectionResponse', (await t.call('GET', '/exchangeRestoreSessions')).body);
   });
 });

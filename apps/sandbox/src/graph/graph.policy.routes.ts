@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { collection, graphContext, isGuid, isObject, odataContext, pathGetter, requireGuid, type GraphRequestContext } from './graph.context';
+import {
+  collection,
+  graphContext,
+  isGuid,
+  isObject,
+  odataContext,
+  pathGetter,
+  requireGuid,
+  type GraphRequestContext,
+} from './graph.context';
 import { GraphHttpError, graphError, graphPublicError } from './graph.errors';
 import { expands, matchesFilter, pageOf, parseFilter, type ODataQuery } from './graph.odata';
 import {
-  GRAPH_SERVICE_LIST, GRAPH_SERVICES, policyStatus, unitsOfPolicy,
-  type GraphService, type GraphServiceNames, type PolicyRecord, type UnitRecord,
+  GRAPH_SERVICE_LIST,
+  GRAPH_SERVICES,
+  policyStatus,
+  unitsOfPolicy,
+  type GraphService,
+  type GraphServiceNames,
+  type PolicyRecord,
+  type UnitRecord,
 } from './graph.state';
 import { policyView, unitView } from './graph.views';
 
@@ -49,8 +64,12 @@ export function registerPolicyRoutes(app: FastifyInstance): void {
   }
 }
 
-function findPolicy(ctx: GraphRequestContext, id: string, service: GraphService | undefined,
-  op: 'getPolicy' | 'patchPolicy' | 'deletePolicy' | 'activatePolicy' | 'deactivatePolicy' | 'listUnits'): PolicyRecord {
+function findPolicy(
+  ctx: GraphRequestContext,
+  id: string,
+  service: GraphService | undefined,
+  op: 'getPolicy' | 'patchPolicy' | 'deletePolicy' | 'activatePolicy' | 'deactivatePolicy' | 'listUnits',
+): PolicyRecord {
   const p = ctx.state.policies[id];
   if (!p || (service && p.service !== service)) throw graphError(op, 'PolicyNotFound');
   return p;
@@ -78,7 +97,10 @@ function listPolicies(req: FastifyRequest, service?: GraphService) {
 function getPolicy(req: FastifyRequest<IdParams>, service: GraphService | undefined) {
   const ctx = graphContext(req);
   const p = findPolicy(ctx, requireGuid(req.params.id, 'getPolicy', 'InvalidPolicyId'), service, 'getPolicy');
-  return { '@odata.context': odataContext(ctx, `solutions/backupRestore/${GRAPH_SERVICES[p.service].policyCollection}/$entity`), ...view(ctx, req, p) };
+  return {
+    '@odata.context': odataContext(ctx, `solutions/backupRestore/${GRAPH_SERVICES[p.service].policyCollection}/$entity`),
+    ...view(ctx, req, p),
+  };
 }
 
 function validDisplayName(v: unknown): v is string {
@@ -91,23 +113,41 @@ function resolveResource(ctx: GraphRequestContext, names: GraphServiceNames, ent
   const key = entry[names.resourceKey] ?? (names.resourceKey === 'directoryObjectId' ? entry.email : undefined);
   if (typeof key !== 'string') return undefined;
   const found = names.resourceKey === 'siteId' ? ctx.directory.site(key) : ctx.directory.user(key);
-  return found ? { resourceId: names.resourceKey === 'siteId' ? (found as { siteId: string }).siteId : (found as { directoryObjectId: string }).directoryObjectId, index: found.index, restoreBlocked: found.restoreBlocked } : undefined;
+  return found
+    ? {
+        resourceId:
+          names.resourceKey === 'siteId'
+            ? (found as { siteId: string }).siteId
+            : (found as { directoryObjectId: string }).directoryObjectId,
+        index: found.index,
+        restoreBlocked: found.restoreBlocked,
+      }
+    : undefined;
 }
 
 /** The live unit protecting a resource in any policy of the service (a resource is in one policy at most). */
 function unitForResource(ctx: GraphRequestContext, service: GraphService, resourceId: string): UnitRecord | undefined {
-  return Object.values(ctx.state.units).find((u) => u.service === service && u.resourceId === resourceId
-    && u.status !== 'removed' && u.status !== 'removeRequested');
+  return Object.values(ctx.state.units).find(
+    (u) => u.service === service && u.resourceId === resourceId && u.status !== 'removed' && u.status !== 'removeRequested',
+  );
 }
 
 function newUnit(ctx: GraphRequestContext, p: PolicyRecord, r: { resourceId: string; index: number; restoreBlocked: boolean }): UnitRecord {
   const protectDelay = ctx.config.protectDelayMs;
   const u: UnitRecord = {
-    id: randomUUID(), service: p.service, policyId: p.id, resourceId: r.resourceId, fixtureIndex: r.index,
-    restoreBlocked: r.restoreBlocked, status: 'protectRequested',
+    id: randomUUID(),
+    service: p.service,
+    policyId: p.id,
+    resourceId: r.resourceId,
+    fixtureIndex: r.index,
+    restoreBlocked: r.restoreBlocked,
+    status: 'protectRequested',
     // Units of an inactive policy wait in protectRequested until the policy is activated.
     dueAt: p.target === 'active' ? ctx.now + protectDelay : undefined,
-    protectedPeriods: [], createdAt: ctx.now, modifiedAt: ctx.now, appId: ctx.appId,
+    protectedPeriods: [],
+    createdAt: ctx.now,
+    modifiedAt: ctx.now,
+    appId: ctx.appId,
   };
   ctx.state.units[u.id] = u;
   return u;
@@ -133,8 +173,13 @@ function createPolicy(req: FastifyRequest, reply: FastifyReply, names: GraphServ
     throw new GraphHttpError(400, r.code, r.message);
   }
   const p: PolicyRecord = {
-    id: randomUUID(), service: names.service, displayName: body.displayName as string, target: 'inactive',
-    createdAt: ctx.now, modifiedAt: ctx.now, appId: ctx.appId,
+    id: randomUUID(),
+    service: names.service,
+    displayName: body.displayName as string,
+    target: 'inactive',
+    createdAt: ctx.now,
+    modifiedAt: ctx.now,
+    appId: ctx.appId,
   };
   ctx.state.policies[p.id] = p;
   for (const r of resources) newUnit(ctx, p, r!);
@@ -143,12 +188,20 @@ function createPolicy(req: FastifyRequest, reply: FastifyReply, names: GraphServ
 }
 
 /** One entry of a `…ProtectionUnits@delta` result that failed (shape of the Update policy sample). */
-function deltaFailure(code: 'ProtectionUnitAlreadyExists' | 'ProtectionUnitNotFound', entry: Record<string, unknown>, op: 'add' | 'remove') {
+function deltaFailure(
+  code: 'ProtectionUnitAlreadyExists' | 'ProtectionUnitNotFound',
+  entry: Record<string, unknown>,
+  op: 'add' | 'remove',
+) {
   const err = graphPublicError('patchPolicy', code);
   const contentId = String(entry.id ?? entry.siteId ?? entry.directoryObjectId ?? '');
   return {
     '@contentId': contentId,
-    '@Core.DataModificationException': { info: { code: err.code, message: err.message }, failedOperation: op, responseCode: op === 'add' ? 409 : 404 },
+    '@Core.DataModificationException': {
+      info: { code: err.code, message: err.message },
+      failedOperation: op,
+      responseCode: op === 'add' ? 409 : 404,
+    },
     ...(entry.id ? { id: entry.id } : {}),
     error: err,
   };
@@ -161,13 +214,17 @@ function patchPolicy(req: FastifyRequest<IdParams>, names: GraphServiceNames) {
   if (!isObject(body)) throw new GraphHttpError(400, 'BadRequest', 'Empty Payload. JSON content expected.');
   if (body.displayName !== undefined && !validDisplayName(body.displayName)) throw graphError('createPolicy', 'InvalidDisplayName');
   const delta = body[`${names.unitsProperty}@delta`] ?? [];
-  if (!Array.isArray(delta) || delta.some((e) => !isObject(e))) throw new GraphHttpError(400, 'BadRequest', `Invalid value for '${names.unitsProperty}@delta'.`);
+  if (!Array.isArray(delta) || delta.some((e) => !isObject(e)))
+    throw new GraphHttpError(400, 'BadRequest', `Invalid value for '${names.unitsProperty}@delta'.`);
   if (delta.length > MAX_UNITS_PER_REQUEST) throw graphError('createPolicy', 'ProtectionUnitsLimitBreached');
   const entries = delta as Record<string, unknown>[];
   const additions = entries.filter((e) => !('@removed' in e));
   const resources = additions.map((e) => resolveResource(ctx, names, e));
   if (resources.some((r) => !r)) throw graphError('createPolicy', 'InvalidProtectionUnitId');
-  const keys = [...resources.map((r) => `add|${r!.resourceId}`), ...entries.filter((e) => '@removed' in e).map((e) => `remove|${String(e.id)}`)];
+  const keys = [
+    ...resources.map((r) => `add|${r!.resourceId}`),
+    ...entries.filter((e) => '@removed' in e).map((e) => `remove|${String(e.id)}`),
+  ];
   if (new Set(keys).size !== keys.length) throw graphError('patchPolicy', 'DuplicateProtectionUnitInList');
 
   const results: unknown[] = [];
@@ -283,5 +340,8 @@ function getUnit(req: FastifyRequest<IdParams>, service: GraphService | undefine
     const err = graphPublicError('getUnit', 'ProtectionUnitNotFound', { id });
     throw new GraphHttpError(404, err.code, err.message);
   }
-  return { '@odata.context': odataContext(ctx, `solutions/backupRestore/${GRAPH_SERVICES[u.service].unitCollection}/$entity`), ...unitView(ctx, u) };
+  return {
+    '@odata.context': odataContext(ctx, `solutions/backupRestore/${GRAPH_SERVICES[u.service].unitCollection}/$entity`),
+    ...unitView(ctx, u),
+  };
 }

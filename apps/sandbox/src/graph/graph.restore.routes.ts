@@ -1,11 +1,30 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { collection, graphContext, isGuid, isObject, odataContext, pathGetter, requireGuid, type GraphRequestContext } from './graph.context';
+import {
+  collection,
+  graphContext,
+  isGuid,
+  isObject,
+  odataContext,
+  pathGetter,
+  requireGuid,
+  type GraphRequestContext,
+} from './graph.context';
 import { GraphHttpError, graphError } from './graph.errors';
 import { expandFilter, expands, matchesFilter, pageOf, parseFilter, type ODataQuery } from './graph.odata';
 import {
-  GRAPH_SERVICE_LIST, GRAPH_SERVICES, isSessionRunning, RETENTION_MS, restorePointId, restorePointTimes, sessionStatus,
-  type ArtifactRecord, type GraphService, type GraphServiceNames, type SessionRecord, type UnitRecord,
+  GRAPH_SERVICE_LIST,
+  GRAPH_SERVICES,
+  isSessionRunning,
+  RETENTION_MS,
+  restorePointId,
+  restorePointTimes,
+  sessionStatus,
+  type ArtifactRecord,
+  type GraphService,
+  type GraphServiceNames,
+  type SessionRecord,
+  type UnitRecord,
 } from './graph.state';
 import { artifactView, restorePointView, sessionView, unitView } from './graph.views';
 
@@ -57,18 +76,29 @@ export function registerRestoreRoutes(app: FastifyInstance): void {
         const r = graphError('listArtifacts', 'ArtifactNotFound');
         throw new GraphHttpError(404, r.code, r.message);
       }
-      return { '@odata.context': odataContext(ctx, `solutions/backupRestore/${names.sessionCollection}('${session.id}')/${names.artifactsProperty}/$entity`),
-        ...artifactView(ctx, session, a, expands(req, 'restorePoint')) };
+      return {
+        '@odata.context': odataContext(
+          ctx,
+          `solutions/backupRestore/${names.sessionCollection}('${session.id}')/${names.artifactsProperty}/$entity`,
+        ),
+        ...artifactView(ctx, session, a, expands(req, 'restorePoint')),
+      };
     });
   }
 }
 
 // ---------------------------------------------------------------- restore points
 
-interface PointEntry { id: string; unit: UnitRecord; time: number }
+interface PointEntry {
+  id: string;
+  unit: UnitRecord;
+  time: number;
+}
 
 function pointsOf(ctx: GraphRequestContext, units: UnitRecord[]): PointEntry[] {
-  return units.flatMap((u) => restorePointTimes(u, ctx.now, ctx.config.backupIntervalMs).map((time) => ({ id: restorePointId(u.id, time), unit: u, time })));
+  return units.flatMap((u) =>
+    restorePointTimes(u, ctx.now, ctx.config.backupIntervalMs).map((time) => ({ id: restorePointId(u.id, time), unit: u, time })),
+  );
 }
 
 /** Hands out a restore point id: from now on it can be read and restored from. */
@@ -109,7 +139,9 @@ function listRestorePoints(req: FastifyRequest) {
   page.value.forEach((p) => remember(ctx, p));
   const withUnit = expands(req, 'protectionUnit');
   return collection(ctx, 'solutions/backupRestore/restorePoints', {
-    value: page.value.map((p) => restorePointView(ctx, p.id, p.unit, p.time, withUnit)), nextLink: page.nextLink, count: page.count,
+    value: page.value.map((p) => restorePointView(ctx, p.id, p.unit, p.time, withUnit)),
+    nextLink: page.nextLink,
+    count: page.count,
   });
 }
 
@@ -117,12 +149,18 @@ function listRestorePoints(req: FastifyRequest) {
 function pointGetter(p: PointEntry): (path: string) => unknown {
   return (path) => {
     switch (path.toLowerCase()) {
-      case 'id': return p.id;
-      case 'protectiondatetime': return new Date(p.time).toISOString();
-      case 'expirationdatetime': return new Date(p.time + RETENTION_MS).toISOString();
-      case 'protectionunit/id': return p.unit.id;
-      case 'protectionunit/policyid': return p.unit.policyId;
-      default: return undefined;
+      case 'id':
+        return p.id;
+      case 'protectiondatetime':
+        return new Date(p.time).toISOString();
+      case 'expirationdatetime':
+        return new Date(p.time + RETENTION_MS).toISOString();
+      case 'protectionunit/id':
+        return p.unit.id;
+      case 'protectionunit/policyid':
+        return p.unit.policyId;
+      default:
+        return undefined;
     }
   };
 }
@@ -133,8 +171,10 @@ function getRestorePoint(req: FastifyRequest<IdParams>, unitOnly: boolean) {
   const unit = ref ? ctx.state.units[ref.unitId] : undefined;
   if (!ref || !unit) throw new GraphHttpError(404, 'itemNotFound', `Restore point '${req.params.id}' was not found.`);
   if (unitOnly) return { '@odata.context': odataContext(ctx, 'solutions/backupRestore/protectionUnits/$entity'), ...unitView(ctx, unit) };
-  return { '@odata.context': odataContext(ctx, 'solutions/backupRestore/restorePoints/$entity'),
-    ...restorePointView(ctx, req.params.id, unit, ref.time, expands(req, 'protectionUnit')) };
+  return {
+    '@odata.context': odataContext(ctx, 'solutions/backupRestore/restorePoints/$entity'),
+    ...restorePointView(ctx, req.params.id, unit, ref.time, expands(req, 'protectionUnit')),
+  };
 }
 
 function parseTime(v: unknown): number | undefined {
@@ -149,7 +189,8 @@ function searchRestorePoints(req: FastifyRequest) {
   const body = req.body;
   if (!isObject(body)) throw graphError('getRestorePoints', 'InvalidSearchRequest');
   const ids = body.protectionUnitIds;
-  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_SEARCH_UNITS) throw graphError('getRestorePoints', 'InvalidSearchRequest');
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_SEARCH_UNITS)
+    throw graphError('getRestorePoints', 'InvalidSearchRequest');
   if (ids.some((id) => !isGuid(id))) throw graphError('getRestorePoints', 'InvalidProtectionUnitId');
   const period = isObject(body.protectionTimePeriod) ? body.protectionTimePeriod : undefined;
   const start = parseTime(period?.startDateTime);
@@ -159,14 +200,21 @@ function searchRestorePoints(req: FastifyRequest) {
   if (preference !== 'latest' && preference !== 'oldest') throw graphError('getRestorePoints', 'InvalidSearchRequest');
   // Graph docs: "When you provide an expression for the artifactQuery property, you must provide only one protection unit ID".
   if (body.artifactQuery && ids.length !== 1) throw graphError('getRestorePoints', 'InvalidSearchRequest');
-  const onlyFast = typeof body.tags === 'string' && body.tags.split(',').map((t) => t.trim()).includes(FAST_RESTORE_TAG);
+  const onlyFast =
+    typeof body.tags === 'string' &&
+    body.tags
+      .split(',')
+      .map((t) => t.trim())
+      .includes(FAST_RESTORE_TAG);
 
   const searchResults: unknown[] = [];
   const noResultProtectionUnitIds: string[] = [];
   for (const id of ids as string[]) {
     const unit = ctx.state.units[id];
     const hits = unit ? pointsOf(ctx, [unit]).filter((p) => p.time >= start && p.time <= end) : [];
-    const views = hits.map((p) => ({ p, v: restorePointView(ctx, p.id, p.unit, p.time, true) })).filter((x) => !onlyFast || x.v.tags === FAST_RESTORE_TAG);
+    const views = hits
+      .map((p) => ({ p, v: restorePointView(ctx, p.id, p.unit, p.time, true) }))
+      .filter((x) => !onlyFast || x.v.tags === FAST_RESTORE_TAG);
     if (views.length === 0) {
       noResultProtectionUnitIds.push(id);
       continue;
@@ -195,8 +243,10 @@ function findSession(ctx: GraphRequestContext, id: string, service: GraphService
 
 function sessionBody(ctx: GraphRequestContext, req: FastifyRequest, s: SessionRecord) {
   const names = GRAPH_SERVICES[s.service];
-  return { '@odata.context': odataContext(ctx, `solutions/backupRestore/${names.sessionCollection}/$entity`),
-    ...sessionView(ctx, s, expands(req, names.artifactsProperty)) };
+  return {
+    '@odata.context': odataContext(ctx, `solutions/backupRestore/${names.sessionCollection}/$entity`),
+    ...sessionView(ctx, s, expands(req, names.artifactsProperty)),
+  };
 }
 
 /** The restore point an artifact binds: `{"restorePoint":{"@odata.id":"<id>"}}` (docs sample) or `restorePoint@odata.bind`. */
@@ -212,21 +262,33 @@ function boundRestorePointId(entry: Record<string, unknown>): string | undefined
  * Checks a list of artifacts to add (create or PATCH) in the seed's order and returns their records.
  * `existing` are the session's artifacts already present (PATCH).
  */
-function resolveArtifacts(ctx: GraphRequestContext, names: GraphServiceNames, list: Record<string, unknown>[],
-  op: 'createSession' | 'patchSession', existing: ArtifactRecord[]): ArtifactRecord[] {
+function resolveArtifacts(
+  ctx: GraphRequestContext,
+  names: GraphServiceNames,
+  list: Record<string, unknown>[],
+  op: 'createSession' | 'patchSession',
+  existing: ArtifactRecord[],
+): ArtifactRecord[] {
   const dests = list.map((e) => e.destinationType);
   if (dests.some((d) => d !== 'new' && d !== 'inPlace')) {
     throw op === 'createSession' ? graphError('createSession', 'InvalidPathType') : graphError('patchSession', 'InvalidPatchRequest');
   }
   // 003: "Restoring to both a new location and the same URL in a single restore session isn't supported."
-  if (new Set([...dests, ...existing.map((a) => a.destinationType)]).size > 1) throw graphError('createSession', 'DifferentRestoreDestinationType');
+  if (new Set([...dests, ...existing.map((a) => a.destinationType)]).size > 1)
+    throw graphError('createSession', 'DifferentRestoreDestinationType');
   const records = list.map((e) => {
     const id = boundRestorePointId(e);
     const ref = id ? ctx.state.restorePoints[id] : undefined;
     const unit = ref ? ctx.state.units[ref.unitId] : undefined;
     if (!id || !ref || !unit || unit.service !== names.service) throw graphError(op, 'InvalidRestorePoint');
-    return { id: randomUUID(), restorePointId: id, unitId: unit.id, protectionTime: ref.time,
-      destinationType: e.destinationType as 'new' | 'inPlace', createdAt: ctx.now } satisfies ArtifactRecord;
+    return {
+      id: randomUUID(),
+      restorePointId: id,
+      unitId: unit.id,
+      protectionTime: ref.time,
+      destinationType: e.destinationType as 'new' | 'inPlace',
+      createdAt: ctx.now,
+    } satisfies ArtifactRecord;
   });
   const unitIds = [...existing, ...records].map((a) => a.unitId);
   if (new Set(unitIds).size !== unitIds.length) throw graphError(op, 'DuplicateArtifactInList');
@@ -237,11 +299,19 @@ function createSession(req: FastifyRequest, reply: FastifyReply, names: GraphSer
   const ctx = graphContext(req);
   const body = req.body;
   const list = isObject(body) ? body[names.artifactsProperty] : undefined;
-  if (!Array.isArray(list) || list.length === 0 || list.some((e) => !isObject(e))) throw graphError('createSession', 'InvalidArtifactRequest');
+  if (!Array.isArray(list) || list.length === 0 || list.some((e) => !isObject(e)))
+    throw graphError('createSession', 'InvalidArtifactRequest');
   // seed 000 §Create Restore Session: more than 50 artifacts -> 413 RestoreArtifactsLimitBreached.
   if (list.length > MAX_ARTIFACTS) throw graphError('createSession', 'RestoreArtifactsLimitBreached');
   const artifacts = resolveArtifacts(ctx, names, list as Record<string, unknown>[], 'createSession', []);
-  const s: SessionRecord = { id: randomUUID(), service: names.service, artifacts, createdAt: ctx.now, modifiedAt: ctx.now, appId: ctx.appId };
+  const s: SessionRecord = {
+    id: randomUUID(),
+    service: names.service,
+    artifacts,
+    createdAt: ctx.now,
+    modifiedAt: ctx.now,
+    appId: ctx.appId,
+  };
   ctx.state.sessions[s.id] = s;
   reply.code(201).header('location', `${ctx.base}/solutions/backupRestore/${names.sessionCollection}/${s.id}`);
   return sessionBody(ctx, req, s);
@@ -261,7 +331,11 @@ function listSessions(req: FastifyRequest, service: GraphService | undefined) {
 
 function getSession(req: FastifyRequest<IdParams>, service: GraphService | undefined) {
   const ctx = graphContext(req);
-  return sessionBody(ctx, req, findSession(ctx, requireGuid(req.params.id, 'getSession', 'InvalidRestoreSessionId'), service, 'getSession'));
+  return sessionBody(
+    ctx,
+    req,
+    findSession(ctx, requireGuid(req.params.id, 'getSession', 'InvalidRestoreSessionId'), service, 'getSession'),
+  );
 }
 
 function patchSession(req: FastifyRequest<IdParams>, service: GraphService | undefined) {
@@ -280,7 +354,13 @@ function patchSession(req: FastifyRequest<IdParams>, service: GraphService | und
   const removals = entries.filter((e) => '@removed' in e).map((e) => String(e.id));
   if (removals.some((id) => !s.artifacts.some((a) => a.id === id))) throw graphError('patchSession', 'InvalidPatchRequest');
   const kept = s.artifacts.filter((a) => !removals.includes(a.id));
-  const added = resolveArtifacts(ctx, names, entries.filter((e) => !('@removed' in e)), 'patchSession', kept);
+  const added = resolveArtifacts(
+    ctx,
+    names,
+    entries.filter((e) => !('@removed' in e)),
+    'patchSession',
+    kept,
+  );
   if (kept.length + added.length > MAX_ARTIFACTS) throw graphError('patchSession', 'RestoreArtifactsLimitBreached');
   s.artifacts = [...kept, ...added];
   s.modifiedAt = ctx.now;
@@ -315,7 +395,9 @@ function activateSession(req: FastifyRequest<IdParams>, service: GraphService | 
   const busy = new Set(running.flatMap((x) => x.artifacts.map((a) => a.unitId)));
   for (const a of s.artifacts) a.failure = failureOf(ctx, a, busy);
   Object.assign(s, {
-    activatedAt: ctx.now, modifiedAt: ctx.now, activatingMs: ctx.config.activatingMs,
+    activatedAt: ctx.now,
+    modifiedAt: ctx.now,
+    activatingMs: ctx.config.activatingMs,
     restoreDurationMs: ctx.config.restoreDurationMs,
   });
   return sessionBody(ctx, req, s);
@@ -326,6 +408,12 @@ function listArtifacts(req: FastifyRequest<IdParams>, names: GraphServiceNames) 
   const s = findSession(ctx, requireGuid(req.params.id, 'listArtifacts', 'InvalidRestoreSessionId'), names.service, 'getSession');
   const filter = parseFilter((req.query as ODataQuery).$filter);
   const withPoint = expands(req, 'restorePoint');
-  const items = s.artifacts.map((a) => artifactView(ctx, s, a, withPoint)).filter((v) => matchesFilter(filter, pathGetter(v), names.artifactType));
-  return collection(ctx, `solutions/backupRestore/${names.sessionCollection}('${s.id}')/${names.artifactsProperty}`, pageOf(req, items, DEFAULT_TOP, MAX_TOP));
+  const items = s.artifacts
+    .map((a) => artifactView(ctx, s, a, withPoint))
+    .filter((v) => matchesFilter(filter, pathGetter(v), names.artifactType));
+  return collection(
+    ctx,
+    `solutions/backupRestore/${names.sessionCollection}('${s.id}')/${names.artifactsProperty}`,
+    pageOf(req, items, DEFAULT_TOP, MAX_TOP),
+  );
 }

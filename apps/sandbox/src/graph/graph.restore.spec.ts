@@ -5,12 +5,19 @@ import { GRAPH_SANDBOX_DIRECTORY_SIZE } from './graph.fixtures';
 import { GraphTestTenant } from './graph.test-helpers';
 
 const HOUR = 60 * 60 * 1000;
-const artifact = (restorePointId: string, destinationType = 'inPlace') => ({ restorePoint: { '@odata.id': restorePointId }, destinationType });
+const artifact = (restorePointId: string, destinationType = 'inPlace') => ({
+  restorePoint: { '@odata.id': restorePointId },
+  destinationType,
+});
 
 describe('graph sandbox: restore points and restore sessions', () => {
   let sandbox: RunningSandbox;
-  beforeAll(async () => { sandbox = await startTestSandbox(); });
-  afterAll(async () => { await sandbox.close(); });
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   /** A tenant with an active SharePoint policy over `n` sites (from `offset`) and its units. */
   async function protectedTenant(n: number, offset = 0, config: Record<string, unknown> = {}) {
@@ -28,7 +35,10 @@ describe('graph sandbox: restore points and restore sessions', () => {
       const first = await t.call('GET', `/restorePoints?$expand=protectionUnit($filter=id eq '${unitId}')`);
       expect(first.status).toBe(200);
       expect(first.body.value).toHaveLength(1);
-      expect(first.body.value[0]).toMatchObject({ tags: 'fastRestore', protectionUnit: { id: unitId, siteId: units[0].siteId, policyId: units[0].policyId } });
+      expect(first.body.value[0]).toMatchObject({
+        tags: 'fastRestore',
+        protectionUnit: { id: unitId, siteId: units[0].siteId, policyId: units[0].policyId },
+      });
       expect(first.body['@odata.nextLink']).toBeUndefined();
 
       await t.control.advanceClock(7 * HOUR);
@@ -44,7 +54,10 @@ describe('graph sandbox: restore points and restore sessions', () => {
       expect(new Set(ids).size).toBe(8);
 
       const cut = new Date(times[2] + 1).toISOString();
-      const older = await t.call('GET', `/restorePoints?$expand=protectionUnit($filter=id eq '${unitId}')&$filter=protectionDateTime lt ${cut}`);
+      const older = await t.call(
+        'GET',
+        `/restorePoints?$expand=protectionUnit($filter=id eq '${unitId}')&$filter=protectionDateTime lt ${cut}`,
+      );
       expect(older.body.value.map((p: any) => p.id)).toEqual(ids.slice(2, 7));
       const one = await t.call('GET', `/restorePoints/${ids[0]}?$expand=protectionUnit`);
       expect(one.body).toMatchObject({ id: ids[0], protectionUnit: { id: unitId } });
@@ -76,7 +89,10 @@ describe('graph sandbox: restore points and restore sessions', () => {
       await t.control.advanceClock(3 * HOUR);
       const end = (await t.control.advanceClock(0)).now;
       const unknown = randomUUID();
-      const body = { protectionUnitIds: [units[0].id, units[1].id, unknown], protectionTimePeriod: { startDateTime: start, endDateTime: end } };
+      const body = {
+        protectionUnitIds: [units[0].id, units[1].id, unknown],
+        protectionTimePeriod: { startDateTime: start, endDateTime: end },
+      };
       const latest = await t.call('POST', '/restorePoints/search', { ...body, restorePointPreference: 'latest' });
       expect(latest.status).toBe(200);
       expect(latest.body.searchResponseId).toEqual(expect.any(String));
@@ -87,10 +103,16 @@ describe('graph sandbox: restore points and restore sessions', () => {
       const o = Date.parse(oldest.body.searchResults[0].restorePoint.protectionDateTime);
       expect(l - o).toBe(3 * HOUR);
 
-      const tooMany = await t.call('POST', '/restorePoints/search', { ...body, protectionUnitIds: Array.from({ length: 21 }, () => randomUUID()) });
+      const tooMany = await t.call('POST', '/restorePoints/search', {
+        ...body,
+        protectionUnitIds: Array.from({ length: 21 }, () => randomUUID()),
+      });
       expect(tooMany.status).toBe(400);
       expect(tooMany.body.error).toMatchObject({ code: 'InvalidSearchRequest', message: 'Restore point input is invalid' });
-      const reversed = await t.call('POST', '/restorePoints/search', { ...body, protectionTimePeriod: { startDateTime: end, endDateTime: start } });
+      const reversed = await t.call('POST', '/restorePoints/search', {
+        ...body,
+        protectionTimePeriod: { startDateTime: end, endDateTime: start },
+      });
       expect(reversed.body.error.code).toBe('InvalidSearchRequest');
       const badId = await t.call('POST', '/restorePoints/search', { ...body, protectionUnitIds: ['x'] });
       expect(badId.body.error.code).toBe('InvalidProtectionUnitId');
@@ -103,7 +125,12 @@ describe('graph sandbox: restore points and restore sessions', () => {
       const points = await t.latestPoints(policyId);
       const created = await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: points.map((p) => artifact(p)) });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ '@odata.type': '#microsoft.graph.sharePointRestoreSession', status: 'draft', restoreSessionArtifactCount: { total: 2 }, completedDateTime: null });
+      expect(created.body).toMatchObject({
+        '@odata.type': '#microsoft.graph.sharePointRestoreSession',
+        status: 'draft',
+        restoreSessionArtifactCount: { total: 2 },
+        completedDateTime: null,
+      });
       const id = created.body.id;
       const draftArtifacts = await t.call('GET', `/sharePointRestoreSessions/${id}/siteRestoreArtifacts`);
       expect(draftArtifacts.body.value.map((a: any) => a.status)).toEqual(['added', 'added']);
@@ -116,9 +143,16 @@ describe('graph sandbox: restore points and restore sessions', () => {
       expect(active.body).toMatchObject({ status: 'active', restoreSessionArtifactCount: { total: 2, inProgress: 2, completed: 0 } });
       await t.control.advanceClock(1500);
       const done = await t.call('GET', `/sharePointRestoreSessions/${id}?$expand=siteRestoreArtifacts`);
-      expect(done.body).toMatchObject({ status: 'completed', error: null, restoreSessionArtifactCount: { total: 2, completed: 2, failed: 0, inProgress: 0 } });
+      expect(done.body).toMatchObject({
+        status: 'completed',
+        error: null,
+        restoreSessionArtifactCount: { total: 2, completed: 2, failed: 0, inProgress: 0 },
+      });
       expect(Date.parse(done.body.completedDateTime)).toBe(Date.parse(activated.body.lastModifiedDateTime) + 1800);
-      expect(done.body.siteRestoreArtifacts.map((a: any) => [a.status, a.error])).toEqual([['succeeded', null], ['succeeded', null]]);
+      expect(done.body.siteRestoreArtifacts.map((a: any) => [a.status, a.error])).toEqual([
+        ['succeeded', null],
+        ['succeeded', null],
+      ]);
 
       const withPoints = await t.call('GET', `/sharePointRestoreSessions/${id}/siteRestoreArtifacts?$expand=restorePoint`);
       expect(withPoints.body.value.map((a: any) => a.restorePoint.id)).toEqual(points);
@@ -127,7 +161,9 @@ describe('graph sandbox: restore points and restore sessions', () => {
     it('ends completedWithError when some artifacts are restore-blocked fixtures, failed when all are', async () => {
       const { t, policyId } = await protectedTenant(2, GRAPH_SANDBOX_DIRECTORY_SIZE - 11);
       const [ok, blocked] = await t.latestPoints(policyId);
-      const mixed = (await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: [artifact(ok, 'new'), artifact(blocked, 'new')] })).body.id;
+      const mixed = (
+        await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: [artifact(ok, 'new'), artifact(blocked, 'new')] })
+      ).body.id;
       const allBad = (await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: [artifact(blocked)] })).body.id;
       await t.call('POST', `/restoreSessions/${mixed}/activate`);
       await t.control.advanceClock(2000);
@@ -135,12 +171,20 @@ describe('graph sandbox: restore points and restore sessions', () => {
       await t.control.advanceClock(2000);
 
       const m = await t.call('GET', `/restoreSessions/${mixed}`);
-      expect(m.body).toMatchObject({ status: 'completedWithError', restoreSessionArtifactCount: { completed: 1, failed: 1 }, error: { code: 'ArtifactCannotBeRestored' } });
+      expect(m.body).toMatchObject({
+        status: 'completedWithError',
+        restoreSessionArtifactCount: { completed: 1, failed: 1 },
+        error: { code: 'ArtifactCannotBeRestored' },
+      });
       const arts = (await t.call('GET', `/sharePointRestoreSessions/${mixed}/siteRestoreArtifacts`)).body.value;
       expect(arts[0]).toMatchObject({ status: 'succeeded', error: null, restoredSiteWebUrl: expect.stringContaining('-restored-') });
       expect(arts[1]).toMatchObject({
         status: 'failed',
-        error: { code: 'ArtifactCannotBeRestored', message: 'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.' },
+        error: {
+          code: 'ArtifactCannotBeRestored',
+          message:
+            'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.',
+        },
       });
 
       // SOURCE.md §Evolvable enums: `failed` comes after unknownFutureValue.
@@ -150,11 +194,41 @@ describe('graph sandbox: restore points and restore sessions', () => {
     });
 
     it.each([
-      ['no artifacts', () => ({ siteRestoreArtifacts: [] }), 400, 'InvalidArtifactRequest', 'There should be at least one restore artifact.'],
-      ['an unknown destinationType', (p: string[]) => ({ siteRestoreArtifacts: [artifact(p[0], 'elsewhere')] }), 400, 'InvalidPathType', 'Restore path type is not present.'],
-      ['mixed destination types', (p: string[]) => ({ siteRestoreArtifacts: [artifact(p[0], 'new'), artifact(p[1], 'inPlace')] }), 400, 'DifferentRestoreDestinationType', 'Different Restore Destination Type.'],
-      ['an unknown restore point', () => ({ siteRestoreArtifacts: [artifact(randomUUID())] }), 400, 'InvalidRestorePoint', 'Restore Point id is invalid or empty.'],
-      ['the same unit twice', (p: string[]) => ({ siteRestoreArtifacts: [artifact(p[0]), artifact(p[0])] }), 400, 'DuplicateArtifactInList', 'The restore artifact requested is already present.'],
+      [
+        'no artifacts',
+        () => ({ siteRestoreArtifacts: [] }),
+        400,
+        'InvalidArtifactRequest',
+        'There should be at least one restore artifact.',
+      ],
+      [
+        'an unknown destinationType',
+        (p: string[]) => ({ siteRestoreArtifacts: [artifact(p[0], 'elsewhere')] }),
+        400,
+        'InvalidPathType',
+        'Restore path type is not present.',
+      ],
+      [
+        'mixed destination types',
+        (p: string[]) => ({ siteRestoreArtifacts: [artifact(p[0], 'new'), artifact(p[1], 'inPlace')] }),
+        400,
+        'DifferentRestoreDestinationType',
+        'Different Restore Destination Type.',
+      ],
+      [
+        'an unknown restore point',
+        () => ({ siteRestoreArtifacts: [artifact(randomUUID())] }),
+        400,
+        'InvalidRestorePoint',
+        'Restore Point id is invalid or empty.',
+      ],
+      [
+        'the same unit twice',
+        (p: string[]) => ({ siteRestoreArtifacts: [artifact(p[0]), artifact(p[0])] }),
+        400,
+        'DuplicateArtifactInList',
+        'The restore artifact requested is already present.',
+      ],
     ])('refuses a session with %s', async (_name, body, status, code, message) => {
       const { t, policyId } = await protectedTenant(2);
       const points = await t.latestPoints(policyId);
@@ -174,9 +248,13 @@ describe('graph sandbox: restore points and restore sessions', () => {
       expect(tooMany.status).toBe(413);
       expect(tooMany.body.error).toMatchObject({ code: 'RestoreArtifactsLimitBreached', message: 'Restore Artifacts limit is breached.' });
 
-      const session = await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: points.slice(0, 50).map((p) => artifact(p)) });
+      const session = await t.call('POST', '/sharePointRestoreSessions', {
+        siteRestoreArtifacts: points.slice(0, 50).map((p) => artifact(p)),
+      });
       expect(session.status).toBe(201);
-      const patch = await t.call('PATCH', `/sharePointRestoreSessions/${session.body.id}`, { 'siteRestoreArtifacts@delta': [artifact(points[50])] });
+      const patch = await t.call('PATCH', `/sharePointRestoreSessions/${session.body.id}`, {
+        'siteRestoreArtifacts@delta': [artifact(points[50])],
+      });
       expect(patch.status).toBe(400);
       expect(patch.body.error).toMatchObject({ code: 'RestoreArtifactsLimitBreached', message: 'Restore Artifacts limit is breached.' });
     });
@@ -190,19 +268,29 @@ describe('graph sandbox: restore points and restore sessions', () => {
       expect(patched.body.restoreSessionArtifactCount.total).toBe(2);
       const dup = await t.call('PATCH', `/sharePointRestoreSessions/${id}`, { 'siteRestoreArtifacts@delta': [artifact(points[1])] });
       expect(dup.body.error).toMatchObject({ code: 'DuplicateArtifactInList' });
-      const badPoint = await t.call('PATCH', `/sharePointRestoreSessions/${id}`, { 'siteRestoreArtifacts@delta': [artifact(randomUUID())] });
+      const badPoint = await t.call('PATCH', `/sharePointRestoreSessions/${id}`, {
+        'siteRestoreArtifacts@delta': [artifact(randomUUID())],
+      });
       expect(badPoint.body.error).toMatchObject({ code: 'InvalidRestorePoint', message: 'Restore Point is invalid.' });
       const empty = await t.call('PATCH', `/sharePointRestoreSessions/${id}`, { 'siteRestoreArtifacts@delta': [] });
       expect(empty.body.error).toMatchObject({ code: 'InvalidArtifactRequest', message: 'Restore Artifacts are null.' });
 
       const draft = (await t.call('POST', '/sharePointRestoreSessions', { siteRestoreArtifacts: [artifact(points[2])] })).body.id;
       expect((await t.call('DELETE', `/restoreSessions/${draft}`)).status).toBe(204);
-      expect((await t.call('GET', `/restoreSessions/${draft}`)).body.error).toMatchObject({ code: 'RestoreSessionNotFound', message: 'Restore Session Not Found.' });
+      expect((await t.call('GET', `/restoreSessions/${draft}`)).body.error).toMatchObject({
+        code: 'RestoreSessionNotFound',
+        message: 'Restore Session Not Found.',
+      });
 
       await t.call('POST', `/sharePointRestoreSessions/${id}/activate`);
-      const patchActive = await t.call('PATCH', `/sharePointRestoreSessions/${id}`, { 'siteRestoreArtifacts@delta': [artifact(points[2])] });
+      const patchActive = await t.call('PATCH', `/sharePointRestoreSessions/${id}`, {
+        'siteRestoreArtifacts@delta': [artifact(points[2])],
+      });
       expect(patchActive.status).toBe(403);
-      expect(patchActive.body.error).toMatchObject({ code: 'RestoreSessionActionNotAllowed', message: 'Restore session can only be patched in Draft state.' });
+      expect(patchActive.body.error).toMatchObject({
+        code: 'RestoreSessionActionNotAllowed',
+        message: 'Restore session can only be patched in Draft state.',
+      });
       const deleteActive = await t.call('DELETE', `/restoreSessions/${id}`);
       expect(deleteActive.status).toBe(403);
       expect(deleteActive.body.error.message).toBe('Restore session can only be deleted in Draft state.');
@@ -233,7 +321,10 @@ describe('graph sandbox: restore points and restore sessions', () => {
       for (const id of ids.slice(0, 25)) expect((await t.call('POST', `/restoreSessions/${id}/activate`)).status).toBe(200);
       const last = await t.call('POST', `/restoreSessions/${ids[25]}/activate`);
       expect(last.status).toBe(500);
-      expect(last.body.error).toMatchObject({ code: 'TooManyActiveRestoreSessions', message: 'Temporary error: Too many active restore sessions.' });
+      expect(last.body.error).toMatchObject({
+        code: 'TooManyActiveRestoreSessions',
+        message: 'Temporary error: Too many active restore sessions.',
+      });
 
       await t.control.advanceClock(24 * HOUR);
       expect((await t.call('GET', `/restoreSessions/${ids[0]}`)).body.status).toBe('active');
@@ -251,8 +342,14 @@ describe('graph sandbox: restore points and restore sessions', () => {
     it('restores OneDrive and Exchange units through their own session collections', async () => {
       const t = await GraphTestTenant.create(sandbox.origin);
       const users = t.users(1);
-      const drive = await t.call('POST', '/oneDriveForBusinessProtectionPolicies', { displayName: 'd', driveProtectionUnits: [{ directoryObjectId: users[0].directoryObjectId }] });
-      const mail = await t.call('POST', '/exchangeProtectionPolicies', { displayName: 'm', mailboxProtectionUnits: [{ directoryObjectId: users[0].directoryObjectId }] });
+      const drive = await t.call('POST', '/oneDriveForBusinessProtectionPolicies', {
+        displayName: 'd',
+        driveProtectionUnits: [{ directoryObjectId: users[0].directoryObjectId }],
+      });
+      const mail = await t.call('POST', '/exchangeProtectionPolicies', {
+        displayName: 'm',
+        mailboxProtectionUnits: [{ directoryObjectId: users[0].directoryObjectId }],
+      });
       await t.activateAndSettle(drive.body.id);
       await t.activateAndSettle(mail.body.id);
       const [drivePoint] = await t.latestPoints(drive.body.id, 'oneDriveForBusinessProtectionPolicies', 'driveProtectionUnits');
@@ -268,7 +365,8 @@ describe('graph sandbox: restore points and restore sessions', () => {
       await t.control.advanceClock(2000);
       const list = await t.call('GET', '/restoreSessions');
       expect(list.body.value.map((s: any) => [s['@odata.type'], s.status])).toEqual([
-        ['#microsoft.graph.oneDriveForBusinessRestoreSession', 'completed'], ['#microsoft.graph.exchangeRestoreSession', 'completed'],
+        ['#microsoft.graph.oneDriveForBusinessRestoreSession', 'completed'],
+        ['#microsoft.graph.exchangeRestoreSession', 'completed'],
       ]);
       const mailArtifact = (await t.call('GET', `/exchangeRestoreSessions/${m.body.id}/mailboxRestoreArtifacts`)).body.value[0];
       expect(mailArtifact).toMatchObject({ status: 'succeeded', restoredFolderName: expect.stringMatching(/^Restored-/) });

@@ -44,18 +44,32 @@ export class GraphSandbox implements VendorSandbox {
 
   writeFault(reply: FastifyReply, fault: FaultSpec, req: FastifyRequest): void {
     const status = fault.status ?? 500;
-    const known = status === 429 ? 'TooManyRequests' : status === 503 ? 'serviceNotAvailable' : status === 500 ? 'generalException'
-      : status === 401 ? 'InvalidAuthenticationToken' : undefined;
+    const known =
+      status === 429
+        ? 'TooManyRequests'
+        : status === 503
+          ? 'serviceNotAvailable'
+          : status === 500
+            ? 'generalException'
+            : status === 401
+              ? 'InvalidAuthenticationToken'
+              : undefined;
     const requestId = randomUUID();
     const clientRequestId = String(req.headers['client-request-id'] ?? requestId);
-    reply.code(status).header('request-id', requestId).header('client-request-id', clientRequestId).header('content-type', 'application/json');
+    reply
+      .code(status)
+      .header('request-id', requestId)
+      .header('client-request-id', clientRequestId)
+      .header('content-type', 'application/json');
     if (fault.body !== undefined && !known) {
       reply.send(fault.body);
       return;
     }
     const general = GRAPH_GENERAL_ERRORS[known ?? 'BadRequest'];
     const given = (fault.body ?? {}) as { error?: { code?: string; message?: string } };
-    reply.send(graphErrorBody(given.error?.code ?? known ?? 'BadRequest', given.error?.message ?? general.message, requestId, clientRequestId));
+    reply.send(
+      graphErrorBody(given.error?.code ?? known ?? 'BadRequest', given.error?.message ?? general.message, requestId, clientRequestId),
+    );
   }
 
   async register(app: FastifyInstance): Promise<void> {
@@ -67,7 +81,14 @@ export class GraphSandbox implements VendorSandbox {
       try {
         done(null, JSON.parse(text));
       } catch {
-        done(new GraphHttpError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'), undefined);
+        done(
+          new GraphHttpError(
+            400,
+            'BadRequest',
+            'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+          ),
+          undefined,
+        );
       }
     });
     app.addHook('onRequest', async (req) => {
@@ -84,33 +105,43 @@ export class GraphSandbox implements VendorSandbox {
     });
     app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
       const ids = REQUEST_IDS.get(req) ?? { requestId: randomUUID(), clientRequestId: randomUUID() };
-      const e = err instanceof GraphHttpError ? err
-        : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? new GraphHttpError(400, 'BadRequest', err.message)
-          : new GraphHttpError(500, 'generalException', GRAPH_GENERAL_ERRORS.generalException.message);
+      const e =
+        err instanceof GraphHttpError
+          ? err
+          : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+            ? new GraphHttpError(400, 'BadRequest', err.message)
+            : new GraphHttpError(500, 'generalException', GRAPH_GENERAL_ERRORS.generalException.message);
       for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
       reply.code(e.status).send(graphErrorBody(e.code, e.message, ids.requestId, ids.clientRequestId));
     });
     app.setNotFoundHandler((req, reply) => {
       const ids = REQUEST_IDS.get(req) ?? { requestId: randomUUID(), clientRequestId: randomUUID() };
       const segment = req.url.split('?')[0].split('/').filter(Boolean).pop() ?? '';
-      reply.code(400).send(graphErrorBody('BadRequest', `Resource not found for the segment '${segment}'.`, ids.requestId, ids.clientRequestId));
+      reply
+        .code(400)
+        .send(graphErrorBody('BadRequest', `Resource not found for the segment '${segment}'.`, ids.requestId, ids.clientRequestId));
     });
 
     registerGraphLogin(app, this.tokens, (tenantId) => this.scopes.get(tenantId) as never);
-    await app.register(async (api) => {
-      api.addHook('preHandler', async (req) => this.authenticate(req));
-      api.get('', async (req) => this.serviceRoot(req));
-      api.post('/enable', async (req) => this.serviceStatus(req));
-      registerPolicyRoutes(api);
-      registerRestoreRoutes(api);
-    }, { prefix: API_ROOT });
+    await app.register(
+      async (api) => {
+        api.addHook('preHandler', async (req) => this.authenticate(req));
+        api.get('', async (req) => this.serviceRoot(req));
+        api.post('/enable', async (req) => this.serviceStatus(req));
+        registerPolicyRoutes(api);
+        registerRestoreRoutes(api);
+      },
+      { prefix: API_ROOT },
+    );
   }
 
   /** Checks the bearer token like Graph (401 InvalidAuthenticationToken) and attaches the tenant context. */
   private authenticate(req: FastifyRequest): void {
-    const unauthorized = (message: string) => new GraphHttpError(401, 'InvalidAuthenticationToken', message, {
-      'www-authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
-    });
+    const unauthorized = (message: string) =>
+      new GraphHttpError(401, 'InvalidAuthenticationToken', message, {
+        'www-authenticate':
+          'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+      });
     const token = bearerToken(req);
     if (!token) throw unauthorized('Access token is empty.');
     const claims = this.tokens.verify(token);
@@ -122,7 +153,12 @@ export class GraphSandbox implements VendorSandbox {
     const config = graphConfig(scope.config);
     advanceTenant(scope.state, now, config);
     setGraphContext(req, {
-      tenantId: claims.tid, appId: claims.appid, scope, now, config, state: scope.state,
+      tenantId: claims.tid,
+      appId: claims.appid,
+      scope,
+      now,
+      config,
+      state: scope.state,
       directory: this.directory(claims.tid),
       includeUnknown: /include-unknown-enum-members/i.test(String(req.headers.prefer ?? '')),
       base: `https://${req.headers.host}/graph/v1.0`,
@@ -148,8 +184,13 @@ export class GraphSandbox implements VendorSandbox {
 
   private serviceStatus(_req: FastifyRequest) {
     return {
-      status: 'enabled', backupServiceConsumer: 'thirdparty', disableReason: 'none',
-      gracePeriodDateTime: null, restoreAllowedTillDateTime: null, lastModifiedDateTime: null, lastModifiedBy: null,
+      status: 'enabled',
+      backupServiceConsumer: 'thirdparty',
+      disableReason: 'none',
+      gracePeriodDateTime: null,
+      restoreAllowedTillDateTime: null,
+      lastModifiedDateTime: null,
+      lastModifiedBy: null,
     };
   }
 }

@@ -5,8 +5,17 @@ import { RETENTION_MS, restorePointTimes, sessionStatus, type SessionRecord, typ
 
 const H = 3600_000;
 const unit = (periods: UnitRecord['protectedPeriods']): UnitRecord => ({
-  id: 'u', service: 'sharePoint', policyId: 'p', resourceId: 'r', fixtureIndex: 0, restoreBlocked: false, status: 'protected',
-  protectedPeriods: periods, createdAt: 0, modifiedAt: 0, appId: 'a',
+  id: 'u',
+  service: 'sharePoint',
+  policyId: 'p',
+  resourceId: 'r',
+  fixtureIndex: 0,
+  restoreBlocked: false,
+  status: 'protected',
+  protectedPeriods: periods,
+  createdAt: 0,
+  modifiedAt: 0,
+  appId: 'a',
 });
 
 describe('graph sandbox state', () => {
@@ -27,10 +36,25 @@ describe('graph sandbox state', () => {
 
   it('reports session status from its artifacts once terminal', () => {
     const s: SessionRecord = {
-      id: 's', service: 'sharePoint', createdAt: 0, modifiedAt: 0, appId: 'a', activatedAt: 0, activatingMs: 100, restoreDurationMs: 100,
+      id: 's',
+      service: 'sharePoint',
+      createdAt: 0,
+      modifiedAt: 0,
+      appId: 'a',
+      activatedAt: 0,
+      activatingMs: 100,
+      restoreDurationMs: 100,
       artifacts: [
         { id: 'a1', restorePointId: 'r1', unitId: 'u1', protectionTime: 0, destinationType: 'new', createdAt: 0 },
-        { id: 'a2', restorePointId: 'r2', unitId: 'u2', protectionTime: 0, destinationType: 'new', createdAt: 0, failure: 'ArtifactCannotBeRestored' },
+        {
+          id: 'a2',
+          restorePointId: 'r2',
+          unitId: 'u2',
+          protectionTime: 0,
+          destinationType: 'new',
+          createdAt: 0,
+          failure: 'ArtifactCannotBeRestored',
+        },
       ],
     };
     expect(sessionStatus(s, 50)).toBe('activating');
@@ -57,7 +81,11 @@ describe('graph sandbox state', () => {
     expect(a).toEqual(graphSandboxSite('tenant-a', 7));
     expect(a.siteId).not.toBe(graphSandboxSite('tenant-b', 7).siteId);
     expect(a.siteId).toMatch(/^contoso[0-9a-f]{6}\.sharepoint\.com,[0-9a-f-]{36},[0-9a-f-]{36}$/);
-    expect([graphSandboxSite('t', 289).restoreBlocked, graphSandboxSite('t', 290).restoreBlocked, graphSandboxUser('t', 299).restoreBlocked]).toEqual([false, true, true]);
+    expect([
+      graphSandboxSite('t', 289).restoreBlocked,
+      graphSandboxSite('t', 290).restoreBlocked,
+      graphSandboxUser('t', 299).restoreBlocked,
+    ]).toEqual([false, true, true]);
     const dir = new GraphDirectory('t');
     expect(dir.user(graphSandboxUser('t', 3).email)?.index).toBe(3);
     expect(dir.site(a.siteId)).toBeUndefined();

@@ -13,12 +13,21 @@ export interface GraphResponse<T = any> {
 }
 
 /** Gets a token from the sandbox's Entra token endpoint with a plain form POST. */
-export async function fetchToken(origin: string, tenantId: string, secret = GOOD_SECRET, extra: Record<string, string> = {}): Promise<GraphResponse> {
+export async function fetchToken(
+  origin: string,
+  tenantId: string,
+  secret = GOOD_SECRET,
+  extra: Record<string, string> = {},
+): Promise<GraphResponse> {
   const res = await fetch(`${origin}/graph/login/${tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
-      grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: secret, scope: 'https://graph.microsoft.com/.default', ...extra,
+      grant_type: 'client_credentials',
+      client_id: CLIENT_ID,
+      client_secret: secret,
+      scope: 'https://graph.microsoft.com/.default',
+      ...extra,
     }).toString(),
   });
   return { status: res.status, body: await res.json(), headers: res.headers };
@@ -71,7 +80,8 @@ export class GraphTestTenant {
   async sharePointPolicy(n: number, offset = 0, name = 'SharePoint policy'): Promise<string> {
     const sites = this.sites(offset + n).slice(offset);
     const res = await this.call('POST', '/sharePointProtectionPolicies', {
-      displayName: name, siteProtectionUnits: sites.map((s) => ({ siteId: s.siteId })),
+      displayName: name,
+      siteProtectionUnits: sites.map((s) => ({ siteId: s.siteId })),
     });
     if (res.status !== 201) throw new Error(`create policy: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.id;
@@ -85,7 +95,11 @@ export class GraphTestTenant {
   }
 
   /** The latest restore point id of each unit of a policy (through the documented list call). */
-  async latestPoints(policyId: string, collection = 'sharePointProtectionPolicies', unitsProperty = 'siteProtectionUnits'): Promise<string[]> {
+  async latestPoints(
+    policyId: string,
+    collection = 'sharePointProtectionPolicies',
+    unitsProperty = 'siteProtectionUnits',
+  ): Promise<string[]> {
     const units = await this.call('GET', `/${collection}/${policyId}/${unitsProperty}?$top=999`);
     const ids: string[] = [];
     for (const u of units.body.value) {

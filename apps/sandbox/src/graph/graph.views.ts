@@ -1,8 +1,19 @@
 import type { GraphDirectory } from './graph.fixtures';
 import { graphPublicError } from './graph.errors';
 import {
-  artifactStatus, FAST_RESTORE_MS, GRAPH_SERVICES, policyStatus, RETENTION_MS, sessionStatus, unitsOfPolicy,
-  type ArtifactRecord, type GraphSandboxConfig, type GraphTenantState, type PolicyRecord, type SessionRecord, type UnitRecord,
+  artifactStatus,
+  FAST_RESTORE_MS,
+  GRAPH_SERVICES,
+  policyStatus,
+  RETENTION_MS,
+  sessionStatus,
+  unitsOfPolicy,
+  type ArtifactRecord,
+  type GraphSandboxConfig,
+  type GraphTenantState,
+  type PolicyRecord,
+  type SessionRecord,
+  type UnitRecord,
 } from './graph.state';
 
 /** What a view needs to know about the request: the tenant, the sandbox time and the Prefer header. */
@@ -44,7 +55,10 @@ export function policyView(ctx: GraphViewContext, p: PolicyRecord) {
     lastModifiedBy: identitySet(p.appId),
     lastModifiedDateTime: iso(p.modifiedAt),
     // As in the Create sharePointProtectionPolicy sample: 10-minute copies for 2 weeks, weekly for a year.
-    retentionSettings: [{ interval: 'R/PT10M', period: 'P2W' }, { interval: 'R/P1W', period: 'P1Y' }],
+    retentionSettings: [
+      { interval: 'R/PT10M', period: 'P2W' },
+      { interval: 'R/P1W', period: 'P1Y' },
+    ],
     protectionPolicyArtifactCount: {
       total: units.length,
       completed: units.filter((u) => u.status === 'protected').length,
@@ -57,20 +71,27 @@ export function policyView(ctx: GraphViewContext, p: PolicyRecord) {
 /** The unit as Graph shows it; `short` is the form nested in a restorePoint. */
 export function unitView(ctx: GraphViewContext, u: UnitRecord, short = false) {
   const names = GRAPH_SERVICES[u.service];
-  const resource = names.resourceKey === 'siteId'
-    ? (() => {
-      const s = ctx.directory.site(u.resourceId);
-      return short ? { siteId: u.resourceId } : { siteId: u.resourceId, siteName: s?.name ?? null, siteWebUrl: s?.webUrl ?? null };
-    })()
-    : (() => {
-      const usr = ctx.directory.user(u.resourceId);
-      return short ? { directoryObjectId: u.resourceId } : { directoryObjectId: u.resourceId, displayName: usr?.displayName ?? null, email: usr?.email ?? null };
-    })();
+  const resource =
+    names.resourceKey === 'siteId'
+      ? (() => {
+          const s = ctx.directory.site(u.resourceId);
+          return short ? { siteId: u.resourceId } : { siteId: u.resourceId, siteName: s?.name ?? null, siteWebUrl: s?.webUrl ?? null };
+        })()
+      : (() => {
+          const usr = ctx.directory.user(u.resourceId);
+          return short
+            ? { directoryObjectId: u.resourceId }
+            : { directoryObjectId: u.resourceId, displayName: usr?.displayName ?? null, email: usr?.email ?? null };
+        })();
   const base = { '@odata.type': `#microsoft.graph.${names.unitType}`, id: u.id, ...resource, policyId: u.policyId };
   if (short) return base;
   return {
     ...base,
-    status: evolvable(ctx, u.status === 'removed' ? 'removeRequested' : u.status, ['offboardRequested', 'offboarded', 'cancelOffboardRequested']),
+    status: evolvable(ctx, u.status === 'removed' ? 'removeRequested' : u.status, [
+      'offboardRequested',
+      'offboarded',
+      'cancelOffboardRequested',
+    ]),
     protectionSources: 'manual',
     createdBy: identitySet(u.appId),
     createdDateTime: iso(u.createdAt),
@@ -129,13 +150,21 @@ function restoredTarget(ctx: GraphViewContext, s: SessionRecord, a: ArtifactReco
   if (s.service === 'sharePoint') {
     const site = ctx.directory.site(unit.resourceId);
     return a.destinationType === 'new'
-      ? { restoredSiteId: `${unit.resourceId.split(',')[0]},${a.id},${a.id}`, restoredSiteName: `${site?.name} (restored ${suffix})`, restoredSiteWebUrl: `${site?.webUrl}-restored-${suffix}` }
+      ? {
+          restoredSiteId: `${unit.resourceId.split(',')[0]},${a.id},${a.id}`,
+          restoredSiteName: `${site?.name} (restored ${suffix})`,
+          restoredSiteWebUrl: `${site?.webUrl}-restored-${suffix}`,
+        }
       : { restoredSiteId: unit.resourceId, restoredSiteName: site?.name ?? null, restoredSiteWebUrl: site?.webUrl ?? null };
   }
   const user = ctx.directory.user(unit.resourceId);
   const personal = `https://${ctx.directory.tenantId.slice(0, 8)}-my.sharepoint.com/personal/user${user?.index}`;
   return a.destinationType === 'new'
-    ? { restoredSiteId: a.id, restoredSiteName: `${user?.displayName} (restored ${suffix})`, restoredSiteWebUrl: `${personal}-restored-${suffix}` }
+    ? {
+        restoredSiteId: a.id,
+        restoredSiteName: `${user?.displayName} (restored ${suffix})`,
+        restoredSiteWebUrl: `${personal}-restored-${suffix}`,
+      }
     : { restoredSiteId: unit.resourceId, restoredSiteName: user?.displayName ?? null, restoredSiteWebUrl: personal };
 }
 

@@ -56,7 +56,11 @@ export interface AuthedRequest {
 }
 
 /** Registers the token endpoints and the bearer check on every other route. */
-export function registerAuth(app: FastifyInstance, scopes: ScopeRegistry<VeeamServerState>, writeFault: (reply: FastifyReply, status: number, headers?: Record<string, string>, body?: unknown) => void): void {
+export function registerAuth(
+  app: FastifyInstance,
+  scopes: ScopeRegistry<VeeamServerState>,
+  writeFault: (reply: FastifyReply, status: number, headers?: Record<string, string>, body?: unknown) => void,
+): void {
   app.addHook('preHandler', async (req, reply) => {
     const path = req.url.split('?')[0].replace(/^\/[^/]+/, '');
     if (path.toLowerCase() === TOKEN_PATH) return;
@@ -66,7 +70,10 @@ export function registerAuth(app: FastifyInstance, scopes: ScopeRegistry<VeeamSe
     const now = scope?.clock.now().getTime() ?? 0;
     const record = scope?.state.tokens.find((t) => t.accessToken === token);
     if (!scope || !record || record.revoked || record.expiresAt <= now) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ message: UNAUTHORIZED_MESSAGE, errorCode: null, stackTrace: null });
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ message: UNAUTHORIZED_MESSAGE, errorCode: null, stackTrace: null });
     }
     (req as FastifyRequest & AuthedRequest).veeamScope = scope;
     (req as FastifyRequest & AuthedRequest).veeamUser = record.userName;
@@ -84,12 +91,20 @@ export function registerAuth(app: FastifyInstance, scopes: ScopeRegistry<VeeamSe
     // Token-endpoint faults are taken here: the server's fault hook runs before the body names the server.
     const fault = scope.faults.take('POST', TOKEN_PATH);
     if (fault?.status) {
-      writeFault(reply, fault.status, { ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}), ...fault.headers }, fault.body);
+      writeFault(
+        reply,
+        fault.status,
+        { ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}), ...fault.headers },
+        fault.body,
+      );
       return reply;
     }
     const throttled = takeQuota(scope);
     if (throttled) {
-      return reply.code(429).header('retry-after', String(throttled.retryAfterSeconds)).type('application/json; charset=utf-8')
+      return reply
+        .code(429)
+        .header('retry-after', String(throttled.retryAfterSeconds))
+        .type('application/json; charset=utf-8')
         .send(JSON.stringify(tokenQuotaMessage(throttled.limit)));
     }
     return grant(scope, body, reply);
@@ -119,16 +134,19 @@ function grant(scope: SandboxScope<VeeamServerState>, body: Record<string, unkno
   const grantType = body.grant_type;
   if (!grantType) return sendOAuthError(reply, 'invalid_request', 'grant_type is missing.');
   if (!(GRANT_TYPES as readonly string[]).includes(String(grantType))) return sendOAuthError(reply, 'unsupported_grant_type');
-  for (const k of Object.keys(body)) if (!TOKEN_FIELDS.includes(k)) return sendOAuthError(reply, 'invalid_request', `Unknown parameter '${k}'.`);
+  for (const k of Object.keys(body))
+    if (!TOKEN_FIELDS.includes(k)) return sendOAuthError(reply, 'invalid_request', `Unknown parameter '${k}'.`);
   const now = scope.clock.now().getTime();
   let userName: string;
   if (grantType === 'password') {
     if (!body.username || !body.password) return sendOAuthError(reply, 'invalid_request', 'username and password are required.');
-    if (body.password !== veeamSandboxPassword(String(body.username))) return sendOAuthError(reply, 'invalid_grant', 'The user name or password is incorrect.');
+    if (body.password !== veeamSandboxPassword(String(body.username)))
+      return sendOAuthError(reply, 'invalid_grant', 'The user name or password is incorrect.');
     userName = String(body.username);
   } else if (grantType === 'refresh_token') {
     const old = scope.state.tokens.find((t) => t.refreshToken === body.refresh_token);
-    if (!old || old.revoked || old.refreshExpiresAt <= now) return sendOAuthError(reply, 'invalid_grant', 'The refresh token is invalid or expired.');
+    if (!old || old.revoked || old.refreshExpiresAt <= now)
+      return sendOAuthError(reply, 'invalid_grant', 'The refresh token is invalid or expired.');
     // A refresh token is used once: the pair it belonged to is replaced.
     old.revoked = true;
     userName = old.userName;
@@ -136,12 +154,15 @@ function grant(scope: SandboxScope<VeeamServerState>, body: Record<string, unkno
     return sendOAuthError(reply, 'invalid_grant', 'Restore operator authentication is not configured on this server.');
   } else {
     if (!body.client_id || !body.assertion) return sendOAuthError(reply, 'invalid_request', 'client_id and assertion are required.');
-    if (body.assertion !== veeamSandboxAssertion(String(body.client_id))) return sendOAuthError(reply, 'invalid_grant', 'The assertion is invalid.');
+    if (body.assertion !== veeamSandboxAssertion(String(body.client_id)))
+      return sendOAuthError(reply, 'invalid_grant', 'The assertion is invalid.');
     userName = String(body.client_id);
   }
   const lifetime = configNumber(scope.config, 'tokenLifetimeSeconds', DEFAULT_TOKEN_LIFETIME_SECONDS);
   const record: TokenRecord = {
-    accessToken: mintToken('a', scope.state.serverKey), refreshToken: mintToken('r', scope.state.serverKey), userName,
+    accessToken: mintToken('a', scope.state.serverKey),
+    refreshToken: mintToken('r', scope.state.serverKey),
+    userName,
     expiresAt: now + lifetime * 1000,
     refreshExpiresAt: now + configNumber(scope.config, 'refreshTokenLifetimeSeconds', DEFAULT_REFRESH_LIFETIME_SECONDS) * 1000,
     revoked: false,
@@ -149,7 +170,12 @@ function grant(scope: SandboxScope<VeeamServerState>, body: Record<string, unkno
   scope.state.tokens = scope.state.tokens.filter((t) => !t.revoked && t.refreshExpiresAt > now).slice(-50);
   scope.state.tokens.push(record);
   return reply.code(200).send({
-    access_token: record.accessToken, refresh_token: record.refreshToken, token_type: 'bearer', expires_in: lifetime,
-    userName, '.issued': new Date(now).toISOString(), '.expires': new Date(record.expiresAt).toISOString(),
+    access_token: record.accessToken,
+    refresh_token: record.refreshToken,
+    token_type: 'bearer',
+    expires_in: lifetime,
+    userName,
+    '.issued': new Date(now).toISOString(),
+    '.expires': new Date(record.expiresAt).toISOString(),
   });
 }

@@ -8,8 +8,16 @@ import type { FastifyReply } from 'fastify';
  * not documented; the simulator uses the status the code's meaning implies (table below).
  */
 export const VEEAM_ERROR_CODES = [
-  'ProxyOffline', 'OutdatedChangeToken', 'ResourceAccessDenied', 'ResourceNotFound', 'ParameterValidationFailure',
-  'OrganizationTransfer', 'RepositoryOwnerChangeTooManyLinks', 'Timeout', 'OperationConflict', 'HttpError',
+  'ProxyOffline',
+  'OutdatedChangeToken',
+  'ResourceAccessDenied',
+  'ResourceNotFound',
+  'ParameterValidationFailure',
+  'OrganizationTransfer',
+  'RepositoryOwnerChangeTooManyLinks',
+  'Timeout',
+  'OperationConflict',
+  'HttpError',
 ] as const;
 export type VeeamErrorCode = (typeof VEEAM_ERROR_CODES)[number];
 

@@ -23,7 +23,12 @@ export function fixtureUuid(seed: string): string {
 }
 
 export function serverSlug(serverKey: string): string {
-  return serverKey.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 24) || 'contoso';
+  return (
+    serverKey
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 24) || 'contoso'
+  );
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

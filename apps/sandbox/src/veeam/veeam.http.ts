@@ -14,7 +14,10 @@ export const DEFAULT_LIMIT = 30;
 export const MAX_LIMIT = 10_000;
 
 export class RequestRefused extends Error {
-  constructor(readonly errorCode: 'ParameterValidationFailure' | 'ResourceNotFound' | 'OperationConflict' | 'ResourceAccessDenied', message: string) {
+  constructor(
+    readonly errorCode: 'ParameterValidationFailure' | 'ResourceNotFound' | 'OperationConflict' | 'ResourceAccessDenied',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -35,7 +38,9 @@ export function conflict(message: string): never {
  * Wraps a route handler so RequestRefused becomes the vendor's RESTExceptionInfo. `R` is the request as the
  * route sees it (its params/query/body shapes and the bearer check's AuthedRequest fields).
  */
-export function handle<R extends FastifyRequest>(fn: (req: R, reply: FastifyReply) => unknown): (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> {
+export function handle<R extends FastifyRequest>(
+  fn: (req: R, reply: FastifyReply) => unknown,
+): (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       return await fn(req as R, reply);

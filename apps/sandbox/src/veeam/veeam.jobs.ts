@@ -4,11 +4,32 @@ import type { SandboxScope } from '../support';
 import type { AuthedRequest } from './veeam.auth';
 import { VEEAM_MESSAGES } from './veeam.errors';
 import {
-  checkBoolean, checkEnum, checkString, conflict, handle, notFound, onlyKnownProperties, pageOf, parseDateTime, refuse,
+  checkBoolean,
+  checkEnum,
+  checkString,
+  conflict,
+  handle,
+  notFound,
+  onlyKnownProperties,
+  pageOf,
+  parseDateTime,
+  refuse,
 } from './veeam.http';
 import {
-  repositoriesOf, restJob, restJobItem, restJobSession, restJobSite, restRestorePoint, restTeam, restUser, scheduleIntervalMs,
-  sitesOf, startJobSession, stopJobSessions, teamsOf, usersOf,
+  repositoriesOf,
+  restJob,
+  restJobItem,
+  restJobSession,
+  restJobSite,
+  restRestorePoint,
+  restTeam,
+  restUser,
+  scheduleIntervalMs,
+  sitesOf,
+  startJobSession,
+  stopJobSessions,
+  teamsOf,
+  usersOf,
 } from './veeam.model';
 import { organizationOf } from './veeam.organizations';
 import { configNumber, type JobItemRecord, type JobItemType, type JobRecord, type VeeamServerState } from './veeam.state';
@@ -19,16 +40,56 @@ type Scope = SandboxScope<VeeamServerState>;
 const scopeOf = (req: Req): Scope => req.veeamScope!;
 
 // spec RESTCreateBackupJob / RESTEditBackupJob / RESTJobItemComposed / RESTJobSchedulePolicy properties.
-const CREATE_FIELDS = ['backupType', 'runNow', 'selectedItems', 'excludedItems', 'schedulePolicy', 'organizationId', 'repositoryId', 'name', 'isEnabled'];
+const CREATE_FIELDS = [
+  'backupType',
+  'runNow',
+  'selectedItems',
+  'excludedItems',
+  'schedulePolicy',
+  'organizationId',
+  'repositoryId',
+  'name',
+  'isEnabled',
+];
 const EDIT_FIELDS = CREATE_FIELDS.filter((f) => f !== 'organizationId');
 const ITEM_FIELDS = [
-  'type', 'folders', 'id', '_links', 'mailbox', 'oneDrive', 'archiveMailbox', 'sites', 'teams', 'teamsChats', 'site', 'team', 'user',
-  'personalSite', 'group', 'members', 'memberMailbox', 'memberArchiveMailbox', 'memberOnedrive', 'memberSite', 'groupSite',
+  'type',
+  'folders',
+  'id',
+  '_links',
+  'mailbox',
+  'oneDrive',
+  'archiveMailbox',
+  'sites',
+  'teams',
+  'teamsChats',
+  'site',
+  'team',
+  'user',
+  'personalSite',
+  'group',
+  'members',
+  'memberMailbox',
+  'memberArchiveMailbox',
+  'memberOnedrive',
+  'memberSite',
+  'groupSite',
 ];
 const ITEM_TYPES: readonly JobItemType[] = ['Group', 'User', 'Site', 'PartialOrganization', 'PersonalSites', 'OneDriveFolders', 'Team'];
 const SCHEDULE_FIELDS = [
-  'scheduleEnabled', 'backupWindowEnabled', 'backupWindowSettings', 'periodicallyWindowEnabled', 'periodicallyWindowSettings',
-  'periodicallyOffsetMinutes', 'type', 'periodicallyEvery', 'dailyType', 'dailyTime', 'retryEnabled', 'retryNumber', 'retryWaitInterval',
+  'scheduleEnabled',
+  'backupWindowEnabled',
+  'backupWindowSettings',
+  'periodicallyWindowEnabled',
+  'periodicallyWindowSettings',
+  'periodicallyOffsetMinutes',
+  'type',
+  'periodicallyEvery',
+  'dailyType',
+  'dailyTime',
+  'retryEnabled',
+  'retryNumber',
+  'retryWaitInterval',
 ];
 const BACKUP_TYPES = ['EntireOrganization', 'SelectedItems'];
 const JOB_STATUSES = ['Stopped', 'Running', 'Success', 'Failed', 'Warning', 'NotConfigured', 'Disconnected', 'Queued'];
@@ -43,8 +104,29 @@ function checkSchedule(value: unknown): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
   const sp = onlyKnownProperties(value, SCHEDULE_FIELDS, 'schedulePolicy');
   checkEnum('schedulePolicy.type', sp.type, ['Periodically', 'Daily', 'ManualOnly']);
-  checkEnum('schedulePolicy.periodicallyEvery', sp.periodicallyEvery, ['Minutes5', 'Minutes10', 'Minutes15', 'Minutes30', 'Hours1', 'Hours2', 'Hours4', 'Hours8', 'Hours12']);
-  checkEnum('schedulePolicy.dailyType', sp.dailyType, ['Everyday', 'Workdays', 'Weekends', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']);
+  checkEnum('schedulePolicy.periodicallyEvery', sp.periodicallyEvery, [
+    'Minutes5',
+    'Minutes10',
+    'Minutes15',
+    'Minutes30',
+    'Hours1',
+    'Hours2',
+    'Hours4',
+    'Hours8',
+    'Hours12',
+  ]);
+  checkEnum('schedulePolicy.dailyType', sp.dailyType, [
+    'Everyday',
+    'Workdays',
+    'Weekends',
+    'Monday',
+    'Tuesday',
+    'Wednesday',
+    'Thursday',
+    'Friday',
+    'Saturday',
+    'Sunday',
+  ]);
   checkBoolean('schedulePolicy.scheduleEnabled', sp.scheduleEnabled);
   return sp;
 }
@@ -67,7 +149,12 @@ function parseJobItem(scope: Scope, orgId: string, raw: unknown): JobItemRecord 
     if (!u) notFound(VEEAM_MESSAGES.userNotFound(id));
     item.user = restUser(orgId, u);
     if (type === 'User') {
-      Object.assign(item, { mailbox: b.mailbox === true, oneDrive: b.oneDrive === true, archiveMailbox: b.archiveMailbox === true, personalSite: b.personalSite === true });
+      Object.assign(item, {
+        mailbox: b.mailbox === true,
+        oneDrive: b.oneDrive === true,
+        archiveMailbox: b.archiveMailbox === true,
+        personalSite: b.personalSite === true,
+      });
       if (!item.mailbox && !item.oneDrive && !item.archiveMailbox && !item.personalSite) {
         refuse('At least one of mailbox, oneDrive, archiveMailbox or personalSite must be selected for a user.');
       }
@@ -78,7 +165,8 @@ function parseJobItem(scope: Scope, orgId: string, raw: unknown): JobItemRecord 
   } else if (type === 'Site') {
     const site = b.site as Record<string, unknown> | undefined;
     // spec RESTJobSite: id, url, title, isCloud and isPersonal are required.
-    for (const f of ['id', 'url', 'title', 'isCloud', 'isPersonal']) if (!site || site[f] === undefined) refuse(VEEAM_MESSAGES.required(`site.${f}`));
+    for (const f of ['id', 'url', 'title', 'isCloud', 'isPersonal'])
+      if (!site || site[f] === undefined) refuse(VEEAM_MESSAGES.required(`site.${f}`));
     const s = sitesOf(scope).find((x) => x.id === site!.id);
     if (!s) notFound(VEEAM_MESSAGES.siteNotFound(String(site!.id)));
     item.site = restJobSite(s);
@@ -91,7 +179,14 @@ function parseJobItem(scope: Scope, orgId: string, raw: unknown): JobItemRecord 
   } else if (type === 'Group') {
     notFound(VEEAM_MESSAGES.groupNotFound(objId(b.group) ?? ''));
   } else if (type === 'PartialOrganization') {
-    Object.assign(item, { mailbox: b.mailbox === true, oneDrive: b.oneDrive === true, archiveMailbox: b.archiveMailbox === true, sites: b.sites === true, teams: b.teams === true, teamsChats: b.teamsChats === true });
+    Object.assign(item, {
+      mailbox: b.mailbox === true,
+      oneDrive: b.oneDrive === true,
+      archiveMailbox: b.archiveMailbox === true,
+      sites: b.sites === true,
+      teams: b.teams === true,
+      teamsChats: b.teamsChats === true,
+    });
   }
   return item;
 }
@@ -112,12 +207,16 @@ function mergeItems(list: JobItemRecord[], add: JobItemRecord[]): JobItemRecord[
 function parseItems(scope: Scope, orgId: string, raw: unknown, name: string): JobItemRecord[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) refuse(VEEAM_MESSAGES.invalidParameter(name, raw));
-  return mergeItems([], raw.map((r) => parseJobItem(scope, orgId, r)));
+  return mergeItems(
+    [],
+    raw.map((r) => parseJobItem(scope, orgId, r)),
+  );
 }
 
 function createJob(scope: Scope, body: unknown, reply: FastifyReply) {
   const b = onlyKnownProperties(body, CREATE_FIELDS);
-  for (const f of ['repositoryId', 'organizationId', 'backupType']) if (b[f] === undefined || b[f] === null) refuse(VEEAM_MESSAGES.required(f));
+  for (const f of ['repositoryId', 'organizationId', 'backupType'])
+    if (b[f] === undefined || b[f] === null) refuse(VEEAM_MESSAGES.required(f));
   checkEnum('backupType', b.backupType, BACKUP_TYPES, false);
   checkString('name', b.name);
   checkBoolean('isEnabled', b.isEnabled);
@@ -131,9 +230,21 @@ function createJob(scope: Scope, body: unknown, reply: FastifyReply) {
   if (scope.state.jobs.some((j) => j.name.toLowerCase() === name.toLowerCase())) conflict(`Job with name ${name} already exists.`);
   const now = scope.clock.now().getTime();
   const job: JobRecord = {
-    id: randomUUID(), name, organizationId: org.id, repositoryId: String(b.repositoryId), backupType: b.backupType as JobRecord['backupType'],
-    isEnabled: b.isEnabled !== false, schedulePolicy, selectedItems, excludedItems: parseItems(scope, org.id, b.excludedItems, 'excludedItems'),
-    createdAt: now, nextRunAt: null, lastRun: null, lastBackup: null, lastStatus: null, eTag: 1,
+    id: randomUUID(),
+    name,
+    organizationId: org.id,
+    repositoryId: String(b.repositoryId),
+    backupType: b.backupType as JobRecord['backupType'],
+    isEnabled: b.isEnabled !== false,
+    schedulePolicy,
+    selectedItems,
+    excludedItems: parseItems(scope, org.id, b.excludedItems, 'excludedItems'),
+    createdAt: now,
+    nextRunAt: null,
+    lastRun: null,
+    lastBackup: null,
+    lastStatus: null,
+    eTag: 1,
   };
   // The simulator runs a scheduled job's first backup shortly after creation (firstBackupDelayMs), then per its schedule.
   job.nextRunAt = scheduleIntervalMs(scope, job) === null ? null : now + configNumber(scope.config, 'firstBackupDelayMs', 60_000);
@@ -152,20 +263,29 @@ function editJob(scope: Scope, job: JobRecord, body: unknown): void {
   }
   const schedulePolicy = checkSchedule(b.schedulePolicy);
   const name = typeof b.name === 'string' ? b.name.trim() : undefined;
-  if (name && scope.state.jobs.some((j) => j.id !== job.id && j.name.toLowerCase() === name.toLowerCase())) conflict(`Job with name ${name} already exists.`);
+  if (name && scope.state.jobs.some((j) => j.id !== job.id && j.name.toLowerCase() === name.toLowerCase()))
+    conflict(`Job with name ${name} already exists.`);
   if (name) job.name = name;
   if (b.backupType) job.backupType = b.backupType as JobRecord['backupType'];
   if (typeof b.isEnabled === 'boolean') job.isEnabled = b.isEnabled;
   if (b.repositoryId) job.repositoryId = String(b.repositoryId);
   if (schedulePolicy) job.schedulePolicy = schedulePolicy;
-  if (b.selectedItems !== undefined && b.selectedItems !== null) job.selectedItems = parseItems(scope, job.organizationId, b.selectedItems, 'selectedItems');
-  if (b.excludedItems !== undefined && b.excludedItems !== null) job.excludedItems = parseItems(scope, job.organizationId, b.excludedItems, 'excludedItems');
+  if (b.selectedItems !== undefined && b.selectedItems !== null)
+    job.selectedItems = parseItems(scope, job.organizationId, b.selectedItems, 'selectedItems');
+  if (b.excludedItems !== undefined && b.excludedItems !== null)
+    job.excludedItems = parseItems(scope, job.organizationId, b.excludedItems, 'excludedItems');
   job.eTag += 1;
 }
 
 /** Item ids from `?ids=a,b` (comma separated) or a JSON array body (spec DELETE /Jobs/{jobId}/SelectedItems). */
 function idsToRemove(req: Req): string[] {
-  const fromQuery = typeof req.query.ids === 'string' ? req.query.ids.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const fromQuery =
+    typeof req.query.ids === 'string'
+      ? req.query.ids
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   if (req.body === undefined || req.body === null || req.body === '') return fromQuery;
   if (!Array.isArray(req.body) || req.body.some((x) => typeof x !== 'string')) refuse('The request body must be an array of item IDs.');
   return [...fromQuery, ...(req.body as string[])];
@@ -176,109 +296,178 @@ function idsToRemove(req: Req): string[] {
  * job sessions and restore points (spec /v8/Jobs..., /v8/JobSessions..., /v8/RestorePoints...).
  */
 export function registerJobRoutes(app: FastifyInstance): void {
-  app.get('/v8/Jobs', handle(async (req: Req) => {
-    const q = req.query;
-    const jobs = scopeOf(req).state.jobs.filter((j) => (!q.organizationId || j.organizationId === q.organizationId) && (!q.repositoryId || j.repositoryId === q.repositoryId));
-    return pageOf(req, jobs.map(restJob), q);
-  }));
-  app.post('/v8/Jobs', handle(async (req: Req, reply) => createJob(scopeOf(req), req.body, reply)));
-  app.get('/v8/Jobs/:jobId', handle(async (req: Req) => restJob(jobOf(scopeOf(req), req.params.jobId))));
-  app.put('/v8/Jobs/:jobId', handle(async (req: Req, reply) => {
-    editJob(scopeOf(req), jobOf(scopeOf(req), req.params.jobId), req.body);
-    return reply.code(204).send();
-  }));
-  app.delete('/v8/Jobs/:jobId', handle(async (req: Req, reply) => {
-    const scope = scopeOf(req);
-    const job = jobOf(scope, req.params.jobId);
-    if (scope.state.jobSessions.some((s) => s.jobId === job.id && s.status === 'Running')) conflict(VEEAM_MESSAGES.jobRunningDelete(job.name));
-    scope.state.jobs = scope.state.jobs.filter((j) => j.id !== job.id);
-    return reply.code(204).send();
-  }));
+  app.get(
+    '/v8/Jobs',
+    handle(async (req: Req) => {
+      const q = req.query;
+      const jobs = scopeOf(req).state.jobs.filter(
+        (j) => (!q.organizationId || j.organizationId === q.organizationId) && (!q.repositoryId || j.repositoryId === q.repositoryId),
+      );
+      return pageOf(req, jobs.map(restJob), q);
+    }),
+  );
+  app.post(
+    '/v8/Jobs',
+    handle(async (req: Req, reply) => createJob(scopeOf(req), req.body, reply)),
+  );
+  app.get(
+    '/v8/Jobs/:jobId',
+    handle(async (req: Req) => restJob(jobOf(scopeOf(req), req.params.jobId))),
+  );
+  app.put(
+    '/v8/Jobs/:jobId',
+    handle(async (req: Req, reply) => {
+      editJob(scopeOf(req), jobOf(scopeOf(req), req.params.jobId), req.body);
+      return reply.code(204).send();
+    }),
+  );
+  app.delete(
+    '/v8/Jobs/:jobId',
+    handle(async (req: Req, reply) => {
+      const scope = scopeOf(req);
+      const job = jobOf(scope, req.params.jobId);
+      if (scope.state.jobSessions.some((s) => s.jobId === job.id && s.status === 'Running'))
+        conflict(VEEAM_MESSAGES.jobRunningDelete(job.name));
+      scope.state.jobs = scope.state.jobs.filter((j) => j.id !== job.id);
+      return reply.code(204).send();
+    }),
+  );
 
-  app.get('/v8/Jobs/:jobId/SelectedItems', handle(async (req: Req) => {
-    const job = jobOf(scopeOf(req), req.params.jobId);
-    return pageOf(req, job.selectedItems.map((i) => restJobItem(job, i)), req.query);
-  }));
-  app.post('/v8/Jobs/:jobId/SelectedItems', handle(async (req: Req, reply) => {
-    const scope = scopeOf(req);
-    const job = jobOf(scope, req.params.jobId);
-    if (!Array.isArray(req.body)) refuse('The request body must be an array of job items.');
-    job.selectedItems = mergeItems(job.selectedItems, parseItems(scope, job.organizationId, req.body, 'items'));
-    job.eTag += 1;
-    return reply.code(204).send();
-  }));
-  app.delete('/v8/Jobs/:jobId/SelectedItems', handle(async (req: Req, reply) => {
-    const job = jobOf(scopeOf(req), req.params.jobId);
-    const ids = idsToRemove(req);
-    if (ids.length === 0) refuse(VEEAM_MESSAGES.required('ids'));
-    for (const id of ids) if (!job.selectedItems.some((i) => i.id === id)) notFound(VEEAM_MESSAGES.objectNotFound('Job item', id));
-    job.selectedItems = job.selectedItems.filter((i) => !ids.includes(i.id));
-    job.eTag += 1;
-    return reply.code(204).send();
-  }));
-  app.get('/v8/Jobs/:jobId/ExcludedItems', handle(async (req: Req) => {
-    const job = jobOf(scopeOf(req), req.params.jobId);
-    return pageOf(req, job.excludedItems.map((i) => restJobItem(job, i)), req.query);
-  }));
+  app.get(
+    '/v8/Jobs/:jobId/SelectedItems',
+    handle(async (req: Req) => {
+      const job = jobOf(scopeOf(req), req.params.jobId);
+      return pageOf(
+        req,
+        job.selectedItems.map((i) => restJobItem(job, i)),
+        req.query,
+      );
+    }),
+  );
+  app.post(
+    '/v8/Jobs/:jobId/SelectedItems',
+    handle(async (req: Req, reply) => {
+      const scope = scopeOf(req);
+      const job = jobOf(scope, req.params.jobId);
+      if (!Array.isArray(req.body)) refuse('The request body must be an array of job items.');
+      job.selectedItems = mergeItems(job.selectedItems, parseItems(scope, job.organizationId, req.body, 'items'));
+      job.eTag += 1;
+      return reply.code(204).send();
+    }),
+  );
+  app.delete(
+    '/v8/Jobs/:jobId/SelectedItems',
+    handle(async (req: Req, reply) => {
+      const job = jobOf(scopeOf(req), req.params.jobId);
+      const ids = idsToRemove(req);
+      if (ids.length === 0) refuse(VEEAM_MESSAGES.required('ids'));
+      for (const id of ids) if (!job.selectedItems.some((i) => i.id === id)) notFound(VEEAM_MESSAGES.objectNotFound('Job item', id));
+      job.selectedItems = job.selectedItems.filter((i) => !ids.includes(i.id));
+      job.eTag += 1;
+      return reply.code(204).send();
+    }),
+  );
+  app.get(
+    '/v8/Jobs/:jobId/ExcludedItems',
+    handle(async (req: Req) => {
+      const job = jobOf(scopeOf(req), req.params.jobId);
+      return pageOf(
+        req,
+        job.excludedItems.map((i) => restJobItem(job, i)),
+        req.query,
+      );
+    }),
+  );
 
-  app.post('/v8/Jobs/:jobId/enable', handle(async (req: Req, reply) => {
-    const scope = scopeOf(req);
-    const job = jobOf(scope, req.params.jobId);
-    if (!job.isEnabled) {
-      job.isEnabled = true;
-      const interval = scheduleIntervalMs(scope, job);
-      if (job.nextRunAt === null && interval !== null) job.nextRunAt = scope.clock.now().getTime() + configNumber(scope.config, 'firstBackupDelayMs', 60_000);
-    }
-    return reply.code(204).send();
-  }));
-  app.post('/v8/Jobs/:jobId/disable', handle(async (req: Req, reply) => {
-    jobOf(scopeOf(req), req.params.jobId).isEnabled = false;
-    return reply.code(204).send();
-  }));
-  app.post('/v8/Jobs/:jobId/start', handle(async (req: Req) => {
-    const scope = scopeOf(req);
-    const job = jobOf(scope, req.params.jobId);
-    const b = req.body === undefined || req.body === null ? {} : onlyKnownProperties(req.body, ['full']);
-    checkBoolean('full', b.full);
-    if (!job.isEnabled) conflict(VEEAM_MESSAGES.jobDisabled(job.name));
-    if (scope.state.jobSessions.some((s) => s.jobId === job.id && s.status === 'Running')) conflict(VEEAM_MESSAGES.jobRunning(job.name));
-    return restJobSession(startJobSession(scope, job, scope.clock.now().getTime(), b.full === true));
-  }));
-  app.post('/v8/Jobs/:jobId/stop', handle(async (req: Req, reply) => {
-    stopJobSessions(scopeOf(req), jobOf(scopeOf(req), req.params.jobId));
-    return reply.code(204).send();
-  }));
+  app.post(
+    '/v8/Jobs/:jobId/enable',
+    handle(async (req: Req, reply) => {
+      const scope = scopeOf(req);
+      const job = jobOf(scope, req.params.jobId);
+      if (!job.isEnabled) {
+        job.isEnabled = true;
+        const interval = scheduleIntervalMs(scope, job);
+        if (job.nextRunAt === null && interval !== null)
+          job.nextRunAt = scope.clock.now().getTime() + configNumber(scope.config, 'firstBackupDelayMs', 60_000);
+      }
+      return reply.code(204).send();
+    }),
+  );
+  app.post(
+    '/v8/Jobs/:jobId/disable',
+    handle(async (req: Req, reply) => {
+      jobOf(scopeOf(req), req.params.jobId).isEnabled = false;
+      return reply.code(204).send();
+    }),
+  );
+  app.post(
+    '/v8/Jobs/:jobId/start',
+    handle(async (req: Req) => {
+      const scope = scopeOf(req);
+      const job = jobOf(scope, req.params.jobId);
+      const b = req.body === undefined || req.body === null ? {} : onlyKnownProperties(req.body, ['full']);
+      checkBoolean('full', b.full);
+      if (!job.isEnabled) conflict(VEEAM_MESSAGES.jobDisabled(job.name));
+      if (scope.state.jobSessions.some((s) => s.jobId === job.id && s.status === 'Running')) conflict(VEEAM_MESSAGES.jobRunning(job.name));
+      return restJobSession(startJobSession(scope, job, scope.clock.now().getTime(), b.full === true));
+    }),
+  );
+  app.post(
+    '/v8/Jobs/:jobId/stop',
+    handle(async (req: Req, reply) => {
+      stopJobSessions(scopeOf(req), jobOf(scopeOf(req), req.params.jobId));
+      return reply.code(204).send();
+    }),
+  );
 
-  app.get('/v8/JobSessions', handle(async (req: Req) => {
-    const q = req.query;
-    checkEnum('status', q.status, JOB_STATUSES);
-    const list = scopeOf(req).state.jobSessions
-      .filter((s) => (!q.jobId || s.jobId === q.jobId) && (!q.status || s.status === q.status))
-      .sort((a, b) => b.creationTime - a.creationTime);
-    return pageOf(req, list.map(restJobSession), q);
-  }));
-  app.get('/v8/JobSessions/:jobSessionsId', handle(async (req: Req) => {
-    const s = scopeOf(req).state.jobSessions.find((x) => x.id === req.params.jobSessionsId);
-    if (!s) notFound(VEEAM_MESSAGES.jobSessionNotFound(req.params.jobSessionsId));
-    return restJobSession(s);
-  }));
+  app.get(
+    '/v8/JobSessions',
+    handle(async (req: Req) => {
+      const q = req.query;
+      checkEnum('status', q.status, JOB_STATUSES);
+      const list = scopeOf(req)
+        .state.jobSessions.filter((s) => (!q.jobId || s.jobId === q.jobId) && (!q.status || s.status === q.status))
+        .sort((a, b) => b.creationTime - a.creationTime);
+      return pageOf(req, list.map(restJobSession), q);
+    }),
+  );
+  app.get(
+    '/v8/JobSessions/:jobSessionsId',
+    handle(async (req: Req) => {
+      const s = scopeOf(req).state.jobSessions.find((x) => x.id === req.params.jobSessionsId);
+      if (!s) notFound(VEEAM_MESSAGES.jobSessionNotFound(req.params.jobSessionsId));
+      return restJobSession(s);
+    }),
+  );
 
-  app.get('/v8/RestorePoints', handle(async (req: Req) => {
-    const q = req.query;
-    const from = parseDateTime('from', q.from);
-    const to = parseDateTime('to', q.to);
-    const asc = q.orderAsc === 'true';
-    const list = scopeOf(req).state.restorePoints.filter((p) =>
-      (!q.organizationId || p.organizationId === q.organizationId) && (!q.jobId || p.jobId === q.jobId) &&
-      (!q.repositoryId || p.repositoryId === q.repositoryId) && (!q.userId || p.userIds.includes(String(q.userId))) &&
-      (!q.siteId || p.siteIds.includes(String(q.siteId))) && (!q.teamId || p.teamIds.includes(String(q.teamId))) &&
-      (from === undefined || p.backupTime > from) && (to === undefined || p.backupTime < to));
-    list.sort((a, b) => (asc ? a.backupTime - b.backupTime : b.backupTime - a.backupTime));
-    return pageOf(req, list.map(restRestorePoint), q);
-  }));
-  app.get('/v8/RestorePoints/:restorePointId', handle(async (req: Req) => {
-    const p = scopeOf(req).state.restorePoints.find((x) => x.id === req.params.restorePointId);
-    if (!p) notFound(VEEAM_MESSAGES.restorePointNotFound(req.params.restorePointId));
-    return restRestorePoint(p);
-  }));
+  app.get(
+    '/v8/RestorePoints',
+    handle(async (req: Req) => {
+      const q = req.query;
+      const from = parseDateTime('from', q.from);
+      const to = parseDateTime('to', q.to);
+      const asc = q.orderAsc === 'true';
+      const list = scopeOf(req).state.restorePoints.filter(
+        (p) =>
+          (!q.organizationId || p.organizationId === q.organizationId) &&
+          (!q.jobId || p.jobId === q.jobId) &&
+          (!q.repositoryId || p.repositoryId === q.repositoryId) &&
+          (!q.userId || p.userIds.includes(String(q.userId))) &&
+          (!q.siteId || p.siteIds.includes(String(q.siteId))) &&
+          (!q.teamId || p.teamIds.includes(String(q.teamId))) &&
+          (from === undefined || p.backupTime > from) &&
+          (to === undefined || p.backupTime < to),
+      );
+      list.sort((a, b) => (asc ? a.backupTime - b.backupTime : b.backupTime - a.backupTime));
+      return pageOf(req, list.map(restRestorePoint), q);
+    }),
+  );
+  app.get(
+    '/v8/RestorePoints/:restorePointId',
+    handle(async (req: Req) => {
+      const p = scopeOf(req).state.restorePoints.find((x) => x.id === req.params.restorePointId);
+      if (!p) notFound(VEEAM_MESSAGES.restorePointNotFound(req.params.restorePointId));
+      return restRestorePoint(p);
+    }),
+  );
 }

@@ -1,12 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { SandboxScope } from '../support';
 import {
-  type FixtureSite, type FixtureTeam, type FixtureUser, veeamFixtureOrganization, veeamFixtureRepositories,
-  veeamFixtureSites, veeamFixtureTeams, veeamFixtureUsers,
+  type FixtureSite,
+  type FixtureTeam,
+  type FixtureUser,
+  veeamFixtureOrganization,
+  veeamFixtureRepositories,
+  veeamFixtureSites,
+  veeamFixtureTeams,
+  veeamFixtureUsers,
 } from './veeam.fixtures';
 import { iso } from './veeam.http';
 import {
-  configFlag, configNumber, type JobItemRecord, type JobRecord, type JobSessionRecord, type RestorePointRecord,
+  configFlag,
+  configNumber,
+  type JobItemRecord,
+  type JobRecord,
+  type JobSessionRecord,
+  type RestorePointRecord,
   type VeeamServerState,
 } from './veeam.state';
 
@@ -30,15 +41,31 @@ const links = (self: string, extra: Record<string, string> = {}) =>
 
 export function restUser(orgId: string, u: FixtureUser): Record<string, unknown> {
   return {
-    id: u.id, displayName: u.displayName, name: u.name, type: 'User', locationType: 'Cloud', office: '', onPremisesSid: '',
-    msid: u.id, _links: links(`/v8/Organizations/${orgId}/Users/${u.id}`, { organization: `/v8/Organizations/${orgId}` }),
+    id: u.id,
+    displayName: u.displayName,
+    name: u.name,
+    type: 'User',
+    locationType: 'Cloud',
+    office: '',
+    onPremisesSid: '',
+    msid: u.id,
+    _links: links(`/v8/Organizations/${orgId}/Users/${u.id}`, { organization: `/v8/Organizations/${orgId}` }),
   };
 }
 
 export function restSite(orgId: string, s: FixtureSite): Record<string, unknown> {
   return {
-    id: s.id, url: s.url, parentUrl: '', name: s.name, isCloud: true, isPersonal: false, title: s.title, isAvailable: true,
-    siteCollectionError: '', msid: s.id, _links: links(`/v8/Organizations/${orgId}/Sites/${s.id}`),
+    id: s.id,
+    url: s.url,
+    parentUrl: '',
+    name: s.name,
+    isCloud: true,
+    isPersonal: false,
+    title: s.title,
+    isAvailable: true,
+    siteCollectionError: '',
+    msid: s.id,
+    _links: links(`/v8/Organizations/${orgId}/Sites/${s.id}`),
   };
 }
 
@@ -54,22 +81,45 @@ export function restOrganization(scope: Scope): Record<string, unknown> {
   const o = veeamFixtureOrganization(scope.state.serverKey);
   const points = scope.state.restorePoints.map((p) => p.backupTime);
   return {
-    type: 'Office365', region: 'Worldwide', id: o.id, name: o.name, officeName: o.officeName,
-    isExchangeOnline: true, isSharePointOnline: true, isTeamsOnline: true, isTeamsChatsOnline: false,
-    isBackedup: points.length > 0, firstBackuptime: iso(points.length ? Math.min(...points) : null),
+    type: 'Office365',
+    region: 'Worldwide',
+    id: o.id,
+    name: o.name,
+    officeName: o.officeName,
+    isExchangeOnline: true,
+    isSharePointOnline: true,
+    isTeamsOnline: true,
+    isTeamsChatsOnline: false,
+    isBackedup: points.length > 0,
+    firstBackuptime: iso(points.length ? Math.min(...points) : null),
     lastBackuptime: iso(points.length ? Math.max(...points) : null),
     _links: links(`/v8/Organizations/${o.id}`, {
-      users: `/v8/Organizations/${o.id}/Users`, sites: `/v8/Organizations/${o.id}/Sites`, jobs: `/v8/Jobs?organizationId=${o.id}`,
+      users: `/v8/Organizations/${o.id}/Users`,
+      sites: `/v8/Organizations/${o.id}/Sites`,
+      jobs: `/v8/Jobs?organizationId=${o.id}`,
     }),
   };
 }
 
 export function restRepository(scope: Scope, r: { id: string; name: string; path: string }): Record<string, unknown> {
   return {
-    id: r.id, name: r.name, description: '', path: r.path, retentionType: 'ItemLevel', retentionPeriodType: 'Yearly',
-    yearlyRetentionPeriod: 'Years3', retentionFrequencyType: 'Daily', dailyTime: '18:00:00', dailyType: 'Everyday',
-    capacityBytes: 1_099_511_627_776, freeSpaceBytes: 824_633_720_832, isLongTerm: false, isOutdated: false, isOutOfSync: false,
-    isIndexed: true, organizationId: veeamFixtureOrganization(scope.state.serverKey).id,
+    id: r.id,
+    name: r.name,
+    description: '',
+    path: r.path,
+    retentionType: 'ItemLevel',
+    retentionPeriodType: 'Yearly',
+    yearlyRetentionPeriod: 'Years3',
+    retentionFrequencyType: 'Daily',
+    dailyTime: '18:00:00',
+    dailyType: 'Everyday',
+    capacityBytes: 1_099_511_627_776,
+    freeSpaceBytes: 824_633_720_832,
+    isLongTerm: false,
+    isOutdated: false,
+    isOutOfSync: false,
+    isIndexed: true,
+    organizationId: veeamFixtureOrganization(scope.state.serverKey).id,
     _links: links(`/v8/BackupRepositories/${r.id}`),
   };
 }
@@ -84,13 +134,23 @@ export function restJobItem(job: JobRecord, item: JobItemRecord): Record<string,
 
 export function restJob(job: JobRecord): Record<string, unknown> {
   return {
-    backupType: job.backupType, ...(job.schedulePolicy ? { schedulePolicy: job.schedulePolicy } : {}),
-    id: job.id, organizationId: job.organizationId, repositoryId: job.repositoryId, name: job.name,
-    lastRun: iso(job.lastRun), nextRun: job.isEnabled ? iso(job.nextRunAt) : null, lastBackup: iso(job.lastBackup),
-    isEnabled: job.isEnabled, lastStatus: job.lastStatus, eTag: job.eTag,
+    backupType: job.backupType,
+    ...(job.schedulePolicy ? { schedulePolicy: job.schedulePolicy } : {}),
+    id: job.id,
+    organizationId: job.organizationId,
+    repositoryId: job.repositoryId,
+    name: job.name,
+    lastRun: iso(job.lastRun),
+    nextRun: job.isEnabled ? iso(job.nextRunAt) : null,
+    lastBackup: iso(job.lastBackup),
+    isEnabled: job.isEnabled,
+    lastStatus: job.lastStatus,
+    eTag: job.eTag,
     _links: links(`/v8/Jobs/${job.id}`, {
-      organization: `/v8/Organizations/${job.organizationId}`, backupRepository: `/v8/BackupRepositories/${job.repositoryId}`,
-      selectedItems: `/v8/Jobs/${job.id}/SelectedItems`, jobsessions: `/v8/JobSessions?jobId=${job.id}`,
+      organization: `/v8/Organizations/${job.organizationId}`,
+      backupRepository: `/v8/BackupRepositories/${job.repositoryId}`,
+      selectedItems: `/v8/Jobs/${job.id}/SelectedItems`,
+      jobsessions: `/v8/JobSessions?jobId=${job.id}`,
     }),
   };
 }
@@ -98,27 +158,69 @@ export function restJob(job: JobRecord): Record<string, unknown> {
 export function restJobSession(s: JobSessionRecord): Record<string, unknown> {
   const processed = s.status === 'Running' ? 0 : s.items.length;
   return {
-    id: s.id, jobId: s.jobId, repositoryId: s.repositoryId, mainSessionId: s.id, details: '',
-    creationTime: iso(s.creationTime), endTime: iso(s.endTime), retryCount: 0, jobWillBeRetried: false,
-    progress: s.status === 'Running' ? 50 : 100, jobType: 'Backup', jobSessionConfigType: s.full ? 'Full' : 'Incremental',
-    status: s.status, statistics: { processingRateBytesPS: 0, processingRateItemsPS: 0, readRateBytesPS: 0, writeRateBytesPS: 0, transferredDataBytes: 0, processedObjects: processed, bottleneck: 'NA' },
-    eTag: 1, _links: links(`/v8/JobSessions/${s.id}`, { job: `/v8/Jobs/${s.jobId}`, logItems: `/v8/JobSessions/${s.id}/LogItems` }),
+    id: s.id,
+    jobId: s.jobId,
+    repositoryId: s.repositoryId,
+    mainSessionId: s.id,
+    details: '',
+    creationTime: iso(s.creationTime),
+    endTime: iso(s.endTime),
+    retryCount: 0,
+    jobWillBeRetried: false,
+    progress: s.status === 'Running' ? 50 : 100,
+    jobType: 'Backup',
+    jobSessionConfigType: s.full ? 'Full' : 'Incremental',
+    status: s.status,
+    statistics: {
+      processingRateBytesPS: 0,
+      processingRateItemsPS: 0,
+      readRateBytesPS: 0,
+      writeRateBytesPS: 0,
+      transferredDataBytes: 0,
+      processedObjects: processed,
+      bottleneck: 'NA',
+    },
+    eTag: 1,
+    _links: links(`/v8/JobSessions/${s.id}`, { job: `/v8/Jobs/${s.jobId}`, logItems: `/v8/JobSessions/${s.id}/LogItems` }),
   };
 }
 
 export function restRestorePoint(p: RestorePointRecord): Record<string, unknown> {
   return {
-    id: p.id, isDeleted: false, repositoryId: p.repositoryId, backupTime: iso(p.backupTime), jobId: p.jobId,
-    organizationId: p.organizationId, isExchange: p.isExchange, isSharePoint: p.isSharePoint, isOneDrive: p.isOneDrive,
-    isTeams: p.isTeams, isLongTermCopy: false, isCopy: false, isRetrieved: false, eTag: 1, objectsEtag: 1,
-    _links: links(`/v8/RestorePoints/${p.id}`, { job: `/v8/Jobs/${p.jobId}`, backupRepository: `/v8/BackupRepositories/${p.repositoryId}` }),
+    id: p.id,
+    isDeleted: false,
+    repositoryId: p.repositoryId,
+    backupTime: iso(p.backupTime),
+    jobId: p.jobId,
+    organizationId: p.organizationId,
+    isExchange: p.isExchange,
+    isSharePoint: p.isSharePoint,
+    isOneDrive: p.isOneDrive,
+    isTeams: p.isTeams,
+    isLongTermCopy: false,
+    isCopy: false,
+    isRetrieved: false,
+    eTag: 1,
+    objectsEtag: 1,
+    _links: links(`/v8/RestorePoints/${p.id}`, {
+      job: `/v8/Jobs/${p.jobId}`,
+      backupRepository: `/v8/BackupRepositories/${p.repositoryId}`,
+    }),
   };
 }
 
 // ---- status progressions over the sandbox clock ----
 
 const PERIODS: Record<string, number> = {
-  Minutes5: 5, Minutes10: 10, Minutes15: 15, Minutes30: 30, Hours1: 60, Hours2: 120, Hours4: 240, Hours8: 480, Hours12: 720,
+  Minutes5: 5,
+  Minutes10: 10,
+  Minutes15: 15,
+  Minutes30: 30,
+  Hours1: 60,
+  Hours2: 120,
+  Hours4: 240,
+  Hours8: 480,
+  Hours12: 720,
 };
 
 /** The job's period in ms (null: ManualOnly). A job created without schedulePolicy runs daily. */
@@ -143,9 +245,15 @@ function itemsOfRun(scope: Scope, job: JobRecord): JobItemRecord[] {
 export function startJobSession(scope: Scope, job: JobRecord, at: number, full = false): JobSessionRecord {
   const stuck = configFlag(scope.config, 'stuckJobs');
   const session: JobSessionRecord = {
-    id: randomUUID(), jobId: job.id, repositoryId: job.repositoryId, creationTime: at, endTime: null,
+    id: randomUUID(),
+    jobId: job.id,
+    repositoryId: job.repositoryId,
+    creationTime: at,
+    endTime: null,
     endsAt: stuck ? null : at + configNumber(scope.config, 'backupDurationMs', 120_000),
-    status: 'Running', full: full || job.lastBackup === null, items: itemsOfRun(scope, job),
+    status: 'Running',
+    full: full || job.lastBackup === null,
+    items: itemsOfRun(scope, job),
   };
   scope.state.jobSessions.push(session);
   job.lastRun = at;
@@ -163,12 +271,20 @@ function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, status:
   const users = s.items.filter((i) => i.type === 'User' && i.user);
   const uid = (i: JobItemRecord) => String(i.user!.id);
   scope.state.restorePoints.push({
-    id: randomUUID(), jobId: s.jobId, repositoryId: s.repositoryId, organizationId: job?.organizationId ?? '', backupTime: at,
-    isExchange: users.some((i) => i.mailbox || i.archiveMailbox), isOneDrive: users.some((i) => i.oneDrive),
-    isSharePoint: s.items.some((i) => i.type === 'Site' || i.personalSite), isTeams: s.items.some((i) => i.type === 'Team'),
-    userIds: users.map(uid), siteIds: s.items.filter((i) => i.type === 'Site' && i.site).map((i) => String(i.site!.id)),
+    id: randomUUID(),
+    jobId: s.jobId,
+    repositoryId: s.repositoryId,
+    organizationId: job?.organizationId ?? '',
+    backupTime: at,
+    isExchange: users.some((i) => i.mailbox || i.archiveMailbox),
+    isOneDrive: users.some((i) => i.oneDrive),
+    isSharePoint: s.items.some((i) => i.type === 'Site' || i.personalSite),
+    isTeams: s.items.some((i) => i.type === 'Team'),
+    userIds: users.map(uid),
+    siteIds: s.items.filter((i) => i.type === 'Site' && i.site).map((i) => String(i.site!.id)),
     teamIds: s.items.filter((i) => i.type === 'Team' && i.team).map((i) => String(i.team!.id)),
-    mailboxUserIds: users.filter((i) => i.mailbox || i.archiveMailbox).map(uid), oneDriveUserIds: users.filter((i) => i.oneDrive).map(uid),
+    mailboxUserIds: users.filter((i) => i.mailbox || i.archiveMailbox).map(uid),
+    oneDriveUserIds: users.filter((i) => i.oneDrive).map(uid),
   });
 }
 
@@ -189,7 +305,8 @@ export function advanceJobs(scope: Scope): void {
   for (const job of scope.state.jobs) {
     for (let guard = 0; guard < 200; guard++) {
       for (const s of scope.state.jobSessions) {
-        if (s.jobId === job.id && s.status === 'Running' && s.endsAt !== null && s.endsAt <= now) finishJobSession(scope, s, s.endsAt, fail ? 'Failed' : 'Success');
+        if (s.jobId === job.id && s.status === 'Running' && s.endsAt !== null && s.endsAt <= now)
+          finishJobSession(scope, s, s.endsAt, fail ? 'Failed' : 'Success');
       }
       if (scope.state.jobSessions.some((s) => s.jobId === job.id && s.status === 'Running')) break;
       if (!job.isEnabled || job.nextRunAt === null || job.nextRunAt > now) break;

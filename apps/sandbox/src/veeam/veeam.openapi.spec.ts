@@ -4,7 +4,13 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { startTestSandbox, SandboxControl } from '../../../../test/support/sandbox';
 import type { RunningSandbox } from '../sandbox.server';
-import { veeamFixtureOrganization, veeamFixtureRepositories, veeamFixtureSites, veeamFixtureUsers, veeamSandboxPassword } from './veeam.fixtures';
+import {
+  veeamFixtureOrganization,
+  veeamFixtureRepositories,
+  veeamFixtureSites,
+  veeamFixtureUsers,
+  veeamSandboxPassword,
+} from './veeam.fixtures';
 
 /**
  * The simulator's real responses, and the requests it accepts, validated against Veeam's own v8 OpenAPI
@@ -43,7 +49,8 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
   };
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${sandbox.origin}/veeam${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
@@ -63,14 +70,22 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
     ajv.addSchema({ components: nullableEnums(doc.components) }, 'spec');
     sandbox = await startTestSandbox();
     const res = await fetch(`${sandbox.origin}/veeam/v8/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'password', username: server, password: veeamSandboxPassword(server), disable_antiforgery_token: 'true' }).toString(),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: server,
+        password: veeamSandboxPassword(server),
+        disable_antiforgery_token: 'true',
+      }).toString(),
     });
     const body = (await res.json()) as { access_token: string };
     expectValid('OAuthTokenResponse', body);
     token = body.access_token;
   });
-  afterAll(async () => { await sandbox.close(); });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   it('organizations, directory and repositories match their PageOf / item schemas', async () => {
     const org = veeamFixtureOrganization(server).id;
@@ -78,7 +93,10 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
     expectValid('RestOrganizationComposed', (await call('GET', `/v8/Organizations/${org}`)).body);
     expectValid('PageOfRESTUser', (await call('GET', `/v8/Organizations/${org}/Users`)).body);
     expectValid('RESTUser', (await call('GET', `/v8/Organizations/${org}/Users/${veeamFixtureUsers(server)[0].id}`)).body);
-    expectValid('PageOfRESTOneDrive', (await call('GET', `/v8/Organizations/${org}/Users/${veeamFixtureUsers(server)[0].id}/OneDrives`)).body);
+    expectValid(
+      'PageOfRESTOneDrive',
+      (await call('GET', `/v8/Organizations/${org}/Users/${veeamFixtureUsers(server)[0].id}/OneDrives`)).body,
+    );
     expectValid('PageOfRESTSite', (await call('GET', `/v8/Organizations/${org}/Sites`)).body);
     expectValid('RESTSite', (await call('GET', `/v8/Organizations/${org}/Sites/${veeamFixtureSites(server)[0].id}`)).body);
     expectValid('PageOfRESTTeam', (await call('GET', `/v8/Organizations/${org}/Teams`)).body);
@@ -93,7 +111,10 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
     const site = veeamFixtureSites(server)[0];
     const user = veeamFixtureUsers(server)[0];
     const created = await send('POST', '/v8/Jobs', 'RESTCreateBackupJob', {
-      name: 'spec job', organizationId: org, repositoryId: veeamFixtureRepositories(server)[0].id, backupType: 'SelectedItems',
+      name: 'spec job',
+      organizationId: org,
+      repositoryId: veeamFixtureRepositories(server)[0].id,
+      backupType: 'SelectedItems',
       selectedItems: [
         { type: 'Site', site: { id: site.id, url: site.url, title: site.title, isCloud: true, isPersonal: false } },
         { type: 'User', user: { id: user.id, name: user.name, displayName: user.displayName }, mailbox: true, oneDrive: true },
@@ -117,7 +138,12 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
     const types = { Vesp: 'Organization/Sites', Veod: 'Organization/OneDrives', Vex: 'organization/mailboxes' } as const;
     const pages = { Vesp: 'PageOfRESTSharePointSite', Veod: 'PageOfRESTOneDrive', Vex: 'PageOfRESTExchangeMailbox' } as const;
     for (const type of Object.keys(types) as Array<keyof typeof types>) {
-      const s = await send('POST', `/v8/Jobs/${job}/explore`, 'RESTExploreOptions', { dateTime: points.results[0].backupTime, type, showDeleted: false, showAllVersions: false });
+      const s = await send('POST', `/v8/Jobs/${job}/explore`, 'RESTExploreOptions', {
+        dateTime: points.results[0].backupTime,
+        type,
+        showDeleted: false,
+        showAllVersions: false,
+      });
       expect(s.status).toBe(201);
       expectValid('RESTRestoreSession', s.body);
       const list = (await call('GET', `/v8/RestoreSessions/${s.body.id}/${types[type]}`)).body;
@@ -130,12 +156,18 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
         expectValid('PageOfRESTSharePointFolder', folders);
         const docs = (await call('GET', `${base}/Documents?parentId=${folders.results[0].id}`)).body;
         expectValid('PageOfRESTItemComposed', docs);
-        restored = await send('POST', `${base}/Documents/restoreTo`, 'RESTRestoreToDocumentsConfig', { documents: docs.results, siteURL: 'https://x.sharepoint.com/sites/Target' });
+        restored = await send('POST', `${base}/Documents/restoreTo`, 'RESTRestoreToDocumentsConfig', {
+          documents: docs.results,
+          siteURL: 'https://x.sharepoint.com/sites/Target',
+        });
         expect((await send('POST', `${base}/restore`, 'RESTRestoreSiteConfig', { restorePermissions: true })).status).toBe(200);
       } else if (type === 'Veod') {
         const folders = (await call('GET', `${base}/Folders`)).body;
         expectValid('PageOfRESTOneDriveFolder', folders);
-        restored = await send('POST', `${base}/Folders/restore`, 'RESTRestoreToOriginalFolders', { folders: folders.results, documentAction: 'Keep' });
+        restored = await send('POST', `${base}/Folders/restore`, 'RESTRestoreToOriginalFolders', {
+          folders: folders.results,
+          documentAction: 'Keep',
+        });
       } else {
         restored = await send('POST', `${base}/restoreTo`, 'RESTRestoreToDifferentLocation', { mailbox: 'other@x.onmicrosoft.com' });
       }

@@ -25,73 +25,129 @@ export function organizationOf(scope: Scope, id: string): { id: string } {
  * /v8/BackupRepositories[/{repositoryId}] (seed 002 §Backup Repositories).
  */
 export function registerOrganizationRoutes(app: FastifyInstance): void {
-  app.get('/v8/Organizations', handle(async (req: Req) => pageOf(req, [restOrganization(scopeOf(req))], req.query)));
+  app.get(
+    '/v8/Organizations',
+    handle(async (req: Req) => pageOf(req, [restOrganization(scopeOf(req))], req.query)),
+  );
 
-  app.get('/v8/Organizations/:organizationId', handle(async (req: Req) => {
-    organizationOf(scopeOf(req), req.params.organizationId);
-    return restOrganization(scopeOf(req));
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId',
+    handle(async (req: Req) => {
+      organizationOf(scopeOf(req), req.params.organizationId);
+      return restOrganization(scopeOf(req));
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Users', handle(async (req: Req) => {
-    const org = organizationOf(scopeOf(req), req.params.organizationId);
-    return pageOf(req, usersOf(scopeOf(req)).map((u) => restUser(org.id, u)), req.query);
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Users',
+    handle(async (req: Req) => {
+      const org = organizationOf(scopeOf(req), req.params.organizationId);
+      return pageOf(
+        req,
+        usersOf(scopeOf(req)).map((u) => restUser(org.id, u)),
+        req.query,
+      );
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Users/:userId', handle(async (req: Req) => {
-    const org = organizationOf(scopeOf(req), req.params.organizationId);
-    const u = usersOf(scopeOf(req)).find((x) => x.id === req.params.userId);
-    if (!u) notFound(VEEAM_MESSAGES.userNotFound(req.params.userId));
-    return restUser(org.id, u);
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Users/:userId',
+    handle(async (req: Req) => {
+      const org = organizationOf(scopeOf(req), req.params.organizationId);
+      const u = usersOf(scopeOf(req)).find((x) => x.id === req.params.userId);
+      if (!u) notFound(VEEAM_MESSAGES.userNotFound(req.params.userId));
+      return restUser(org.id, u);
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Users/:userId/OneDrives', handle(async (req: Req) => {
-    const scope = scopeOf(req);
-    organizationOf(scope, req.params.organizationId);
-    const u = usersOf(scope).find((x) => x.id === req.params.userId);
-    if (!u) notFound(VEEAM_MESSAGES.userNotFound(req.params.userId));
-    return pageOf(req, [{ id: u.id, name: u.name, url: oneDriveUrl(scope.state.serverKey, u.name), _links: {} }], req.query);
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Users/:userId/OneDrives',
+    handle(async (req: Req) => {
+      const scope = scopeOf(req);
+      organizationOf(scope, req.params.organizationId);
+      const u = usersOf(scope).find((x) => x.id === req.params.userId);
+      if (!u) notFound(VEEAM_MESSAGES.userNotFound(req.params.userId));
+      return pageOf(req, [{ id: u.id, name: u.name, url: oneDriveUrl(scope.state.serverKey, u.name), _links: {} }], req.query);
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Sites', handle(async (req: Req) => {
-    const org = organizationOf(scopeOf(req), req.params.organizationId);
-    return pageOf(req, sitesOf(scopeOf(req)).map((s) => restSite(org.id, s)), req.query);
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Sites',
+    handle(async (req: Req) => {
+      const org = organizationOf(scopeOf(req), req.params.organizationId);
+      return pageOf(
+        req,
+        sitesOf(scopeOf(req)).map((s) => restSite(org.id, s)),
+        req.query,
+      );
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Sites/:siteId', handle(async (req: Req) => {
-    const org = organizationOf(scopeOf(req), req.params.organizationId);
-    const s = sitesOf(scopeOf(req)).find((x) => x.id === req.params.siteId);
-    if (!s) notFound(VEEAM_MESSAGES.siteNotFound(req.params.siteId));
-    return restSite(org.id, s);
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Sites/:siteId',
+    handle(async (req: Req) => {
+      const org = organizationOf(scopeOf(req), req.params.organizationId);
+      const s = sitesOf(scopeOf(req)).find((x) => x.id === req.params.siteId);
+      if (!s) notFound(VEEAM_MESSAGES.siteNotFound(req.params.siteId));
+      return restSite(org.id, s);
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Teams', handle(async (req: Req) => {
-    const org = organizationOf(scopeOf(req), req.params.organizationId);
-    return pageOf(req, teamsOf(scopeOf(req)).map((t) => restTeam(org.id, t)), req.query);
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Teams',
+    handle(async (req: Req) => {
+      const org = organizationOf(scopeOf(req), req.params.organizationId);
+      return pageOf(
+        req,
+        teamsOf(scopeOf(req)).map((t) => restTeam(org.id, t)),
+        req.query,
+      );
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Teams/:teamId', handle(async (req: Req) => {
-    const org = organizationOf(scopeOf(req), req.params.organizationId);
-    const t = teamsOf(scopeOf(req)).find((x) => x.id === req.params.teamId);
-    if (!t) notFound(VEEAM_MESSAGES.teamNotFound(req.params.teamId));
-    return restTeam(org.id, t);
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Teams/:teamId',
+    handle(async (req: Req) => {
+      const org = organizationOf(scopeOf(req), req.params.organizationId);
+      const t = teamsOf(scopeOf(req)).find((x) => x.id === req.params.teamId);
+      if (!t) notFound(VEEAM_MESSAGES.teamNotFound(req.params.teamId));
+      return restTeam(org.id, t);
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Groups', handle(async (req: Req) => {
-    organizationOf(scopeOf(req), req.params.organizationId);
-    return pageOf(req, [], req.query);
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Groups',
+    handle(async (req: Req) => {
+      organizationOf(scopeOf(req), req.params.organizationId);
+      return pageOf(req, [], req.query);
+    }),
+  );
 
-  app.get('/v8/Organizations/:organizationId/Groups/:groupId', handle(async (req: Req) => {
-    organizationOf(scopeOf(req), req.params.organizationId);
-    notFound(VEEAM_MESSAGES.groupNotFound(req.params.groupId));
-  }));
+  app.get(
+    '/v8/Organizations/:organizationId/Groups/:groupId',
+    handle(async (req: Req) => {
+      organizationOf(scopeOf(req), req.params.organizationId);
+      notFound(VEEAM_MESSAGES.groupNotFound(req.params.groupId));
+    }),
+  );
 
-  app.get('/v8/BackupRepositories', handle(async (req: Req) =>
-    pageOf(req, repositoriesOf(scopeOf(req)).map((r) => restRepository(scopeOf(req), r)), req.query)));
+  app.get(
+    '/v8/BackupRepositories',
+    handle(async (req: Req) =>
+      pageOf(
+        req,
+        repositoriesOf(scopeOf(req)).map((r) => restRepository(scopeOf(req), r)),
+        req.query,
+      ),
+    ),
+  );
 
-  app.get('/v8/BackupRepositories/:repositoryId', handle(async (req: Req) => {
-    const r = repositoriesOf(scopeOf(req)).find((x) => x.id === req.params.repositoryId);
-    if (!r) notFound(VEEAM_MESSAGES.repositoryNotFound(req.params.repositoryId));
-    return restRepository(scopeOf(req), r);
-  }));
+  app.get(
+    '/v8/BackupRepositories/:repositoryId',
+    handle(async (req: Req) => {
+      const r = repositoriesOf(scopeOf(req)).find((x) => x.id === req.params.repositoryId);
+      if (!r) notFound(VEEAM_MESSAGES.repositoryNotFound(req.params.repositoryId));
+      return restRepository(scopeOf(req), r);
+    }),
+  );
 }

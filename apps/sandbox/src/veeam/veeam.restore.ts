@@ -4,14 +4,25 @@ import type { SandboxScope } from '../support';
 import type { AuthedRequest } from './veeam.auth';
 import { VEEAM_MESSAGES } from './veeam.errors';
 import {
-  FIXTURE_DOCUMENTS, FIXTURE_FOLDERS, FIXTURE_ITEM_SIZE_BYTES, FIXTURE_MAIL_FOLDERS, fixtureUuid, oneDriveUrl,
+  FIXTURE_DOCUMENTS,
+  FIXTURE_FOLDERS,
+  FIXTURE_ITEM_SIZE_BYTES,
+  FIXTURE_MAIL_FOLDERS,
+  fixtureUuid,
+  oneDriveUrl,
 } from './veeam.fixtures';
 import { checkBoolean, checkEnum, conflict, handle, iso, notFound, onlyKnownProperties, pageOf, parseDateTime, refuse } from './veeam.http';
 import { sitesOf, usersOf } from './veeam.model';
 import { jobOf } from './veeam.jobs';
 import { organizationOf } from './veeam.organizations';
 import {
-  configFlag, configList, configNumber, type RestoreEventRecord, type RestorePointRecord, type RestoreSessionRecord, type VeeamServerState,
+  configFlag,
+  configList,
+  configNumber,
+  type RestoreEventRecord,
+  type RestorePointRecord,
+  type RestoreSessionRecord,
+  type VeeamServerState,
 } from './veeam.state';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown>; Body: unknown }> & AuthedRequest;
@@ -43,15 +54,28 @@ function entitiesOf(scope: Scope, s: RestoreSessionRecord, kind: Entity['kind'])
   const key = scope.state.serverKey;
   if (kind === 'site') {
     if (s.type !== 'Vesp') return [];
-    return sitesOf(scope).filter((x) => p.siteIds.includes(x.id)).map((x) => ({
-      id: fixtureUuid(`${s.id}|site|${x.id}`), kind, name: x.title, url: x.url, email: '', sourceId: x.id,
-    }));
+    return sitesOf(scope)
+      .filter((x) => p.siteIds.includes(x.id))
+      .map((x) => ({
+        id: fixtureUuid(`${s.id}|site|${x.id}`),
+        kind,
+        name: x.title,
+        url: x.url,
+        email: '',
+        sourceId: x.id,
+      }));
   }
-  const ids = kind === 'oneDrive' ? (s.type === 'Veod' ? p.oneDriveUserIds : []) : (s.type === 'Vex' ? p.mailboxUserIds : []);
-  return usersOf(scope).filter((u) => ids.includes(u.id)).map((u) => ({
-    id: fixtureUuid(`${s.id}|${kind}|${u.id}`), kind, name: u.displayName, url: kind === 'oneDrive' ? oneDriveUrl(key, u.name) : '',
-    email: u.name, sourceId: u.id,
-  }));
+  const ids = kind === 'oneDrive' ? (s.type === 'Veod' ? p.oneDriveUserIds : []) : s.type === 'Vex' ? p.mailboxUserIds : [];
+  return usersOf(scope)
+    .filter((u) => ids.includes(u.id))
+    .map((u) => ({
+      id: fixtureUuid(`${s.id}|${kind}|${u.id}`),
+      kind,
+      name: u.displayName,
+      url: kind === 'oneDrive' ? oneDriveUrl(key, u.name) : '',
+      email: u.name,
+      sourceId: u.id,
+    }));
 }
 
 function entityOf(scope: Scope, s: RestoreSessionRecord, kind: Entity['kind'], id: string): Entity {
@@ -74,8 +98,22 @@ function treeOf(s: RestoreSessionRecord, e: Entity): Node[] {
   const parent = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
   const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
   return [
-    ...FIXTURE_FOLDERS.map((p) => ({ id: fixtureUuid(`${s.id}|${e.id}|f|${p}`), path: p, name: base(p), isFolder: true, sizeBytes: 0, parentPath: parent(p) })),
-    ...FIXTURE_DOCUMENTS.map((d) => ({ id: fixtureUuid(`${s.id}|${e.id}|d|${d.path}`), path: d.path, name: base(d.path), isFolder: false, sizeBytes: d.sizeBytes, parentPath: parent(d.path) })),
+    ...FIXTURE_FOLDERS.map((p) => ({
+      id: fixtureUuid(`${s.id}|${e.id}|f|${p}`),
+      path: p,
+      name: base(p),
+      isFolder: true,
+      sizeBytes: 0,
+      parentPath: parent(p),
+    })),
+    ...FIXTURE_DOCUMENTS.map((d) => ({
+      id: fixtureUuid(`${s.id}|${e.id}|d|${d.path}`),
+      path: d.path,
+      name: base(d.path),
+      isFolder: false,
+      sizeBytes: d.sizeBytes,
+      parentPath: parent(d.path),
+    })),
   ];
 }
 
@@ -90,8 +128,16 @@ function childrenOf(s: RestoreSessionRecord, e: Entity, parentId: unknown): Node
 function restNode(scope: Scope, s: RestoreSessionRecord, e: Entity, n: Node): Record<string, unknown> {
   const created = iso(pointOf(scope, s)?.backupTime ?? s.creationTime);
   const common = {
-    id: n.id, name: n.name, createdBy: 'Sandbox Admin', creationTime: created, modifiedBy: 'Sandbox Admin', modificationTime: created,
-    isFolder: n.isFolder, version: '1.0', versionId: 512, _links: {},
+    id: n.id,
+    name: n.name,
+    createdBy: 'Sandbox Admin',
+    creationTime: created,
+    modifiedBy: 'Sandbox Admin',
+    modificationTime: created,
+    isFolder: n.isFolder,
+    version: '1.0',
+    versionId: 512,
+    _links: {},
   };
   const owner = e.kind === 'site' ? { siteId: e.id } : { oneDriveId: e.id };
   return n.isFolder
@@ -101,7 +147,8 @@ function restNode(scope: Scope, s: RestoreSessionRecord, e: Entity, n: Node): Re
 
 function restEntity(s: RestoreSessionRecord, e: Entity): Record<string, unknown> {
   const self = `/v8/RestoreSessions/${s.id}/${e.kind === 'mailbox' ? 'organization/mailboxes' : e.kind === 'site' ? 'Organization/Sites' : 'Organization/OneDrives'}/${e.id}`;
-  if (e.kind === 'mailbox') return { id: e.id, name: e.name, email: e.email, isArchive: false, isPublic: false, _links: { self: { href: self } } };
+  if (e.kind === 'mailbox')
+    return { id: e.id, name: e.name, email: e.email, isArchive: false, isPublic: false, _links: { self: { href: self } } };
   return { id: e.id, name: e.name, url: e.url, _links: { self: { href: self } } };
 }
 
@@ -126,9 +173,20 @@ function resultOf(s: RestoreSessionRecord): 'Success' | 'Warning' | 'Failed' {
 
 function restSession(scope: Scope, s: RestoreSessionRecord): Record<string, unknown> {
   return {
-    id: s.id, name: s.name, organization: organizationName(scope), type: s.type, creationTime: iso(s.creationTime),
-    endTime: iso(s.endTime), state: s.state, result: resultOf(s), initiatedBy: s.initiatedBy, details: '',
-    scopeName: '', clientHost: 'sandbox', reason: '', eTag: s.eTag,
+    id: s.id,
+    name: s.name,
+    organization: organizationName(scope),
+    type: s.type,
+    creationTime: iso(s.creationTime),
+    endTime: iso(s.endTime),
+    state: s.state,
+    result: resultOf(s),
+    initiatedBy: s.initiatedBy,
+    details: '',
+    scopeName: '',
+    clientHost: 'sandbox',
+    reason: '',
+    eTag: s.eTag,
     _links: { self: { href: `/v8/RestoreSessions/${s.id}` }, events: { href: `/v8/RestoreSessions/${s.id}/Events` } },
   };
 }
@@ -143,9 +201,23 @@ function restEvent(s: RestoreSessionRecord, e: RestoreEventRecord): Record<strin
   const hh = String(Math.floor(secs / 3600)).padStart(2, '0');
   const mm = String(Math.floor((secs % 3600) / 60)).padStart(2, '0');
   return {
-    itemName: e.itemName, itemType: e.itemType, itemSizeBytes: e.itemSizeBytes, source: e.source, target: e.target,
-    id: e.id, type: e.type, status: e.status, startTime: iso(e.startTime), endTime: iso(end), duration: `${hh}:${mm}:${String(secs % 60).padStart(2, '0')}`,
-    title: e.title, message: e.message, order: e.order, organizationId: null, userId: e.userId ?? null, siteId: e.siteId ?? null,
+    itemName: e.itemName,
+    itemType: e.itemType,
+    itemSizeBytes: e.itemSizeBytes,
+    source: e.source,
+    target: e.target,
+    id: e.id,
+    type: e.type,
+    status: e.status,
+    startTime: iso(e.startTime),
+    endTime: iso(end),
+    duration: `${hh}:${mm}:${String(secs % 60).padStart(2, '0')}`,
+    title: e.title,
+    message: e.message,
+    order: e.order,
+    organizationId: null,
+    userId: e.userId ?? null,
+    siteId: e.siteId ?? null,
     _links: { self: { href: `/v8/RestoreSessions/${s.id}/Events/${e.id}` } },
   };
 }
@@ -168,8 +240,15 @@ function workingSession(scope: Scope, id: string, type: SessionType): RestoreSes
  * The latest restore point at or before `dateTime` (spec /Jobs/{jobId}/explore: a time before the first
  * backup gives a session without data; a time after the last gives the latest point).
  */
-function pickPoint(scope: Scope, type: SessionType, dateTime: number | undefined, jobId?: string, repositoryId?: string): RestorePointRecord | undefined {
-  const fits = (p: RestorePointRecord) => (type === 'Vex' ? p.isExchange : type === 'Veod' ? p.isOneDrive : type === 'Vesp' ? p.isSharePoint : p.isTeams);
+function pickPoint(
+  scope: Scope,
+  type: SessionType,
+  dateTime: number | undefined,
+  jobId?: string,
+  repositoryId?: string,
+): RestorePointRecord | undefined {
+  const fits = (p: RestorePointRecord) =>
+    type === 'Vex' ? p.isExchange : type === 'Veod' ? p.isOneDrive : type === 'Vesp' ? p.isSharePoint : p.isTeams;
   return scope.state.restorePoints
     .filter((p) => (!jobId || p.jobId === jobId) && (!repositoryId || p.repositoryId === repositoryId) && fits(p))
     .filter((p) => dateTime === undefined || p.backupTime <= dateTime)
@@ -188,25 +267,50 @@ function explore(req: Req, reply: FastifyReply, opts: { jobId?: string; orgId: s
   const point = pickPoint(scope, type, dateTime, opts.jobId, b.repositoryId ? String(b.repositoryId) : undefined);
   const now = scope.clock.now().getTime();
   const s: RestoreSessionRecord = {
-    id: randomUUID(), name: `Explore ${TYPE_NAMES[type]} ${new Date(dateTime ?? now).toISOString()}`, type,
-    jobId: opts.jobId ?? null, organizationId: opts.orgId, initiatedBy: req.veeamUser ?? '', creationTime: now, endTime: null,
-    state: 'Working', restorePointId: point?.id ?? null, events: [], eTag: 1,
+    id: randomUUID(),
+    name: `Explore ${TYPE_NAMES[type]} ${new Date(dateTime ?? now).toISOString()}`,
+    type,
+    jobId: opts.jobId ?? null,
+    organizationId: opts.orgId,
+    initiatedBy: req.veeamUser ?? '',
+    creationTime: now,
+    endTime: null,
+    state: 'Working',
+    restorePointId: point?.id ?? null,
+    events: [],
+    eTag: 1,
   };
   scope.state.restoreSessions.push(s);
   return reply.code(201).send(restSession(scope, s));
 }
 
 /** Records one restore operation as a session event that finishes over the sandbox clock. */
-function startRestore(scope: Scope, s: RestoreSessionRecord, e: Entity, what: { title: string; itemName: string; itemType: string; sizeBytes: number; target: string; names: string[] }) {
+function startRestore(
+  scope: Scope,
+  s: RestoreSessionRecord,
+  e: Entity,
+  what: { title: string; itemName: string; itemType: string; sizeBytes: number; target: string; names: string[] },
+) {
   const now = scope.clock.now().getTime();
   const failOf = configList(scope.config, 'failRestoreOf');
   const fails = [e.url, e.email, e.name, e.sourceId, ...what.names].some((x) => x && failOf.includes(x));
   const stuck = configFlag(scope.config, 'stuckRestores');
   s.events.push({
-    id: randomUUID(), type: 'Restore', status: 'Running', startTime: now, endTime: null,
-    endsAt: stuck ? null : now + configNumber(scope.config, 'restoreDurationMs', 60_000), outcome: fails ? 'Failed' : 'Success',
-    title: what.title, message: `${what.title} is in progress.`, order: s.events.length + 1, itemName: what.itemName,
-    itemType: what.itemType, itemSizeBytes: what.sizeBytes, source: e.kind === 'mailbox' ? e.email : e.url, target: what.target,
+    id: randomUUID(),
+    type: 'Restore',
+    status: 'Running',
+    startTime: now,
+    endTime: null,
+    endsAt: stuck ? null : now + configNumber(scope.config, 'restoreDurationMs', 60_000),
+    outcome: fails ? 'Failed' : 'Success',
+    title: what.title,
+    message: `${what.title} is in progress.`,
+    order: s.events.length + 1,
+    itemName: what.itemName,
+    itemType: what.itemType,
+    itemSizeBytes: what.sizeBytes,
+    source: e.kind === 'mailbox' ? e.email : e.url,
+    target: what.target,
     ...(e.kind === 'site' ? { siteId: e.sourceId } : { userId: e.sourceId }),
   });
   s.eTag += 1;
@@ -215,18 +319,68 @@ function startRestore(scope: Scope, s: RestoreSessionRecord, e: Entity, what: { 
 
 // ---- request bodies (spec RESTRestore*Config / RESTRestoreTo* / RESTRestoreToOriginal* schemas) ----
 
-const CREDENTIAL_FIELDS = ['userCode', 'applicationId', 'applicationCertificatePassword', 'applicationCertificate', 'userName', 'userPassword'];
-const SITE_RESTORE = [...CREDENTIAL_FIELDS, 'impersonationAccountName', 'alias', 'restoreListViews', 'changedItems', 'deletedItems', 'restoreSubsites', 'restoreMasterPages', 'restorePermissions', 'sendSharedLinksNotification', 'documentVersion', 'documentLastVersionAction'];
+const CREDENTIAL_FIELDS = [
+  'userCode',
+  'applicationId',
+  'applicationCertificatePassword',
+  'applicationCertificate',
+  'userName',
+  'userPassword',
+];
+const SITE_RESTORE = [
+  ...CREDENTIAL_FIELDS,
+  'impersonationAccountName',
+  'alias',
+  'restoreListViews',
+  'changedItems',
+  'deletedItems',
+  'restoreSubsites',
+  'restoreMasterPages',
+  'restorePermissions',
+  'sendSharedLinksNotification',
+  'documentVersion',
+  'documentLastVersionAction',
+];
 const SITE_RESTORE_TO = [...SITE_RESTORE.filter((f) => f !== 'restorePermissions'), 'siteURL', 'officeRegion', 'organizationName'];
-const SP_DOCS = [...CREDENTIAL_FIELDS, 'documents', 'list', 'restorePermissions', 'sendSharedLinksNotification', 'documentVersion', 'documentLastVersionAction'];
+const SP_DOCS = [
+  ...CREDENTIAL_FIELDS,
+  'documents',
+  'list',
+  'restorePermissions',
+  'sendSharedLinksNotification',
+  'documentVersion',
+  'documentLastVersionAction',
+];
 const SP_DOCS_TO = [...SP_DOCS.filter((f) => f !== 'restorePermissions'), 'siteURL', 'officeRegion', 'organizationName'];
 const SP_FOLDERS = [...SP_DOCS.filter((f) => f !== 'documents'), 'folders', 'siteURL'];
 const SP_FOLDERS_TO = [...SP_DOCS_TO.filter((f) => f !== 'documents'), 'folders'];
 const OD_ORIGINAL = [...CREDENTIAL_FIELDS, 'documentAction', 'officeRegion', 'organizationName'];
 const OD_DOCS = [...OD_ORIGINAL, 'documents'];
 const OD_FOLDERS = [...OD_ORIGINAL, 'folders'];
-const MB_ORIGINAL = ['userName', 'userPassword', 'userCode', 'applicationId', 'applicationCertificatePassword', 'applicationCertificate', 'impersonationAccountName'];
-const MB_TO = [...MB_ORIGINAL, 'changedItems', 'deletedItems', 'markRestoredAsUnread', 'excludeDrafts', 'excludeDeletedItems', 'excludeInPlaceHoldItems', 'excludeLitigationHoldItems', 'mailbox', 'casServer', 'folder', 'officeRegion', 'officeOrganizationName'];
+const MB_ORIGINAL = [
+  'userName',
+  'userPassword',
+  'userCode',
+  'applicationId',
+  'applicationCertificatePassword',
+  'applicationCertificate',
+  'impersonationAccountName',
+];
+const MB_TO = [
+  ...MB_ORIGINAL,
+  'changedItems',
+  'deletedItems',
+  'markRestoredAsUnread',
+  'excludeDrafts',
+  'excludeDeletedItems',
+  'excludeInPlaceHoldItems',
+  'excludeLitigationHoldItems',
+  'mailbox',
+  'casServer',
+  'folder',
+  'officeRegion',
+  'officeOrganizationName',
+];
 
 /**
  * Restoring into Microsoft 365 needs credentials for the organization (spec RESTRestore*Config: a device
@@ -246,7 +400,15 @@ function checkCommon(b: Record<string, unknown>): void {
   checkEnum('documentLastVersionAction', b.documentLastVersionAction, ['Overwrite', 'Merge']);
   checkEnum('documentAction', b.documentAction, ['Overwrite', 'Keep']);
   checkEnum('officeRegion', b.officeRegion, ['Worldwide', 'Germany', 'China', 'USDefence', 'USGovernment']);
-  for (const f of ['restorePermissions', 'sendSharedLinksNotification', 'changedItems', 'deletedItems', 'restoreSubsites', 'markRestoredAsUnread']) checkBoolean(f, b[f]);
+  for (const f of [
+    'restorePermissions',
+    'sendSharedLinksNotification',
+    'changedItems',
+    'deletedItems',
+    'restoreSubsites',
+    'markRestoredAsUnread',
+  ])
+    checkBoolean(f, b[f]);
 }
 
 /** The browsed documents/folders named in a bulk restore body; each must carry the schema's required fields. */
@@ -265,10 +427,14 @@ function pickNodes(s: RestoreSessionRecord, e: Entity, list: unknown, field: 'do
 const NODE_REQUIRED = ['id', 'name', 'createdBy', 'creationTime', 'modifiedBy', 'modificationTime'];
 
 function nodesRestore(scope: Scope, s: RestoreSessionRecord, e: Entity, nodes: Node[], target: string) {
-  const size = (n: Node) => (n.isFolder ? FIXTURE_DOCUMENTS.filter((d) => d.path.startsWith(`${n.path}/`)).reduce((a, d) => a + d.sizeBytes, 0) : n.sizeBytes);
+  const size = (n: Node) =>
+    n.isFolder ? FIXTURE_DOCUMENTS.filter((d) => d.path.startsWith(`${n.path}/`)).reduce((a, d) => a + d.sizeBytes, 0) : n.sizeBytes;
   return startRestore(scope, s, e, {
-    title: `Restore ${nodes.length} item(s) of ${e.name}`, itemName: nodes.map((n) => n.path).join(', '),
-    itemType: e.kind === 'site' ? 'SharePointItem' : 'OneDriveItem', sizeBytes: nodes.reduce((a, n) => a + size(n), 0), target,
+    title: `Restore ${nodes.length} item(s) of ${e.name}`,
+    itemName: nodes.map((n) => n.path).join(', '),
+    itemType: e.kind === 'site' ? 'SharePointItem' : 'OneDriveItem',
+    sizeBytes: nodes.reduce((a, n) => a + size(n), 0),
+    target,
     names: nodes.flatMap((n) => [n.path, n.name]),
   });
 }
@@ -280,54 +446,96 @@ function nodesRestore(scope: Scope, s: RestoreSessionRecord, e: Entity, nodes: N
  * {sessionId} and progress shows in the session's events.
  */
 export function registerRestoreRoutes(app: FastifyInstance): void {
-  app.post('/v8/Jobs/:jobId/explore', handle(async (req: Req, reply) => {
-    const job = jobOf(scopeOf(req), req.params.jobId);
-    return explore(req, reply, { jobId: job.id, orgId: job.organizationId, fields: ['dateTime', 'type', 'showDeleted', 'showAllVersions'] });
-  }));
-  app.post('/v8/Organizations/:organizationId/explore', handle(async (req: Req, reply) => {
-    const org = organizationOf(scopeOf(req), req.params.organizationId);
-    return explore(req, reply, { orgId: org.id, fields: ['dateTime', 'type', 'showDeleted', 'showAllVersions', 'repositoryId'] });
-  }));
+  app.post(
+    '/v8/Jobs/:jobId/explore',
+    handle(async (req: Req, reply) => {
+      const job = jobOf(scopeOf(req), req.params.jobId);
+      return explore(req, reply, {
+        jobId: job.id,
+        orgId: job.organizationId,
+        fields: ['dateTime', 'type', 'showDeleted', 'showAllVersions'],
+      });
+    }),
+  );
+  app.post(
+    '/v8/Organizations/:organizationId/explore',
+    handle(async (req: Req, reply) => {
+      const org = organizationOf(scopeOf(req), req.params.organizationId);
+      return explore(req, reply, { orgId: org.id, fields: ['dateTime', 'type', 'showDeleted', 'showAllVersions', 'repositoryId'] });
+    }),
+  );
 
-  app.get('/v8/RestoreSessions', handle(async (req: Req) => {
-    const scope = scopeOf(req);
-    const list = [...scope.state.restoreSessions].sort((a, b) => b.creationTime - a.creationTime);
-    for (const s of list) advanceSession(scope, s);
-    return pageOf(req, list.map((s) => restSession(scope, s)), req.query);
-  }));
-  app.get('/v8/RestoreSessions/:restoreSessionId', handle(async (req: Req) => restSession(scopeOf(req), sessionOf(scopeOf(req), req.params.restoreSessionId))));
-  app.post('/v8/RestoreSessions/:restoreSessionId/Stop', handle(async (req: Req, reply) => {
-    const scope = scopeOf(req);
-    const s = sessionOf(scope, req.params.restoreSessionId);
-    if (s.state === 'Working') {
-      const now = scope.clock.now().getTime();
-      s.state = 'Stopped';
-      s.endTime = now;
-      for (const e of s.events) {
-        if (e.status === 'Running') Object.assign(e, { status: 'Cancelled', endTime: now, message: `${e.title} was cancelled: the restore session was stopped.` });
+  app.get(
+    '/v8/RestoreSessions',
+    handle(async (req: Req) => {
+      const scope = scopeOf(req);
+      const list = [...scope.state.restoreSessions].sort((a, b) => b.creationTime - a.creationTime);
+      for (const s of list) advanceSession(scope, s);
+      return pageOf(
+        req,
+        list.map((s) => restSession(scope, s)),
+        req.query,
+      );
+    }),
+  );
+  app.get(
+    '/v8/RestoreSessions/:restoreSessionId',
+    handle(async (req: Req) => restSession(scopeOf(req), sessionOf(scopeOf(req), req.params.restoreSessionId))),
+  );
+  app.post(
+    '/v8/RestoreSessions/:restoreSessionId/Stop',
+    handle(async (req: Req, reply) => {
+      const scope = scopeOf(req);
+      const s = sessionOf(scope, req.params.restoreSessionId);
+      if (s.state === 'Working') {
+        const now = scope.clock.now().getTime();
+        s.state = 'Stopped';
+        s.endTime = now;
+        for (const e of s.events) {
+          if (e.status === 'Running')
+            Object.assign(e, { status: 'Cancelled', endTime: now, message: `${e.title} was cancelled: the restore session was stopped.` });
+        }
+        s.eTag += 1;
       }
-      s.eTag += 1;
-    }
-    return reply.code(204).send();
-  }));
-  app.get('/v8/RestoreSessions/:restoreSessionId/Events', handle(async (req: Req) => {
-    const s = sessionOf(scopeOf(req), req.params.restoreSessionId);
-    return pageOf(req, s.events.map((e) => restEvent(s, e)), req.query);
-  }));
-  app.get('/v8/RestoreSessions/:restoreSessionId/Events/:eventId', handle(async (req: Req) => {
-    const s = sessionOf(scopeOf(req), req.params.restoreSessionId);
-    const e = s.events.find((x) => x.id === req.params.eventId);
-    if (!e) notFound(VEEAM_MESSAGES.eventNotFound(req.params.eventId));
-    return restEvent(s, e);
-  }));
-  app.get('/v8/RestoreSessions/:restoreSessionId/Statistics', handle(async (req: Req) => {
-    const s = sessionOf(scopeOf(req), req.params.restoreSessionId);
-    const count = (st: string) => s.events.filter((e) => e.status === st).length;
-    return {
-      totalItemsCount: s.events.length, restoredItemsCount: count('Success') + count('Warning'), failedItemsCount: count('Failed'),
-      skippedItemsCount: count('Skipped'), warnings: [], errors: s.events.filter((e) => e.status === 'Failed').map((e) => e.message), items: [],
-    };
-  }));
+      return reply.code(204).send();
+    }),
+  );
+  app.get(
+    '/v8/RestoreSessions/:restoreSessionId/Events',
+    handle(async (req: Req) => {
+      const s = sessionOf(scopeOf(req), req.params.restoreSessionId);
+      return pageOf(
+        req,
+        s.events.map((e) => restEvent(s, e)),
+        req.query,
+      );
+    }),
+  );
+  app.get(
+    '/v8/RestoreSessions/:restoreSessionId/Events/:eventId',
+    handle(async (req: Req) => {
+      const s = sessionOf(scopeOf(req), req.params.restoreSessionId);
+      const e = s.events.find((x) => x.id === req.params.eventId);
+      if (!e) notFound(VEEAM_MESSAGES.eventNotFound(req.params.eventId));
+      return restEvent(s, e);
+    }),
+  );
+  app.get(
+    '/v8/RestoreSessions/:restoreSessionId/Statistics',
+    handle(async (req: Req) => {
+      const s = sessionOf(scopeOf(req), req.params.restoreSessionId);
+      const count = (st: string) => s.events.filter((e) => e.status === st).length;
+      return {
+        totalItemsCount: s.events.length,
+        restoredItemsCount: count('Success') + count('Warning'),
+        failedItemsCount: count('Failed'),
+        skippedItemsCount: count('Skipped'),
+        warnings: [],
+        errors: s.events.filter((e) => e.status === 'Failed').map((e) => e.message),
+        items: [],
+      };
+    }),
+  );
 
   registerSiteRoutes(app);
   registerOneDriveRoutes(app);
@@ -341,30 +549,74 @@ function registerSiteRoutes(app: FastifyInstance): void {
     const s = sessionOf(scope, req.params.restoreSessionId);
     return { scope, s, e: req.params.siteId ? entityOf(scope, s, 'site', req.params.siteId) : undefined };
   };
-  app.get(base, handle(async (req: Req) => { const { scope, s } = ctx(req); return pageOf(req, entitiesOf(scope, s, 'site').map((e) => restEntity(s, e)), req.query); }));
-  app.get(`${base}/:siteId`, handle(async (req: Req) => { const { s, e } = ctx(req); return restEntity(s, e!); }));
-  app.get(`${base}/:siteId/Folders`, handle(async (req: Req) => {
-    const { scope, s, e } = ctx(req);
-    return pageOf(req, childrenOf(s, e!, req.query.parentId).filter((n) => n.isFolder).map((n) => restNode(scope, s, e!, n)), req.query);
-  }));
-  app.get(`${base}/:siteId/Documents`, handle(async (req: Req) => {
-    const { scope, s, e } = ctx(req);
-    const withFolders = req.query.includeFolders === 'true';
-    return pageOf(req, childrenOf(s, e!, req.query.parentId).filter((n) => withFolders || !n.isFolder).map((n) => restNode(scope, s, e!, n)), req.query);
-  }));
+  app.get(
+    base,
+    handle(async (req: Req) => {
+      const { scope, s } = ctx(req);
+      return pageOf(
+        req,
+        entitiesOf(scope, s, 'site').map((e) => restEntity(s, e)),
+        req.query,
+      );
+    }),
+  );
+  app.get(
+    `${base}/:siteId`,
+    handle(async (req: Req) => {
+      const { s, e } = ctx(req);
+      return restEntity(s, e!);
+    }),
+  );
+  app.get(
+    `${base}/:siteId/Folders`,
+    handle(async (req: Req) => {
+      const { scope, s, e } = ctx(req);
+      return pageOf(
+        req,
+        childrenOf(s, e!, req.query.parentId)
+          .filter((n) => n.isFolder)
+          .map((n) => restNode(scope, s, e!, n)),
+        req.query,
+      );
+    }),
+  );
+  app.get(
+    `${base}/:siteId/Documents`,
+    handle(async (req: Req) => {
+      const { scope, s, e } = ctx(req);
+      const withFolders = req.query.includeFolders === 'true';
+      return pageOf(
+        req,
+        childrenOf(s, e!, req.query.parentId)
+          .filter((n) => withFolders || !n.isFolder)
+          .map((n) => restNode(scope, s, e!, n)),
+        req.query,
+      );
+    }),
+  );
   const restoreRoute = (path: string, fields: string[], to: boolean, pick?: 'documents' | 'folders') =>
-    app.post(`${base}/:siteId${path}`, handle(async (req: Req) => {
-      const scope = scopeOf(req);
-      const s = workingSession(scope, req.params.restoreSessionId, 'Vesp');
-      const e = entityOf(scope, s, 'site', req.params.siteId);
-      const b = onlyKnownProperties(req.body ?? {}, fields);
-      checkCommon(b);
-      checkRestoreCredentials(scope, b, !pick);
-      if (to && (typeof b.siteURL !== 'string' || !b.siteURL)) refuse(VEEAM_MESSAGES.required('siteURL'));
-      const target = to ? String(b.siteURL) : e.url;
-      if (pick) return nodesRestore(scope, s, e, pickNodes(s, e, b[pick], pick, NODE_REQUIRED), target);
-      return startRestore(scope, s, e, { title: `Restore site ${e.name}`, itemName: e.name, itemType: 'SharePointSite', sizeBytes: FIXTURE_ITEM_SIZE_BYTES, target, names: [] });
-    }));
+    app.post(
+      `${base}/:siteId${path}`,
+      handle(async (req: Req) => {
+        const scope = scopeOf(req);
+        const s = workingSession(scope, req.params.restoreSessionId, 'Vesp');
+        const e = entityOf(scope, s, 'site', req.params.siteId);
+        const b = onlyKnownProperties(req.body ?? {}, fields);
+        checkCommon(b);
+        checkRestoreCredentials(scope, b, !pick);
+        if (to && (typeof b.siteURL !== 'string' || !b.siteURL)) refuse(VEEAM_MESSAGES.required('siteURL'));
+        const target = to ? String(b.siteURL) : e.url;
+        if (pick) return nodesRestore(scope, s, e, pickNodes(s, e, b[pick], pick, NODE_REQUIRED), target);
+        return startRestore(scope, s, e, {
+          title: `Restore site ${e.name}`,
+          itemName: e.name,
+          itemType: 'SharePointSite',
+          sizeBytes: FIXTURE_ITEM_SIZE_BYTES,
+          target,
+          names: [],
+        });
+      }),
+    );
   restoreRoute('/restore', SITE_RESTORE, false);
   restoreRoute('/restoreTo', SITE_RESTORE_TO, true);
   restoreRoute('/Documents/restore', SP_DOCS, false, 'documents');
@@ -380,28 +632,79 @@ function registerOneDriveRoutes(app: FastifyInstance): void {
     const s = sessionOf(scope, req.params.restoreSessionId);
     return { scope, s, e: req.params.oneDriveId ? entityOf(scope, s, 'oneDrive', req.params.oneDriveId) : undefined };
   };
-  app.get(base, handle(async (req: Req) => { const { scope, s } = ctx(req); return pageOf(req, entitiesOf(scope, s, 'oneDrive').map((e) => restEntity(s, e)), req.query); }));
-  app.get(`${base}/:oneDriveId`, handle(async (req: Req) => { const { s, e } = ctx(req); return restEntity(s, e!); }));
-  app.get(`${base}/:oneDriveId/Folders`, handle(async (req: Req) => {
-    const { scope, s, e } = ctx(req);
-    return pageOf(req, childrenOf(s, e!, req.query.parentId).filter((n) => n.isFolder).map((n) => restNode(scope, s, e!, n)), req.query);
-  }));
-  app.get(`${base}/:oneDriveId/Documents`, handle(async (req: Req) => {
-    const { scope, s, e } = ctx(req);
-    const withFolders = req.query.includeFolders === 'true';
-    return pageOf(req, childrenOf(s, e!, req.query.parentId).filter((n) => withFolders || !n.isFolder).map((n) => restNode(scope, s, e!, n)), req.query);
-  }));
+  app.get(
+    base,
+    handle(async (req: Req) => {
+      const { scope, s } = ctx(req);
+      return pageOf(
+        req,
+        entitiesOf(scope, s, 'oneDrive').map((e) => restEntity(s, e)),
+        req.query,
+      );
+    }),
+  );
+  app.get(
+    `${base}/:oneDriveId`,
+    handle(async (req: Req) => {
+      const { s, e } = ctx(req);
+      return restEntity(s, e!);
+    }),
+  );
+  app.get(
+    `${base}/:oneDriveId/Folders`,
+    handle(async (req: Req) => {
+      const { scope, s, e } = ctx(req);
+      return pageOf(
+        req,
+        childrenOf(s, e!, req.query.parentId)
+          .filter((n) => n.isFolder)
+          .map((n) => restNode(scope, s, e!, n)),
+        req.query,
+      );
+    }),
+  );
+  app.get(
+    `${base}/:oneDriveId/Documents`,
+    handle(async (req: Req) => {
+      const { scope, s, e } = ctx(req);
+      const withFolders = req.query.includeFolders === 'true';
+      return pageOf(
+        req,
+        childrenOf(s, e!, req.query.parentId)
+          .filter((n) => withFolders || !n.isFolder)
+          .map((n) => restNode(scope, s, e!, n)),
+        req.query,
+      );
+    }),
+  );
   const restoreRoute = (path: string, fields: string[], pick?: 'documents' | 'folders') =>
-    app.post(`${base}/:oneDriveId${path}`, handle(async (req: Req) => {
-      const scope = scopeOf(req);
-      const s = workingSession(scope, req.params.restoreSessionId, 'Veod');
-      const e = entityOf(scope, s, 'oneDrive', req.params.oneDriveId);
-      const b = onlyKnownProperties(req.body ?? {}, fields);
-      checkCommon(b);
-      checkRestoreCredentials(scope, b, false);
-      if (pick) return nodesRestore(scope, s, e, pickNodes(s, e, b[pick], pick, pick === 'documents' ? [...NODE_REQUIRED, 'sizeBytes'] : NODE_REQUIRED), e.url);
-      return startRestore(scope, s, e, { title: `Restore OneDrive of ${e.name}`, itemName: e.name, itemType: 'OneDriveItem', sizeBytes: FIXTURE_ITEM_SIZE_BYTES, target: e.url, names: [] });
-    }));
+    app.post(
+      `${base}/:oneDriveId${path}`,
+      handle(async (req: Req) => {
+        const scope = scopeOf(req);
+        const s = workingSession(scope, req.params.restoreSessionId, 'Veod');
+        const e = entityOf(scope, s, 'oneDrive', req.params.oneDriveId);
+        const b = onlyKnownProperties(req.body ?? {}, fields);
+        checkCommon(b);
+        checkRestoreCredentials(scope, b, false);
+        if (pick)
+          return nodesRestore(
+            scope,
+            s,
+            e,
+            pickNodes(s, e, b[pick], pick, pick === 'documents' ? [...NODE_REQUIRED, 'sizeBytes'] : NODE_REQUIRED),
+            e.url,
+          );
+        return startRestore(scope, s, e, {
+          title: `Restore OneDrive of ${e.name}`,
+          itemName: e.name,
+          itemType: 'OneDriveItem',
+          sizeBytes: FIXTURE_ITEM_SIZE_BYTES,
+          target: e.url,
+          names: [],
+        });
+      }),
+    );
   // The trimmed v8 spec has only restore-to-original for OneDrive (copyTo was trimmed away).
   restoreRoute('/restore', OD_ORIGINAL);
   restoreRoute('/Documents/restore', OD_DOCS, 'documents');
@@ -418,31 +721,61 @@ function registerMailboxRoutes(app: FastifyInstance): void {
   };
   const folderNodes = (s: RestoreSessionRecord, e: Entity) =>
     FIXTURE_MAIL_FOLDERS.map((name) => ({ id: fixtureUuid(`${s.id}|${e.id}|mf|${name}`), name }));
-  app.get(base, handle(async (req: Req) => { const { scope, s } = ctx(req); return pageOf(req, entitiesOf(scope, s, 'mailbox').map((e) => restEntity(s, e)), req.query); }));
-  app.get(`${base}/:mailboxId`, handle(async (req: Req) => { const { s, e } = ctx(req); return restEntity(s, e!); }));
-  app.get(`${base}/:mailboxId/folders`, handle(async (req: Req) => {
-    const { s, e } = ctx(req);
-    const name = typeof req.query.name === 'string' ? req.query.name.toLowerCase() : undefined;
-    const list = req.query.parentId ? [] : folderNodes(s, e!).filter((f) => !name || f.name.toLowerCase() === name);
-    return pageOf(req, list.map((f) => ({ id: f.id, name: f.name, _links: {} })), req.query);
-  }));
+  app.get(
+    base,
+    handle(async (req: Req) => {
+      const { scope, s } = ctx(req);
+      return pageOf(
+        req,
+        entitiesOf(scope, s, 'mailbox').map((e) => restEntity(s, e)),
+        req.query,
+      );
+    }),
+  );
+  app.get(
+    `${base}/:mailboxId`,
+    handle(async (req: Req) => {
+      const { s, e } = ctx(req);
+      return restEntity(s, e!);
+    }),
+  );
+  app.get(
+    `${base}/:mailboxId/folders`,
+    handle(async (req: Req) => {
+      const { s, e } = ctx(req);
+      const name = typeof req.query.name === 'string' ? req.query.name.toLowerCase() : undefined;
+      const list = req.query.parentId ? [] : folderNodes(s, e!).filter((f) => !name || f.name.toLowerCase() === name);
+      return pageOf(
+        req,
+        list.map((f) => ({ id: f.id, name: f.name, _links: {} })),
+        req.query,
+      );
+    }),
+  );
   const restoreRoute = (path: string, to: boolean, folder: boolean) =>
-    app.post(`${base}/:mailboxId${path}`, handle(async (req: Req) => {
-      const scope = scopeOf(req);
-      const s = workingSession(scope, req.params.restoreSessionId, 'Vex');
-      const e = entityOf(scope, s, 'mailbox', req.params.mailboxId);
-      const b = onlyKnownProperties(req.body ?? {}, to ? MB_TO : MB_ORIGINAL);
-      checkCommon(b);
-      checkRestoreCredentials(scope, b, false);
-      if (to && (typeof b.mailbox !== 'string' || !b.mailbox)) refuse(VEEAM_MESSAGES.required('mailbox'));
-      const f = folder ? folderNodes(s, e).find((x) => x.id === req.params.folderId) : undefined;
-      if (folder && !f) notFound(VEEAM_MESSAGES.objectNotFound('Folder', req.params.folderId));
-      const target = to ? String(b.mailbox) : e.email;
-      return startRestore(scope, s, e, {
-        title: f ? `Restore folder ${f.name} of ${e.email}` : `Restore mailbox ${e.email}`, itemName: f ? `${e.email}/${f.name}` : e.email,
-        itemType: 'ExchangeMailbox', sizeBytes: f ? FIXTURE_ITEM_SIZE_BYTES / 4 : FIXTURE_ITEM_SIZE_BYTES, target, names: f ? [f.name] : [],
-      });
-    }));
+    app.post(
+      `${base}/:mailboxId${path}`,
+      handle(async (req: Req) => {
+        const scope = scopeOf(req);
+        const s = workingSession(scope, req.params.restoreSessionId, 'Vex');
+        const e = entityOf(scope, s, 'mailbox', req.params.mailboxId);
+        const b = onlyKnownProperties(req.body ?? {}, to ? MB_TO : MB_ORIGINAL);
+        checkCommon(b);
+        checkRestoreCredentials(scope, b, false);
+        if (to && (typeof b.mailbox !== 'string' || !b.mailbox)) refuse(VEEAM_MESSAGES.required('mailbox'));
+        const f = folder ? folderNodes(s, e).find((x) => x.id === req.params.folderId) : undefined;
+        if (folder && !f) notFound(VEEAM_MESSAGES.objectNotFound('Folder', req.params.folderId));
+        const target = to ? String(b.mailbox) : e.email;
+        return startRestore(scope, s, e, {
+          title: f ? `Restore folder ${f.name} of ${e.email}` : `Restore mailbox ${e.email}`,
+          itemName: f ? `${e.email}/${f.name}` : e.email,
+          itemType: 'ExchangeMailbox',
+          sizeBytes: f ? FIXTURE_ITEM_SIZE_BYTES / 4 : FIXTURE_ITEM_SIZE_BYTES,
+          target,
+          names: f ? [f.name] : [],
+        });
+      }),
+    );
   restoreRoute('/restore', false, false);
   restoreRoute('/restoreTo', true, false);
   restoreRoute('/folders/:folderId/restore', false, true);

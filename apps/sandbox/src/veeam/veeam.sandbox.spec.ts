@@ -1,31 +1,55 @@
 import { startTestSandbox, SandboxControl } from '../../../../test/support/sandbox';
 import type { RunningSandbox } from '../sandbox.server';
-import { veeamFixtureOrganization, veeamFixtureRepositories, veeamFixtureSites, veeamFixtureUsers, veeamSandboxAssertion, veeamSandboxPassword } from './veeam.fixtures';
+import {
+  veeamFixtureOrganization,
+  veeamFixtureRepositories,
+  veeamFixtureSites,
+  veeamFixtureUsers,
+  veeamSandboxAssertion,
+  veeamSandboxPassword,
+} from './veeam.fixtures';
 
 /** The simulated VB365 server over real HTTPS, driven the way the vendor documents it (no adapter). */
 describe('veeam sandbox', () => {
   let sandbox: RunningSandbox;
   let seq = 0;
-  beforeAll(async () => { sandbox = await startTestSandbox(); });
-  afterAll(async () => { await sandbox.close(); });
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   const newServer = () => `vbo-admin-${process.pid}-${++seq}`;
   const url = (p: string) => `${sandbox.origin}/veeam${p}`;
 
   async function tokenRequest(form: Record<string, string>) {
-    const res = await fetch(url('/v8/token'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+    const res = await fetch(url('/v8/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
     return { status: res.status, headers: res.headers, body: (await res.json()) as any };
   }
 
   async function login(user: string): Promise<string> {
-    const r = await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user), disable_antiforgery_token: 'true' });
+    const r = await tokenRequest({
+      grant_type: 'password',
+      username: user,
+      password: veeamSandboxPassword(user),
+      disable_antiforgery_token: 'true',
+    });
     expect(r.status).toBe(200);
     return r.body.access_token;
   }
 
   async function call(token: string | undefined, method: string, p: string, body?: unknown) {
     const res = await fetch(url(p), {
-      method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
@@ -39,8 +63,12 @@ describe('veeam sandbox', () => {
 
   async function newJob(server: string, token: string, items: unknown[], extra: Record<string, unknown> = {}) {
     return call(token, 'POST', '/v8/Jobs', {
-      name: `job-${Math.random().toString(36).slice(2)}`, organizationId: veeamFixtureOrganization(server).id,
-      repositoryId: veeamFixtureRepositories(server)[0].id, backupType: 'SelectedItems', selectedItems: items, ...extra,
+      name: `job-${Math.random().toString(36).slice(2)}`,
+      organizationId: veeamFixtureOrganization(server).id,
+      repositoryId: veeamFixtureRepositories(server)[0].id,
+      backupType: 'SelectedItems',
+      selectedItems: items,
+      ...extra,
     });
   }
 
@@ -49,22 +77,40 @@ describe('veeam sandbox', () => {
       const user = newServer();
       const r = await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user) });
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ token_type: 'bearer', expires_in: 3600, userName: user, access_token: expect.any(String), refresh_token: expect.any(String) });
+      expect(r.body).toMatchObject({
+        token_type: 'bearer',
+        expires_in: 3600,
+        userName: user,
+        access_token: expect.any(String),
+        refresh_token: expect.any(String),
+      });
       expect(Date.parse(r.body['.expires']) - Date.parse(r.body['.issued'])).toBe(3600_000);
     });
 
     it('issues tokens for the jwt-bearer grant (client_id + assertion)', async () => {
       const client = newServer();
-      const r = await tokenRequest({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: client, assertion: veeamSandboxAssertion(client) });
+      const r = await tokenRequest({
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        client_id: client,
+        assertion: veeamSandboxAssertion(client),
+      });
       expect(r.status).toBe(200);
       expect(r.body.userName).toBe(client);
     });
 
     it('refuses a wrong password, client_credentials and unknown fields as OAuth errors', async () => {
       const user = newServer();
-      expect(await tokenRequest({ grant_type: 'password', username: user, password: 'nope' })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
-      expect(await tokenRequest({ grant_type: 'client_credentials', client_id: user, client_secret: 'x' })).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
-      expect(await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user), scope: 'x' })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(await tokenRequest({ grant_type: 'password', username: user, password: 'nope' })).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_grant' },
+      });
+      expect(await tokenRequest({ grant_type: 'client_credentials', client_id: user, client_secret: 'x' })).toMatchObject({
+        status: 400,
+        body: { error: 'unsupported_grant_type' },
+      });
+      expect(
+        await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user), scope: 'x' }),
+      ).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     });
 
     it('refreshes once per refresh token and revokes the old pair', async () => {
@@ -74,7 +120,10 @@ describe('veeam sandbox', () => {
       expect(refreshed.status).toBe(200);
       expect((await call(first.body.access_token, 'GET', '/v8/Organizations')).status).toBe(401);
       expect((await call(refreshed.body.access_token, 'GET', '/v8/Organizations')).status).toBe(200);
-      expect(await tokenRequest({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      expect(await tokenRequest({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token })).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_grant' },
+      });
     });
 
     it('throttles the token endpoint per server with 429 and Retry-After', async () => {
@@ -119,7 +168,11 @@ describe('veeam sandbox', () => {
       expect(first.body.results).toHaveLength(30);
       expect(first.body._links.next.href).toContain('offset=30');
       const last = await call(token, 'GET', `/v8/Organizations/${orgId}/Users?offset=30&limit=30`);
-      expect(last.body.results.map((u: { id: string }) => u.id)).toEqual(veeamFixtureUsers(user).slice(30, 60).map((u) => u.id));
+      expect(last.body.results.map((u: { id: string }) => u.id)).toEqual(
+        veeamFixtureUsers(user)
+          .slice(30, 60)
+          .map((u) => u.id),
+      );
       expect(last.body._links.next).toBeUndefined();
     });
 
@@ -145,7 +198,9 @@ describe('veeam sandbox', () => {
       const partial = await newJob(user, token, [{ type: 'Site', site: { id: veeamFixtureSites(user)[0].id } }]);
       expect(partial.status).toBe(400);
       expect(partial.body.message).toContain('site.url');
-      const unknownSite = await newJob(user, token, [{ type: 'Site', site: { id: 'nope', url: 'u', title: 't', isCloud: true, isPersonal: false } }]);
+      const unknownSite = await newJob(user, token, [
+        { type: 'Site', site: { id: 'nope', url: 'u', title: 't', isCloud: true, isPersonal: false } },
+      ]);
       expect(unknownSite).toMatchObject({ status: 404, body: { errorCode: 'ResourceNotFound' } });
     });
 
@@ -208,7 +263,9 @@ describe('veeam sandbox', () => {
       const sites = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Organization/Sites`)).body.results;
       expect(sites).toHaveLength(1);
       expect(sites[0].url).toBe(veeamFixtureSites(user)[5].url);
-      const started = await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${sites[0].id}/restore`, { restorePermissions: true });
+      const started = await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${sites[0].id}/restore`, {
+        restorePermissions: true,
+      });
       expect(started).toMatchObject({ status: 200, body: { sessionId: session.id } });
       expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results[0].status).toBe('Running');
       await control.advanceClock(60_000);
@@ -239,11 +296,13 @@ describe('veeam sandbox', () => {
       await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`, {});
       await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Stop`);
       expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results[0].status).toBe('Cancelled');
-      expect((await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`, {})).body.errorCode).toBe('OperationConflict');
+      expect(
+        (await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`, {})).body.errorCode,
+      ).toBe('OperationConflict');
     });
   });
 
-  it('keeps servers apart: one account never sees another account\'s jobs', async () => {
+  it("keeps servers apart: one account never sees another account's jobs", async () => {
     const a = newServer();
     const b = newServer();
     const ta = await login(a);
@@ -256,7 +315,12 @@ describe('veeam sandbox', () => {
   it('writes injected faults as RESTExceptionInfo, with Retry-After', async () => {
     const user = newServer();
     const token = await login(user);
-    await new SandboxControl(sandbox.origin, 'veeam', user).injectFault({ method: 'GET', path: '^/v8/Jobs$', status: 503, retryAfterSeconds: 7 });
+    await new SandboxControl(sandbox.origin, 'veeam', user).injectFault({
+      method: 'GET',
+      path: '^/v8/Jobs$',
+      status: 503,
+      retryAfterSeconds: 7,
+    });
     const r = await call(token, 'GET', '/v8/Jobs');
     expect(r.status).toBe(503);
     expect(r.headers.get('retry-after')).toBe('7');

@@ -9,8 +9,15 @@ import { registerRestoreRoutes } from './veeam.restore';
 import { initialVeeamState, type VeeamServerState } from './veeam.state';
 
 const FAULT_MESSAGES: Record<number, string> = {
-  400: 'The request is invalid.', 403: 'Access is denied.', 404: 'The resource was not found.', 409: 'The operation conflicts with the current state.',
-  429: 'Too many requests.', 500: 'An internal server error occurred.', 502: 'Bad gateway.', 503: 'The backup proxy is offline.', 504: 'The operation timed out.',
+  400: 'The request is invalid.',
+  403: 'Access is denied.',
+  404: 'The resource was not found.',
+  409: 'The operation conflicts with the current state.',
+  429: 'Too many requests.',
+  500: 'An internal server error occurred.',
+  502: 'Bad gateway.',
+  503: 'The backup proxy is offline.',
+  504: 'The operation timed out.',
 };
 
 /**

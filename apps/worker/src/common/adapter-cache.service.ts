@@ -40,13 +40,22 @@ export class AdapterCache {
       secret = this.cipher.decrypt(connection.id, sealed);
     } catch {
       // Not retryable: only configuration (the right MASTER_KEY / MASTER_KEYS_RETIRED) can fix it.
-      throw new DomainError('INTERNAL', `The credentials of connection ${connection.id} cannot be decrypted with the configured master keys (key id ${sealed.keyId}).`);
+      throw new DomainError(
+        'INTERNAL',
+        `The credentials of connection ${connection.id} cannot be decrypted with the configured master keys (key id ${sealed.keyId}).`,
+      );
     }
     const metered = { id: connection.id, tenant_id: connection.tenantId, vendor: connection.vendor };
     // Every vendor call made through this adapter is metered for usage (vendorApiCalls).
-    return new MeteredVendorPort(createAdapter(connection.vendor, {
-      connectionId: connection.id, endpoint: connection.endpoint, credentials: { ...connection.publicCredentials, ...secret },
-      clock: systemClock, catalog: this.catalog,
-    }), (call) => this.meter.record(metered, call));
+    return new MeteredVendorPort(
+      createAdapter(connection.vendor, {
+        connectionId: connection.id,
+        endpoint: connection.endpoint,
+        credentials: { ...connection.publicCredentials, ...secret },
+        clock: systemClock,
+        catalog: this.catalog,
+      }),
+      (call) => this.meter.record(metered, call),
+    );
   }
 }

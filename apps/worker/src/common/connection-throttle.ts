@@ -9,7 +9,10 @@ import { isVendorError } from '@bg/adapters';
  * (no attempt consumed, no call made before the deadline).
  */
 export class ConnectionThrottle implements OnApplicationShutdown {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   private key(connectionId: string): string {
     return `${this.prefix}:throttle:${connectionId}`;

@@ -12,6 +12,8 @@ export abstract class LoggedWorkerHost extends WorkerHost {
     // The API request that caused the job (CallContext.requestId), so one id finds the request, the job and the vendor's calls.
     const requestId = (job?.data as { requestId?: unknown } | undefined)?.requestId;
     const request = typeof requestId === 'string' ? ` (request ${requestId})` : '';
-    this.log.warn(`${job?.name ?? 'job'} ${job?.id ?? ''}${request} attempt ${job?.attemptsMade ?? '?'} failed: ${code ? `${code}: ` : ''}${err.message}`);
+    this.log.warn(
+      `${job?.name ?? 'job'} ${job?.id ?? ''}${request} attempt ${job?.attemptsMade ?? '?'} failed: ${code ? `${code}: ` : ''}${err.message}`,
+    );
   }
 }

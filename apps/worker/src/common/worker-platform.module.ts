@@ -1,7 +1,14 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  APP_CONFIG, APP_DB, CredentialCipher, ERROR_CATALOG, TenantDb, createOwnerDataSource, sharedProviders, type AppConfig,
+  APP_CONFIG,
+  APP_DB,
+  CredentialCipher,
+  ERROR_CATALOG,
+  TenantDb,
+  createOwnerDataSource,
+  sharedProviders,
+  type AppConfig,
 } from '@bg/platform';
 
 export { APP_DB, ERROR_CATALOG };
@@ -9,7 +16,10 @@ export const SYSTEM_DB = Symbol('SYSTEM_DB');
 
 @Injectable()
 class DbCloser implements OnApplicationShutdown {
-  constructor(@Inject(APP_DB) private readonly app: DataSource, @Inject(SYSTEM_DB) private readonly system: DataSource) {}
+  constructor(
+    @Inject(APP_DB) private readonly app: DataSource,
+    @Inject(SYSTEM_DB) private readonly system: DataSource,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
     for (const db of [this.app, this.system]) if (db.isInitialized) await db.destroy();
   }

@@ -13,7 +13,10 @@ export class ConnectionsProcessor extends LoggedWorkerHost {
     'connection.verify': (job: Job) => this.verify(job.data.tenantId, job.data.connectionId),
   } satisfies Record<Extract<keyof JobPayloads, `connection.${string}`>, (job: Job) => Promise<unknown>>;
 
-  constructor(private readonly db: TenantDb, private readonly adapters: AdapterCache) {
+  constructor(
+    private readonly db: TenantDb,
+    private readonly adapters: AdapterCache,
+  ) {
     super();
     assertHandlers(QUEUES.connections, this.handlers);
   }

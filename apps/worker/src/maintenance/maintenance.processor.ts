@@ -4,7 +4,16 @@ import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { restoreJobIds } from '@bg/domain';
-import { APP_CONFIG, QUEUES, TenantDb, policyRepository, restoreJobRepository as jobs, type AppConfig, webhookDeliveryRepository, type JobPayloads } from '@bg/platform';
+import {
+  APP_CONFIG,
+  QUEUES,
+  TenantDb,
+  policyRepository,
+  restoreJobRepository as jobs,
+  type AppConfig,
+  webhookDeliveryRepository,
+  type JobPayloads,
+} from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
@@ -20,7 +29,6 @@ const STALE_MS = 2 * 60_000;
  */
 @Processor(QUEUES.maintenance, { concurrency: 1 })
 export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
-  
   private readonly handlers = {
     'maintenance.reconcile': async () => ({ ...(await this.reconcile()), webhookDeliveries: await this.sweepWebhookDeliveries() }),
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
@@ -46,7 +54,11 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       return;
     }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
-    await this.queue.upsertJobScheduler('refresh-restore-points', { every: REFRESH_POINTS_EVERY_MS }, { name: 'maintenance.refresh-restore-points', data: {} });
+    await this.queue.upsertJobScheduler(
+      'refresh-restore-points',
+      { every: REFRESH_POINTS_EVERY_MS },
+      { name: 'maintenance.refresh-restore-points', data: {} },
+    );
   }
 
   async process(job: Job): Promise<unknown> {
@@ -64,7 +76,13 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       if (r.expired) {
         await this.db.run(r.tenantId, async (tx) => {
           const job = await jobs.get(tx, r.id, { forUpdate: true });
-          await jobs.update(tx, job, 'failed', { error: { code: 'TIMED_OUT', message: 'The restore did not finish before its deadline.', detail: null } }, { reason: 'deadline passed (reconciler)' });
+          await jobs.update(
+            tx,
+            job,
+            'failed',
+            { error: { code: 'TIMED_OUT', message: 'The restore did not finish before its deadline.', detail: null } },
+            { reason: 'deadline passed (reconciler)' },
+          );
         });
         expired++;
         continue;
@@ -75,9 +93,13 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       } else {
         await this.runner.schedulePoll(r.tenantId, r.id, 0);
       }
-      await this.db.run(r.tenantId, (tx) => jobs.recordEvent(tx, r.id, 'reconciler_resumed', r.status, r.status, {
-        reason: submitting ? 'submission made no progress: resubmitted (the vendor is asked before acting again)' : 'no poll happened on time: the vendor is asked for the job\'s state now',
-      }));
+      await this.db.run(r.tenantId, (tx) =>
+        jobs.recordEvent(tx, r.id, 'reconciler_resumed', r.status, r.status, {
+          reason: submitting
+            ? 'submission made no progress: resubmitted (the vendor is asked before acting again)'
+            : "no poll happened on time: the vendor is asked for the job's state now",
+        }),
+      );
       resumed++;
     }
     if (rows.length) this.log.log(`reconciler resumed ${resumed} and expired ${expired} restore jobs`);
@@ -115,7 +137,13 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
 
   private async refreshRestorePoints(): Promise<number> {
     const rows = await policyRepository.settledAtVendor(this.system.manager);
-    await this.policies.addBulk(rows.map((r) => ({ name: 'policy.refresh', data: { tenantId: r.tenantId, policyId: r.id, attempt: 25 }, opts: { jobId: `policy.refresh_${r.id}_periodic_${Date.now()}` } })));
+    await this.policies.addBulk(
+      rows.map((r) => ({
+        name: 'policy.refresh',
+        data: { tenantId: r.tenantId, policyId: r.id, attempt: 25 },
+        opts: { jobId: `policy.refresh_${r.id}_periodic_${Date.now()}` },
+      })),
+    );
     return rows.length;
   }
 }

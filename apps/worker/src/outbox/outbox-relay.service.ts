@@ -5,7 +5,15 @@ import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
-  APP_CONFIG, OUTBOX_CHANNEL, QUEUES, outboxRepository, type AppConfig, type JobName, type JobPayloads, type PendingOutboxRow, type QueueName,
+  APP_CONFIG,
+  OUTBOX_CHANNEL,
+  QUEUES,
+  outboxRepository,
+  type AppConfig,
+  type JobName,
+  type JobPayloads,
+  type PendingOutboxRow,
+  type QueueName,
 } from '@bg/platform';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 
@@ -38,7 +46,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     moduleRef: ModuleRef,
   ) {
-    this.queues = Object.fromEntries(Object.values(QUEUES).map((name) => [name, moduleRef.get<Queue>(getQueueToken(name), { strict: false })])) as Record<QueueName, Queue>;
+    this.queues = Object.fromEntries(
+      Object.values(QUEUES).map((name) => [name, moduleRef.get<Queue>(getQueueToken(name), { strict: false })]),
+    ) as Record<QueueName, Queue>;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -88,7 +98,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const out = new Map<string, number>();
     for (const [name, fn] of this.prioritizers) {
       const mine = rows.filter((r) => r.name === name);
-      if (mine.length) for (const [jobId, p] of await fn(tx, mine.map((r) => r.payload as JobPayloads[typeof name]))) out.set(jobId, p);
+      if (mine.length)
+        for (const [jobId, p] of await fn(
+          tx,
+          mine.map((r) => r.payload as JobPayloads[typeof name]),
+        ))
+          out.set(jobId, p);
     }
     return out;
   }
@@ -104,11 +119,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
         const ranks = await this.priorities(tx, rows);
         for (const [queue, list] of byQueue) {
-          await this.queues[queue].addBulk(list.map((r) => ({
-            name: r.name, data: r.payload, opts: { jobId: r.job_id, delay: r.delay_ms || undefined, priority: ranks.get(r.job_id) },
-          })));
+          await this.queues[queue].addBulk(
+            list.map((r) => ({
+              name: r.name,
+              data: r.payload,
+              opts: { jobId: r.job_id, delay: r.delay_ms || undefined, priority: ranks.get(r.job_id) },
+            })),
+          );
         }
-        await outboxRepository.delete(tx, rows.map((r) => r.id));
+        await outboxRepository.delete(
+          tx,
+          rows.map((r) => r.id),
+        );
         return rows.length;
       });
       moved += n;

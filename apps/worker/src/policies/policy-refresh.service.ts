@@ -40,19 +40,25 @@ export class PolicyRefreshService {
       if (!policy?.vendorRef) return undefined;
       const { adapter, connection } = await this.adapters.forConnection(tx, policy.connectionId);
       // An emulated policy has no vendor side: its protected items, with vendor_ref = external_id, are the refs.
-      const emulatedRefs = isPolicyEmulated(connection.vendor) ? await protectedItemRepository.protectedVendorRefs(tx, policyId) : undefined;
+      const emulatedRefs = isPolicyEmulated(connection.vendor)
+        ? await protectedItemRepository.protectedVendorRefs(tx, policyId)
+        : undefined;
       return { policy, vendorRef: policy.vendorRef, adapter, emulatedRefs };
     });
     if (!ctx) return;
     const { policy, vendorRef, adapter, emulatedRefs } = ctx;
-    const points = await this.fetchPoints(adapter, emulatedRefs ?? await this.readVendorItems(tenantId, policyId, vendorRef, adapter));
+    const points = await this.fetchPoints(adapter, emulatedRefs ?? (await this.readVendorItems(tenantId, policyId, vendorRef, adapter)));
     const pending = await this.db.run(tenantId, async (tx) => {
       await this.storePoints(tx, policy.connectionId, policyId, points);
       return protectedItemRepository.countAwaitingFirstPoint(tx, policyId);
     });
     if (pending > 0 && attempt < MAX_REFRESH_ATTEMPTS) {
       const delay = Math.min(60_000, 500 * 1.5 ** attempt);
-      await this.queue.add('policy.refresh', { tenantId, policyId, attempt: attempt + 1 }, { jobId: `policy.refresh_${policyId}_${attempt + 1}_${Date.now()}`, delay });
+      await this.queue.add(
+        'policy.refresh',
+        { tenantId, policyId, attempt: attempt + 1 },
+        { jobId: `policy.refresh_${policyId}_${attempt + 1}_${Date.now()}`, delay },
+      );
     }
   }
 
@@ -67,7 +73,7 @@ export class PolicyRefreshService {
     const out: VendorRestorePoint[] = [];
     for (let i = 0; i < refs.length; i += REFS_PER_CALL) {
       const chunk = refs.slice(i, i + REFS_PER_CALL);
-      out.push(...await all<VendorRestorePoint>((page) => adapter.listRestorePoints({}, { protectedItemRefs: chunk }, page)));
+      out.push(...(await all<VendorRestorePoint>((page) => adapter.listRestorePoints({}, { protectedItemRefs: chunk }, page))));
     }
     return out;
   }
@@ -76,11 +82,23 @@ export class PolicyRefreshService {
   private async storePoints(tx: TenantTx, connectionId: string, policyId: string, points: VendorRestorePoint[]): Promise<void> {
     if (!points.length) return;
     const byRef = await protectedItemRepository.idsByVendorRef(tx, policyId);
-    await restorePointRepository.insertIfAbsent(tx, points.flatMap((p) => {
-      const protectedItemId = byRef.get(p.protectedItemRef);
-      return protectedItemId
-        ? [{ connectionId, protectedItemId, vendorRef: p.vendorRef, pointInTime: p.pointInTime, expiresAt: p.expiresAt ?? null, tags: p.tags }]
-        : [];
-    }));
+    await restorePointRepository.insertIfAbsent(
+      tx,
+      points.flatMap((p) => {
+        const protectedItemId = byRef.get(p.protectedItemRef);
+        return protectedItemId
+          ? [
+              {
+                connectionId,
+                protectedItemId,
+                vendorRef: p.vendorRef,
+                pointInTime: p.pointInTime,
+                expiresAt: p.expiresAt ?? null,
+                tags: p.tags,
+              },
+            ]
+          : [];
+      }),
+    );
   }
 }

@@ -33,7 +33,10 @@ export class PolicySyncService {
     let vendorRef = policy.vendorRef;
     if (!vendorRef) {
       const pending = items.filter((i) => i.status === 'pending');
-      const created = await adapter.createPolicy({}, { workload: policy.workload, displayName: policy.displayName, items: pending.map(itemSpec) });
+      const created = await adapter.createPolicy(
+        {},
+        { workload: policy.workload, displayName: policy.displayName, items: pending.map(itemSpec) },
+      );
       vendorRef = created.policy.vendorRef;
       await this.db.run(tenantId, async (tx) => {
         await policyRepository.recordCreated(tx, policyId, created.policy.vendorRef, created.policy.vendorStatus);
@@ -68,16 +71,28 @@ export class PolicySyncService {
   }
 
   private async enqueueRefresh(tenantId: string, policyId: string): Promise<void> {
-    await this.queue.add('policy.refresh', { tenantId, policyId, attempt: 0 }, { jobId: `policy.refresh_${policyId}_0_${Date.now()}`, delay: 500 });
+    await this.queue.add(
+      'policy.refresh',
+      { tenantId, policyId, attempt: 0 },
+      { jobId: `policy.refresh_${policyId}_0_${Date.now()}`, delay: 500 },
+    );
   }
 
   /** Records a policy the vendor refused for good. */
   async fail(tenantId: string, policyId: string, err: unknown): Promise<void> {
-    const code = isVendorError(err) ? err.code : (err as { code?: string })?.code ?? 'INTERNAL';
-    await this.db.run(tenantId, (tx) => policyRepository.recordFailure(tx, policyId, { code, message: err instanceof Error ? err.message : String(err) }));
+    const code = isVendorError(err) ? err.code : ((err as { code?: string })?.code ?? 'INTERNAL');
+    await this.db.run(tenantId, (tx) =>
+      policyRepository.recordFailure(tx, policyId, { code, message: err instanceof Error ? err.message : String(err) }),
+    );
   }
 
-  private async syncItems(tenantId: string, policyId: string, vendorRef: string, items: ProtectedItem[], adapter: BackupVendorPort): Promise<void> {
+  private async syncItems(
+    tenantId: string,
+    policyId: string,
+    vendorRef: string,
+    items: ProtectedItem[],
+    adapter: BackupVendorPort,
+  ): Promise<void> {
     const toAdd = items.filter((i) => i.status === 'pending' && !i.vendorRef);
     if (toAdd.length) {
       const added = await adapter.addProtectedItems({}, vendorRef, toAdd.map(itemSpec));
@@ -86,13 +101,20 @@ export class PolicySyncService {
     const toRemove = items.filter((i) => i.status === 'removing');
     if (toRemove.length) {
       await adapter.removeProtectedItems({}, vendorRef, toRemove.map((i) => i.vendorRef!).filter(Boolean));
-      await this.db.run(tenantId, (tx) => protectedItemRepository.markRemoved(tx, toRemove.map((i) => i.id)));
+      await this.db.run(tenantId, (tx) =>
+        protectedItemRepository.markRemoved(
+          tx,
+          toRemove.map((i) => i.id),
+        ),
+      );
     }
   }
 
   private async delete(tenantId: string, policy: Policy, adapter: BackupVendorPort): Promise<void> {
     if (policy.vendorRef) {
-      const vp = await adapter.getPolicy({}, policy.vendorRef).catch((e) => (isVendorError(e) && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)));
+      const vp = await adapter
+        .getPolicy({}, policy.vendorRef)
+        .catch((e) => (isVendorError(e) && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)));
       if (vp?.active) await adapter.deactivatePolicy({}, policy.vendorRef);
       if (vp) await adapter.deletePolicy({}, policy.vendorRef);
     }

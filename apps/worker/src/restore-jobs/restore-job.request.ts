@@ -9,8 +9,11 @@ export function toRestoreRequest(job: RestoreJob): RestoreRequest {
     destination: job.destination,
     target: job.target ?? undefined,
     items: job.items.map((i) => ({
-      restorePointRef: i.restorePointRef, protectedItemRef: i.protectedItemRef, externalId: i.externalId,
-      pointInTime: new Date(i.pointInTime), paths: i.paths,
+      restorePointRef: i.restorePointRef,
+      protectedItemRef: i.protectedItemRef,
+      externalId: i.externalId,
+      pointInTime: new Date(i.pointInTime),
+      paths: i.paths,
     })),
   };
 }

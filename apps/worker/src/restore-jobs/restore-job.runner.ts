@@ -3,12 +3,23 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import {
-  applyProgress, cancelNeedsVendor, isTerminal, restoreJobIds, settleItems,
-  type RestoreJob, type RestoreJobError, type VendorId,
+  applyProgress,
+  cancelNeedsVendor,
+  isTerminal,
+  restoreJobIds,
+  settleItems,
+  type RestoreJob,
+  type RestoreJobError,
+  type VendorId,
 } from '@bg/domain';
 import { QUEUES, TenantDb, restoreJobRepository as jobs, type RestoreJobPatch, type TenantTx } from '@bg/platform';
 import {
-  type BackupVendorPort, type CallContext, type RestoreProgress, type VendorOperationRef, isVendorError, vendorDescriptor,
+  type BackupVendorPort,
+  type CallContext,
+  type RestoreProgress,
+  type VendorOperationRef,
+  isVendorError,
+  vendorDescriptor,
 } from '@bg/adapters';
 import { AdapterCache } from '../common/adapter-cache.service';
 import { ConnectionThrottle } from '../common/connection-throttle';
@@ -79,7 +90,13 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       const job = await jobs.get(tx, jobId, { forUpdate: true });
       if (isTerminal(job.status) || job.status === 'running') return { decision: 'done' as const };
       if (job.status === 'cancelling' && job.submitPhase !== 'starting') {
-        await jobs.update(tx, job, 'cancelled', { items: settleItems(job.items, 'cancelled') }, { reason: 'cancelled before reaching the vendor' });
+        await jobs.update(
+          tx,
+          job,
+          'cancelled',
+          { items: settleItems(job.items, 'cancelled') },
+          { reason: 'cancelled before reaching the vendor' },
+        );
         return { decision: 'done' as const };
       }
       const { adapter } = await this.adapters.forConnection(tx, job.connectionId);
@@ -145,7 +162,12 @@ export class RestoreJobRunner implements OnApplicationShutdown {
   }
 
   /** Polls one job; a vendor failure is this job's alone (the tick goes on with the others). */
-  private async pollOne(tenantId: string, connectionId: string, adapter: BackupVendorPort, job: RestoreJob): Promise<'terminal' | 'active' | 'retry'> {
+  private async pollOne(
+    tenantId: string,
+    connectionId: string,
+    adapter: BackupVendorPort,
+    job: RestoreJob,
+  ): Promise<'terminal' | 'active' | 'retry'> {
     const attempt = job.pollAttempt + 1;
     if (!job.vendorRef && job.submitPhase !== 'started') {
       // Not at the vendor yet (the submission owns it): look again later.
@@ -158,7 +180,11 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       const progress = await adapter.getRestore(this.context(job.id, own), storedRef(job));
       // The outcome and the next poll in one transaction.
       const after = await this.db.run(tenantId, async (tx) =>
-        this.applyProgressTx(tx, await jobs.get(tx, job.id, { forUpdate: true }), progress, { delayMs: nextPollDelay(attempt, progress.retryAfterMs), attempt }));
+        this.applyProgressTx(tx, await jobs.get(tx, job.id, { forUpdate: true }), progress, {
+          delayMs: nextPollDelay(attempt, progress.retryAfterMs),
+          attempt,
+        }),
+      );
       return isTerminal(after.status) ? 'terminal' : 'active';
     } catch (e) {
       if (isVendorError(e) && !e.retryable) {
@@ -178,13 +204,23 @@ export class RestoreJobRunner implements OnApplicationShutdown {
     const { tenantId, restoreJobId: jobId } = work;
     const { job, adapter } = await this.db.run(tenantId, async (tx) => {
       const found = await jobs.get(tx, jobId);
-      return { job: found, adapter: isTerminal(found.status) ? undefined : (await this.adapters.forConnection(tx, found.connectionId)).adapter };
+      return {
+        job: found,
+        adapter: isTerminal(found.status) ? undefined : (await this.adapters.forConnection(tx, found.connectionId)).adapter,
+      };
     });
     if (!adapter || isTerminal(job.status)) return;
     if (!cancelNeedsVendor(job)) {
       await this.db.run(tenantId, async (tx) => {
         const j = await jobs.get(tx, jobId, { forUpdate: true });
-        if (!isTerminal(j.status)) await jobs.update(tx, j, 'cancelled', { items: settleItems(j.items, 'cancelled') }, { reason: 'cancelled before reaching the vendor' });
+        if (!isTerminal(j.status))
+          await jobs.update(
+            tx,
+            j,
+            'cancelled',
+            { items: settleItems(j.items, 'cancelled') },
+            { reason: 'cancelled before reaching the vendor' },
+          );
       });
       return;
     }
@@ -195,16 +231,26 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       const progress = await adapter.cancelRestore(this.context(work.requestId ?? jobId), storedRef(job));
       await this.db.run(tenantId, async (tx) => {
         const j = await jobs.get(tx, jobId, { forUpdate: true });
-        await this.applyProgressTx(tx, j, progress, firstPoll, {}, [{ type: 'vendor_cancel_requested', detail: { vendorStatus: progress.vendorStatus } }]);
+        await this.applyProgressTx(tx, j, progress, firstPoll, {}, [
+          { type: 'vendor_cancel_requested', detail: { vendorStatus: progress.vendorStatus } },
+        ]);
       });
     } catch (e) {
       if (!isVendorError(e) || e.retryable) throw e;
       // The vendor cannot cancel this restore now: say so, and let polling record how it ends.
       await this.db.run(tenantId, async (tx) => {
         const j = await jobs.get(tx, jobId, { forUpdate: true });
-        await jobs.update(tx, j, j.status, {
-          statusReason: `The vendor could not cancel: ${e.message}. The restore continues at the vendor; its outcome will be recorded.`, nextPoll: firstPoll,
-        }, {}, [{ type: 'vendor_cancel_refused', detail: { code: e.code, vendorCode: e.vendorCode, message: e.message } }]);
+        await jobs.update(
+          tx,
+          j,
+          j.status,
+          {
+            statusReason: `The vendor could not cancel: ${e.message}. The restore continues at the vendor; its outcome will be recorded.`,
+            nextPoll: firstPoll,
+          },
+          {},
+          [{ type: 'vendor_cancel_refused', detail: { code: e.code, vendorCode: e.vendorCode, message: e.message } }],
+        );
       });
     }
     await this.scheduleTick(tenantId, job.connectionId, firstPoll.delayMs);
@@ -213,7 +259,13 @@ export class RestoreJobRunner implements OnApplicationShutdown {
   /** Ends a job failed with the vendor's normalized error. */
   async fail(tenantId: string, jobId: string, err: unknown): Promise<void> {
     const detail = isVendorError(err)
-      ? { vendor: err.vendor, vendorCode: err.vendorCode ?? null, retryable: err.retryable, vendorRequestId: err.vendorRequestId ?? null, httpStatus: err.httpStatus ?? null }
+      ? {
+          vendor: err.vendor,
+          vendorCode: err.vendorCode ?? null,
+          retryable: err.retryable,
+          vendorRequestId: err.vendorRequestId ?? null,
+          httpStatus: err.httpStatus ?? null,
+        }
       : {};
     const ownCode = (err as { code?: unknown })?.code;
     const code = isVendorError(err) ? err.code : typeof ownCode === 'string' && ownCode ? ownCode : 'INTERNAL';
@@ -249,9 +301,16 @@ export class RestoreJobRunner implements OnApplicationShutdown {
   private async scheduleTick(tenantId: string, connectionId: string, delayMs: number): Promise<void> {
     const now = Date.now();
     const slot = Math.max(Math.ceil((now + delayMs) / POLL_TICK_MS), Math.floor(now / POLL_TICK_MS) + 1);
-    await this.queue.add('restore-job.poll', { tenantId, connectionId }, {
-      jobId: restoreJobIds.pollTick(connectionId, slot), delay: slot * POLL_TICK_MS - now, removeOnComplete: true, removeOnFail: { count: 1000 },
-    });
+    await this.queue.add(
+      'restore-job.poll',
+      { tenantId, connectionId },
+      {
+        jobId: restoreJobIds.pollTick(connectionId, slot),
+        delay: slot * POLL_TICK_MS - now,
+        removeOnComplete: true,
+        removeOnFail: { count: 1000 },
+      },
+    );
   }
 
   /**
@@ -296,7 +355,13 @@ export class RestoreJobRunner implements OnApplicationShutdown {
    * A cancel won the race with the submission: whatever the vendor prepared (a Graph draft session) is
    * discarded, and the job ends cancelled without ever being started at the vendor.
    */
-  private async discard(tenantId: string, jobId: string, adapter: BackupVendorPort, ref: VendorOperationRef, ctx: CallContext): Promise<'done'> {
+  private async discard(
+    tenantId: string,
+    jobId: string,
+    adapter: BackupVendorPort,
+    ref: VendorOperationRef,
+    ctx: CallContext,
+  ): Promise<'done'> {
     let detail: Record<string, unknown> = { vendorRef: ref.vendorRef || null };
     if (ref.vendorRef) {
       try {
@@ -309,13 +374,27 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       const job = await jobs.get(tx, jobId, { forUpdate: true });
       const discarded = [{ type: 'vendor_prepared_discarded', detail }];
       if (isTerminal(job.status)) await jobs.recordEvents(tx, jobId, job.status, job.status, discarded);
-      else await jobs.update(tx, job, 'cancelled', { items: settleItems(job.items, 'cancelled') }, { reason: 'cancelled before the vendor started it' }, discarded);
+      else
+        await jobs.update(
+          tx,
+          job,
+          'cancelled',
+          { items: settleItems(job.items, 'cancelled') },
+          { reason: 'cancelled before the vendor started it' },
+          discarded,
+        );
     });
     return 'done';
   }
 
   /** The vendor accepted (or already had) the restore: record it, its first progress and its first poll, in one transaction. */
-  private async started(tenantId: string, submitted: RestoreJob, ref: VendorOperationRef, progress: RestoreProgress, note: string): Promise<'done'> {
+  private async started(
+    tenantId: string,
+    submitted: RestoreJob,
+    ref: VendorOperationRef,
+    progress: RestoreProgress,
+    note: string,
+  ): Promise<'done'> {
     const firstPoll = { delayMs: nextPollDelay(0, progress.retryAfterMs), attempt: 0 };
     const after = await this.db.run(tenantId, async (tx) => {
       const job = await jobs.get(tx, submitted.id, { forUpdate: true });
@@ -333,7 +412,11 @@ export class RestoreJobRunner implements OnApplicationShutdown {
    * terminal, its next poll — in the caller's transaction.
    */
   private async applyProgressTx(
-    tx: TenantTx, job: RestoreJob, progress: RestoreProgress, nextPoll?: RestoreJobPatch['nextPoll'], also: RestoreJobPatch = {},
+    tx: TenantTx,
+    job: RestoreJob,
+    progress: RestoreProgress,
+    nextPoll?: RestoreJobPatch['nextPoll'],
+    also: RestoreJobPatch = {},
     entries: Array<{ type: string; detail: Record<string, unknown> }> = [],
   ): Promise<RestoreJob> {
     const extra = Object.keys(also).length > 0 || entries.length > 0;
@@ -346,11 +429,21 @@ export class RestoreJobRunner implements OnApplicationShutdown {
       return job;
     }
     const { error } = outcome;
-    return jobs.update(tx, job, outcome.status, {
-      ...also, items: outcome.items, vendorStatus: progress.vendorStatus, nextPoll: poll,
-      ...(error ? { error: { code: error.code, message: error.message, detail: { vendorCode: error.vendorCode ?? null } } } : {}),
-      ...(outcome.status !== job.status && outcome.status === 'running' ? { statusReason: null } : {}),
-    }, { vendorStatus: progress.vendorStatus }, entries);
+    return jobs.update(
+      tx,
+      job,
+      outcome.status,
+      {
+        ...also,
+        items: outcome.items,
+        vendorStatus: progress.vendorStatus,
+        nextPoll: poll,
+        ...(error ? { error: { code: error.code, message: error.message, detail: { vendorCode: error.vendorCode ?? null } } } : {}),
+        ...(outcome.status !== job.status && outcome.status === 'running' ? { statusReason: null } : {}),
+      },
+      { vendorStatus: progress.vendorStatus },
+      entries,
+    );
   }
 
   /** Fallback for queue jobs written before their payload carried the connection. */

@@ -21,8 +21,10 @@ export class RestoreJobScheduler implements OnModuleInit {
   /** Queue priorities by queue job id (absent: the job is no longer queued; it keeps the default). */
   /** In the relay's (owner) transaction. */
   async ranks(tx: EntityManager, payloads: Array<JobPayloads['restore-job.submit']>): Promise<Map<string, number>> {
-    const ranked = await jobs.fairRanks(tx, payloads.map((p) => ({ tenantId: p.tenantId, restoreJobId: p.restoreJobId })));
+    const ranked = await jobs.fairRanks(
+      tx,
+      payloads.map((p) => ({ tenantId: p.tenantId, restoreJobId: p.restoreJobId })),
+    );
     return new Map(payloads.map((p) => [restoreJobIds.submit(p.restoreJobId), ranked.get(p.restoreJobId) ?? 1]));
   }
 }
-

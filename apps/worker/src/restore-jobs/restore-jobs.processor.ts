@@ -37,11 +37,14 @@ export class RestoreJobsProcessor extends LoggedWorkerHost implements OnApplicat
     this.worker.concurrency = this.config.WORKER_CONCURRENCY;
   }
 
-  async process(job: Job<{ tenantId: string; restoreJobId?: string; connectionId?: string; requestId?: string }>, token?: string): Promise<unknown> {
+  async process(
+    job: Job<{ tenantId: string; restoreJobId?: string; connectionId?: string; requestId?: string }>,
+    token?: string,
+  ): Promise<unknown> {
     const handler = this.handlers[job.name as keyof typeof this.handlers];
     if (!handler) throw new Error(`no handler for ${job.name}`);
     const { tenantId, restoreJobId } = job.data;
-    const connectionId = job.data.connectionId ?? await this.runner.connectionOf(tenantId, restoreJobId!);
+    const connectionId = job.data.connectionId ?? (await this.runner.connectionOf(tenantId, restoreJobId!));
     await this.throttle.waitIfPaused(job, token, connectionId);
     try {
       return await handler(job, token);

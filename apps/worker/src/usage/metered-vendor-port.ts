@@ -6,7 +6,10 @@ import type { BackupVendorPort, CallContext, VendorCallRecord } from '@bg/adapte
  * token requests included; the conformance suite checks it), and still to the caller's hook if it set one.
  */
 export class MeteredVendorPort implements BackupVendorPort {
-  constructor(private readonly inner: BackupVendorPort, private readonly onCall: (call: VendorCallRecord) => void) {}
+  constructor(
+    private readonly inner: BackupVendorPort,
+    private readonly onCall: (call: VendorCallRecord) => void,
+  ) {}
 
   get capabilities(): BackupVendorPort['capabilities'] {
     return this.inner.capabilities;
@@ -33,7 +36,8 @@ export class MeteredVendorPort implements BackupVendorPort {
   deactivatePolicy: BackupVendorPort['deactivatePolicy'] = (ctx, ref) => this.inner.deactivatePolicy(this.ctx(ctx), ref);
   listProtectedItems: BackupVendorPort['listProtectedItems'] = (ctx, ref, page) => this.inner.listProtectedItems(this.ctx(ctx), ref, page);
   addProtectedItems: BackupVendorPort['addProtectedItems'] = (ctx, ref, items) => this.inner.addProtectedItems(this.ctx(ctx), ref, items);
-  removeProtectedItems: BackupVendorPort['removeProtectedItems'] = (ctx, ref, refs) => this.inner.removeProtectedItems(this.ctx(ctx), ref, refs);
+  removeProtectedItems: BackupVendorPort['removeProtectedItems'] = (ctx, ref, refs) =>
+    this.inner.removeProtectedItems(this.ctx(ctx), ref, refs);
   listRestorePoints: BackupVendorPort['listRestorePoints'] = (ctx, query, page) => this.inner.listRestorePoints(this.ctx(ctx), query, page);
   prepareRestore: BackupVendorPort['prepareRestore'] = (ctx, req) => this.inner.prepareRestore(this.ctx(ctx), req);
   startRestore: BackupVendorPort['startRestore'] = (ctx, ref, req) => this.inner.startRestore(this.ctx(ctx), ref, req);

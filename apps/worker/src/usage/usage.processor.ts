@@ -3,7 +3,17 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import {
-  APP_CONFIG, QUEUES, addDays, isUsageDay, rollupUsageDay, usageRepository, utcDay, type AppConfig, type JobPayloads, type UsageDay, type UsageRollupResult,
+  APP_CONFIG,
+  QUEUES,
+  addDays,
+  isUsageDay,
+  rollupUsageDay,
+  usageRepository,
+  utcDay,
+  type AppConfig,
+  type JobPayloads,
+  type UsageDay,
+  type UsageRollupResult,
 } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { LoggedWorkerHost } from '../common/logged-worker-host';

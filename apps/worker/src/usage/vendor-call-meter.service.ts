@@ -18,7 +18,10 @@ export class VendorCallMeter implements OnModuleInit, BeforeApplicationShutdown 
   private timer?: NodeJS.Timeout;
   private flushing: Promise<number> = Promise.resolve(0);
 
-  constructor(@Inject(SYSTEM_DB) private readonly system: DataSource, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(SYSTEM_DB) private readonly system: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), this.config.USAGE_FLUSH_MS);

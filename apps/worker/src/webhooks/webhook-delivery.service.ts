@@ -2,8 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { WebhookDelivery } from '@bg/domain';
 import {
-  APP_CONFIG, CredentialCipher, TenantDb, eventRepository, toEventResource, webhookDeliveryRepository, webhookEndpointRepository,
-  type AppConfig, type PartnerTx,
+  APP_CONFIG,
+  CredentialCipher,
+  TenantDb,
+  eventRepository,
+  toEventResource,
+  webhookDeliveryRepository,
+  webhookEndpointRepository,
+  type AppConfig,
+  type PartnerTx,
 } from '@bg/platform';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { eventMessageBody, signedHeaders } from './webhook-message';
@@ -14,7 +21,13 @@ const deliveries = webhookDeliveryRepository;
 const endpoints = webhookEndpointRepository;
 
 /** An attempt ready to go out, prepared (and checked) in a transaction, sent outside it. */
-interface Send { kind: 'send'; delivery: WebhookDelivery; url: string; body: string; secrets: string[] }
+interface Send {
+  kind: 'send';
+  delivery: WebhookDelivery;
+  url: string;
+  body: string;
+  secrets: string[];
+}
 type Plan = Send | { kind: 'superseded' | 'waiting' | 'endpoint-off' };
 
 /**
@@ -73,7 +86,7 @@ export class WebhookDeliveryService {
       await this.finish(tx, delivery, 'failed', endpoint.deletedAt ? 'endpoint deleted' : 'endpoint disabled');
       return { kind: 'endpoint-off' };
     }
-    if (delivery.resourceId && await deliveries.hasEarlierPending(tx, delivery)) {
+    if (delivery.resourceId && (await deliveries.hasEarlierPending(tx, delivery))) {
       await deliveries.park(tx, delivery.id);
       return { kind: 'waiting' };
     }
@@ -84,15 +97,27 @@ export class WebhookDeliveryService {
    * Records the attempt and applies its outcome. Returns the reason when the endpoint was disabled by
    * it (410, or failing for longer than WEBHOOK_DISABLE_AFTER_HOURS).
    */
-  private async record(tx: PartnerTx, plan: Send, jobId: string, result: SendResult, outcome: AttemptOutcome, at: Date): Promise<string | undefined> {
+  private async record(
+    tx: PartnerTx,
+    plan: Send,
+    jobId: string,
+    result: SendResult,
+    outcome: AttemptOutcome,
+    at: Date,
+  ): Promise<string | undefined> {
     const d = plan.delivery;
     await deliveries.lockOrder(tx, d.endpointId, d.resourceId);
     const current = await deliveries.lock(tx, d.id);
     if (!current) throw new Error(`webhook delivery ${d.id} is missing`);
     const error = attemptError(result);
     await deliveries.recordAttempt(tx, d, {
-      attempt: current.attemptCount + 1, url: plan.url, statusCode: result.statusCode ?? null, durationMs: result.durationMs, error,
-      responseExcerpt: result.excerpt ?? null, attemptedAt: at,
+      attempt: current.attemptCount + 1,
+      url: plan.url,
+      statusCode: result.statusCode ?? null,
+      durationMs: result.durationMs,
+      error,
+      responseExcerpt: result.excerpt ?? null,
+      attemptedAt: at,
     });
     // A manual retry during this attempt took the delivery over: record only, its job decides what follows.
     const stillOurs = current.status === 'pending' && current.scheduledJobId === jobId;

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { eventMatches, type WebhookEndpoint } from '@bg/domain';
-import { TenantDb, eventRepository, tenantRepository, webhookDeliveryRepository, webhookEndpointRepository, type EventRef, type PartnerTx } from '@bg/platform';
+import {
+  TenantDb,
+  eventRepository,
+  tenantRepository,
+  webhookDeliveryRepository,
+  webhookEndpointRepository,
+  type EventRef,
+  type PartnerTx,
+} from '@bg/platform';
 
 /** How many earlier events of the resource a fanout looks at for ones whose own fanout has not run yet. */
 const EARLIER_EVENTS = 50;
@@ -24,12 +32,16 @@ export class WebhookFanoutService {
     return this.db.runAsPartner(partnerId, async (tx) => {
       const event = await eventRepository.findRef(tx, tenantId, eventId);
       if (!event) return 0;
-      const endpoints = (await webhookEndpointRepository.enabledForTenant(tx, tenantId)).filter((ep) => eventMatches(ep.eventTypes, event.type));
+      const endpoints = (await webhookEndpointRepository.enabledForTenant(tx, tenantId)).filter((ep) =>
+        eventMatches(ep.eventTypes, event.type),
+      );
       if (!endpoints.length) return 0;
       const earlier = await eventRepository.earlierRefs(tx, tenantId, event.resourceId, event.id, EARLIER_EVENTS);
-      const pairs = endpoints.flatMap((endpoint) => [...earlier, event]
-        .filter((ev) => ev === event || (eventMatches(endpoint.eventTypes, ev.type) && ev.occurredAt >= endpoint.activeSince))
-        .map((ev) => ({ endpoint, event: ev })));
+      const pairs = endpoints.flatMap((endpoint) =>
+        [...earlier, event]
+          .filter((ev) => ev === event || (eventMatches(endpoint.eventTypes, ev.type) && ev.occurredAt >= endpoint.activeSince))
+          .map((ev) => ({ endpoint, event: ev })),
+      );
       return this.insert(tx, pairs);
     });
   }

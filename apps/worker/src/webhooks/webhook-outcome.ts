@@ -3,10 +3,7 @@ import type { SendResult } from './webhook-sender';
 /** The longest Retry-After honoured; a larger one is cut to this. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
-export type AttemptOutcome =
-  | { kind: 'succeeded' }
-  | { kind: 'retry'; delayMs: number }
-  | { kind: 'failed'; disableReason?: string };
+export type AttemptOutcome = { kind: 'succeeded' } | { kind: 'retry'; delayMs: number } | { kind: 'failed'; disableReason?: string };
 
 /** 5xx, 408, 429 and transport failures (timeout, reset, refused connection) may succeed later. */
 export function isRetryable(result: SendResult): boolean {

@@ -9,34 +9,78 @@ function receiver(handle: (req: IncomingMessage, body: string, res: ServerRespon
   const received: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
   const server: Server = createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => { received.push({ headers: req.headers, body }); handle(req, body, res); });
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      handle(req, body, res);
+    });
   });
   return new Promise<{ port: number; received: typeof received; close: () => Promise<void> }>((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      port: (server.address() as AddressInfo).port, received,
-      close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-    }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        received,
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      }),
+    );
   });
 }
 
 describe('WebhookSender', () => {
   const senders: WebhookSender[] = [];
-  const make = (opts: ConstructorParameters<typeof WebhookSender>[0]) => { const s = new WebhookSender(opts); senders.push(s); return s; };
-  afterAll(async () => { for (const s of senders) await s.onApplicationShutdown(); });
+  const make = (opts: ConstructorParameters<typeof WebhookSender>[0]) => {
+    const s = new WebhookSender(opts);
+    senders.push(s);
+    return s;
+  };
+  afterAll(async () => {
+    for (const s of senders) await s.onApplicationShutdown();
+  });
 
   it('posts a signed message the official library verifies with either secret, and keeps the answer', async () => {
-    const r = await receiver((_req, _body, res) => { res.writeHead(202, { 'content-type': 'text/plain' }); res.end('accepted '.repeat(200)); });
+    const r = await receiver((_req, _body, res) => {
+      res.writeHead(202, { 'content-type': 'text/plain' });
+      res.end('accepted '.repeat(200));
+    });
     try {
       const secrets = ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_dGhlIG9sZCBzZWNyZXQgc3RpbGwgc2lnbnM='];
-      const body = eventMessageBody({ id: 'evt-1', type: 'restore_job.queued', tenantId: 't', resourceType: 'restore_job', resourceId: 'r', occurredAt: '2025-01-01T00:00:00.000Z', data: { status: 'queued' } });
-      const result = await make({ allowLocal: true, timeoutMs: 2000 }).send(`http://127.0.0.1:${r.port}/hook`, body, signedHeaders(secrets, 'evt-1', new Date(), body));
+      const body = eventMessageBody({
+        id: 'evt-1',
+        type: 'restore_job.queued',
+        tenantId: 't',
+        resourceType: 'restore_job',
+        resourceId: 'r',
+        occurredAt: '2025-01-01T00:00:00.000Z',
+        data: { status: 'queued' },
+      });
+      const result = await make({ allowLocal: true, timeoutMs: 2000 }).send(
+        `http://127.0.0.1:${r.port}/hook`,
+        body,
+        signedHeaders(secrets, 'evt-1', new Date(), body),
+      );
       expect(result).toMatchObject({ statusCode: 202, excerpt: 'accepted '.repeat(200).slice(0, 500) });
       const got = r.received[0];
-      expect(got.headers).toMatchObject({ 'content-type': 'application/json', 'user-agent': 'backup-gateway-webhooks/1', 'webhook-id': 'evt-1' });
+      expect(got.headers).toMatchObject({
+        'content-type': 'application/json',
+        'user-agent': 'backup-gateway-webhooks/1',
+        'webhook-id': 'evt-1',
+      });
       expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/=]+ v1,[A-Za-z0-9+/=]+$/);
-      for (const s of secrets) expect(new Webhook(s).verify(got.body, got.headers as Record<string, string>)).toEqual({ type: 'restore_job.queued', timestamp: '2025-01-01T00:00:00.000Z', data: expect.objectContaining({ id: 'evt-1' }) });
-      expect(() => new Webhook('whsec_b3RoZXIgc2VjcmV0').verify(got.body, got.headers as Record<string, string>)).toThrow('No matching signature found');
+      for (const s of secrets)
+        expect(new Webhook(s).verify(got.body, got.headers as Record<string, string>)).toEqual({
+          type: 'restore_job.queued',
+          timestamp: '2025-01-01T00:00:00.000Z',
+          data: expect.objectContaining({ id: 'evt-1' }),
+        });
+      expect(() => new Webhook('whsec_b3RoZXIgc2VjcmV0').verify(got.body, got.headers as Record<string, string>)).toThrow(
+        'No matching signature found',
+      );
     } finally {
       await r.close();
     }
@@ -46,8 +90,14 @@ describe('WebhookSender', () => {
     const r = await receiver((_req, _body, res) => res.end('ok'));
     try {
       const sender = make({ allowLocal: false, timeoutMs: 2000 });
-      expect(await sender.send(`http://127.0.0.1:${r.port}/`, '{}', {})).toMatchObject({ refused: true, error: 'refused: 127.0.0.1 (loopback)' });
-      expect(await sender.send(`http://[::ffff:127.0.0.1]:${r.port}/`, '{}', {})).toMatchObject({ refused: true, error: 'refused: ::ffff:7f00:1 (loopback)' });
+      expect(await sender.send(`http://127.0.0.1:${r.port}/`, '{}', {})).toMatchObject({
+        refused: true,
+        error: 'refused: 127.0.0.1 (loopback)',
+      });
+      expect(await sender.send(`http://[::ffff:127.0.0.1]:${r.port}/`, '{}', {})).toMatchObject({
+        refused: true,
+        error: 'refused: ::ffff:7f00:1 (loopback)',
+      });
       const byName = await sender.send(`http://localhost:${r.port}/`, '{}', {});
       expect(byName).toMatchObject({ refused: true, error: expect.stringMatching(/^refused: localhost resolves to (127\.0\.0\.1|::1) /) });
       expect(byName.statusCode).toBeUndefined();
@@ -61,7 +111,10 @@ describe('WebhookSender', () => {
     const r = await receiver((_req, _body, res) => res.end('ok'));
     try {
       const sender = make({ allowLocal: false, timeoutMs: 2000, lookupAll: async () => [{ address: '127.0.0.1', family: 4 }] });
-      expect(await sender.send(`http://rebind.example.com:${r.port}/`, '{}', {})).toMatchObject({ refused: true, error: 'refused: rebind.example.com resolves to 127.0.0.1 (loopback)' });
+      expect(await sender.send(`http://rebind.example.com:${r.port}/`, '{}', {})).toMatchObject({
+        refused: true,
+        error: 'refused: rebind.example.com resolves to 127.0.0.1 (loopback)',
+      });
       expect(r.received).toHaveLength(0);
     } finally {
       await r.close();

@@ -20,7 +20,8 @@ const EXCERPT_CHARS = 500;
 
 function refusalIn(err: unknown): WebhookAddressRefused | undefined {
   for (let e = err as { cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e instanceof WebhookAddressRefused || (e as { code?: string }).code === 'WEBHOOK_ADDRESS_REFUSED') return e as WebhookAddressRefused;
+    if (e instanceof WebhookAddressRefused || (e as { code?: string }).code === 'WEBHOOK_ADDRESS_REFUSED')
+      return e as WebhookAddressRefused;
   }
   return undefined;
 }
@@ -45,7 +46,9 @@ export class WebhookSender implements OnApplicationShutdown {
     const lookup = guardedLookup(opts.allowLocal, opts.lookupAll);
     this.agent = new Agent({
       connect: { lookup, timeout: opts.timeoutMs } as unknown as Agent.Options['connect'],
-      headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 10_000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      keepAliveTimeout: 10_000,
     });
   }
 
@@ -57,11 +60,17 @@ export class WebhookSender implements OnApplicationShutdown {
     if (literalReason) return { durationMs: 0, refused: true, error: `refused: ${host} (${literalReason})` };
     try {
       const res = await request(url, {
-        method: 'POST', body, headers, dispatcher: this.agent, signal: AbortSignal.timeout(this.opts.timeoutMs),
+        method: 'POST',
+        body,
+        headers,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
       const excerpt = await this.excerpt(res.body);
       return {
-        statusCode: res.statusCode, durationMs: elapsed(), excerpt,
+        statusCode: res.statusCode,
+        durationMs: elapsed(),
+        excerpt,
         retryAfterMs: parseRetryAfterMs(res.headers as Record<string, string | string[] | undefined>, new Date()),
       };
     } catch (e) {

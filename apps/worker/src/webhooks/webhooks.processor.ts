@@ -19,7 +19,10 @@ export class WebhooksProcessor extends LoggedWorkerHost {
     'webhook.deliver': (job: Job<JobPayloads['webhook.deliver']>) => this.delivery.deliver(job.data.deliveryId, job.id!),
   } satisfies Record<Extract<keyof JobPayloads, `webhook.${string}`>, (job: Job) => Promise<unknown>>;
 
-  constructor(private readonly fanout: WebhookFanoutService, private readonly delivery: WebhookDeliveryService) {
+  constructor(
+    private readonly fanout: WebhookFanoutService,
+    private readonly delivery: WebhookDeliveryService,
+  ) {
     super();
     assertHandlers(QUEUES.webhooks, this.handlers);
   }

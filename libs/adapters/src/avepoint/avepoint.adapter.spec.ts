@@ -14,8 +14,12 @@ import { AvePointAdapter } from './avepoint.adapter';
  */
 describe('AvePointAdapter against the sandbox', () => {
   let sandbox: RunningSandbox;
-  beforeAll(async () => { sandbox = await startTestSandbox(); });
-  afterAll(async () => { await sandbox.close(); });
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
   const ctx = {};
 
   function setup(extra: Record<string, string> = {}) {
@@ -23,13 +27,20 @@ describe('AvePointAdapter against the sandbox', () => {
     const config: AdapterConfig = {
       connectionId: `conn-${clientId}`,
       endpoint: `${sandbox.origin}/avepoint/api`,
-      credentials: { clientId, clientSecret: avepointSandboxSecret(clientId), identityEndpoint: `${sandbox.origin}/avepoint/identity`, ...extra },
+      credentials: {
+        clientId,
+        clientSecret: avepointSandboxSecret(clientId),
+        identityEndpoint: `${sandbox.origin}/avepoint/identity`,
+        ...extra,
+      },
       clock: systemClock,
       catalog: new StaticErrorCatalog(AVEPOINT_ERROR_CATALOG),
     };
     const slug = tenantSlug(clientId);
     return {
-      clientId, slug, config,
+      clientId,
+      slug,
+      config,
       adapter: new AvePointAdapter(config),
       control: new SandboxControl(sandbox.origin, 'avepoint', clientId),
       site: (n = 'Site01') => `https://${slug}.sharepoint.com/sites/${n}`,
@@ -38,8 +49,18 @@ describe('AvePointAdapter against the sandbox', () => {
 
   function restore(externalId: string, paths: string[], overrides: Partial<RestoreRequest> = {}): RestoreRequest {
     return {
-      clientRef: `rj_${randomUUID()}`, workload: 'sharepoint', destination: 'original',
-      items: [{ restorePointRef: `rp|${externalId}`, protectedItemRef: externalId, externalId, pointInTime: new Date(Date.now() + 3600_000), paths }],
+      clientRef: `rj_${randomUUID()}`,
+      workload: 'sharepoint',
+      destination: 'original',
+      items: [
+        {
+          restorePointRef: `rp|${externalId}`,
+          protectedItemRef: externalId,
+          externalId,
+          pointInTime: new Date(Date.now() + 3600_000),
+          paths,
+        },
+      ],
       ...overrides,
     };
   }
@@ -54,13 +75,19 @@ describe('AvePointAdapter against the sandbox', () => {
     throw new Error('expected a VendorError');
   }
 
-  const posts = async (control: SandboxControl) => (await control.calls()).filter((c) => c.method === 'POST' && c.path.includes('restore/jobs'));
+  const posts = async (control: SandboxControl) =>
+    (await control.calls()).filter((c) => c.method === 'POST' && c.path.includes('restore/jobs'));
 
   it('verifies a connection, and reports refused credentials as AUTH_FAILED', async () => {
     const s = setup();
     expect(await s.adapter.verify(ctx)).toMatchObject({ ok: true });
     const bad = new AvePointAdapter({ ...s.config, credentials: { ...s.config.credentials, clientSecret: 'wrong' } });
-    expect(await refusal(bad.verify(ctx))).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'invalid_client', httpStatus: 400, retryable: false });
+    expect(await refusal(bad.verify(ctx))).toMatchObject({
+      code: 'AUTH_FAILED',
+      vendorCode: 'invalid_client',
+      httpStatus: 400,
+      retryable: false,
+    });
   });
 
   it('declares no policy, protected-item or cancel operations and raises UNSUPPORTED_BY_VENDOR for them', async () => {
@@ -86,9 +113,15 @@ describe('AvePointAdapter against the sandbox', () => {
     const first = await s.adapter.listRestorePoints(ctx, { protectedItemRefs: refs });
     expect(first.next).toBe('1');
     expect(first.items.length).toBe(100);
-    expect(first.items[0]).toMatchObject({ protectedItemRef: refs[0], vendorRef: expect.stringMatching(/^IB\d{20}\|https:/), tags: expect.arrayContaining(['backupJob']) });
+    expect(first.items[0]).toMatchObject({
+      protectedItemRef: refs[0],
+      vendorRef: expect.stringMatching(/^IB\d{20}\|https:/),
+      tags: expect.arrayContaining(['backupJob']),
+    });
     const second = await s.adapter.listRestorePoints(ctx, { protectedItemRefs: refs }, first.next);
-    expect(await refusal(s.adapter.listRestorePoints(ctx, { protectedItemRefs: refs }, 'garbage'))).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(await refusal(s.adapter.listRestorePoints(ctx, { protectedItemRefs: refs }, 'garbage'))).toMatchObject({
+      code: 'INVALID_REQUEST',
+    });
     expect(second.next).toBeUndefined();
     expect(second.items.length).toBeGreaterThan(0);
     const from = new Date(Date.now() - 3 * 86_400_000);
@@ -114,31 +147,44 @@ describe('AvePointAdapter against the sandbox', () => {
     expect(progress.state).toBe('running');
     const [post] = await posts(s.control);
     expect(post.body).toEqual({
-      serviceType: 1, recoveryDateTime: point.pointInTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      serviceType: 1,
+      recoveryDateTime: point.pointInTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       siteRestoreScope: {
         siteUrl: s.site('Finance'),
-        restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }], files: [{ relativePath: 'Shared/Budget.xlsx' }] }],
+        restoreTargets: [
+          { libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }], files: [{ relativePath: 'Shared/Budget.xlsx' }] },
+        ],
       },
     });
     expect(await s.adapter.getRestore(ctx, ref)).toMatchObject({ state: 'running', vendorStatus: 'In Progress' });
     await s.control.advanceClock(61_000);
     expect(await s.adapter.getRestore(ctx, ref)).toEqual({
-      state: 'succeeded', vendorStatus: 'Finished', items: [{ restorePointRef: point.vendorRef, status: 'succeeded', vendorStatus: 'Finished' }],
+      state: 'succeeded',
+      vendorStatus: 'Finished',
+      items: [{ restorePointRef: point.vendorRef, status: 'succeeded', vendorStatus: 'Finished' }],
     });
   });
 
   it('reports a partially restored job and a job without backup data', async () => {
     const s = setup();
-    const partial = await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx', 'Documents/Gone/missing.txt']));
+    const partial = await s.adapter.startRestore(
+      ctx,
+      { vendorRef: '' },
+      restore(s.site(), ['Documents/Shared/Budget.xlsx', 'Documents/Gone/missing.txt']),
+    );
     const old = restore(s.site(), ['Documents/Shared/Budget.xlsx']);
     old.items[0].pointInTime = new Date('2001-01-01T00:00:00Z');
     const none = await s.adapter.startRestore(ctx, { vendorRef: '' }, old);
     await s.control.advanceClock(61_000);
     expect(await s.adapter.getRestore(ctx, partial.ref)).toMatchObject({
-      state: 'partiallySucceeded', vendorStatus: 'Partially Finished', error: { code: 'RESTORE_FAILED', message: expect.stringContaining('Gone/missing.txt') },
+      state: 'partiallySucceeded',
+      vendorStatus: 'Partially Finished',
+      error: { code: 'RESTORE_FAILED', message: expect.stringContaining('Gone/missing.txt') },
     });
     expect(await s.adapter.getRestore(ctx, none.ref)).toMatchObject({
-      state: 'failed', vendorStatus: 'Failed', error: { code: 'RESTORE_FAILED', message: expect.stringContaining('No backup data') },
+      state: 'failed',
+      vendorStatus: 'Failed',
+      error: { code: 'RESTORE_FAILED', message: expect.stringContaining('No backup data') },
     });
   });
 
@@ -157,7 +203,9 @@ describe('AvePointAdapter against the sandbox', () => {
 
     it('refuses a parent with its child with INVALID_REQUEST before any call', async () => {
       const s = setup();
-      const e = await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Projects', 'Documents/Projects/Alpha/plan.docx'])));
+      const e = await refusal(
+        s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Projects', 'Documents/Projects/Alpha/plan.docx'])),
+      );
       expect(e).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
       expect(e.message).toContain('Documents/Projects');
       expect(await posts(s.control)).toEqual([]);
@@ -177,7 +225,13 @@ describe('AvePointAdapter against the sandbox', () => {
     expect(s.adapter.capabilities.limits.concurrentRestoreJobs).toBe(3);
     for (let i = 0; i < 3; i++) await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx']));
     const e = await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx'])));
-    expect(e).toMatchObject({ code: 'CONCURRENCY_LIMIT', vendorCode: 'TooManyRunningJobs', httpStatus: 429, retryable: true, vendorRequestId: expect.any(String) });
+    expect(e).toMatchObject({
+      code: 'CONCURRENCY_LIMIT',
+      vendorCode: 'TooManyRunningJobs',
+      httpStatus: 429,
+      retryable: true,
+      vendorRequestId: expect.any(String),
+    });
     await s.control.advanceClock(61_000);
     const ok = await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx']));
     expect(ok.ref.vendorRef).toMatch(/^RS/);
@@ -205,20 +259,37 @@ describe('AvePointAdapter against the sandbox', () => {
   describe('envelope errors', () => {
     it('maps a 400 envelope with errors[] to INVALID_REQUEST naming the field', async () => {
       const s = setup();
-      await s.control.injectFault({ method: 'POST', path: 'restore/jobs', status: 400, body: { message: 'Bad Request', errors: [{ code: 'InvalidParameter', field: 'RecoveryDateTime', message: 'bad time' }] } });
+      await s.control.injectFault({
+        method: 'POST',
+        path: 'restore/jobs',
+        status: 400,
+        body: { message: 'Bad Request', errors: [{ code: 'InvalidParameter', field: 'RecoveryDateTime', message: 'bad time' }] },
+      });
       const e = await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx'])));
-      expect(e).toMatchObject({ code: 'INVALID_REQUEST', vendorCode: 'InvalidParameter', httpStatus: 400, retryable: false, mayHaveApplied: false, vendorRequestId: expect.any(String) });
+      expect(e).toMatchObject({
+        code: 'INVALID_REQUEST',
+        vendorCode: 'InvalidParameter',
+        httpStatus: 400,
+        retryable: false,
+        mayHaveApplied: false,
+        vendorRequestId: expect.any(String),
+      });
       expect(e.message).toContain('RecoveryDateTime: bad time');
     });
 
     it('maps a 500 to retryable VENDOR_ERROR that may have applied, a throttling 429 to THROTTLED with Retry-After', async () => {
       const s = setup();
       await s.control.injectFault({ method: 'POST', path: 'restore/jobs', status: 500 });
-      expect(await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx']))))
-        .toMatchObject({ code: 'VENDOR_ERROR', vendorCode: 'Http500', retryable: true, mayHaveApplied: true });
+      expect(
+        await refusal(s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site(), ['Documents/Shared/Budget.xlsx']))),
+      ).toMatchObject({ code: 'VENDOR_ERROR', vendorCode: 'Http500', retryable: true, mayHaveApplied: true });
       await s.control.injectFault({ method: 'GET', path: 'cloudbackupjobs', status: 429, retryAfterSeconds: 3 });
-      expect(await refusal(s.adapter.getRestore(ctx, { vendorRef: 'RS1' })))
-        .toMatchObject({ code: 'THROTTLED', vendorCode: 'Http429', retryable: true, retryAfterMs: 3000 });
+      expect(await refusal(s.adapter.getRestore(ctx, { vendorRef: 'RS1' }))).toMatchObject({
+        code: 'THROTTLED',
+        vendorCode: 'Http429',
+        retryable: true,
+        retryAfterMs: 3000,
+      });
       expect(await refusal(s.adapter.getRestore(ctx, { vendorRef: 'RS1' }))).toMatchObject({ code: 'NOT_FOUND', retryable: false });
     });
 
@@ -242,7 +313,14 @@ describe('AvePointAdapter against the sandbox', () => {
     await s.control.advanceClock(2 * 3600_000);
     await s.adapter.verify(ctx);
     const calls = await s.control.calls();
-    expect(calls.map((c) => `${c.path.includes('identity') ? 'token' : 'list'} ${c.status}`)).toEqual(['token 200', 'list 200', 'list 200', 'list 401', 'token 200', 'list 200']);
+    expect(calls.map((c) => `${c.path.includes('identity') ? 'token' : 'list'} ${c.status}`)).toEqual([
+      'token 200',
+      'list 200',
+      'list 200',
+      'list 401',
+      'token 200',
+      'list 200',
+    ]);
   });
 
   describe('findRestore', () => {

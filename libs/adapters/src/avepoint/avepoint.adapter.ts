@@ -1,8 +1,19 @@
 import type { Clock } from '@bg/domain';
 import type { BackupVendorPort } from '../port/backup-vendor.port';
 import type {
-  AdapterConfig, CallContext, ItemSpec, Page, PolicySpec, RestorePointQuery, RestoreProgress, RestoreRequest,
-  VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
+  AdapterConfig,
+  CallContext,
+  ItemSpec,
+  Page,
+  PolicySpec,
+  RestorePointQuery,
+  RestoreProgress,
+  RestoreRequest,
+  VendorOperationRef,
+  VendorPolicy,
+  VendorProtectedItem,
+  VendorRestorePoint,
+  VerifyResult,
 } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
 import type { VendorDescriptor } from '../port/vendor-descriptor';
@@ -10,8 +21,15 @@ import { AVEPOINT_CAPABILITIES, AVEPOINT_LIMITS } from './avepoint.capabilities'
 import { AvePointClient } from './avepoint.client';
 import { AVEPOINT_CREDENTIAL_FIELDS, AVEPOINT_DEFAULT_ENDPOINT } from './avepoint.credentials';
 import {
-  backupJobToRestorePoints, formatDate, JOB_TYPE, jobCounters, jobToProgress, OBJECT_TYPE_OF_SERVICE, objectTypeOfItemRef,
-  pathCount, toRestoreJobRequest,
+  backupJobToRestorePoints,
+  formatDate,
+  JOB_TYPE,
+  jobCounters,
+  jobToProgress,
+  OBJECT_TYPE_OF_SERVICE,
+  objectTypeOfItemRef,
+  pathCount,
+  toRestoreJobRequest,
 } from './avepoint.mapping';
 import type { Job } from './avepoint.types';
 
@@ -40,16 +58,36 @@ export class AvePointAdapter implements BackupVendorPort {
     return { ok: true, detail: `AvePoint Graph API reachable${where}; ${page.total ?? page.jobs.length} jobs visible` };
   }
 
-  async listPolicies(_ctx: CallContext, _page?: string): Promise<Page<VendorPolicy>> { return unsupported('policy.list'); }
-  async getPolicy(_ctx: CallContext, _policyRef: string): Promise<VendorPolicy> { return unsupported('policy.get'); }
-  async createPolicy(_ctx: CallContext, _spec: PolicySpec): Promise<{ policy: VendorPolicy; items: VendorProtectedItem[] }> { return unsupported('policy.create'); }
-  async updatePolicy(_ctx: CallContext, _policyRef: string, _patch: { displayName?: string }): Promise<VendorPolicy> { return unsupported('policy.update'); }
-  async deletePolicy(_ctx: CallContext, _policyRef: string): Promise<void> { return unsupported('policy.delete'); }
-  async activatePolicy(_ctx: CallContext, _policyRef: string): Promise<VendorPolicy> { return unsupported('policy.activate'); }
-  async deactivatePolicy(_ctx: CallContext, _policyRef: string): Promise<VendorPolicy> { return unsupported('policy.deactivate'); }
-  async listProtectedItems(_ctx: CallContext, _policyRef: string, _page?: string): Promise<Page<VendorProtectedItem>> { return unsupported('protectedItem.list'); }
-  async addProtectedItems(_ctx: CallContext, _policyRef: string, _items: ItemSpec[]): Promise<VendorProtectedItem[]> { return unsupported('protectedItem.add'); }
-  async removeProtectedItems(_ctx: CallContext, _policyRef: string, _itemRefs: string[]): Promise<void> { return unsupported('protectedItem.remove'); }
+  async listPolicies(_ctx: CallContext, _page?: string): Promise<Page<VendorPolicy>> {
+    return unsupported('policy.list');
+  }
+  async getPolicy(_ctx: CallContext, _policyRef: string): Promise<VendorPolicy> {
+    return unsupported('policy.get');
+  }
+  async createPolicy(_ctx: CallContext, _spec: PolicySpec): Promise<{ policy: VendorPolicy; items: VendorProtectedItem[] }> {
+    return unsupported('policy.create');
+  }
+  async updatePolicy(_ctx: CallContext, _policyRef: string, _patch: { displayName?: string }): Promise<VendorPolicy> {
+    return unsupported('policy.update');
+  }
+  async deletePolicy(_ctx: CallContext, _policyRef: string): Promise<void> {
+    return unsupported('policy.delete');
+  }
+  async activatePolicy(_ctx: CallContext, _policyRef: string): Promise<VendorPolicy> {
+    return unsupported('policy.activate');
+  }
+  async deactivatePolicy(_ctx: CallContext, _policyRef: string): Promise<VendorPolicy> {
+    return unsupported('policy.deactivate');
+  }
+  async listProtectedItems(_ctx: CallContext, _policyRef: string, _page?: string): Promise<Page<VendorProtectedItem>> {
+    return unsupported('protectedItem.list');
+  }
+  async addProtectedItems(_ctx: CallContext, _policyRef: string, _items: ItemSpec[]): Promise<VendorProtectedItem[]> {
+    return unsupported('protectedItem.add');
+  }
+  async removeProtectedItems(_ctx: CallContext, _policyRef: string, _itemRefs: string[]): Promise<void> {
+    return unsupported('protectedItem.remove');
+  }
 
   /**
    * AvePoint has no restore-point API: a restore names a point in time (recoveryDateTime) and the vendor
@@ -62,7 +100,12 @@ export class AvePointAdapter implements BackupVendorPort {
     const kinds = new Set(refs.map(objectTypeOfItemRef));
     const pageIndex = page ? Number(page) : 0;
     if (!Number.isInteger(pageIndex) || pageIndex < 0) {
-      throw new VendorError({ code: 'INVALID_REQUEST', vendor: 'avepoint', retryable: false, message: `Invalid restore point page token "${page}"` });
+      throw new VendorError({
+        code: 'INVALID_REQUEST',
+        vendor: 'avepoint',
+        retryable: false,
+        message: `Invalid restore point page token "${page}"`,
+      });
     }
     const res = await this.client.listJobs(ctx, {
       jobType: JOB_TYPE.backup,
@@ -70,10 +113,12 @@ export class AvePointAdapter implements BackupVendorPort {
       // list-jobs.md takes dates; the range is widened by a day and then filtered exactly below.
       startTime: query.from ? formatDate(new Date(query.from.getTime() - 86_400_000)) : undefined,
       finishTime: query.to ? formatDate(new Date(query.to.getTime() + 86_400_000)) : undefined,
-      pageIndex, pageSize: AVEPOINT_LIMITS.pageSize.max,
+      pageIndex,
+      pageSize: AVEPOINT_LIMITS.pageSize.max,
     });
-    const items = res.jobs.flatMap((job) => backupJobToRestorePoints(job, refs)).filter((p) =>
-      (!query.from || p.pointInTime >= query.from) && (!query.to || p.pointInTime <= query.to));
+    const items = res.jobs
+      .flatMap((job) => backupJobToRestorePoints(job, refs))
+      .filter((p) => (!query.from || p.pointInTime >= query.from) && (!query.to || p.pointInTime <= query.to));
     return { items, next: res.nextLink ? String(pageIndex + 1) : undefined };
   }
 
@@ -86,7 +131,11 @@ export class AvePointAdapter implements BackupVendorPort {
     return { vendorRef: '', extra: this.extraFor(req, this.clock.now().toISOString()) };
   }
 
-  async startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
+  async startRestore(
+    ctx: CallContext,
+    ref: VendorOperationRef,
+    req: RestoreRequest,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
     const body = toRestoreJobRequest(req);
     const preparedAt = ref.extra?.preparedAt ?? this.clock.now().toISOString();
     const created = await this.client.createRestoreJob(ctx, body);
@@ -106,7 +155,11 @@ export class AvePointAdapter implements BackupVendorPort {
    * paths sent. Exactly one match is ours; none or several return undefined, and the worker submits
    * again (an in-place restore of the same paths is harmless to repeat, a wrong job is not).
    */
-  async findRestore(ctx: CallContext, req: RestoreRequest, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
+  async findRestore(
+    ctx: CallContext,
+    req: RestoreRequest,
+    ref?: VendorOperationRef,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
     if (ref?.vendorRef) {
       try {
         return { ref, progress: await this.getRestore(ctx, ref) };
@@ -123,8 +176,11 @@ export class AvePointAdapter implements BackupVendorPort {
     const candidates: Job[] = [];
     for (let pageIndex = 0; pageIndex < RECONCILE_MAX_PAGES; pageIndex++) {
       const res = await this.client.listJobs(ctx, {
-        jobType: JOB_TYPE.restore, objectType: OBJECT_TYPE_OF_SERVICE[body.serviceType],
-        startTime: formatDate(new Date(since)), pageIndex, pageSize: AVEPOINT_LIMITS.pageSize.max,
+        jobType: JOB_TYPE.restore,
+        objectType: OBJECT_TYPE_OF_SERVICE[body.serviceType],
+        startTime: formatDate(new Date(since)),
+        pageIndex,
+        pageSize: AVEPOINT_LIMITS.pageSize.max,
       });
       for (const job of res.jobs) {
         const started = job.startTime ? Date.parse(job.startTime) : NaN;
@@ -140,7 +196,12 @@ export class AvePointAdapter implements BackupVendorPort {
 
   async getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
     if (!ref.vendorRef) {
-      throw new VendorError({ code: 'NOT_FOUND', vendor: 'avepoint', retryable: false, message: 'AvePoint restore has no job id yet (not started)' });
+      throw new VendorError({
+        code: 'NOT_FOUND',
+        vendor: 'avepoint',
+        retryable: false,
+        message: 'AvePoint restore has no job id yet (not started)',
+      });
     }
     const job = await this.client.getJob(ctx, ref.vendorRef);
     return jobToProgress(job, ref.extra?.restorePointRef ?? '');
@@ -160,7 +221,9 @@ export class AvePointAdapter implements BackupVendorPort {
 
 function unsupported(operation: string): never {
   throw new VendorError({
-    code: 'UNSUPPORTED_BY_VENDOR', vendor: 'avepoint', retryable: false,
+    code: 'UNSUPPORTED_BY_VENDOR',
+    vendor: 'avepoint',
+    retryable: false,
     message: `Vendor avepoint does not support ${operation}`,
   });
 }

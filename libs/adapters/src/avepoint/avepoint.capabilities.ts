@@ -37,7 +37,7 @@ export const AVEPOINT_CAPABILITIES: Capabilities = {
     'seed 001: one site URL or one OneDrive UPN per job, so one restore job holds one item (restoreItemsPerJob 1).',
     'seed 001 §Responses: 429 when 3 restore/export jobs are already running in the AvePoint tenant -> CONCURRENCY_LIMIT (retryable); the worker queues further jobs behind concurrentRestoreJobs 3. Other 429s -> THROTTLED.',
     'seed 001 §recoveryDateTime: restore points are point-in-time upper bounds; the vendor restores from the latest backup before it. listRestorePoints lists the finished backup jobs (GET /backup/m365/cloudbackupjobs?jobType=1) as points in time for each requested site / OneDrive.',
-    'No policy or protected-item API is documented: policies and protected items are managed in the AvePoint console; the adapter\'s policy operations raise UNSUPPORTED_BY_VENDOR. The gateway emulates policies (policyEmulated): it keeps them in its own database and lists restore points for their items. Restore jobs cannot be cancelled through the API.',
+    "No policy or protected-item API is documented: policies and protected items are managed in the AvePoint console; the adapter's policy operations raise UNSUPPORTED_BY_VENDOR. The gateway emulates policies (policyEmulated): it keeps them in its own database and lists restore points for their items. Restore jobs cannot be cancelled through the API.",
     'Multi-Geo tenants: the connection credential "location" is sent as ?location= on every call; without it AvePoint uses the central location.',
   ],
 };

@@ -34,7 +34,11 @@ export class AvePointClient {
     this.catalog = config.catalog;
     this.clock = config.clock;
     this.http = new VendorHttp({
-      vendor: 'avepoint', baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: config.tls,
+      vendor: 'avepoint',
+      baseUrl: config.endpoint,
+      clock: config.clock,
+      timeoutMs: config.timeoutMs,
+      tls: config.tls,
       requestIdHeaders: ['request-id', 'x-request-id'],
       // The spec names no request-id request header (its envelope carries the vendor's own requestId).
       clientRequestIdHeader: 'x-request-id',
@@ -91,14 +95,21 @@ export class AvePointClient {
   /** The cached AOS token, or a new one (concurrent callers share one request, which ignores their signals). */
   async token(ctx: CallContext): Promise<string> {
     if (this.cached && this.cached.expiresAt - TOKEN_SKEW_MS > this.clock.now().getTime()) return this.cached.token;
-    this.inflight ??= this.fetchToken(withoutSignal(ctx)).finally(() => { this.inflight = undefined; });
+    this.inflight ??= this.fetchToken(withoutSignal(ctx)).finally(() => {
+      this.inflight = undefined;
+    });
     return this.inflight;
   }
 
   /** register-app.md §Client Secret: form-encoded client_id, client_secret, scope, grant_type. */
   private async fetchToken(ctx: CallContext): Promise<string> {
     const res = await this.http.send<TokenResponse>(ctx, 'POST', this.creds.tokenUrl, {
-      form: { client_id: this.creds.clientId, client_secret: this.creds.clientSecret, scope: AVEPOINT_SCOPES.join(' '), grant_type: 'client_credentials' },
+      form: {
+        client_id: this.creds.clientId,
+        client_secret: this.creds.clientSecret,
+        scope: AVEPOINT_SCOPES.join(' '),
+        grant_type: 'client_credentials',
+      },
     });
     if (res.status !== 200) throw avepointTokenError(res, this.catalog, this.clock);
     const body = res.body;
@@ -111,7 +122,10 @@ export class AvePointClient {
   /** A 2xx the docs do not describe. After a write it may have been applied: not retried blindly. */
   private malformed(context: string, what: string, write = false): VendorError {
     return new VendorError({
-      code: 'VENDOR_ERROR', vendor: 'avepoint', retryable: !write, mayHaveApplied: write,
+      code: 'VENDOR_ERROR',
+      vendor: 'avepoint',
+      retryable: !write,
+      mayHaveApplied: write,
       message: `AvePoint ${context}: unexpected response (${what})`,
     });
   }

@@ -12,15 +12,54 @@ export const AVEPOINT_SCOPES = ['microsoft365backup.jobInfo.read.all', 'microsof
 
 /** Multi-Geo `location` values (m365 overview §Parameter: location). */
 export const AVEPOINT_LOCATIONS = [
-  'PrimaryGeoLocation', 'NAM', 'EUR', 'GBR', 'JPN', 'APC', 'AUS', 'CAN', 'IND', 'FRA', 'ARE', 'ZAF', 'CHE', 'KOR',
-  'DEU', 'BRA', 'NOR', 'SWE', 'QAT', 'POL', 'ITA', 'ISR', 'MEX', 'NZL', 'ESP', 'TWN',
+  'PrimaryGeoLocation',
+  'NAM',
+  'EUR',
+  'GBR',
+  'JPN',
+  'APC',
+  'AUS',
+  'CAN',
+  'IND',
+  'FRA',
+  'ARE',
+  'ZAF',
+  'CHE',
+  'KOR',
+  'DEU',
+  'BRA',
+  'NOR',
+  'SWE',
+  'QAT',
+  'POL',
+  'ITA',
+  'ISR',
+  'MEX',
+  'NZL',
+  'ESP',
+  'TWN',
 ] as const;
 
 export const AVEPOINT_CREDENTIAL_FIELDS: CredentialField[] = [
-  { name: 'clientId', required: true, secret: false, description: 'Application (client) id of the app registered in AvePoint Online Services > Administration > App registrations.' },
+  {
+    name: 'clientId',
+    required: true,
+    secret: false,
+    description: 'Application (client) id of the app registered in AvePoint Online Services > Administration > App registrations.',
+  },
   { name: 'clientSecret', required: true, secret: true, description: 'Client secret of that app registration.' },
-  { name: 'identityEndpoint', required: false, secret: false, description: `AOS identity service (default ${AVEPOINT_DEFAULT_IDENTITY}); /connect/token is appended unless given.` },
-  { name: 'location', required: false, secret: false, description: `Multi-Geo tenants only: the geo location to restore in and read jobs from (${AVEPOINT_LOCATIONS.join(', ')}).` },
+  {
+    name: 'identityEndpoint',
+    required: false,
+    secret: false,
+    description: `AOS identity service (default ${AVEPOINT_DEFAULT_IDENTITY}); /connect/token is appended unless given.`,
+  },
+  {
+    name: 'location',
+    required: false,
+    secret: false,
+    description: `Multi-Geo tenants only: the geo location to restore in and read jobs from (${AVEPOINT_LOCATIONS.join(', ')}).`,
+  },
 ];
 
 const schema = z.object({
@@ -44,7 +83,12 @@ export function parseAvePointCredentials(raw: Record<string, string>): AvePointC
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new VendorError({ code: 'AUTH_FAILED', vendor: 'avepoint', retryable: false, message: `Invalid AvePoint credentials: ${fields}` });
+    throw new VendorError({
+      code: 'AUTH_FAILED',
+      vendor: 'avepoint',
+      retryable: false,
+      message: `Invalid AvePoint credentials: ${fields}`,
+    });
   }
   const base = (parsed.data.identityEndpoint ?? AVEPOINT_DEFAULT_IDENTITY).replace(/\/+$/, '');
   return {

@@ -21,7 +21,10 @@ export function statusCode(status: number): string {
 }
 
 /** Reads the envelope of an error response; tolerant of non-JSON gateway bodies. */
-export function parseAvePointError(status: number, body: unknown): { vendorCode: string; message?: string; requestId?: string; field?: string } {
+export function parseAvePointError(
+  status: number,
+  body: unknown,
+): { vendorCode: string; message?: string; requestId?: string; field?: string } {
   if (!body || typeof body !== 'object') {
     return { vendorCode: statusCode(status), message: typeof body === 'string' && body ? body.slice(0, 500) : undefined };
   }
@@ -40,11 +43,21 @@ export function classifyAvePointCode(catalog: ErrorCatalog, vendorCode: string, 
 }
 
 /** A non-2xx API response as VendorError: catalog code (else status fallback), Retry-After, request id. */
-export function avepointResponseError(res: VendorResponse, catalog: ErrorCatalog, clock: Clock, method: string, context: string): VendorError {
+export function avepointResponseError(
+  res: VendorResponse,
+  catalog: ErrorCatalog,
+  clock: Clock,
+  method: string,
+  context: string,
+): VendorError {
   const parsed = parseAvePointError(res.status, res.body);
   const { code, retryable } = classifyAvePointCode(catalog, parsed.vendorCode, res.status);
   return new VendorError({
-    code, vendor: VENDOR, retryable, vendorCode: parsed.vendorCode, httpStatus: res.status,
+    code,
+    vendor: VENDOR,
+    retryable,
+    vendorCode: parsed.vendorCode,
+    httpStatus: res.status,
     // No Retry-After is documented (SOURCE.md §Rate limiting); honoured when a gateway sends one.
     retryAfterMs: parseRetryAfterMs(res.headers, clock.now()),
     vendorRequestId: parsed.requestId ?? res.requestId,
@@ -59,10 +72,17 @@ export function avepointTokenError(res: VendorResponse, catalog: ErrorCatalog, c
   const vendorCode = body.error ?? statusCode(res.status);
   const row = catalog.lookup(VENDOR, vendorCode, res.status);
   // The identity service's 4xx is a refusal of the credentials unless the catalog says otherwise.
-  const { code, retryable } = row ? { code: row.code, retryable: row.retryable }
-    : res.status < 500 && res.status !== 429 ? { code: 'AUTH_FAILED' as ErrorCode, retryable: false } : fallbackForStatus(res.status);
+  const { code, retryable } = row
+    ? { code: row.code, retryable: row.retryable }
+    : res.status < 500 && res.status !== 429
+      ? { code: 'AUTH_FAILED' as ErrorCode, retryable: false }
+      : fallbackForStatus(res.status);
   return new VendorError({
-    code, vendor: VENDOR, retryable, vendorCode, httpStatus: res.status,
+    code,
+    vendor: VENDOR,
+    retryable,
+    vendorCode,
+    httpStatus: res.status,
     retryAfterMs: parseRetryAfterMs(res.headers, clock.now()),
     message: `AvePoint identity service refused the token request: ${body.error_description ?? body.error ?? `HTTP ${res.status}`}`,
   });

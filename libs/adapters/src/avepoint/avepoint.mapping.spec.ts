@@ -5,20 +5,35 @@ import { VendorError } from '../port/vendor-error';
 import { avepointResponseError, parseAvePointError } from './avepoint.errors';
 import { parseAvePointCredentials } from './avepoint.credentials';
 import {
-  backupJobToRestorePoints, checkTargetPaths, formatRecoveryDateTime, jobToProgress, parseTargetPath, toRestoreJobRequest,
+  backupJobToRestorePoints,
+  checkTargetPaths,
+  formatRecoveryDateTime,
+  jobToProgress,
+  parseTargetPath,
+  toRestoreJobRequest,
 } from './avepoint.mapping';
 import type { Job } from './avepoint.types';
 
 const catalog = new StaticErrorCatalog(AVEPOINT_ERROR_CATALOG);
 const clock = { now: () => new Date('2026-02-27T03:56:10Z') };
 
-function restoreRequest(overrides: Partial<RestoreRequest> = {}, paths = ['Documents/Shared/Reports/2026', 'Documents/Shared/Budget.xlsx']): RestoreRequest {
+function restoreRequest(
+  overrides: Partial<RestoreRequest> = {},
+  paths = ['Documents/Shared/Reports/2026', 'Documents/Shared/Budget.xlsx'],
+): RestoreRequest {
   return {
-    clientRef: 'rj_1', workload: 'sharepoint', destination: 'original',
-    items: [{
-      restorePointRef: 'IB1|https://contoso.sharepoint.com/sites/Finance', protectedItemRef: 'https://contoso.sharepoint.com/sites/Finance',
-      externalId: 'https://contoso.sharepoint.com/sites/Finance', pointInTime: new Date('2026-02-27T03:54:22Z'), paths,
-    }],
+    clientRef: 'rj_1',
+    workload: 'sharepoint',
+    destination: 'original',
+    items: [
+      {
+        restorePointRef: 'IB1|https://contoso.sharepoint.com/sites/Finance',
+        protectedItemRef: 'https://contoso.sharepoint.com/sites/Finance',
+        externalId: 'https://contoso.sharepoint.com/sites/Finance',
+        pointInTime: new Date('2026-02-27T03:54:22Z'),
+        paths,
+      },
+    ],
     ...overrides,
   };
 }
@@ -43,7 +58,9 @@ describe('AvePoint mapping: restore request', () => {
       recoveryDateTime: '2026-02-27T03:54:22Z',
       siteRestoreScope: {
         siteUrl: 'https://contoso.sharepoint.com/sites/Finance',
-        restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }], files: [{ relativePath: 'Shared/Budget.xlsx' }] }],
+        restoreTargets: [
+          { libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }], files: [{ relativePath: 'Shared/Budget.xlsx' }] },
+        ],
       },
     });
   });
@@ -54,12 +71,17 @@ describe('AvePoint mapping: restore request', () => {
     expect(toRestoreJobRequest(req)).toEqual({
       serviceType: 2,
       recoveryDateTime: '2026-02-27T03:54:22Z',
-      oneDriveRestoreScope: { oneDriveUpn: 'alexw@contoso.onmicrosoft.com', restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }] }] },
+      oneDriveRestoreScope: {
+        oneDriveUpn: 'alexw@contoso.onmicrosoft.com',
+        restoreTargets: [{ libraryName: 'Documents', folders: [{ relativePath: 'Shared/Reports/2026' }] }],
+      },
     });
   });
 
   it('maps teams to serviceType 6 and groups paths per library', () => {
-    const body = toRestoreJobRequest(restoreRequest({ workload: 'teams' }, ['Documents/a.txt', 'Site Assets/logo.png', 'Documents/Folder/']));
+    const body = toRestoreJobRequest(
+      restoreRequest({ workload: 'teams' }, ['Documents/a.txt', 'Site Assets/logo.png', 'Documents/Folder/']),
+    );
     expect(body.serviceType).toBe(6);
     expect(body.siteRestoreScope!.restoreTargets).toEqual([
       { libraryName: 'Documents', files: [{ relativePath: 'a.txt' }], folders: [{ relativePath: 'Folder' }] },
@@ -73,9 +95,21 @@ describe('AvePoint mapping: restore request', () => {
   });
 
   it('tells files from folders: an extension is a file, a trailing slash or none is a folder', () => {
-    expect(parseTargetPath('/Documents/Shared/Budget.xlsx')).toEqual({ libraryName: 'Documents', relativePath: 'Shared/Budget.xlsx', kind: 'file' });
-    expect(parseTargetPath('Documents/Shared/Reports/2026')).toEqual({ libraryName: 'Documents', relativePath: 'Shared/Reports/2026', kind: 'folder' });
-    expect(parseTargetPath('Documents/Releases/v1.2/')).toEqual({ libraryName: 'Documents', relativePath: 'Releases/v1.2', kind: 'folder' });
+    expect(parseTargetPath('/Documents/Shared/Budget.xlsx')).toEqual({
+      libraryName: 'Documents',
+      relativePath: 'Shared/Budget.xlsx',
+      kind: 'file',
+    });
+    expect(parseTargetPath('Documents/Shared/Reports/2026')).toEqual({
+      libraryName: 'Documents',
+      relativePath: 'Shared/Reports/2026',
+      kind: 'folder',
+    });
+    expect(parseTargetPath('Documents/Releases/v1.2/')).toEqual({
+      libraryName: 'Documents',
+      relativePath: 'Releases/v1.2',
+      kind: 'folder',
+    });
     expectRefusal(() => parseTargetPath('Documents'), 'INVALID_REQUEST', /<library>\/<path>/);
   });
 
@@ -86,7 +120,11 @@ describe('AvePoint mapping: restore request', () => {
   });
 
   it('refuses a parent folder with its child (case-insensitive, same library) with INVALID_REQUEST', () => {
-    expectRefusal(() => checkTargetPaths(['Documents/Shared', 'Documents/shared/Budget.xlsx'].map(parseTargetPath)), 'INVALID_REQUEST', /parent and its child/);
+    expectRefusal(
+      () => checkTargetPaths(['Documents/Shared', 'Documents/shared/Budget.xlsx'].map(parseTargetPath)),
+      'INVALID_REQUEST',
+      /parent and its child/,
+    );
     expect(() => checkTargetPaths(['Documents/Shared', 'Site Assets/Shared/Budget.xlsx'].map(parseTargetPath))).not.toThrow();
     expect(() => checkTargetPaths(['Documents/Shared', 'Documents/SharedOther/x.txt'].map(parseTargetPath))).not.toThrow();
   });
@@ -106,8 +144,13 @@ describe('AvePoint mapping: restore request', () => {
 describe('AvePoint mapping: jobs', () => {
   // retrieve-job-details.md §Response Sample
   const finished: Job = {
-    id: 'FB20241015105312327583', state: 'Finished', startTime: '2024-12-02T07:52:25Z', finishTime: '2024-12-02T07:53:04Z', duration: '0.011',
-    backupDetails: { totalNumber: 16, failedNumber: 0, successfulNumber: 14, skippedNumber: 2 }, jobErrors: [],
+    id: 'FB20241015105312327583',
+    state: 'Finished',
+    startTime: '2024-12-02T07:52:25Z',
+    finishTime: '2024-12-02T07:53:04Z',
+    duration: '0.011',
+    backupDetails: { totalNumber: 16, failedNumber: 0, successfulNumber: 14, skippedNumber: 2 },
+    jobErrors: [],
   };
 
   it.each([
@@ -125,16 +168,42 @@ describe('AvePoint mapping: jobs', () => {
   });
 
   it('reports the item and the job errors of a failed job', () => {
-    const p = jobToProgress({ id: 'RS1', state: 'Failed', backupDetails: { totalNumber: 1, failedNumber: 1 }, jobErrors: [{ isErrorCode: false, value: 'No backup data is available before the recovery date time.', url: '', number: 1 }] }, 'rp-1');
-    expect(p.items).toEqual([{ restorePointRef: 'rp-1', status: 'failed', vendorStatus: 'Failed', errorCode: 'RESTORE_FAILED', errorMessage: 'No backup data is available before the recovery date time.' }]);
+    const p = jobToProgress(
+      {
+        id: 'RS1',
+        state: 'Failed',
+        backupDetails: { totalNumber: 1, failedNumber: 1 },
+        jobErrors: [{ isErrorCode: false, value: 'No backup data is available before the recovery date time.', url: '', number: 1 }],
+      },
+      'rp-1',
+    );
+    expect(p.items).toEqual([
+      {
+        restorePointRef: 'rp-1',
+        status: 'failed',
+        vendorStatus: 'Failed',
+        errorCode: 'RESTORE_FAILED',
+        errorMessage: 'No backup data is available before the recovery date time.',
+      },
+    ]);
     expect(p.error).toEqual({ code: 'RESTORE_FAILED', message: 'No backup data is available before the recovery date time.' });
   });
 
   it('turns a finished backup job into one restore point per item at its finish time', () => {
     const points = backupJobToRestorePoints(finished, ['https://contoso.sharepoint.com/sites/Finance', 'alexw@contoso.onmicrosoft.com']);
     expect(points).toEqual([
-      { vendorRef: 'FB20241015105312327583|https://contoso.sharepoint.com/sites/Finance', protectedItemRef: 'https://contoso.sharepoint.com/sites/Finance', pointInTime: new Date('2024-12-02T07:53:04Z'), tags: ['backupJob', 'state:Finished'] },
-      { vendorRef: 'FB20241015105312327583|alexw@contoso.onmicrosoft.com', protectedItemRef: 'alexw@contoso.onmicrosoft.com', pointInTime: new Date('2024-12-02T07:53:04Z'), tags: ['backupJob', 'state:Finished'] },
+      {
+        vendorRef: 'FB20241015105312327583|https://contoso.sharepoint.com/sites/Finance',
+        protectedItemRef: 'https://contoso.sharepoint.com/sites/Finance',
+        pointInTime: new Date('2024-12-02T07:53:04Z'),
+        tags: ['backupJob', 'state:Finished'],
+      },
+      {
+        vendorRef: 'FB20241015105312327583|alexw@contoso.onmicrosoft.com',
+        protectedItemRef: 'alexw@contoso.onmicrosoft.com',
+        pointInTime: new Date('2024-12-02T07:53:04Z'),
+        tags: ['backupJob', 'state:Finished'],
+      },
     ]);
     expect(backupJobToRestorePoints({ ...finished, state: 'In Progress', finishTime: undefined }, ['x'])).toEqual([]);
     expect(backupJobToRestorePoints({ ...finished, state: 'Failed' }, ['x'])).toEqual([]);
@@ -145,42 +214,96 @@ describe('AvePoint errors', () => {
   const res = (status: number, body: unknown, headers: Record<string, string> = {}) => ({ status, body, headers, requestId: undefined });
 
   it('maps the seed 400 sample to INVALID_REQUEST with field, message and request id', () => {
-    const e = avepointResponseError(res(400, {
-      statusCode: 400, message: 'Bad Request',
-      errors: [{ code: 'InvalidParameter', field: 'SiteRestoreScope', message: "'Site Restore Scope' must not be empty." }],
-      requestId: '0HNEVHLNSPSEJ:00000009', timestamp: '2026-02-27T03:55:10.8742191Z', traceId: '00-8b1d1d01485c1a7bbcc88bd48b05ed7-ecfba726763bda2a-00',
-    }), catalog, clock, 'POST', 'restore job submission');
-    expect(e).toMatchObject({ code: 'INVALID_REQUEST', vendor: 'avepoint', vendorCode: 'InvalidParameter', httpStatus: 400, retryable: false, vendorRequestId: '0HNEVHLNSPSEJ:00000009' });
+    const e = avepointResponseError(
+      res(400, {
+        statusCode: 400,
+        message: 'Bad Request',
+        errors: [{ code: 'InvalidParameter', field: 'SiteRestoreScope', message: "'Site Restore Scope' must not be empty." }],
+        requestId: '0HNEVHLNSPSEJ:00000009',
+        timestamp: '2026-02-27T03:55:10.8742191Z',
+        traceId: '00-8b1d1d01485c1a7bbcc88bd48b05ed7-ecfba726763bda2a-00',
+      }),
+      catalog,
+      clock,
+      'POST',
+      'restore job submission',
+    );
+    expect(e).toMatchObject({
+      code: 'INVALID_REQUEST',
+      vendor: 'avepoint',
+      vendorCode: 'InvalidParameter',
+      httpStatus: 400,
+      retryable: false,
+      vendorRequestId: '0HNEVHLNSPSEJ:00000009',
+    });
     expect(e.message).toContain("SiteRestoreScope: 'Site Restore Scope' must not be empty.");
   });
 
   it('maps the seed 429 sample to CONCURRENCY_LIMIT, retryable', () => {
-    const e = avepointResponseError(res(429, {
-      statusCode: 429, message: 'There are already 3 restore/export jobs running, cannot start new restore job.',
-      requestId: '0HNEVHLNSPSEJ:00000010', timestamp: '2026-02-27T03:56:10.8742191Z', traceId: '00-9b1d1d01485c1a7bbcc88bd48b05ed7-ecfba726763bda2a-00',
-    }), catalog, clock, 'POST', 'restore job submission');
-    expect(e).toMatchObject({ code: 'CONCURRENCY_LIMIT', vendorCode: 'TooManyRunningJobs', httpStatus: 429, retryable: true, vendorRequestId: '0HNEVHLNSPSEJ:00000010' });
+    const e = avepointResponseError(
+      res(429, {
+        statusCode: 429,
+        message: 'There are already 3 restore/export jobs running, cannot start new restore job.',
+        requestId: '0HNEVHLNSPSEJ:00000010',
+        timestamp: '2026-02-27T03:56:10.8742191Z',
+        traceId: '00-9b1d1d01485c1a7bbcc88bd48b05ed7-ecfba726763bda2a-00',
+      }),
+      catalog,
+      clock,
+      'POST',
+      'restore job submission',
+    );
+    expect(e).toMatchObject({
+      code: 'CONCURRENCY_LIMIT',
+      vendorCode: 'TooManyRunningJobs',
+      httpStatus: 429,
+      retryable: true,
+      vendorRequestId: '0HNEVHLNSPSEJ:00000010',
+    });
   });
 
   it('maps another 429 to THROTTLED with Retry-After, a 500 to retryable VENDOR_ERROR, a non-JSON 503 to VENDOR_UNAVAILABLE', () => {
-    expect(avepointResponseError(res(429, { statusCode: 429, message: 'Too Many Requests' }, { 'retry-after': '7' }), catalog, clock, 'GET', 'x'))
-      .toMatchObject({ code: 'THROTTLED', vendorCode: 'Http429', retryable: true, retryAfterMs: 7000 });
-    expect(avepointResponseError(res(500, { statusCode: 500, message: 'Internal Server Error' }), catalog, clock, 'POST', 'x'))
-      .toMatchObject({ code: 'VENDOR_ERROR', retryable: true, mayHaveApplied: true });
-    expect(avepointResponseError(res(503, '<html>down</html>'), catalog, clock, 'GET', 'x'))
-      .toMatchObject({ code: 'VENDOR_UNAVAILABLE', vendorCode: 'Http503', retryable: true, mayHaveApplied: false });
+    expect(
+      avepointResponseError(
+        res(429, { statusCode: 429, message: 'Too Many Requests' }, { 'retry-after': '7' }),
+        catalog,
+        clock,
+        'GET',
+        'x',
+      ),
+    ).toMatchObject({ code: 'THROTTLED', vendorCode: 'Http429', retryable: true, retryAfterMs: 7000 });
+    expect(
+      avepointResponseError(res(500, { statusCode: 500, message: 'Internal Server Error' }), catalog, clock, 'POST', 'x'),
+    ).toMatchObject({ code: 'VENDOR_ERROR', retryable: true, mayHaveApplied: true });
+    expect(avepointResponseError(res(503, '<html>down</html>'), catalog, clock, 'GET', 'x')).toMatchObject({
+      code: 'VENDOR_UNAVAILABLE',
+      vendorCode: 'Http503',
+      retryable: true,
+      mayHaveApplied: false,
+    });
   });
 
   it('parses an envelope without errors[] into Http<status>', () => {
-    expect(parseAvePointError(404, { statusCode: 404, message: 'The job does not exist.', requestId: 'r1' })).toEqual({ vendorCode: 'Http404', message: 'The job does not exist.', requestId: 'r1', field: undefined });
+    expect(parseAvePointError(404, { statusCode: 404, message: 'The job does not exist.', requestId: 'r1' })).toEqual({
+      vendorCode: 'Http404',
+      message: 'The job does not exist.',
+      requestId: 'r1',
+      field: undefined,
+    });
   });
 });
 
 describe('AvePoint credentials', () => {
   it('appends /connect/token to the identity base, keeps a full token URL, and validates location', () => {
-    expect(parseAvePointCredentials({ clientId: 'a', clientSecret: 's' }).tokenUrl).toBe('https://identity.avepointonlineservices.com/connect/token');
-    expect(parseAvePointCredentials({ clientId: 'a', clientSecret: 's', identityEndpoint: 'https://x/avepoint/identity/' }).tokenUrl).toBe('https://x/avepoint/identity/connect/token');
-    expect(parseAvePointCredentials({ clientId: 'a', clientSecret: 's', identityEndpoint: 'https://x/connect/token', location: 'EUR' })).toMatchObject({ tokenUrl: 'https://x/connect/token', location: 'EUR' });
+    expect(parseAvePointCredentials({ clientId: 'a', clientSecret: 's' }).tokenUrl).toBe(
+      'https://identity.avepointonlineservices.com/connect/token',
+    );
+    expect(parseAvePointCredentials({ clientId: 'a', clientSecret: 's', identityEndpoint: 'https://x/avepoint/identity/' }).tokenUrl).toBe(
+      'https://x/avepoint/identity/connect/token',
+    );
+    expect(
+      parseAvePointCredentials({ clientId: 'a', clientSecret: 's', identityEndpoint: 'https://x/connect/token', location: 'EUR' }),
+    ).toMatchObject({ tokenUrl: 'https://x/connect/token', location: 'EUR' });
     expectRefusal(() => parseAvePointCredentials({ clientId: 'a', clientSecret: 's', location: 'Mars' }), 'AUTH_FAILED', /location/);
     expectRefusal(() => parseAvePointCredentials({ clientId: 'a' }), 'AUTH_FAILED', /clientSecret/);
   });

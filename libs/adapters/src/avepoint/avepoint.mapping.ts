@@ -60,7 +60,10 @@ export interface TargetPath {
 export function parseTargetPath(raw: string): TargetPath {
   const trimmed = raw.trim().replace(/\\/g, '/');
   const folderMarked = trimmed.endsWith('/');
-  const parts = trimmed.split('/').map((p) => p.trim()).filter(Boolean);
+  const parts = trimmed
+    .split('/')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.length < 2) {
     throw refuse('INVALID_REQUEST', `AvePoint restores files and folders inside a library: path "${raw}" must be "<library>/<path>"`);
   }
@@ -72,8 +75,10 @@ export function parseTargetPath(raw: string): TargetPath {
 
 /** True when `parent` is a proper ancestor of `child` in the same library (SharePoint compares case-insensitively). */
 export function isParentOf(parent: TargetPath, child: TargetPath): boolean {
-  return parent.libraryName.toLowerCase() === child.libraryName.toLowerCase()
-    && child.relativePath.toLowerCase().startsWith(`${parent.relativePath.toLowerCase()}/`);
+  return (
+    parent.libraryName.toLowerCase() === child.libraryName.toLowerCase() &&
+    child.relativePath.toLowerCase().startsWith(`${parent.relativePath.toLowerCase()}/`)
+  );
 }
 
 /**
@@ -83,12 +88,18 @@ export function isParentOf(parent: TargetPath, child: TargetPath): boolean {
  */
 export function checkTargetPaths(paths: TargetPath[]): void {
   if (paths.length > AVEPOINT_LIMITS.pathsPerRestoreJob) {
-    throw refuse('LIMIT_EXCEEDED', `AvePoint restores at most ${AVEPOINT_LIMITS.pathsPerRestoreJob} file and folder paths per job; got ${paths.length}`);
+    throw refuse(
+      'LIMIT_EXCEEDED',
+      `AvePoint restores at most ${AVEPOINT_LIMITS.pathsPerRestoreJob} file and folder paths per job; got ${paths.length}`,
+    );
   }
   for (const a of paths) {
     for (const b of paths) {
       if (a !== b && isParentOf(a, b)) {
-        throw refuse('INVALID_REQUEST', `AvePoint cannot restore a parent and its child path in one job: "${a.libraryName}/${a.relativePath}" contains "${b.libraryName}/${b.relativePath}"`);
+        throw refuse(
+          'INVALID_REQUEST',
+          `AvePoint cannot restore a parent and its child path in one job: "${a.libraryName}/${a.relativePath}" contains "${b.libraryName}/${b.relativePath}"`,
+        );
       }
     }
   }
@@ -117,15 +128,18 @@ export function toRestoreTargets(paths: TargetPath[]): RestoreTarget[] {
  */
 export function toRestoreJobRequest(req: RestoreRequest): RestoreJobRequest {
   const serviceType = SERVICE_TYPE_OF_WORKLOAD[req.workload];
-  if (!serviceType) throw refuse('UNSUPPORTED_BY_VENDOR', `Vendor avepoint does not support restoreJob.create for workload ${req.workload}`);
+  if (!serviceType)
+    throw refuse('UNSUPPORTED_BY_VENDOR', `Vendor avepoint does not support restoreJob.create for workload ${req.workload}`);
   // seed 001: the request has no destination; content goes back to where it came from.
-  if (req.destination !== 'original') throw refuse('UNSUPPORTED_BY_VENDOR', 'Vendor avepoint does not support restoreJob.create to a new destination (in-place only)');
+  if (req.destination !== 'original')
+    throw refuse('UNSUPPORTED_BY_VENDOR', 'Vendor avepoint does not support restoreJob.create to a new destination (in-place only)');
   if (req.items.length !== 1) {
     throw refuse('LIMIT_EXCEEDED', `AvePoint restores one site or OneDrive per job (siteUrl / oneDriveUpn); got ${req.items.length} items`);
   }
   const item = req.items[0];
   // seed 001 §Note: the API restores files and folders only.
-  if (!item.paths?.length) throw refuse('INVALID_REQUEST', 'AvePoint restores files and folders only: give at least one "<library>/<path>" path');
+  if (!item.paths?.length)
+    throw refuse('INVALID_REQUEST', 'AvePoint restores files and folders only: give at least one "<library>/<path>" path');
   const paths = item.paths.map(parseTargetPath);
   checkTargetPaths(paths);
   const scopeKey = item.externalId || item.protectedItemRef;
@@ -146,11 +160,18 @@ export function pathCount(body: RestoreJobRequest): number {
 }
 
 /** Counters under either of the docs' names (details: *Number, list sample: *Count). */
-export function jobCounters(d: BackupDetails | null | undefined): { total?: number; failed?: number; successful?: number; skipped?: number } {
+export function jobCounters(d: BackupDetails | null | undefined): {
+  total?: number;
+  failed?: number;
+  successful?: number;
+  skipped?: number;
+} {
   if (!d) return {};
   return {
-    total: d.totalNumber ?? d.totalCount, failed: d.failedNumber ?? d.failedCount,
-    successful: d.successfulNumber ?? d.successfulCount, skipped: d.skippedNumber ?? d.skippedCount,
+    total: d.totalNumber ?? d.totalCount,
+    failed: d.failedNumber ?? d.failedCount,
+    successful: d.successfulNumber ?? d.successfulCount,
+    skipped: d.skippedNumber ?? d.skippedCount,
   };
 }
 
@@ -176,15 +197,25 @@ export function jobToProgress(job: Job, restorePointRef: string): RestoreProgres
   if (lower === 'partially finished' || lower === 'finished with exception') {
     const message = `${c.failed ?? '?'} of ${c.total ?? '?'} paths failed${errorText ? `: ${errorText}` : ''}`;
     return {
-      state: 'partiallySucceeded', vendorStatus: state,
-      items: [{ restorePointRef, status: (c.successful ?? 1) > 0 ? 'succeeded' : 'failed', vendorStatus: state, errorCode: 'RESTORE_FAILED', errorMessage: message }],
+      state: 'partiallySucceeded',
+      vendorStatus: state,
+      items: [
+        {
+          restorePointRef,
+          status: (c.successful ?? 1) > 0 ? 'succeeded' : 'failed',
+          vendorStatus: state,
+          errorCode: 'RESTORE_FAILED',
+          errorMessage: message,
+        },
+      ],
       error: { code: 'RESTORE_FAILED', message },
     };
   }
   if (lower === 'failed') {
     const message = errorText ?? 'AvePoint reported the restore job Failed';
     return {
-      state: 'failed', vendorStatus: state,
+      state: 'failed',
+      vendorStatus: state,
       items: [{ restorePointRef, status: 'failed', vendorStatus: state, errorCode: 'RESTORE_FAILED', errorMessage: message }],
       error: { code: 'RESTORE_FAILED', message },
     };
@@ -213,7 +244,9 @@ export function backupJobToRestorePoints(job: Job, itemRefs: string[]): VendorRe
   const at = new Date(job.finishTime);
   if (Number.isNaN(at.getTime())) return [];
   return itemRefs.map((ref) => ({
-    vendorRef: restorePointRef(job.id, ref), protectedItemRef: ref, pointInTime: at,
+    vendorRef: restorePointRef(job.id, ref),
+    protectedItemRef: ref,
+    pointInTime: at,
     tags: ['backupJob', `state:${job.state}`],
   }));
 }

@@ -1,8 +1,19 @@
 import type { Capabilities, ErrorCatalog } from '@bg/domain';
 import type { BackupVendorPort } from '../port/backup-vendor.port';
 import type {
-  AdapterConfig, CallContext, ItemSpec, Page, PolicySpec, RestorePointQuery, RestoreProgress, RestoreRequest,
-  VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
+  AdapterConfig,
+  CallContext,
+  ItemSpec,
+  Page,
+  PolicySpec,
+  RestorePointQuery,
+  RestoreProgress,
+  RestoreRequest,
+  VendorOperationRef,
+  VendorPolicy,
+  VendorProtectedItem,
+  VendorRestorePoint,
+  VerifyResult,
 } from '../port/port.types';
 import { isVendorError, VendorError } from '../port/vendor-error';
 import type { VendorDescriptor } from '../port/vendor-descriptor';
@@ -11,10 +22,28 @@ import { AzureDpClient } from './azure-dataprotection.client';
 import { AZURE_DP_CREDENTIAL_FIELDS, AZURE_DP_DEFAULT_ENDPOINT } from './azure-dataprotection.credentials';
 import { operationError, unsupported, VENDOR } from './azure-dataprotection.errors';
 import {
-  aggregateRestore, blobBackupInstance, blobPolicyBody, encodePolicyName, fromOperationRef, instanceNameFor, isBeingRemoved,
-  jobToItemProgress, operationalRetentionOf, parseRestorePointRef, parseStorageAccountId, policyIdOf, policyNameOfInstance, rangesToRestorePoints,
-  restoreRequestBody, retentionDaysOf, toOperationRef, toVendorItem, toVendorPolicy, vendorStatusOf,
-  type ItemProgress, type RestoreRefItem,
+  aggregateRestore,
+  blobBackupInstance,
+  blobPolicyBody,
+  encodePolicyName,
+  fromOperationRef,
+  instanceNameFor,
+  isBeingRemoved,
+  jobToItemProgress,
+  operationalRetentionOf,
+  parseRestorePointRef,
+  parseStorageAccountId,
+  policyIdOf,
+  policyNameOfInstance,
+  rangesToRestorePoints,
+  restoreRequestBody,
+  retentionDaysOf,
+  toOperationRef,
+  toVendorItem,
+  toVendorPolicy,
+  vendorStatusOf,
+  type ItemProgress,
+  type RestoreRefItem,
 } from './azure-dataprotection.mapping';
 import type { BackupInstanceResource } from './azure-dataprotection.types';
 
@@ -73,14 +102,21 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
 
   async getPolicy(ctx: CallContext, policyRef: string): Promise<VendorPolicy> {
     const policy = toVendorPolicy(await this.client.getPolicy(ctx, policyRef));
-    if (!policy) throw new VendorError({ code: 'NOT_FOUND', vendor: VENDOR, retryable: false, message: `Backup policy ${policyRef} does not protect Azure blobs` });
+    if (!policy)
+      throw new VendorError({
+        code: 'NOT_FOUND',
+        vendor: VENDOR,
+        retryable: false,
+        message: `Backup policy ${policyRef} does not protect Azure blobs`,
+      });
     return policy;
   }
 
   async createPolicy(ctx: CallContext, spec: PolicySpec): Promise<{ policy: VendorPolicy; items: VendorProtectedItem[] }> {
     if (spec.workload !== 'azureBlob') throw unsupported(`workload ${spec.workload}`);
     const name = encodePolicyName(spec.displayName);
-    if (!name) throw invalid(`Policy display name "${spec.displayName}" does not fit a Backup vault policy name (3-150 characters once encoded)`);
+    if (!name)
+      throw invalid(`Policy display name "${spec.displayName}" does not fit a Backup vault policy name (3-150 characters once encoded)`);
     const days = retentionDaysOf(spec.settings);
     if (typeof days === 'string') throw invalid(days);
     this.checkItems(spec.items);
@@ -92,9 +128,14 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
     // PUT is create-or-update: never silently overwrite another policy of the same name. The same body
     // again (a retried create) is adopted.
     if (existing && operationalRetentionOf(existing) !== operationalRetentionOf(body)) {
-      throw new VendorError({ code: 'CONFLICT', vendor: VENDOR, retryable: false, message: `Backup vault ${this.client.creds.vaultName} already has a different policy named ${name}` });
+      throw new VendorError({
+        code: 'CONFLICT',
+        vendor: VENDOR,
+        retryable: false,
+        message: `Backup vault ${this.client.creds.vaultName} already has a different policy named ${name}`,
+      });
     }
-    const policy = toVendorPolicy(existing ?? await this.client.putPolicy(ctx, name, body))!;
+    const policy = toVendorPolicy(existing ?? (await this.client.putPolicy(ctx, name, body)))!;
     const items = spec.items.length > 0 ? await this.addProtectedItems(ctx, policy.vendorRef, spec.items) : [];
     return { policy, items };
   }
@@ -110,8 +151,12 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
    * still counts an instance.
    */
   async deletePolicy(ctx: CallContext, policyRef: string): Promise<void> {
-    const instances = [...(await this.instancesByDatasource(ctx)).values()].filter((bi) => policyNameOfInstance(bi)?.toLowerCase() === policyRef.toLowerCase());
-    await mapLimited(instances, ITEM_CONCURRENCY, async (bi) => this.client.waitForOperation(ctx, await this.client.deleteInstance(ctx, bi.name!)));
+    const instances = [...(await this.instancesByDatasource(ctx)).values()].filter(
+      (bi) => policyNameOfInstance(bi)?.toLowerCase() === policyRef.toLowerCase(),
+    );
+    await mapLimited(instances, ITEM_CONCURRENCY, async (bi) =>
+      this.client.waitForOperation(ctx, await this.client.deleteInstance(ctx, bi.name!)),
+    );
     await this.client.deletePolicy(ctx, policyRef);
   }
 
@@ -146,10 +191,17 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
       const existing = held.get(item.externalId.toLowerCase());
       if (existing) {
         if (policyNameOfInstance(existing)?.toLowerCase() === policyRef.toLowerCase()) return toVendorItem(existing, this.catalog);
-        return this.itemError(item, existing.name ?? '', new VendorError({
-          code: 'ALREADY_PROTECTED', vendor: VENDOR, retryable: false, vendorCode: 'UserErrorDppDatasourceAlreadyProtected',
-          message: `Storage account is already protected by backup instance ${existing.name} under policy ${policyNameOfInstance(existing)}`,
-        }));
+        return this.itemError(
+          item,
+          existing.name ?? '',
+          new VendorError({
+            code: 'ALREADY_PROTECTED',
+            vendor: VENDOR,
+            retryable: false,
+            vendorCode: 'UserErrorDppDatasourceAlreadyProtected',
+            message: `Storage account is already protected by backup instance ${existing.name} under policy ${policyNameOfInstance(existing)}`,
+          }),
+        );
       }
       const instance = blobBackupInstance(item.externalId, policyId, location, item.displayName);
       const name = instanceNameFor(item.externalId);
@@ -173,14 +225,20 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
   private checkItems(items: ItemSpec[]): void {
     for (const item of items) {
       if (item.kind !== 'storageAccount' || !parseStorageAccountId(item.externalId)) {
-        throw invalid(`Azure blob backup protects storage accounts by ARM id (/subscriptions/…/providers/Microsoft.Storage/storageAccounts/<name>); got ${item.kind} ${item.externalId}`);
+        throw invalid(
+          `Azure blob backup protects storage accounts by ARM id (/subscriptions/…/providers/Microsoft.Storage/storageAccounts/<name>); got ${item.kind} ${item.externalId}`,
+        );
       }
     }
   }
 
   private itemError(item: ItemSpec, vendorRef: string, e: VendorError): VendorProtectedItem {
     return {
-      vendorRef, kind: 'storageAccount', externalId: item.externalId, vendorStatus: 'NotProtected', protected: false,
+      vendorRef,
+      kind: 'storageAccount',
+      externalId: item.externalId,
+      vendorStatus: 'NotProtected',
+      protected: false,
       error: { code: e.code, vendorCode: e.vendorCode, message: e.message },
     };
   }
@@ -214,7 +272,9 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
     const refs = query.protectedItemRefs.slice(start, start + RESTORE_POINT_ITEMS_PER_PAGE);
     const perItem = await mapLimited(refs, ITEM_CONCURRENCY, async (ref) => {
       const res = await this.client.findRestorableTimeRanges(ctx, ref, {
-        sourceDataStoreType: 'OperationalStore', startTime: query.from?.toISOString(), endTime: query.to?.toISOString(),
+        sourceDataStoreType: 'OperationalStore',
+        startTime: query.from?.toISOString(),
+        endTime: query.to?.toISOString(),
       });
       return rangesToRestorePoints(ref, res.properties?.restorableTimeRanges ?? [], query.from, query.to);
     });
@@ -234,22 +294,38 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
     for (const item of req.items) {
       const bi = await this.client.getInstance(ctx, item.protectedItemRef);
       const body = restoreRequestBody(bi, this.pointInTime(item), location, item.paths);
-      await this.client.waitForOperation(ctx, await this.client.validateRestore(ctx, item.protectedItemRef, { restoreRequestObject: body }));
+      await this.client.waitForOperation(
+        ctx,
+        await this.client.validateRestore(ctx, item.protectedItemRef, { restoreRequestObject: body }),
+      );
     }
     return { vendorRef: '' };
   }
 
   /** Phase 2: POST restore per item; the ref keeps each operation's URLs for getRestore. */
-  async startRestore(ctx: CallContext, _ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
+  async startRestore(
+    ctx: CallContext,
+    _ref: VendorOperationRef,
+    req: RestoreRequest,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
     this.checkRestore(req);
     const location = await this.vaultLocation(ctx);
     const started: RestoreRefItem[] = [];
     let retryAfterMs: number | undefined;
     for (const item of req.items) {
       const bi = await this.client.getInstance(ctx, item.protectedItemRef);
-      const handle = await this.client.triggerRestore(ctx, item.protectedItemRef, restoreRequestBody(bi, this.pointInTime(item), location, item.paths));
+      const handle = await this.client.triggerRestore(
+        ctx,
+        item.protectedItemRef,
+        restoreRequestBody(bi, this.pointInTime(item), location, item.paths),
+      );
       retryAfterMs = handle.retryAfterMs ?? retryAfterMs;
-      started.push({ restorePointRef: item.restorePointRef, instanceName: item.protectedItemRef, asyncOperationUrl: handle.asyncOperationUrl, locationUrl: handle.locationUrl });
+      started.push({
+        restorePointRef: item.restorePointRef,
+        instanceName: item.protectedItemRef,
+        asyncOperationUrl: handle.asyncOperationUrl,
+        locationUrl: handle.locationUrl,
+      });
     }
     const items = started.map((s) => ({ restorePointRef: s.restorePointRef, status: 'pending' as const, vendorStatus: 'Accepted' }));
     return { ref: toOperationRef(started), progress: { state: 'pending', vendorStatus: 'Accepted', items, retryAfterMs } };
@@ -260,7 +336,11 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
    * the vault are matched by backup instance and point in time (the restore request carries no client
    * reference); undefined when none exists.
    */
-  async findRestore(ctx: CallContext, req: RestoreRequest, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
+  async findRestore(
+    ctx: CallContext,
+    req: RestoreRequest,
+    ref?: VendorOperationRef,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
     if (ref && fromOperationRef(ref).length > 0) return { ref, progress: await this.getRestore(ctx, ref) };
     const found: RestoreRefItem[] = [];
     let next: string | undefined;
@@ -290,7 +370,14 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
   async getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
     const refItems = fromOperationRef(ref);
     if (refItems.length === 0) {
-      throw new VendorError({ code: 'NOT_FOUND', vendor: VENDOR, vendorCode: 'ResourceNotFound', httpStatus: 404, retryable: false, message: `No Azure restore operation is recorded in ref ${ref.vendorRef || '(empty)'}` });
+      throw new VendorError({
+        code: 'NOT_FOUND',
+        vendor: VENDOR,
+        vendorCode: 'ResourceNotFound',
+        httpStatus: 404,
+        retryable: false,
+        message: `No Azure restore operation is recorded in ref ${ref.vendorRef || '(empty)'}`,
+      });
     }
     let retryAfterMs: number | undefined;
     const items: ItemProgress[] = [];
@@ -302,8 +389,18 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
     const state = aggregateRestore(items);
     const failed = items.find((i) => i.status === 'failed');
     return {
-      state, vendorStatus: vendorStatusOf(items), items,
-      ...(state === 'failed' && failed ? { error: { code: failed.errorCode ?? 'RESTORE_FAILED', vendorCode: failed.vendorCode, message: failed.errorMessage ?? 'The restore failed' } } : {}),
+      state,
+      vendorStatus: vendorStatusOf(items),
+      items,
+      ...(state === 'failed' && failed
+        ? {
+            error: {
+              code: failed.errorCode ?? 'RESTORE_FAILED',
+              vendorCode: failed.vendorCode,
+              message: failed.errorMessage ?? 'The restore failed',
+            },
+          }
+        : {}),
       ...(retryAfterMs !== undefined && (state === 'pending' || state === 'running') ? { retryAfterMs } : {}),
     };
   }
@@ -315,20 +412,44 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
       const status = (op.body?.status ?? '').toLowerCase();
       if (status === 'failed' || status === 'canceled' || status === 'cancelled') {
         const e = operationError(this.catalog, op.body.error);
-        return { progress: { restorePointRef: it.restorePointRef, status: 'failed', vendorStatus: op.body.status, errorCode: e.code === 'INVALID_REQUEST' ? 'RESTORE_FAILED' : e.code, vendorCode: e.vendorCode, errorMessage: e.message } };
+        return {
+          progress: {
+            restorePointRef: it.restorePointRef,
+            status: 'failed',
+            vendorStatus: op.body.status,
+            errorCode: e.code === 'INVALID_REQUEST' ? 'RESTORE_FAILED' : e.code,
+            vendorCode: e.vendorCode,
+            errorMessage: e.message,
+          },
+        };
       }
       if (status !== 'succeeded') {
-        return { progress: { restorePointRef: it.restorePointRef, status: 'pending', vendorStatus: op.body?.status ?? 'Accepted' }, retryAfter: this.retryAfter(op.headers) };
+        return {
+          progress: { restorePointRef: it.restorePointRef, status: 'pending', vendorStatus: op.body?.status ?? 'Accepted' },
+          retryAfter: this.retryAfter(op.headers),
+        };
       }
       jobId = op.body.properties?.jobId;
     }
     if (!jobId && it.locationUrl) {
       const result = await this.client.getOperationResult(ctx, it.locationUrl);
-      if (result.status === 202) return { progress: { restorePointRef: it.restorePointRef, status: 'pending', vendorStatus: 'Accepted' }, retryAfter: this.retryAfter(result.headers) };
+      if (result.status === 202)
+        return {
+          progress: { restorePointRef: it.restorePointRef, status: 'pending', vendorStatus: 'Accepted' },
+          retryAfter: this.retryAfter(result.headers),
+        };
       jobId = result.body?.jobId;
     }
     if (!jobId) {
-      return { progress: { restorePointRef: it.restorePointRef, status: 'failed', vendorStatus: 'Unknown', errorCode: 'VENDOR_ERROR', errorMessage: 'The restore operation finished without naming a job' } };
+      return {
+        progress: {
+          restorePointRef: it.restorePointRef,
+          status: 'failed',
+          vendorStatus: 'Unknown',
+          errorCode: 'VENDOR_ERROR',
+          errorMessage: 'The restore operation finished without naming a job',
+        },
+      };
     }
     const job = await this.client.getJob(ctx, jobId);
     return { progress: jobToItemProgress(it.restorePointRef, job.properties, this.catalog) };
@@ -341,7 +462,8 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
 
   private checkRestore(req: RestoreRequest): void {
     if (req.workload !== 'azureBlob') throw unsupported(`workload ${req.workload}`);
-    if (req.destination !== 'original') throw unsupported('restore to a new destination (operational blob backups restore to the original storage account)');
+    if (req.destination !== 'original')
+      throw unsupported('restore to a new destination (operational blob backups restore to the original storage account)');
     const paths = req.items.reduce((n, i) => n + (i.paths?.length ?? 0), 0);
     if (paths > AZURE_DP_LIMITS.prefixRangesPerRestore) {
       throw invalid(`At most ${AZURE_DP_LIMITS.prefixRangesPerRestore} blob prefix ranges per restore; got ${paths}`, 'LIMIT_EXCEEDED');

@@ -17,12 +17,7 @@ export const AZURE_DP_LIMITS = {
 export const AZURE_DP_CAPABILITIES: Capabilities = {
   vendor: 'azure-dataprotection',
   displayName: 'Azure Backup — Data Protection (Backup vaults)',
-  operations: [
-    'policy.create', 'policy.delete',
-    'protectedItem.add', 'protectedItem.remove',
-    'restorePoint.list',
-    'restoreJob.create',
-  ],
+  operations: ['policy.create', 'policy.delete', 'protectedItem.add', 'protectedItem.remove', 'restorePoint.list', 'restoreJob.create'],
   workloads: ['azureBlob'],
   restoreGranularity: ['pointInTime', 'filesAndFolders'],
   destinations: ['original'],

@@ -9,9 +9,18 @@ import { ARM_SCOPE, parseAzureDpCredentials, type AzureDpCredentials } from './a
 import { armResponseError, identityError, operationError, VENDOR } from './azure-dataprotection.errors';
 import {
   API_VERSION,
-  type AsyncOperationHandle, type AzureBackupFindRestorableTimeRangesRequest, type AzureBackupFindRestorableTimeRangesResponseResource,
-  type AzureBackupJobResource, type AzureBackupRecoveryTimeBasedRestoreRequest, type BackupInstanceResource, type BackupVaultResource,
-  type BaseBackupPolicyResource, type DppResourceList, type OperationJobExtendedInfo, type OperationResource, type ValidateForBackupRequest,
+  type AsyncOperationHandle,
+  type AzureBackupFindRestorableTimeRangesRequest,
+  type AzureBackupFindRestorableTimeRangesResponseResource,
+  type AzureBackupJobResource,
+  type AzureBackupRecoveryTimeBasedRestoreRequest,
+  type BackupInstanceResource,
+  type BackupVaultResource,
+  type BaseBackupPolicyResource,
+  type DppResourceList,
+  type OperationJobExtendedInfo,
+  type OperationResource,
+  type ValidateForBackupRequest,
   type ValidateRestoreRequestObject,
 } from './azure-dataprotection.types';
 
@@ -47,10 +56,18 @@ export class AzureDpClient {
   /** Last x-ms-ratelimit-remaining-subscription-* values ARM reported. */
   readonly rateLimitRemaining: Partial<Record<OperationType, number>> = {};
 
-  constructor(config: AdapterConfig, private readonly catalog: ErrorCatalog = config.catalog, private readonly clock: Clock = config.clock) {
+  constructor(
+    config: AdapterConfig,
+    private readonly catalog: ErrorCatalog = config.catalog,
+    private readonly clock: Clock = config.clock,
+  ) {
     this.creds = parseAzureDpCredentials(config.credentials);
     this.http = new VendorHttp({
-      vendor: VENDOR, baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: config.tls,
+      vendor: VENDOR,
+      baseUrl: config.endpoint,
+      clock: config.clock,
+      timeoutMs: config.timeoutMs,
+      tls: config.tls,
       requestIdHeaders: ['x-ms-request-id', 'x-ms-correlation-request-id'],
       clientRequestIdHeader: 'x-ms-client-request-id',
     });
@@ -66,7 +83,12 @@ export class AzureDpClient {
     if (/^https?:\/\//.test(pathOrUrl)) {
       // Never send the bearer token to a host other than the connection's ARM endpoint.
       if (new URL(pathOrUrl).origin !== this.origin) {
-        throw new VendorError({ code: 'VENDOR_ERROR', vendor: VENDOR, retryable: false, message: `Refusing to follow ${new URL(pathOrUrl).origin}: not the connection's ARM endpoint` });
+        throw new VendorError({
+          code: 'VENDOR_ERROR',
+          vendor: VENDOR,
+          retryable: false,
+          message: `Refusing to follow ${new URL(pathOrUrl).origin}: not the connection's ARM endpoint`,
+        });
       }
       return { url: pathOrUrl };
     }
@@ -84,7 +106,11 @@ export class AzureDpClient {
     const now = this.clock.now().getTime();
     if (now < this.blockedUntil[type]) {
       throw new VendorError({
-        code: 'THROTTLED', vendor: VENDOR, retryable: true, vendorCode: 'SubscriptionRequestsThrottled', retryAfterMs: this.blockedUntil[type] - now,
+        code: 'THROTTLED',
+        vendor: VENDOR,
+        retryable: true,
+        vendorCode: 'SubscriptionRequestsThrottled',
+        retryAfterMs: this.blockedUntil[type] - now,
         message: `ARM throttled ${type} for this subscription; not calling again before Retry-After`,
       });
     }
@@ -113,7 +139,11 @@ export class AzureDpClient {
       const v = res.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    return { asyncOperationUrl: header('azure-asyncoperation'), locationUrl: header('location'), retryAfterMs: parseRetryAfterMs(res.headers, this.clock.now()) };
+    return {
+      asyncOperationUrl: header('azure-asyncoperation'),
+      locationUrl: header('location'),
+      retryAfterMs: parseRetryAfterMs(res.headers, this.clock.now()),
+    };
   }
 
   /**
@@ -121,7 +151,11 @@ export class AzureDpClient {
    * result) or Failed/Canceled (its CloudError as VendorError); Location alone when that is all ARM sent.
    * Waits Retry-After between polls. TIMED_OUT (retryable) past `timeoutMs`.
    */
-  async waitForOperation(ctx: CallContext, handle: AsyncOperationHandle, timeoutMs = 120_000): Promise<OperationJobExtendedInfo | undefined> {
+  async waitForOperation(
+    ctx: CallContext,
+    handle: AsyncOperationHandle,
+    timeoutMs = 120_000,
+  ): Promise<OperationJobExtendedInfo | undefined> {
     const deadline = Date.now() + timeoutMs;
     let wait = handle.retryAfterMs ?? DEFAULT_POLL_MS;
     if (handle.asyncOperationUrl) {
@@ -148,14 +182,25 @@ export class AzureDpClient {
   private async sleep(ctx: CallContext, ms: number, deadline: number): Promise<void> {
     const wait = Math.min(Math.max(0, ms), MAX_POLL_MS);
     if (Date.now() + wait > deadline) {
-      throw new VendorError({ code: 'TIMED_OUT', vendor: VENDOR, retryable: true, message: 'The Azure long-running operation did not finish in time' });
+      throw new VendorError({
+        code: 'TIMED_OUT',
+        vendor: VENDOR,
+        retryable: true,
+        message: 'The Azure long-running operation did not finish in time',
+      });
     }
     throwIfAborted(ctx, VENDOR);
     if (wait === 0) return;
     const signal = ctx.signal;
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => { clearTimeout(t); reject(abortedError(VENDOR, ctx)); };
-      const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, wait);
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(abortedError(VENDOR, ctx));
+      };
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, wait);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -179,7 +224,8 @@ export class AzureDpClient {
 
   /** BackupPolicies_CreateOrUpdate (synchronous, 200) */
   async putPolicy(ctx: CallContext, name: string, body: BaseBackupPolicyResource): Promise<BaseBackupPolicyResource> {
-    return (await this.request<BaseBackupPolicyResource>(ctx, 'PUT', `${this.vaultId}/backupPolicies/${encodeURIComponent(name)}`, body)).body;
+    return (await this.request<BaseBackupPolicyResource>(ctx, 'PUT', `${this.vaultId}/backupPolicies/${encodeURIComponent(name)}`, body))
+      .body;
   }
 
   /** BackupPolicies_Delete (200, or 204 when there was none) */
@@ -203,29 +249,60 @@ export class AzureDpClient {
   }
 
   /** BackupInstances_CreateOrUpdate: 201 (new, ConfiguringProtection) or 200 (updated). */
-  async putInstance(ctx: CallContext, name: string, body: BackupInstanceResource): Promise<{ resource: BackupInstanceResource; handle: AsyncOperationHandle }> {
-    const res = await this.request<BackupInstanceResource>(ctx, 'PUT', `${this.vaultId}/backupInstances/${encodeURIComponent(name)}`, body, [200, 201, 202]);
+  async putInstance(
+    ctx: CallContext,
+    name: string,
+    body: BackupInstanceResource,
+  ): Promise<{ resource: BackupInstanceResource; handle: AsyncOperationHandle }> {
+    const res = await this.request<BackupInstanceResource>(
+      ctx,
+      'PUT',
+      `${this.vaultId}/backupInstances/${encodeURIComponent(name)}`,
+      body,
+      [200, 201, 202],
+    );
     return { resource: res.body, handle: this.handleOf(res) };
   }
 
   /** BackupInstances_Delete: 202 (stopping protection), 200/204 (already gone). */
   async deleteInstance(ctx: CallContext, name: string): Promise<AsyncOperationHandle> {
-    return this.handleOf(await this.request(ctx, 'DELETE', `${this.vaultId}/backupInstances/${encodeURIComponent(name)}`, undefined, [200, 202, 204]));
+    return this.handleOf(
+      await this.request(ctx, 'DELETE', `${this.vaultId}/backupInstances/${encodeURIComponent(name)}`, undefined, [200, 202, 204]),
+    );
   }
 
   /** RestorableTimeRanges_Find */
-  async findRestorableTimeRanges(ctx: CallContext, instance: string, body: AzureBackupFindRestorableTimeRangesRequest): Promise<AzureBackupFindRestorableTimeRangesResponseResource> {
-    return (await this.request<AzureBackupFindRestorableTimeRangesResponseResource>(ctx, 'POST', `${this.vaultId}/backupInstances/${encodeURIComponent(instance)}/findRestorableTimeRanges`, body)).body;
+  async findRestorableTimeRanges(
+    ctx: CallContext,
+    instance: string,
+    body: AzureBackupFindRestorableTimeRangesRequest,
+  ): Promise<AzureBackupFindRestorableTimeRangesResponseResource> {
+    return (
+      await this.request<AzureBackupFindRestorableTimeRangesResponseResource>(
+        ctx,
+        'POST',
+        `${this.vaultId}/backupInstances/${encodeURIComponent(instance)}/findRestorableTimeRanges`,
+        body,
+      )
+    ).body;
   }
 
   /** BackupInstances_ValidateForRestore: 202 + operation headers. */
   async validateRestore(ctx: CallContext, instance: string, body: ValidateRestoreRequestObject): Promise<AsyncOperationHandle> {
-    return this.handleOf(await this.request(ctx, 'POST', `${this.vaultId}/backupInstances/${encodeURIComponent(instance)}/validateRestore`, body, [200, 202]));
+    return this.handleOf(
+      await this.request(ctx, 'POST', `${this.vaultId}/backupInstances/${encodeURIComponent(instance)}/validateRestore`, body, [200, 202]),
+    );
   }
 
   /** BackupInstances_TriggerRestore: 202 + operation headers; the result names the restore job. */
-  async triggerRestore(ctx: CallContext, instance: string, body: AzureBackupRecoveryTimeBasedRestoreRequest): Promise<AsyncOperationHandle> {
-    return this.handleOf(await this.request(ctx, 'POST', `${this.vaultId}/backupInstances/${encodeURIComponent(instance)}/restore`, body, [200, 202]));
+  async triggerRestore(
+    ctx: CallContext,
+    instance: string,
+    body: AzureBackupRecoveryTimeBasedRestoreRequest,
+  ): Promise<AsyncOperationHandle> {
+    return this.handleOf(
+      await this.request(ctx, 'POST', `${this.vaultId}/backupInstances/${encodeURIComponent(instance)}/restore`, body, [200, 202]),
+    );
   }
 
   /** OperationStatus_Get / OperationStatusBackupVaultContext_Get (the Azure-AsyncOperation URL). */

@@ -10,9 +10,19 @@ export const ARM_SCOPE = 'https://management.azure.com/.default';
 /** The connection fields: an Entra app registration with Backup Contributor on the vault, and the vault. */
 export const AZURE_DP_CREDENTIAL_FIELDS: CredentialField[] = [
   { name: 'tenantId', required: true, secret: false, description: 'Directory (tenant) id of the Entra tenant of the subscription.' },
-  { name: 'clientId', required: true, secret: false, description: 'Application (client) id of the service principal (Backup Contributor on the vault).' },
+  {
+    name: 'clientId',
+    required: true,
+    secret: false,
+    description: 'Application (client) id of the service principal (Backup Contributor on the vault).',
+  },
   { name: 'clientSecret', required: true, secret: true, description: 'Client secret of that app registration.' },
-  { name: 'authorityHost', required: false, secret: false, description: `Entra authority host (default ${AZURE_DP_DEFAULT_AUTHORITY_HOST}).` },
+  {
+    name: 'authorityHost',
+    required: false,
+    secret: false,
+    description: `Entra authority host (default ${AZURE_DP_DEFAULT_AUTHORITY_HOST}).`,
+  },
   { name: 'subscriptionId', required: true, secret: false, description: 'Azure subscription id holding the Backup vault.' },
   { name: 'resourceGroup', required: true, secret: false, description: 'Resource group of the Backup vault.' },
   { name: 'vaultName', required: true, secret: false, description: 'Name of the Backup vault (Microsoft.DataProtection/backupVaults).' },
@@ -36,7 +46,12 @@ export function parseAzureDpCredentials(raw: Record<string, string>): AzureDpCre
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.')))].join(', ');
-    throw new VendorError({ code: 'AUTH_FAILED', vendor: 'azure-dataprotection', retryable: false, message: `Invalid Azure Data Protection credentials: ${fields}` });
+    throw new VendorError({
+      code: 'AUTH_FAILED',
+      vendor: 'azure-dataprotection',
+      retryable: false,
+      message: `Invalid Azure Data Protection credentials: ${fields}`,
+    });
   }
   return { ...parsed.data, authorityHost: parsed.data.authorityHost ?? AZURE_DP_DEFAULT_AUTHORITY_HOST };
 }

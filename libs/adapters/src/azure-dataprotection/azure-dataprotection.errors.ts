@@ -52,8 +52,13 @@ export function armResponseError(catalog: ErrorCatalog, res: VendorResponse, met
   const body = (typeof res.body === 'object' && res.body ? res.body : {}) as CloudError;
   const c = classifyCloudError(catalog, res.status, body.error);
   return new VendorError({
-    code: c.code, vendor: VENDOR, vendorCode: c.vendorCode, httpStatus: res.status, retryable: c.retryable,
-    retryAfterMs: parseRetryAfterMs(res.headers, now), vendorRequestId: res.requestId,
+    code: c.code,
+    vendor: VENDOR,
+    vendorCode: c.vendorCode,
+    httpStatus: res.status,
+    retryable: c.retryable,
+    retryAfterMs: parseRetryAfterMs(res.headers, now),
+    vendorRequestId: res.requestId,
     message: c.vendorCode ? `${c.vendorCode}: ${c.message}` : c.message,
     mayHaveApplied: method !== 'GET' && res.status >= 500,
   });
@@ -63,7 +68,11 @@ export function armResponseError(catalog: ErrorCatalog, res: VendorResponse, met
 export function operationError(catalog: ErrorCatalog, error: CloudError['error'] | undefined, status = 400): VendorError {
   const c = classifyCloudError(catalog, status, error);
   return new VendorError({
-    code: c.code, vendor: VENDOR, vendorCode: c.vendorCode, httpStatus: status, retryable: c.retryable,
+    code: c.code,
+    vendor: VENDOR,
+    vendorCode: c.vendorCode,
+    httpStatus: status,
+    retryable: c.retryable,
     message: c.vendorCode ? `${c.vendorCode}: ${c.message}` : c.message,
   });
 }
@@ -75,34 +84,55 @@ export function operationError(catalog: ErrorCatalog, error: CloudError['error']
 export function identityError(catalog: ErrorCatalog, e: unknown): VendorError {
   if (e instanceof VendorError) return e;
   const status = e instanceof AuthenticationError ? e.statusCode : undefined;
-  const description = e instanceof AuthenticationError
-    ? `${e.errorResponse?.error ?? ''}: ${e.errorResponse?.errorDescription ?? e.message}`
-    : (e as Error)?.message ?? String(e);
+  const description =
+    e instanceof AuthenticationError
+      ? `${e.errorResponse?.error ?? ''}: ${e.errorResponse?.errorDescription ?? e.message}`
+      : ((e as Error)?.message ?? String(e));
   const firstLine = description.split('\n')[0];
   if (status !== undefined && (status === 429 || status >= 500)) {
     return new VendorError({
-      code: status === 429 ? 'THROTTLED' : 'VENDOR_UNAVAILABLE', vendor: VENDOR, retryable: true, httpStatus: status,
+      code: status === 429 ? 'THROTTLED' : 'VENDOR_UNAVAILABLE',
+      vendor: VENDOR,
+      retryable: true,
+      httpStatus: status,
       message: `Microsoft Entra token endpoint unavailable: ${firstLine}`,
     });
   }
   const aadsts = /AADSTS(\d+)/.exec(description)?.[0];
   if (!aadsts && /network_error|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|socket hang up|temporarily_unavailable/i.test(description)) {
-    return new VendorError({ code: 'VENDOR_UNAVAILABLE', vendor: VENDOR, retryable: true, message: `Microsoft Entra token endpoint unreachable: ${firstLine}` });
+    return new VendorError({
+      code: 'VENDOR_UNAVAILABLE',
+      vendor: VENDOR,
+      retryable: true,
+      message: `Microsoft Entra token endpoint unreachable: ${firstLine}`,
+    });
   }
-  const isAuth = e instanceof AuthenticationError || e instanceof AuthenticationRequiredError || e instanceof CredentialUnavailableError || !!aadsts;
+  const isAuth =
+    e instanceof AuthenticationError || e instanceof AuthenticationRequiredError || e instanceof CredentialUnavailableError || !!aadsts;
   if (!isAuth) {
-    return new VendorError({ code: 'VENDOR_UNAVAILABLE', vendor: VENDOR, retryable: true, message: `Could not obtain a Microsoft Entra token: ${firstLine}` });
+    return new VendorError({
+      code: 'VENDOR_UNAVAILABLE',
+      vendor: VENDOR,
+      retryable: true,
+      message: `Could not obtain a Microsoft Entra token: ${firstLine}`,
+    });
   }
   const entry = aadsts ? catalog.lookup(VENDOR, aadsts, status ?? 400) : undefined;
   return new VendorError({
-    code: entry?.code ?? 'AUTH_FAILED', vendor: VENDOR, retryable: entry?.retryable ?? false, httpStatus: status, vendorCode: aadsts,
+    code: entry?.code ?? 'AUTH_FAILED',
+    vendor: VENDOR,
+    retryable: entry?.retryable ?? false,
+    httpStatus: status,
+    vendorCode: aadsts,
     message: `Microsoft Entra refused the connection credentials: ${firstLine}`,
   });
 }
 
 export function unsupported(operation: string): VendorError {
   return new VendorError({
-    code: 'UNSUPPORTED_BY_VENDOR', vendor: VENDOR, retryable: false,
+    code: 'UNSUPPORTED_BY_VENDOR',
+    vendor: VENDOR,
+    retryable: false,
     message: `Vendor ${VENDOR} does not support ${operation}`,
   });
 }

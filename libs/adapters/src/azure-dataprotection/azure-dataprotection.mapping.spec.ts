@@ -2,9 +2,27 @@ import { StaticErrorCatalog } from '@bg/domain';
 import { AZURE_DATAPROTECTION_ERROR_CATALOG } from '@bg/platform/migrations/data/azure-dataprotection.catalog';
 import { classifyCloudError } from './azure-dataprotection.errors';
 import {
-  aggregateRestore, blobBackupInstance, blobPolicyBody, decodePolicyName, encodePolicyName, fromOperationRef, instanceNameFor,
-  jobItemStatus, jobToItemProgress, operationalRetentionOf, parseRestorePointRef, parseStorageAccountId, pathToRange, policyNameOfInstance,
-  rangesToRestorePoints, restorePointRef, restoreRequestBody, retentionDaysOf, toOperationRef, toVendorItem, toVendorPolicy,
+  aggregateRestore,
+  blobBackupInstance,
+  blobPolicyBody,
+  decodePolicyName,
+  encodePolicyName,
+  fromOperationRef,
+  instanceNameFor,
+  jobItemStatus,
+  jobToItemProgress,
+  operationalRetentionOf,
+  parseRestorePointRef,
+  parseStorageAccountId,
+  pathToRange,
+  policyNameOfInstance,
+  rangesToRestorePoints,
+  restorePointRef,
+  restoreRequestBody,
+  retentionDaysOf,
+  toOperationRef,
+  toVendorItem,
+  toVendorPolicy,
 } from './azure-dataprotection.mapping';
 import type { BackupInstanceResource, CloudError } from './azure-dataprotection.types';
 
@@ -22,8 +40,13 @@ const SEED_201_BODY: BackupInstanceResource = {
   properties: {
     friendlyName: 'msblobbackup',
     dataSourceInfo: {
-      resourceID: STORAGE, resourceUri: '', datasourceType: 'Microsoft.Storage/storageAccounts/blobServices', resourceName: 'msblobbackup',
-      resourceType: 'Microsoft.Storage/storageAccounts', resourceLocation: 'westus', objectType: 'Datasource',
+      resourceID: STORAGE,
+      resourceUri: '',
+      datasourceType: 'Microsoft.Storage/storageAccounts/blobServices',
+      resourceName: 'msblobbackup',
+      resourceType: 'Microsoft.Storage/storageAccounts',
+      resourceLocation: 'westus',
+      objectType: 'Datasource',
     },
     policyInfo: { policyId: POLICY_ID },
     protectionStatus: { status: 'ConfiguringProtection' },
@@ -36,14 +59,21 @@ const SEED_201_BODY: BackupInstanceResource = {
 // seed 004 §Error response (400 BadRequest body)
 const SEED_ALREADY_PROTECTED: CloudError = {
   error: {
-    additionalInfo: [{
-      type: 'UserFacingError',
-      info: {
-        message: `Datasource is already protected under the Backup vault /subscriptions/${SUB}/resourceGroups/TestBkpVaultRG/providers/Microsoft.DataProtection/backupVaults/testBkpVault.`,
-        recommendedAction: ['Delete the backup instance msblobbackuptemp from the Backup vault ... to re-protect the datasource in any other vault.'],
-        code: 'UserErrorDppDatasourceAlreadyProtected', target: '', isRetryable: false, isUserError: false,
+    additionalInfo: [
+      {
+        type: 'UserFacingError',
+        info: {
+          message: `Datasource is already protected under the Backup vault /subscriptions/${SUB}/resourceGroups/TestBkpVaultRG/providers/Microsoft.DataProtection/backupVaults/testBkpVault.`,
+          recommendedAction: [
+            'Delete the backup instance msblobbackuptemp from the Backup vault ... to re-protect the datasource in any other vault.',
+          ],
+          code: 'UserErrorDppDatasourceAlreadyProtected',
+          target: '',
+          isRetryable: false,
+          isUserError: false,
+        },
       },
-    }],
+    ],
     code: 'UserErrorDppDatasourceAlreadyProtected',
     message: `Datasource is already protected under the Backup vault /subscriptions/${SUB}/resourceGroups/TestBkpVaultRG/providers/Microsoft.DataProtection/backupVaults/testBkpVault.`,
     target: null,
@@ -73,11 +103,21 @@ describe('azure-dataprotection mapping', () => {
     it('builds the operational blob policy az dataprotection generates (AzureRetentionRule Default, OperationalStore)', () => {
       expect(blobPolicyBody(30)).toEqual({
         properties: {
-          objectType: 'BackupPolicy', datasourceTypes: ['Microsoft.Storage/storageAccounts/blobServices'],
-          policyRules: [{
-            objectType: 'AzureRetentionRule', name: 'Default', isDefault: true,
-            lifecycles: [{ deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: 'P30D' }, sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' } }],
-          }],
+          objectType: 'BackupPolicy',
+          datasourceTypes: ['Microsoft.Storage/storageAccounts/blobServices'],
+          policyRules: [
+            {
+              objectType: 'AzureRetentionRule',
+              name: 'Default',
+              isDefault: true,
+              lifecycles: [
+                {
+                  deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: 'P30D' },
+                  sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' },
+                },
+              ],
+            },
+          ],
         },
       });
       expect(retentionDaysOf(undefined)).toBe(30);
@@ -88,13 +128,22 @@ describe('azure-dataprotection mapping', () => {
     it('compares policies by datasource types and operational retention (a retried create adopts its policy)', () => {
       expect(operationalRetentionOf(blobPolicyBody(30))).toBe('Microsoft.Storage/storageAccounts/blobServices|P30D');
       expect(operationalRetentionOf(blobPolicyBody(7))).not.toBe(operationalRetentionOf(blobPolicyBody(30)));
-      expect(operationalRetentionOf({ properties: { objectType: 'BackupPolicy', datasourceTypes: ['OssDB'], policyRules: [] } })).toBeUndefined();
+      expect(
+        operationalRetentionOf({ properties: { objectType: 'BackupPolicy', datasourceTypes: ['OssDB'], policyRules: [] } }),
+      ).toBeUndefined();
     });
 
     it('shows blob policies as always-active azureBlob policies and hides others', () => {
-      expect(toVendorPolicy({ name: 'conformance-20-policy', properties: blobPolicyBody().properties }))
-        .toEqual({ vendorRef: 'conformance-20-policy', workload: 'azureBlob', displayName: 'conformance policy', active: true, vendorStatus: 'Available' });
-      expect(toVendorPolicy({ name: 'OSSDBPolicy', properties: { objectType: 'BackupPolicy', datasourceTypes: ['OssDB'], policyRules: [] } })).toBeUndefined();
+      expect(toVendorPolicy({ name: 'conformance-20-policy', properties: blobPolicyBody().properties })).toEqual({
+        vendorRef: 'conformance-20-policy',
+        workload: 'azureBlob',
+        displayName: 'conformance policy',
+        active: true,
+        vendorStatus: 'Available',
+      });
+      expect(
+        toVendorPolicy({ name: 'OSSDBPolicy', properties: { objectType: 'BackupPolicy', datasourceTypes: ['OssDB'], policyRules: [] } }),
+      ).toBeUndefined();
     });
   });
 
@@ -103,8 +152,13 @@ describe('azure-dataprotection mapping', () => {
       expect(blobBackupInstance(STORAGE, POLICY_ID, 'westUS')).toEqual({
         objectType: 'BackupInstance',
         dataSourceInfo: {
-          datasourceType: 'Microsoft.Storage/storageAccounts/blobServices', objectType: 'Datasource', resourceID: STORAGE,
-          resourceLocation: 'westUS', resourceName: 'msblobbackup', resourceType: 'Microsoft.Storage/storageAccounts', resourceUri: '',
+          datasourceType: 'Microsoft.Storage/storageAccounts/blobServices',
+          objectType: 'Datasource',
+          resourceID: STORAGE,
+          resourceLocation: 'westUS',
+          resourceName: 'msblobbackup',
+          resourceType: 'Microsoft.Storage/storageAccounts',
+          resourceUri: '',
         },
         policyInfo: { policyId: POLICY_ID },
       });
@@ -112,8 +166,11 @@ describe('azure-dataprotection mapping', () => {
 
     it('reads the seed 004 201 body as a storage account not yet protected', () => {
       expect(toVendorItem(SEED_201_BODY, catalog)).toEqual({
-        vendorRef: 'msblobbackup-f2df34eb-5628-4570-87b2-0331d797c67d', kind: 'storageAccount', externalId: STORAGE,
-        vendorStatus: 'ConfiguringProtection', protected: false,
+        vendorRef: 'msblobbackup-f2df34eb-5628-4570-87b2-0331d797c67d',
+        kind: 'storageAccount',
+        externalId: STORAGE,
+        vendorStatus: 'ConfiguringProtection',
+        protected: false,
       });
       expect(policyNameOfInstance(SEED_201_BODY)).toBe('BlobBackup-Policy');
       const configured = structuredClone(SEED_201_BODY);
@@ -124,8 +181,17 @@ describe('azure-dataprotection mapping', () => {
     it('carries a failed protection as a per-item error mapped through the catalog', () => {
       const failed = structuredClone(SEED_201_BODY);
       failed.properties.currentProtectionState = 'ConfiguringProtectionFailed';
-      failed.properties.protectionErrorDetails = { code: 'UserErrorMissingRequiredPermissions', message: 'Appropriate permissions to perform the operation is missing.', isRetryable: false, isUserError: false };
-      expect(toVendorItem(failed, catalog).error).toEqual({ code: 'PERMISSION_DENIED', vendorCode: 'UserErrorMissingRequiredPermissions', message: 'Appropriate permissions to perform the operation is missing.' });
+      failed.properties.protectionErrorDetails = {
+        code: 'UserErrorMissingRequiredPermissions',
+        message: 'Appropriate permissions to perform the operation is missing.',
+        isRetryable: false,
+        isUserError: false,
+      };
+      expect(toVendorItem(failed, catalog).error).toEqual({
+        code: 'PERMISSION_DENIED',
+        vendorCode: 'UserErrorMissingRequiredPermissions',
+        message: 'Appropriate permissions to perform the operation is missing.',
+      });
     });
 
     it('parses storage account ids and names instances after the account, stably', () => {
@@ -140,15 +206,28 @@ describe('azure-dataprotection mapping', () => {
     it('turns each restorable time range into a point at its end, within [from, to]', () => {
       const ranges = [{ startTime: '2021-07-01T00:00:00Z', endTime: '2021-07-08T12:00:00Z' }];
       const [p] = rangesToRestorePoints('bi-1', ranges);
-      expect(p).toEqual({ vendorRef: 'bi-1|2021-07-08T12:00:00.000Z', protectedItemRef: 'bi-1', pointInTime: new Date('2021-07-08T12:00:00Z'), tags: ['continuous', 'rangeStart:2021-07-01T00:00:00Z'] });
+      expect(p).toEqual({
+        vendorRef: 'bi-1|2021-07-08T12:00:00.000Z',
+        protectedItemRef: 'bi-1',
+        pointInTime: new Date('2021-07-08T12:00:00Z'),
+        tags: ['continuous', 'rangeStart:2021-07-01T00:00:00Z'],
+      });
       expect(parseRestorePointRef(p.vendorRef)).toEqual({ instanceName: 'bi-1', at: new Date('2021-07-08T12:00:00Z') });
       expect(parseRestorePointRef(restorePointRef('a|b', new Date(0)))?.instanceName).toBe('a|b');
       expect(rangesToRestorePoints('bi-1', ranges, new Date('2022-01-01T00:00:00Z'))).toEqual([]);
     });
 
     it('turns paths into [prefix, successor) blob ranges; a bare container covers its blobs only', () => {
-      expect(pathToRange('invoices')).toEqual({ objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices/', maxMatchingValue: 'invoices0' });
-      expect(pathToRange('/invoices/2024/')).toEqual({ objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices/2024/', maxMatchingValue: 'invoices/20240' });
+      expect(pathToRange('invoices')).toEqual({
+        objectType: 'RangeBasedItemLevelRestoreCriteria',
+        minMatchingValue: 'invoices/',
+        maxMatchingValue: 'invoices0',
+      });
+      expect(pathToRange('/invoices/2024/')).toEqual({
+        objectType: 'RangeBasedItemLevelRestoreCriteria',
+        minMatchingValue: 'invoices/2024/',
+        maxMatchingValue: 'invoices/20240',
+      });
       expect(pathToRange('logs/app.log')).toMatchObject({ minMatchingValue: 'logs/app.log', maxMatchingValue: 'logs/app.loh' });
     });
 
@@ -156,19 +235,34 @@ describe('azure-dataprotection mapping', () => {
       const at = new Date('2021-07-08T12:00:00Z');
       const whole = restoreRequestBody(SEED_201_BODY, at, 'westus');
       expect(whole).toEqual({
-        objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest', recoveryPointTime: '2021-07-08T12:00:00.000Z', sourceDataStoreType: 'OperationalStore',
+        objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest',
+        recoveryPointTime: '2021-07-08T12:00:00.000Z',
+        sourceDataStoreType: 'OperationalStore',
         sourceResourceId: STORAGE,
         restoreTargetInfo: {
-          objectType: 'RestoreTargetInfo', recoveryOption: 'FailIfExists', restoreLocation: 'westus',
+          objectType: 'RestoreTargetInfo',
+          recoveryOption: 'FailIfExists',
+          restoreLocation: 'westus',
           datasourceInfo: { ...SEED_201_BODY.properties.dataSourceInfo },
         },
       });
       const items = restoreRequestBody(SEED_201_BODY, at, 'westus', ['invoices']);
-      expect(items.restoreTargetInfo).toMatchObject({ objectType: 'ItemLevelRestoreTargetInfo', restoreCriteria: [pathToRange('invoices')] });
+      expect(items.restoreTargetInfo).toMatchObject({
+        objectType: 'ItemLevelRestoreTargetInfo',
+        restoreCriteria: [pathToRange('invoices')],
+      });
     });
 
     it('keeps the operation URLs of each item in the ref, and reads them back', () => {
-      const items = [{ restorePointRef: 'bi|t', instanceName: 'bi', asyncOperationUrl: 'https://management.azure.com/subscriptions/s/providers/Microsoft.DataProtection/locations/westus/operationStatus/ZTA4==?api-version=2024-04-01', locationUrl: 'https://x/l' }];
+      const items = [
+        {
+          restorePointRef: 'bi|t',
+          instanceName: 'bi',
+          asyncOperationUrl:
+            'https://management.azure.com/subscriptions/s/providers/Microsoft.DataProtection/locations/westus/operationStatus/ZTA4==?api-version=2024-04-01',
+          locationUrl: 'https://x/l',
+        },
+      ];
       const ref = toOperationRef(items);
       expect(ref.vendorRef).toBe('ZTA4==');
       expect(fromOperationRef(JSON.parse(JSON.stringify(ref)))).toEqual(items);
@@ -176,15 +270,36 @@ describe('azure-dataprotection mapping', () => {
     });
 
     it.each([
-      ['Started', 'running'], ['InProgress', 'running'], ['Completed', 'succeeded'], ['Success', 'succeeded'],
-      ['SuccessWithWarning', 'succeeded'], ['CompletedWithWarnings', 'succeeded'], ['Failed', 'failed'], ['Cancelled', 'cancelled'], ['SomethingNew', 'running'],
+      ['Started', 'running'],
+      ['InProgress', 'running'],
+      ['Completed', 'succeeded'],
+      ['Success', 'succeeded'],
+      ['SuccessWithWarning', 'succeeded'],
+      ['CompletedWithWarnings', 'succeeded'],
+      ['Failed', 'failed'],
+      ['Cancelled', 'cancelled'],
+      ['SomethingNew', 'running'],
     ])('maps job status %s to %s', (status, expected) => {
       expect(jobItemStatus(status)).toBe(expected);
     });
 
-    it('maps a failed job\'s UserFacingError to the item, and aggregates items', () => {
-      const failed = jobToItemProgress('rp', { status: 'Failed', errorDetails: [{ code: 'UserErrorRestoreTargetAlreadyExists', message: 'exists', isRetryable: false, isUserError: true }] }, catalog);
-      expect(failed).toEqual({ restorePointRef: 'rp', status: 'failed', vendorStatus: 'Failed', errorCode: 'RESTORE_FAILED', vendorCode: 'UserErrorRestoreTargetAlreadyExists', errorMessage: 'exists' });
+    it("maps a failed job's UserFacingError to the item, and aggregates items", () => {
+      const failed = jobToItemProgress(
+        'rp',
+        {
+          status: 'Failed',
+          errorDetails: [{ code: 'UserErrorRestoreTargetAlreadyExists', message: 'exists', isRetryable: false, isUserError: true }],
+        },
+        catalog,
+      );
+      expect(failed).toEqual({
+        restorePointRef: 'rp',
+        status: 'failed',
+        vendorStatus: 'Failed',
+        errorCode: 'RESTORE_FAILED',
+        vendorCode: 'UserErrorRestoreTargetAlreadyExists',
+        errorMessage: 'exists',
+      });
       const ok = jobToItemProgress('rp2', { status: 'Completed', extendedInfo: { dataTransferredInBytes: 42 } }, catalog);
       expect(ok).toEqual({ restorePointRef: 'rp2', status: 'succeeded', vendorStatus: 'Completed', restoredBytes: 42 });
       expect(aggregateRestore([ok, failed])).toBe('partiallySucceeded');
@@ -197,26 +312,53 @@ describe('azure-dataprotection mapping', () => {
   describe('CloudError classification', () => {
     it('maps the seed 004 400 body to ALREADY_PROTECTED, not retryable', () => {
       expect(classifyCloudError(catalog, 400, SEED_ALREADY_PROTECTED.error)).toEqual({
-        code: 'ALREADY_PROTECTED', retryable: false, vendorCode: 'UserErrorDppDatasourceAlreadyProtected',
+        code: 'ALREADY_PROTECTED',
+        retryable: false,
+        vendorCode: 'UserErrorDppDatasourceAlreadyProtected',
         message: SEED_ALREADY_PROTECTED.error!.additionalInfo![0].info!.message,
       });
     });
 
     const userFacing = (code: string, isRetryable: boolean, isUserError: boolean): CloudError['error'] => ({
-      code, message: 'm', additionalInfo: [{ type: 'UserFacingError', info: { code, message: 'm', isRetryable, isUserError } }],
+      code,
+      message: 'm',
+      additionalInfo: [{ type: 'UserFacingError', info: { code, message: 'm', isRetryable, isUserError } }],
     });
 
     it('lets isRetryable decide for a known code, and classifies unknown codes from the flags', () => {
-      expect(classifyCloudError(catalog, 500, userFacing('CloudInternalError', false, false))).toMatchObject({ code: 'VENDOR_ERROR', retryable: false });
-      expect(classifyCloudError(catalog, 400, userFacing('UserErrorNew', true, false))).toMatchObject({ code: 'VENDOR_ERROR', retryable: true });
-      expect(classifyCloudError(catalog, 500, userFacing('UserErrorNew', false, true))).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
-      expect(classifyCloudError(catalog, 400, userFacing('UserErrorNew', false, true))).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
+      expect(classifyCloudError(catalog, 500, userFacing('CloudInternalError', false, false))).toMatchObject({
+        code: 'VENDOR_ERROR',
+        retryable: false,
+      });
+      expect(classifyCloudError(catalog, 400, userFacing('UserErrorNew', true, false))).toMatchObject({
+        code: 'VENDOR_ERROR',
+        retryable: true,
+      });
+      expect(classifyCloudError(catalog, 500, userFacing('UserErrorNew', false, true))).toMatchObject({
+        code: 'INVALID_REQUEST',
+        retryable: false,
+      });
+      expect(classifyCloudError(catalog, 400, userFacing('UserErrorNew', false, true))).toMatchObject({
+        code: 'INVALID_REQUEST',
+        retryable: false,
+      });
     });
 
     it('keeps throttling and unavailability retryable whatever the flags say; ARM codes without flags use the catalog', () => {
-      expect(classifyCloudError(catalog, 429, userFacing('SubscriptionRequestsThrottled', false, false))).toMatchObject({ code: 'THROTTLED', retryable: true });
-      expect(classifyCloudError(catalog, 503, userFacing('Whatever', false, true))).toMatchObject({ code: 'VENDOR_UNAVAILABLE', retryable: true });
-      expect(classifyCloudError(catalog, 404, { code: 'ResourceNotFound', message: 'gone' })).toEqual({ code: 'NOT_FOUND', retryable: false, vendorCode: 'ResourceNotFound', message: 'gone' });
+      expect(classifyCloudError(catalog, 429, userFacing('SubscriptionRequestsThrottled', false, false))).toMatchObject({
+        code: 'THROTTLED',
+        retryable: true,
+      });
+      expect(classifyCloudError(catalog, 503, userFacing('Whatever', false, true))).toMatchObject({
+        code: 'VENDOR_UNAVAILABLE',
+        retryable: true,
+      });
+      expect(classifyCloudError(catalog, 404, { code: 'ResourceNotFound', message: 'gone' })).toEqual({
+        code: 'NOT_FOUND',
+        retryable: false,
+        vendorCode: 'ResourceNotFound',
+        message: 'gone',
+      });
       expect(classifyCloudError(catalog, 502, undefined)).toMatchObject({ code: 'VENDOR_UNAVAILABLE', retryable: true });
     });
   });

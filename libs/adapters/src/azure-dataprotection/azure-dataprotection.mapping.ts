@@ -1,12 +1,25 @@
 import { createHash } from 'node:crypto';
 import { aggregateItemStatuses, type ErrorCatalog, type RestoreItemStatus } from '@bg/domain';
-import type { RestoreProgress, RestoreState, VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint } from '../port/port.types';
+import type {
+  RestoreProgress,
+  RestoreState,
+  VendorOperationRef,
+  VendorPolicy,
+  VendorProtectedItem,
+  VendorRestorePoint,
+} from '../port/port.types';
 import { AZURE_DP_LIMITS } from './azure-dataprotection.capabilities';
 import { classifyCloudError } from './azure-dataprotection.errors';
 import {
-  BLOB_DATASOURCE_TYPE, STORAGE_ACCOUNT_RESOURCE_TYPE,
-  type AzureBackupJob, type AzureBackupRecoveryTimeBasedRestoreRequest, type BackupInstance, type BackupInstanceResource,
-  type BaseBackupPolicyResource, type RangeBasedItemLevelRestoreCriteria, type UserFacingError,
+  BLOB_DATASOURCE_TYPE,
+  STORAGE_ACCOUNT_RESOURCE_TYPE,
+  type AzureBackupJob,
+  type AzureBackupRecoveryTimeBasedRestoreRequest,
+  type BackupInstance,
+  type BackupInstanceResource,
+  type BaseBackupPolicyResource,
+  type RangeBasedItemLevelRestoreCriteria,
+  type UserFacingError,
 } from './azure-dataprotection.types';
 
 /** Pure wire <-> domain functions for Azure Data Protection. */
@@ -53,13 +66,19 @@ export function blobPolicyBody(retentionDays: number = AZURE_DP_LIMITS.operation
     properties: {
       objectType: 'BackupPolicy',
       datasourceTypes: [BLOB_DATASOURCE_TYPE],
-      policyRules: [{
-        objectType: 'AzureRetentionRule', name: 'Default', isDefault: true,
-        lifecycles: [{
-          deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: `P${retentionDays}D` },
-          sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' },
-        }],
-      }],
+      policyRules: [
+        {
+          objectType: 'AzureRetentionRule',
+          name: 'Default',
+          isDefault: true,
+          lifecycles: [
+            {
+              deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: `P${retentionDays}D` },
+              sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' },
+            },
+          ],
+        },
+      ],
     },
   };
 }
@@ -69,7 +88,10 @@ export function operationalRetentionOf(resource: BaseBackupPolicyResource): stri
   const props = resource.properties;
   if (!props?.datasourceTypes?.includes(BLOB_DATASOURCE_TYPE)) return undefined;
   const rule = props.policyRules.find((r) => r.objectType === 'AzureRetentionRule' && r.isDefault);
-  const lifecycle = rule?.objectType === 'AzureRetentionRule' ? rule.lifecycles.find((l) => l.sourceDataStore.dataStoreType === 'OperationalStore') : undefined;
+  const lifecycle =
+    rule?.objectType === 'AzureRetentionRule'
+      ? rule.lifecycles.find((l) => l.sourceDataStore.dataStoreType === 'OperationalStore')
+      : undefined;
   return lifecycle ? `${props.datasourceTypes.join(',')}|${lifecycle.deleteAfter.duration}` : undefined;
 }
 
@@ -77,7 +99,13 @@ export function operationalRetentionOf(resource: BaseBackupPolicyResource): stri
 export function toVendorPolicy(resource: BaseBackupPolicyResource): VendorPolicy | undefined {
   if (!resource.name || !resource.properties?.datasourceTypes?.includes(BLOB_DATASOURCE_TYPE)) return undefined;
   // A Data Protection policy has no on/off state: it applies as soon as an instance uses it.
-  return { vendorRef: resource.name, workload: 'azureBlob', displayName: decodePolicyName(resource.name), active: true, vendorStatus: 'Available' };
+  return {
+    vendorRef: resource.name,
+    workload: 'azureBlob',
+    displayName: decodePolicyName(resource.name),
+    active: true,
+    vendorStatus: 'Available',
+  };
 }
 
 /** Operational retention in days of a settings object (`operationalRetentionDays`), or an error message. */
@@ -100,7 +128,9 @@ export interface StorageAccountRef {
 
 /** Parses a storage account ARM id (the externalId of an azureBlob protected item, seed 004 §Key entities). */
 export function parseStorageAccountId(id: string): StorageAccountRef | undefined {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Storage\/storageAccounts\/([a-z0-9]{3,24})$/i.exec(id);
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Storage\/storageAccounts\/([a-z0-9]{3,24})$/i.exec(
+    id,
+  );
   return m ? { subscriptionId: m[1], resourceGroup: m[2], name: m[3] } : undefined;
 }
 
@@ -162,7 +192,11 @@ export function toVendorItem(bi: BackupInstanceResource, catalog: ErrorCatalog):
   if (FAILED_STATES.includes(state)) {
     const details: UserFacingError | undefined = bi.properties.protectionErrorDetails ?? bi.properties.protectionStatus?.errorDetails;
     const c = classifyCloudError(catalog, 400, { code: details?.code, message: details?.message });
-    item.error = { code: details?.code ? c.code : 'VENDOR_ERROR', vendorCode: details?.code, message: details?.message ?? `Protection failed (${state})` };
+    item.error = {
+      code: details?.code ? c.code : 'VENDOR_ERROR',
+      vendorCode: details?.code,
+      message: details?.message ?? `Protection failed (${state})`,
+    };
   }
   return item;
 }
@@ -184,13 +218,23 @@ export function parseRestorePointRef(ref: string): { instanceName: string; at: D
   return Number.isNaN(at.getTime()) ? undefined : { instanceName: ref.slice(0, i), at };
 }
 
-export function rangesToRestorePoints(instanceName: string, ranges: Array<{ startTime: string; endTime: string }>, from?: Date, to?: Date): VendorRestorePoint[] {
+export function rangesToRestorePoints(
+  instanceName: string,
+  ranges: Array<{ startTime: string; endTime: string }>,
+  from?: Date,
+  to?: Date,
+): VendorRestorePoint[] {
   const points: VendorRestorePoint[] = [];
   for (const r of ranges) {
     const end = new Date(r.endTime);
     if (Number.isNaN(end.getTime())) continue;
     if ((from && end < from) || (to && end > to)) continue;
-    points.push({ vendorRef: restorePointRef(instanceName, end), protectedItemRef: instanceName, pointInTime: end, tags: ['continuous', `rangeStart:${r.startTime}`] });
+    points.push({
+      vendorRef: restorePointRef(instanceName, end),
+      protectedItemRef: instanceName,
+      pointInTime: end,
+      tags: ['continuous', `rangeStart:${r.startTime}`],
+    });
   }
   return points;
 }
@@ -211,11 +255,21 @@ export function pathToRange(path: string): RangeBasedItemLevelRestoreCriteria {
  * A point-in-time restore of an operational blob backup to its original storage account; with paths,
  * an item-level restore of those prefix ranges.
  */
-export function restoreRequestBody(bi: BackupInstanceResource, at: Date, location: string, paths?: string[]): AzureBackupRecoveryTimeBasedRestoreRequest {
+export function restoreRequestBody(
+  bi: BackupInstanceResource,
+  at: Date,
+  location: string,
+  paths?: string[],
+): AzureBackupRecoveryTimeBasedRestoreRequest {
   const ds = bi.properties.dataSourceInfo;
   const datasourceInfo = {
-    datasourceType: ds.datasourceType ?? BLOB_DATASOURCE_TYPE, objectType: 'Datasource' as const, resourceID: ds.resourceID,
-    resourceLocation: ds.resourceLocation ?? location, resourceName: ds.resourceName, resourceType: ds.resourceType ?? STORAGE_ACCOUNT_RESOURCE_TYPE, resourceUri: '',
+    datasourceType: ds.datasourceType ?? BLOB_DATASOURCE_TYPE,
+    objectType: 'Datasource' as const,
+    resourceID: ds.resourceID,
+    resourceLocation: ds.resourceLocation ?? location,
+    resourceName: ds.resourceName,
+    resourceType: ds.resourceType ?? STORAGE_ACCOUNT_RESOURCE_TYPE,
+    resourceUri: '',
   };
   const base = { recoveryOption: 'FailIfExists' as const, restoreLocation: ds.resourceLocation || location, datasourceInfo };
   return {
@@ -223,9 +277,10 @@ export function restoreRequestBody(bi: BackupInstanceResource, at: Date, locatio
     recoveryPointTime: at.toISOString(),
     sourceDataStoreType: 'OperationalStore',
     sourceResourceId: ds.resourceID,
-    restoreTargetInfo: paths && paths.length > 0
-      ? { objectType: 'ItemLevelRestoreTargetInfo', ...base, restoreCriteria: paths.map(pathToRange) }
-      : { objectType: 'RestoreTargetInfo', ...base },
+    restoreTargetInfo:
+      paths && paths.length > 0
+        ? { objectType: 'ItemLevelRestoreTargetInfo', ...base, restoreCriteria: paths.map(pathToRange) }
+        : { objectType: 'RestoreTargetInfo', ...base },
   };
 }
 
@@ -254,11 +309,16 @@ export function fromOperationRef(ref: VendorOperationRef): RestoreRefItem[] {
 /** Job status (a free string: spec text InProgress/Success/Failed/Cancelled/SuccessWithWarning; service: Started, Completed...). */
 export function jobItemStatus(status: string | undefined): RestoreItemStatus {
   switch ((status ?? '').toLowerCase()) {
-    case 'completed': case 'success': case 'succeeded': case 'completedwithwarnings': case 'successwithwarning':
+    case 'completed':
+    case 'success':
+    case 'succeeded':
+    case 'completedwithwarnings':
+    case 'successwithwarning':
       return 'succeeded';
     case 'failed':
       return 'failed';
-    case 'cancelled': case 'canceled':
+    case 'cancelled':
+    case 'canceled':
       return 'cancelled';
     default:
       return 'running';
@@ -270,7 +330,8 @@ export type ItemProgress = NonNullable<RestoreProgress['items']>[number];
 export function jobToItemProgress(restorePointRef: string, job: AzureBackupJob, catalog: ErrorCatalog): ItemProgress {
   const status = jobItemStatus(job.status);
   const item: ItemProgress = { restorePointRef, status, vendorStatus: job.status };
-  if (status === 'succeeded' && job.extendedInfo?.dataTransferredInBytes !== undefined) item.restoredBytes = job.extendedInfo.dataTransferredInBytes;
+  if (status === 'succeeded' && job.extendedInfo?.dataTransferredInBytes !== undefined)
+    item.restoredBytes = job.extendedInfo.dataTransferredInBytes;
   if (status === 'failed') {
     const detail = job.errorDetails?.[0];
     const c = classifyCloudError(catalog, 400, { code: detail?.code, message: detail?.message });

@@ -129,7 +129,13 @@ export interface RangeBasedItemLevelRestoreCriteria {
 
 export type RestoreTargetInfoBase =
   | { objectType: 'RestoreTargetInfo'; recoveryOption: 'FailIfExists'; restoreLocation?: string; datasourceInfo: Datasource }
-  | { objectType: 'ItemLevelRestoreTargetInfo'; recoveryOption: 'FailIfExists'; restoreLocation?: string; datasourceInfo: Datasource; restoreCriteria: RangeBasedItemLevelRestoreCriteria[] };
+  | {
+      objectType: 'ItemLevelRestoreTargetInfo';
+      recoveryOption: 'FailIfExists';
+      restoreLocation?: string;
+      datasourceInfo: Datasource;
+      restoreCriteria: RangeBasedItemLevelRestoreCriteria[];
+    };
 
 export interface AzureBackupRecoveryTimeBasedRestoreRequest {
   objectType: 'AzureBackupRecoveryTimeBasedRestoreRequest';

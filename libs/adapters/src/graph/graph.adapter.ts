@@ -1,8 +1,19 @@
 import type { Capabilities, Operation, Workload } from '@bg/domain';
 import type { BackupVendorPort } from '../port/backup-vendor.port';
 import type {
-  AdapterConfig, CallContext, ItemSpec, Page, PolicySpec, RestorePointQuery, RestoreProgress, RestoreRequest,
-  VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
+  AdapterConfig,
+  CallContext,
+  ItemSpec,
+  Page,
+  PolicySpec,
+  RestorePointQuery,
+  RestoreProgress,
+  RestoreRequest,
+  VendorOperationRef,
+  VendorPolicy,
+  VendorProtectedItem,
+  VendorRestorePoint,
+  VerifyResult,
 } from '../port/port.types';
 import { VendorError, isVendorError } from '../port/vendor-error';
 import type { VendorDescriptor } from '../port/vendor-descriptor';
@@ -11,9 +22,22 @@ import { GraphClient } from './graph.client';
 import { GRAPH_CREDENTIAL_FIELDS, GRAPH_DEFAULT_ENDPOINT } from './graph.credentials';
 import { classifyGraphCode } from './graph.errors';
 import {
-  GRAPH_WORKLOADS, graphResources, isTerminal, restorePointsQuery, restoreSessionBody, toRestoreProgress,
-  toVendorPolicy, toVendorProtectedItem, toVendorRestorePoint, unitDeltaOutcome, unitExternalId, unitToAdd,
-  unitToRemove, workloadFromODataType, type GraphWorkloadResources, type UnitDeltaOutcome,
+  GRAPH_WORKLOADS,
+  graphResources,
+  isTerminal,
+  restorePointsQuery,
+  restoreSessionBody,
+  toRestoreProgress,
+  toVendorPolicy,
+  toVendorProtectedItem,
+  toVendorRestorePoint,
+  unitDeltaOutcome,
+  unitExternalId,
+  unitToAdd,
+  unitToRemove,
+  workloadFromODataType,
+  type GraphWorkloadResources,
+  type UnitDeltaOutcome,
 } from './graph.mapping';
 import type { ProtectionUnitBase, ProtectionUnitDeltaResult, RestoreArtifactBase } from './graph.types';
 
@@ -26,7 +50,10 @@ function chunks<T>(list: T[], size: number): T[][] {
 }
 
 /** The opaque `next` of listRestorePoints: which unit of the query we are at, and Graph's nextLink there. */
-interface RestorePointCursor { i: number; link?: string }
+interface RestorePointCursor {
+  i: number;
+  link?: string;
+}
 
 function decodeCursor(page: string): RestorePointCursor {
   try {
@@ -42,7 +69,9 @@ function decodeCursor(page: string): RestorePointCursor {
 function checkDisplayName(name: string): void {
   if (name.length === 0 || name.length > GRAPH_LIMITS.displayNameMaxLength) {
     throw new VendorError({
-      code: 'INVALID_REQUEST', vendor: VENDOR, retryable: false,
+      code: 'INVALID_REQUEST',
+      vendor: VENDOR,
+      retryable: false,
       message: `Microsoft Graph policy names must have 1 to ${GRAPH_LIMITS.displayNameMaxLength} characters (got ${name.length})`,
     });
   }
@@ -68,7 +97,10 @@ export class GraphAdapter implements BackupVendorPort {
     const root = await this.client.getRoot(ctx);
     const status = root.serviceStatus?.status ?? 'unknown';
     if (status === 'disabled') {
-      return { ok: false, detail: `Microsoft 365 Backup Storage is disabled for this tenant (${root.serviceStatus?.disableReason ?? 'no reason given'}); enable it first.` };
+      return {
+        ok: false,
+        detail: `Microsoft 365 Backup Storage is disabled for this tenant (${root.serviceStatus?.disableReason ?? 'no reason given'}); enable it first.`,
+      };
     }
     return { ok: true, detail: `Microsoft 365 Backup Storage service status: ${status}` };
   }
@@ -103,13 +135,27 @@ export class GraphAdapter implements BackupVendorPort {
     const [first = [], ...rest] = chunks(ids, GRAPH_LIMITS.protectionUnitsPerRequest);
     let created;
     try {
-      created = await this.client.createPolicy(ctx, r, spec.displayName, first.map((id) => unitToAdd(id, r)));
+      created = await this.client.createPolicy(
+        ctx,
+        r,
+        spec.displayName,
+        first.map((id) => unitToAdd(id, r)),
+      );
     } catch (e) {
       throw this.explainPolicyConflict(e, r);
     }
     this.policyWorkloads.set(created.id, r);
     const outcomes: UnitDeltaOutcome[] = [];
-    for (const batch of rest) outcomes.push(...(await this.patchUnits(ctx, r, created.id, batch.map((id) => unitToAdd(id, r)), batch)));
+    for (const batch of rest)
+      outcomes.push(
+        ...(await this.patchUnits(
+          ctx,
+          r,
+          created.id,
+          batch.map((id) => unitToAdd(id, r)),
+          batch,
+        )),
+      );
     const items = await this.itemsFor(ctx, r, created.id, ids, outcomes);
     return { policy: toVendorPolicy(created, r.workload), items };
   }
@@ -161,7 +207,15 @@ export class GraphAdapter implements BackupVendorPort {
     const outcomes: UnitDeltaOutcome[] = [];
     // seed 000 §Create ProtectionPolicy: 50 units per request, so PATCH in batches of 50.
     for (const batch of chunks(ids, GRAPH_LIMITS.protectionUnitsPerRequest)) {
-      outcomes.push(...(await this.patchUnits(ctx, r, policyRef, batch.map((id) => unitToAdd(id, r)), batch)));
+      outcomes.push(
+        ...(await this.patchUnits(
+          ctx,
+          r,
+          policyRef,
+          batch.map((id) => unitToAdd(id, r)),
+          batch,
+        )),
+      );
     }
     return this.itemsFor(ctx, r, policyRef, ids, outcomes);
   }
@@ -177,7 +231,12 @@ export class GraphAdapter implements BackupVendorPort {
         const e = refused[0].error!;
         const { code, retryable } = classifyGraphCode(this.config.catalog, e.vendorCode, e.httpStatus);
         throw new VendorError({
-          code, vendor: VENDOR, retryable, vendorCode: e.vendorCode, httpStatus: 200, mayHaveApplied: true,
+          code,
+          vendor: VENDOR,
+          retryable,
+          vendorCode: e.vendorCode,
+          httpStatus: 200,
+          mayHaveApplied: true,
           message: `Microsoft Graph refused removing ${refused.length} protection unit(s): ${e.message}`,
         });
       }
@@ -200,7 +259,9 @@ export class GraphAdapter implements BackupVendorPort {
     const nextLink = res['@odata.nextLink'];
     const next: RestorePointCursor | undefined = nextLink
       ? { i: cursor.i, link: nextLink }
-      : cursor.i + 1 < query.protectedItemRefs.length ? { i: cursor.i + 1 } : undefined;
+      : cursor.i + 1 < query.protectedItemRefs.length
+        ? { i: cursor.i + 1 }
+        : undefined;
     return { items, next: next ? Buffer.from(JSON.stringify(next)).toString('base64url') : undefined };
   }
 
@@ -215,7 +276,11 @@ export class GraphAdapter implements BackupVendorPort {
     return { vendorRef: session.id, extra: { workload: r.workload } };
   }
 
-  async startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
+  async startRestore(
+    ctx: CallContext,
+    ref: VendorOperationRef,
+    req: RestoreRequest,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
     this.require('restoreJob.create');
     this.checkRestoreRequest(req);
     // seed 000 §Activate Restore Session: TooManyActiveRestoreSessions (500) -> CONCURRENCY_LIMIT, retryable (catalog).
@@ -223,7 +288,11 @@ export class GraphAdapter implements BackupVendorPort {
     return { ref, progress: toRestoreProgress(session, undefined, this.mapCode) };
   }
 
-  async findRestore(ctx: CallContext, _req: RestoreRequest, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
+  async findRestore(
+    ctx: CallContext,
+    _req: RestoreRequest,
+    ref?: VendorOperationRef,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
     // Graph sessions carry no client reference, so only the prepared session can be found.
     if (!ref?.vendorRef) return undefined;
     const res = await this.client.getRestoreSession(ctx, ref.vendorRef);
@@ -251,7 +320,10 @@ export class GraphAdapter implements BackupVendorPort {
       // seed 000 §Delete Restore Session: "Restore session can only be deleted in Draft state"; Graph has
       // no way to stop an activated session.
       throw new VendorError({
-        code: 'NOT_ALLOWED_IN_STATE', vendor: VENDOR, retryable: false, vendorCode: 'RestoreSessionActionNotAllowed',
+        code: 'NOT_ALLOWED_IN_STATE',
+        vendor: VENDOR,
+        retryable: false,
+        vendorCode: 'RestoreSessionActionNotAllowed',
         message: `Microsoft Graph cannot stop a restore session once activated (session ${ref.vendorRef} is ${res.body.status}).`,
       });
     }
@@ -266,14 +338,24 @@ export class GraphAdapter implements BackupVendorPort {
 
   private require(op: Operation): void {
     if (!this.capabilities.operations.includes(op)) {
-      throw new VendorError({ code: 'UNSUPPORTED_BY_VENDOR', vendor: VENDOR, retryable: false, message: `Vendor graph does not support ${op}` });
+      throw new VendorError({
+        code: 'UNSUPPORTED_BY_VENDOR',
+        vendor: VENDOR,
+        retryable: false,
+        message: `Vendor graph does not support ${op}`,
+      });
     }
   }
 
   private resourcesOf(workload: Workload): GraphWorkloadResources {
     const r = graphResources(workload);
     if (!r) {
-      throw new VendorError({ code: 'UNSUPPORTED_BY_VENDOR', vendor: VENDOR, retryable: false, message: `Vendor graph does not protect the ${workload} workload` });
+      throw new VendorError({
+        code: 'UNSUPPORTED_BY_VENDOR',
+        vendor: VENDOR,
+        retryable: false,
+        message: `Vendor graph does not protect the ${workload} workload`,
+      });
     }
     return r;
   }
@@ -286,11 +368,19 @@ export class GraphAdapter implements BackupVendorPort {
     if (!r) {
       for (const candidate of Object.values(GRAPH_WORKLOADS)) {
         const res = await this.client.probeWorkloadPolicy(ctx, candidate, policyId);
-        if (res.status === 200) { r = candidate; break; }
+        if (res.status === 200) {
+          r = candidate;
+          break;
+        }
       }
     }
     if (!r) {
-      throw new VendorError({ code: 'VENDOR_ERROR', vendor: VENDOR, retryable: false, message: `Cannot tell the workload of Graph protection policy ${policyId}` });
+      throw new VendorError({
+        code: 'VENDOR_ERROR',
+        vendor: VENDOR,
+        retryable: false,
+        message: `Cannot tell the workload of Graph protection policy ${policyId}`,
+      });
     }
     this.policyWorkloads.set(policyId, r);
     return r;
@@ -299,21 +389,32 @@ export class GraphAdapter implements BackupVendorPort {
   private externalIds(items: ItemSpec[], r: GraphWorkloadResources): string[] {
     const wrong = items.find((i) => i.kind !== r.kind);
     if (wrong) {
-      throw new VendorError({ code: 'INVALID_REQUEST', vendor: VENDOR, retryable: false, message: `A ${r.workload} policy holds ${r.kind} items, not ${wrong.kind} (${wrong.externalId})` });
+      throw new VendorError({
+        code: 'INVALID_REQUEST',
+        vendor: VENDOR,
+        retryable: false,
+        message: `A ${r.workload} policy holds ${r.kind} items, not ${wrong.kind} (${wrong.externalId})`,
+      });
     }
     // seed 000 §Patch Protection Policies: DuplicateProtectionUnitInList (400) refuses duplicates, so send each once.
     return [...new Set(items.map((i) => i.externalId))];
   }
 
   private async patchUnits(
-    ctx: CallContext, r: GraphWorkloadResources, policyId: string, delta: ReturnType<typeof unitToAdd>[], requestedIds: string[],
+    ctx: CallContext,
+    r: GraphWorkloadResources,
+    policyId: string,
+    delta: ReturnType<typeof unitToAdd>[],
+    requestedIds: string[],
   ): Promise<UnitDeltaOutcome[]> {
     const res = await this.client.patchPolicy(ctx, r, policyId, { delta });
     const entries = (res[`${r.units}@delta`] as ProtectionUnitDeltaResult[] | undefined) ?? [];
     const outcomes = entries.map((e) => unitDeltaOutcome(e, r));
     // A refused entry may not name its unit; when Graph answers one entry per request entry, use the position.
     if (entries.length === requestedIds.length) {
-      outcomes.forEach((o, i) => { if (!o.externalId) o.externalId = requestedIds[i]; });
+      outcomes.forEach((o, i) => {
+        if (!o.externalId) o.externalId = requestedIds[i];
+      });
     }
     return outcomes;
   }
@@ -323,7 +424,11 @@ export class GraphAdapter implements BackupVendorPort {
    * as held), else the per-unit refusal, else a pending placeholder.
    */
   private async itemsFor(
-    ctx: CallContext, r: GraphWorkloadResources, policyId: string, ids: string[], outcomes: UnitDeltaOutcome[],
+    ctx: CallContext,
+    r: GraphWorkloadResources,
+    policyId: string,
+    ids: string[],
+    outcomes: UnitDeltaOutcome[],
   ): Promise<VendorProtectedItem[]> {
     const held = new Map<string, ProtectionUnitBase>();
     let link: string | undefined;
@@ -340,7 +445,8 @@ export class GraphAdapter implements BackupVendorPort {
       if (refused?.error) {
         item.error = {
           code: classifyGraphCode(this.config.catalog, refused.error.vendorCode, refused.error.httpStatus).code,
-          vendorCode: refused.error.vendorCode, message: refused.error.message,
+          vendorCode: refused.error.vendorCode,
+          message: refused.error.message,
         };
       }
       return item;
@@ -352,22 +458,39 @@ export class GraphAdapter implements BackupVendorPort {
     const limit = GRAPH_LIMITS.restoreArtifactsPerSession;
     if (req.items.length > limit) {
       throw new VendorError({
-        code: 'LIMIT_EXCEEDED', vendor: VENDOR, retryable: false,
+        code: 'LIMIT_EXCEEDED',
+        vendor: VENDOR,
+        retryable: false,
         message: `Microsoft Graph restores at most ${limit} items per restore session; this restore has ${req.items.length}. Split it into several restores.`,
       });
     }
     if (req.items.length === 0) {
-      throw new VendorError({ code: 'INVALID_REQUEST', vendor: VENDOR, retryable: false, message: 'A restore needs at least one item (seed 000: InvalidArtifactRequest).' });
+      throw new VendorError({
+        code: 'INVALID_REQUEST',
+        vendor: VENDOR,
+        retryable: false,
+        message: 'A restore needs at least one item (seed 000: InvalidArtifactRequest).',
+      });
     }
     if (req.items.some((i) => i.paths && i.paths.length > 0)) {
-      throw new VendorError({ code: 'UNSUPPORTED_BY_VENDOR', vendor: VENDOR, retryable: false, message: 'Vendor graph restores whole sites, drives and mailboxes only, not individual paths' });
+      throw new VendorError({
+        code: 'UNSUPPORTED_BY_VENDOR',
+        vendor: VENDOR,
+        retryable: false,
+        message: 'Vendor graph restores whole sites, drives and mailboxes only, not individual paths',
+      });
     }
   }
 
-  private async progressOf(ctx: CallContext, ref: VendorOperationRef, session: Parameters<typeof toRestoreProgress>[0]): Promise<RestoreProgress> {
+  private async progressOf(
+    ctx: CallContext,
+    ref: VendorOperationRef,
+    session: Parameters<typeof toRestoreProgress>[0],
+  ): Promise<RestoreProgress> {
     const state = toRestoreProgress(session, undefined, this.mapCode).state;
     if (!isTerminal(state)) return toRestoreProgress(session, undefined, this.mapCode);
-    const r = (ref.extra?.workload ? graphResources(ref.extra.workload as Workload) : undefined) ?? workloadFromODataType(session['@odata.type']);
+    const r =
+      (ref.extra?.workload ? graphResources(ref.extra.workload as Workload) : undefined) ?? workloadFromODataType(session['@odata.type']);
     if (!r) return toRestoreProgress(session, undefined, this.mapCode);
     const artifacts: RestoreArtifactBase[] = [];
     let link: string | undefined;
@@ -383,7 +506,11 @@ export class GraphAdapter implements BackupVendorPort {
   private explainPolicyConflict(e: unknown, r: GraphWorkloadResources): unknown {
     if (!isVendorError(e) || e.vendorCode !== 'PolicyCreationNotAllowed') return e;
     return new VendorError({
-      code: 'CONFLICT', vendor: VENDOR, retryable: false, vendorCode: e.vendorCode, httpStatus: e.httpStatus,
+      code: 'CONFLICT',
+      vendor: VENDOR,
+      retryable: false,
+      vendorCode: e.vendorCode,
+      httpStatus: e.httpStatus,
       vendorRequestId: e.vendorRequestId,
       message: `Microsoft 365 Backup Storage allows only one active ${r.workload} protection policy per tenant, and one already exists. Add the items to that policy instead of creating another.`,
     });

@@ -7,8 +7,16 @@ import { GRAPH_SCOPE, parseGraphCredentials, type GraphCredentials } from './gra
 import { graphResponseError, identityError } from './graph.errors';
 import type { GraphWorkloadResources } from './graph.mapping';
 import type {
-  BackupRestoreRoot, ODataCollection, ProtectionPolicyBase, ProtectionUnitBase, ProtectionUnitDelta,
-  ProtectionUnitDeltaResult, RestoreArtifactBase, RestoreArtifactCreate, RestorePoint, RestoreSessionBase,
+  BackupRestoreRoot,
+  ODataCollection,
+  ProtectionPolicyBase,
+  ProtectionUnitBase,
+  ProtectionUnitDelta,
+  ProtectionUnitDeltaResult,
+  RestoreArtifactBase,
+  RestoreArtifactCreate,
+  RestorePoint,
+  RestoreSessionBase,
 } from './graph.types';
 
 const ROOT = 'solutions/backupRestore';
@@ -32,7 +40,11 @@ export class GraphClient {
     this.catalog = config.catalog;
     this.clock = config.clock;
     this.http = new VendorHttp({
-      vendor: 'graph', baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: config.tls,
+      vendor: 'graph',
+      baseUrl: config.endpoint,
+      clock: config.clock,
+      timeoutMs: config.timeoutMs,
+      tls: config.tls,
       requestIdHeaders: ['request-id', 'client-request-id'],
       clientRequestIdHeader: 'client-request-id',
     });
@@ -90,13 +102,21 @@ export class GraphClient {
     return this.send(ctx, 'GET', `${ROOT}/${r.policies}/${enc(policyId)}`);
   }
 
-  createPolicy(ctx: CallContext, r: GraphWorkloadResources, displayName: string, units: ProtectionUnitDelta[]): Promise<ProtectionPolicyBase> {
+  createPolicy(
+    ctx: CallContext,
+    r: GraphWorkloadResources,
+    displayName: string,
+    units: ProtectionUnitDelta[],
+  ): Promise<ProtectionPolicyBase> {
     return this.call(ctx, 'POST', `${ROOT}/${r.policies}`, { body: { displayName, [r.units]: units } });
   }
 
   /** `PATCH /<workload>ProtectionPolicies/{id}` with displayName and/or `<units>@delta`. */
   patchPolicy(
-    ctx: CallContext, r: GraphWorkloadResources, policyId: string, patch: { displayName?: string; delta?: ProtectionUnitDelta[] },
+    ctx: CallContext,
+    r: GraphWorkloadResources,
+    policyId: string,
+    patch: { displayName?: string; delta?: ProtectionUnitDelta[] },
   ): Promise<ProtectionPolicyBase & Record<string, ProtectionUnitDeltaResult[] | unknown>> {
     const body: Record<string, unknown> = {};
     if (patch.displayName !== undefined) body.displayName = patch.displayName;
@@ -118,7 +138,12 @@ export class GraphClient {
 
   // --- protection units ---------------------------------------------------------------------------
 
-  listUnits(ctx: CallContext, r: GraphWorkloadResources, policyId: string, nextLink?: string): Promise<ODataCollection<ProtectionUnitBase>> {
+  listUnits(
+    ctx: CallContext,
+    r: GraphWorkloadResources,
+    policyId: string,
+    nextLink?: string,
+  ): Promise<ODataCollection<ProtectionUnitBase>> {
     return this.call(ctx, 'GET', nextLink ?? `${ROOT}/${r.policies}/${enc(policyId)}/${r.units}`);
   }
 
@@ -130,7 +155,11 @@ export class GraphClient {
 
   // --- restore sessions ---------------------------------------------------------------------------
 
-  createRestoreSession(ctx: CallContext, r: GraphWorkloadResources, body: Record<string, RestoreArtifactCreate[]>): Promise<RestoreSessionBase> {
+  createRestoreSession(
+    ctx: CallContext,
+    r: GraphWorkloadResources,
+    body: Record<string, RestoreArtifactCreate[]>,
+  ): Promise<RestoreSessionBase> {
     return this.call(ctx, 'POST', `${ROOT}/${r.restoreSessions}`, { body });
   }
 
@@ -152,7 +181,12 @@ export class GraphClient {
   }
 
   /** `restorePoint` is a navigation property: `$expand` it so each artifact names its restore point. */
-  listRestoreArtifacts(ctx: CallContext, r: GraphWorkloadResources, sessionId: string, nextLink?: string): Promise<ODataCollection<RestoreArtifactBase>> {
+  listRestoreArtifacts(
+    ctx: CallContext,
+    r: GraphWorkloadResources,
+    sessionId: string,
+    nextLink?: string,
+  ): Promise<ODataCollection<RestoreArtifactBase>> {
     return nextLink
       ? this.call(ctx, 'GET', nextLink)
       : this.call(ctx, 'GET', `${ROOT}/${r.restoreSessions}/${enc(sessionId)}/${r.artifacts}`, { query: { $expand: 'restorePoint' } });

@@ -9,8 +9,18 @@ export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
 /** The connection fields of a Graph Backup Storage connection: an Entra app registration (Backup Controller). */
 export const GRAPH_CREDENTIAL_FIELDS: CredentialField[] = [
-  { name: 'tenantId', required: true, secret: false, description: 'Directory (tenant) id of the Microsoft 365 tenant whose data is backed up.' },
-  { name: 'clientId', required: true, secret: false, description: 'Application (client) id of the Entra app registered as Backup Storage controller.' },
+  {
+    name: 'tenantId',
+    required: true,
+    secret: false,
+    description: 'Directory (tenant) id of the Microsoft 365 tenant whose data is backed up.',
+  },
+  {
+    name: 'clientId',
+    required: true,
+    secret: false,
+    description: 'Application (client) id of the Entra app registered as Backup Storage controller.',
+  },
   { name: 'clientSecret', required: true, secret: true, description: 'Client secret of that app registration.' },
   { name: 'authorityHost', required: false, secret: false, description: `Entra authority host (default ${GRAPH_DEFAULT_AUTHORITY_HOST}).` },
 ];
@@ -29,7 +39,12 @@ export function parseGraphCredentials(raw: Record<string, string>): GraphCredent
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new VendorError({ code: 'AUTH_FAILED', vendor: 'graph', retryable: false, message: `Invalid Microsoft Graph credentials: ${fields}` });
+    throw new VendorError({
+      code: 'AUTH_FAILED',
+      vendor: 'graph',
+      retryable: false,
+      message: `Invalid Microsoft Graph credentials: ${fields}`,
+    });
   }
   return { ...parsed.data, authorityHost: parsed.data.authorityHost ?? GRAPH_DEFAULT_AUTHORITY_HOST };
 }

@@ -9,7 +9,11 @@ import type { ODataErrorBody } from './graph.types';
 const VENDOR = 'graph';
 
 /** Normalized code and retryability of a Graph error code, from the catalog, else from the HTTP status. */
-export function classifyGraphCode(catalog: ErrorCatalog, vendorCode: string | undefined, status: number): { code: ErrorCode; retryable: boolean } {
+export function classifyGraphCode(
+  catalog: ErrorCatalog,
+  vendorCode: string | undefined,
+  status: number,
+): { code: ErrorCode; retryable: boolean } {
   const row = vendorCode ? catalog.lookup(VENDOR, vendorCode, status) : undefined;
   if (row) return { code: row.code, retryable: row.retryable };
   // A per-unit / per-artifact code the catalog lacks (HTTP 200 bodies) is a vendor failure of that item.
@@ -31,15 +35,22 @@ export function parseGraphErrorBody(body: unknown): { code?: string; message?: s
  * (Graph throttling guidance: wait at least that long), request id from the header or innerError.
  */
 export function graphResponseError(
-  res: VendorResponse, catalog: ErrorCatalog, clock: Clock, method: string, context?: string,
+  res: VendorResponse,
+  catalog: ErrorCatalog,
+  clock: Clock,
+  method: string,
+  context?: string,
 ): VendorError {
   const parsed = parseGraphErrorBody(res.body);
   const { code, retryable } = classifyGraphCode(catalog, parsed.code, res.status);
   const retryAfterMs = parseRetryAfterMs(res.headers, clock.now());
   const vendorMessage = parsed.message ?? `HTTP ${res.status}`;
   return new VendorError({
-    code, vendor: VENDOR, retryable,
-    vendorCode: parsed.code, httpStatus: res.status,
+    code,
+    vendor: VENDOR,
+    retryable,
+    vendorCode: parsed.code,
+    httpStatus: res.status,
     retryAfterMs: res.status === 429 || res.status === 503 || retryAfterMs !== undefined ? retryAfterMs : undefined,
     vendorRequestId: res.requestId ?? parsed.requestId,
     message: context ? `${context}: ${vendorMessage}` : `Microsoft Graph: ${vendorMessage}`,
@@ -60,12 +71,20 @@ export function identityError(e: unknown): VendorError {
     const detail = e.errorResponse?.errorDescription?.split('\n')[0] ?? e.message;
     if (status === 429 || status >= 500) {
       return new VendorError({
-        code: status === 429 ? 'THROTTLED' : 'VENDOR_UNAVAILABLE', vendor: VENDOR, retryable: true, httpStatus: status,
-        vendorCode: entraCode, message: `Microsoft Entra token endpoint unavailable: ${detail}`,
+        code: status === 429 ? 'THROTTLED' : 'VENDOR_UNAVAILABLE',
+        vendor: VENDOR,
+        retryable: true,
+        httpStatus: status,
+        vendorCode: entraCode,
+        message: `Microsoft Entra token endpoint unavailable: ${detail}`,
       });
     }
     return new VendorError({
-      code: 'AUTH_FAILED', vendor: VENDOR, retryable: false, httpStatus: status, vendorCode: entraCode,
+      code: 'AUTH_FAILED',
+      vendor: VENDOR,
+      retryable: false,
+      httpStatus: status,
+      vendorCode: entraCode,
       message: `Microsoft Entra refused the connection credentials: ${detail}`,
     });
   }
@@ -74,19 +93,34 @@ export function identityError(e: unknown): VendorError {
   if (e instanceof AuthenticationRequiredError) {
     const message = e.message ?? '';
     if (/network_error|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|socket hang up/i.test(message)) {
-      return new VendorError({ code: 'VENDOR_UNAVAILABLE', vendor: VENDOR, retryable: true, message: `Microsoft Entra token endpoint unreachable: ${message}` });
+      return new VendorError({
+        code: 'VENDOR_UNAVAILABLE',
+        vendor: VENDOR,
+        retryable: true,
+        message: `Microsoft Entra token endpoint unreachable: ${message}`,
+      });
     }
     const entraCode = /^(\w+):/.exec(message)?.[1];
     return new VendorError({
-      code: 'AUTH_FAILED', vendor: VENDOR, retryable: false, vendorCode: entraCode,
+      code: 'AUTH_FAILED',
+      vendor: VENDOR,
+      retryable: false,
+      vendorCode: entraCode,
       message: `Microsoft Entra refused the connection credentials: ${message.split('\n')[0]}`,
     });
   }
   if (e instanceof CredentialUnavailableError) {
-    return new VendorError({ code: 'AUTH_FAILED', vendor: VENDOR, retryable: false, message: `Microsoft Entra credential unavailable: ${e.message}` });
+    return new VendorError({
+      code: 'AUTH_FAILED',
+      vendor: VENDOR,
+      retryable: false,
+      message: `Microsoft Entra credential unavailable: ${e.message}`,
+    });
   }
   return new VendorError({
-    code: 'VENDOR_UNAVAILABLE', vendor: VENDOR, retryable: true,
+    code: 'VENDOR_UNAVAILABLE',
+    vendor: VENDOR,
+    retryable: true,
     message: `Could not obtain a Microsoft Entra token: ${(e as Error)?.message ?? String(e)}`,
   });
 }

@@ -1,21 +1,50 @@
 import type { RestoreRequest } from '../port/port.types';
 import {
-  GRAPH_WORKLOADS, artifactItemStatus, policyIsActive, restorePointTags, restorePointsQuery, restoreSessionBody,
-  restoreState, toRestoreProgress, toVendorPolicy, toVendorProtectedItem, toVendorRestorePoint, unitDeltaOutcome,
-  unitToAdd, unitToRemove, workloadFromODataType,
+  GRAPH_WORKLOADS,
+  artifactItemStatus,
+  policyIsActive,
+  restorePointTags,
+  restorePointsQuery,
+  restoreSessionBody,
+  restoreState,
+  toRestoreProgress,
+  toVendorPolicy,
+  toVendorProtectedItem,
+  toVendorRestorePoint,
+  unitDeltaOutcome,
+  unitToAdd,
+  unitToRemove,
+  workloadFromODataType,
 } from './graph.mapping';
 import type { ProtectionUnitDeltaResult, RestoreArtifactBase, RestorePoint, RestoreSessionBase } from './graph.types';
 
 const sp = GRAPH_WORKLOADS.sharepoint;
 const mapCode = (code: string, status: number): string =>
-  ({ 'ArtifactCannotBeRestored|200': 'RESTORE_FAILED', 'UnknownError|200': 'VENDOR_ERROR' } as Record<string, string>)[`${code}|${status}`] ?? 'VENDOR_ERROR';
+  (({ 'ArtifactCannotBeRestored|200': 'RESTORE_FAILED', 'UnknownError|200': 'VENDOR_ERROR' }) as Record<string, string>)[
+    `${code}|${status}`
+  ] ?? 'VENDOR_ERROR';
 
 describe('graph mapping: protection policies', () => {
   // backuprestoreroot-list-protectionpolicies, example response (shortened to the fields we read)
   const listed = [
-    { '@odata.type': '#microsoft.graph.sharePointProtectionPolicy', id: 'b218eb4a-ea72-42bd-8f0b-d0bbf794bec7', displayName: 'SharePoint Protection Policy', status: 'inactive' },
-    { '@odata.type': '#microsoft.graph.exchangeProtectionPolicy', id: '945457dc-4bb2-4815-bef3-8628ebd1952e', displayName: 'Exchange Protection Policy', status: 'active' },
-    { '@odata.type': '#microsoft.graph.oneDriveForBusinessProtectionPolicy', id: '785457dc-4bb2-4815-bef3-8628ebd1952e', displayName: 'OneDrive Protection', status: 'updating' },
+    {
+      '@odata.type': '#microsoft.graph.sharePointProtectionPolicy',
+      id: 'b218eb4a-ea72-42bd-8f0b-d0bbf794bec7',
+      displayName: 'SharePoint Protection Policy',
+      status: 'inactive',
+    },
+    {
+      '@odata.type': '#microsoft.graph.exchangeProtectionPolicy',
+      id: '945457dc-4bb2-4815-bef3-8628ebd1952e',
+      displayName: 'Exchange Protection Policy',
+      status: 'active',
+    },
+    {
+      '@odata.type': '#microsoft.graph.oneDriveForBusinessProtectionPolicy',
+      id: '785457dc-4bb2-4815-bef3-8628ebd1952e',
+      displayName: 'OneDrive Protection',
+      status: 'updating',
+    },
   ];
 
   it('recognises the workload from @odata.type, case-insensitively', () => {
@@ -28,10 +57,17 @@ describe('graph mapping: protection policies', () => {
 
   it('maps a listed policy field by field', () => {
     expect(toVendorPolicy(listed[0], 'sharepoint')).toEqual({
-      vendorRef: 'b218eb4a-ea72-42bd-8f0b-d0bbf794bec7', workload: 'sharepoint',
-      displayName: 'SharePoint Protection Policy', active: false, vendorStatus: 'inactive',
+      vendorRef: 'b218eb4a-ea72-42bd-8f0b-d0bbf794bec7',
+      workload: 'sharepoint',
+      displayName: 'SharePoint Protection Policy',
+      active: false,
+      vendorStatus: 'inactive',
     });
-    expect(toVendorPolicy(listed[1], 'exchange')).toMatchObject({ vendorRef: '945457dc-4bb2-4815-bef3-8628ebd1952e', active: true, vendorStatus: 'active' });
+    expect(toVendorPolicy(listed[1], 'exchange')).toMatchObject({
+      vendorRef: '945457dc-4bb2-4815-bef3-8628ebd1952e',
+      active: true,
+      vendorStatus: 'active',
+    });
   });
 
   it('reads activity from status, and from isEnabled only while updating', () => {
@@ -44,38 +80,53 @@ describe('graph mapping: protection policies', () => {
 
 describe('graph mapping: protection units', () => {
   it('builds additions and removals as in the sharePointProtectionPolicy update sample', () => {
-    expect(unitToAdd('contoso.sharepoint.com,bf6fb551-d508-4946-a439-b2a6154fc1d9,65a04b8b-1f44-442b-a1fc-9e5852fb946c', sp))
-      .toEqual({ siteId: 'contoso.sharepoint.com,bf6fb551-d508-4946-a439-b2a6154fc1d9,65a04b8b-1f44-442b-a1fc-9e5852fb946c' });
-    expect(unitToAdd('845457dc-4bb2-4815-bef3-8628ebd1952e', GRAPH_WORKLOADS.onedrive)).toEqual({ directoryObjectId: '845457dc-4bb2-4815-bef3-8628ebd1952e' });
-    expect(unitToAdd('845457dc-4bb2-4815-bef3-8628ebd1952e', GRAPH_WORKLOADS.exchange)).toEqual({ directoryObjectId: '845457dc-4bb2-4815-bef3-8628ebd1952e' });
-    expect(unitToRemove('99954f18-c8ec-4b62-85bf-cdf3b70b140e')).toEqual({ '@removed': { reason: 'changed' }, id: '99954f18-c8ec-4b62-85bf-cdf3b70b140e' });
+    expect(unitToAdd('contoso.sharepoint.com,bf6fb551-d508-4946-a439-b2a6154fc1d9,65a04b8b-1f44-442b-a1fc-9e5852fb946c', sp)).toEqual({
+      siteId: 'contoso.sharepoint.com,bf6fb551-d508-4946-a439-b2a6154fc1d9,65a04b8b-1f44-442b-a1fc-9e5852fb946c',
+    });
+    expect(unitToAdd('845457dc-4bb2-4815-bef3-8628ebd1952e', GRAPH_WORKLOADS.onedrive)).toEqual({
+      directoryObjectId: '845457dc-4bb2-4815-bef3-8628ebd1952e',
+    });
+    expect(unitToAdd('845457dc-4bb2-4815-bef3-8628ebd1952e', GRAPH_WORKLOADS.exchange)).toEqual({
+      directoryObjectId: '845457dc-4bb2-4815-bef3-8628ebd1952e',
+    });
+    expect(unitToRemove('99954f18-c8ec-4b62-85bf-cdf3b70b140e')).toEqual({
+      '@removed': { reason: 'changed' },
+      id: '99954f18-c8ec-4b62-85bf-cdf3b70b140e',
+    });
   });
 
   // sharepointprotectionpolicy-update, example response: an added unit, a removed unit, a refused removal
   const added: ProtectionUnitDeltaResult = {
     id: '89014d8c-71fe-4d00-a01a-31850bc5b32c',
     siteId: 'contoso.sharepoint.com,d9ecf079-9b13-4376-ac5d-f242dda55626,746dbcc1-fa2b-4120-b657-2670bae5bb6f',
-    policyId: '845457dc-4bb2-4815-bef3-8628ebd1952e', status: 'protectRequested', error: null,
+    policyId: '845457dc-4bb2-4815-bef3-8628ebd1952e',
+    status: 'protectRequested',
+    error: null,
   };
   const removed: ProtectionUnitDeltaResult = {
-    policyId: '845457dc-4bb2-4815-bef3-8628ebd1952e', id: '99954f18-c8ec-4b62-85bf-cdf3b70b140e',
+    policyId: '845457dc-4bb2-4815-bef3-8628ebd1952e',
+    id: '99954f18-c8ec-4b62-85bf-cdf3b70b140e',
     siteId: 'contoso.sharepoint.com,bf6fb551-d508-4946-a439-b2a6154fc1d9,65a04b8b-1f44-442b-a1fc-9e5852fbrtys',
-    status: 'removeRequested', error: null,
+    status: 'removeRequested',
+    error: null,
   };
   const refused: ProtectionUnitDeltaResult = {
     '@contentId': '3467e382-71a9-4c07-bef7-bda97e09c0d2',
     '@Core.DataModificationException': {
       info: { code: 'Invalid', message: 'The identifier to be removed from the Protection Policy does not exist' },
-      failedOperation: 'remove', responseCode: 409,
+      failedOperation: 'remove',
+      responseCode: 409,
     },
     id: '4267e382-71a9-4c07-bef7-bda97e09c0d2',
   };
 
   it('maps a unit of the PATCH response to a protected item', () => {
     expect(toVendorProtectedItem(added, sp)).toEqual({
-      vendorRef: '89014d8c-71fe-4d00-a01a-31850bc5b32c', kind: 'site',
+      vendorRef: '89014d8c-71fe-4d00-a01a-31850bc5b32c',
+      kind: 'site',
       externalId: 'contoso.sharepoint.com,d9ecf079-9b13-4376-ac5d-f242dda55626,746dbcc1-fa2b-4120-b657-2670bae5bb6f',
-      vendorStatus: 'protectRequested', protected: false,
+      vendorStatus: 'protectRequested',
+      protected: false,
     });
     expect(toVendorProtectedItem({ ...added, status: 'protected' }, sp).protected).toBe(true);
   });
@@ -84,7 +135,8 @@ describe('graph mapping: protection units', () => {
     expect(unitDeltaOutcome(added, sp)).toEqual({ unitId: added.id, externalId: added.siteId, status: 'protectRequested' });
     expect(unitDeltaOutcome(removed, sp)).toEqual({ unitId: removed.id, externalId: removed.siteId, status: 'removeRequested' });
     expect(unitDeltaOutcome(refused, sp)).toEqual({
-      unitId: '4267e382-71a9-4c07-bef7-bda97e09c0d2', externalId: undefined,
+      unitId: '4267e382-71a9-4c07-bef7-bda97e09c0d2',
+      externalId: undefined,
       error: { vendorCode: 'Invalid', message: 'The identifier to be removed from the Protection Policy does not exist', httpStatus: 200 },
     });
   });
@@ -95,15 +147,25 @@ describe('graph mapping: protection units', () => {
       error: { code: 'ProtectionUnitAlreadyExists', message: 'ProtectionUnit level error: ProtectionUnit already exists.' },
     };
     expect(unitDeltaOutcome(dup, sp)).toEqual({
-      unitId: undefined, externalId: 'contoso.sharepoint.com,1,2', status: undefined,
-      error: { vendorCode: 'ProtectionUnitAlreadyExists', message: 'ProtectionUnit level error: ProtectionUnit already exists.', httpStatus: 200 },
+      unitId: undefined,
+      externalId: 'contoso.sharepoint.com,1,2',
+      status: undefined,
+      error: {
+        vendorCode: 'ProtectionUnitAlreadyExists',
+        message: 'ProtectionUnit level error: ProtectionUnit already exists.',
+        httpStatus: 200,
+      },
     });
   });
 
   it('keeps a mailbox unit keyed by directoryObjectId', () => {
     const unit = { id: 'u1', directoryObjectId: 'obj-1', email: 'a@contoso.com', status: 'unprotected' };
     expect(toVendorProtectedItem(unit, GRAPH_WORKLOADS.exchange)).toEqual({
-      vendorRef: 'u1', kind: 'mailbox', externalId: 'obj-1', vendorStatus: 'unprotected', protected: false,
+      vendorRef: 'u1',
+      kind: 'mailbox',
+      externalId: 'obj-1',
+      vendorStatus: 'unprotected',
+      protected: false,
     });
   });
 });
@@ -116,7 +178,8 @@ describe('graph mapping: restore points', () => {
     protectionDateTime: '2023-01-01T00:00:00Z',
     expirationDateTime: '2024-01-01T00:00:00Z',
     protectionUnit: {
-      '@odata.type': '#microsoft.graph.siteProtectionUnit', id: '32514d8c-71fe-4d00-a01a-31850bc5b32c',
+      '@odata.type': '#microsoft.graph.siteProtectionUnit',
+      id: '32514d8c-71fe-4d00-a01a-31850bc5b32c',
       siteId: 'contoso-jpn.sharepoint.com,da60e844-ba1d-49bc-b4d4-d5e36bae9019,0271110f-634f-4300-a841-3a8a2e851852',
       policyId: '9fec8e78-bce4-4aaf-ab1b-5451cc387264',
     },
@@ -125,11 +188,17 @@ describe('graph mapping: restore points', () => {
 
   it('maps a restore point field by field', () => {
     expect(toVendorRestorePoint(rp, 'ignored-because-expanded')).toEqual({
-      vendorRef: 'cdf4a823-sfde-ki2s-kmsj-clu2nsdkk2as', protectedItemRef: '32514d8c-71fe-4d00-a01a-31850bc5b32c',
-      pointInTime: new Date('2023-01-01T00:00:00Z'), expiresAt: new Date('2024-01-01T00:00:00Z'), tags: ['fastRestore'],
+      vendorRef: 'cdf4a823-sfde-ki2s-kmsj-clu2nsdkk2as',
+      protectedItemRef: '32514d8c-71fe-4d00-a01a-31850bc5b32c',
+      pointInTime: new Date('2023-01-01T00:00:00Z'),
+      expiresAt: new Date('2024-01-01T00:00:00Z'),
+      tags: ['fastRestore'],
     });
     expect(toVendorRestorePoint({ id: 'x', protectionDateTime: '2023-01-01T00:00:00Z' }, 'unit-1')).toEqual({
-      vendorRef: 'x', protectedItemRef: 'unit-1', pointInTime: new Date('2023-01-01T00:00:00Z'), tags: [],
+      vendorRef: 'x',
+      protectedItemRef: 'unit-1',
+      pointInTime: new Date('2023-01-01T00:00:00Z'),
+      tags: [],
     });
   });
 
@@ -139,7 +208,9 @@ describe('graph mapping: restore points', () => {
   });
 
   it('queries one unit with the documented $expand and a $filter on protectionDateTime', () => {
-    expect(restorePointsQuery('d234cf54-e0fb-49b7-9c8a-5bcd1439e853', new Date('2024-05-01T00:00:00Z'), new Date('2024-05-12T10:01:00Z'))).toEqual({
+    expect(
+      restorePointsQuery('d234cf54-e0fb-49b7-9c8a-5bcd1439e853', new Date('2024-05-01T00:00:00Z'), new Date('2024-05-12T10:01:00Z')),
+    ).toEqual({
       $expand: "protectionUnit($filter=id eq 'd234cf54-e0fb-49b7-9c8a-5bcd1439e853')",
       $filter: 'protectionDateTime ge 2024-05-01T00:00:00.000Z and protectionDateTime le 2024-05-12T10:01:00.000Z',
     });
@@ -148,7 +219,9 @@ describe('graph mapping: restore points', () => {
 
 describe('graph mapping: restore sessions', () => {
   const req: RestoreRequest = {
-    clientRef: 'job-1', workload: 'sharepoint', destination: 'original',
+    clientRef: 'job-1',
+    workload: 'sharepoint',
+    destination: 'original',
     items: [
       { restorePointRef: '1f1fccc3-a642-4f61-bf49-f37b9a888279', protectedItemRef: 'u1', externalId: 's1', pointInTime: new Date(0) },
       { restorePointRef: '1f1fccc3-a642-4f61-bf49-f37b9a888280', protectedItemRef: 'u2', externalId: 's2', pointInTime: new Date(0) },
@@ -169,27 +242,54 @@ describe('graph mapping: restore sessions', () => {
   });
 
   it('maps every restoreSessionStatus (seed 003)', () => {
-    expect(['draft', 'activating', 'active', 'completedWithError', 'completed', 'failed', 'unknownFutureValue'].map(restoreState))
-      .toEqual(['pending', 'running', 'running', 'partiallySucceeded', 'succeeded', 'failed', 'failed']);
+    expect(['draft', 'activating', 'active', 'completedWithError', 'completed', 'failed', 'unknownFutureValue'].map(restoreState)).toEqual([
+      'pending',
+      'running',
+      'running',
+      'partiallySucceeded',
+      'succeeded',
+      'failed',
+      'failed',
+    ]);
   });
 
   it('maps every artifactRestoreStatus', () => {
-    expect(['added', 'scheduling', 'scheduled', 'inProgress', 'succeeded', 'failed'].map(artifactItemStatus))
-      .toEqual(['pending', 'pending', 'pending', 'running', 'succeeded', 'failed']);
+    expect(['added', 'scheduling', 'scheduled', 'inProgress', 'succeeded', 'failed'].map(artifactItemStatus)).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'running',
+      'succeeded',
+      'failed',
+    ]);
   });
 
   // sharepointrestoresession-list-siterestoreartifacts, example response, plus one failed artifact
   const artifacts: RestoreArtifactBase[] = [
     {
-      id: '959ba739-70b5-43c4-8c90-b2c22014f18a', destinationType: 'inPlace', status: 'succeeded',
-      startDateTime: '2023-12-04T12:18:55.2117521Z', completionDateTime: '2023-12-04T13:22:12.7209691Z',
-      restoredSiteId: '42f0e20e-748a-4444-80bb-d641d1865574', restoredSiteName: 'testsite101',
+      id: '959ba739-70b5-43c4-8c90-b2c22014f18a',
+      destinationType: 'inPlace',
+      status: 'succeeded',
+      startDateTime: '2023-12-04T12:18:55.2117521Z',
+      completionDateTime: '2023-12-04T13:22:12.7209691Z',
+      restoredSiteId: '42f0e20e-748a-4444-80bb-d641d1865574',
+      restoredSiteName: 'testsite101',
       restoredSiteWebUrl: 'https://a830edad9050849odb10gb.sharepoint.com/sites/testsite101R3',
-      restorePoint: { id: 'c7e702b7-b5ee-4faf-9e43-5fd23b4fb0bf_1701648000_14_1', protectionDateTime: '2023-12-04T00:00:00Z', expirationDateTime: '2023-12-18T00:00:00Z' },
+      restorePoint: {
+        id: 'c7e702b7-b5ee-4faf-9e43-5fd23b4fb0bf_1701648000_14_1',
+        protectionDateTime: '2023-12-04T00:00:00Z',
+        expirationDateTime: '2023-12-18T00:00:00Z',
+      },
     },
     {
-      id: '959ba739-70b5-43c4-8c90-b2c22014f18b', destinationType: 'inPlace', status: 'failed',
-      error: { code: 'ArtifactCannotBeRestored', message: 'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.' },
+      id: '959ba739-70b5-43c4-8c90-b2c22014f18b',
+      destinationType: 'inPlace',
+      status: 'failed',
+      error: {
+        code: 'ArtifactCannotBeRestored',
+        message:
+          'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.',
+      },
       restorePoint: { id: '28684b23-7f38-44bc-91c0-a3c92758030d_1601648000_14_1' },
     },
   ];
@@ -197,13 +297,18 @@ describe('graph mapping: restore sessions', () => {
   it('maps a terminal session with per-artifact results and catalog codes', () => {
     const session: RestoreSessionBase = { id: '61633878-8321-4950-bfaf-ed285bdd1461', status: 'completedWithError' };
     expect(toRestoreProgress(session, artifacts, mapCode)).toEqual({
-      state: 'partiallySucceeded', vendorStatus: 'completedWithError',
+      state: 'partiallySucceeded',
+      vendorStatus: 'completedWithError',
       items: [
         { restorePointRef: 'c7e702b7-b5ee-4faf-9e43-5fd23b4fb0bf_1701648000_14_1', status: 'succeeded', vendorStatus: 'succeeded' },
         {
-          restorePointRef: '28684b23-7f38-44bc-91c0-a3c92758030d_1601648000_14_1', status: 'failed', vendorStatus: 'failed',
-          errorCode: 'RESTORE_FAILED', vendorCode: 'ArtifactCannotBeRestored',
-          errorMessage: 'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.',
+          restorePointRef: '28684b23-7f38-44bc-91c0-a3c92758030d_1601648000_14_1',
+          status: 'failed',
+          vendorStatus: 'failed',
+          errorCode: 'RESTORE_FAILED',
+          vendorCode: 'ArtifactCannotBeRestored',
+          errorMessage:
+            'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.',
         },
       ],
     });
@@ -212,7 +317,9 @@ describe('graph mapping: restore sessions', () => {
   it('maps the create-session response (status activating) without items', () => {
     // backuprestoreroot-post-sharepointrestoresessions, example response
     const created: RestoreSessionBase = {
-      '@odata.type': '#microsoft.graph.sharepointRestoreSession', id: '61633878-8321-4950-bfaf-ed285bdd1461', status: 'activating',
+      '@odata.type': '#microsoft.graph.sharepointRestoreSession',
+      id: '61633878-8321-4950-bfaf-ed285bdd1461',
+      status: 'activating',
     };
     expect(toRestoreProgress(created, undefined, mapCode)).toEqual({ state: 'running', vendorStatus: 'activating' });
   });
@@ -220,7 +327,9 @@ describe('graph mapping: restore sessions', () => {
   it('carries a session-level publicError', () => {
     const failed: RestoreSessionBase = { id: 's', status: 'failed', error: { code: 'UnknownError', message: 'Unknown Error Occurred.' } };
     expect(toRestoreProgress(failed, undefined, mapCode)).toEqual({
-      state: 'failed', vendorStatus: 'failed', error: { code: 'VENDOR_ERROR', vendorCode: 'UnknownError', message: 'Unknown Error Occurred.' },
+      state: 'failed',
+      vendorStatus: 'failed',
+      error: { code: 'VENDOR_ERROR', vendorCode: 'UnknownError', message: 'Unknown Error Occurred.' },
     });
   });
 });

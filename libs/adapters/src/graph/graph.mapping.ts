@@ -1,10 +1,23 @@
 import type { ProtectedItemKind, RestoreDestination, RestoreItemStatus, Workload } from '@bg/domain';
 import type {
-  RestoreProgress, RestoreRequest, RestoreState, VendorPolicy, VendorProtectedItem, VendorRestorePoint,
+  RestoreProgress,
+  RestoreRequest,
+  RestoreState,
+  VendorPolicy,
+  VendorProtectedItem,
+  VendorRestorePoint,
 } from '../port/port.types';
 import type {
-  DestinationType, ProtectionPolicyBase, ProtectionUnitBase, ProtectionUnitDelta, ProtectionUnitDeltaResult,
-  PublicError, RestoreArtifactBase, RestoreArtifactCreate, RestorePoint, RestoreSessionBase,
+  DestinationType,
+  ProtectionPolicyBase,
+  ProtectionUnitBase,
+  ProtectionUnitDelta,
+  ProtectionUnitDeltaResult,
+  PublicError,
+  RestoreArtifactBase,
+  RestoreArtifactCreate,
+  RestorePoint,
+  RestoreSessionBase,
 } from './graph.types';
 
 export type GraphWorkload = 'sharepoint' | 'onedrive' | 'exchange';
@@ -30,22 +43,37 @@ export interface GraphWorkloadResources {
 
 export const GRAPH_WORKLOADS: Record<GraphWorkload, GraphWorkloadResources> = {
   sharepoint: {
-    workload: 'sharepoint', kind: 'site',
-    policies: 'sharePointProtectionPolicies', units: 'siteProtectionUnits', unitKey: 'siteId',
-    restoreSessions: 'sharePointRestoreSessions', artifacts: 'siteRestoreArtifacts',
-    policyType: 'microsoft.graph.sharepointprotectionpolicy', sessionType: 'microsoft.graph.sharepointrestoresession',
+    workload: 'sharepoint',
+    kind: 'site',
+    policies: 'sharePointProtectionPolicies',
+    units: 'siteProtectionUnits',
+    unitKey: 'siteId',
+    restoreSessions: 'sharePointRestoreSessions',
+    artifacts: 'siteRestoreArtifacts',
+    policyType: 'microsoft.graph.sharepointprotectionpolicy',
+    sessionType: 'microsoft.graph.sharepointrestoresession',
   },
   onedrive: {
-    workload: 'onedrive', kind: 'drive',
-    policies: 'oneDriveForBusinessProtectionPolicies', units: 'driveProtectionUnits', unitKey: 'directoryObjectId',
-    restoreSessions: 'oneDriveForBusinessRestoreSessions', artifacts: 'driveRestoreArtifacts',
-    policyType: 'microsoft.graph.onedriveforbusinessprotectionpolicy', sessionType: 'microsoft.graph.onedriveforbusinessrestoresession',
+    workload: 'onedrive',
+    kind: 'drive',
+    policies: 'oneDriveForBusinessProtectionPolicies',
+    units: 'driveProtectionUnits',
+    unitKey: 'directoryObjectId',
+    restoreSessions: 'oneDriveForBusinessRestoreSessions',
+    artifacts: 'driveRestoreArtifacts',
+    policyType: 'microsoft.graph.onedriveforbusinessprotectionpolicy',
+    sessionType: 'microsoft.graph.onedriveforbusinessrestoresession',
   },
   exchange: {
-    workload: 'exchange', kind: 'mailbox',
-    policies: 'exchangeProtectionPolicies', units: 'mailboxProtectionUnits', unitKey: 'directoryObjectId',
-    restoreSessions: 'exchangeRestoreSessions', artifacts: 'mailboxRestoreArtifacts',
-    policyType: 'microsoft.graph.exchangeprotectionpolicy', sessionType: 'microsoft.graph.exchangerestoresession',
+    workload: 'exchange',
+    kind: 'mailbox',
+    policies: 'exchangeProtectionPolicies',
+    units: 'mailboxProtectionUnits',
+    unitKey: 'directoryObjectId',
+    restoreSessions: 'exchangeRestoreSessions',
+    artifacts: 'mailboxRestoreArtifacts',
+    policyType: 'microsoft.graph.exchangeprotectionpolicy',
+    sessionType: 'microsoft.graph.exchangerestoresession',
   },
 };
 
@@ -122,19 +150,32 @@ export function unitDeltaOutcome(e: ProtectionUnitDeltaResult, r: GraphWorkloadR
   const dme = e['@Core.DataModificationException'];
   if (dme) {
     return {
-      unitId: e.id, externalId,
-      error: { vendorCode: dme.info?.code ?? 'UnknownError', message: dme.info?.message ?? 'Protection unit change refused', httpStatus: 200 },
+      unitId: e.id,
+      externalId,
+      error: {
+        vendorCode: dme.info?.code ?? 'UnknownError',
+        message: dme.info?.message ?? 'Protection unit change refused',
+        httpStatus: 200,
+      },
     };
   }
   if (e.error?.code) {
-    return { unitId: e.id, externalId, status: e.status, error: { vendorCode: e.error.code, message: e.error.message ?? e.error.code, httpStatus: 200 } };
+    return {
+      unitId: e.id,
+      externalId,
+      status: e.status,
+      error: { vendorCode: e.error.code, message: e.error.message ?? e.error.code, httpStatus: 200 },
+    };
   }
   return { unitId: e.id, externalId, status: e.status };
 }
 
 /** restorePointTags is a flags enum serialised as a comma list; `none` is no tag. */
 export function restorePointTags(tags: string | undefined): string[] {
-  return (tags ?? '').split(',').map((t) => t.trim()).filter((t) => t && t !== 'none');
+  return (tags ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t && t !== 'none');
 }
 
 export function toVendorRestorePoint(rp: RestorePoint, protectionUnitId: string): VendorRestorePoint {
@@ -181,14 +222,20 @@ export function restoreSessionBody(req: RestoreRequest, r: GraphWorkloadResource
  */
 export function restoreState(status: string | undefined): RestoreState {
   switch (status) {
-    case 'draft': return 'pending';
+    case 'draft':
+      return 'pending';
     case 'activating':
-    case 'active': return 'running';
-    case 'completed': return 'succeeded';
-    case 'completedWithError': return 'partiallySucceeded';
+    case 'active':
+      return 'running';
+    case 'completed':
+      return 'succeeded';
+    case 'completedWithError':
+      return 'partiallySucceeded';
     case 'failed':
-    case 'unknownFutureValue': return 'failed';
-    default: return 'running';
+    case 'unknownFutureValue':
+      return 'failed';
+    default:
+      return 'running';
   }
 }
 
@@ -201,12 +248,17 @@ export function artifactItemStatus(status: string | undefined): RestoreItemStatu
   switch (status) {
     case 'added':
     case 'scheduling':
-    case 'scheduled': return 'pending';
-    case 'inProgress': return 'running';
-    case 'succeeded': return 'succeeded';
+    case 'scheduled':
+      return 'pending';
+    case 'inProgress':
+      return 'running';
+    case 'succeeded':
+      return 'succeeded';
     case 'failed':
-    case 'unknownFutureValue': return 'failed';
-    default: return 'running';
+    case 'unknownFutureValue':
+      return 'failed';
+    default:
+      return 'running';
   }
 }
 
@@ -218,7 +270,11 @@ function mapPublicError(e: PublicError | null | undefined, mapCode: CodeMapper):
   return { code: mapCode(e.code, 200), vendorCode: e.code, message: e.message ?? e.code };
 }
 
-export function toRestoreProgress(session: RestoreSessionBase, artifacts: RestoreArtifactBase[] | undefined, mapCode: CodeMapper): RestoreProgress {
+export function toRestoreProgress(
+  session: RestoreSessionBase,
+  artifacts: RestoreArtifactBase[] | undefined,
+  mapCode: CodeMapper,
+): RestoreProgress {
   const progress: RestoreProgress = { state: restoreState(session.status), vendorStatus: session.status ?? 'unknown' };
   const error = mapPublicError(session.error, mapCode);
   if (error) progress.error = error;

@@ -51,8 +51,15 @@ export interface ProtectionPolicyBase {
 }
 
 export type ProtectionUnitStatus =
-  | 'protectRequested' | 'protected' | 'unprotectRequested' | 'unprotected' | 'removeRequested'
-  | 'unknownFutureValue' | 'offboardRequested' | 'offboarded' | 'cancelOffboardRequested';
+  | 'protectRequested'
+  | 'protected'
+  | 'unprotectRequested'
+  | 'unprotected'
+  | 'removeRequested'
+  | 'unknownFutureValue'
+  | 'offboardRequested'
+  | 'offboarded'
+  | 'cancelOffboardRequested';
 
 export interface ProtectionUnitBase {
   '@odata.type'?: string;
@@ -87,10 +94,7 @@ export interface ProtectionUnitDeltaResult extends ProtectionUnitBase {
 }
 
 /** A protection unit to add (`{ "siteId": ... }`) or remove (`{ "@removed": {...}, "id": ... }`). */
-export type ProtectionUnitDelta =
-  | { siteId: string }
-  | { directoryObjectId: string }
-  | { '@removed': { reason: 'changed' }; id: string };
+export type ProtectionUnitDelta = { siteId: string } | { directoryObjectId: string } | { '@removed': { reason: 'changed' }; id: string };
 
 export type RestorePointTags = string; // flags enum: none, fastRestore, unknownFutureValue (comma list)
 
@@ -103,8 +107,7 @@ export interface RestorePoint {
   protectionUnit?: ProtectionUnitBase;
 }
 
-export type RestoreSessionStatus =
-  | 'draft' | 'activating' | 'active' | 'completedWithError' | 'completed' | 'unknownFutureValue' | 'failed';
+export type RestoreSessionStatus = 'draft' | 'activating' | 'active' | 'completedWithError' | 'completed' | 'unknownFutureValue' | 'failed';
 
 export interface RestoreSessionBase {
   '@odata.type'?: string;
@@ -118,8 +121,7 @@ export interface RestoreSessionBase {
   error?: PublicError | null;
 }
 
-export type ArtifactRestoreStatus =
-  | 'added' | 'scheduling' | 'scheduled' | 'inProgress' | 'succeeded' | 'failed' | 'unknownFutureValue';
+export type ArtifactRestoreStatus = 'added' | 'scheduling' | 'scheduled' | 'inProgress' | 'succeeded' | 'failed' | 'unknownFutureValue';
 
 export type DestinationType = 'new' | 'inPlace' | 'unknownFutureValue';
 

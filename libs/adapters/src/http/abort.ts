@@ -8,7 +8,9 @@ import { VendorError } from '../port/vendor-error';
 export function abortedError(vendor: string, ctx: CallContext, call?: { method: string; sent: boolean }): VendorError {
   const reason = ctx.signal?.reason instanceof Error ? `: ${ctx.signal.reason.message}` : '';
   return new VendorError({
-    code: 'VENDOR_UNAVAILABLE', vendor, retryable: true,
+    code: 'VENDOR_UNAVAILABLE',
+    vendor,
+    retryable: true,
     message: `The call to ${vendor} was aborted by the caller${call?.sent ? ' while in flight' : ' before any request'}${reason}`,
     mayHaveApplied: call ? call.sent && call.method !== 'GET' : false,
   });

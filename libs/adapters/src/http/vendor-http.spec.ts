@@ -14,7 +14,9 @@ const seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders 
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push({ method: req.method, url: req.url, headers: req.headers });
-    const answer = () => { res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'vendor-1' }).end('{"ok":true}'); };
+    const answer = () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'vendor-1' }).end('{"ok":true}');
+    };
     if (req.url?.startsWith('/slow')) {
       const t = setTimeout(answer, 5_000);
       req.socket.on('close', () => clearTimeout(t));
@@ -27,14 +29,19 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
-beforeEach(() => { seen.length = 0; });
+beforeEach(() => {
+  seen.length = 0;
+});
 
 function http(clientRequestIdHeader?: string): VendorHttp {
   return new VendorHttp({ vendor: 'test', baseUrl: base, clock: systemClock, clientRequestIdHeader });
 }
 
 async function rejection(p: Promise<unknown>): Promise<VendorError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(VendorError);
   return e as VendorError;
 }

@@ -85,8 +85,13 @@ export class VendorHttp {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
-        method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: ctx.signal,
-        headersTimeout: this.opts.timeoutMs ?? 30_000, bodyTimeout: this.opts.timeoutMs ?? 30_000,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+        signal: ctx.signal,
+        headersTimeout: this.opts.timeoutMs ?? 30_000,
+        bodyTimeout: this.opts.timeoutMs ?? 30_000,
       });
     } catch (e) {
       report(0);
@@ -94,12 +99,16 @@ export class VendorHttp {
       if (e instanceof TlsPinMismatch) {
         // A wrong pin is configuration, not a transient outage: retrying cannot help.
         throw new VendorError({
-          code: 'VENDOR_ERROR', vendor, retryable: false,
+          code: 'VENDOR_ERROR',
+          vendor,
+          retryable: false,
           message: `TLS certificate of ${vendor} at ${url.origin} does not match the connection's pinned SHA-256 fingerprint (${e.actual})`,
         });
       }
       throw new VendorError({
-        code: 'VENDOR_UNAVAILABLE', vendor, retryable: true,
+        code: 'VENDOR_UNAVAILABLE',
+        vendor,
+        retryable: true,
         message: `Could not reach ${vendor} at ${url.origin}: ${(e as Error).message}`,
         mayHaveApplied: method !== 'GET',
       });
@@ -113,7 +122,11 @@ export class VendorHttp {
       report(res.statusCode, requestId);
       if (ctx.signal?.aborted) throw abortedError(vendor, ctx, { method, sent: true });
       throw new VendorError({
-        code: 'VENDOR_UNAVAILABLE', vendor, retryable: true, httpStatus: res.statusCode, vendorRequestId: requestId,
+        code: 'VENDOR_UNAVAILABLE',
+        vendor,
+        retryable: true,
+        httpStatus: res.statusCode,
+        vendorRequestId: requestId,
         message: `The response of ${vendor} at ${url.origin} broke off: ${(e as Error).message}`,
         mayHaveApplied: method !== 'GET',
       });
@@ -121,7 +134,11 @@ export class VendorHttp {
     let parsed: unknown = text;
     const ctype = String(res.headers['content-type'] ?? '');
     if (text && (ctype.includes('json') || /^[[{]/.test(text.trim()))) {
-      try { parsed = JSON.parse(text); } catch { parsed = text; }
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
     } else if (!text) parsed = undefined;
     report(res.statusCode, requestId);
     return { status: res.statusCode, headers: res.headers, body: parsed as T, requestId };
@@ -157,16 +174,17 @@ export class TlsPinMismatch extends Error {
 function pinnedConnector(ca: string | undefined, pinned: string): buildConnector.connector {
   // No TLS session resumption: a resumed session shows no peer certificate to check.
   const base = buildConnector({ ca, rejectUnauthorized: false, maxCachedSessions: 0 });
-  return (options, callback) => base(options, (err, socket) => {
-    if (err || !socket) return callback(err ?? new Error('TLS connection failed'), null);
-    const cert = (socket as TLSSocket).getPeerCertificate?.(true);
-    const actual = cert?.raw ? createHash('sha256').update(cert.raw).digest('hex') : '';
-    if (actual !== pinned) {
-      socket.destroy();
-      return callback(new TlsPinMismatch(actual), null);
-    }
-    return callback(null, socket);
-  });
+  return (options, callback) =>
+    base(options, (err, socket) => {
+      if (err || !socket) return callback(err ?? new Error('TLS connection failed'), null);
+      const cert = (socket as TLSSocket).getPeerCertificate?.(true);
+      const actual = cert?.raw ? createHash('sha256').update(cert.raw).digest('hex') : '';
+      if (actual !== pinned) {
+        socket.destroy();
+        return callback(new TlsPinMismatch(actual), null);
+      }
+      return callback(null, socket);
+    });
 }
 
 /** SHA-256 fingerprint (hex) of a PEM certificate, for users pinning a Veeam server certificate. */

@@ -1,7 +1,17 @@
 import type { Capabilities } from '@bg/domain';
 import type {
-  CallContext, ItemSpec, Page, PolicySpec, RestorePointQuery, RestoreProgress, RestoreRequest,
-  VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
+  CallContext,
+  ItemSpec,
+  Page,
+  PolicySpec,
+  RestorePointQuery,
+  RestoreProgress,
+  RestoreRequest,
+  VendorOperationRef,
+  VendorPolicy,
+  VendorProtectedItem,
+  VendorRestorePoint,
+  VerifyResult,
 } from './port.types';
 
 /** A restore the vendor has started: its (possibly new) ref and its progress. */

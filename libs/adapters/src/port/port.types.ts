@@ -1,5 +1,12 @@
 import type {
-  Capabilities, Clock, ErrorCatalog, ProtectedItemKind, RestoreDestination, RestoreItemStatus, VendorRestoreState, Workload,
+  Capabilities,
+  Clock,
+  ErrorCatalog,
+  ProtectedItemKind,
+  RestoreDestination,
+  RestoreItemStatus,
+  VendorRestoreState,
+  Workload,
 } from '@bg/domain';
 
 /**

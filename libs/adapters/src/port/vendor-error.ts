@@ -16,8 +16,15 @@ export class VendorError extends Error {
   readonly mayHaveApplied: boolean;
 
   constructor(init: {
-    code: ErrorCode; vendor: string; message: string; vendorCode?: string; httpStatus?: number;
-    retryable: boolean; retryAfterMs?: number; vendorRequestId?: string; mayHaveApplied?: boolean;
+    code: ErrorCode;
+    vendor: string;
+    message: string;
+    vendorCode?: string;
+    httpStatus?: number;
+    retryable: boolean;
+    retryAfterMs?: number;
+    vendorRequestId?: string;
+    mayHaveApplied?: boolean;
   }) {
     super(init.message);
     this.name = 'VendorError';
@@ -33,8 +40,13 @@ export class VendorError extends Error {
 
   toJSON(): Record<string, unknown> {
     return {
-      code: this.code, vendor: this.vendor, vendorCode: this.vendorCode, httpStatus: this.httpStatus,
-      retryable: this.retryable, retryAfterMs: this.retryAfterMs, vendorRequestId: this.vendorRequestId,
+      code: this.code,
+      vendor: this.vendor,
+      vendorCode: this.vendorCode,
+      httpStatus: this.httpStatus,
+      retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
+      vendorRequestId: this.vendorRequestId,
       message: this.message,
     };
   }

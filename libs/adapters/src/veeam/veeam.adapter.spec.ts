@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StaticErrorCatalog, type Clock } from '@bg/domain';
 import { VEEAM_ERROR_CATALOG } from '@bg/platform/migrations/data/veeam.catalog';
-import { FIXTURE_DOCUMENTS, veeamFixtureSites, veeamFixtureUsers, veeamSandboxPassword } from '../../../../apps/sandbox/src/veeam/veeam.fixtures';
+import {
+  FIXTURE_DOCUMENTS,
+  veeamFixtureSites,
+  veeamFixtureUsers,
+  veeamSandboxPassword,
+} from '../../../../apps/sandbox/src/veeam/veeam.fixtures';
 import type { RunningSandbox } from '../../../../apps/sandbox/src/sandbox.server';
 import { SandboxControl, startTestSandbox } from '../../../../test/support/sandbox';
 import { certificateSha256 } from '../http/vendor-http';
@@ -23,12 +28,19 @@ describe('VeeamAdapter against the sandbox', () => {
     sandbox = await startTestSandbox();
     certPem = readFileSync(process.env.SANDBOX_CERT_PATH!, 'utf8');
   });
-  afterAll(async () => { await sandbox.close(); });
+  afterAll(async () => {
+    await sandbox.close();
+  });
 
   /** A test clock the adapter reads; moved independently of the sandbox's clock. */
   function testClock(): Clock & { advance(ms: number): void } {
     let offset = 0;
-    return { now: () => new Date(Date.now() + offset), advance: (ms) => { offset += ms; } };
+    return {
+      now: () => new Date(Date.now() + offset),
+      advance: (ms) => {
+        offset += ms;
+      },
+    };
   }
 
   function setup(extra: Partial<AdapterConfig> & { credentials?: Record<string, string> } = {}) {
@@ -36,8 +48,11 @@ describe('VeeamAdapter against the sandbox', () => {
     const records: VendorCallRecord[] = [];
     const ctx: CallContext = { onVendorCall: (r) => records.push(r) };
     const config: AdapterConfig = {
-      connectionId: `conn-${username}`, endpoint: `${sandbox.origin}/veeam`, clock: testClock(),
-      catalog: new StaticErrorCatalog(VEEAM_ERROR_CATALOG), ...extra,
+      connectionId: `conn-${username}`,
+      endpoint: `${sandbox.origin}/veeam`,
+      clock: testClock(),
+      catalog: new StaticErrorCatalog(VEEAM_ERROR_CATALOG),
+      ...extra,
       credentials: { username, password: veeamSandboxPassword(username), ...extra.credentials },
     };
     const control = new SandboxControl(sandbox.origin, 'veeam', username);
@@ -60,12 +75,12 @@ describe('VeeamAdapter against the sandbox', () => {
   const tokenCalls = async (control: SandboxControl) => (await control.calls()).filter((c) => c.path === '/v8/token');
 
   describe('per-connection TLS trust', () => {
-    it('trusts the server through the connection\'s caCertPem', async () => {
+    it("trusts the server through the connection's caCertPem", async () => {
       const s = setup({ credentials: { caCertPem: certPem } });
       await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
     });
 
-    it('trusts only the connection\'s CA: another CA refuses the server (no request is sent)', async () => {
+    it("trusts only the connection's CA: another CA refuses the server (no request is sent)", async () => {
       const other = (await import('selfsigned')).generate([{ name: 'commonName', value: 'other-ca' }]);
       const s = setup({ credentials: { caCertPem: (await other).cert } });
       const e = await vendorError(s.adapter.verify(s.ctx));
@@ -73,12 +88,18 @@ describe('VeeamAdapter against the sandbox', () => {
       expect(await s.control.calls()).toEqual([]);
     });
 
-    it('works with the server certificate\'s pinned SHA-256 (from certificateSha256)', async () => {
+    it("works with the server certificate's pinned SHA-256 (from certificateSha256)", async () => {
       const s = setup({ credentials: { certSha256: certificateSha256(certPem) } });
       await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
       // A later connection (no TLS session resumption) is checked again and still passes.
       await expect(createAdapter('veeam', s.config).verify(s.ctx)).resolves.toMatchObject({ ok: true });
-      const colons = setup({ tls: { pinnedSha256: certificateSha256(certPem).replace(/(..)(?!$)/g, '$1:').toUpperCase() } });
+      const colons = setup({
+        tls: {
+          pinnedSha256: certificateSha256(certPem)
+            .replace(/(..)(?!$)/g, '$1:')
+            .toUpperCase(),
+        },
+      });
       await expect(colons.adapter.verify(colons.ctx)).resolves.toMatchObject({ ok: true });
     });
 
@@ -94,8 +115,12 @@ describe('VeeamAdapter against the sandbox', () => {
 
     it('refuses malformed credentials naming the field, never the value', () => {
       expect(() => new VeeamAdapter({ ...setup().config, credentials: { username: 'u' } })).toThrow(/Invalid Veeam credentials: username/);
-      expect(() => new VeeamAdapter({ ...setup().config, credentials: { username: 'u', password: 'secret-pw', certSha256: 'xyz' } })).toThrow(/certSha256/);
-      try { new VeeamAdapter({ ...setup().config, credentials: { username: 'u', password: 'secret-pw', certSha256: 'xyz' } }); } catch (e) {
+      expect(
+        () => new VeeamAdapter({ ...setup().config, credentials: { username: 'u', password: 'secret-pw', certSha256: 'xyz' } }),
+      ).toThrow(/certSha256/);
+      try {
+        new VeeamAdapter({ ...setup().config, credentials: { username: 'u', password: 'secret-pw', certSha256: 'xyz' } });
+      } catch (e) {
         expect((e as Error).message).not.toContain('secret-pw');
       }
     });
@@ -115,12 +140,20 @@ describe('VeeamAdapter against the sandbox', () => {
       expect(second.next).toBeUndefined();
       expect(new Set([...first.items, ...second.items].map((i) => i.externalId))).toEqual(new Set(items.map((i) => i.externalId)));
       const pages = (await s.control.calls()).filter((c) => c.path.endsWith('/SelectedItems') && c.method === 'GET');
-      expect(pages.map((c) => c.query)).toEqual([{ offset: '0', limit: '30' }, { offset: '30', limit: '30' }]);
+      expect(pages.map((c) => c.query)).toEqual([
+        { offset: '0', limit: '30' },
+        { offset: '30', limit: '30' },
+      ]);
     });
 
     it('lists policies past one page of 30', async () => {
       const s = setup();
-      for (let i = 0; i < 31; i += 1) await s.adapter.createPolicy(s.ctx, { workload: 'sharepoint', displayName: `job ${i}`, items: [{ kind: 'site', externalId: s.sites[i].id }] });
+      for (let i = 0; i < 31; i += 1)
+        await s.adapter.createPolicy(s.ctx, {
+          workload: 'sharepoint',
+          displayName: `job ${i}`,
+          items: [{ kind: 'site', externalId: s.sites[i].id }],
+        });
       const first = await s.adapter.listPolicies(s.ctx);
       expect(first.items).toHaveLength(30);
       const second = await s.adapter.listPolicies(s.ctx, first.next);
@@ -129,7 +162,11 @@ describe('VeeamAdapter against the sandbox', () => {
 
     it('reads full lists at the documented maximum of 10,000 per page, never above it', async () => {
       const s = setup();
-      const { policy } = await s.adapter.createPolicy(s.ctx, { workload: 'sharepoint', displayName: 'full', items: [{ kind: 'site', externalId: s.sites[0].id }] });
+      const { policy } = await s.adapter.createPolicy(s.ctx, {
+        workload: 'sharepoint',
+        displayName: 'full',
+        items: [{ kind: 'site', externalId: s.sites[0].id }],
+      });
       await s.adapter.addProtectedItems(s.ctx, policy.vendorRef, [{ kind: 'site', externalId: s.sites[1].id }]);
       const limits = (await s.control.calls()).map((c) => Number(c.query?.limit ?? 0));
       expect(limits).toContain(10_000);
@@ -160,7 +197,10 @@ describe('VeeamAdapter against the sandbox', () => {
       await s.adapter.verify(s.ctx);
       const calls = await s.control.calls();
       expect(calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
-        'POST /v8/token 200', 'GET /v8/Organizations 200', 'POST /v8/token 200', 'GET /v8/Organizations 200',
+        'POST /v8/token 200',
+        'GET /v8/Organizations 200',
+        'POST /v8/token 200',
+        'GET /v8/Organizations 200',
       ]);
       expect(calls[2].body).toMatchObject({ grant_type: 'refresh_token' });
       expect(calls.some((c) => c.status === 401)).toBe(false);
@@ -174,7 +214,9 @@ describe('VeeamAdapter against the sandbox', () => {
       await s.control.clearCalls();
       await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
       expect((await s.control.calls()).map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
-        'GET /v8/Organizations 401', 'POST /v8/token 200', 'GET /v8/Organizations 200',
+        'GET /v8/Organizations 401',
+        'POST /v8/token 200',
+        'GET /v8/Organizations 200',
       ]);
     });
 
@@ -185,15 +227,23 @@ describe('VeeamAdapter against the sandbox', () => {
       await s.control.clearCalls();
       await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
       const tokens = await tokenCalls(s.control);
-      expect(tokens.map((c) => [(c.body as Record<string, string>).grant_type, c.status])).toEqual([['refresh_token', 400], ['password', 200]]);
+      expect(tokens.map((c) => [(c.body as Record<string, string>).grant_type, c.status])).toEqual([
+        ['refresh_token', 400],
+        ['password', 200],
+      ]);
     });
 
     it('fails with AUTH_FAILED when the server refuses the password (invalid_grant)', async () => {
       const s = setup({ credentials: { password: 'wrong' } });
-      expect(await vendorError(s.adapter.verify(s.ctx))).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'invalid_grant', httpStatus: 400, retryable: false });
+      expect(await vendorError(s.adapter.verify(s.ctx))).toMatchObject({
+        code: 'AUTH_FAILED',
+        vendorCode: 'invalid_grant',
+        httpStatus: 400,
+        retryable: false,
+      });
     });
 
-    it('maps the token endpoint\'s throttling (429 + Retry-After) to THROTTLED without retrying', async () => {
+    it("maps the token endpoint's throttling (429 + Retry-After) to THROTTLED without retrying", async () => {
       const s = setup();
       await s.control.configure({ tokenRequestsPerMinute: 1 });
       await s.adapter.verify(s.ctx);
@@ -211,7 +261,11 @@ describe('VeeamAdapter against the sandbox', () => {
   describe('errorCode mapping', () => {
     it('OperationConflict (removing a job while it runs) is NOT_ALLOWED_IN_STATE', async () => {
       const s = setup();
-      const { policy } = await s.adapter.createPolicy(s.ctx, { workload: 'sharepoint', displayName: 'busy', items: [{ kind: 'site', externalId: s.sites[0].id }] });
+      const { policy } = await s.adapter.createPolicy(s.ctx, {
+        workload: 'sharepoint',
+        displayName: 'busy',
+        items: [{ kind: 'site', externalId: s.sites[0].id }],
+      });
       await s.control.advanceClock(61_000); // the first scheduled run starts
       const e = await vendorError(s.adapter.deletePolicy(s.ctx, policy.vendorRef));
       expect(e).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', vendorCode: 'OperationConflict', httpStatus: 409, retryable: false });
@@ -219,9 +273,14 @@ describe('VeeamAdapter against the sandbox', () => {
 
     it('ParameterValidationFailure (an unknown schedule type) is INVALID_REQUEST', async () => {
       const s = setup();
-      const e = await vendorError(s.adapter.createPolicy(s.ctx, {
-        workload: 'sharepoint', displayName: 'bad schedule', items: [{ kind: 'site', externalId: s.sites[0].id }], settings: { schedulePolicy: { type: 'Hourly' } },
-      }));
+      const e = await vendorError(
+        s.adapter.createPolicy(s.ctx, {
+          workload: 'sharepoint',
+          displayName: 'bad schedule',
+          items: [{ kind: 'site', externalId: s.sites[0].id }],
+          settings: { schedulePolicy: { type: 'Hourly' } },
+        }),
+      );
       expect(e).toMatchObject({ code: 'INVALID_REQUEST', vendorCode: 'ParameterValidationFailure', httpStatus: 400, retryable: false });
     });
 
@@ -243,12 +302,23 @@ describe('VeeamAdapter against the sandbox', () => {
     it('an unknown item comes back with a per-item NOT_FOUND, the rest is protected', async () => {
       const s = setup();
       const { items } = await s.adapter.createPolicy(s.ctx, {
-        workload: 'sharepoint', displayName: 'mixed',
-        items: [{ kind: 'site', externalId: s.sites[0].id }, { kind: 'site', externalId: 'no-such-site' }, { kind: 'mailbox', externalId: s.users[0].id }],
+        workload: 'sharepoint',
+        displayName: 'mixed',
+        items: [
+          { kind: 'site', externalId: s.sites[0].id },
+          { kind: 'site', externalId: 'no-such-site' },
+          { kind: 'mailbox', externalId: s.users[0].id },
+        ],
       });
-      expect(items.find((i) => i.externalId === s.sites[0].id)).toMatchObject({ kind: 'site', vendorRef: expect.stringContaining(s.sites[0].id) });
+      expect(items.find((i) => i.externalId === s.sites[0].id)).toMatchObject({
+        kind: 'site',
+        vendorRef: expect.stringContaining(s.sites[0].id),
+      });
       expect(items.find((i) => i.externalId === s.sites[0].id)?.error).toBeUndefined();
-      expect(items.find((i) => i.externalId === 'no-such-site')?.error).toMatchObject({ code: 'NOT_FOUND', vendorCode: 'ResourceNotFound' });
+      expect(items.find((i) => i.externalId === 'no-such-site')?.error).toMatchObject({
+        code: 'NOT_FOUND',
+        vendorCode: 'ResourceNotFound',
+      });
       expect(items.find((i) => i.externalId === s.users[0].id)?.error).toMatchObject({ code: 'INVALID_REQUEST' });
     });
 
@@ -263,9 +333,17 @@ describe('VeeamAdapter against the sandbox', () => {
 
   describe('restores', () => {
     /** Protects items of one workload, lets the first backup run, returns a restore request of the newest points. */
-    async function backedUp(s: ReturnType<typeof setup>, workload: 'sharepoint' | 'onedrive' | 'exchange', externalIds: string[]): Promise<RestoreRequest> {
+    async function backedUp(
+      s: ReturnType<typeof setup>,
+      workload: 'sharepoint' | 'onedrive' | 'exchange',
+      externalIds: string[],
+    ): Promise<RestoreRequest> {
       const kind = workload === 'sharepoint' ? 'site' : workload === 'onedrive' ? 'drive' : 'mailbox';
-      const { policy, items } = await s.adapter.createPolicy(s.ctx, { workload, displayName: `${workload} job`, items: externalIds.map((externalId) => ({ kind, externalId })) });
+      const { policy, items } = await s.adapter.createPolicy(s.ctx, {
+        workload,
+        displayName: `${workload} job`,
+        items: externalIds.map((externalId) => ({ kind, externalId })),
+      });
       expect(items.every((i) => !i.error)).toBe(true);
       await settle(s.control);
       const refs = items.map((i) => i.vendorRef);
@@ -278,8 +356,15 @@ describe('VeeamAdapter against the sandbox', () => {
       expect(points).toHaveLength(refs.length);
       expect((await s.adapter.getPolicy(s.ctx, policy.vendorRef)).workload).toBe(workload);
       return {
-        clientRef: `job-${randomBytes(4).toString('hex')}`, workload, destination: 'original',
-        items: points.map((p) => ({ restorePointRef: p.vendorRef, protectedItemRef: p.protectedItemRef, externalId: p.protectedItemRef, pointInTime: p.pointInTime })),
+        clientRef: `job-${randomBytes(4).toString('hex')}`,
+        workload,
+        destination: 'original',
+        items: points.map((p) => ({
+          restorePointRef: p.vendorRef,
+          protectedItemRef: p.protectedItemRef,
+          externalId: p.protectedItemRef,
+          pointInTime: p.pointInTime,
+        })),
       };
     }
 
@@ -293,9 +378,16 @@ describe('VeeamAdapter against the sandbox', () => {
 
     it('restores a mailbox to another mailbox (restoreTo) and closes the session', async () => {
       const s = setup();
-      const req = { ...(await backedUp(s, 'exchange', [s.users[0].id])), destination: 'new' as const, target: { mailbox: 'archive@contoso.onmicrosoft.com' } };
+      const req = {
+        ...(await backedUp(s, 'exchange', [s.users[0].id])),
+        destination: 'new' as const,
+        target: { mailbox: 'archive@contoso.onmicrosoft.com' },
+      };
       const done = await run(s, req);
-      expect(done).toMatchObject({ state: 'succeeded', items: [expect.objectContaining({ status: 'succeeded', restoredBytes: expect.any(Number) })] });
+      expect(done).toMatchObject({
+        state: 'succeeded',
+        items: [expect.objectContaining({ status: 'succeeded', restoredBytes: expect.any(Number) })],
+      });
       const calls = await s.control.calls();
       const restore = calls.find((c) => c.path.endsWith('/restoreTo'));
       expect(restore?.path).toMatch(/^\/v8\/RestoreSessions\/[^/]+\/organization\/mailboxes\/[^/]+\/restoreTo$/);
@@ -309,20 +401,32 @@ describe('VeeamAdapter against the sandbox', () => {
       req.items[0].paths = ['Documents/Reports/Q1.xlsx', 'Documents/Projects/'];
       const done = await run(s, req);
       expect(done.state).toBe('succeeded');
-      const calls = (await s.control.calls()).filter((c) => c.method === 'POST' && /OneDrives\/[^/]+\/(Documents|Folders)\/restore$/.test(c.path));
+      const calls = (await s.control.calls()).filter(
+        (c) => c.method === 'POST' && /OneDrives\/[^/]+\/(Documents|Folders)\/restore$/.test(c.path),
+      );
       expect(calls).toHaveLength(2);
       expect((calls[0].body as { documents: Array<{ name: string }> }).documents.map((d) => d.name)).toEqual(['Q1.xlsx']);
       expect((calls[1].body as { folders: Array<{ name: string }> }).folders.map((d) => d.name)).toEqual(['Projects']);
-      expect(done.items![0].restoredBytes).toBe(FIXTURE_DOCUMENTS.find((d) => d.path.endsWith('Q1.xlsx'))!.sizeBytes + FIXTURE_DOCUMENTS.find((d) => d.path.endsWith('plan.docx'))!.sizeBytes);
+      expect(done.items![0].restoredBytes).toBe(
+        FIXTURE_DOCUMENTS.find((d) => d.path.endsWith('Q1.xlsx'))!.sizeBytes +
+          FIXTURE_DOCUMENTS.find((d) => d.path.endsWith('plan.docx'))!.sizeBytes,
+      );
     });
 
     it('restores SharePoint documents to another site (Documents/restoreTo with siteURL)', async () => {
       const s = setup();
-      const req = { ...(await backedUp(s, 'sharepoint', [s.sites[2].id])), destination: 'new' as const, target: { siteUrl: 'https://contoso.sharepoint.com/sites/Restored' } };
+      const req = {
+        ...(await backedUp(s, 'sharepoint', [s.sites[2].id])),
+        destination: 'new' as const,
+        target: { siteUrl: 'https://contoso.sharepoint.com/sites/Restored' },
+      };
       req.items[0].paths = ['Documents/Budget.xlsx'];
       expect((await run(s, req)).state).toBe('succeeded');
       const call = (await s.control.calls()).find((c) => c.path.endsWith('/Documents/restoreTo'));
-      expect(call?.body).toMatchObject({ siteURL: 'https://contoso.sharepoint.com/sites/Restored', documents: [expect.objectContaining({ name: 'Budget.xlsx' })] });
+      expect(call?.body).toMatchObject({
+        siteURL: 'https://contoso.sharepoint.com/sites/Restored',
+        documents: [expect.objectContaining({ name: 'Budget.xlsx' })],
+      });
     });
 
     it('reports a failed item with RESTORE_FAILED and the event message, others succeed', async () => {
@@ -332,10 +436,13 @@ describe('VeeamAdapter against the sandbox', () => {
       const done = await run(s, req);
       expect(done.state).toBe('partiallySucceeded');
       expect(done.items!.map((i) => i.status).sort()).toEqual(['failed', 'succeeded']);
-      expect(done.items!.find((i) => i.status === 'failed')).toMatchObject({ errorCode: 'RESTORE_FAILED', errorMessage: expect.stringContaining('failed') });
+      expect(done.items!.find((i) => i.status === 'failed')).toMatchObject({
+        errorCode: 'RESTORE_FAILED',
+        errorMessage: expect.stringContaining('failed'),
+      });
     });
 
-    it('sends the connection\'s Entra restore credentials where the organization requires them', async () => {
+    it("sends the connection's Entra restore credentials where the organization requires them", async () => {
       const plain = setup();
       await plain.control.configure({ requireRestoreCredentials: true });
       const req = await backedUp(plain, 'sharepoint', [plain.sites[6].id]);
@@ -343,11 +450,21 @@ describe('VeeamAdapter against the sandbox', () => {
       expect(refused).toMatchObject({ code: 'INVALID_REQUEST', vendorCode: 'ParameterValidationFailure', httpStatus: 400 });
 
       const appId = '8c1f2a9e-4b7d-4e36-9a51-2f0e6d3c7b10';
-      const s = setup({ credentials: { restoreApplicationId: appId, restoreApplicationCertificate: 'TUlJQ2VrQ0NBZUdn', restoreImpersonationAccount: 'admin@contoso.onmicrosoft.com' } });
+      const s = setup({
+        credentials: {
+          restoreApplicationId: appId,
+          restoreApplicationCertificate: 'TUlJQ2VrQ0NBZUdn',
+          restoreImpersonationAccount: 'admin@contoso.onmicrosoft.com',
+        },
+      });
       await s.control.configure({ requireRestoreCredentials: true });
       expect((await run(s, await backedUp(s, 'sharepoint', [s.sites[6].id]))).state).toBe('succeeded');
       const call = (await s.control.calls()).find((c) => /Organization\/Sites\/[^/]+\/restore$/.test(c.path));
-      expect(call?.body).toMatchObject({ applicationId: appId, applicationCertificate: 'TUlJQ2VrQ0NBZUdn', impersonationAccountName: 'admin@contoso.onmicrosoft.com' });
+      expect(call?.body).toMatchObject({
+        applicationId: appId,
+        applicationCertificate: 'TUlJQ2VrQ0NBZUdn',
+        impersonationAccountName: 'admin@contoso.onmicrosoft.com',
+      });
     });
 
     it('cancels a running restore by stopping its session', async () => {
@@ -357,19 +474,32 @@ describe('VeeamAdapter against the sandbox', () => {
       const started = await s.adapter.startRestore(s.ctx, await s.adapter.prepareRestore(s.ctx, req), req);
       expect(started.progress.state).toBe('running');
       const cancelled = await s.adapter.cancelRestore(s.ctx, started.ref);
-      expect(cancelled).toMatchObject({ state: 'cancelled', items: [expect.objectContaining({ status: 'cancelled', vendorStatus: 'Cancelled' })] });
+      expect(cancelled).toMatchObject({
+        state: 'cancelled',
+        items: [expect.objectContaining({ status: 'cancelled', vendorStatus: 'Cancelled' })],
+      });
     });
 
     it('refuses before any call what Veeam cannot do: OneDrive to a new location, restoreTo without a target', async () => {
       const s = setup();
       const base: RestoreRequest = {
-        clientRef: 'x', workload: 'onedrive', destination: 'new',
-        items: [{ restorePointRef: 'rp', protectedItemRef: `job:User:${s.users[0].id}`, externalId: s.users[0].id, pointInTime: new Date() }],
+        clientRef: 'x',
+        workload: 'onedrive',
+        destination: 'new',
+        items: [
+          { restorePointRef: 'rp', protectedItemRef: `job:User:${s.users[0].id}`, externalId: s.users[0].id, pointInTime: new Date() },
+        ],
       };
       expect(await vendorError(s.adapter.prepareRestore(s.ctx, base))).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR', vendor: 'veeam' });
-      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'sharepoint' }))).toMatchObject({ code: 'INVALID_REQUEST' });
-      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'exchange' }))).toMatchObject({ code: 'INVALID_REQUEST' });
-      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'teams', destination: 'original' }))).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR' });
+      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'sharepoint' }))).toMatchObject({
+        code: 'INVALID_REQUEST',
+      });
+      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'exchange' }))).toMatchObject({
+        code: 'INVALID_REQUEST',
+      });
+      expect(await vendorError(s.adapter.prepareRestore(s.ctx, { ...base, workload: 'teams', destination: 'original' }))).toMatchObject({
+        code: 'UNSUPPORTED_BY_VENDOR',
+      });
       expect(s.records).toEqual([]);
     });
   });

@@ -1,8 +1,19 @@
 import type { Workload } from '@bg/domain';
 import type { BackupVendorPort } from '../port/backup-vendor.port';
 import type {
-  AdapterConfig, CallContext, ItemSpec, Page, PolicySpec, RestorePointQuery, RestoreProgress, RestoreRequest, VendorOperationRef,
-  VendorPolicy, VendorProtectedItem, VendorRestorePoint, VerifyResult,
+  AdapterConfig,
+  CallContext,
+  ItemSpec,
+  Page,
+  PolicySpec,
+  RestorePointQuery,
+  RestoreProgress,
+  RestoreRequest,
+  VendorOperationRef,
+  VendorPolicy,
+  VendorProtectedItem,
+  VendorRestorePoint,
+  VerifyResult,
 } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
 import type { VendorDescriptor } from '../port/vendor-descriptor';
@@ -11,8 +22,18 @@ import { nextOffset, VeeamClient } from './veeam.client';
 import { parseVeeamCredentials, VEEAM_CREDENTIAL_FIELDS, VEEAM_DEFAULT_ENDPOINT, type VeeamCredentials } from './veeam.credentials';
 import { veeamRefusal } from './veeam.errors';
 import {
-  entityOfItem, entityTypeFor, itemRef, jobItemFor, kindFor, parseItemRef, restorePointQuery, SESSION_TYPE, toProtectedItem,
-  toRestorePoint, toVendorPolicy, workloadOfItem,
+  entityOfItem,
+  entityTypeFor,
+  itemRef,
+  jobItemFor,
+  kindFor,
+  parseItemRef,
+  restorePointQuery,
+  SESSION_TYPE,
+  toProtectedItem,
+  toRestorePoint,
+  toVendorPolicy,
+  workloadOfItem,
 } from './veeam.mapping';
 import { VeeamRestores } from './veeam.restore';
 import type { RESTJob, RESTJobItemComposed, RESTJobSchedulePolicy, RESTSite, RESTUser } from './veeam.types';
@@ -66,14 +87,20 @@ export class VeeamAdapter implements BackupVendorPort {
   }
 
   async createPolicy(ctx: CallContext, spec: PolicySpec): Promise<{ policy: VendorPolicy; items: VendorProtectedItem[] }> {
-    if (!SESSION_TYPE[spec.workload]) throw veeamRefusal('UNSUPPORTED_BY_VENDOR', `veeam does not support policy.create for workload ${spec.workload}`);
+    if (!SESSION_TYPE[spec.workload])
+      throw veeamRefusal('UNSUPPORTED_BY_VENDOR', `veeam does not support policy.create for workload ${spec.workload}`);
     const { ok, failed } = await this.resolveItems(ctx, spec.workload, spec.items);
     const settings = spec.settings ?? {};
     const job = await this.client.createJob(ctx, {
-      name: spec.displayName, organizationId: await this.organizationId(ctx),
+      name: spec.displayName,
+      organizationId: await this.organizationId(ctx),
       repositoryId: typeof settings.repositoryId === 'string' ? settings.repositoryId : await this.repositoryId(ctx),
-      backupType: 'SelectedItems', selectedItems: ok, isEnabled: true,
-      ...(settings.schedulePolicy && typeof settings.schedulePolicy === 'object' ? { schedulePolicy: settings.schedulePolicy as RESTJobSchedulePolicy } : {}),
+      backupType: 'SelectedItems',
+      selectedItems: ok,
+      isEnabled: true,
+      ...(settings.schedulePolicy && typeof settings.schedulePolicy === 'object'
+        ? { schedulePolicy: settings.schedulePolicy as RESTJobSchedulePolicy }
+        : {}),
     });
     const held = await this.heldItems(ctx, job, spec.workload);
     return { policy: toVendorPolicy(job, spec.workload), items: [...held, ...failed] };
@@ -113,8 +140,17 @@ export class VeeamAdapter implements BackupVendorPort {
     const job = await this.client.getJob(ctx, policyRef);
     const workload = (await this.jobWorkload(ctx, job, false)) ?? WORKLOAD_OF_KIND[items[0]?.kind] ?? 'sharepoint';
     const type = entityTypeFor(workload);
-    const heldIds = new Set((await this.client.allSelectedItems(ctx, policyRef)).map(entityOfItem).filter((e) => e?.type === type).map((e) => e!.id));
-    const { ok, failed } = await this.resolveItems(ctx, workload, items.filter((i) => !heldIds.has(i.externalId)));
+    const heldIds = new Set(
+      (await this.client.allSelectedItems(ctx, policyRef))
+        .map(entityOfItem)
+        .filter((e) => e?.type === type)
+        .map((e) => e!.id),
+    );
+    const { ok, failed } = await this.resolveItems(
+      ctx,
+      workload,
+      items.filter((i) => !heldIds.has(i.externalId)),
+    );
     if (ok.length) await this.client.addSelectedItems(ctx, policyRef, ok);
     const wanted = new Set(items.map((i) => i.externalId));
     const held = (await this.heldItems(ctx, job, workload)).filter((i) => wanted.has(i.externalId));
@@ -148,7 +184,10 @@ export class VeeamAdapter implements BackupVendorPort {
     if (!m) throw veeamRefusal('INVALID_REQUEST', `Not a Veeam page token: ${page}`);
     const [index, offset] = [Number(m[1]), Number(m[2])];
     if (index >= refs.length) return { items: [] };
-    const p = await this.client.listRestorePoints(ctx, restorePointQuery(parsed[index], query.from, query.to), { offset, limit: VEEAM_PAGE_SIZE.default });
+    const p = await this.client.listRestorePoints(ctx, restorePointQuery(parsed[index], query.from, query.to), {
+      offset,
+      limit: VEEAM_PAGE_SIZE.default,
+    });
     const items = p.results.map((rp) => toRestorePoint(rp, refs[index]));
     const more = nextOffset(p);
     const next = more !== undefined ? `${index}:${more}` : index + 1 < refs.length ? `${index + 1}:0` : undefined;
@@ -161,11 +200,19 @@ export class VeeamAdapter implements BackupVendorPort {
     return this.restores.prepare(ctx, req);
   }
 
-  startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
+  startRestore(
+    ctx: CallContext,
+    ref: VendorOperationRef,
+    req: RestoreRequest,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
     return this.restores.start(ctx, ref, req);
   }
 
-  findRestore(ctx: CallContext, _req: RestoreRequest, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
+  findRestore(
+    ctx: CallContext,
+    _req: RestoreRequest,
+    ref?: VendorOperationRef,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
     return this.restores.find(ctx, ref);
   }
 
@@ -215,7 +262,11 @@ export class VeeamAdapter implements BackupVendorPort {
   }
 
   /** Looks each item up in the organization and builds its job item; unknown items come back failed. */
-  private async resolveItems(ctx: CallContext, workload: Workload, items: ItemSpec[]): Promise<{ ok: RESTJobItemComposed[]; failed: VendorProtectedItem[] }> {
+  private async resolveItems(
+    ctx: CallContext,
+    workload: Workload,
+    items: ItemSpec[],
+  ): Promise<{ ok: RESTJobItemComposed[]; failed: VendorProtectedItem[] }> {
     const org = await this.organizationId(ctx);
     const ok: RESTJobItemComposed[] = [];
     const failed: VendorProtectedItem[] = [];
@@ -228,9 +279,10 @@ export class VeeamAdapter implements BackupVendorPort {
         continue;
       }
       try {
-        const entity: RESTSite | RESTUser = workload === 'sharepoint'
-          ? await this.client.getSite(ctx, org, item.externalId)
-          : await this.client.getUser(ctx, org, item.externalId);
+        const entity: RESTSite | RESTUser =
+          workload === 'sharepoint'
+            ? await this.client.getSite(ctx, org, item.externalId)
+            : await this.client.getUser(ctx, org, item.externalId);
         ok.push(jobItemFor(workload, entity));
       } catch (e) {
         if (!(e instanceof VendorError) || e.code !== 'NOT_FOUND') throw e;

@@ -7,9 +7,26 @@ import { VEEAM_PAGE_SIZE, VEEAM_TOKEN_REFRESH_SKEW_MS } from './veeam.capabiliti
 import { type VeeamCredentials, veeamTls } from './veeam.credentials';
 import { VEEAM, veeamError } from './veeam.errors';
 import type {
-  OAuthTokenResponse, PageOf, RESTAsyncRestoreResponse, RESTBackupRepository, RESTCreateBackupJob, RESTEditBackupJob,
-  RESTExchangeFolder, RESTExchangeMailbox, RESTExploreOptions, RESTItemComposed, RESTJob, RESTJobItemComposed, RESTOneDrive,
-  RESTRestorePoint, RESTRestoreSession, RESTRestoreSessionEvent, RESTSharePointSite, RESTSite, RESTUser, RestOrganizationComposed,
+  OAuthTokenResponse,
+  PageOf,
+  RESTAsyncRestoreResponse,
+  RESTBackupRepository,
+  RESTCreateBackupJob,
+  RESTEditBackupJob,
+  RESTExchangeFolder,
+  RESTExchangeMailbox,
+  RESTExploreOptions,
+  RESTItemComposed,
+  RESTJob,
+  RESTJobItemComposed,
+  RESTOneDrive,
+  RESTRestorePoint,
+  RESTRestoreSession,
+  RESTRestoreSessionEvent,
+  RESTSharePointSite,
+  RESTSite,
+  RESTUser,
+  RestOrganizationComposed,
 } from './veeam.types';
 
 /** Where a restore-session collection lives: the spec spells Exchange's "organization" in lower case. */
@@ -40,11 +57,18 @@ export class VeeamClient {
   private token?: Token;
   private pendingToken?: Promise<string>;
 
-  constructor(config: AdapterConfig, private readonly creds: VeeamCredentials) {
+  constructor(
+    config: AdapterConfig,
+    private readonly creds: VeeamCredentials,
+  ) {
     this.clock = config.clock;
     this.catalog = config.catalog;
     this.http = new VendorHttp({
-      vendor: VEEAM, baseUrl: config.endpoint, clock: config.clock, timeoutMs: config.timeoutMs, tls: veeamTls(config, creds),
+      vendor: VEEAM,
+      baseUrl: config.endpoint,
+      clock: config.clock,
+      timeoutMs: config.timeoutMs,
+      tls: veeamTls(config, creds),
       // The v8 spec names no request-id header; x-request-id is the common convention.
       clientRequestIdHeader: 'x-request-id',
     });
@@ -64,7 +88,12 @@ export class VeeamClient {
     }
     const b = res.body;
     if (!b || typeof b.access_token !== 'string' || typeof b.expires_in !== 'number') {
-      throw new VendorError({ code: 'VENDOR_ERROR', vendor: VEEAM, retryable: true, message: 'Veeam token response lacks access_token / expires_in' });
+      throw new VendorError({
+        code: 'VENDOR_ERROR',
+        vendor: VEEAM,
+        retryable: true,
+        message: 'Veeam token response lacks access_token / expires_in',
+      });
     }
     return { access: b.access_token, refresh: b.refresh_token, expiresAt: this.clock.now().getTime() + b.expires_in * 1000 };
   }
@@ -73,7 +102,11 @@ export class VeeamClient {
     const g = this.creds.grant;
     return g.kind === 'password'
       ? this.tokenRequest(ctx, { grant_type: 'password', username: g.username, password: g.password }, 'sign-in (password grant)')
-      : this.tokenRequest(ctx, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: g.clientId, assertion: g.assertion }, 'sign-in (jwt-bearer grant)');
+      : this.tokenRequest(
+          ctx,
+          { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: g.clientId, assertion: g.assertion },
+          'sign-in (jwt-bearer grant)',
+        );
   }
 
   private async renew(ctx: CallContext): Promise<string> {
@@ -97,7 +130,9 @@ export class VeeamClient {
     const fresh = t && t.access !== stale && t.expiresAt - VEEAM_TOKEN_REFRESH_SKEW_MS > this.clock.now().getTime();
     if (fresh) return t.access;
     // One token request at a time; concurrent callers share it, so it ignores their signals.
-    this.pendingToken ??= this.renew(withoutSignal(ctx)).finally(() => { this.pendingToken = undefined; });
+    this.pendingToken ??= this.renew(withoutSignal(ctx)).finally(() => {
+      this.pendingToken = undefined;
+    });
     return this.pendingToken;
   }
 
@@ -121,12 +156,26 @@ export class VeeamClient {
   }
 
   /** One page (limit/offset, seed 002: default 30, max 10,000). */
-  page<T>(ctx: CallContext, path: string, what: string, paging: { offset?: number; limit?: number }, query: RequestOptions['query'] = {}): Promise<PageOf<T>> {
-    return this.json<PageOf<T>>(ctx, 'GET', path, what, { query: { ...query, offset: paging.offset ?? 0, limit: paging.limit ?? VEEAM_PAGE_SIZE.default } });
+  page<T>(
+    ctx: CallContext,
+    path: string,
+    what: string,
+    paging: { offset?: number; limit?: number },
+    query: RequestOptions['query'] = {},
+  ): Promise<PageOf<T>> {
+    return this.json<PageOf<T>>(ctx, 'GET', path, what, {
+      query: { ...query, offset: paging.offset ?? 0, limit: paging.limit ?? VEEAM_PAGE_SIZE.default },
+    });
   }
 
   /** Every item of a collection: pages of the documented maximum, followed to the end. */
-  async all<T>(ctx: CallContext, path: string, what: string, query: RequestOptions['query'] = {}, limit: number = VEEAM_PAGE_SIZE.max): Promise<T[]> {
+  async all<T>(
+    ctx: CallContext,
+    path: string,
+    what: string,
+    query: RequestOptions['query'] = {},
+    limit: number = VEEAM_PAGE_SIZE.max,
+  ): Promise<T[]> {
     const out: T[] = [];
     for (let offset = 0; ;) {
       const p = await this.page<T>(ctx, path, what, { offset, limit }, query);
@@ -143,7 +192,13 @@ export class VeeamClient {
     return this.page<RestOrganizationComposed>(ctx, 'v8/Organizations', 'list organizations', paging);
   }
   listRepositories(ctx: CallContext, organizationId?: string) {
-    return this.page<RESTBackupRepository>(ctx, 'v8/BackupRepositories', 'list backup repositories', { limit: VEEAM_PAGE_SIZE.default }, { organizationId });
+    return this.page<RESTBackupRepository>(
+      ctx,
+      'v8/BackupRepositories',
+      'list backup repositories',
+      { limit: VEEAM_PAGE_SIZE.default },
+      { organizationId },
+    );
   }
   getUser(ctx: CallContext, orgId: string, userId: string) {
     return this.json<RESTUser>(ctx, 'GET', `v8/Organizations/${enc(orgId)}/Users/${enc(userId)}`, 'get organization user');
@@ -209,19 +264,53 @@ export class VeeamClient {
   async stopRestoreSession(ctx: CallContext, id: string): Promise<void> {
     await this.call(ctx, 'POST', `v8/RestoreSessions/${enc(id)}/Stop`, 'stop restore session');
   }
-  sessionEntities<T extends RESTSharePointSite | RESTOneDrive | RESTExchangeMailbox>(ctx: CallContext, sessionId: string, kind: SessionCollection) {
+  sessionEntities<T extends RESTSharePointSite | RESTOneDrive | RESTExchangeMailbox>(
+    ctx: CallContext,
+    sessionId: string,
+    kind: SessionCollection,
+  ) {
     return this.all<T>(ctx, `v8/RestoreSessions/${enc(sessionId)}/${SESSION_COLLECTION[kind]}`, `browse restore session ${kind}s`);
   }
   /** Folders or documents under `parentId` (root when absent) of a site / OneDrive in a restore session. */
-  sessionChildren(ctx: CallContext, sessionId: string, kind: 'site' | 'oneDrive', entityId: string, what: 'Folders' | 'Documents', parentId?: string) {
-    return this.all<RESTItemComposed>(ctx, `v8/RestoreSessions/${enc(sessionId)}/${SESSION_COLLECTION[kind]}/${enc(entityId)}/${what}`, `browse ${what.toLowerCase()}`, { parentId });
+  sessionChildren(
+    ctx: CallContext,
+    sessionId: string,
+    kind: 'site' | 'oneDrive',
+    entityId: string,
+    what: 'Folders' | 'Documents',
+    parentId?: string,
+  ) {
+    return this.all<RESTItemComposed>(
+      ctx,
+      `v8/RestoreSessions/${enc(sessionId)}/${SESSION_COLLECTION[kind]}/${enc(entityId)}/${what}`,
+      `browse ${what.toLowerCase()}`,
+      { parentId },
+    );
   }
   mailboxFolders(ctx: CallContext, sessionId: string, mailboxId: string, name: string) {
-    return this.all<RESTExchangeFolder>(ctx, `v8/RestoreSessions/${enc(sessionId)}/${SESSION_COLLECTION.mailbox}/${enc(mailboxId)}/folders`, 'browse mailbox folders', { name });
+    return this.all<RESTExchangeFolder>(
+      ctx,
+      `v8/RestoreSessions/${enc(sessionId)}/${SESSION_COLLECTION.mailbox}/${enc(mailboxId)}/folders`,
+      'browse mailbox folders',
+      { name },
+    );
   }
   /** Any restore action under a session entity, e.g. `restore`, `restoreTo`, `Documents/restore`, `folders/{id}/restoreTo`. */
-  restoreAction(ctx: CallContext, sessionId: string, kind: SessionCollection, entityId: string, action: string, body: Record<string, unknown>) {
-    return this.json<RESTAsyncRestoreResponse>(ctx, 'POST', `v8/RestoreSessions/${enc(sessionId)}/${SESSION_COLLECTION[kind]}/${enc(entityId)}/${action}`, `restore (${kind} ${action})`, { body });
+  restoreAction(
+    ctx: CallContext,
+    sessionId: string,
+    kind: SessionCollection,
+    entityId: string,
+    action: string,
+    body: Record<string, unknown>,
+  ) {
+    return this.json<RESTAsyncRestoreResponse>(
+      ctx,
+      'POST',
+      `v8/RestoreSessions/${enc(sessionId)}/${SESSION_COLLECTION[kind]}/${enc(entityId)}/${action}`,
+      `restore (${kind} ${action})`,
+      { body },
+    );
   }
 
   async close(): Promise<void> {

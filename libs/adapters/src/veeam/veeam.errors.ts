@@ -28,7 +28,9 @@ export function parseVeeamError(status: number, body: unknown): { vendorCode: st
 
 /** A failed Veeam response as VendorError: catalog code (else the status fallback), Retry-After, request id. */
 export function veeamError(
-  res: VendorResponse, deps: { catalog: ErrorCatalog; clock: Clock }, call: { method: string; what: string },
+  res: VendorResponse,
+  deps: { catalog: ErrorCatalog; clock: Clock },
+  call: { method: string; what: string },
 ): VendorError {
   const { vendorCode, message } = parseVeeamError(res.status, res.body);
   const entry = deps.catalog.lookup(VEEAM, vendorCode, res.status);
@@ -47,6 +49,9 @@ export function veeamError(
 }
 
 /** An operation the adapter refuses before calling Veeam. */
-export function veeamRefusal(code: 'INVALID_REQUEST' | 'UNSUPPORTED_BY_VENDOR' | 'NOT_FOUND' | 'LIMIT_EXCEEDED', message: string): VendorError {
+export function veeamRefusal(
+  code: 'INVALID_REQUEST' | 'UNSUPPORTED_BY_VENDOR' | 'NOT_FOUND' | 'LIMIT_EXCEEDED',
+  message: string,
+): VendorError {
   return new VendorError({ code, vendor: VEEAM, retryable: false, message });
 }

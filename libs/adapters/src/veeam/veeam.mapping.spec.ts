@@ -1,27 +1,64 @@
 import { nextOffset } from './veeam.client';
 import { parseVeeamError } from './veeam.errors';
 import {
-  decodeOperation, encodeOperation, itemProgress, itemRef, jobItemFor, overallState, parseItemRef, restorePointQuery, splitPath,
-  toProtectedItem, toRestorePoint, toRestoreProgress, toVendorPolicy, workloadOfItem,
+  decodeOperation,
+  encodeOperation,
+  itemProgress,
+  itemRef,
+  jobItemFor,
+  overallState,
+  parseItemRef,
+  restorePointQuery,
+  splitPath,
+  toProtectedItem,
+  toRestorePoint,
+  toRestoreProgress,
+  toVendorPolicy,
+  workloadOfItem,
 } from './veeam.mapping';
 import type { RESTJob, RESTRestorePoint, RESTRestoreSession, RESTRestoreSessionEvent } from './veeam.types';
 
 // seed 002 §Create Restore Session for Backup Repository, 201 sample (RESTRestoreSession).
 const SEED_SESSION: RESTRestoreSession = {
-  id: '00000000-0000-0000-0000-000000000000', name: 'string', type: 'Vex', creationTime: '2019-08-24T14:15:22Z',
-  endTime: '2019-08-24T14:15:22Z', state: 'Working', result: 'Success',
+  id: '00000000-0000-0000-0000-000000000000',
+  name: 'string',
+  type: 'Vex',
+  creationTime: '2019-08-24T14:15:22Z',
+  endTime: '2019-08-24T14:15:22Z',
+  state: 'Working',
+  result: 'Success',
 };
 // vendor OpenAPI RESTJob properties with the spec's example values.
 const JOB: RESTJob = {
-  backupType: 'SelectedItems', id: '5f0c1c44-0000-4000-a000-000000000001', organizationId: '00000000-0000-0000-0000-000000000000',
-  repositoryId: '00000000-0000-0000-0000-000000000000', name: 'Daily SharePoint', lastRun: '2019-08-24T14:15:22Z',
-  nextRun: '2019-08-25T14:15:22Z', lastBackup: '2019-08-24T14:15:22Z', isEnabled: true, lastStatus: 'Success',
+  backupType: 'SelectedItems',
+  id: '5f0c1c44-0000-4000-a000-000000000001',
+  organizationId: '00000000-0000-0000-0000-000000000000',
+  repositoryId: '00000000-0000-0000-0000-000000000000',
+  name: 'Daily SharePoint',
+  lastRun: '2019-08-24T14:15:22Z',
+  nextRun: '2019-08-25T14:15:22Z',
+  lastBackup: '2019-08-24T14:15:22Z',
+  isEnabled: true,
+  lastStatus: 'Success',
 };
-const SITE = { id: 'site-1', url: 'https://contoso.sharepoint.com/sites/Sales', title: 'Sales', name: 'Sales', isCloud: true, isPersonal: false };
+const SITE = {
+  id: 'site-1',
+  url: 'https://contoso.sharepoint.com/sites/Sales',
+  title: 'Sales',
+  name: 'Sales',
+  isCloud: true,
+  isPersonal: false,
+};
 const USER = { id: 'user-1', displayName: 'Adele Vance', name: 'adele@contoso.onmicrosoft.com', type: 'User' as const };
 
 const event = (status: RESTRestoreSessionEvent['status'], extra: Partial<RESTRestoreSessionEvent> = {}): RESTRestoreSessionEvent => ({
-  id: `e-${status}`, type: 'Restore', status, message: `${status} message`, startTime: '2019-08-24T14:15:22Z', order: 1, ...extra,
+  id: `e-${status}`,
+  type: 'Restore',
+  status,
+  message: `${status} message`,
+  startTime: '2019-08-24T14:15:22Z',
+  order: 1,
+  ...extra,
 });
 const ENTRY = { sessionId: SEED_SESSION.id, restorePointRef: 'rp-1', protectedItemRef: 'job:Site:site-1' };
 
@@ -38,7 +75,11 @@ describe('veeam mapping', () => {
   it('builds job items with the fields the spec requires', () => {
     // spec RESTJobSite: id, url, title, isCloud, isPersonal are required.
     expect(jobItemFor('sharepoint', SITE)).toEqual({ type: 'Site', site: SITE });
-    expect(jobItemFor('exchange', USER)).toEqual({ type: 'User', user: { id: 'user-1', displayName: 'Adele Vance', name: 'adele@contoso.onmicrosoft.com' }, mailbox: true });
+    expect(jobItemFor('exchange', USER)).toEqual({
+      type: 'User',
+      user: { id: 'user-1', displayName: 'Adele Vance', name: 'adele@contoso.onmicrosoft.com' },
+      mailbox: true,
+    });
     expect(jobItemFor('onedrive', USER)).toMatchObject({ type: 'User', oneDrive: true });
     expect(jobItemFor('onedrive', USER).mailbox).toBeUndefined();
   });
@@ -55,38 +96,79 @@ describe('veeam mapping', () => {
   });
 
   it('maps a job to a policy, keeping the raw status', () => {
-    expect(toVendorPolicy(JOB, 'sharepoint')).toEqual({ vendorRef: JOB.id, workload: 'sharepoint', displayName: 'Daily SharePoint', active: true, vendorStatus: 'Success' });
-    expect(toVendorPolicy({ ...JOB, isEnabled: false, lastStatus: null }, 'exchange')).toMatchObject({ active: false, vendorStatus: 'Disabled' });
+    expect(toVendorPolicy(JOB, 'sharepoint')).toEqual({
+      vendorRef: JOB.id,
+      workload: 'sharepoint',
+      displayName: 'Daily SharePoint',
+      active: true,
+      vendorStatus: 'Success',
+    });
+    expect(toVendorPolicy({ ...JOB, isEnabled: false, lastStatus: null }, 'exchange')).toMatchObject({
+      active: false,
+      vendorStatus: 'Disabled',
+    });
   });
 
   it('counts an item protected once its job has a successful backup', () => {
     const item = { id: 'ji-1', type: 'Site' as const, site: SITE };
     expect(toProtectedItem(JOB, item, 'sharepoint')).toEqual({
-      vendorRef: `${JOB.id}:Site:site-1`, kind: 'site', externalId: 'site-1', vendorStatus: 'Success', protected: true,
+      vendorRef: `${JOB.id}:Site:site-1`,
+      kind: 'site',
+      externalId: 'site-1',
+      vendorStatus: 'Success',
+      protected: true,
     });
-    expect(toProtectedItem({ ...JOB, lastBackup: null, lastStatus: null }, item, 'sharepoint')).toMatchObject({ protected: false, vendorStatus: 'NotRun' });
+    expect(toProtectedItem({ ...JOB, lastBackup: null, lastStatus: null }, item, 'sharepoint')).toMatchObject({
+      protected: false,
+      vendorStatus: 'NotRun',
+    });
     expect(toProtectedItem({ ...JOB, lastStatus: 'Failed' }, item, 'sharepoint')?.protected).toBe(false);
     expect(toProtectedItem(JOB, { type: 'User', user: USER, mailbox: true }, 'exchange')?.kind).toBe('mailbox');
     expect(toProtectedItem(JOB, { type: 'PartialOrganization' }, 'exchange')).toBeUndefined();
   });
 
-  it('queries restore points by job and entity, widening Veeam\'s exclusive from/to to an inclusive window', () => {
+  it("queries restore points by job and entity, widening Veeam's exclusive from/to to an inclusive window", () => {
     const from = new Date('2026-01-01T00:00:00.000Z');
     const to = new Date('2026-01-02T00:00:00.000Z');
     expect(restorePointQuery({ jobId: 'j', type: 'Site', entityId: 's' }, from, to)).toEqual({
-      jobId: 'j', siteId: 's', from: '2025-12-31T23:59:59.999Z', to: '2026-01-02T00:00:00.001Z',
+      jobId: 'j',
+      siteId: 's',
+      from: '2025-12-31T23:59:59.999Z',
+      to: '2026-01-02T00:00:00.001Z',
     });
-    expect(restorePointQuery({ jobId: 'j', type: 'User', entityId: 'u' })).toEqual({ jobId: 'j', userId: 'u', from: undefined, to: undefined });
+    expect(restorePointQuery({ jobId: 'j', type: 'User', entityId: 'u' })).toEqual({
+      jobId: 'j',
+      userId: 'u',
+      from: undefined,
+      to: undefined,
+    });
   });
 
   it('maps a restore point (spec RESTRestorePoint example) with tags', () => {
     const rp: RESTRestorePoint = {
-      id: 'rp-1', isDeleted: false, repositoryId: '00000000-0000-0000-0000-000000000000', backupTime: '2019-08-24T14:15:22Z',
-      jobId: JOB.id, isExchange: false, isSharePoint: true, isOneDrive: false, isTeams: false, isLongTermCopy: false, isCopy: true,
-      isRetrieved: false, immutabilityExpiresOn: null,
+      id: 'rp-1',
+      isDeleted: false,
+      repositoryId: '00000000-0000-0000-0000-000000000000',
+      backupTime: '2019-08-24T14:15:22Z',
+      jobId: JOB.id,
+      isExchange: false,
+      isSharePoint: true,
+      isOneDrive: false,
+      isTeams: false,
+      isLongTermCopy: false,
+      isCopy: true,
+      isRetrieved: false,
+      immutabilityExpiresOn: null,
     } as RESTRestorePoint;
-    expect(toRestorePoint(rp, 'ref')).toEqual({ vendorRef: 'rp-1', protectedItemRef: 'ref', pointInTime: new Date('2019-08-24T14:15:22Z'), tags: ['sharepoint', 'copy'] });
-    expect(toRestorePoint({ ...rp, immutabilityExpiresOn: '2030-01-01T00:00:00Z' }, 'ref').expiresAt).toEqual(new Date('2030-01-01T00:00:00Z'));
+    expect(toRestorePoint(rp, 'ref')).toEqual({
+      vendorRef: 'rp-1',
+      protectedItemRef: 'ref',
+      pointInTime: new Date('2019-08-24T14:15:22Z'),
+      tags: ['sharepoint', 'copy'],
+    });
+    expect(toRestorePoint({ ...rp, immutabilityExpiresOn: '2030-01-01T00:00:00Z' }, 'ref').expiresAt).toEqual(
+      new Date('2030-01-01T00:00:00Z'),
+    );
   });
 
   it.each([
@@ -103,9 +185,16 @@ describe('veeam mapping', () => {
     expect(itemProgress(ENTRY, { ...SEED_SESSION, state }, [...events]).status).toBe(status);
   });
 
-  it('carries the failed event\'s message and the restored bytes', () => {
-    expect(itemProgress(ENTRY, SEED_SESSION, [event('Failed')])).toMatchObject({ errorCode: 'RESTORE_FAILED', vendorCode: 'Failed', errorMessage: 'Failed message', restorePointRef: 'rp-1' });
-    expect(itemProgress(ENTRY, SEED_SESSION, [event('Success', { itemSizeBytes: 7 }), event('Warning', { itemSizeBytes: 3 })]).restoredBytes).toBe(10);
+  it("carries the failed event's message and the restored bytes", () => {
+    expect(itemProgress(ENTRY, SEED_SESSION, [event('Failed')])).toMatchObject({
+      errorCode: 'RESTORE_FAILED',
+      vendorCode: 'Failed',
+      errorMessage: 'Failed message',
+      restorePointRef: 'rp-1',
+    });
+    expect(
+      itemProgress(ENTRY, SEED_SESSION, [event('Success', { itemSizeBytes: 7 }), event('Warning', { itemSizeBytes: 3 })]).restoredBytes,
+    ).toBe(10);
   });
 
   it.each([
@@ -122,7 +211,7 @@ describe('veeam mapping', () => {
     expect(overallState(statuses.map((status) => ({ status })))).toBe(state);
   });
 
-  it('builds progress with the sessions\' raw state and an error when failed', () => {
+  it("builds progress with the sessions' raw state and an error when failed", () => {
     const p = toRestoreProgress([ENTRY], [{ ...SEED_SESSION, result: 'Failed' }], [[event('Failed')]]);
     expect(p).toMatchObject({ state: 'failed', vendorStatus: 'Working/Failed', error: { code: 'RESTORE_FAILED', vendorCode: 'Failed' } });
   });
@@ -132,17 +221,29 @@ describe('veeam mapping', () => {
     expect(ref.vendorRef).toBe(`${SEED_SESSION.id},s2`);
     expect(decodeOperation(ref)).toEqual([ENTRY, { ...ENTRY, sessionId: 's2' }]);
     expect(decodeOperation({ vendorRef: 'a,b' })).toEqual([
-      { sessionId: 'a', restorePointRef: '', protectedItemRef: '' }, { sessionId: 'b', restorePointRef: '', protectedItemRef: '' },
+      { sessionId: 'a', restorePointRef: '', protectedItemRef: '' },
+      { sessionId: 'b', restorePointRef: '', protectedItemRef: '' },
     ]);
   });
 
   it('reads the three error shapes', () => {
     // seed 002 "default" sample
-    expect(parseVeeamError(500, { message: 'string', errorCode: 'ProxyOffline', stackTrace: 'string' })).toEqual({ vendorCode: 'ProxyOffline', message: 'string' });
-    expect(parseVeeamError(400, { error: 'invalid_grant', error_description: 'The user name or password is incorrect.' }))
-      .toEqual({ vendorCode: 'invalid_grant', message: 'The user name or password is incorrect.' });
-    expect(parseVeeamError(401, { message: 'Authorization has been denied for this request.', errorCode: null })).toEqual({ vendorCode: 'Http401', message: 'Authorization has been denied for this request.' });
-    expect(parseVeeamError(429, 'API calls quota exceeded! maximum admitted 25 per Minute.')).toEqual({ vendorCode: 'Http429', message: 'API calls quota exceeded! maximum admitted 25 per Minute.' });
+    expect(parseVeeamError(500, { message: 'string', errorCode: 'ProxyOffline', stackTrace: 'string' })).toEqual({
+      vendorCode: 'ProxyOffline',
+      message: 'string',
+    });
+    expect(parseVeeamError(400, { error: 'invalid_grant', error_description: 'The user name or password is incorrect.' })).toEqual({
+      vendorCode: 'invalid_grant',
+      message: 'The user name or password is incorrect.',
+    });
+    expect(parseVeeamError(401, { message: 'Authorization has been denied for this request.', errorCode: null })).toEqual({
+      vendorCode: 'Http401',
+      message: 'Authorization has been denied for this request.',
+    });
+    expect(parseVeeamError(429, 'API calls quota exceeded! maximum admitted 25 per Minute.')).toEqual({
+      vendorCode: 'Http429',
+      message: 'API calls quota exceeded! maximum admitted 25 per Minute.',
+    });
     expect(parseVeeamError(502, undefined)).toEqual({ vendorCode: 'Http502', message: 'HTTP 502' });
   });
 

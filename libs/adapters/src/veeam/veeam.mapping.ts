@@ -1,7 +1,21 @@
 import { WORKLOAD_ITEM_KIND, type ProtectedItemKind, type RestoreItemStatus, type Workload } from '@bg/domain';
-import type { RestoreProgress, RestoreState, VendorOperationRef, VendorPolicy, VendorProtectedItem, VendorRestorePoint } from '../port/port.types';
 import type {
-  RESTJob, RESTJobItemComposed, RESTRestorePoint, RESTRestoreSession, RESTRestoreSessionEvent, RESTSite, RESTUser, RestoreSessionType,
+  RestoreProgress,
+  RestoreState,
+  VendorOperationRef,
+  VendorPolicy,
+  VendorProtectedItem,
+  VendorRestorePoint,
+} from '../port/port.types';
+import type {
+  RESTJob,
+  RESTJobItemComposed,
+  RESTRestorePoint,
+  RESTRestoreSession,
+  RESTRestoreSessionEvent,
+  RESTSite,
+  RESTUser,
+  RestoreSessionType,
 } from './veeam.types';
 
 /** Pure wire <-> domain functions for Veeam. */
@@ -43,7 +57,8 @@ export function workloadOfItem(item: RESTJobItemComposed): Workload | undefined 
     if (item.mailbox || item.archiveMailbox) return 'exchange';
     if (item.oneDrive || item.personalSite) return 'onedrive';
   }
-  if (item.type === 'PartialOrganization') return item.mailbox ? 'exchange' : item.oneDrive ? 'onedrive' : item.sites ? 'sharepoint' : undefined;
+  if (item.type === 'PartialOrganization')
+    return item.mailbox ? 'exchange' : item.oneDrive ? 'onedrive' : item.sites ? 'sharepoint' : undefined;
   return undefined;
 }
 
@@ -82,16 +97,24 @@ export function toProtectedItem(job: RESTJob, item: RESTJobItemComposed, workloa
   if (!entity) return undefined;
   const backedUp = Boolean(job.lastBackup) && (job.lastStatus === 'Success' || job.lastStatus === 'Warning');
   return {
-    vendorRef: itemRef(job.id, entity.type, entity.id), kind: kindFor(workloadOfItem(item) ?? workload), externalId: entity.id,
-    vendorStatus: job.lastStatus ?? 'NotRun', protected: backedUp,
+    vendorRef: itemRef(job.id, entity.type, entity.id),
+    kind: kindFor(workloadOfItem(item) ?? workload),
+    externalId: entity.id,
+    vendorStatus: job.lastStatus ?? 'NotRun',
+    protected: backedUp,
   };
 }
 
 /** GET /v8/RestorePoints query for one protected item within [from, to] ("after" / "before" are exclusive at Veeam). */
-export function restorePointQuery(ref: { jobId: string; type: ItemEntityType; entityId: string }, from?: Date, to?: Date): Record<string, string | undefined> {
+export function restorePointQuery(
+  ref: { jobId: string; type: ItemEntityType; entityId: string },
+  from?: Date,
+  to?: Date,
+): Record<string, string | undefined> {
   const entity = ref.type === 'Site' ? 'siteId' : ref.type === 'Team' ? 'teamId' : 'userId';
   return {
-    jobId: ref.jobId, [entity]: ref.entityId,
+    jobId: ref.jobId,
+    [entity]: ref.entityId,
     from: from ? new Date(from.getTime() - 1).toISOString() : undefined,
     to: to ? new Date(to.getTime() + 1).toISOString() : undefined,
   };
@@ -99,11 +122,19 @@ export function restorePointQuery(ref: { jobId: string; type: ItemEntityType; en
 
 export function toRestorePoint(p: RESTRestorePoint, protectedItemRef: string): VendorRestorePoint {
   const tags = [
-    p.isExchange && 'exchange', p.isOneDrive && 'onedrive', p.isSharePoint && 'sharepoint', p.isTeams && 'teams',
-    p.isCopy && 'copy', p.isLongTermCopy && 'longTermCopy', p.isRetrieved && 'retrieved',
+    p.isExchange && 'exchange',
+    p.isOneDrive && 'onedrive',
+    p.isSharePoint && 'sharepoint',
+    p.isTeams && 'teams',
+    p.isCopy && 'copy',
+    p.isLongTermCopy && 'longTermCopy',
+    p.isRetrieved && 'retrieved',
   ].filter((t): t is string => Boolean(t));
   return {
-    vendorRef: p.id, protectedItemRef, pointInTime: new Date(p.backupTime), tags,
+    vendorRef: p.id,
+    protectedItemRef,
+    pointInTime: new Date(p.backupTime),
+    tags,
     ...(p.immutabilityExpiresOn ? { expiresAt: new Date(p.immutabilityExpiresOn) } : {}),
   };
 }
@@ -127,7 +158,10 @@ export function decodeOperation(ref: VendorOperationRef): SessionEntry[] {
     const parsed = JSON.parse(ref.extra.sessions) as SessionEntry[];
     if (Array.isArray(parsed)) return parsed;
   }
-  return ref.vendorRef.split(',').filter(Boolean).map((sessionId) => ({ sessionId, restorePointRef: '', protectedItemRef: '' }));
+  return ref.vendorRef
+    .split(',')
+    .filter(Boolean)
+    .map((sessionId) => ({ sessionId, restorePointRef: '', protectedItemRef: '' }));
 }
 
 type ItemProgress = NonNullable<RestoreProgress['items']>[number];
@@ -150,7 +184,16 @@ export function itemProgress(entry: SessionEntry, session: RESTRestoreSession, e
   const vendorStatus = [...new Set(restores.map((e) => e.status))].join(',');
   if (has('Running')) return { ...base, status: 'running', vendorStatus };
   const bad = restores.find((e) => e.status === 'Failed' || e.status === 'Skipped');
-  if (bad) return { ...base, status: 'failed', vendorStatus, errorCode: 'RESTORE_FAILED', vendorCode: bad.status, errorMessage: bad.message, restoredBytes: bytes };
+  if (bad)
+    return {
+      ...base,
+      status: 'failed',
+      vendorStatus,
+      errorCode: 'RESTORE_FAILED',
+      vendorCode: bad.status,
+      errorMessage: bad.message,
+      restoredBytes: bytes,
+    };
   if (has('Cancelled')) return { ...base, status: 'cancelled', vendorStatus, restoredBytes: bytes };
   return { ...base, status: 'succeeded', vendorStatus, restoredBytes: bytes };
 }
@@ -167,19 +210,39 @@ export function overallState(items: Array<{ status: RestoreItemStatus }>): Resto
   return 'failed';
 }
 
-export function toRestoreProgress(entries: SessionEntry[], sessions: RESTRestoreSession[], events: RESTRestoreSessionEvent[][]): RestoreProgress {
+export function toRestoreProgress(
+  entries: SessionEntry[],
+  sessions: RESTRestoreSession[],
+  events: RESTRestoreSessionEvent[][],
+): RestoreProgress {
   const items = entries.map((e, i) => itemProgress(e, sessions[i], events[i]));
   const state = overallState(items);
   const vendorStatus = sessions.map((s) => `${s.state}/${s.result}`).join(',');
   const failed = items.find((i) => i.status === 'failed');
   return {
-    state, vendorStatus, items,
-    ...(state === 'failed' && failed ? { error: { code: 'RESTORE_FAILED', vendorCode: failed.vendorCode, message: failed.errorMessage ?? 'Veeam could not restore the item' } } : {}),
+    state,
+    vendorStatus,
+    items,
+    ...(state === 'failed' && failed
+      ? {
+          error: {
+            code: 'RESTORE_FAILED',
+            vendorCode: failed.vendorCode,
+            message: failed.errorMessage ?? 'Veeam could not restore the item',
+          },
+        }
+      : {}),
   };
 }
 
 /** Splits "<folder>/<folder>/<name>" into segments; a trailing "/" marks a folder. */
 export function splitPath(path: string): { segments: string[]; folder: boolean } {
   const folder = /\/\s*$/.test(path);
-  return { segments: path.split('/').map((s) => s.trim()).filter(Boolean), folder };
+  return {
+    segments: path
+      .split('/')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    folder,
+  };
 }

@@ -6,7 +6,14 @@ import type { SessionCollection, VeeamClient } from './veeam.client';
 import type { VeeamRestoreAuth } from './veeam.credentials';
 import { veeamRefusal } from './veeam.errors';
 import {
-  decodeOperation, encodeOperation, itemProgress, parseItemRef, SESSION_TYPE, splitPath, toRestoreProgress, type SessionEntry,
+  decodeOperation,
+  encodeOperation,
+  itemProgress,
+  parseItemRef,
+  SESSION_TYPE,
+  splitPath,
+  toRestoreProgress,
+  type SessionEntry,
 } from './veeam.mapping';
 import type { RESTExchangeMailbox, RESTItemComposed, RESTOneDrive, RESTSharePointSite } from './veeam.types';
 
@@ -35,17 +42,22 @@ export class VeeamRestores {
 
   /** Everything the adapter can check before calling Veeam. */
   validate(req: RestoreRequest): void {
-    if (!SESSION_TYPE[req.workload]) throw veeamRefusal('UNSUPPORTED_BY_VENDOR', `veeam does not support restoreJob.create for workload ${req.workload}`);
+    if (!SESSION_TYPE[req.workload])
+      throw veeamRefusal('UNSUPPORTED_BY_VENDOR', `veeam does not support restoreJob.create for workload ${req.workload}`);
     if (req.items.length === 0) throw veeamRefusal('INVALID_REQUEST', 'A restore needs at least one item');
     for (const item of req.items) {
-      if (!parseItemRef(item.protectedItemRef)) throw veeamRefusal('INVALID_REQUEST', `Not a Veeam protected item ref: ${item.protectedItemRef}`);
+      if (!parseItemRef(item.protectedItemRef))
+        throw veeamRefusal('INVALID_REQUEST', `Not a Veeam protected item ref: ${item.protectedItemRef}`);
       if (!item.restorePointRef) throw veeamRefusal('INVALID_REQUEST', 'Every restore item needs a restore point');
     }
     if (req.destination !== 'new') return;
     // v8 has no restoreTo for OneDrive (only restore to the original OneDrive).
-    if (req.workload === 'onedrive') throw veeamRefusal('UNSUPPORTED_BY_VENDOR', 'veeam does not support restoreJob.create to a new location for OneDrive');
-    if (req.workload === 'sharepoint' && !req.target?.siteUrl) throw veeamRefusal('INVALID_REQUEST', 'A SharePoint restore to a new location needs target.siteUrl');
-    if (req.workload === 'exchange' && !req.target?.mailbox) throw veeamRefusal('INVALID_REQUEST', 'An Exchange restore to a new location needs target.mailbox');
+    if (req.workload === 'onedrive')
+      throw veeamRefusal('UNSUPPORTED_BY_VENDOR', 'veeam does not support restoreJob.create to a new location for OneDrive');
+    if (req.workload === 'sharepoint' && !req.target?.siteUrl)
+      throw veeamRefusal('INVALID_REQUEST', 'A SharePoint restore to a new location needs target.siteUrl');
+    if (req.workload === 'exchange' && !req.target?.mailbox)
+      throw veeamRefusal('INVALID_REQUEST', 'An Exchange restore to a new location needs target.mailbox');
   }
 
   async prepare(ctx: CallContext, req: RestoreRequest): Promise<VendorOperationRef> {
@@ -56,7 +68,12 @@ export class VeeamRestores {
         const point = await this.client.getRestorePoint(ctx, item.restorePointRef);
         const jobId = point.jobId ?? parseItemRef(item.protectedItemRef)!.jobId;
         // The session shows the data of the latest point at or before dateTime: this very point.
-        const session = await this.client.exploreJob(ctx, jobId, { dateTime: point.backupTime, type: SESSION_TYPE[req.workload]!, showDeleted: false, showAllVersions: false });
+        const session = await this.client.exploreJob(ctx, jobId, {
+          dateTime: point.backupTime,
+          type: SESSION_TYPE[req.workload]!,
+          showDeleted: false,
+          showAllVersions: false,
+        });
         entries.push({ sessionId: session.id, restorePointRef: item.restorePointRef, protectedItemRef: item.protectedItemRef });
       }
     } catch (e) {
@@ -67,11 +84,16 @@ export class VeeamRestores {
     return encodeOperation(entries, req.workload);
   }
 
-  async start(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
+  async start(
+    ctx: CallContext,
+    ref: VendorOperationRef,
+    req: RestoreRequest,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
     this.validate(req);
     const entries = decodeOperation(ref);
     for (const [i, entry] of entries.entries()) {
-      const item = req.items.find((x) => x.restorePointRef === entry.restorePointRef && x.protectedItemRef === entry.protectedItemRef) ?? req.items[i];
+      const item =
+        req.items.find((x) => x.restorePointRef === entry.restorePointRef && x.protectedItemRef === entry.protectedItemRef) ?? req.items[i];
       await this.restoreItem(ctx, entry, item, req);
     }
     return { ref, progress: await this.progress(ctx, ref) };
@@ -85,7 +107,10 @@ export class VeeamRestores {
       Promise.all(entries.map((e) => this.client.getRestoreSession(ctx, e.sessionId))),
       Promise.all(entries.map((e) => this.client.restoreSessionEvents(ctx, e.sessionId))),
     ]);
-    const done = entries.filter((e, i) => sessions[i].state === 'Working' && ['succeeded', 'failed', 'cancelled'].includes(itemProgress(e, sessions[i], events[i]).status));
+    const done = entries.filter(
+      (e, i) =>
+        sessions[i].state === 'Working' && ['succeeded', 'failed', 'cancelled'].includes(itemProgress(e, sessions[i], events[i]).status),
+    );
     await this.stopAll(ctx, done);
     return toRestoreProgress(entries, sessions, events);
   }
@@ -121,10 +146,31 @@ export class VeeamRestores {
     if (kind === 'mailbox') return this.restoreMailbox(ctx, entry.sessionId, entityId, paths, to ? req.target!.mailbox : undefined);
     if (paths.length) return this.restorePaths(ctx, entry.sessionId, kind, entityId, paths, to ? req.target!.siteUrl : undefined);
     if (kind === 'site') {
-      const common = { restoreListViews: true, restoreSubsites: true, changedItems: true, deletedItems: true, documentVersion: 'Last', documentLastVersionAction: 'Overwrite' };
+      const common = {
+        restoreListViews: true,
+        restoreSubsites: true,
+        changedItems: true,
+        deletedItems: true,
+        documentVersion: 'Last',
+        documentLastVersionAction: 'Overwrite',
+      };
       await (to
-        ? this.client.restoreAction(ctx, entry.sessionId, kind, entityId, 'restoreTo', this.withAuth({ ...common, siteURL: req.target!.siteUrl }, true))
-        : this.client.restoreAction(ctx, entry.sessionId, kind, entityId, 'restore', this.withAuth({ ...common, restorePermissions: true }, true)));
+        ? this.client.restoreAction(
+            ctx,
+            entry.sessionId,
+            kind,
+            entityId,
+            'restoreTo',
+            this.withAuth({ ...common, siteURL: req.target!.siteUrl }, true),
+          )
+        : this.client.restoreAction(
+            ctx,
+            entry.sessionId,
+            kind,
+            entityId,
+            'restore',
+            this.withAuth({ ...common, restorePermissions: true }, true),
+          ));
       return;
     }
     await this.client.restoreAction(ctx, entry.sessionId, kind, entityId, 'restore', this.withAuth({ documentAction: 'Overwrite' }, false));
@@ -138,18 +184,21 @@ export class VeeamRestores {
     // The organization's view of the item and the session's entities are independent reads: both at once.
     if (kind === 'site') {
       const [site, inSession] = await Promise.all([
-        this.client.getSite(ctx, org, ref.entityId), this.client.sessionEntities<RESTSharePointSite>(ctx, entry.sessionId, 'site'),
+        this.client.getSite(ctx, org, ref.entityId),
+        this.client.sessionEntities<RESTSharePointSite>(ctx, entry.sessionId, 'site'),
       ]);
       match = inSession.find((s) => sameUrl(s.url, site.url));
     } else if (kind === 'oneDrive') {
       const [drives, inSession] = await Promise.all([
-        this.client.getUserOneDrives(ctx, org, ref.entityId), this.client.sessionEntities<RESTOneDrive>(ctx, entry.sessionId, 'oneDrive'),
+        this.client.getUserOneDrives(ctx, org, ref.entityId),
+        this.client.sessionEntities<RESTOneDrive>(ctx, entry.sessionId, 'oneDrive'),
       ]);
       const urls = drives.map((d) => d.url);
       match = inSession.find((d) => urls.some((u) => sameUrl(u, d.url)));
     } else {
       const [user, inSession] = await Promise.all([
-        this.client.getUser(ctx, org, ref.entityId), this.client.sessionEntities<RESTExchangeMailbox>(ctx, entry.sessionId, 'mailbox'),
+        this.client.getUser(ctx, org, ref.entityId),
+        this.client.sessionEntities<RESTExchangeMailbox>(ctx, entry.sessionId, 'mailbox'),
       ]);
       match = inSession.find((m) => !m.isArchive && !!m.email && m.email.toLowerCase() === user.name?.toLowerCase());
     }
@@ -158,7 +207,14 @@ export class VeeamRestores {
   }
 
   /** Files and folders by path: walks the session's folder tree, then restores documents and folders in one call each. */
-  private async restorePaths(ctx: CallContext, sessionId: string, kind: 'site' | 'oneDrive', entityId: string, paths: string[], siteUrl?: string): Promise<void> {
+  private async restorePaths(
+    ctx: CallContext,
+    sessionId: string,
+    kind: 'site' | 'oneDrive',
+    entityId: string,
+    paths: string[],
+    siteUrl?: string,
+  ): Promise<void> {
     const documents: RESTItemComposed[] = [];
     const folders: RESTItemComposed[] = [];
     for (const path of paths) {
@@ -179,26 +235,53 @@ export class VeeamRestores {
       if (!f) throw veeamRefusal('NOT_FOUND', `Path not found in the backup: ${path}`);
       folders.push(f);
     }
-    const body = (key: 'documents' | 'folders', list: RESTItemComposed[]) => this.withAuth(kind === 'oneDrive'
-      ? { [key]: list, documentAction: 'Overwrite' }
-      : siteUrl ? { [key]: list, siteURL: siteUrl, documentVersion: 'Last' } : { [key]: list, restorePermissions: true, documentVersion: 'Last' }, false);
+    const body = (key: 'documents' | 'folders', list: RESTItemComposed[]) =>
+      this.withAuth(
+        kind === 'oneDrive'
+          ? { [key]: list, documentAction: 'Overwrite' }
+          : siteUrl
+            ? { [key]: list, siteURL: siteUrl, documentVersion: 'Last' }
+            : { [key]: list, restorePermissions: true, documentVersion: 'Last' },
+        false,
+      );
     const action = (what: string) => (siteUrl ? `${what}/restoreTo` : `${what}/restore`);
-    if (documents.length) await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Documents'), body('documents', documents));
+    if (documents.length)
+      await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Documents'), body('documents', documents));
     if (folders.length) await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Folders'), body('folders', folders));
   }
 
-  private async folderIn(ctx: CallContext, sessionId: string, kind: 'site' | 'oneDrive', entityId: string, parent: RESTItemComposed | undefined, name: string) {
+  private async folderIn(
+    ctx: CallContext,
+    sessionId: string,
+    kind: 'site' | 'oneDrive',
+    entityId: string,
+    parent: RESTItemComposed | undefined,
+    name: string,
+  ) {
     const list = await this.client.sessionChildren(ctx, sessionId, kind, entityId, 'Folders', parent?.id);
     return list.find((f) => f.name.toLowerCase() === name.toLowerCase());
   }
 
-  private async documentIn(ctx: CallContext, sessionId: string, kind: 'site' | 'oneDrive', entityId: string, parent: RESTItemComposed | undefined, name: string) {
+  private async documentIn(
+    ctx: CallContext,
+    sessionId: string,
+    kind: 'site' | 'oneDrive',
+    entityId: string,
+    parent: RESTItemComposed | undefined,
+    name: string,
+  ) {
     const docs = await this.client.sessionChildren(ctx, sessionId, kind, entityId, 'Documents', parent?.id);
     return docs.find((d) => !d.isFolder && d.name.toLowerCase() === name.toLowerCase());
   }
 
   /** A whole mailbox, or its folders named by `paths` (first segment = folder name). */
-  private async restoreMailbox(ctx: CallContext, sessionId: string, mailboxId: string, paths: string[], targetMailbox?: string): Promise<void> {
+  private async restoreMailbox(
+    ctx: CallContext,
+    sessionId: string,
+    mailboxId: string,
+    paths: string[],
+    targetMailbox?: string,
+  ): Promise<void> {
     const body = this.withAuth(targetMailbox ? { mailbox: targetMailbox, changedItems: true, deletedItems: true } : {}, true);
     const action = targetMailbox ? 'restoreTo' : 'restore';
     if (!paths.length) {
@@ -207,7 +290,9 @@ export class VeeamRestores {
     }
     for (const path of paths) {
       const name = splitPath(path).segments[0] ?? path;
-      const folder = (await this.client.mailboxFolders(ctx, sessionId, mailboxId, name)).find((f) => f.name?.toLowerCase() === name.toLowerCase());
+      const folder = (await this.client.mailboxFolders(ctx, sessionId, mailboxId, name)).find(
+        (f) => f.name?.toLowerCase() === name.toLowerCase(),
+      );
       if (!folder) throw veeamRefusal('NOT_FOUND', `Mailbox folder not found in the backup: ${path}`);
       await this.client.restoreAction(ctx, sessionId, 'mailbox', mailboxId, `folders/${encodeURIComponent(folder.id)}/${action}`, body);
     }

@@ -21,9 +21,10 @@ export interface ApiKeyRow {
 type IdentityRow = Pick<ApiKeyRow, 'id' | 'role' | 'partner_id' | 'tenant_id'>;
 
 function identityFromRow(r: IdentityRow): ApiKeyIdentity {
-  const scope: ApiKeyScope = r.role === 'partner'
-    ? { role: 'partner', partnerId: r.partner_id, tenantId: null }
-    : { role: 'tenant', partnerId: r.partner_id, tenantId: tenantIdOf(r) };
+  const scope: ApiKeyScope =
+    r.role === 'partner'
+      ? { role: 'partner', partnerId: r.partner_id, tenantId: null }
+      : { role: 'tenant', partnerId: r.partner_id, tenantId: tenantIdOf(r) };
   return { id: r.id, ...scope };
 }
 
@@ -35,7 +36,11 @@ function tenantIdOf(r: IdentityRow): string {
 
 export function apiKeyFromRow(r: ApiKeyRow): ApiKey {
   return {
-    ...identityFromRow(r), name: r.name, prefix: r.prefix, createdAt: toDate(r.created_at), revokedAt: toDateOrNull(r.revoked_at),
+    ...identityFromRow(r),
+    name: r.name,
+    prefix: r.prefix,
+    createdAt: toDate(r.created_at),
+    revokedAt: toDateOrNull(r.revoked_at),
   };
 }
 
@@ -57,7 +62,8 @@ export class ApiKeyRepository {
   /** The authentication lookup: the unrevoked key with this SHA-256, in one indexed query. */
   async findActiveByHash(db: Db, keyHash: string): Promise<ApiKeyIdentity | undefined> {
     const [row]: IdentityRow[] = await db.query(
-      'SELECT id, role, partner_id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [keyHash],
+      'SELECT id, role, partner_id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+      [keyHash],
     );
     return row ? identityFromRow(row) : undefined;
   }
@@ -82,9 +88,12 @@ export class ApiKeyRepository {
 
   /** Revokes an unrevoked key of this partner (or of one of its tenants); false if there is none. */
   async revokeOfPartner(db: Db, id: string, partnerId: string): Promise<boolean> {
-    const rows = rowsOf(await db.query(
-      'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND partner_id = $2 AND revoked_at IS NULL RETURNING id', [id, partnerId],
-    ));
+    const rows = rowsOf(
+      await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND partner_id = $2 AND revoked_at IS NULL RETURNING id', [
+        id,
+        partnerId,
+      ]),
+    );
     return rows.length > 0;
   }
 }

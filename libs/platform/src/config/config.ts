@@ -1,12 +1,24 @@
 import { z } from 'zod';
 
 const base64Key = z.string().refine((v) => {
-  try { return Buffer.from(v, 'base64').length === 32; } catch { return false; }
+  try {
+    return Buffer.from(v, 'base64').length === 32;
+  } catch {
+    return false;
+  }
 }, 'must be 32 bytes encoded as base64 (generate one with: openssl rand -base64 32)');
 
-const url = (protocols: string[]) => z.string().refine((v) => {
-  try { return protocols.includes(new URL(v).protocol); } catch { return false; }
-}, `must be a URL with protocol ${protocols.join(' or ')}`);
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL with protocol ${protocols.join(' or ')}`,
+  );
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -27,7 +39,10 @@ export function parseDurationList(value: string): number[] | undefined {
 const durationList = z.string().transform((v, ctx) => {
   const list = parseDurationList(v);
   if (!list) {
-    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as "0,5s,5m,30m,2h" (units ms, s, m, h; a bare number only for 0)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a comma-separated list of durations such as "0,5s,5m,30m,2h" (units ms, s, m, h; a bare number only for 0)',
+    });
     return z.NEVER;
   }
   return list;
@@ -37,22 +52,35 @@ const durationList = z.string().transform((v, ctx) => {
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/backup_gateway'),
-  DATABASE_APP_USER: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain role name').default('bg_app'),
+  DATABASE_APP_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain role name')
+    .default('bg_app'),
   DATABASE_APP_PASSWORD: z.string().min(1).default('bg_app_dev_password'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('bg'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('bg'),
   PORT: port.default(3000),
   HOST: z.string().default('0.0.0.0'),
   SANDBOX_PORT: port.default(4010),
   PUBLIC_URL: z.string().optional(),
   ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   MASTER_KEY: base64Key.optional(),
-  MASTER_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('k1'),
+  MASTER_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .default('k1'),
   /** Retired master keys still able to unwrap old data keys: "id:base64,id:base64". */
   MASTER_KEYS_RETIRED: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   WEBHOOK_ALLOW_LOCAL_URLS: bool.default(false),
   /** Delay before each webhook delivery attempt ("0" = at once; units ms, s, m, h); its length is the number of attempts. */
   WEBHOOK_RETRY_SCHEDULE: durationList.default([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
@@ -60,18 +88,31 @@ export const configSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   /** An endpoint whose deliveries keep failing (no success in between) for longer than this is disabled. */
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
-  RESTORE_JOB_DEADLINE_MINUTES: z.coerce.number().int().min(1).default(24 * 60),
+  RESTORE_JOB_DEADLINE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 60),
   RELAY_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** Periodic reconciler and restore-point refresh (off in tests, which share one database across stacks). */
   MAINTENANCE_ENABLED: bool.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** Usage roll-up scheduler (off in tests, which trigger usage.rollup themselves). */
   USAGE_ROLLUP_ENABLED: bool.default(true),
-  USAGE_ROLLUP_EVERY_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
+  USAGE_ROLLUP_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(5 * 60_000),
   /** Closed days re-checked by each scheduled roll-up (a late change becomes a correction row). */
   USAGE_ROLLUP_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(400).default(7),
   /** A UTC day closes this many minutes after the midnight that ends it. */
-  USAGE_DAY_CLOSE_GRACE_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+  USAGE_DAY_CLOSE_GRACE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(60),
   /** How often the worker writes its counted vendor API calls (one insert per flush). */
   USAGE_FLUSH_MS: z.coerce.number().int().min(50).default(10_000),
 });
@@ -98,13 +139,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const c = parsed.data;
   if (c.NODE_ENV === 'production') {
     const missing = (['ADMIN_API_KEY', 'MASTER_KEY'] as const).filter((k) => !c[k]);
-    if (missing.length) throw new ConfigError(`Invalid configuration:\n  ${missing.map((k) => `${k}: required in production`).join('\n  ')}`);
+    if (missing.length)
+      throw new ConfigError(`Invalid configuration:\n  ${missing.map((k) => `${k}: required in production`).join('\n  ')}`);
   }
   const retiredKeys = new Map<string, Buffer>();
-  for (const part of c.MASTER_KEYS_RETIRED.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of c.MASTER_KEYS_RETIRED.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [id, key] = part.split(':');
     const buf = key ? Buffer.from(key, 'base64') : Buffer.alloc(0);
-    if (!id || buf.length !== 32) throw new ConfigError('Invalid configuration:\n  MASTER_KEYS_RETIRED: must be "id:base64-32-byte-key,..."');
+    if (!id || buf.length !== 32)
+      throw new ConfigError('Invalid configuration:\n  MASTER_KEYS_RETIRED: must be "id:base64-32-byte-key,..."');
     retiredKeys.set(id, buf);
   }
   return { ...c, masterKey: c.MASTER_KEY ? Buffer.from(c.MASTER_KEY, 'base64') : undefined, retiredKeys };

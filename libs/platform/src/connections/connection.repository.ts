@@ -32,10 +32,19 @@ interface SealedRow {
 
 export function connectionFromRow(r: ConnectionRow): Connection {
   return {
-    id: r.id, tenantId: r.tenant_id, vendor: r.vendor as VendorId, displayName: r.display_name, endpoint: r.endpoint,
-    publicCredentials: r.public_credentials, credentialsVersion: r.credentials_version,
-    health: r.health as ConnectionHealth, healthDetail: r.health_detail, lastVerifiedAt: toDateOrNull(r.last_verified_at),
-    createdAt: toDate(r.created_at), updatedAt: toDate(r.updated_at), deletedAt: toDateOrNull(r.deleted_at),
+    id: r.id,
+    tenantId: r.tenant_id,
+    vendor: r.vendor as VendorId,
+    displayName: r.display_name,
+    endpoint: r.endpoint,
+    publicCredentials: r.public_credentials,
+    credentialsVersion: r.credentials_version,
+    health: r.health as ConnectionHealth,
+    healthDetail: r.health_detail,
+    lastVerifiedAt: toDateOrNull(r.last_verified_at),
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+    deletedAt: toDateOrNull(r.deleted_at),
   };
 }
 
@@ -56,7 +65,8 @@ export interface ConnectionDependents {
 }
 
 /** Every column but the secret ones: no read meant for display can carry a secret by accident. */
-const COLUMNS = 'id, tenant_id, vendor, display_name, endpoint, public_credentials, credentials_version, health, health_detail, last_verified_at, created_at, updated_at, deleted_at';
+const COLUMNS =
+  'id, tenant_id, vendor, display_name, endpoint, public_credentials, credentials_version, health, health_detail, last_verified_at, created_at, updated_at, deleted_at';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** The only writer of `connections`; every method runs in the tenant's transaction (RLS). */
@@ -65,7 +75,17 @@ export class ConnectionRepository {
     const [row]: ConnectionRow[] = await tx.query(
       `INSERT INTO connections (id, tenant_id, vendor, display_name, endpoint, public_credentials, secret_ciphertext, secret_wrapped_key, secret_key_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-      [c.id, tx.tenantId, c.vendor, c.displayName, c.endpoint, JSON.stringify(c.publicCredentials), c.sealed.ciphertext, c.sealed.wrappedKey, c.sealed.keyId],
+      [
+        c.id,
+        tx.tenantId,
+        c.vendor,
+        c.displayName,
+        c.endpoint,
+        JSON.stringify(c.publicCredentials),
+        c.sealed.ciphertext,
+        c.sealed.wrappedKey,
+        c.sealed.keyId,
+      ],
     );
     return connectionFromRow(row);
   }
@@ -82,7 +102,8 @@ export class ConnectionRepository {
   /** The connection unless it is deleted. */
   async findLive(tx: TenantTx, id: string): Promise<Connection | undefined> {
     const [row]: ConnectionRow[] = await tx.query(
-      `SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tx.tenantId, id],
+      `SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [tx.tenantId, id],
     );
     return row ? connectionFromRow(row) : undefined;
   }
@@ -99,7 +120,8 @@ export class ConnectionRepository {
    */
   async findWithSealedSecret(tx: TenantTx, id: string): Promise<{ connection: Connection; sealed: SealedSecret } | undefined> {
     const [row]: Array<ConnectionRow & SealedRow> = await tx.query(
-      `SELECT ${COLUMNS}, secret_ciphertext, secret_wrapped_key, secret_key_id FROM connections WHERE id = $1`, [id],
+      `SELECT ${COLUMNS}, secret_ciphertext, secret_wrapped_key, secret_key_id FROM connections WHERE id = $1`,
+      [id],
     );
     if (!row) return undefined;
     return {
@@ -123,10 +145,11 @@ export class ConnectionRepository {
 
   /** Records the outcome of a credential check (the change of health emits connection.healthy/unhealthy). */
   async recordHealth(tx: TenantTx, id: string, health: ConnectionHealth, detail: string): Promise<void> {
-    await tx.query(
-      'UPDATE connections SET health = $2, health_detail = $3, last_verified_at = now(), updated_at = now() WHERE id = $1',
-      [id, health, detail],
-    );
+    await tx.query('UPDATE connections SET health = $2, health_detail = $3, last_verified_at = now(), updated_at = now() WHERE id = $1', [
+      id,
+      health,
+      detail,
+    ]);
   }
 
   /** Soft delete (emits connection.deleted). */

@@ -16,7 +16,14 @@ export interface ErrorCatalogRow {
 }
 
 export function errorCatalogEntryFromRow(r: ErrorCatalogRow): ErrorCatalogEntry {
-  return { vendor: r.vendor, vendorCode: r.vendor_code, httpStatus: r.http_status, code: r.code, retryable: r.retryable, message: r.message };
+  return {
+    vendor: r.vendor,
+    vendorCode: r.vendor_code,
+    httpStatus: r.http_status,
+    code: r.code,
+    retryable: r.retryable,
+    message: r.message,
+  };
 }
 
 /** Reads `error_catalog`; only the migrations write it. */

@@ -7,8 +7,14 @@ import type { PartnerTx, TenantTx, SqlTx } from '../tenancy/tenant-db';
  * the change they describe); this repository only reads them. Timestamps may be ISO strings (snapshots).
  */
 export interface EventRow {
-  id: string; partner_id: string; tenant_id: string; type: string; resource_type: string; resource_id: string;
-  data: Record<string, unknown>; occurred_at: Date | string;
+  id: string;
+  partner_id: string;
+  tenant_id: string;
+  type: string;
+  resource_type: string;
+  resource_id: string;
+  data: Record<string, unknown>;
+  occurred_at: Date | string;
   /** 'row': data is the changed row's snapshot (see event-data.ts); 'resource': data is the payload itself (older events). */
   data_format?: 'row' | 'resource';
 }
@@ -21,7 +27,12 @@ export interface EventRef {
   occurredAt: Date;
 }
 
-interface EventRefRow { id: string; type: string; resource_id: string; occurred_at: Date | string }
+interface EventRefRow {
+  id: string;
+  type: string;
+  resource_id: string;
+  occurred_at: Date | string;
+}
 
 function eventRefFromRow(r: EventRefRow): EventRef {
   return { id: r.id, type: r.type as EventType, resourceId: r.resource_id, occurredAt: toDate(r.occurred_at) };
@@ -84,9 +95,10 @@ export class EventRepository {
 
   /** One event of a tenant. */
   async findRef(tx: ReadTx, tenantId: string, id: string): Promise<EventRef | undefined> {
-    const [row]: EventRefRow[] = await tx.query(
-      'SELECT id, type, resource_id, occurred_at FROM events WHERE id = $1 AND tenant_id = $2', [id, tenantId],
-    );
+    const [row]: EventRefRow[] = await tx.query('SELECT id, type, resource_id, occurred_at FROM events WHERE id = $1 AND tenant_id = $2', [
+      id,
+      tenantId,
+    ]);
     return row && eventRefFromRow(row);
   }
 

@@ -9,8 +9,12 @@ import type { EventRow } from './event.repository';
  */
 export function toEventResource(r: EventRow): DomainEvent {
   return {
-    id: r.id, type: r.type as EventType, tenantId: r.tenant_id, resourceType: r.resource_type as EventResourceType,
-    resourceId: r.resource_id, occurredAt: new Date(r.occurred_at).toISOString(),
+    id: r.id,
+    type: r.type as EventType,
+    tenantId: r.tenant_id,
+    resourceType: r.resource_type as EventResourceType,
+    resourceId: r.resource_id,
+    occurredAt: new Date(r.occurred_at).toISOString(),
     data: eventData(r.resource_type, r.data, r.data_format),
   };
 }

@@ -18,7 +18,10 @@ type IdempotencyKeyRow = { request_hash: string } & (
  * The only code that touches `idempotency_keys`.
  */
 export class IdempotencyStore {
-  constructor(private readonly db: DataSource, private readonly ttlHours = 24) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly ttlHours = 24,
+  ) {}
 
   async claim(principal: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
     const inserted: unknown[] = await this.db.query(

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 /** Nest's logger interface over pino, so framework and app logs are the same structured JSON. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
-  log(message: unknown, context?: string) { this.pino.info({ context }, String(message)); }
+  log(message: unknown, context?: string) {
+    this.pino.info({ context }, String(message));
+  }
   error(message: unknown, trace?: unknown, context?: string) {
     if (message && typeof message === 'object' && !(message instanceof Error)) {
       // Our own calls pass (object, message): keep the object as fields, with errors serialized.
@@ -14,7 +16,13 @@ export class PinoNestLogger implements LoggerService {
     }
     this.pino.error({ context, trace }, String(message instanceof Error ? message.message : message));
   }
-  warn(message: unknown, context?: string) { this.pino.warn({ context }, String(message)); }
-  debug(message: unknown, context?: string) { this.pino.debug({ context }, String(message)); }
-  verbose(message: unknown, context?: string) { this.pino.trace({ context }, String(message)); }
+  warn(message: unknown, context?: string) {
+    this.pino.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.pino.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.pino.trace({ context }, String(message));
+  }
 }

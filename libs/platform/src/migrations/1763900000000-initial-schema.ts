@@ -2,7 +2,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Tables that hold one tenant's data: RLS (FORCE) keyed on app.tenant_id. */
 export const TENANT_TABLES = [
-  'connections', 'policies', 'protected_items', 'restore_points', 'restore_jobs', 'restore_job_events',
+  'connections',
+  'policies',
+  'protected_items',
+  'restore_points',
+  'restore_jobs',
+  'restore_job_events',
 ] as const;
 
 /**

@@ -171,7 +171,9 @@ export class Events1763900001000 implements MigrationInterface {
     `);
     await qr.query(`ALTER TABLE events ENABLE ROW LEVEL SECURITY`);
     await qr.query(`ALTER TABLE events FORCE ROW LEVEL SECURITY`);
-    await qr.query(`CREATE POLICY tenant_or_partner ON events USING (tenant_id = ${TENANT} OR partner_id = ${PARTNER}) WITH CHECK (tenant_id = ${TENANT})`);
+    await qr.query(
+      `CREATE POLICY tenant_or_partner ON events USING (tenant_id = ${TENANT} OR partner_id = ${PARTNER}) WITH CHECK (tenant_id = ${TENANT})`,
+    );
     // Not FORCEd: the owner-defined bg_webhook_subscribed() must see partner-wide endpoints from a tenant transaction.
     await qr.query(`ALTER TABLE webhook_endpoints ENABLE ROW LEVEL SECURITY`);
     await qr.query(`CREATE POLICY tenant_or_partner ON webhook_endpoints

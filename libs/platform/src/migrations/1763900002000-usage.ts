@@ -94,7 +94,9 @@ export class Usage1763900002000 implements MigrationInterface {
     for (const t of ['usage_daily', 'usage_vendor_calls']) {
       await qr.query(`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`);
       await qr.query(`ALTER TABLE ${t} FORCE ROW LEVEL SECURITY`);
-      await qr.query(`CREATE POLICY tenant_or_partner ON ${t} USING (tenant_id = ${TENANT} OR partner_id = ${PARTNER}) WITH CHECK (tenant_id = ${TENANT})`);
+      await qr.query(
+        `CREATE POLICY tenant_or_partner ON ${t} USING (tenant_id = ${TENANT} OR partner_id = ${PARTNER}) WITH CHECK (tenant_id = ${TENANT})`,
+      );
     }
     await qr.query(`ALTER TABLE usage_item_sizes ENABLE ROW LEVEL SECURITY`);
     await qr.query(`ALTER TABLE usage_item_sizes FORCE ROW LEVEL SECURITY`);

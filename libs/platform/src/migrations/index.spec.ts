@@ -2,8 +2,10 @@ import { readdirSync } from 'node:fs';
 import { catalogMigrations, MIGRATIONS } from './index';
 
 describe('the migration list', () => {
-  it('finds every per-vendor error-catalog migration by file name, each class named with its file\'s timestamp', () => {
-    const files = readdirSync(__dirname).filter((f) => /^\d{13}-[a-z0-9-]+-error-catalog\.ts$/.test(f)).sort();
+  it("finds every per-vendor error-catalog migration by file name, each class named with its file's timestamp", () => {
+    const files = readdirSync(__dirname)
+      .filter((f) => /^\d{13}-[a-z0-9-]+-error-catalog\.ts$/.test(f))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(4);
     expect(files).toContain('1763900000100-graph-error-catalog.ts');
     expect(catalogMigrations().map((m) => m.name.slice(-13))).toEqual(files.map((f) => f.slice(0, 13)));

@@ -20,14 +20,17 @@ const CATALOG_MIGRATION_FILE = /^\d{13}-[a-z0-9-]+-error-catalog\.(ts|js)$/;
  * a new vendor adds its two files and edits no list.
  */
 export function catalogMigrations(dir: string = __dirname): MigrationClass[] {
-  return readdirSync(dir).filter((f) => CATALOG_MIGRATION_FILE.test(f)).sort().map((file) => {
-    // Loaded by file name (see above); `require` works for the .ts sources (jest) and the built .js alike.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous load of a file found at run time
-    const mod = require(join(dir, file)) as Record<string, unknown>;
-    const classes = Object.values(mod).filter((v): v is MigrationClass => typeof v === 'function');
-    if (classes.length !== 1) throw new Error(`${file} must export exactly one migration class (found ${classes.length})`);
-    return classes[0];
-  });
+  return readdirSync(dir)
+    .filter((f) => CATALOG_MIGRATION_FILE.test(f))
+    .sort()
+    .map((file) => {
+      // Loaded by file name (see above); `require` works for the .ts sources (jest) and the built .js alike.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous load of a file found at run time
+      const mod = require(join(dir, file)) as Record<string, unknown>;
+      const classes = Object.values(mod).filter((v): v is MigrationClass => typeof v === 'function');
+      if (classes.length !== 1) throw new Error(`${file} must export exactly one migration class (found ${classes.length})`);
+      return classes[0];
+    });
 }
 
 /** The timestamp ending a migration class name (TypeORM orders migrations by it). */

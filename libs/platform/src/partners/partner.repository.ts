@@ -21,7 +21,10 @@ const COLUMNS = 'id, name, created_at';
 /** The only writer of `partners`. */
 export class PartnerRepository {
   async insert(db: Db, partner: { id: string; name: string }): Promise<Partner> {
-    const [row]: PartnerRow[] = await db.query(`INSERT INTO partners (id, name) VALUES ($1, $2) RETURNING ${COLUMNS}`, [partner.id, partner.name]);
+    const [row]: PartnerRow[] = await db.query(`INSERT INTO partners (id, name) VALUES ($1, $2) RETURNING ${COLUMNS}`, [
+      partner.id,
+      partner.name,
+    ]);
     return partnerFromRow(row);
   }
 

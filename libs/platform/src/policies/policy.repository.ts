@@ -1,24 +1,51 @@
 import {
-  NOT_LIVE_POLICY_STATUSES, SETTLED_POLICY_STATUSES, assertPolicyTransition, settledPolicyStatus,
-  type Policy, type PolicyStatus, type VendorId, type Workload,
+  NOT_LIVE_POLICY_STATUSES,
+  SETTLED_POLICY_STATUSES,
+  assertPolicyTransition,
+  settledPolicyStatus,
+  type Policy,
+  type PolicyStatus,
+  type VendorId,
+  type Workload,
 } from '@bg/domain';
 import { toDate } from '../database/dates';
 import { isUuid, type SqlTx, type TenantTx } from '../tenancy/tenant-db';
 
 /** A policies row as Postgres returns it (timestamps may also be ISO strings, in event snapshots); item_count where the read counts. */
 export interface PolicyRow {
-  id: string; tenant_id: string; connection_id: string; vendor: string; workload: string; display_name: string;
-  status: PolicyStatus; desired_active: boolean; vendor_ref: string | null; vendor_status: string | null;
-  error_code: string | null; error_message: string | null; created_at: Date | string; updated_at: Date | string; item_count?: number | null;
+  id: string;
+  tenant_id: string;
+  connection_id: string;
+  vendor: string;
+  workload: string;
+  display_name: string;
+  status: PolicyStatus;
+  desired_active: boolean;
+  vendor_ref: string | null;
+  vendor_status: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  item_count?: number | null;
 }
 
 export function policyFromRow(r: PolicyRow): Policy {
   return {
-    id: r.id, tenantId: r.tenant_id, connectionId: r.connection_id, vendor: r.vendor as VendorId, workload: r.workload as Workload,
-    displayName: r.display_name, status: r.status, desiredActive: r.desired_active, vendorRef: r.vendor_ref, vendorStatus: r.vendor_status,
+    id: r.id,
+    tenantId: r.tenant_id,
+    connectionId: r.connection_id,
+    vendor: r.vendor as VendorId,
+    workload: r.workload as Workload,
+    displayName: r.display_name,
+    status: r.status,
+    desiredActive: r.desired_active,
+    vendorRef: r.vendor_ref,
+    vendorStatus: r.vendor_status,
     error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
     ...(r.item_count === undefined || r.item_count === null ? {} : { itemCount: r.item_count }),
-    createdAt: toDate(r.created_at), updatedAt: toDate(r.updated_at),
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
   };
 }
 
@@ -131,7 +158,11 @@ export class PolicyRepository {
 
   /** The vendor created the policy: its ref and status; inactive until activated. */
   async recordCreated(tx: TenantTx, id: string, vendorRef: string, vendorStatus: string): Promise<void> {
-    await tx.query(`UPDATE policies SET vendor_ref = $2, vendor_status = $3, status = 'inactive', updated_at = now() WHERE id = $1`, [id, vendorRef, vendorStatus]);
+    await tx.query(`UPDATE policies SET vendor_ref = $2, vendor_status = $3, status = 'inactive', updated_at = now() WHERE id = $1`, [
+      id,
+      vendorRef,
+      vendorStatus,
+    ]);
   }
 
   /** The vendor matches what the user asked for: settled (unless being deleted), the last error cleared. */

@@ -2,18 +2,40 @@ import { policyFromRow, type PolicyRow } from './policy.repository';
 import { toPolicyResource } from './policy.serializer';
 
 const row: PolicyRow = {
-  id: '0190a000-0000-7000-8000-000000000001', tenant_id: '0190a000-0000-7000-8000-0000000000aa', connection_id: '0190a000-0000-7000-8000-0000000000cc',
-  vendor: 'graph', workload: 'sharepoint', display_name: 'Sites', status: 'active', desired_active: true,
-  vendor_ref: 'pol-1', vendor_status: 'active', error_code: null, error_message: null,
-  created_at: new Date('2026-01-01T00:00:00.000Z'), updated_at: new Date('2026-01-02T00:00:00.000Z'), item_count: 3,
+  id: '0190a000-0000-7000-8000-000000000001',
+  tenant_id: '0190a000-0000-7000-8000-0000000000aa',
+  connection_id: '0190a000-0000-7000-8000-0000000000cc',
+  vendor: 'graph',
+  workload: 'sharepoint',
+  display_name: 'Sites',
+  status: 'active',
+  desired_active: true,
+  vendor_ref: 'pol-1',
+  vendor_status: 'active',
+  error_code: null,
+  error_message: null,
+  created_at: new Date('2026-01-01T00:00:00.000Z'),
+  updated_at: new Date('2026-01-02T00:00:00.000Z'),
+  item_count: 3,
 };
 
 describe('policy mapping', () => {
   it('maps a row to the domain policy', () => {
     expect(policyFromRow(row)).toEqual({
-      id: row.id, tenantId: row.tenant_id, connectionId: row.connection_id, vendor: 'graph', workload: 'sharepoint', displayName: 'Sites',
-      status: 'active', desiredActive: true, vendorRef: 'pol-1', vendorStatus: 'active', error: null, itemCount: 3,
-      createdAt: new Date('2026-01-01T00:00:00.000Z'), updatedAt: new Date('2026-01-02T00:00:00.000Z'),
+      id: row.id,
+      tenantId: row.tenant_id,
+      connectionId: row.connection_id,
+      vendor: 'graph',
+      workload: 'sharepoint',
+      displayName: 'Sites',
+      status: 'active',
+      desiredActive: true,
+      vendorRef: 'pol-1',
+      vendorStatus: 'active',
+      error: null,
+      itemCount: 3,
+      createdAt: new Date('2026-01-01T00:00:00.000Z'),
+      updatedAt: new Date('2026-01-02T00:00:00.000Z'),
     });
   });
 
@@ -32,12 +54,34 @@ describe('policy mapping', () => {
   });
 
   it('serializes exactly the REST JSON: keys in order, nulls kept, itemCount absent when not counted', () => {
-    const json = JSON.parse(JSON.stringify(toPolicyResource(policyFromRow({ ...row, vendor_ref: null, vendor_status: null, error_code: 'X', error_message: null }))));
+    const json = JSON.parse(
+      JSON.stringify(
+        toPolicyResource(policyFromRow({ ...row, vendor_ref: null, vendor_status: null, error_code: 'X', error_message: null })),
+      ),
+    );
     expect(Object.keys(json)).toEqual([
-      'id', 'tenantId', 'connectionId', 'vendor', 'workload', 'displayName', 'status', 'desiredActive', 'vendorRef', 'vendorStatus',
-      'error', 'itemCount', 'createdAt', 'updatedAt',
+      'id',
+      'tenantId',
+      'connectionId',
+      'vendor',
+      'workload',
+      'displayName',
+      'status',
+      'desiredActive',
+      'vendorRef',
+      'vendorStatus',
+      'error',
+      'itemCount',
+      'createdAt',
+      'updatedAt',
     ]);
-    expect(json).toMatchObject({ vendorRef: null, vendorStatus: null, error: { code: 'X', message: null }, itemCount: 3, createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(json).toMatchObject({
+      vendorRef: null,
+      vendorStatus: null,
+      error: { code: 'X', message: null },
+      itemCount: 3,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     const { item_count: _, ...uncounted } = row;
     expect(Object.keys(JSON.parse(JSON.stringify(toPolicyResource(policyFromRow(uncounted)))))).not.toContain('itemCount');
   });

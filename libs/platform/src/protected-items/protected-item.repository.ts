@@ -1,6 +1,15 @@
 import {
-  VENDOR_TRACKED_ITEM_STATUSES, WORKLOAD_ITEM_KIND, assertProtectedItemTransition, newId, protectedItemStatusFromVendor,
-  type Policy, type ProtectedItem, type ProtectedItemKind, type ProtectedItemStatus, type VendorId, type VendorItemState,
+  VENDOR_TRACKED_ITEM_STATUSES,
+  WORKLOAD_ITEM_KIND,
+  assertProtectedItemTransition,
+  newId,
+  protectedItemStatusFromVendor,
+  type Policy,
+  type ProtectedItem,
+  type ProtectedItemKind,
+  type ProtectedItemStatus,
+  type VendorId,
+  type VendorItemState,
 } from '@bg/domain';
 import { toDate } from '../database/dates';
 import { rowsOf } from '../database/rows';
@@ -8,19 +17,39 @@ import type { TenantTx } from '../tenancy/tenant-db';
 
 /** A protected_items row as Postgres returns it (size_bytes, a bigint, as a string; timestamps may also be ISO strings, in event snapshots). */
 export interface ProtectedItemRow {
-  id: string; tenant_id: string; policy_id: string; connection_id: string; kind: string; external_id: string;
-  display_name: string | null; status: ProtectedItemStatus; vendor_ref: string | null; vendor_status: string | null;
-  size_bytes: string | number | null; error_code: string | null; error_message: string | null;
-  created_at: Date | string; updated_at: Date | string;
+  id: string;
+  tenant_id: string;
+  policy_id: string;
+  connection_id: string;
+  kind: string;
+  external_id: string;
+  display_name: string | null;
+  status: ProtectedItemStatus;
+  vendor_ref: string | null;
+  vendor_status: string | null;
+  size_bytes: string | number | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
 
 export function protectedItemFromRow(r: ProtectedItemRow): ProtectedItem {
   return {
-    id: r.id, tenantId: r.tenant_id, policyId: r.policy_id, connectionId: r.connection_id, kind: r.kind as ProtectedItemKind,
-    externalId: r.external_id, displayName: r.display_name, status: r.status, vendorRef: r.vendor_ref, vendorStatus: r.vendor_status,
+    id: r.id,
+    tenantId: r.tenant_id,
+    policyId: r.policy_id,
+    connectionId: r.connection_id,
+    kind: r.kind as ProtectedItemKind,
+    externalId: r.external_id,
+    displayName: r.display_name,
+    status: r.status,
+    vendorRef: r.vendor_ref,
+    vendorStatus: r.vendor_status,
     sizeBytes: r.size_bytes === null || r.size_bytes === undefined ? null : Number(r.size_bytes),
     error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
-    createdAt: toDate(r.created_at), updatedAt: toDate(r.updated_at),
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
   };
 }
 
@@ -53,7 +82,11 @@ export class ProtectedItemRepository {
    * Stores pending items of a policy in one statement, in the given order; an item whose external id is
    * already live in the policy is skipped. Returns the ids stored.
    */
-  async insertPending(tx: TenantTx, policy: Pick<Policy, 'id' | 'connectionId' | 'workload'>, items: NewProtectedItem[]): Promise<string[]> {
+  async insertPending(
+    tx: TenantTx,
+    policy: Pick<Policy, 'id' | 'connectionId' | 'workload'>,
+    items: NewProtectedItem[],
+  ): Promise<string[]> {
     if (!items.length) return [];
     const rows: Array<{ id: string }> = await tx.query(
       `INSERT INTO protected_items (id, tenant_id, policy_id, connection_id, kind, external_id, display_name, status)
@@ -61,8 +94,15 @@ export class ProtectedItemRepository {
          FROM unnest($5::uuid[], $6::text[], $7::text[]) WITH ORDINALITY AS t(id, external_id, display_name, n)
         ORDER BY t.n
        ON CONFLICT (policy_id, external_id) WHERE status <> 'removed' DO NOTHING RETURNING id`,
-      [tx.tenantId, policy.id, policy.connectionId, WORKLOAD_ITEM_KIND[policy.workload], items.map(() => newId()),
-        items.map((i) => i.externalId), items.map((i) => i.displayName ?? null)],
+      [
+        tx.tenantId,
+        policy.id,
+        policy.connectionId,
+        WORKLOAD_ITEM_KIND[policy.workload],
+        items.map(() => newId()),
+        items.map((i) => i.externalId),
+        items.map((i) => i.displayName ?? null),
+      ],
     );
     return rows.map((r) => r.id);
   }
@@ -91,20 +131,27 @@ export class ProtectedItemRepository {
   /** The item with its policy's vendor, locked until the transaction ends. */
   async lockWithVendor(tx: TenantTx, id: string): Promise<{ item: ProtectedItem; vendor: VendorId } | undefined> {
     const [row]: Array<ProtectedItemRow & { vendor: string }> = await tx.query(
-      'SELECT i.*, p.vendor FROM protected_items i JOIN policies p ON p.id = i.policy_id WHERE i.id = $1 FOR UPDATE OF i', [id]);
+      'SELECT i.*, p.vendor FROM protected_items i JOIN policies p ON p.id = i.policy_id WHERE i.id = $1 FOR UPDATE OF i',
+      [id],
+    );
     return row ? { item: protectedItemFromRow(row), vendor: row.vendor as VendorId } : undefined;
   }
 
   /** A user's change: checks the state machine, then sets the status. */
   async setStatus(tx: TenantTx, item: ProtectedItem, to: ProtectedItemStatus): Promise<ProtectedItem> {
     assertProtectedItemTransition(item.status, to);
-    const [row] = rowsOf<ProtectedItemRow>(await tx.query('UPDATE protected_items SET status = $2, updated_at = now() WHERE id = $1 RETURNING *', [item.id, to]));
+    const [row] = rowsOf<ProtectedItemRow>(
+      await tx.query('UPDATE protected_items SET status = $2, updated_at = now() WHERE id = $1 RETURNING *', [item.id, to]),
+    );
     return protectedItemFromRow(row);
   }
 
   /** The policy's live items, by id (what the worker syncs). */
   async listLiveOfPolicy(tx: TenantTx, policyId: string): Promise<ProtectedItem[]> {
-    const rows: ProtectedItemRow[] = await tx.query(`SELECT * FROM protected_items WHERE policy_id = $1 AND status <> 'removed' ORDER BY id`, [policyId]);
+    const rows: ProtectedItemRow[] = await tx.query(
+      `SELECT * FROM protected_items WHERE policy_id = $1 AND status <> 'removed' ORDER BY id`,
+      [policyId],
+    );
     return rows.map(protectedItemFromRow);
   }
 
@@ -122,9 +169,16 @@ export class ProtectedItemRepository {
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
          AS v(external_id, vendor_ref, vendor_status, status, error_code, size_bytes, error_message)
        WHERE p.policy_id = $1 AND p.external_id = v.external_id AND p.status IN ${VENDOR_TRACKED}`,
-      [policyId, items.map((v) => v.externalId), items.map((v) => v.vendorRef || null), items.map((v) => v.vendorStatus),
-        items.map((v) => protectedItemStatusFromVendor(v) ?? null), items.map((v) => v.error?.code ?? null), items.map((v) => v.sizeBytes ?? null),
-        items.map((v) => v.error?.message ?? null)],
+      [
+        policyId,
+        items.map((v) => v.externalId),
+        items.map((v) => v.vendorRef || null),
+        items.map((v) => v.vendorStatus),
+        items.map((v) => protectedItemStatusFromVendor(v) ?? null),
+        items.map((v) => v.error?.code ?? null),
+        items.map((v) => v.sizeBytes ?? null),
+        items.map((v) => v.error?.message ?? null),
+      ],
     );
   }
 
@@ -154,14 +208,18 @@ export class ProtectedItemRepository {
   /** The vendor refs of the policy's protected items, in item id order. */
   async protectedVendorRefs(tx: TenantTx, policyId: string): Promise<string[]> {
     const rows: Array<{ vendor_ref: string }> = await tx.query(
-      `SELECT vendor_ref FROM protected_items WHERE policy_id = $1 AND status = 'protected' AND vendor_ref IS NOT NULL ORDER BY id`, [policyId]);
+      `SELECT vendor_ref FROM protected_items WHERE policy_id = $1 AND status = 'protected' AND vendor_ref IS NOT NULL ORDER BY id`,
+      [policyId],
+    );
     return rows.map((r) => r.vendor_ref);
   }
 
   /** Our item id for each vendor ref the policy's items have (any status). */
   async idsByVendorRef(tx: TenantTx, policyId: string): Promise<Map<string, string>> {
     const rows: Array<{ id: string; vendor_ref: string }> = await tx.query(
-      'SELECT id, vendor_ref FROM protected_items WHERE policy_id = $1 AND vendor_ref IS NOT NULL', [policyId]);
+      'SELECT id, vendor_ref FROM protected_items WHERE policy_id = $1 AND vendor_ref IS NOT NULL',
+      [policyId],
+    );
     return new Map(rows.map((r) => [r.vendor_ref, r.id]));
   }
 
@@ -169,7 +227,9 @@ export class ProtectedItemRepository {
   async countAwaitingFirstPoint(tx: TenantTx, policyId: string): Promise<number> {
     const [{ n }]: Array<{ n: number }> = await tx.query(
       `SELECT count(*)::int AS n FROM protected_items i WHERE i.policy_id = $1 AND i.status IN ('pending', 'protected')
-         AND (i.status = 'pending' OR NOT EXISTS (SELECT 1 FROM restore_points rp WHERE rp.protected_item_id = i.id))`, [policyId]);
+         AND (i.status = 'pending' OR NOT EXISTS (SELECT 1 FROM restore_points rp WHERE rp.protected_item_id = i.id))`,
+      [policyId],
+    );
     return n;
   }
 }

@@ -1,7 +1,18 @@
 import {
-  ACTIVE_RESTORE_STATUSES, NotFound, UNFINISHED_RESTORE_STATUSES, assertTransition, isTerminal,
-  type RestoreDestination, type RestoreJob, type RestoreJobError, type RestoreJobEvent, type RestoreJobItem, type RestoreJobStatus,
-  type SubmitPhase, type VendorId, type Workload,
+  ACTIVE_RESTORE_STATUSES,
+  NotFound,
+  UNFINISHED_RESTORE_STATUSES,
+  assertTransition,
+  isTerminal,
+  type RestoreDestination,
+  type RestoreJob,
+  type RestoreJobError,
+  type RestoreJobEvent,
+  type RestoreJobItem,
+  type RestoreJobStatus,
+  type SubmitPhase,
+  type VendorId,
+  type Workload,
 } from '@bg/domain';
 import { toDate as date, toDateOrNull as dateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
@@ -9,37 +20,78 @@ import { isUuid, type SqlTx, type TenantDb, type TenantTx } from '../tenancy/ten
 
 /** A restore_jobs row as Postgres returns it (timestamps may also be ISO strings, in event snapshots). */
 export interface RestoreJobRow {
-  id: string; tenant_id: string; connection_id: string; vendor: string; workload: string; destination: string;
-  target: Record<string, string> | null; status: RestoreJobStatus; status_reason: string | null; items: RestoreJobItem[];
-  vendor_ref: string | null; vendor_extra: Record<string, string> | null; vendor_status: string | null; submit_phase: string;
-  error_code: string | null; error_message: string | null; error_detail: Record<string, unknown> | null;
-  cancel_requested: boolean; created_at: Date | string; updated_at: Date | string; completed_at: Date | string | null;
-  deadline_at: Date | string; next_poll_at: Date | string | null; poll_attempt: number;
+  id: string;
+  tenant_id: string;
+  connection_id: string;
+  vendor: string;
+  workload: string;
+  destination: string;
+  target: Record<string, string> | null;
+  status: RestoreJobStatus;
+  status_reason: string | null;
+  items: RestoreJobItem[];
+  vendor_ref: string | null;
+  vendor_extra: Record<string, string> | null;
+  vendor_status: string | null;
+  submit_phase: string;
+  error_code: string | null;
+  error_message: string | null;
+  error_detail: Record<string, unknown> | null;
+  cancel_requested: boolean;
+  created_at: Date | string;
+  updated_at: Date | string;
+  completed_at: Date | string | null;
+  deadline_at: Date | string;
+  next_poll_at: Date | string | null;
+  poll_attempt: number;
 }
 
 interface RestoreJobEventRow {
-  id: string; restore_job_id: string; type: string; from_status: RestoreJobStatus | null; to_status: RestoreJobStatus | null;
-  detail: Record<string, unknown>; created_at: Date | string;
+  id: string;
+  restore_job_id: string;
+  type: string;
+  from_status: RestoreJobStatus | null;
+  to_status: RestoreJobStatus | null;
+  detail: Record<string, unknown>;
+  created_at: Date | string;
 }
-
 
 export function restoreJobFromRow(r: RestoreJobRow): RestoreJob {
   return {
-    id: r.id, tenantId: r.tenant_id, connectionId: r.connection_id, vendor: r.vendor as VendorId, workload: r.workload as Workload,
-    destination: r.destination as RestoreDestination, target: r.target, status: r.status, statusReason: r.status_reason,
-    items: r.items, vendorRef: r.vendor_ref, vendorExtra: r.vendor_extra, vendorStatus: r.vendor_status,
+    id: r.id,
+    tenantId: r.tenant_id,
+    connectionId: r.connection_id,
+    vendor: r.vendor as VendorId,
+    workload: r.workload as Workload,
+    destination: r.destination as RestoreDestination,
+    target: r.target,
+    status: r.status,
+    statusReason: r.status_reason,
+    items: r.items,
+    vendorRef: r.vendor_ref,
+    vendorExtra: r.vendor_extra,
+    vendorStatus: r.vendor_status,
     submitPhase: r.submit_phase as SubmitPhase,
     error: r.error_code ? { code: r.error_code, message: r.error_message, detail: r.error_detail } : null,
-    cancelRequested: r.cancel_requested, createdAt: date(r.created_at), updatedAt: date(r.updated_at),
-    completedAt: dateOrNull(r.completed_at), deadlineAt: date(r.deadline_at), nextPollAt: dateOrNull(r.next_poll_at),
+    cancelRequested: r.cancel_requested,
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+    completedAt: dateOrNull(r.completed_at),
+    deadlineAt: date(r.deadline_at),
+    nextPollAt: dateOrNull(r.next_poll_at),
     pollAttempt: r.poll_attempt ?? 0,
   };
 }
 
 function eventFromRow(r: RestoreJobEventRow): RestoreJobEvent {
   return {
-    id: String(r.id), restoreJobId: r.restore_job_id, type: r.type, fromStatus: r.from_status, toStatus: r.to_status,
-    detail: r.detail, createdAt: date(r.created_at),
+    id: String(r.id),
+    restoreJobId: r.restore_job_id,
+    type: r.type,
+    fromStatus: r.from_status,
+    toStatus: r.to_status,
+    detail: r.detail,
+    createdAt: date(r.created_at),
   };
 }
 
@@ -106,8 +158,17 @@ export class RestoreJobRepository {
     const [row]: RestoreJobRow[] = await tx.query(
       `INSERT INTO restore_jobs (id, tenant_id, connection_id, vendor, workload, destination, target, status, items, deadline_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, now() + make_interval(mins => $9)) RETURNING *`,
-      [job.id, tx.tenantId, job.connectionId, job.vendor, job.workload, job.destination, job.target ? JSON.stringify(job.target) : null,
-        JSON.stringify(job.items), job.deadlineMinutes],
+      [
+        job.id,
+        tx.tenantId,
+        job.connectionId,
+        job.vendor,
+        job.workload,
+        job.destination,
+        job.target ? JSON.stringify(job.target) : null,
+        JSON.stringify(job.items),
+        job.deadlineMinutes,
+      ],
     );
     await this.recordEvent(tx, job.id, 'created', null, 'queued', { items: job.items.length, destination: job.destination });
     return restoreJobFromRow(row);
@@ -116,8 +177,15 @@ export class RestoreJobRepository {
   /** The restore points a new job names (those of deleted connections excluded), in no particular order. */
   async pointsForRestore(tx: TenantTx, ids: string[]): Promise<RestorePointForJob[]> {
     const rows: Array<{
-      id: string; connection_id: string; protected_item_id: string; vendor_ref: string; point_in_time: Date;
-      external_id: string; item_vendor_ref: string; workload: Workload; vendor: VendorId;
+      id: string;
+      connection_id: string;
+      protected_item_id: string;
+      vendor_ref: string;
+      point_in_time: Date;
+      external_id: string;
+      item_vendor_ref: string;
+      workload: Workload;
+      vendor: VendorId;
     }> = await tx.query(
       `SELECT rp.id, rp.connection_id, rp.protected_item_id, rp.vendor_ref, rp.point_in_time, i.external_id, i.vendor_ref AS item_vendor_ref,
               p.workload, c.vendor
@@ -127,8 +195,15 @@ export class RestoreJobRepository {
       [ids],
     );
     return rows.map((r) => ({
-      id: r.id, connectionId: r.connection_id, protectedItemId: r.protected_item_id, vendorRef: r.vendor_ref, pointInTime: date(r.point_in_time),
-      externalId: r.external_id, itemVendorRef: r.item_vendor_ref, workload: r.workload, vendor: r.vendor,
+      id: r.id,
+      connectionId: r.connection_id,
+      protectedItemId: r.protected_item_id,
+      vendorRef: r.vendor_ref,
+      pointInTime: date(r.point_in_time),
+      externalId: r.external_id,
+      itemVendorRef: r.item_vendor_ref,
+      workload: r.workload,
+      vendor: r.vendor,
     }));
   }
 
@@ -145,34 +220,58 @@ export class RestoreJobRepository {
    */
   async findForRead(db: TenantDb, tenantId: string, id: string): Promise<RestoreJob> {
     if (!isUuid(id)) throw new NotFound('restore job', id);
-    const [row] = await db.statement<RestoreJobRow>(tenantId, 'bg_restore_job_get', 'SELECT * FROM bg_restore_job_get($1, $2)', [tenantId, id]);
+    const [row] = await db.statement<RestoreJobRow>(tenantId, 'bg_restore_job_get', 'SELECT * FROM bg_restore_job_get($1, $2)', [
+      tenantId,
+      id,
+    ]);
     if (!row) throw new NotFound('restore job', id);
     return restoreJobFromRow(row);
   }
 
   /** A page in id order after `after` (limit + 1 rows, so the caller can tell whether more follow); one round trip. */
-  async listForRead(db: TenantDb, tenantId: string, after: string | undefined, limit: number, status?: RestoreJobStatus): Promise<RestoreJob[]> {
-    const rows = await db.statement<RestoreJobRow>(tenantId, 'bg_restore_job_list', 'SELECT * FROM bg_restore_job_list($1, $2, $3, $4)',
-      [tenantId, after ?? NIL_UUID, limit + 1, status ?? null]);
+  async listForRead(
+    db: TenantDb,
+    tenantId: string,
+    after: string | undefined,
+    limit: number,
+    status?: RestoreJobStatus,
+  ): Promise<RestoreJob[]> {
+    const rows = await db.statement<RestoreJobRow>(tenantId, 'bg_restore_job_list', 'SELECT * FROM bg_restore_job_list($1, $2, $3, $4)', [
+      tenantId,
+      after ?? NIL_UUID,
+      limit + 1,
+      status ?? null,
+    ]);
     return rows.map(restoreJobFromRow);
   }
 
   async events(tx: TenantTx, id: string): Promise<RestoreJobEvent[]> {
     await this.get(tx, id);
     const rows: RestoreJobEventRow[] = await tx.query(
-      'SELECT id, restore_job_id, type, from_status, to_status, detail, created_at FROM restore_job_events WHERE restore_job_id = $1 ORDER BY id', [id]);
+      'SELECT id, restore_job_id, type, from_status, to_status, detail, created_at FROM restore_job_events WHERE restore_job_id = $1 ORDER BY id',
+      [id],
+    );
     return rows.map(eventFromRow);
   }
 
   async recordEvent(
-    tx: TenantTx, jobId: string, type: string, from: RestoreJobStatus | null, to: RestoreJobStatus | null, detail: Record<string, unknown> = {},
+    tx: TenantTx,
+    jobId: string,
+    type: string,
+    from: RestoreJobStatus | null,
+    to: RestoreJobStatus | null,
+    detail: Record<string, unknown> = {},
   ): Promise<void> {
     await this.recordEvents(tx, jobId, from, to, [{ type, detail }]);
   }
 
   /** Several history entries of one job at one status, in order, in one statement. */
   async recordEvents(
-    tx: TenantTx, jobId: string, from: RestoreJobStatus | null, to: RestoreJobStatus | null, entries: Array<{ type: string; detail: Record<string, unknown> }>,
+    tx: TenantTx,
+    jobId: string,
+    from: RestoreJobStatus | null,
+    to: RestoreJobStatus | null,
+    entries: Array<{ type: string; detail: Record<string, unknown> }>,
   ): Promise<void> {
     await tx.query(
       `INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail)
@@ -188,7 +287,11 @@ export class RestoreJobRepository {
    * (at the job's current status), e.g. `vendor_started`.
    */
   async update(
-    tx: TenantTx, job: RestoreJob, to: RestoreJobStatus, patch: RestoreJobPatch = {}, detail: Record<string, unknown> = {},
+    tx: TenantTx,
+    job: RestoreJob,
+    to: RestoreJobStatus,
+    patch: RestoreJobPatch = {},
+    detail: Record<string, unknown> = {},
     entries: Array<{ type: string; detail: Record<string, unknown> }> = [],
   ): Promise<RestoreJob> {
     const moving = to !== job.status;
@@ -225,14 +328,21 @@ export class RestoreJobRepository {
     if (!history.length) return restoreJobFromRow(rowsOf<RestoreJobRow>(await tx.query(update, values))[0]);
     // The change and its history entries in one statement (one round trip), entries in order.
     const at = values.length;
-    values.push(history.map((h) => h.type), history.map((h) => h.from), history.map((h) => h.to), history.map((h) => JSON.stringify(h.detail)));
+    values.push(
+      history.map((h) => h.type),
+      history.map((h) => h.from),
+      history.map((h) => h.to),
+      history.map((h) => JSON.stringify(h.detail)),
+    );
     const [row]: RestoreJobRow[] = await tx.query(
       `WITH u AS (${update}), e AS (
          INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail)
          SELECT u.tenant_id, u.id, h.type, h.from_status, h.to_status, h.detail
            FROM u, unnest($${at + 1}::text[], $${at + 2}::text[], $${at + 3}::text[], $${at + 4}::jsonb[]) WITH ORDINALITY AS h(type, from_status, to_status, detail, n)
           ORDER BY h.n)
-       SELECT * FROM u`, values);
+       SELECT * FROM u`,
+      values,
+    );
     return restoreJobFromRow(row);
   }
 
@@ -243,9 +353,12 @@ export class RestoreJobRepository {
 
   /** The next poll of a job after delayMs (its connection's tick picks it up then). Returns the job's connection. */
   async setNextPoll(tx: TenantTx, id: string, delayMs: number, attempt: number): Promise<string> {
-    const rows = rowsOf<{ connection_id: string }>(await tx.query(
-      'UPDATE restore_jobs SET next_poll_at = now() + make_interval(secs => $2), poll_attempt = $3 WHERE id = $1 RETURNING connection_id',
-      [id, delayMs / 1000, attempt]));
+    const rows = rowsOf<{ connection_id: string }>(
+      await tx.query(
+        'UPDATE restore_jobs SET next_poll_at = now() + make_interval(secs => $2), poll_attempt = $3 WHERE id = $1 RETURNING connection_id',
+        [id, delayMs / 1000, attempt],
+      ),
+    );
     if (!rows[0]) throw new NotFound('restore job', id);
     return rows[0].connection_id;
   }
@@ -254,14 +367,17 @@ export class RestoreJobRepository {
   async dueForPoll(tx: TenantTx, connectionId: string, limit: number): Promise<RestoreJob[]> {
     const rows: RestoreJobRow[] = await tx.query(
       `SELECT * FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND next_poll_at <= now() ORDER BY next_poll_at LIMIT $2`,
-      [connectionId, limit]);
+      [connectionId, limit],
+    );
     return rows.map(restoreJobFromRow);
   }
 
   /** When the earliest active job of a connection is due (null: none is active). */
   async earliestPoll(tx: TenantTx, connectionId: string): Promise<Date | null> {
     const [{ next }]: Array<{ next: Date | null }> = await tx.query(
-      `SELECT min(next_poll_at) AS next FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE}`, [connectionId]);
+      `SELECT min(next_poll_at) AS next FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE}`,
+      [connectionId],
+    );
     return next ? date(next) : null;
   }
 
@@ -274,7 +390,8 @@ export class RestoreJobRepository {
   async countActive(tx: TenantTx, connectionId: string, exceptId?: string): Promise<number> {
     const [{ n }]: Array<{ n: number }> = await tx.query(
       `SELECT count(*)::int AS n FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND id <> $2`,
-      [connectionId, exceptId ?? NIL_UUID]);
+      [connectionId, exceptId ?? NIL_UUID],
+    );
     return n;
   }
 
@@ -283,7 +400,8 @@ export class RestoreJobRepository {
     const rows: Array<{ id: string }> = await tx.query(
       `SELECT id FROM restore_jobs WHERE connection_id = $1 AND status = 'queued' ORDER BY id
         LIMIT GREATEST(0, $2 - (SELECT count(*) FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE}))`,
-      [connectionId, slots]);
+      [connectionId, slots],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -297,7 +415,8 @@ export class RestoreJobRepository {
         WHERE status IN ${UNFINISHED}
           AND (deadline_at < now()
             OR CASE WHEN status IN ('running', 'cancelling') THEN coalesce(next_poll_at, updated_at) ELSE updated_at END < now() - make_interval(secs => $1))
-        ORDER BY updated_at LIMIT $2`, [staleMs / 1000, limit],
+        ORDER BY updated_at LIMIT $2`,
+      [staleMs / 1000, limit],
     );
     return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, status: r.status, expired: r.expired }));
   }
@@ -311,7 +430,9 @@ export class RestoreJobRepository {
     const tenants = [...new Set(jobs.map((j) => j.tenantId))];
     const ranked: Array<{ id: string; rank: string }> = await system.query(
       `SELECT id, rank FROM (SELECT id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS rank FROM restore_jobs
-         WHERE status = 'queued' AND tenant_id = ANY($1::uuid[])) q WHERE id = ANY($2::uuid[])`, [tenants, jobs.map((j) => j.restoreJobId)]);
+         WHERE status = 'queued' AND tenant_id = ANY($1::uuid[])) q WHERE id = ANY($2::uuid[])`,
+      [tenants, jobs.map((j) => j.restoreJobId)],
+    );
     return new Map(ranked.map((r) => [r.id, Math.min(Number(r.rank), MAX_PRIORITY)]));
   }
 }

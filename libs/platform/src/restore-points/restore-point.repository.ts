@@ -24,8 +24,15 @@ export interface RestorePointRow {
 
 export function restorePointFromRow(r: RestorePointRow): RestorePointRecord {
   return {
-    id: r.id, tenantId: r.tenant_id, connectionId: r.connection_id, protectedItemId: r.protected_item_id, vendorRef: r.vendor_ref,
-    pointInTime: toDate(r.point_in_time), expiresAt: toDateOrNull(r.expires_at), tags: r.tags, createdAt: toDate(r.created_at),
+    id: r.id,
+    tenantId: r.tenant_id,
+    connectionId: r.connection_id,
+    protectedItemId: r.protected_item_id,
+    vendorRef: r.vendor_ref,
+    pointInTime: toDate(r.point_in_time),
+    expiresAt: toDateOrNull(r.expires_at),
+    tags: r.tags,
+    createdAt: toDate(r.created_at),
   };
 }
 
@@ -83,8 +90,13 @@ export class RestorePointRepository {
            AS t(id, tenant_id, connection_id, protected_item_id, vendor_ref, point_in_time, expires_at, tags_csv)
        ON CONFLICT (protected_item_id, vendor_ref) DO NOTHING`,
       [
-        points.map(() => newId()), points.map(() => tx.tenantId), points.map((p) => p.connectionId), points.map((p) => p.protectedItemId),
-        points.map((p) => p.vendorRef), points.map((p) => p.pointInTime.toISOString()), points.map((p) => p.expiresAt?.toISOString() ?? null),
+        points.map(() => newId()),
+        points.map(() => tx.tenantId),
+        points.map((p) => p.connectionId),
+        points.map((p) => p.protectedItemId),
+        points.map((p) => p.vendorRef),
+        points.map((p) => p.pointInTime.toISOString()),
+        points.map((p) => p.expiresAt?.toISOString() ?? null),
         points.map((p) => p.tags.join(',')),
       ],
     );

@@ -86,7 +86,9 @@ export class TenantDb {
    */
   async run<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     if (!isUuid(tenantId)) throw new Error('tenant id must be a uuid');
-    return this.transaction(`SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`, (sql) => fn(Object.assign(sql, { tenantId })));
+    return this.transaction(`SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`, (sql) =>
+      fn(Object.assign(sql, { tenantId })),
+    );
   }
 
   private async transaction<T>(setting: string, fn: (sql: SqlTx) => Promise<T>): Promise<T> {
@@ -113,7 +115,9 @@ export class TenantDb {
    */
   async runAsPartner<T>(partnerId: string, fn: (tx: PartnerTx) => Promise<T>): Promise<T> {
     if (!isUuid(partnerId)) throw new Error('partner id must be a uuid');
-    return this.transaction(`SELECT set_config('app.partner_id', '${partnerId.toLowerCase()}', true)`, (sql) => fn(Object.assign(sql, { partnerId })));
+    return this.transaction(`SELECT set_config('app.partner_id', '${partnerId.toLowerCase()}', true)`, (sql) =>
+      fn(Object.assign(sql, { partnerId })),
+    );
   }
 }
 

@@ -2,7 +2,12 @@ import { addDays, dayClosesAt, daysInRange, isDayClosable, isUsageDay, utcDay } 
 
 describe('usage days (UTC)', () => {
   it.each([
-    ['2024-02-29', true], ['2023-02-29', false], ['2025-13-01', false], ['2025-1-01', false], ['yesterday', false], ['2025-12-31', true],
+    ['2024-02-29', true],
+    ['2023-02-29', false],
+    ['2025-13-01', false],
+    ['2025-1-01', false],
+    ['yesterday', false],
+    ['2025-12-31', true],
   ])('isUsageDay(%s) is %s', (day, ok) => {
     expect(isUsageDay(day)).toBe(ok);
   });

@@ -32,7 +32,8 @@ export async function rollupUsageDay(db: DataSource, day: UsageDay, opts: UsageR
   return db.transaction(async (tx) => {
     await usageRepository.lockDay(tx, dayNumber);
     const facts = await computeUsageFacts(tx, day);
-    if (await usageRepository.isDayClosed(tx, day)) return { day, state: 'final', rows: await usageRepository.insertCorrections(tx, day, facts) };
+    if (await usageRepository.isDayClosed(tx, day))
+      return { day, state: 'final', rows: await usageRepository.insertCorrections(tx, day, facts) };
     const closing = isDayClosable(day, opts.now, opts.graceMinutes);
     const rows = await usageRepository.writeDailyRows(tx, day, facts, closing);
     if (closing) await usageRepository.closeDay(tx, day);

@@ -30,14 +30,22 @@ const n = (v: string | number | null | undefined) => (v === null || v === undefi
 /** A report row as numbers; a metric with no rows in the period is 0. */
 export function usageTotalsFromRow(r: UsageTotalsRow): UsageTotals {
   return {
-    periodStart: r.period_start, tenantId: r.tenant_id, vendor: r.vendor as VendorId,
-    protectedItems: n(r.protected_items), protectedItemDays: n(r.protected_item_days),
-    protectedBytes: n(r.protected_bytes), protectedByteDays: n(r.protected_byte_days),
+    periodStart: r.period_start,
+    tenantId: r.tenant_id,
+    vendor: r.vendor as VendorId,
+    protectedItems: n(r.protected_items),
+    protectedItemDays: n(r.protected_item_days),
+    protectedBytes: n(r.protected_bytes),
+    protectedByteDays: n(r.protected_byte_days),
     restoreJobs: {
-      succeeded: n(r.restore_jobs_succeeded), partiallySucceeded: n(r.restore_jobs_partially_succeeded),
-      failed: n(r.restore_jobs_failed), cancelled: n(r.restore_jobs_cancelled),
+      succeeded: n(r.restore_jobs_succeeded),
+      partiallySucceeded: n(r.restore_jobs_partially_succeeded),
+      failed: n(r.restore_jobs_failed),
+      cancelled: n(r.restore_jobs_cancelled),
     },
-    restoredItems: n(r.restored_items), restoredBytes: n(r.restored_bytes), vendorApiCalls: n(r.vendor_api_calls),
+    restoredItems: n(r.restored_items),
+    restoredBytes: n(r.restored_bytes),
+    vendorApiCalls: n(r.vendor_api_calls),
   };
 }
 
@@ -105,7 +113,14 @@ export class UsageRepository {
   /** Up to `limit` report rows in (period, tenant, vendor) order; row-level security confines them to the transaction's scope. */
   async totals(tx: TenantTx | PartnerTx, q: UsageTotalsQuery, limit: number): Promise<UsageTotals[]> {
     const rows: UsageTotalsRow[] = await tx.query(totalsSql(q.granularity), [
-      q.from, q.to, q.tenantId ?? null, q.vendor ?? null, q.after?.periodStart ?? null, q.after?.tenantId ?? null, q.after?.vendor ?? null, limit,
+      q.from,
+      q.to,
+      q.tenantId ?? null,
+      q.vendor ?? null,
+      q.after?.periodStart ?? null,
+      q.after?.tenantId ?? null,
+      q.after?.vendor ?? null,
+      limit,
     ]);
     return rows.map(usageTotalsFromRow);
   }
@@ -113,7 +128,8 @@ export class UsageRepository {
   /** The closed (final) days among from..to, as YYYY-MM-DD. */
   async closedDays(tx: SystemDb, from: UsageDay, to: UsageDay): Promise<Set<UsageDay>> {
     const rows: Array<{ day: string }> = await tx.query(
-      `SELECT to_char(day, 'YYYY-MM-DD') AS day FROM usage_days WHERE day BETWEEN $1::date AND $2::date`, [from, to],
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day FROM usage_days WHERE day BETWEEN $1::date AND $2::date`,
+      [from, to],
     );
     return new Set(rows.map((r) => r.day));
   }
@@ -121,7 +137,8 @@ export class UsageRepository {
   /** Days before `before` that still have open daily rows, oldest first. */
   async openDaysBefore(db: SystemDb, before: UsageDay): Promise<UsageDay[]> {
     const rows: Array<{ day: string }> = await db.query(
-      `SELECT DISTINCT to_char(day, 'YYYY-MM-DD') AS day FROM usage_daily WHERE closed_at IS NULL AND day < $1::date ORDER BY 1`, [before],
+      `SELECT DISTINCT to_char(day, 'YYYY-MM-DD') AS day FROM usage_daily WHERE closed_at IS NULL AND day < $1::date ORDER BY 1`,
+      [before],
     );
     return rows.map((r) => r.day);
   }
@@ -134,7 +151,13 @@ export class UsageRepository {
        SELECT t.partner_id, v.tenant_id, v.vendor, v.connection_id, v.day, v.calls
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int[]) AS v(connection_id, tenant_id, vendor, day, calls)
          JOIN tenants t ON t.id = v.tenant_id`,
-      [counts.map((c) => c.connectionId), counts.map((c) => c.tenantId), counts.map((c) => c.vendor), counts.map((c) => c.day), counts.map((c) => c.calls)],
+      [
+        counts.map((c) => c.connectionId),
+        counts.map((c) => c.tenantId),
+        counts.map((c) => c.vendor),
+        counts.map((c) => c.day),
+        counts.map((c) => c.calls),
+      ],
     );
   }
 
@@ -168,13 +191,15 @@ export class UsageRepository {
        RETURNING id`,
       [...factParams(day, facts), closing],
     );
-    const zeroed = rowsOf<{ id: string }>(await tx.query(
-      `UPDATE usage_daily d SET quantity = 0, closed_at = CASE WHEN $6::boolean THEN now() END, computed_at = now()
+    const zeroed = rowsOf<{ id: string }>(
+      await tx.query(
+        `UPDATE usage_daily d SET quantity = 0, closed_at = CASE WHEN $6::boolean THEN now() END, computed_at = now()
         WHERE d.day = $1::date AND d.kind = 'daily' AND d.closed_at IS NULL AND (d.quantity <> 0 OR $6)
           AND NOT EXISTS (SELECT 1 FROM (${FACTS}) f WHERE f.tenant_id = d.tenant_id AND f.vendor = d.vendor AND f.metric = d.metric)
         RETURNING id`,
-      [...factParams(day, facts), closing],
-    ));
+        [...factParams(day, facts), closing],
+      ),
+    );
     return upserted.length + zeroed.length;
   }
 

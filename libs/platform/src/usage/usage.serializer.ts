@@ -14,12 +14,19 @@ export function periodLabel(periodStart: string, granularity: UsageGranularity):
 export function toUsageResource(u: UsageTotals, granularity: UsageGranularity, closed: boolean) {
   const { succeeded, partiallySucceeded, failed, cancelled } = u.restoreJobs;
   return {
-    period: periodLabel(u.periodStart, granularity), tenantId: u.tenantId, vendor: u.vendor, closed,
+    period: periodLabel(u.periodStart, granularity),
+    tenantId: u.tenantId,
+    vendor: u.vendor,
+    closed,
     metrics: {
-      protectedItems: u.protectedItems, protectedItemDays: u.protectedItemDays,
-      protectedBytes: u.protectedBytes, protectedByteDays: u.protectedByteDays,
+      protectedItems: u.protectedItems,
+      protectedItemDays: u.protectedItemDays,
+      protectedBytes: u.protectedBytes,
+      protectedByteDays: u.protectedByteDays,
       restoreJobs: { succeeded, partiallySucceeded, failed, cancelled, total: succeeded + partiallySucceeded + failed + cancelled },
-      restoredItems: u.restoredItems, restoredBytes: u.restoredBytes, vendorApiCalls: u.vendorApiCalls,
+      restoredItems: u.restoredItems,
+      restoredBytes: u.restoredBytes,
+      vendorApiCalls: u.vendorApiCalls,
     },
   };
 }

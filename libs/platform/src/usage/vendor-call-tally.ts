@@ -33,7 +33,8 @@ export class VendorCallTally {
 
   /** Puts counts back (their insert failed) so the next flush stores them. */
   restore(counts: VendorCallCount[]): void {
-    for (const c of counts) this.add({ id: c.connectionId, tenantId: c.tenantId, vendor: c.vendor }, new Date(`${c.day}T00:00:00Z`), c.calls);
+    for (const c of counts)
+      this.add({ id: c.connectionId, tenantId: c.tenantId, vendor: c.vendor }, new Date(`${c.day}T00:00:00Z`), c.calls);
   }
 
   get pending(): number {

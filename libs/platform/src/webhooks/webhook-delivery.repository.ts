@@ -1,6 +1,12 @@
 import {
-  newId, WEBHOOK_TEST_TYPE, type WebhookAttempt, type WebhookDelivery, type WebhookDeliveryKind, type WebhookDeliveryStatus,
-  type WebhookMessageType, type WebhookOwner,
+  newId,
+  WEBHOOK_TEST_TYPE,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookDeliveryKind,
+  type WebhookDeliveryStatus,
+  type WebhookMessageType,
+  type WebhookOwner,
 } from '@bg/domain';
 import { toDate, toDateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
@@ -12,33 +18,81 @@ import type { WebhookTx } from './webhook-endpoint.repository';
 
 /** A row of `webhook_deliveries` (see the webhook-deliveries migration). Timestamps may be ISO strings. */
 export interface WebhookDeliveryRow {
-  id: string; partner_id: string; tenant_id: string | null; endpoint_id: string; kind: WebhookDeliveryKind;
-  event_id: string | null; event_type: string; resource_id: string | null; message_id: string; payload: Record<string, unknown> | null;
-  status: WebhookDeliveryStatus; attempt_count: number; schedule_step: number; schedule_seq: number; scheduled_job_id: string | null;
-  next_attempt_at: Date | string | null; last_status_code: number | null; last_error: string | null;
-  created_at: Date | string; updated_at: Date | string; completed_at: Date | string | null;
+  id: string;
+  partner_id: string;
+  tenant_id: string | null;
+  endpoint_id: string;
+  kind: WebhookDeliveryKind;
+  event_id: string | null;
+  event_type: string;
+  resource_id: string | null;
+  message_id: string;
+  payload: Record<string, unknown> | null;
+  status: WebhookDeliveryStatus;
+  attempt_count: number;
+  schedule_step: number;
+  schedule_seq: number;
+  scheduled_job_id: string | null;
+  next_attempt_at: Date | string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  completed_at: Date | string | null;
 }
 
 /** A row of `webhook_delivery_attempts`. */
 export interface WebhookAttemptRow {
-  id: string; delivery_id: string; partner_id: string; tenant_id: string | null; attempt: number; url: string; status_code: number | null;
-  duration_ms: number; error: string | null; response_excerpt: string | null; attempted_at: Date | string;
+  id: string;
+  delivery_id: string;
+  partner_id: string;
+  tenant_id: string | null;
+  attempt: number;
+  url: string;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
+  attempted_at: Date | string;
 }
 
 export function webhookDeliveryFromRow(r: WebhookDeliveryRow): WebhookDelivery {
   return {
-    id: r.id, partnerId: r.partner_id, tenantId: r.tenant_id, endpointId: r.endpoint_id, kind: r.kind, eventId: r.event_id,
-    eventType: r.event_type as WebhookMessageType, resourceId: r.resource_id, messageId: r.message_id, payload: r.payload,
-    status: r.status, attemptCount: r.attempt_count, scheduleStep: r.schedule_step, scheduleSeq: r.schedule_seq,
-    scheduledJobId: r.scheduled_job_id, nextAttemptAt: toDateOrNull(r.next_attempt_at), lastStatusCode: r.last_status_code,
-    lastError: r.last_error, createdAt: toDate(r.created_at), updatedAt: toDate(r.updated_at), completedAt: toDateOrNull(r.completed_at),
+    id: r.id,
+    partnerId: r.partner_id,
+    tenantId: r.tenant_id,
+    endpointId: r.endpoint_id,
+    kind: r.kind,
+    eventId: r.event_id,
+    eventType: r.event_type as WebhookMessageType,
+    resourceId: r.resource_id,
+    messageId: r.message_id,
+    payload: r.payload,
+    status: r.status,
+    attemptCount: r.attempt_count,
+    scheduleStep: r.schedule_step,
+    scheduleSeq: r.schedule_seq,
+    scheduledJobId: r.scheduled_job_id,
+    nextAttemptAt: toDateOrNull(r.next_attempt_at),
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+    completedAt: toDateOrNull(r.completed_at),
   };
 }
 
 export function webhookAttemptFromRow(r: WebhookAttemptRow): WebhookAttempt {
   return {
-    id: String(r.id), deliveryId: r.delivery_id, attempt: r.attempt, url: r.url, statusCode: r.status_code, durationMs: r.duration_ms,
-    error: r.error, responseExcerpt: r.response_excerpt, attemptedAt: toDate(r.attempted_at),
+    id: String(r.id),
+    deliveryId: r.delivery_id,
+    attempt: r.attempt,
+    url: r.url,
+    statusCode: r.status_code,
+    durationMs: r.duration_ms,
+    error: r.error,
+    responseExcerpt: r.response_excerpt,
+    attemptedAt: toDate(r.attempted_at),
   };
 }
 
@@ -67,7 +121,12 @@ export class WebhookDeliveryRepository {
   }
 
   /** Up to `limit` deliveries of an endpoint by id after `after`, optionally of one status. */
-  async list(tx: WebhookTx, endpointId: string, filter: { after?: string; status?: WebhookDeliveryStatus }, limit: number): Promise<WebhookDelivery[]> {
+  async list(
+    tx: WebhookTx,
+    endpointId: string,
+    filter: { after?: string; status?: WebhookDeliveryStatus },
+    limit: number,
+  ): Promise<WebhookDelivery[]> {
     const rows: WebhookDeliveryRow[] = await tx.query(
       `SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT $4`,
       [endpointId, filter.after ?? NO_ID, filter.status ?? null, limit],
@@ -76,29 +135,43 @@ export class WebhookDeliveryRepository {
   }
 
   /** A delivery of the endpoint and exactly this owner (optionally locked). */
-  async findInScope(tx: WebhookTx, owner: WebhookOwner, endpointId: string, id: string, lock = false): Promise<WebhookDelivery | undefined> {
-    const [row] = rowsOf<WebhookDeliveryRow>(await tx.query(
-      `SELECT * FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 AND partner_id = $3 AND tenant_id IS NOT DISTINCT FROM $4::uuid
+  async findInScope(
+    tx: WebhookTx,
+    owner: WebhookOwner,
+    endpointId: string,
+    id: string,
+    lock = false,
+  ): Promise<WebhookDelivery | undefined> {
+    const [row] = rowsOf<WebhookDeliveryRow>(
+      await tx.query(
+        `SELECT * FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 AND partner_id = $3 AND tenant_id IS NOT DISTINCT FROM $4::uuid
        ${lock ? 'FOR UPDATE' : ''}`,
-      [id, endpointId, owner.partnerId, owner.tenantId],
-    ));
+        [id, endpointId, owner.partnerId, owner.tenantId],
+      ),
+    );
     return row && webhookDeliveryFromRow(row);
   }
 
   async attemptsOf(tx: WebhookTx, deliveryId: string): Promise<WebhookAttempt[]> {
-    const rows: WebhookAttemptRow[] = await tx.query('SELECT * FROM webhook_delivery_attempts WHERE delivery_id = $1 ORDER BY id', [deliveryId]);
+    const rows: WebhookAttemptRow[] = await tx.query('SELECT * FROM webhook_delivery_attempts WHERE delivery_id = $1 ORDER BY id', [
+      deliveryId,
+    ]);
     return rows.map(webhookAttemptFromRow);
   }
 
   /** Makes a delivery pending again with a fresh retry cycle (a manual retry); schedule it after. */
   async restart(tx: WebhookTx, id: string): Promise<void> {
     await tx.query(
-      `UPDATE webhook_deliveries SET status = 'pending', schedule_step = 0, completed_at = NULL, updated_at = now() WHERE id = $1`, [id],
+      `UPDATE webhook_deliveries SET status = 'pending', schedule_step = 0, completed_at = NULL, updated_at = now() WHERE id = $1`,
+      [id],
     );
   }
 
   /** A `webhook.test` delivery with its stored body; its message id is its own id. */
-  async insertTest(tx: WebhookTx, d: { id: string; owner: WebhookOwner; endpointId: string; payload: Record<string, unknown> }): Promise<void> {
+  async insertTest(
+    tx: WebhookTx,
+    d: { id: string; owner: WebhookOwner; endpointId: string; payload: Record<string, unknown> },
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO webhook_deliveries (id, partner_id, tenant_id, endpoint_id, kind, event_type, message_id, payload)
        VALUES ($1::uuid, $2, $3, $4, 'test', '${WEBHOOK_TEST_TYPE}', $1::text, $5)`,
@@ -113,7 +186,15 @@ export class WebhookDeliveryRepository {
       `INSERT INTO webhook_deliveries (id, partner_id, tenant_id, endpoint_id, kind, event_id, event_type, resource_id, message_id)
        SELECT d.id, $1, $2, $3, 'replay', d.event_id, d.type, d.resource_id, d.event_id::text
          FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::uuid[]) AS d(id, event_id, type, resource_id)`,
-      [endpoint.partnerId, endpoint.tenantId, endpoint.id, ids, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.resourceId)],
+      [
+        endpoint.partnerId,
+        endpoint.tenantId,
+        endpoint.id,
+        ids,
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.resourceId),
+      ],
     );
     return ids;
   }
@@ -122,15 +203,25 @@ export class WebhookDeliveryRepository {
    * The `event` deliveries of (endpoint, event) pairs that do not exist yet (unique per endpoint and
    * event, so a re-run adds nothing); returns the ids of the new ones.
    */
-  async insertForEvents(tx: PartnerTx, pairs: Array<{ endpoint: { id: string; tenantId: string | null }; event: EventRef }>): Promise<string[]> {
+  async insertForEvents(
+    tx: PartnerTx,
+    pairs: Array<{ endpoint: { id: string; tenantId: string | null }; event: EventRef }>,
+  ): Promise<string[]> {
     const inserted: Array<{ id: string }> = await tx.query(
       `INSERT INTO webhook_deliveries (id, partner_id, tenant_id, endpoint_id, kind, event_id, event_type, resource_id, message_id)
        SELECT d.id, $1, d.tenant_id, d.endpoint_id, 'event', d.event_id, d.type, d.resource_id, d.event_id::text
          FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::uuid[]) AS d(id, tenant_id, endpoint_id, event_id, type, resource_id)
        ON CONFLICT (endpoint_id, event_id) WHERE kind = 'event' DO NOTHING
        RETURNING id`,
-      [tx.partnerId, pairs.map(() => newId()), pairs.map((p) => p.endpoint.tenantId), pairs.map((p) => p.endpoint.id),
-        pairs.map((p) => p.event.id), pairs.map((p) => p.event.type), pairs.map((p) => p.event.resourceId)],
+      [
+        tx.partnerId,
+        pairs.map(() => newId()),
+        pairs.map((p) => p.endpoint.tenantId),
+        pairs.map((p) => p.endpoint.id),
+        pairs.map((p) => p.event.id),
+        pairs.map((p) => p.event.type),
+        pairs.map((p) => p.event.resourceId),
+      ],
     );
     return inserted.map((r) => r.id);
   }
@@ -176,7 +267,8 @@ export class WebhookDeliveryRepository {
   /** What a delivery's order lock is taken on, read without a row lock. */
   async orderKey(tx: WebhookTx, id: string): Promise<{ endpointId: string; resourceId: string | null } | undefined> {
     const [row]: Array<{ endpoint_id: string; resource_id: string | null }> = await tx.query(
-      'SELECT endpoint_id, resource_id FROM webhook_deliveries WHERE id = $1', [id],
+      'SELECT endpoint_id, resource_id FROM webhook_deliveries WHERE id = $1',
+      [id],
     );
     return row && { endpointId: row.endpoint_id, resourceId: row.resource_id };
   }
@@ -204,10 +296,15 @@ export class WebhookDeliveryRepository {
   }
 
   /** The first pending delivery of the endpoint and resource (by event), the one to start next. */
-  async nextPending(tx: WebhookTx, endpointId: string, resourceId: string): Promise<{ id: string; scheduledJobId: string | null } | undefined> {
+  async nextPending(
+    tx: WebhookTx,
+    endpointId: string,
+    resourceId: string,
+  ): Promise<{ id: string; scheduledJobId: string | null } | undefined> {
     const [row]: Array<{ id: string; scheduled_job_id: string | null }> = await tx.query(
       `SELECT id, scheduled_job_id FROM webhook_deliveries WHERE endpoint_id = $1 AND resource_id = $2 AND status = 'pending'
-        ORDER BY event_id, id LIMIT 1`, [endpointId, resourceId],
+        ORDER BY event_id, id LIMIT 1`,
+      [endpointId, resourceId],
     );
     return row && { id: row.id, scheduledJobId: row.scheduled_job_id };
   }
@@ -252,7 +349,9 @@ export class WebhookDeliveryRepository {
   async lockOverdue(tx: SqlTx, staleMs: number, limit: number): Promise<string[]> {
     const rows: Array<{ id: string }> = await tx.query(
       `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND scheduled_job_id IS NOT NULL
-          AND next_attempt_at < now() - make_interval(secs => $1) ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED`, [staleMs / 1000, limit]);
+          AND next_attempt_at < now() - make_interval(secs => $1) ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [staleMs / 1000, limit],
+    );
     return rows.map((r) => r.id);
   }
 }

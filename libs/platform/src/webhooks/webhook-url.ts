@@ -40,11 +40,12 @@ const lists = RANGES.map(([net, prefix, family, label]) => {
 
 /** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part counts as two). */
 function ipv6Groups(ip: string): number[] {
-  const groups = (s: string) => (s ? s.split(':') : []).flatMap((g) => {
-    if (!g.includes('.')) return [parseInt(g, 16)];
-    const [a, b, c, d] = g.split('.').map(Number);
-    return [(a << 8) | b, (c << 8) | d];
-  });
+  const groups = (s: string) =>
+    (s ? s.split(':') : []).flatMap((g) => {
+      if (!g.includes('.')) return [parseInt(g, 16)];
+      const [a, b, c, d] = g.split('.').map(Number);
+      return [(a << 8) | b, (c << 8) | d];
+    });
   const gap = ip.indexOf('::');
   if (gap < 0) return groups(ip);
   const head = groups(ip.slice(0, gap));
@@ -83,7 +84,11 @@ export function blockedReason(address: string): string | undefined {
 /** Raised (as a connect error) when a webhook host resolves to an address it may not reach. */
 export class WebhookAddressRefused extends Error {
   readonly code = 'WEBHOOK_ADDRESS_REFUSED';
-  constructor(readonly host: string, readonly address: string, readonly reason: string) {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: string,
+  ) {
     super(`refused: ${host} resolves to ${address} (${reason})`);
     this.name = 'WebhookAddressRefused';
   }
@@ -91,9 +96,10 @@ export class WebhookAddressRefused extends Error {
 
 export type LookupAll = (hostname: string) => Promise<LookupAddress[]>;
 
-const systemLookupAll: LookupAll = (hostname) => new Promise((resolve, reject) => {
-  dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
-});
+const systemLookupAll: LookupAll = (hostname) =>
+  new Promise((resolve, reject) => {
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
+  });
 
 export interface WebhookUrlPolicy {
   /** WEBHOOK_ALLOW_LOCAL_URLS: private and loopback addresses are allowed (development, tests). */
@@ -104,7 +110,10 @@ export interface WebhookUrlPolicy {
 
 /** https is required in production unless local URLs are explicitly allowed; http is accepted elsewhere. */
 export function webhookUrlPolicy(config: { NODE_ENV: string; WEBHOOK_ALLOW_LOCAL_URLS: boolean }): WebhookUrlPolicy {
-  return { allowLocal: config.WEBHOOK_ALLOW_LOCAL_URLS, requireHttps: config.NODE_ENV === 'production' && !config.WEBHOOK_ALLOW_LOCAL_URLS };
+  return {
+    allowLocal: config.WEBHOOK_ALLOW_LOCAL_URLS,
+    requireHttps: config.NODE_ENV === 'production' && !config.WEBHOOK_ALLOW_LOCAL_URLS,
+  };
 }
 
 /**
@@ -113,14 +122,19 @@ export function webhookUrlPolicy(config: { NODE_ENV: string; WEBHOOK_ALLOW_LOCAL
  * The delivery connects through `guardedLookup`, which repeats the address check, so a DNS answer that
  * changes after this check (rebinding) is still refused.
  */
-export async function webhookUrlProblem(raw: string, policy: WebhookUrlPolicy, lookupAll: LookupAll = systemLookupAll): Promise<string | undefined> {
+export async function webhookUrlProblem(
+  raw: string,
+  policy: WebhookUrlPolicy,
+  lookupAll: LookupAll = systemLookupAll,
+): Promise<string | undefined> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return 'must be an absolute URL';
   }
-  if (url.protocol !== 'https:' && (url.protocol !== 'http:' || policy.requireHttps)) return policy.requireHttps ? 'must be an https URL' : 'must be an http or https URL';
+  if (url.protocol !== 'https:' && (url.protocol !== 'http:' || policy.requireHttps))
+    return policy.requireHttps ? 'must be an https URL' : 'must be an http or https URL';
   if (url.username || url.password) return 'must not contain credentials';
   if (policy.allowLocal) return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -151,18 +165,20 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
  */
 export function guardedLookup(allowLocal: boolean, lookupAll: LookupAll = systemLookupAll) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    lookupAll(hostname).then((all) => {
-      const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
-      const addresses = family ? all.filter((a) => a.family === family) : all;
-      if (!addresses.length) throw Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' });
-      if (!allowLocal) {
-        for (const a of addresses) {
-          const reason = blockedReason(a.address);
-          if (reason) throw new WebhookAddressRefused(hostname, a.address, reason);
+    lookupAll(hostname)
+      .then((all) => {
+        const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
+        const addresses = family ? all.filter((a) => a.family === family) : all;
+        if (!addresses.length) throw Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' });
+        if (!allowLocal) {
+          for (const a of addresses) {
+            const reason = blockedReason(a.address);
+            if (reason) throw new WebhookAddressRefused(hostname, a.address, reason);
+          }
         }
-      }
-      if (options.all) callback(null, addresses);
-      else callback(null, addresses[0].address, addresses[0].family);
-    }).catch((e: NodeJS.ErrnoException) => callback(e, ''));
+        if (options.all) callback(null, addresses);
+        else callback(null, addresses[0].address, addresses[0].family);
+      })
+      .catch((e: NodeJS.ErrnoException) => callback(e, ''));
   };
 }

@@ -7,9 +7,17 @@ import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '@bg/domai
 export function toWebhookResource(e: WebhookEndpoint, now: Date = new Date()) {
   const overlapEnds = e.previousSecretExpiresAt && e.previousSecretExpiresAt > now ? e.previousSecretExpiresAt : null;
   return {
-    id: e.id, tenantId: e.tenantId, url: e.url, description: e.description, eventTypes: e.eventTypes, enabled: e.enabled,
-    disabledReason: e.disabledReason, failingSince: e.failingSince, previousSecretExpiresAt: overlapEnds,
-    createdAt: e.createdAt, updatedAt: e.updatedAt,
+    id: e.id,
+    tenantId: e.tenantId,
+    url: e.url,
+    description: e.description,
+    eventTypes: e.eventTypes,
+    enabled: e.enabled,
+    disabledReason: e.disabledReason,
+    failingSince: e.failingSince,
+    previousSecretExpiresAt: overlapEnds,
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
   };
 }
 export type WebhookResource = ReturnType<typeof toWebhookResource>;
@@ -17,10 +25,21 @@ export type WebhookResource = ReturnType<typeof toWebhookResource>;
 /** The public JSON of a delivery (nextAttemptAt only while it is pending). */
 export function toWebhookDeliveryResource(d: WebhookDelivery) {
   return {
-    id: d.id, webhookId: d.endpointId, kind: d.kind, messageId: d.messageId, eventId: d.eventId, eventType: d.eventType,
-    resourceId: d.resourceId, status: d.status, attemptCount: d.attemptCount,
+    id: d.id,
+    webhookId: d.endpointId,
+    kind: d.kind,
+    messageId: d.messageId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    resourceId: d.resourceId,
+    status: d.status,
+    attemptCount: d.attemptCount,
     nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,
-    lastStatusCode: d.lastStatusCode, lastError: d.lastError, createdAt: d.createdAt, updatedAt: d.updatedAt, completedAt: d.completedAt,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    completedAt: d.completedAt,
   };
 }
 export type WebhookDeliveryResource = ReturnType<typeof toWebhookDeliveryResource>;
@@ -28,7 +47,12 @@ export type WebhookDeliveryResource = ReturnType<typeof toWebhookDeliveryResourc
 /** One attempt, as GET .../deliveries/{id} lists it. */
 export function toWebhookAttemptResource(a: WebhookAttempt) {
   return {
-    attempt: a.attempt, url: a.url, statusCode: a.statusCode, durationMs: a.durationMs, error: a.error,
-    responseExcerpt: a.responseExcerpt, attemptedAt: a.attemptedAt,
+    attempt: a.attempt,
+    url: a.url,
+    statusCode: a.statusCode,
+    durationMs: a.durationMs,
+    error: a.error,
+    responseExcerpt: a.responseExcerpt,
+    attemptedAt: a.attemptedAt,
   };
 }

@@ -28,7 +28,13 @@ const ROWS: Row[] = [
   // AOS identity service (register-app.md; OAuth 2.0 RFC 6749 §5.2 error codes)
   [400, 'invalid_client', 'AUTH_FAILED', false, 'The client id or client secret is wrong.'],
   [401, 'invalid_client', 'AUTH_FAILED', false, 'The client id or client secret is wrong.'],
-  [400, 'invalid_scope', 'PERMISSION_DENIED', false, 'The app registration was not granted the requested permission (microsoft365backup.jobInfo.read.all, microsoft365backup.restore.readwrite.all).'],
+  [
+    400,
+    'invalid_scope',
+    'PERMISSION_DENIED',
+    false,
+    'The app registration was not granted the requested permission (microsoft365backup.jobInfo.read.all, microsoft365backup.restore.readwrite.all).',
+  ],
   [400, 'unauthorized_client', 'PERMISSION_DENIED', false, 'The app registration may not use the client credentials grant.'],
   [400, 'invalid_grant', 'AUTH_FAILED', false, 'The client credentials were refused.'],
   [400, 'invalid_request', 'AUTH_FAILED', false, 'The token request was malformed.'],
@@ -38,5 +44,10 @@ const ROWS: Row[] = [
 ];
 
 export const AVEPOINT_ERROR_CATALOG: ErrorCatalogEntry[] = ROWS.map(([httpStatus, vendorCode, code, retryable, message]) => ({
-  vendor: 'avepoint', vendorCode, httpStatus, code, retryable, message,
+  vendor: 'avepoint',
+  vendorCode,
+  httpStatus,
+  code,
+  retryable,
+  message,
 }));

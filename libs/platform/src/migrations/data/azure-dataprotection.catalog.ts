@@ -16,10 +16,28 @@ const ROWS: Row[] = [
   // seed 004 §Track response: the vault's managed identity lacks roles on the storage account (failed operation)
   [400, 'UserErrorMissingRequiredPermissions', 'PERMISSION_DENIED', false, 'Appropriate permissions to perform the operation is missing.'],
   // Data Protection service (hashicorp/terraform-provider-azurerm #20774, #33470)
-  [400, 'UserErrorDppPolicyObjectInUse', 'NOT_ALLOWED_IN_STATE', false, 'Cannot delete the backup policy as one or more backup instances are protected with it.'],
+  [
+    400,
+    'UserErrorDppPolicyObjectInUse',
+    'NOT_ALLOWED_IN_STATE',
+    false,
+    'Cannot delete the backup policy as one or more backup instances are protected with it.',
+  ],
   [400, 'BMSUserErrorInvalidInput', 'INVALID_REQUEST', false, 'Input provided for the call is invalid.'],
-  [400, 'UserErrorRestorePointInTimeNotInRange', 'INVALID_REQUEST', false, 'The requested point in time is outside the restorable time ranges.'],
-  [400, 'UserErrorBackupInstanceNotProtected', 'NOT_ALLOWED_IN_STATE', false, 'The backup instance is not in a state that allows this operation.'],
+  [
+    400,
+    'UserErrorRestorePointInTimeNotInRange',
+    'INVALID_REQUEST',
+    false,
+    'The requested point in time is outside the restorable time ranges.',
+  ],
+  [
+    400,
+    'UserErrorBackupInstanceNotProtected',
+    'NOT_ALLOWED_IN_STATE',
+    false,
+    'The backup instance is not in a state that allows this operation.',
+  ],
   [400, 'UserErrorRestoreTargetAlreadyExists', 'RESTORE_FAILED', false, 'The restore target already has blobs in the requested ranges.'],
   [500, 'CloudInternalError', 'VENDOR_ERROR', true, 'An internal error occurred in the Data Protection service.'],
   // ARM front door
@@ -27,7 +45,13 @@ const ROWS: Row[] = [
   [401, 'InvalidAuthenticationToken', 'AUTH_FAILED', false, 'The access token is invalid.'],
   [401, 'InvalidAuthenticationTokenAudience', 'AUTH_FAILED', false, 'The access token was obtained for the wrong audience.'],
   [401, 'ExpiredAuthenticationToken', 'AUTH_FAILED', false, 'The access token has expired.'],
-  [403, 'AuthorizationFailed', 'PERMISSION_DENIED', false, 'The client does not have authorization to perform this action over this scope.'],
+  [
+    403,
+    'AuthorizationFailed',
+    'PERMISSION_DENIED',
+    false,
+    'The client does not have authorization to perform this action over this scope.',
+  ],
   [403, 'LinkedAuthorizationFailed', 'PERMISSION_DENIED', false, 'The client has permission on the vault but not on a linked resource.'],
   [400, 'MissingApiVersionParameter', 'INVALID_REQUEST', false, 'The api-version query parameter is required for all requests.'],
   [400, 'InvalidApiVersionParameter', 'INVALID_REQUEST', false, 'The api-version is not valid.'],
@@ -59,5 +83,10 @@ const ROWS: Row[] = [
 ];
 
 export const AZURE_DATAPROTECTION_ERROR_CATALOG: ErrorCatalogEntry[] = ROWS.map(([httpStatus, vendorCode, code, retryable, message]) => ({
-  vendor: 'azure-dataprotection', vendorCode, httpStatus, code, retryable, message,
+  vendor: 'azure-dataprotection',
+  vendorCode,
+  httpStatus,
+  code,
+  retryable,
+  message,
 }));

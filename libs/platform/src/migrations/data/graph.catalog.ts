@@ -11,7 +11,7 @@ type Row = [httpStatus: number, vendorCode: string, code: ErrorCode, retryable: 
  */
 const ROWS: Row[] = [
   // seed 000 §Create ProtectionPolicy API Errors
-  [400, 'InvalidCreateRequest', 'INVALID_REQUEST', false, "Create Request Is Null, Invalid Or Its Size Is Too big."],
+  [400, 'InvalidCreateRequest', 'INVALID_REQUEST', false, 'Create Request Is Null, Invalid Or Its Size Is Too big.'],
   [400, 'InvalidDisplayName', 'INVALID_REQUEST', false, 'Please Ensure Policy Name Length Should Be > 0 chars And <= 1024 chars.'],
   [400, 'EmptyProtectionUnitList', 'INVALID_REQUEST', false, 'Protection Unit list Is empty.'],
   [400, 'InvalidProtectionUnitId', 'INVALID_REQUEST', false, 'Protection Unit Id Is Invalid.'],
@@ -24,7 +24,13 @@ const ROWS: Row[] = [
   [200, 'ProtectionUnitAlreadyExists', 'ALREADY_PROTECTED', false, 'ProtectionUnit level error: ProtectionUnit already exists.'],
   [200, 'ProtectionUnitNotFound', 'NOT_FOUND', false, 'ProtectionUnit level error: ProtectionUnit does not exist.'],
   [400, 'DuplicateProtectionUnitInList', 'INVALID_REQUEST', false, 'Protection Unit level error: duplicate Protection Unit in list.'],
-  [403, 'PolicyActionNotAllowed', 'NOT_ALLOWED_IN_STATE', false, 'The policy is not in a state that allows this action (only an inactive policy can be activated or deleted, only an active one deactivated).'],
+  [
+    403,
+    'PolicyActionNotAllowed',
+    'NOT_ALLOWED_IN_STATE',
+    false,
+    'The policy is not in a state that allows this action (only an inactive policy can be activated or deleted, only an active one deactivated).',
+  ],
   // seed 000 §List Protection Units / Get Protection unit API Errors
   [400, 'FilterLengthExceeded', 'INVALID_REQUEST', false, 'Filter length exceeds the allowed limit.'],
   [200, 'UnknownError', 'VENDOR_ERROR', true, 'Unknown Error Occurred. Please try again. If the issue persists, please contact support.'],
@@ -41,14 +47,38 @@ const ROWS: Row[] = [
   [400, 'InvalidRestoreSessionId', 'INVALID_REQUEST', false, 'RestoreSessionId is absent.'],
   [404, 'RestoreSessionNotFound', 'NOT_FOUND', false, 'Restore Session Not Found.'],
   [400, 'InvalidPatchRequest', 'INVALID_REQUEST', false, "Can't process the request because it's malformed or incorrect."],
-  [403, 'RestoreSessionActionNotAllowed', 'NOT_ALLOWED_IN_STATE', false, 'Restore session can only be patched, deleted or activated in Draft state.'],
+  [
+    403,
+    'RestoreSessionActionNotAllowed',
+    'NOT_ALLOWED_IN_STATE',
+    false,
+    'Restore session can only be patched, deleted or activated in Draft state.',
+  ],
   [500, 'IncompleteArtifactDeletion', 'VENDOR_ERROR', true, 'Unable to delete session, try again'],
   [500, 'TooManyActiveRestoreSessions', 'CONCURRENCY_LIMIT', true, 'Temporary error: Too many active restore sessions.'],
   // seed 000 §List Restore Artifacts under a Restore Session API Errors (per-artifact, HTTP 200)
   [200, 'ArtifactNotFound', 'NOT_FOUND', false, 'The requested restore artifact was not found for restore.'],
-  [200, 'InvalidRestoreTime', 'INVALID_REQUEST', false, 'Restore Artifact cannot be restored to this timestamp, the restore time provided is invalid or beyond retention period.'],
-  [200, 'ArtifactCannotBeRestored', 'RESTORE_FAILED', false, 'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.'],
-  [200, 'DuplicateArtifactRestoreRequest', 'CONFLICT', true, 'An ongoing Restore was found for the given restore artifact. Please wait till its completion and try again.'],
+  [
+    200,
+    'InvalidRestoreTime',
+    'INVALID_REQUEST',
+    false,
+    'Restore Artifact cannot be restored to this timestamp, the restore time provided is invalid or beyond retention period.',
+  ],
+  [
+    200,
+    'ArtifactCannotBeRestored',
+    'RESTORE_FAILED',
+    false,
+    'The restore artifact is in an unexpected state such as preservation lock or TenantDivestiture which is blocking the restore.',
+  ],
+  [
+    200,
+    'DuplicateArtifactRestoreRequest',
+    'CONFLICT',
+    true,
+    'An ongoing Restore was found for the given restore artifact. Please wait till its completion and try again.',
+  ],
   // seed 000 §Inclusion Rule API Errors
   [400, 'InvalidInclusionRuleCreateRequest', 'INVALID_REQUEST', false, 'Invalid create request.'],
   [500, 'InvalidProtectionRuleDetails', 'VENDOR_ERROR', true, 'Invalid rule details.'],
@@ -64,7 +94,13 @@ const ROWS: Row[] = [
   // https://learn.microsoft.com/graph/throttling: 429 or 503 with Retry-After)
   [429, 'TooManyRequests', 'THROTTLED', true, 'Too many requests; wait for Retry-After before trying again.'],
   [429, 'activityLimitReached', 'THROTTLED', true, 'The app or user has been throttled.'],
-  [503, 'serviceNotAvailable', 'VENDOR_UNAVAILABLE', true, 'The service is not available. Try the request again after a delay (Retry-After).'],
+  [
+    503,
+    'serviceNotAvailable',
+    'VENDOR_UNAVAILABLE',
+    true,
+    'The service is not available. Try the request again after a delay (Retry-After).',
+  ],
   [503, 'ServiceUnavailable', 'VENDOR_UNAVAILABLE', true, 'The service is temporarily unavailable.'],
   [504, 'GatewayTimeout', 'VENDOR_UNAVAILABLE', true, 'The gateway timed out waiting for the service.'],
   [500, 'generalException', 'VENDOR_ERROR', true, 'An unspecified error has occurred.'],
@@ -85,5 +121,10 @@ const ROWS: Row[] = [
 ];
 
 export const GRAPH_ERROR_CATALOG: ErrorCatalogEntry[] = ROWS.map(([httpStatus, vendorCode, code, retryable, message]) => ({
-  vendor: 'graph', vendorCode, httpStatus, code, retryable, message,
+  vendor: 'graph',
+  vendorCode,
+  httpStatus,
+  code,
+  retryable,
+  message,
 }));

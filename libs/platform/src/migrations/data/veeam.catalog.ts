@@ -15,11 +15,23 @@ const ROWS: Row[] = [
   // RESTExceptionInfo.errorCode (seed 002 samples; vendor OpenAPI enum)
   [400, 'ParameterValidationFailure', 'INVALID_REQUEST', false, 'A parameter or body property failed validation.'],
   [400, 'OutdatedChangeToken', 'CONFLICT', false, 'The change token (eTag) is outdated: read the resource again.'],
-  [400, 'RepositoryOwnerChangeTooManyLinks', 'NOT_ALLOWED_IN_STATE', false, 'The repository owner cannot change: too many linked repositories.'],
+  [
+    400,
+    'RepositoryOwnerChangeTooManyLinks',
+    'NOT_ALLOWED_IN_STATE',
+    false,
+    'The repository owner cannot change: too many linked repositories.',
+  ],
   [401, 'ResourceAccessDenied', 'AUTH_FAILED', false, 'The account may not sign in to the Veeam server.'],
   [403, 'ResourceAccessDenied', 'PERMISSION_DENIED', false, 'The account may not access this resource.'],
   [404, 'ResourceNotFound', 'NOT_FOUND', false, 'The resource does not exist on the Veeam server.'],
-  [409, 'OperationConflict', 'NOT_ALLOWED_IN_STATE', false, 'The operation conflicts with the state of the job or session (e.g. running, stopped).'],
+  [
+    409,
+    'OperationConflict',
+    'NOT_ALLOWED_IN_STATE',
+    false,
+    'The operation conflicts with the state of the job or session (e.g. running, stopped).',
+  ],
   [409, 'OrganizationTransfer', 'NOT_ALLOWED_IN_STATE', false, 'The organization is being transferred between servers.'],
   [500, 'HttpError', 'VENDOR_ERROR', true, 'The Veeam server failed calling Microsoft 365 or another service.'],
   [500, 'ProxyOffline', 'VENDOR_UNAVAILABLE', true, 'The backup proxy serving this organization or repository is offline.'],
@@ -46,5 +58,10 @@ const ROWS: Row[] = [
 ];
 
 export const VEEAM_ERROR_CATALOG: ErrorCatalogEntry[] = ROWS.map(([httpStatus, vendorCode, code, retryable, message]) => ({
-  vendor: 'veeam', vendorCode, httpStatus, code, retryable, message,
+  vendor: 'veeam',
+  vendorCode,
+  httpStatus,
+  code,
+  retryable,
+  message,
 }));
