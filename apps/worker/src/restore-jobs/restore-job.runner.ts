@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import {
@@ -58,7 +58,7 @@ export interface RestoreJobWork {
  * request-id header, and an AbortSignal that worker shutdown aborts (and a cancel, for in-flight polls).
  */
 @Injectable()
-export class RestoreJobRunner implements OnApplicationShutdown {
+export class RestoreJobRunner implements BeforeApplicationShutdown {
   private readonly log = new Logger('RestoreJobRunner');
   private readonly shutdown = new AbortController();
   /** In-flight polls per restore job, so a cancel can abort them. */
@@ -74,7 +74,11 @@ export class RestoreJobRunner implements OnApplicationShutdown {
     setMaxListeners(0, this.shutdown.signal);
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Before the queue workers close (they wait for their active jobs): in-flight vendor calls are aborted,
+   * so active jobs end at once with a retryable error and resume from their last checkpoint elsewhere.
+   */
+  beforeApplicationShutdown(): void {
     this.shutdown.abort(new Error('worker shutting down'));
   }
 
