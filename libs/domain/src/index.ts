@@ -12,3 +12,4 @@ export * from './tenancy';
 export * from './connection';
 export * from './webhooks';
 export * from './usage';
+export * from './state-machine';

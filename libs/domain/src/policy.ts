@@ -1,4 +1,4 @@
-import { NotAllowedInState } from './errors';
+import { oneOf, stateMachine } from './state-machine';
 import type { VendorId, Workload } from './vendor';
 
 /**
@@ -63,7 +63,8 @@ const TRANSITIONS: Record<PolicyStatus, readonly PolicyStatus[]> = {
   failed: ['inactive', 'active', 'deleting'],
 };
 
-const includes = <T extends string>(list: readonly T[], value: string): boolean => (list as readonly string[]).includes(value);
+const includes = oneOf;
+const machine = stateMachine('policy', TRANSITIONS, { stayAllowed: true });
 
 export function isPolicyStatus(value: unknown): value is PolicyStatus {
   return typeof value === 'string' && includes(POLICY_STATUSES, value);
@@ -77,14 +78,10 @@ export function isPolicyLive(status: PolicyStatus): boolean {
   return !includes(NOT_LIVE_POLICY_STATUSES, status);
 }
 
-export function canPolicyTransition(from: PolicyStatus, to: PolicyStatus): boolean {
-  return TRANSITIONS[from].includes(to);
-}
+export const canPolicyTransition = machine.can;
 
 /** Throws NOT_ALLOWED_IN_STATE unless `from -> to` is a legal move (staying put always is). */
-export function assertPolicyTransition(from: PolicyStatus, to: PolicyStatus): void {
-  if (from !== to && !canPolicyTransition(from, to)) throw new NotAllowedInState('policy', from, `move to ${to}`);
-}
+export const assertPolicyTransition = machine.assert;
 
 /** The settled status for what the user asked for. */
 export function settledPolicyStatus(desiredActive: boolean): SettledPolicyStatus {

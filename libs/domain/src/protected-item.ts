@@ -1,4 +1,4 @@
-import { NotAllowedInState } from './errors';
+import { oneOf, stateMachine } from './state-machine';
 import type { Workload } from './vendor';
 
 /**
@@ -35,7 +35,8 @@ const TRANSITIONS: Record<ProtectedItemStatus, readonly ProtectedItemStatus[]> =
   removed: [],
 };
 
-const includes = <T extends string>(list: readonly T[], value: string): boolean => (list as readonly string[]).includes(value);
+const includes = oneOf;
+const machine = stateMachine('protected item', TRANSITIONS, { stayAllowed: true });
 
 export function isProtectedItemStatus(value: unknown): value is ProtectedItemStatus {
   return typeof value === 'string' && includes(PROTECTED_ITEM_STATUSES, value);
@@ -46,14 +47,10 @@ export function isProtectedItemLive(status: ProtectedItemStatus): boolean {
   return !includes(TERMINAL_PROTECTED_ITEM_STATUSES, status);
 }
 
-export function canProtectedItemTransition(from: ProtectedItemStatus, to: ProtectedItemStatus): boolean {
-  return TRANSITIONS[from].includes(to);
-}
+export const canProtectedItemTransition = machine.can;
 
 /** Throws NOT_ALLOWED_IN_STATE unless `from -> to` is a legal move (staying put always is). */
-export function assertProtectedItemTransition(from: ProtectedItemStatus, to: ProtectedItemStatus): void {
-  if (from !== to && !canProtectedItemTransition(from, to)) throw new NotAllowedInState('protected item', from, `move to ${to}`);
-}
+export const assertProtectedItemTransition = machine.assert;
 
 /** What the vendor reports of one item (the adapters' VendorProtectedItem has this shape). */
 export interface VendorItemState {

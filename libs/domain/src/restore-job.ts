@@ -1,4 +1,4 @@
-import { NotAllowedInState } from './errors';
+import { oneOf, stateMachine } from './state-machine';
 import type { VendorId, Workload } from './vendor';
 
 /**
@@ -43,22 +43,20 @@ const TRANSITIONS: Record<RestoreJobStatus, readonly RestoreJobStatus[]> = {
   cancelled: [],
 };
 
+const machine = stateMachine('restore job', TRANSITIONS);
+
 export function isTerminal(status: RestoreJobStatus): status is TerminalRestoreStatus {
-  return (TERMINAL_RESTORE_STATUSES as readonly RestoreJobStatus[]).includes(status);
+  return oneOf(TERMINAL_RESTORE_STATUSES, status);
 }
 
 export function isActive(status: RestoreJobStatus): boolean {
-  return (ACTIVE_RESTORE_STATUSES as readonly RestoreJobStatus[]).includes(status);
+  return oneOf(ACTIVE_RESTORE_STATUSES, status);
 }
 
-export function canTransition(from: RestoreJobStatus, to: RestoreJobStatus): boolean {
-  return TRANSITIONS[from].includes(to);
-}
+export const canTransition = machine.can;
 
 /** Throws NOT_ALLOWED_IN_STATE unless `from -> to` is a legal transition. */
-export function assertTransition(from: RestoreJobStatus, to: RestoreJobStatus): void {
-  if (!canTransition(from, to)) throw new NotAllowedInState('restore job', from, `move to ${to}`);
-}
+export const assertTransition = machine.assert;
 
 /**
  * How far the submission of a job got at the vendor, recorded before and after each vendor call so a

@@ -94,13 +94,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       const job = await jobs.get(tx, jobId, { forUpdate: true });
       if (isTerminal(job.status) || job.status === 'running') return { decision: 'done' as const };
       if (job.status === 'cancelling' && job.submitPhase !== 'starting') {
-        await jobs.update(
-          tx,
-          job,
-          'cancelled',
-          { items: settleItems(job.items, 'cancelled') },
-          { reason: 'cancelled before reaching the vendor' },
-        );
+        await this.endCancelled(tx, job, 'cancelled before reaching the vendor');
         return { decision: 'done' as const };
       }
       const { adapter } = await this.adapters.forConnection(tx, job.connectionId);
@@ -217,14 +211,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     if (!cancelNeedsVendor(job)) {
       await this.db.run(tenantId, async (tx) => {
         const j = await jobs.get(tx, jobId, { forUpdate: true });
-        if (!isTerminal(j.status))
-          await jobs.update(
-            tx,
-            j,
-            'cancelled',
-            { items: settleItems(j.items, 'cancelled') },
-            { reason: 'cancelled before reaching the vendor' },
-          );
+        if (!isTerminal(j.status)) await this.endCancelled(tx, j, 'cancelled before reaching the vendor');
       });
       return;
     }
@@ -378,17 +365,19 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       const job = await jobs.get(tx, jobId, { forUpdate: true });
       const discarded = [{ type: 'vendor_prepared_discarded', detail }];
       if (isTerminal(job.status)) await jobs.recordEvents(tx, jobId, job.status, job.status, discarded);
-      else
-        await jobs.update(
-          tx,
-          job,
-          'cancelled',
-          { items: settleItems(job.items, 'cancelled') },
-          { reason: 'cancelled before the vendor started it' },
-          discarded,
-        );
+      else await this.endCancelled(tx, job, 'cancelled before the vendor started it', discarded);
     });
     return 'done';
+  }
+
+  /** Ends a job cancelled without the vendor: every unfinished item cancelled, the reason in its history. */
+  private endCancelled(
+    tx: TenantTx,
+    job: RestoreJob,
+    reason: string,
+    entries: Array<{ type: string; detail: Record<string, unknown> }> = [],
+  ): Promise<RestoreJob> {
+    return jobs.update(tx, job, 'cancelled', { items: settleItems(job.items, 'cancelled') }, { reason }, entries);
   }
 
   /** The vendor accepted (or already had) the restore: record it, its first progress and its first poll, in one transaction. */

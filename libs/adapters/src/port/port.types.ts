@@ -4,7 +4,8 @@ import type {
   ErrorCatalog,
   ProtectedItemKind,
   RestoreDestination,
-  RestoreItemStatus,
+  VendorItemOutcome,
+  VendorRestoreProgress,
   VendorRestoreState,
   Workload,
 } from '@bg/domain';
@@ -143,20 +144,9 @@ export interface VendorOperationRef {
 /** The vendor's state of a restore, vendor-neutral (the domain's progress -> status rule reads it). */
 export type RestoreState = VendorRestoreState;
 
-export interface RestoreProgress {
-  state: RestoreState;
-  /** The vendor's raw status, kept for support. */
-  vendorStatus: string;
-  items?: Array<{
-    restorePointRef: string;
-    status: RestoreItemStatus;
-    vendorStatus?: string;
-    errorCode?: string;
-    vendorCode?: string;
-    errorMessage?: string;
-    restoredBytes?: number;
-  }>;
-  error?: { code: string; vendorCode?: string; message: string };
+/** The domain's view of a vendor's progress report, plus what only the port carries. */
+export interface RestoreProgress extends VendorRestoreProgress {
+  items?: Array<VendorItemOutcome & { restoredBytes?: number }>;
   /** A hint from the vendor for the next poll (Retry-After of an async operation). */
   retryAfterMs?: number;
 }

@@ -97,15 +97,7 @@ export function webhookAttemptFromRow(r: WebhookAttemptRow): WebhookAttempt {
 }
 
 /** One attempt as made, to be recorded. */
-export interface NewWebhookAttempt {
-  attempt: number;
-  url: string;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  responseExcerpt: string | null;
-  attemptedAt: Date;
-}
+export type NewWebhookAttempt = Omit<WebhookAttempt, 'id' | 'deliveryId'>;
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
