@@ -86,7 +86,7 @@ async function insertJobs(pool: Pool, accounts: Account[], count: number, outbox
       await client.query(
         `INSERT INTO outbox (tenant_id, queue, name, job_id, payload, delay_ms)
          SELECT tenant_id, 'restore-jobs', 'restore-job.submit', 'restore-job.submit_' || id,
-                jsonb_build_object('tenantId', tenant_id, 'restoreJobId', id, 'connectionId', connection_id), 0
+                jsonb_build_object('tenantId', tenant_id, 'restoreJobId', id, 'connectionId', connection_id, 'vendor', 'veeam'), 0
            FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS j(id, tenant_id, connection_id)`,
         [jobs.map((j) => j.id), jobs.map((j) => j.a.tenantId), jobs.map((j) => j.a.connectionId)],
       );

@@ -48,6 +48,11 @@ export interface Capabilities {
     restoreItemsPerJob?: number;
     /** Max restore jobs running at the vendor at once per vendor account (the worker queues above it). */
     concurrentRestoreJobs?: number;
+    /**
+     * One restore of a protected item at a time per vendor account: a second restore of an item that is
+     * being restored is refused by the vendor, so the worker keeps it queued until the first ends.
+     */
+    oneRestorePerItem?: boolean;
     /** Max active policies per workload. */
     activePoliciesPerWorkload?: number;
     /** Max file/folder paths per restore job. */

@@ -74,7 +74,7 @@ export class RestoreJobsService {
         tx,
         tenantId,
         'restore-job.submit',
-        { tenantId, restoreJobId: id, connectionId, requestId },
+        { tenantId, restoreJobId: id, connectionId, vendor, requestId },
         { jobId: restoreJobIds.submit(id) },
       );
       return job;

@@ -6,6 +6,8 @@ import { MeteredVendorPort } from '../usage/metered-vendor-port';
 import { VendorCallMeter } from '../usage/vendor-call-meter.service';
 import { ERROR_CATALOG } from './worker-platform.module';
 
+const cacheKey = (c: { id: string; credentialsVersion: number; endpoint: string }) => `${c.id}:${c.credentialsVersion}:${c.endpoint}`;
+
 /**
  * One adapter per connection (and credentials version), kept for the worker's lifetime so tokens and
  * HTTP keep-alive are reused. Secrets are decrypted only here, only to build the adapter.
@@ -25,13 +27,21 @@ export class AdapterCache {
     const found = await connectionRepository.findWithSealedSecret(tx, connectionId);
     if (!found) throw new NotFound('connection', connectionId);
     const { connection, sealed } = found;
-    const key = `${connection.id}:${connection.credentialsVersion}:${connection.endpoint}`;
+    const key = cacheKey(connection);
     let adapter = this.adapters.get(key);
     if (!adapter) {
       adapter = this.build(connection, sealed);
       this.adapters.set(key, adapter);
     }
     return { adapter, connection };
+  }
+
+  /**
+   * The adapter already built for this version of a connection (keyed as forConnection keys it), without
+   * reading the connection; undefined when none is (the caller then uses forConnection).
+   */
+  cached(connection: { id: string; credentialsVersion: number; endpoint: string }): BackupVendorPort | undefined {
+    return this.adapters.get(cacheKey(connection));
   }
 
   private build(connection: Connection, sealed: SealedSecret): BackupVendorPort {

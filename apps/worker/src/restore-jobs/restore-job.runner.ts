@@ -10,9 +10,18 @@ import {
   settleItems,
   type RestoreJob,
   type RestoreJobError,
+  type RestoreJobStatus,
   type VendorId,
 } from '@bg/domain';
-import { QUEUES, TenantDb, restoreJobRepository as jobs, type RestoreJobPatch, type TenantTx } from '@bg/platform';
+import {
+  PICKED,
+  QUEUES,
+  TenantDb,
+  restoreJobRepository as jobs,
+  type HistoryEntry,
+  type RestoreJobPatch,
+  type TenantTx,
+} from '@bg/platform';
 import {
   type BackupVendorPort,
   type CallContext,
@@ -32,6 +41,8 @@ const POLL_TICK_MS = 1000;
 /** At most this many jobs polled by one tick (more due: another tick at once), this many vendor calls at a time. */
 const POLL_BATCH = 200;
 const POLL_PARALLEL = 16;
+/** Waiting jobs woken at once when a restore ends on a connection gated only by one restore per item. */
+const WAKE_BATCH = 16;
 
 /** Next poll delay: adaptive — quick at first, backing off while a vendor job runs long. */
 export function nextPollDelay(attempt: number, hintMs?: number): number {
@@ -43,8 +54,27 @@ export function nextPollDelay(attempt: number, hintMs?: number): number {
 export interface RestoreJobWork {
   tenantId: string;
   restoreJobId: string;
+  /** Known: a job of a vendor without admission gate is picked lock-free. */
+  vendor?: VendorId;
   requestId?: string;
 }
+
+/** What a vendor's progress report changes of a job (see RestoreJobRunner.progressChange). */
+interface ProgressChange {
+  to: RestoreJobStatus;
+  patch: RestoreJobPatch;
+  detail: Record<string, unknown>;
+  entries: HistoryEntry[];
+}
+
+/** A lock-free write applies while the job is still as it was read: same status, phase, poll attempt, no cancel asked. */
+const AS_READ = ['status', 'submitPhase', 'cancelRequested', 'pollAttempt'] as const;
+
+/** Whether a vendor's restores pass an admission gate (a limit of restores at once, or one restore per item). */
+const gated = (vendor: VendorId): boolean => {
+  const { concurrentRestoreJobs, oneRestorePerItem } = vendorDescriptor(vendor).capabilities.limits;
+  return Boolean(concurrentRestoreJobs || oneRestorePerItem);
+};
 
 /**
  * Carries a restore job through the vendor: submit, poll to a terminal state, cancel. Every handler is
@@ -54,6 +84,9 @@ export interface RestoreJobWork {
  * A submission costs three transactions: (1) load + connection + admission through the vendor gate,
  * (2) after the vendor's prepare: the `prepared` and `starting` checkpoints together (the last moment a
  * cancel wins without the vendor), (3) after the start: `started`, the first progress and the first poll.
+ * Each is one lock-free statement while nothing else touched the job (an optimistic guard on what was
+ * read: status, phase, poll attempt, no cancel): (1) for vendors without admission gate, (2), (3) and
+ * each poll's outcome. When the guard finds the job changed, the step takes the locking transaction.
  * Every vendor call gets a CallContext: the API request's id (polls: the job's id) for the vendor's
  * request-id header, and an AbortSignal that worker shutdown aborts (and a cancel, for in-flight polls).
  */
@@ -90,7 +123,56 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
   async submit(work: RestoreJobWork): Promise<'done' | 'wait'> {
     const { tenantId, restoreJobId: jobId } = work;
     const ctx = this.context(work.requestId ?? jobId);
-    const first = await this.db.run(tenantId, async (tx) => {
+    const first = (await this.pick(work)) ?? (await this.load(tenantId, jobId));
+    if (first.decision !== 'go') return first.decision;
+    const { job, adapter } = first;
+    const req = toRestoreRequest(job);
+    if (job.submitPhase === 'starting') {
+      // A previous attempt may have reached the vendor: its truth decides, never a blind repeat.
+      const found = await adapter.findRestore(ctx, req, job.vendorRef ? storedRef(job) : undefined);
+      if (found) return this.started(tenantId, job, found.ref, found.progress, 'reconciled after an interrupted submission');
+    }
+    const prepared = !job.vendorRef && job.submitPhase !== 'prepared' ? await adapter.prepareRestore(ctx, req) : undefined;
+    const ref = prepared ?? storedRef(job);
+    // `prepared` (when the vendor just prepared) and `starting` together: nothing happens between them.
+    // The last moment a cancel can win without the vendor: once `starting` is recorded, the vendor decides.
+    const vendorRef = ref.vendorRef || null;
+    const starting: RestoreJobPatch = { submitPhase: 'starting', vendorRef, vendorExtra: ref.extra ?? null };
+    const entries = [
+      ...(prepared ? [{ type: 'vendor_prepared', detail: { vendorRef } }] : []),
+      { type: 'vendor_start_requested', detail: { vendorRef } },
+    ];
+    const checkpointed =
+      (job.cancelRequested ? null : await jobs.updateIfUnchanged(this.db, job, AS_READ, job.status, starting, {}, entries)) ??
+      (await this.db.run(tenantId, async (tx) => {
+        const current = await jobs.get(tx, jobId, { forUpdate: true });
+        if (isTerminal(current.status) || current.cancelRequested) return null;
+        return jobs.update(tx, current, current.status, starting, {}, entries);
+      }));
+    if (!checkpointed) return this.discard(tenantId, jobId, adapter, ref, ctx);
+    const { ref: startedRef, progress } = await adapter.startRestore(ctx, ref, req);
+    return this.started(tenantId, checkpointed, startedRef, progress, 'vendor accepted the restore');
+  }
+
+  /**
+   * Step (1) lock-free: a queued job of a vendor without admission gate moves to submitting in one
+   * statement that also answers its connection's version, so a cached adapter needs no read. Undefined
+   * when the job is not (or no longer) simply queued: the locking path decides.
+   */
+  private async pick(work: RestoreJobWork): Promise<{ decision: 'go'; job: RestoreJob; adapter: BackupVendorPort } | undefined> {
+    if (!work.vendor || gated(work.vendor)) return undefined;
+    const picked = await jobs.pickQueued(this.db, work.tenantId, work.restoreJobId);
+    if (!picked) return undefined;
+    const { job } = picked;
+    const adapter =
+      this.adapters.cached({ id: job.connectionId, ...picked.connection }) ??
+      (await this.db.run(work.tenantId, (tx) => this.adapters.forConnection(tx, job.connectionId))).adapter;
+    return { decision: 'go', job, adapter };
+  }
+
+  /** Step (1) with the job locked: load, connection, admission through the vendor gate (or the end of a cancelled job). */
+  private load(tenantId: string, jobId: string) {
+    return this.db.run(tenantId, async (tx) => {
       const job = await jobs.get(tx, jobId, { forUpdate: true });
       if (isTerminal(job.status) || job.status === 'running') return { decision: 'done' as const };
       if (job.status === 'cancelling' && job.submitPhase !== 'starting') {
@@ -102,31 +184,6 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       const admitted = await this.admit(tx, job);
       return admitted ? { decision: 'go' as const, job: admitted, adapter } : { decision: 'wait' as const };
     });
-    if (first.decision !== 'go') return first.decision;
-    const { job, adapter } = first;
-    const req = toRestoreRequest(job);
-    if (job.submitPhase === 'starting') {
-      // A previous attempt may have reached the vendor: its truth decides, never a blind repeat.
-      const found = await adapter.findRestore(ctx, req, job.vendorRef ? storedRef(job) : undefined);
-      if (found) return this.started(tenantId, job, found.ref, found.progress, 'reconciled after an interrupted submission');
-    }
-    const prepared = !job.vendorRef && job.submitPhase !== 'prepared' ? await adapter.prepareRestore(ctx, req) : undefined;
-    const ref = prepared ?? storedRef(job);
-    const go = await this.db.run(tenantId, async (tx) => {
-      const current = await jobs.get(tx, jobId, { forUpdate: true });
-      if (isTerminal(current.status) || current.cancelRequested) return false;
-      const vendorRef = ref.vendorRef || null;
-      // `prepared` (when the vendor just prepared) and `starting` together: nothing happens between them.
-      // The last moment a cancel can win without the vendor: once `starting` is recorded, the vendor decides.
-      await jobs.update(tx, current, current.status, { submitPhase: 'starting', vendorRef, vendorExtra: ref.extra ?? null }, {}, [
-        ...(prepared ? [{ type: 'vendor_prepared', detail: { vendorRef } }] : []),
-        { type: 'vendor_start_requested', detail: { vendorRef } },
-      ]);
-      return true;
-    });
-    if (!go) return this.discard(tenantId, jobId, adapter, ref, ctx);
-    const { ref: startedRef, progress } = await adapter.startRestore(ctx, ref, req);
-    return this.started(tenantId, job, startedRef, progress, 'vendor accepted the restore');
   }
 
   /**
@@ -176,13 +233,13 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     this.polling.set(job.id, own);
     try {
       const progress = await adapter.getRestore(this.context(job.id, own), storedRef(job));
-      // The outcome and the next poll in one transaction.
-      const after = await this.db.run(tenantId, async (tx) =>
-        this.applyProgressTx(tx, await jobs.get(tx, job.id, { forUpdate: true }), progress, {
-          delayMs: nextPollDelay(attempt, progress.retryAfterMs),
-          attempt,
-        }),
-      );
+      // The outcome and the next poll in one statement (a transaction with the job locked when it changed meanwhile).
+      const nextPoll = { delayMs: nextPollDelay(attempt, progress.retryAfterMs), attempt };
+      const after =
+        (await this.applyProgressIfUnchanged(job, progress, nextPoll)) ??
+        (await this.db.run(tenantId, async (tx) =>
+          this.applyProgressTx(tx, await jobs.get(tx, job.id, { forUpdate: true }), progress, nextPoll),
+        ));
       return isTerminal(after.status) ? 'terminal' : 'active';
     } catch (e) {
       if (isVendorError(e) && !e.retryable) {
@@ -309,9 +366,10 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
    * jobs are promoted) instead of waiting for their next periodic check.
    */
   async wakeWaiting(tenantId: string, connectionId: string, vendor: VendorId): Promise<number> {
-    const limit = vendorDescriptor(vendor).capabilities.limits.concurrentRestoreJobs;
-    if (!limit) return 0;
-    const waiting = await this.db.run(tenantId, (tx) => jobs.waitingForSlot(tx, connectionId, limit));
+    if (!gated(vendor)) return 0;
+    // Without a slot limit (only one restore per item), the oldest waiting jobs are woken a batch at a time.
+    const slots = vendorDescriptor(vendor).capabilities.limits.concurrentRestoreJobs ?? WAKE_BATCH;
+    const waiting = await this.db.run(tenantId, (tx) => jobs.waitingForSlot(tx, connectionId, slots));
     let woken = 0;
     for (const id of waiting) {
       const job = await this.queue.getJob(restoreJobIds.submit(id));
@@ -324,22 +382,30 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
   }
 
   /**
-   * Concurrency gate per connection: at most the vendor's documented number of restores running. In the
-   * caller's transaction, with the job row locked. Returns the admitted job, or null when it must wait.
+   * Admission gate per connection, in the caller's transaction with the job row locked: at most the
+   * vendor's documented number of restores running, and — where the vendor refuses a second restore of
+   * an item being restored (oneRestorePerItem) — no item of this job in another active job. Returns the
+   * admitted job, or null when it must wait (queued, with the reason).
    */
   private async admit(tx: TenantTx, job: RestoreJob): Promise<RestoreJob | null> {
-    const limit = vendorDescriptor(job.vendor).capabilities.limits.concurrentRestoreJobs;
-    if (limit) {
-      // Serialize admissions per connection so two workers cannot both take the last slot.
+    const { concurrentRestoreJobs: limit, oneRestorePerItem } = vendorDescriptor(job.vendor).capabilities.limits;
+    if (limit || oneRestorePerItem) {
+      // Serialize admissions per connection so two workers cannot both take the last slot (or the same item).
       await jobs.lockAdmissions(tx, job.connectionId);
-      const n = await jobs.countActive(tx, job.connectionId, job.id);
-      if (n >= limit) {
-        const reason = `waiting for a vendor slot: ${job.vendor} allows ${limit} restores at once on this connection (${n} running)`;
+      const items = oneRestorePerItem ? [...new Set(job.items.map((i) => i.protectedItemId))] : [];
+      const { active, sameItem } = await jobs.activeOn(tx, job.connectionId, job.id, items);
+      const reason =
+        limit && active >= limit
+          ? `waiting for a vendor slot: ${job.vendor} allows ${limit} restores at once on this connection (${active} running)`
+          : sameItem
+            ? `waiting for restore job ${sameItem} to end: ${job.vendor} restores an item only once at a time, and it restores an item of this job`
+            : null;
+      if (reason) {
         if (job.statusReason !== reason) await jobs.setStatusReason(tx, job.id, reason);
         return null;
       }
     }
-    return jobs.update(tx, job, 'submitting', { submitPhase: 'preparing', statusReason: null }, { reason: 'picked up by worker' });
+    return jobs.update(tx, job, 'submitting', PICKED.patch, PICKED.detail);
   }
 
   /**
@@ -371,16 +437,14 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
   }
 
   /** Ends a job cancelled without the vendor: every unfinished item cancelled, the reason in its history. */
-  private endCancelled(
-    tx: TenantTx,
-    job: RestoreJob,
-    reason: string,
-    entries: Array<{ type: string; detail: Record<string, unknown> }> = [],
-  ): Promise<RestoreJob> {
+  private endCancelled(tx: TenantTx, job: RestoreJob, reason: string, entries: HistoryEntry[] = []): Promise<RestoreJob> {
     return jobs.update(tx, job, 'cancelled', { items: settleItems(job.items, 'cancelled') }, { reason }, entries);
   }
 
-  /** The vendor accepted (or already had) the restore: record it, its first progress and its first poll, in one transaction. */
+  /**
+   * The vendor accepted (or already had) the restore: record it, its first progress and its first poll, in
+   * one statement (a transaction with the job locked when it changed since `submitted` was read).
+   */
   private async started(
     tenantId: string,
     submitted: RestoreJob,
@@ -389,44 +453,42 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     note: string,
   ): Promise<'done'> {
     const firstPoll = { delayMs: nextPollDelay(0, progress.retryAfterMs), attempt: 0 };
-    const after = await this.db.run(tenantId, async (tx) => {
-      const job = await jobs.get(tx, submitted.id, { forUpdate: true });
-      const started = { type: 'vendor_started', detail: { vendorRef: ref.vendorRef, vendorStatus: progress.vendorStatus, note } };
-      const at = { submitPhase: 'started' as const, vendorRef: ref.vendorRef || null, vendorExtra: ref.extra ?? null };
-      return this.applyProgressTx(tx, job, progress, firstPoll, at, [started]);
-    });
+    const started = { type: 'vendor_started', detail: { vendorRef: ref.vendorRef, vendorStatus: progress.vendorStatus, note } };
+    const at = { submitPhase: 'started' as const, vendorRef: ref.vendorRef || null, vendorExtra: ref.extra ?? null };
+    const after =
+      (await this.applyProgressIfUnchanged(submitted, progress, firstPoll, at, [started])) ??
+      (await this.db.run(tenantId, async (tx) =>
+        this.applyProgressTx(tx, await jobs.get(tx, submitted.id, { forUpdate: true }), progress, firstPoll, at, [started]),
+      ));
     if (!isTerminal(after.status)) await this.scheduleTick(tenantId, after.connectionId, firstPoll.delayMs);
     else await this.wakeWaiting(tenantId, after.connectionId, after.vendor);
     return 'done';
   }
 
   /**
-   * Applies a vendor's progress report (the domain's progress -> status rule) and, while the job is not
-   * terminal, its next poll — in the caller's transaction.
+   * What a vendor's progress report changes (the domain's progress -> status rule) and, while the job is
+   * not terminal, its next poll; `also` and `entries` are recorded with it. Null: nothing to write.
    */
-  private async applyProgressTx(
-    tx: TenantTx,
+  private progressChange(
     job: RestoreJob,
     progress: RestoreProgress,
     nextPoll?: RestoreJobPatch['nextPoll'],
     also: RestoreJobPatch = {},
-    entries: Array<{ type: string; detail: Record<string, unknown> }> = [],
-  ): Promise<RestoreJob> {
+    entries: HistoryEntry[] = [],
+  ): ProgressChange | null {
     const extra = Object.keys(also).length > 0 || entries.length > 0;
-    if (isTerminal(job.status)) return extra ? jobs.update(tx, job, job.status, also, {}, entries) : job;
+    if (isTerminal(job.status)) return extra ? { to: job.status, patch: also, detail: {}, entries } : null;
     const outcome = applyProgress(job, progress);
     const poll = isTerminal(outcome.status) ? undefined : nextPoll;
     if (!outcome.changed) {
-      if (extra) return jobs.update(tx, job, job.status, { ...also, nextPoll: poll }, {}, entries);
-      if (poll) await jobs.setNextPoll(tx, job.id, poll.delayMs, poll.attempt);
-      return job;
+      if (extra) return { to: job.status, patch: { ...also, nextPoll: poll }, detail: {}, entries };
+      // Only the poll schedule moves: updated_at stays (it says when the job last changed).
+      return poll ? { to: job.status, patch: { nextPoll: poll, touch: false }, detail: {}, entries: [] } : null;
     }
     const { error } = outcome;
-    return jobs.update(
-      tx,
-      job,
-      outcome.status,
-      {
+    return {
+      to: outcome.status,
+      patch: {
         ...also,
         items: outcome.items,
         vendorStatus: progress.vendorStatus,
@@ -434,9 +496,39 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
         ...(error ? { error: { code: error.code, message: error.message, detail: { vendorCode: error.vendorCode ?? null } } } : {}),
         ...(outcome.status !== job.status && outcome.status === 'running' ? { statusReason: null } : {}),
       },
-      { vendorStatus: progress.vendorStatus },
+      detail: { vendorStatus: progress.vendorStatus },
       entries,
-    );
+    };
+  }
+
+  /** Applies a progress report (progressChange) in the caller's transaction, the job locked. */
+  private async applyProgressTx(
+    tx: TenantTx,
+    job: RestoreJob,
+    progress: RestoreProgress,
+    nextPoll?: RestoreJobPatch['nextPoll'],
+    also: RestoreJobPatch = {},
+    entries: HistoryEntry[] = [],
+  ): Promise<RestoreJob> {
+    const change = this.progressChange(job, progress, nextPoll, also, entries);
+    return change ? jobs.update(tx, job, change.to, change.patch, change.detail, change.entries) : job;
+  }
+
+  /**
+   * Applies a progress report lock-free, in one statement, while the job is as `job` was read (AS_READ).
+   * Null when it changed meanwhile (or a cancel was asked): the caller takes applyProgressTx on the locked row.
+   */
+  private async applyProgressIfUnchanged(
+    job: RestoreJob,
+    progress: RestoreProgress,
+    nextPoll?: RestoreJobPatch['nextPoll'],
+    also: RestoreJobPatch = {},
+    entries: HistoryEntry[] = [],
+  ): Promise<RestoreJob | null> {
+    if (job.cancelRequested) return null;
+    const change = this.progressChange(job, progress, nextPoll, also, entries);
+    if (!change) return job;
+    return jobs.updateIfUnchanged(this.db, job, AS_READ, change.to, change.patch, change.detail, change.entries);
   }
 
   /** Fallback for queue jobs written before their payload carried the connection. */

@@ -36,6 +36,7 @@ export const GRAPH_CAPABILITIES: Capabilities = {
     protectedItemsPerRequest: GRAPH_LIMITS.protectionUnitsPerRequest,
     restoreItemsPerJob: GRAPH_LIMITS.restoreArtifactsPerSession,
     concurrentRestoreJobs: GRAPH_LIMITS.activeRestoreSessions,
+    oneRestorePerItem: true,
     activePoliciesPerWorkload: GRAPH_LIMITS.activePoliciesPerService,
   },
   notes: [
@@ -43,6 +44,7 @@ export const GRAPH_CAPABILITIES: Capabilities = {
     'seed 000 §Create ProtectionPolicy: one active protection policy per service (PolicyCreationNotAllowed, 409) -> CONFLICT.',
     'seed 000 §Create/Patch Restore Session: at most 50 restore artifacts per session (RestoreArtifactsLimitBreached) -> LIMIT_EXCEEDED before any call.',
     'seed 000 §Activate Restore Session: at most 25 active restore sessions (TooManyActiveRestoreSessions, 500) -> CONCURRENCY_LIMIT, retryable.',
+    'seed 000 §List Restore Artifacts under a Restore Session API Errors: an artifact already being restored is refused (DuplicateArtifactRestoreRequest: "Please wait till its completion and try again") -> the worker keeps a second restore of the same item queued until the first ends (oneRestorePerItem).',
     'seed 000 §Delete Restore Session: only a draft restore session can be deleted (RestoreSessionActionNotAllowed, 403); Graph cannot stop an activated session, so cancelling one is NOT_ALLOWED_IN_STATE.',
     'seed 000 §Delete Inactive Protection Policy: only an inactive policy can be deleted (PolicyActionNotAllowed, 403) -> NOT_ALLOWED_IN_STATE.',
     'Restores whole sites, OneDrive accounts and mailboxes only (siteRestoreArtifacts, driveRestoreArtifacts, mailboxRestoreArtifacts); destination original = inPlace, new = new.',

@@ -8,6 +8,7 @@ import { Usage1763900002000 } from './1763900002000-usage';
 import { RestoreJobScheduling1763900003000 } from './1763900003000-restore-job-scheduling';
 import { RestoreJobReads1763900004000 } from './1763900004000-restore-job-reads';
 import { EventSnapshots1763900005000 } from './1763900005000-event-snapshots';
+import { RestoreJobTransitions1763900006000 } from './1763900006000-restore-job-transitions';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -50,4 +51,5 @@ export const MIGRATIONS: MigrationClass[] = [
   RestoreJobScheduling1763900003000,
   RestoreJobReads1763900004000,
   EventSnapshots1763900005000,
+  RestoreJobTransitions1763900006000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

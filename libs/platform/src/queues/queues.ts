@@ -1,3 +1,5 @@
+import type { VendorId } from '@bg/domain';
+
 /** Queue and job names shared by the gateway (outbox writer) and the worker (processors). */
 export const QUEUES = {
   restoreJobs: 'restore-jobs',
@@ -12,10 +14,11 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /** Jobs carry ids, never data or secrets. */
 export interface JobPayloads {
   /**
-   * connectionId saves the worker a lookup (absent in rows written before it was added); requestId is the
-   * API request's id, sent on to the vendor calls made for the job (CallContext).
+   * connectionId saves the worker a lookup and vendor lets it pick the job lock-free when the vendor has no
+   * admission gate (both absent in rows written before they were added); requestId is the API request's
+   * id, sent on to the vendor calls made for the job (CallContext).
    */
-  'restore-job.submit': { tenantId: string; restoreJobId: string; connectionId?: string; requestId?: string };
+  'restore-job.submit': { tenantId: string; restoreJobId: string; connectionId?: string; vendor?: VendorId; requestId?: string };
   /** A poll tick for one connection: polls every job of it whose next_poll_at is due. */
   'restore-job.poll': { tenantId: string; connectionId: string };
   'restore-job.cancel': { tenantId: string; restoreJobId: string; connectionId?: string; requestId?: string };

@@ -131,6 +131,8 @@ export interface RestoreJobPatch {
   cancelRequested?: boolean;
   /** Put the job on its connection's poll schedule: next poll after delayMs, as poll attempt `attempt`. */
   nextPoll?: { delayMs: number; attempt: number };
+  /** false: updated_at stays (only the poll schedule changed); by default a change sets it. */
+  touch?: boolean;
 }
 
 /** An unfinished job the reconciler should look at. */
@@ -139,6 +141,61 @@ export interface StalledRestoreJob {
   tenantId: string;
   status: RestoreJobStatus;
   expired: boolean;
+}
+
+/** A history entry recorded with a change (at the job's status before the change). */
+export interface HistoryEntry {
+  type: string;
+  detail: Record<string, unknown>;
+}
+
+const TRANSITION = 'SELECT * FROM bg_restore_job_transition($1, $2, $3, $4, $5)';
+
+/** What a worker's pick-up changes (the first move of a submission). */
+export const PICKED = {
+  patch: { submitPhase: 'preparing', statusReason: null },
+  detail: { reason: 'picked up by worker' },
+} as const satisfies {
+  patch: RestoreJobPatch;
+  detail: Record<string, unknown>;
+};
+
+/**
+ * A change of a job as bg_restore_job_transition takes it: the columns to set (JSON keyed by column;
+ * absent = unchanged) and the history entries (JSON, in order). Moving to another status checks the
+ * state machine and adds the `status_changed` entry after `entries`.
+ */
+function changeOf(
+  from: RestoreJobStatus,
+  to: RestoreJobStatus,
+  patch: RestoreJobPatch,
+  detail: Record<string, unknown> = {},
+  entries: HistoryEntry[] = [],
+): [set: string, history: string] {
+  const moving = to !== from;
+  if (moving) assertTransition(from, to);
+  const set: Record<string, unknown> = {
+    status: to,
+    status_reason: patch.statusReason,
+    items: patch.items,
+    vendor_ref: patch.vendorRef,
+    vendor_extra: patch.vendorExtra,
+    vendor_status: patch.vendorStatus,
+    submit_phase: patch.submitPhase,
+    cancel_requested: patch.cancelRequested,
+    ...(patch.error !== undefined
+      ? { error_code: patch.error?.code ?? null, error_message: patch.error?.message ?? null, error_detail: patch.error?.detail ?? null }
+      : {}),
+    ...(patch.nextPoll ? { next_poll_secs: patch.nextPoll.delayMs / 1000, poll_attempt: patch.nextPoll.attempt } : {}),
+    ...(moving && isTerminal(to) ? { completed: true } : {}),
+    touch: patch.touch,
+  };
+  const history = [
+    ...entries.map((e) => ({ type: e.type, from_status: from, to_status: from, detail: e.detail })),
+    ...(moving ? [{ type: 'status_changed', from_status: from, to_status: to, detail }] : []),
+  ];
+  // JSON.stringify leaves out undefined values: those columns stay as they are.
+  return [JSON.stringify(set), JSON.stringify(history)];
 }
 
 const ACTIVE = `(${ACTIVE_RESTORE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
@@ -292,58 +349,68 @@ export class RestoreJobRepository {
     to: RestoreJobStatus,
     patch: RestoreJobPatch = {},
     detail: Record<string, unknown> = {},
-    entries: Array<{ type: string; detail: Record<string, unknown> }> = [],
+    entries: HistoryEntry[] = [],
   ): Promise<RestoreJob> {
-    const moving = to !== job.status;
-    if (moving) assertTransition(job.status, to);
-    const sets: string[] = ['status = $2', 'updated_at = now()'];
-    const values: unknown[] = [job.id, to];
-    const set = (column: string, value: unknown, json = false) => {
-      values.push(json && value !== null ? JSON.stringify(value) : value);
-      sets.push(`${column} = $${values.length}`);
-    };
-    if (patch.statusReason !== undefined) set('status_reason', patch.statusReason);
-    if (patch.items !== undefined) set('items', patch.items, true);
-    if (patch.vendorRef !== undefined) set('vendor_ref', patch.vendorRef);
-    if (patch.vendorExtra !== undefined) set('vendor_extra', patch.vendorExtra, true);
-    if (patch.vendorStatus !== undefined) set('vendor_status', patch.vendorStatus);
-    if (patch.submitPhase !== undefined) set('submit_phase', patch.submitPhase);
-    if (patch.cancelRequested !== undefined) set('cancel_requested', patch.cancelRequested);
-    if (patch.error !== undefined) {
-      set('error_code', patch.error?.code ?? null);
-      set('error_message', patch.error?.message ?? null);
-      set('error_detail', patch.error?.detail ?? null, true);
-    }
-    if (patch.nextPoll) {
-      values.push(patch.nextPoll.delayMs / 1000);
-      sets.push(`next_poll_at = now() + make_interval(secs => $${values.length})`);
-      set('poll_attempt', patch.nextPoll.attempt);
-    }
-    if (moving && isTerminal(to)) sets.push('completed_at = now()');
-    const update = `UPDATE restore_jobs SET ${sets.join(', ')} WHERE id = $1 RETURNING *`;
-    const history = [
-      ...entries.map((e) => ({ type: e.type, from: job.status, to: job.status, detail: e.detail })),
-      ...(moving ? [{ type: 'status_changed', from: job.status, to, detail }] : []),
-    ];
-    if (!history.length) return restoreJobFromRow(rowsOf<RestoreJobRow>(await tx.query(update, values))[0]);
-    // The change and its history entries in one statement (one round trip), entries in order.
-    const at = values.length;
-    values.push(
-      history.map((h) => h.type),
-      history.map((h) => h.from),
-      history.map((h) => h.to),
-      history.map((h) => JSON.stringify(h.detail)),
-    );
-    const [row]: RestoreJobRow[] = await tx.query(
-      `WITH u AS (${update}), e AS (
-         INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail)
-         SELECT u.tenant_id, u.id, h.type, h.from_status, h.to_status, h.detail
-           FROM u, unnest($${at + 1}::text[], $${at + 2}::text[], $${at + 3}::text[], $${at + 4}::jsonb[]) WITH ORDINALITY AS h(type, from_status, to_status, detail, n)
-          ORDER BY h.n)
-       SELECT * FROM u`,
-      values,
-    );
+    const [row]: RestoreJobRow[] = await tx.query(TRANSITION, [
+      tx.tenantId,
+      job.id,
+      '{}',
+      ...changeOf(job.status, to, patch, detail, entries),
+    ]);
     return restoreJobFromRow(row);
+  }
+
+  /**
+   * The same change as `update`, lock-free and on its own: one statement, one round trip, its own
+   * transaction. Applied only while the row still has the `expect`ed values of `job` (an optimistic
+   * guard: UPDATE re-checks them on the latest row version); null when it had changed (a cancel, another
+   * poll) — the caller then takes the locking path (get forUpdate + update).
+   */
+  async updateIfUnchanged(
+    db: TenantDb,
+    job: RestoreJob,
+    expect: ReadonlyArray<'status' | 'submitPhase' | 'cancelRequested' | 'pollAttempt'>,
+    to: RestoreJobStatus,
+    patch: RestoreJobPatch = {},
+    detail: Record<string, unknown> = {},
+    entries: HistoryEntry[] = [],
+  ): Promise<RestoreJob | null> {
+    const guard = {
+      ...(expect.includes('status') ? { status: job.status } : {}),
+      ...(expect.includes('submitPhase') ? { submit_phase: job.submitPhase } : {}),
+      ...(expect.includes('cancelRequested') ? { cancel_requested: job.cancelRequested } : {}),
+      ...(expect.includes('pollAttempt') ? { poll_attempt: job.pollAttempt } : {}),
+    };
+    const [row] = await db.statement<RestoreJobRow>(job.tenantId, 'bg_restore_job_transition', TRANSITION, [
+      job.tenantId,
+      job.id,
+      JSON.stringify(guard),
+      ...changeOf(job.status, to, patch, detail, entries),
+    ]);
+    return row ? restoreJobFromRow(row) : null;
+  }
+
+  /**
+   * A worker's first step on a job of a vendor without admission gate, lock-free in one round trip: moves
+   * it queued -> submitting (phase `preparing`) while it is queued and no cancel was asked, and returns
+   * it with its connection's credentials version and endpoint (the adapter cache's key). Null when the job
+   * was not queued or a cancel was asked: the caller takes the locking path.
+   */
+  async pickQueued(
+    db: TenantDb,
+    tenantId: string,
+    id: string,
+  ): Promise<{ job: RestoreJob; connection: { credentialsVersion: number; endpoint: string } } | null> {
+    const [set, history] = changeOf('queued', 'submitting', PICKED.patch, PICKED.detail);
+    const [row] = await db.statement<{ job: RestoreJobRow; credentials_version: number; endpoint: string }>(
+      tenantId,
+      'bg_restore_job_pick',
+      'SELECT * FROM bg_restore_job_pick($1, $2, $3, $4)',
+      [tenantId, id, set, history],
+    );
+    return row
+      ? { job: restoreJobFromRow(row.job), connection: { credentialsVersion: row.credentials_version, endpoint: row.endpoint } }
+      : null;
   }
 
   /** Changes only why the job waits (no status change, no history entry). */
@@ -386,13 +453,25 @@ export class RestoreJobRepository {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [connectionId]);
   }
 
-  /** How many jobs of a connection hold a vendor slot, not counting `exceptId`. */
-  async countActive(tx: TenantTx, connectionId: string, exceptId?: string): Promise<number> {
-    const [{ n }]: Array<{ n: number }> = await tx.query(
-      `SELECT count(*)::int AS n FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND id <> $2`,
-      [connectionId, exceptId ?? NIL_UUID],
+  /**
+   * What holds the vendor's slots of a connection, not counting `exceptId`: how many jobs are active, and
+   * the oldest active job restoring one of `protectedItemIds` (null: none). One scan of the connection's
+   * active jobs (a partial index).
+   */
+  async activeOn(
+    tx: TenantTx,
+    connectionId: string,
+    exceptId: string,
+    protectedItemIds: string[] = [],
+  ): Promise<{ active: number; sameItem: string | null }> {
+    const [r]: Array<{ active: number; same_item: string | null }> = await tx.query(
+      `SELECT count(*)::int AS active,
+              (array_agg(id ORDER BY id) FILTER (WHERE EXISTS (
+                 SELECT 1 FROM jsonb_array_elements(items) AS i WHERE i->>'protectedItemId' = ANY($3::text[]))))[1] AS same_item
+         FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND id <> $2`,
+      [connectionId, exceptId, protectedItemIds],
     );
-    return n;
+    return { active: r.active, sameItem: r.same_item };
   }
 
   /** The oldest queued jobs of a connection that the free vendor slots can take now. */

@@ -1,0 +1,91 @@
+import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
+import { eventually, startStack, type TestStack } from '../support/stack';
+
+const TERMINAL = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'];
+/** Sandbox time a restore takes here: long enough that nothing ends until a test moves the vendor's clock. */
+const RESTORE_MS = 3_600_000;
+
+/**
+ * The vendors' documented restore limits are gates the worker keeps, so the vendor never has to refuse:
+ * a job the vendor could not take now waits `queued` with the reason, and starts when the blocking
+ * restore ends. The sandboxes' clocks are moved by hand, so no assertion depends on the machine's speed.
+ */
+describe('restore admission gates', () => {
+  let stack: TestStack;
+
+  const restore = (s: ProtectedItemSetup) => s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s));
+  const get = (s: ProtectedItemSetup, id: string) => s.t.tenant.get(`${s.T}/restore-jobs/${id}`);
+  /** Moves the vendor's clock past a restore until every job is terminal. */
+  const finish = (s: ProtectedItemSetup, ids: string[]) =>
+    eventually(
+      async () => {
+        await s.control.advanceClock(RESTORE_MS + 60_000);
+        return Promise.all(ids.map(async (id) => (await get(s, id)).body));
+      },
+      (jobs) => jobs.every((j) => TERMINAL.includes(j.status)),
+      90_000,
+      500,
+    );
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => stack.stop());
+
+  it('graph: a second restore of an item being restored waits queued, then runs when the first ends (no DuplicateArtifactRestoreRequest)', async () => {
+    const s = await protectOneItem(stack, 'graph');
+    await s.control.configure({ restoreDurationMs: RESTORE_MS });
+    const first = (await restore(s)).body;
+    await eventually(
+      () => get(s, first.id),
+      (r) => r.body.status === 'running',
+      60_000,
+    );
+    await s.control.clearCalls();
+    const second = (await restore(s)).body;
+    const waiting = await eventually(
+      () => get(s, second.id),
+      (r) => Boolean(r.body.statusReason),
+      60_000,
+    );
+    expect(waiting.body).toMatchObject({
+      status: 'queued',
+      statusReason: expect.stringContaining(`waiting for restore job ${first.id} to end`),
+    });
+    // Nothing of the second job reached the vendor while the first runs.
+    expect((await s.control.calls()).filter((c) => c.method !== 'GET')).toEqual([]);
+
+    const [a, b] = await finish(s, [first.id, second.id]);
+    expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
+    expect(b.error).toBeNull();
+    // The second session was activated only after the first had ended: exactly one activation after the wait.
+    const activations = (await s.control.calls()).filter((c) => c.method === 'POST' && /\/activate$/.test(c.path));
+    expect(activations).toHaveLength(1);
+    expect(activations.map((c) => c.status)).toEqual([200]);
+  });
+
+  it('avepoint: five restores on one connection — three at the vendor at once (its documented limit), two queued with the reason; all succeed without a 429', async () => {
+    const s = await protectOneItem(stack, 'avepoint');
+    await s.control.configure({ restoreDurationMs: RESTORE_MS });
+    await s.control.clearCalls();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await restore(s)).body.id);
+    const settled = await eventually(
+      () => Promise.all(ids.map(async (id) => (await get(s, id)).body)),
+      (jobs) => jobs.filter((j) => j.status === 'running').length === 3 && jobs.filter((j) => j.statusReason).length >= 2,
+      60_000,
+    );
+    const queued = settled.filter((j) => j.status === 'queued');
+    expect(queued).toHaveLength(2);
+    for (const j of queued) expect(j.statusReason).toContain('avepoint allows 3 restores at once on this connection');
+    const submits = () => s.control.calls().then((calls) => calls.filter((c) => c.method === 'POST' && /\/restore\/jobs$/.test(c.path)));
+    expect((await submits()).map((c) => c.status)).toEqual([200, 200, 200]);
+
+    const done = await finish(s, ids);
+    expect(done.map((j) => j.status)).toEqual(ids.map(() => 'succeeded'));
+    // Every job submitted once, none refused for the limit.
+    const all = await submits();
+    expect(all).toHaveLength(5);
+    expect(all.filter((c) => c.status === 429)).toEqual([]);
+  });
+});
