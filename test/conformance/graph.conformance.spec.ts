@@ -96,6 +96,57 @@ describe('graph adapter against the Graph sandbox', () => {
     };
   }
 
+  it('walks restore points back with the documented queries only: search for the newest, then `lt` lists of at most five', async () => {
+    const s = await graphSetup();
+    const { adapter, units } = await protectedSites(s, s.items(1));
+    // Half an hour off the backup times, so the count does not depend on how long the test took.
+    await s.control.advanceClock(7.5 * HOUR);
+    await s.control.clearCalls();
+    const unit = units[0].vendorRef;
+    const all: VendorRestorePoint[] = [];
+    let page: string | undefined;
+    do {
+      const res = await adapter.listRestorePoints(ctx, { protectedItemRefs: [unit] }, page);
+      all.push(...res.items);
+      page = res.next;
+    } while (page);
+    // One point at protection, then one per hour: 8.5 hours later, 9 points.
+    expect(all).toHaveLength(9);
+    expect(new Set(all.map((p) => p.vendorRef)).size).toBe(9);
+    const times = all.map((p) => p.pointInTime.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const calls = (await s.control.calls()).filter((c) => c.path.startsWith('/v1.0/solutions/backupRestore/restorePoints'));
+    expect(calls.map((c) => [c.method, c.path, c.status])).toEqual([
+      ['POST', '/v1.0/solutions/backupRestore/restorePoints/search', 200],
+      ['GET', '/v1.0/solutions/backupRestore/restorePoints', 200],
+      ['GET', '/v1.0/solutions/backupRestore/restorePoints', 200],
+    ]);
+    expect(calls[0].body).toMatchObject({ protectionUnitIds: [unit], restorePointPreference: 'latest' });
+    for (const c of calls.slice(1)) {
+      expect(c.query).toEqual({
+        $expand: `protectionUnit($filter=id eq '${unit}')`,
+        $filter: expect.stringMatching(/^protectionDateTime lt \d{4}-\d{2}-\d{2}T[\d:.]+Z$/),
+      });
+    }
+
+    // With bounds: [from, to] inclusive, starting with a `lt` list just past `to` (no search).
+    await s.control.clearCalls();
+    const bounded: VendorRestorePoint[] = [];
+    page = undefined;
+    do {
+      const res = await adapter.listRestorePoints(
+        ctx,
+        { protectedItemRefs: [unit], from: all[7].pointInTime, to: all[1].pointInTime },
+        page,
+      );
+      bounded.push(...res.items);
+      page = res.next;
+    } while (page);
+    expect(bounded.map((p) => p.vendorRef)).toEqual(all.slice(1, 8).map((p) => p.vendorRef));
+    const boundedCalls = (await s.control.calls()).filter((c) => c.path.includes('/restorePoints'));
+    expect(boundedCalls.map((c) => c.method)).toEqual(['GET', 'GET']);
+  });
+
   it('creates a 55-site policy as POST with 50 units, then PATCH siteProtectionUnits@delta with 5 (seed 000: 50 per request)', async () => {
     const s = await graphSetup();
     await s.control.clearCalls();

@@ -112,7 +112,7 @@ describe('graph sandbox: responses validate against the derived OpenAPI schemas'
     await t.control.advanceClock(2 * HOUR);
     const units = (await t.call('GET', `/sharePointProtectionPolicies/${policyId}/siteProtectionUnits`)).body.value;
 
-    const list = await t.call('GET', `/restorePoints?$expand=protectionUnit($filter=id eq '${units[0].id}')`);
+    const list = await t.call('GET', await t.restorePointsPath(units[0].id));
     validate('microsoft.graph.restorePointCollectionResponse', list.body);
     validate('microsoft.graph.restorePoint', (await t.call('GET', `/restorePoints/${list.body.value[0].id}?$expand=protectionUnit`)).body);
     const now = (await t.control.advanceClock(0)).now;

@@ -32,8 +32,8 @@ import { artifactView, restorePointView, sessionView, unitView } from './graph.v
 const MAX_ARTIFACTS = 50;
 // Graph docs, restorePoint: search: "You can include a maximum of 20 protection units in a single request".
 const MAX_SEARCH_UNITS = 20;
-// Graph docs, List restorePoints: "This API returns a maximum of five restorePoint objects" (per page).
-const RESTORE_POINT_PAGE = 5;
+// Graph docs, List restorePoints: "This API returns a maximum of five restorePoint objects".
+const RESTORE_POINT_LIMIT = 5;
 const DEFAULT_TOP = 100;
 const MAX_TOP = 999;
 const FAST_RESTORE_TAG = 'fastRestore';
@@ -106,63 +106,61 @@ function remember(ctx: GraphRequestContext, p: PointEntry): void {
   ctx.state.restorePoints[p.id] = { unitId: p.unit.id, time: p.time };
 }
 
+/**
+ * The unit ids of `$expand=protectionUnit($filter=id eq '…' [or id eq '…'])`, the documented way to name the
+ * units (List restorePoints doc: "The two query parameters are required"). Missing: InvalidSearchRequest.
+ */
 function unitIdsFromQuery(ctx: GraphRequestContext, req: FastifyRequest): string[] {
   const q = req.query as ODataQuery;
   const filter = parseFilter(q.$filter);
   const nested = parseFilter(expandFilter(req, 'protectionUnit'));
   const clauses = (filter?.clauseCount ?? 0) + (nested?.clauseCount ?? 0);
   if (clauses > ctx.config.maxFilterClauses) throw graphError('getRestorePoints', 'FilterLengthExceeded');
-  const ids = [
-    ...(filter?.groups.flat().filter((c) => c.path.toLowerCase() === 'protectionunit/id') ?? []),
-    ...(nested?.groups.flat().filter((c) => c.path.toLowerCase() === 'id') ?? []),
-  ].map((c) => c.value);
+  const idClauses = nested?.groups.flat() ?? [];
+  if (idClauses.length === 0 || idClauses.some((c) => c.path.toLowerCase() !== 'id' || c.op !== 'eq'))
+    throw graphError('getRestorePoints', 'InvalidSearchRequest');
+  const ids = idClauses.map((c) => c.value);
   if (ids.some((id) => !isGuid(id))) throw graphError('getRestorePoints', 'InvalidProtectionUnitId');
   return ids as string[];
 }
 
 /**
- * GET /restorePoints, filtered the documented way (`$expand=protectionUnit($filter=id eq '…')&$filter=
- * protectionDateTime lt …`) or with `$filter=protectionUnit/id eq '…'`; newest first unless
- * `$orderby=protectionDateTime asc`, five per page.
+ * The upper bound of `$filter=protectionDateTime lt <time>` (List restorePoints doc: the required `$filter`, in the
+ * only form it shows). Any other clause, operator (ge, le, gt, eq) or an unreadable time: InvalidSearchRequest
+ * (seed 000 §Get Restore Point: "Requested date time limit ... is invalid").
+ */
+function upperBoundFromQuery(req: FastifyRequest): number {
+  const filter = parseFilter((req.query as ODataQuery).$filter);
+  const clauses = filter?.groups.length === 1 ? filter.groups[0] : [];
+  const bounds = clauses.map((c) =>
+    c.path.toLowerCase() === 'protectiondatetime' && c.op === 'lt' && typeof c.value === 'string' ? Date.parse(c.value) : NaN,
+  );
+  if (bounds.length === 0 || bounds.some((t) => !Number.isFinite(t))) throw graphError('getRestorePoints', 'InvalidSearchRequest');
+  return Math.min(...bounds);
+}
+
+/**
+ * GET /restorePoints as documented (List restorePoints): `$expand=protectionUnit($filter=id eq '…')&$filter=
+ * protectionDateTime lt …`, both required. "This API returns a maximum of five restorePoint objects. If you don't
+ * include the orderBy parameter, the five most recent restore points are returned": five at most, no nextLink;
+ * `$orderby=protectionDateTime asc` gives the five oldest before the bound.
  */
 function listRestorePoints(req: FastifyRequest) {
   const ctx = graphContext(req);
   const q = req.query as ODataQuery;
   const unitIds = unitIdsFromQuery(ctx, req);
-  const filter = parseFilter(q.$filter);
-  const units = Object.values(ctx.state.units).filter((u) => unitIds.length === 0 || unitIds.includes(u.id));
+  const before = upperBoundFromQuery(req);
+  const units = unitIds.map((id) => ctx.state.units[id]).filter((u): u is UnitRecord => u !== undefined);
   const asc = /protectionDateTime\s+asc/i.test(q.$orderby ?? '');
   const items = pointsOf(ctx, units)
-    .filter((p) => matchesFilter(filter, pointGetter(p), 'restorePoint'))
-    .sort((a, b) => (asc ? a.time - b.time : b.time - a.time) || a.id.localeCompare(b.id));
-  const page = pageOf(req, items, RESTORE_POINT_PAGE, RESTORE_POINT_PAGE);
-  page.value.forEach((p) => remember(ctx, p));
+    .filter((p) => p.time < before)
+    .sort((a, b) => (asc ? a.time - b.time : b.time - a.time) || a.id.localeCompare(b.id))
+    .slice(0, RESTORE_POINT_LIMIT);
+  items.forEach((p) => remember(ctx, p));
   const withUnit = expands(req, 'protectionUnit');
   return collection(ctx, 'solutions/backupRestore/restorePoints', {
-    value: page.value.map((p) => restorePointView(ctx, p.id, p.unit, p.time, withUnit)),
-    nextLink: page.nextLink,
-    count: page.count,
+    value: items.map((p) => restorePointView(ctx, p.id, p.unit, p.time, withUnit)),
   });
-}
-
-/** `$filter` paths of a restore point, without building its whole view (lists can hold many points). */
-function pointGetter(p: PointEntry): (path: string) => unknown {
-  return (path) => {
-    switch (path.toLowerCase()) {
-      case 'id':
-        return p.id;
-      case 'protectiondatetime':
-        return new Date(p.time).toISOString();
-      case 'expirationdatetime':
-        return new Date(p.time + RETENTION_MS).toISOString();
-      case 'protectionunit/id':
-        return p.unit.id;
-      case 'protectionunit/policyid':
-        return p.unit.policyId;
-      default:
-        return undefined;
-    }
-  };
 }
 
 function getRestorePoint(req: FastifyRequest<IdParams>, unitOnly: boolean) {
@@ -183,7 +181,7 @@ function parseTime(v: unknown): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** POST /restorePoints/search: per unit, the latest (or oldest) point in the period (restorePointSearchResponse). */
+/** POST /restorePoints/search: per unit, the latest (or oldest) point in the period (restorePointSearchResponse, restorePoint: search doc). */
 function searchRestorePoints(req: FastifyRequest) {
   const ctx = graphContext(req);
   const body = req.body;
@@ -194,7 +192,9 @@ function searchRestorePoints(req: FastifyRequest) {
   if (ids.some((id) => !isGuid(id))) throw graphError('getRestorePoints', 'InvalidProtectionUnitId');
   const period = isObject(body.protectionTimePeriod) ? body.protectionTimePeriod : undefined;
   const start = parseTime(period?.startDateTime);
-  const end = parseTime(period?.endDateTime);
+  // restorePoint: search docs: the period is required, but their artifactQuery sample sends only startDateTime:
+  // an absent endDateTime is no upper bound; a present one must be a time not before the start.
+  const end = period?.endDateTime === undefined || period.endDateTime === null ? Infinity : parseTime(period.endDateTime);
   if (start === undefined || end === undefined || start > end) throw graphError('getRestorePoints', 'InvalidSearchRequest');
   const preference = body.restorePointPreference ?? 'latest';
   if (preference !== 'latest' && preference !== 'oldest') throw graphError('getRestorePoints', 'InvalidSearchRequest');

@@ -32,7 +32,7 @@ describe('graph sandbox: restore points and restore sessions', () => {
     it('takes a point when a unit becomes protected and one per backup interval of sandbox time', async () => {
       const { t, units } = await protectedTenant(1);
       const unitId = units[0].id;
-      const first = await t.call('GET', `/restorePoints?$expand=protectionUnit($filter=id eq '${unitId}')`);
+      const first = await t.call('GET', await t.restorePointsPath(unitId));
       expect(first.status).toBe(200);
       expect(first.body.value).toHaveLength(1);
       expect(first.body.value[0]).toMatchObject({
@@ -42,25 +42,59 @@ describe('graph sandbox: restore points and restore sessions', () => {
       expect(first.body['@odata.nextLink']).toBeUndefined();
 
       await t.control.advanceClock(7 * HOUR);
-      const page1 = await t.call('GET', `/restorePoints?$filter=protectionUnit/id eq '${unitId}'`);
-      expect(page1.body.value).toHaveLength(5);
-      const times = page1.body.value.map((p: any) => Date.parse(p.protectionDateTime));
+      const newest = await t.call('GET', await t.restorePointsPath(unitId));
+      const times = newest.body.value.map((p: any) => Date.parse(p.protectionDateTime));
       expect(times).toEqual([...times].sort((a, b) => b - a));
       expect(times[0] - times[1]).toBe(HOUR);
-      const page2 = await t.call('GET', page1.body['@odata.nextLink']);
-      expect(page2.body.value).toHaveLength(3);
-      expect(page2.body['@odata.nextLink']).toBeUndefined();
-      const ids = [...page1.body.value, ...page2.body.value].map((p: any) => p.id);
+      const one = await t.call('GET', `/restorePoints/${newest.body.value[0].id}?$expand=protectionUnit`);
+      expect(one.body).toMatchObject({ id: newest.body.value[0].id, protectionUnit: { id: unitId } });
+    });
+
+    it('lists at most five points, the newest before the `lt` bound, with no nextLink (List restorePoints doc)', async () => {
+      const { t, units } = await protectedTenant(1);
+      const unitId = units[0].id;
+      await t.control.advanceClock(7 * HOUR);
+      const newest = await t.call('GET', await t.restorePointsPath(unitId));
+      expect(newest.status).toBe(200);
+      expect(newest.body.value).toHaveLength(5);
+      expect(newest.body['@odata.nextLink']).toBeUndefined();
+      const times: number[] = newest.body.value.map((p: any) => Date.parse(p.protectionDateTime));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+
+      // The next five back in time: lt the oldest of the first answer; 8 points in all, so 3 remain.
+      const older = await t.call('GET', await t.restorePointsPath(unitId, new Date(times[4]).toISOString()));
+      expect(older.body.value).toHaveLength(3);
+      expect(older.body['@odata.nextLink']).toBeUndefined();
+      const ids = [...newest.body.value, ...older.body.value].map((p: any) => p.id);
       expect(new Set(ids).size).toBe(8);
+      expect(older.body.value.every((p: any) => Date.parse(p.protectionDateTime) < times[4])).toBe(true);
 
       const cut = new Date(times[2] + 1).toISOString();
-      const older = await t.call(
-        'GET',
-        `/restorePoints?$expand=protectionUnit($filter=id eq '${unitId}')&$filter=protectionDateTime lt ${cut}`,
-      );
-      expect(older.body.value.map((p: any) => p.id)).toEqual(ids.slice(2, 7));
-      const one = await t.call('GET', `/restorePoints/${ids[0]}?$expand=protectionUnit`);
-      expect(one.body).toMatchObject({ id: ids[0], protectionUnit: { id: unitId } });
+      const fromCut = await t.call('GET', await t.restorePointsPath(unitId, cut));
+      expect(fromCut.body.value.map((p: any) => p.id)).toEqual(ids.slice(2, 7));
+      const oldestFirst = await t.call('GET', `${await t.restorePointsPath(unitId)}&$orderby=protectionDateTime asc`);
+      expect(oldestFirst.body.value.map((p: any) => p.id)).toEqual([...ids].reverse().slice(0, 5));
+    });
+
+    it('refuses list queries the docs do not show: no `lt` $filter, ge/le bounds, no unit $expand (InvalidSearchRequest)', async () => {
+      const { t, units } = await protectedTenant(1);
+      const unitId = units[0].id;
+      const expand = `$expand=protectionUnit($filter=id eq '${unitId}')`;
+      for (const path of [
+        `/restorePoints?${expand}`,
+        `/restorePoints?${expand}&$filter=protectionDateTime le 9999-12-31T23:59:59Z`,
+        `/restorePoints?${expand}&$filter=protectionDateTime ge 2020-01-01T00:00:00Z and protectionDateTime lt 2030-01-01T00:00:00Z`,
+        `/restorePoints?${expand}&$filter=protectionDateTime lt 2024-13-45T99:00:00Z`,
+        `/restorePoints?$filter=protectionUnit/id eq '${unitId}'`,
+        `/restorePoints?$expand=protectionUnit&$filter=protectionDateTime lt 2030-01-01T00:00:00Z`,
+      ]) {
+        const res = await t.call('GET', path);
+        expect([path, res.status, res.body.error]).toEqual([
+          path,
+          400,
+          expect.objectContaining({ code: 'InvalidSearchRequest', message: 'Restore point input is invalid' }),
+        ]);
+      }
     });
 
     it('stops taking points once a unit is unprotected', async () => {
@@ -68,17 +102,20 @@ describe('graph sandbox: restore points and restore sessions', () => {
       await t.call('POST', `/protectionPolicies/${policyId}/deactivate`);
       await t.control.advanceClock(500);
       await t.control.advanceClock(5 * HOUR);
-      const res = await t.call('GET', `/restorePoints?$filter=protectionUnit/id eq '${units[0].id}'`);
+      const res = await t.call('GET', await t.restorePointsPath(units[0].id));
       expect(res.body.value).toHaveLength(1);
     });
 
     it('refuses bad unit ids and too many filter clauses', async () => {
       const { t } = await protectedTenant(1);
-      const bad = await t.call('GET', "/restorePoints?$filter=protectionUnit/id eq 'nope'");
+      const bad = await t.call('GET', await t.restorePointsPath('nope'));
       expect(bad.status).toBe(400);
       expect(bad.body.error).toMatchObject({ code: 'InvalidProtectionUnitId', message: 'Invalid Protection unit ID' });
-      const filter = Array.from({ length: 21 }, () => `protectionUnit/id eq '${randomUUID()}'`).join(' or ');
-      const long = await t.call('GET', `/restorePoints?$filter=${encodeURIComponent(filter)}`);
+      const ids = Array.from({ length: 21 }, () => `id eq '${randomUUID()}'`).join(' or ');
+      const long = await t.call(
+        'GET',
+        `/restorePoints?$expand=protectionUnit($filter=${encodeURIComponent(ids)})&$filter=protectionDateTime lt 2030-01-01T00:00:00Z`,
+      );
       expect(long.status).toBe(400);
       expect(long.body.error).toMatchObject({ code: 'FilterLengthExceeded', message: 'Filter length exceeds allowed limit' });
     });
@@ -116,6 +153,14 @@ describe('graph sandbox: restore points and restore sessions', () => {
       expect(reversed.body.error.code).toBe('InvalidSearchRequest');
       const badId = await t.call('POST', '/restorePoints/search', { ...body, protectionUnitIds: ['x'] });
       expect(badId.body.error.code).toBe('InvalidProtectionUnitId');
+      // The docs' artifactQuery sample sends only startDateTime: no upper bound.
+      const open = await t.call('POST', '/restorePoints/search', {
+        protectionUnitIds: [units[0].id],
+        protectionTimePeriod: { startDateTime: start },
+        restorePointPreference: 'latest',
+      });
+      expect(open.status).toBe(200);
+      expect(open.body.searchResults[0].restorePoint.id).toBe(latest.body.searchResults[0].restorePoint.id);
     });
   });
 

@@ -94,6 +94,20 @@ export class GraphTestTenant {
     await this.control.advanceClock(1000);
   }
 
+  /** The tenant's sandbox time (ISO). */
+  async now(): Promise<string> {
+    return (await this.control.advanceClock(0)).now;
+  }
+
+  /**
+   * The documented List restorePoints query of one unit: `$expand=protectionUnit($filter=id eq '…')&$filter=
+   * protectionDateTime lt <before>`; `before` defaults to one second past the tenant's sandbox time.
+   */
+  async restorePointsPath(unitId: string, before?: string): Promise<string> {
+    const bound = before ?? new Date(Date.parse(await this.now()) + 1000).toISOString();
+    return `/restorePoints?$expand=protectionUnit($filter=id eq '${unitId}')&$filter=protectionDateTime lt ${bound}`;
+  }
+
   /** The latest restore point id of each unit of a policy (through the documented list call). */
   async latestPoints(
     policyId: string,
@@ -103,7 +117,7 @@ export class GraphTestTenant {
     const units = await this.call('GET', `/${collection}/${policyId}/${unitsProperty}?$top=999`);
     const ids: string[] = [];
     for (const u of units.body.value) {
-      const rp = await this.call('GET', `/restorePoints?$expand=protectionUnit($filter=id eq '${u.id}')`);
+      const rp = await this.call('GET', await this.restorePointsPath(u.id));
       ids.push(rp.body.value[0].id);
     }
     return ids;

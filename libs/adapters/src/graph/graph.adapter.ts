@@ -25,6 +25,7 @@ import {
   GRAPH_WORKLOADS,
   graphResources,
   isTerminal,
+  latestRestorePointSearch,
   restorePointsQuery,
   restoreSessionBody,
   toRestoreProgress,
@@ -49,20 +50,28 @@ function chunks<T>(list: T[], size: number): T[][] {
   return out;
 }
 
-/** The opaque `next` of listRestorePoints: which unit of the query we are at, and Graph's nextLink there. */
+/**
+ * The opaque `next` of listRestorePoints: which unit of the query we are at and, once its newest point is
+ * known, the time the next list of that unit must be before (`lt`).
+ */
 interface RestorePointCursor {
   i: number;
-  link?: string;
+  before?: string;
 }
 
 function decodeCursor(page: string): RestorePointCursor {
   try {
     const c = JSON.parse(Buffer.from(page, 'base64url').toString('utf8')) as RestorePointCursor;
-    if (Number.isInteger(c.i) && c.i >= 0 && (c.link === undefined || typeof c.link === 'string')) return c;
+    const beforeOk = c.before === undefined || (typeof c.before === 'string' && Number.isFinite(Date.parse(c.before)));
+    if (Number.isInteger(c.i) && c.i >= 0 && beforeOk) return c;
   } catch {
     // fall through
   }
   throw new VendorError({ code: 'INVALID_REQUEST', vendor: VENDOR, retryable: false, message: 'Invalid restore point page token' });
+}
+
+function encodeCursor(c: RestorePointCursor | undefined): string | undefined {
+  return c ? Buffer.from(JSON.stringify(c)).toString('base64url') : undefined;
 }
 
 /** seed 000 §Create ProtectionPolicy: InvalidDisplayName, "> 0 chars And <= 1024 chars". */
@@ -246,23 +255,37 @@ export class GraphAdapter implements BackupVendorPort {
   // --- restore points -----------------------------------------------------------------------------
 
   /**
-   * Graph lists restore points one protection unit at a time (`$expand=protectionUnit($filter=id eq ...)`),
-   * so `next` carries the unit index and Graph's own nextLink within it, unchanged.
+   * Graph lists at most five restore points per call, the newest before a `lt` bound, with no nextLink (List
+   * restorePoints doc), one unit at a time. So each unit is walked back in time: its newest point in [from, to]
+   * (a `lt` list just past `to`, or without `to` a restorePoints/search for the latest point), then lists `lt` the
+   * oldest point seen, until an answer has fewer than five points or reaches before `from`. `next` carries the
+   * unit index and that bound. Points sharing the exact time of the bound beyond the fifth would be skipped.
    */
   async listRestorePoints(ctx: CallContext, query: RestorePointQuery, page?: string): Promise<Page<VendorRestorePoint>> {
     this.require('restorePoint.list');
     const cursor = page ? decodeCursor(page) : { i: 0 };
     const unitId = query.protectedItemRefs[cursor.i];
     if (unitId === undefined) return { items: [] };
-    const res = await this.client.listRestorePoints(ctx, restorePointsQuery(unitId, query.from, query.to), cursor.link);
-    const items = (res.value ?? []).map((rp) => toVendorRestorePoint(rp, unitId)).filter((p) => p.protectedItemRef === unitId);
-    const nextLink = res['@odata.nextLink'];
-    const next: RestorePointCursor | undefined = nextLink
-      ? { i: cursor.i, link: nextLink }
-      : cursor.i + 1 < query.protectedItemRefs.length
-        ? { i: cursor.i + 1 }
-        : undefined;
-    return { items, next: next ? Buffer.from(JSON.stringify(next)).toString('base64url') : undefined };
+    const nextUnit: RestorePointCursor | undefined = cursor.i + 1 < query.protectedItemRefs.length ? { i: cursor.i + 1 } : undefined;
+    const inRange = (p: VendorRestorePoint) =>
+      p.protectedItemRef === unitId && (!query.from || p.pointInTime >= query.from) && (!query.to || p.pointInTime <= query.to);
+
+    if (cursor.before === undefined && !query.to) {
+      const res = await this.client.searchRestorePoints(ctx, latestRestorePointSearch(unitId, query.from));
+      const items = (res.searchResults ?? [])
+        .flatMap((r) => (r.restorePoint ? [toVendorRestorePoint(r.restorePoint, unitId)] : []))
+        .filter(inRange)
+        .slice(0, 1);
+      const next = items.length ? { i: cursor.i, before: items[0].pointInTime.toISOString() } : nextUnit;
+      return { items, next: encodeCursor(next) };
+    }
+    const before = cursor.before ? new Date(cursor.before) : new Date(query.to!.getTime() + 1);
+    const res = await this.client.listRestorePoints(ctx, restorePointsQuery(unitId, before));
+    const listed = (res.value ?? []).map((rp) => toVendorRestorePoint(rp, unitId));
+    const items = listed.filter(inRange);
+    const oldest = listed.reduce<Date | undefined>((min, p) => (!min || p.pointInTime < min ? p.pointInTime : min), undefined);
+    const more = listed.length >= GRAPH_LIMITS.restorePointsPerList && oldest !== undefined && (!query.from || oldest > query.from);
+    return { items, next: encodeCursor(more ? { i: cursor.i, before: oldest!.toISOString() } : nextUnit) };
   }
 
   // --- restores -----------------------------------------------------------------------------------

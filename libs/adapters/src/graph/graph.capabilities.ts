@@ -12,6 +12,8 @@ export const GRAPH_LIMITS = {
   activePoliciesPerService: 1,
   // seed 000 §Create ProtectionPolicy API Errors: InvalidDisplayName, "> 0 chars And <= 1024 chars"
   displayNameMaxLength: 1024,
+  // Graph docs, List restorePoints: "This API returns a maximum of five restorePoint objects" (no nextLink)
+  restorePointsPerList: 5,
 } as const;
 
 export const GRAPH_CAPABILITIES: Capabilities = {
@@ -47,6 +49,7 @@ export const GRAPH_CAPABILITIES: Capabilities = {
     'seed 000 §List Restore Artifacts under a Restore Session API Errors: an artifact already being restored is refused (DuplicateArtifactRestoreRequest: "Please wait till its completion and try again") -> the worker keeps a second restore of the same item queued until the first ends (oneRestorePerItem).',
     'seed 000 §Delete Restore Session: only a draft restore session can be deleted (RestoreSessionActionNotAllowed, 403); Graph cannot stop an activated session, so cancelling one is NOT_ALLOWED_IN_STATE.',
     'seed 000 §Delete Inactive Protection Policy: only an inactive policy can be deleted (PolicyActionNotAllowed, 403) -> NOT_ALLOWED_IN_STATE.',
+    'Graph docs, List restorePoints: at most five restore points per call, the newest before a `protectionDateTime lt` bound; the adapter walks each unit back in time (restorePoints/search for the newest point when no upper bound is given).',
     'Restores whole sites, OneDrive accounts and mailboxes only (siteRestoreArtifacts, driveRestoreArtifacts, mailboxRestoreArtifacts); destination original = inPlace, new = new.',
   ],
 };

@@ -16,6 +16,8 @@ import type {
   RestoreArtifactBase,
   RestoreArtifactCreate,
   RestorePoint,
+  RestorePointSearchRequest,
+  RestorePointSearchResponse,
   RestoreSessionBase,
 } from './graph.types';
 
@@ -149,8 +151,14 @@ export class GraphClient {
 
   // --- restore points -----------------------------------------------------------------------------
 
-  listRestorePoints(ctx: CallContext, query: Record<string, string>, nextLink?: string): Promise<ODataCollection<RestorePoint>> {
-    return nextLink ? this.call(ctx, 'GET', nextLink) : this.call(ctx, 'GET', `${ROOT}/restorePoints`, { query });
+  /** `GET /restorePoints` with the documented `$expand` + `$filter` (at most five points, no nextLink). */
+  listRestorePoints(ctx: CallContext, query: Record<string, string>): Promise<ODataCollection<RestorePoint>> {
+    return this.call(ctx, 'GET', `${ROOT}/restorePoints`, { query });
+  }
+
+  /** `POST /restorePoints/search`: per unit, the latest (or oldest) point of a period. */
+  searchRestorePoints(ctx: CallContext, body: RestorePointSearchRequest): Promise<RestorePointSearchResponse> {
+    return this.call(ctx, 'POST', `${ROOT}/restorePoints/search`, { body });
   }
 
   // --- restore sessions ---------------------------------------------------------------------------

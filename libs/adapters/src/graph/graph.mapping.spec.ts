@@ -4,6 +4,7 @@ import {
   artifactItemStatus,
   policyIsActive,
   restorePointTags,
+  latestRestorePointSearch,
   restorePointsQuery,
   restoreSessionBody,
   restoreState,
@@ -207,12 +208,23 @@ describe('graph mapping: restore points', () => {
     expect(restorePointTags('fastRestore, unknownFutureValue')).toEqual(['fastRestore', 'unknownFutureValue']);
   });
 
-  it('queries one unit with the documented $expand and a $filter on protectionDateTime', () => {
-    expect(
-      restorePointsQuery('d234cf54-e0fb-49b7-9c8a-5bcd1439e853', new Date('2024-05-01T00:00:00Z'), new Date('2024-05-12T10:01:00Z')),
-    ).toEqual({
+  it('queries one unit exactly as the List restorePoints doc shows: $expand on the unit id, $filter protectionDateTime lt', () => {
+    expect(restorePointsQuery('d234cf54-e0fb-49b7-9c8a-5bcd1439e853', new Date('2024-05-12T10:01:00Z'))).toEqual({
       $expand: "protectionUnit($filter=id eq 'd234cf54-e0fb-49b7-9c8a-5bcd1439e853')",
-      $filter: 'protectionDateTime ge 2024-05-01T00:00:00.000Z and protectionDateTime le 2024-05-12T10:01:00.000Z',
+      $filter: 'protectionDateTime lt 2024-05-12T10:01:00.000Z',
+    });
+  });
+
+  it('searches the latest point of one unit in a period, without endDateTime when open-ended (restorePoint: search doc)', () => {
+    expect(latestRestorePointSearch('u-1', new Date('2021-01-01T00:00:00Z'), new Date('2021-01-08T00:00:00Z'))).toEqual({
+      protectionUnitIds: ['u-1'],
+      protectionTimePeriod: { startDateTime: '2021-01-01T00:00:00.000Z', endDateTime: '2021-01-08T00:00:00.000Z' },
+      restorePointPreference: 'latest',
+    });
+    expect(latestRestorePointSearch('u-1')).toEqual({
+      protectionUnitIds: ['u-1'],
+      protectionTimePeriod: { startDateTime: '1970-01-01T00:00:00.000Z' },
+      restorePointPreference: 'latest',
     });
   });
 });
@@ -331,11 +343,5 @@ describe('graph mapping: restore sessions', () => {
       vendorStatus: 'failed',
       error: { code: 'VENDOR_ERROR', vendorCode: 'UnknownError', message: 'Unknown Error Occurred.' },
     });
-  });
-});
-
-describe('graph mapping: restore point query bounds', () => {
-  it('always sends an upper bound Graph can parse', () => {
-    expect(restorePointsQuery('u', undefined, undefined).$filter).toBe('protectionDateTime le 9999-12-31T23:59:59Z');
   });
 });

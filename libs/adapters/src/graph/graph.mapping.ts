@@ -17,6 +17,7 @@ import type {
   RestoreArtifactBase,
   RestoreArtifactCreate,
   RestorePoint,
+  RestorePointSearchRequest,
   RestoreSessionBase,
 } from './graph.types';
 
@@ -190,17 +191,29 @@ export function toVendorRestorePoint(rp: RestorePoint, protectionUnitId: string)
 }
 
 /**
- * Query of `GET /solutions/backupRestore/restorePoints` for one unit (backuprestoreroot-list-restorepoints:
- * `$expand=protectionUnit($filter=id eq '{id}')&$filter=protectionDateTime lt ...`; both are required).
+ * Query of `GET /solutions/backupRestore/restorePoints` for one unit, exactly as documented (List restorePoints:
+ * `$expand=protectionUnit($filter=id eq '{id}')&$filter=protectionDateTime lt ...`, both required; the answer
+ * holds at most the five newest points before the bound).
  */
-export function restorePointsQuery(protectionUnitId: string, from?: Date, to?: Date): Record<string, string> {
-  const conditions: string[] = [];
-  if (from) conditions.push(`protectionDateTime ge ${from.toISOString()}`);
-  // The documented list needs a $filter; without an upper bound, ask for everything up to the end of time.
-  conditions.push(`protectionDateTime le ${to ? to.toISOString() : '9999-12-31T23:59:59Z'}`);
+export function restorePointsQuery(protectionUnitId: string, before: Date): Record<string, string> {
   return {
     $expand: `protectionUnit($filter=id eq '${protectionUnitId.replace(/'/g, "''")}')`,
-    $filter: conditions.join(' and '),
+    $filter: `protectionDateTime lt ${before.toISOString()}`,
+  };
+}
+
+// The earliest start a restore point search may need: the Unix epoch (a period needs a start; restore points are younger).
+const SEARCH_EPOCH = new Date(0);
+
+/**
+ * `POST /restorePoints/search` for the newest point of one unit in [from, to] (restorePoint: search doc:
+ * restorePointPreference `latest`; no endDateTime when there is no upper bound, as in the doc's artifactQuery sample).
+ */
+export function latestRestorePointSearch(protectionUnitId: string, from?: Date, to?: Date): RestorePointSearchRequest {
+  return {
+    protectionUnitIds: [protectionUnitId],
+    protectionTimePeriod: { startDateTime: (from ?? SEARCH_EPOCH).toISOString(), ...(to ? { endDateTime: to.toISOString() } : {}) },
+    restorePointPreference: 'latest',
   };
 }
 

@@ -107,6 +107,21 @@ export interface RestorePoint {
   protectionUnit?: ProtectionUnitBase;
 }
 
+/** Body of `POST /restorePoints/search` (restorePoint: search doc). */
+export interface RestorePointSearchRequest {
+  protectionUnitIds: string[];
+  protectionTimePeriod: { startDateTime: string; endDateTime?: string };
+  restorePointPreference?: 'latest' | 'oldest';
+  tags?: RestorePointTags;
+}
+
+/** restorePointSearchResponse: one result per unit that has a point in the period. */
+export interface RestorePointSearchResponse {
+  searchResponseId?: string;
+  searchResults?: { restorePoint?: RestorePoint; artifactHitCount?: number }[];
+  noResultProtectionUnitIds?: string[];
+}
+
 export type RestoreSessionStatus = 'draft' | 'activating' | 'active' | 'completedWithError' | 'completed' | 'unknownFutureValue' | 'failed';
 
 export interface RestoreSessionBase {
