@@ -147,6 +147,62 @@ describe('graph adapter against the Graph sandbox', () => {
     expect(boundedCalls.map((c) => c.method)).toEqual(['GET', 'GET']);
   });
 
+  it('verify names each missing application permission with PERMISSION_DENIED, and passes once consent is granted', async () => {
+    const s = await graphSetup();
+    const read = ['BackupRestore-Control.Read.All', 'BackupRestore-Configuration.Read.All', 'BackupRestore-Restore.Read.All'];
+    await s.control.configure({ appRoles: read });
+    const adapter = s.adapter();
+    const e = await adapter.verify(ctx).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'PERMISSION_DENIED', vendor: 'graph', retryable: false, httpStatus: 403, vendorCode: 'Forbidden' });
+    const message = (e as Error).message;
+    for (const p of ['BackupRestore-Configuration.ReadWrite.All', 'BackupRestore-Restore.ReadWrite.All', 'BackupRestore-Search.Read.All'])
+      expect(message).toContain(p);
+    expect(message).not.toContain('BackupRestore-Control.Read.All');
+    // Every probe was refused before touching anything: no write reached the API.
+    const calls = (await s.control.calls()).filter((c) => c.path.startsWith('/v1.0/'));
+    expect(calls.map((c) => [c.method, c.status])).toEqual([
+      ['GET', 200],
+      ['DELETE', 403],
+      ['DELETE', 403],
+      ['POST', 403],
+    ]);
+
+    // The admin grants the missing permissions: the same adapter (a new token) now verifies.
+    await s.control.configure({
+      appRoles: [
+        ...read,
+        'BackupRestore-Configuration.ReadWrite.All',
+        'BackupRestore-Restore.ReadWrite.All',
+        'BackupRestore-Search.Read.All',
+      ],
+    });
+    await expect(adapter.verify(ctx)).resolves.toMatchObject({ ok: true });
+  });
+
+  it('verify with an app holding no Backup Storage role names all four permissions', async () => {
+    const s = await graphSetup();
+    await s.control.configure({ appRoles: [] });
+    const e = await s
+      .adapter()
+      .verify(ctx)
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'PERMISSION_DENIED', retryable: false });
+    expect((e as Error).message).toMatch(
+      /BackupRestore-Control\.Read\.All, BackupRestore-Configuration\.ReadWrite\.All, BackupRestore-Restore\.ReadWrite\.All, BackupRestore-Search\.Read\.All/,
+    );
+  });
+
+  it('maps a 403 for a missing role on a write to PERMISSION_DENIED, not retryable', async () => {
+    const s = await graphSetup();
+    await s.control.configure({ appRoles: ['BackupRestore-Control.Read.All', 'BackupRestore-Configuration.Read.All'] });
+    const e = await s
+      .adapter()
+      .createPolicy(ctx, { workload: 'sharepoint', displayName: 'no write role', items: s.items(1) })
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'PERMISSION_DENIED', vendorCode: 'Forbidden', httpStatus: 403, retryable: false });
+    expect((e as Error).message).toContain('BackupRestore-Configuration.ReadWrite.All');
+  });
+
   it('creates a 55-site policy as POST with 50 units, then PATCH siteProtectionUnits@delta with 5 (seed 000: 50 per request)', async () => {
     const s = await graphSetup();
     await s.control.clearCalls();
@@ -257,7 +313,8 @@ describe('graph adapter against the Graph sandbox', () => {
     await s.control.clearCalls();
     await expect(adapter.verify(ctx)).resolves.toMatchObject({ ok: true });
     const calls = (await s.control.calls()).map((c) => [c.method, c.path.replace(s.config.credentials.tenantId, '{tenant}'), c.status]);
-    expect(calls).toEqual([
+    // The first four calls: verify's permission probes (issue 13 item 6) follow with the new token.
+    expect(calls.slice(0, 4)).toEqual([
       ['GET', '/v1.0/solutions/backupRestore', 401],
       ['GET', '/login/{tenant}/v2.0/.well-known/openid-configuration', 200],
       ['POST', '/login/{tenant}/oauth2/v2.0/token', 200],

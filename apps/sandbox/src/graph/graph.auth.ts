@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxScope } from '../support';
+import { appRolesFor } from './graph.permissions';
 
 /** The resource the Backup Storage API accepts tokens for (SOURCE.md §Auth: scope=https://graph.microsoft.com/.default). */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -225,12 +226,8 @@ function issueToken(
     iat: now,
     nbf: now,
     exp: now + lifetime,
-    roles: [
-      'BackupRestore-Configuration.ReadWrite.All',
-      'BackupRestore-Restore.ReadWrite.All',
-      'BackupRestore-Control.ReadWrite.All',
-      'BackupRestore-Search.Read.All',
-    ],
+    // The app roles admin-consented for this app registration (scope config appRoles, graph.permissions.ts).
+    roles: appRolesFor(scope.config, clientId),
   });
   reply.header('cache-control', 'no-store, no-cache');
   return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScopeRegistry, type FaultSpec, type VendorSandbox } from '../support';
 import { bearerToken, decodeClaims, GRAPH_RESOURCE, GraphTokenService, registerGraphLogin } from './graph.auth';
-import { setGraphContext } from './graph.context';
-import { GRAPH_GENERAL_ERRORS, GraphHttpError, graphErrorBody } from './graph.errors';
+import { graphContext, setGraphContext } from './graph.context';
+import { GRAPH_GENERAL_ERRORS, GraphHttpError, graphError, graphErrorBody } from './graph.errors';
 import { GraphDirectory } from './graph.fixtures';
+import { checkRoles } from './graph.permissions';
 import { registerPolicyRoutes } from './graph.policy.routes';
 import { registerRestoreRoutes } from './graph.restore.routes';
 import { advanceTenant, graphConfig, newGraphTenantState, type GraphTenantState } from './graph.state';
@@ -26,6 +27,8 @@ const REQUEST_IDS = new WeakMap<FastifyRequest, { requestId: string; clientReque
  *   restoreDurationMs (1500)     then `active` time before the terminal status
  *   stuckSessions (false)        while true, activated sessions stay `active`
  *   maxActiveRestoreSessions (25), maxFilterClauses (20)
+ *   appRoles (all four Backup Controller roles)  app roles in issued tokens: a list, or { "<clientId>": [roles] }
+ *   billingProfile ('available')  'notAvailable' / 'unreadable': POST /enable answers 402 / 403 (seed 000)
  * Fixtures: graph.fixtures.ts (300 sites, users/OneDrives, mailboxes; the last 10 of each fail at restore).
  */
 export class GraphSandbox implements VendorSandbox {
@@ -127,7 +130,7 @@ export class GraphSandbox implements VendorSandbox {
       async (api) => {
         api.addHook('preHandler', async (req) => this.authenticate(req));
         api.get('', async (req) => this.serviceRoot(req));
-        api.post('/enable', async (req) => this.serviceStatus(req));
+        api.post('/enable', async (req) => this.enable(req));
         registerPolicyRoutes(api);
         registerRestoreRoutes(api);
       },
@@ -148,6 +151,7 @@ export class GraphSandbox implements VendorSandbox {
     if (!claims) throw unauthorized('Access token validation failure. Invalid signature.');
     if (claims.aud !== GRAPH_RESOURCE) throw unauthorized('Access token validation failure. Invalid audience.');
     if (claims.exp * 1000 <= Date.now()) throw unauthorized('Lifetime validation failed, the token is expired.');
+    checkRoles(req.method, req.url.split('?')[0].slice(`/graph${API_ROOT}`.length), claims.roles ?? []);
     const scope = this.scopes.get(claims.tid);
     const now = scope.clock.now().getTime();
     const config = graphConfig(scope.config);
@@ -180,6 +184,17 @@ export class GraphSandbox implements VendorSandbox {
       id: 'backupRestore',
       serviceStatus: this.serviceStatus(req),
     };
+  }
+
+  /**
+   * POST /enable (body `{"appOwnerTenantId"}`). Scope config `billingProfile`: `available` (default), `notAvailable`
+   * (402 BillingProfileNotAvailable) or `unreadable` (403 UnableToReadBillingProfile), seed 000 §Enable service.
+   */
+  private enable(req: FastifyRequest) {
+    const billing = String(graphContext(req).scope.config.billingProfile ?? 'available');
+    if (billing === 'notAvailable') throw graphError('enable', 'BillingProfileNotAvailable');
+    if (billing === 'unreadable') throw graphError('enable', 'UnableToReadBillingProfile');
+    return this.serviceStatus(req);
   }
 
   private serviceStatus(_req: FastifyRequest) {

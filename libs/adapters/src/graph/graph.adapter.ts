@@ -20,7 +20,8 @@ import type { VendorDescriptor } from '../port/vendor-descriptor';
 import { GRAPH_CAPABILITIES, GRAPH_LIMITS } from './graph.capabilities';
 import { GraphClient } from './graph.client';
 import { GRAPH_CREDENTIAL_FIELDS, GRAPH_DEFAULT_ENDPOINT } from './graph.credentials';
-import { classifyGraphCode } from './graph.errors';
+import { classifyGraphCode, parseGraphErrorBody } from './graph.errors';
+import { GRAPH_PERMISSION_CHECKS, type GraphPermissionCheck } from './graph.permissions';
 import {
   GRAPH_WORKLOADS,
   graphResources,
@@ -40,7 +41,8 @@ import {
   type GraphWorkloadResources,
   type UnitDeltaOutcome,
 } from './graph.mapping';
-import type { ProtectionUnitBase, ProtectionUnitDeltaResult, RestoreArtifactBase } from './graph.types';
+import type { VendorResponse } from '../http/vendor-http';
+import type { BackupRestoreRoot, ProtectionUnitBase, ProtectionUnitDeltaResult, RestoreArtifactBase } from './graph.types';
 
 const VENDOR = 'graph';
 
@@ -102,16 +104,53 @@ export class GraphAdapter implements BackupVendorPort {
     this.client = new GraphClient(config);
   }
 
+  /**
+   * Obtains a token, reads the service status and checks every application permission the adapter needs, one
+   * side-effect-free probe each (graph.permissions.ts). PERMISSION_DENIED (not retryable) names each missing
+   * permission; the cached token is then dropped, so a verify after the admin grants consent sees the new roles.
+   */
   async verify(ctx: CallContext): Promise<VerifyResult> {
-    const root = await this.client.getRoot(ctx);
-    const status = root.serviceStatus?.status ?? 'unknown';
+    let root: BackupRestoreRoot | undefined;
+    const missing: { check: GraphPermissionCheck; res: VendorResponse }[] = [];
+    for (const check of GRAPH_PERMISSION_CHECKS) {
+      const res = await this.client.probePermission(ctx, check.probe);
+      if (this.deniesPermission(res)) missing.push({ check, res });
+      else if (check.probe === 'root' ? res.status >= 300 : res.status === 401 || res.status === 429 || res.status >= 500)
+        throw this.client.responseError(res, 'GET');
+      else if (check.probe === 'root') root = res.body as BackupRestoreRoot;
+    }
+    if (missing.length > 0) {
+      this.client.dropToken();
+      const names = missing.map((m) => m.check.permission);
+      const uses = missing.map((m) => m.check.usedFor).join(', ');
+      const first = missing[0].res;
+      throw new VendorError({
+        code: 'PERMISSION_DENIED',
+        vendor: VENDOR,
+        retryable: false,
+        httpStatus: first.status,
+        vendorCode: parseGraphErrorBody(first.body).code,
+        vendorRequestId: first.requestId,
+        message: `The app registration lacks the Microsoft Graph application permission${names.length > 1 ? 's' : ''} ${names.join(', ')} (needed for ${uses}). Grant ${names.length > 1 ? 'them' : 'it'} in the customer tenant and give admin consent, then verify again.`,
+      });
+    }
+    const status = root?.serviceStatus?.status ?? 'unknown';
     if (status === 'disabled') {
       return {
         ok: false,
-        detail: `Microsoft 365 Backup Storage is disabled for this tenant (${root.serviceStatus?.disableReason ?? 'no reason given'}); enable it first.`,
+        detail: `Microsoft 365 Backup Storage is disabled for this tenant (${root?.serviceStatus?.disableReason ?? 'no reason given'}); enable it first.`,
       };
     }
-    return { ok: true, detail: `Microsoft 365 Backup Storage service status: ${status}` };
+    return {
+      ok: true,
+      detail: `Microsoft 365 Backup Storage service status: ${status}; permissions granted: ${GRAPH_PERMISSION_CHECKS.map((c) => c.permission).join(', ')}`,
+    };
+  }
+
+  /** A 403 whose code the catalog calls PERMISSION_DENIED (not a state refusal such as PolicyActionNotAllowed). */
+  private deniesPermission(res: VendorResponse): boolean {
+    if (res.status !== 403) return false;
+    return classifyGraphCode(this.config.catalog, parseGraphErrorBody(res.body).code, 403).code === 'PERMISSION_DENIED';
   }
 
   // --- policies -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import type { AdapterConfig, CallContext } from '../port/port.types';
 import { GRAPH_SCOPE, parseGraphCredentials, type GraphCredentials } from './graph.credentials';
 import { graphResponseError, identityError } from './graph.errors';
 import type { GraphWorkloadResources } from './graph.mapping';
+import { GRAPH_NIL_ID, type GraphPermissionCheck } from './graph.permissions';
 import type {
   BackupRestoreRoot,
   ODataCollection,
@@ -86,6 +87,35 @@ export class GraphClient {
 
   getRoot(ctx: CallContext): Promise<BackupRestoreRoot> {
     return this.call(ctx, 'GET', ROOT);
+  }
+
+  /**
+   * One permission probe of `verify` (graph.permissions.ts), raw: a 403 says the permission is missing, anything
+   * else that it is granted. None changes anything: deletes and searches of the nil id.
+   */
+  probePermission(ctx: CallContext, probe: GraphPermissionCheck['probe']): Promise<VendorResponse> {
+    switch (probe) {
+      case 'root':
+        return this.send(ctx, 'GET', ROOT);
+      case 'deletePolicy':
+        return this.send(ctx, 'DELETE', `${ROOT}/protectionPolicies/${GRAPH_NIL_ID}`);
+      case 'deleteRestoreSession':
+        return this.send(ctx, 'DELETE', `${ROOT}/restoreSessions/${GRAPH_NIL_ID}`);
+      case 'searchRestorePoints':
+        return this.send(ctx, 'POST', `${ROOT}/restorePoints/search`, {
+          body: { protectionUnitIds: [GRAPH_NIL_ID], protectionTimePeriod: { startDateTime: new Date(0).toISOString() } },
+        });
+    }
+  }
+
+  /** Forgets the cached access token: the next call gets a new one (with the app roles consented by then). */
+  dropToken(): void {
+    this.entra.reset();
+  }
+
+  /** A non-2xx response as VendorError (catalog code, Retry-After, request id). */
+  responseError(res: VendorResponse, method: string, context?: string): Error {
+    return graphResponseError(res, this.catalog, this.clock, method, context);
   }
 
   // --- protection policies ------------------------------------------------------------------------
