@@ -93,7 +93,7 @@ describe('restore admission gates', () => {
     const refused = all.filter((c) => c.status !== 200);
     for (const c of refused) {
       expect(c.status).toBe(401);
-      expect(accepted.map((a) => a.headers['x-request-id'])).toContain(c.headers['x-request-id']);
+      expect(accepted.map((a) => a.headers?.['x-request-id'])).toContain(c.headers?.['x-request-id']);
     }
   });
 });
