@@ -265,7 +265,7 @@ function activatePolicy(req: FastifyRequest<IdParams>, reply: FastifyReply, serv
   const ctx = graphContext(req);
   const p = findPolicy(ctx, requireGuid(req.params.id, 'activatePolicy', 'InvalidPolicyId'), service, 'activatePolicy');
   // seed 000 §Activate: only a policy in Inactive state can be activated.
-  if (policyStatus(ctx.state, p, ctx.now) !== 'inactive') throw graphError('activatePolicy', 'PolicyActionNotAllowed');
+  if (policyStatus(ctx.state, p, ctx.now, ctx.config) !== 'inactive') throw graphError('activatePolicy', 'PolicyActionNotAllowed');
   const due = ctx.now + ctx.config.protectDelayMs;
   Object.assign(p, { target: 'active', updatingUntil: due, modifiedAt: ctx.now });
   for (const u of unitsOfPolicy(ctx.state, p.id)) {
@@ -286,7 +286,8 @@ function deactivatePolicy(req: FastifyRequest<IdParams>, reply: FastifyReply, se
   const ctx = graphContext(req);
   const p = findPolicy(ctx, requireGuid(req.params.id, 'deactivatePolicy', 'InvalidPolicyId'), service, 'deactivatePolicy');
   // seed 000 §Deactivate: only an active policy can be deactivated ("Please wait till it comes in active state").
-  if (policyStatus(ctx.state, p, ctx.now) !== 'active') throw graphError('deactivatePolicy', 'PolicyActionNotAllowed');
+  const status = policyStatus(ctx.state, p, ctx.now, ctx.config);
+  if (status !== 'active' && status !== 'activeWithErrors') throw graphError('deactivatePolicy', 'PolicyActionNotAllowed');
   const due = ctx.now + ctx.config.protectDelayMs;
   Object.assign(p, { target: 'inactive', updatingUntil: due, modifiedAt: ctx.now });
   for (const u of unitsOfPolicy(ctx.state, p.id)) {
@@ -299,7 +300,7 @@ function deactivatePolicy(req: FastifyRequest<IdParams>, reply: FastifyReply, se
 function deletePolicy(req: FastifyRequest<IdParams>, reply: FastifyReply, service: GraphService | undefined) {
   const ctx = graphContext(req);
   const p = findPolicy(ctx, requireGuid(req.params.id, 'deletePolicy', 'InvalidPolicyId'), service, 'deletePolicy');
-  const status = policyStatus(ctx.state, p, ctx.now);
+  const status = policyStatus(ctx.state, p, ctx.now, ctx.config);
   // seed 000 §Delete Inactive Protection Policy: only an Inactive policy can be deleted.
   if (status !== 'inactive') throw graphError('deletePolicy', 'PolicyActionNotAllowed', { 0: status[0].toUpperCase() + status.slice(1) });
   for (const u of unitsOfPolicy(ctx.state, p.id)) {

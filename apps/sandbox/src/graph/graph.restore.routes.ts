@@ -11,6 +11,7 @@ import {
   type GraphRequestContext,
 } from './graph.context';
 import { GraphHttpError, graphError } from './graph.errors';
+import { injectedFor } from './graph.faults';
 import { expandFilter, expands, matchesFilter, pageOf, parseFilter, type ODataQuery } from './graph.odata';
 import {
   GRAPH_SERVICE_LIST,
@@ -379,6 +380,8 @@ function deleteSession(req: FastifyRequest<IdParams>, reply: FastifyReply, servi
 /** The artifact-level error an artifact will end with, decided when the session is activated. */
 function failureOf(ctx: GraphRequestContext, a: ArtifactRecord, busyUnits: Set<string>): ArtifactRecord['failure'] {
   const unit = ctx.state.units[a.unitId];
+  const injected = unit ? injectedFor(ctx.config.artifactErrors, unit) : undefined;
+  if (injected) return injected;
   if (unit?.restoreBlocked) return 'ArtifactCannotBeRestored';
   if (a.protectionTime < ctx.now - RETENTION_MS) return 'InvalidRestoreTime';
   if (busyUnits.has(a.unitId)) return 'DuplicateArtifactRestoreRequest';

@@ -1,3 +1,5 @@
+import { injectedErrors, injectedFor, INJECTABLE_ARTIFACT_ERRORS, INJECTABLE_UNIT_ERRORS } from './graph.faults';
+import type { InjectedArtifactError, InjectedUnitError } from './graph.faults';
 import { sandboxGuid } from './graph.fixtures';
 
 /** The three Microsoft 365 services the Backup Storage API protects, with their Graph names. */
@@ -104,7 +106,7 @@ export interface ArtifactRecord {
   destinationType: 'new' | 'inPlace';
   createdAt: number;
   /** Fixed at activation: the artifact-level error it ends with, if any (seed 000 §List Restore Artifacts). */
-  failure?: 'ArtifactCannotBeRestored' | 'DuplicateArtifactRestoreRequest' | 'InvalidRestoreTime';
+  failure?: 'ArtifactCannotBeRestored' | 'DuplicateArtifactRestoreRequest' | 'InvalidRestoreTime' | InjectedArtifactError;
 }
 
 export interface SessionRecord {
@@ -151,6 +153,10 @@ export interface GraphSandboxConfig {
   stuckSessions: boolean;
   maxActiveRestoreSessions: number;
   maxFilterClauses: number;
+  /** Per-unit errors injected by tests (graph.faults.ts). */
+  unitErrors: Record<string, InjectedUnitError>;
+  /** Per-artifact errors injected by tests (graph.faults.ts). */
+  artifactErrors: Record<string, InjectedArtifactError>;
 }
 
 export const GRAPH_CONFIG_DEFAULTS: GraphSandboxConfig = {
@@ -163,12 +169,16 @@ export const GRAPH_CONFIG_DEFAULTS: GraphSandboxConfig = {
   // seed 000 §Activate Restore Session: more than 25 sessions active at once -> TooManyActiveRestoreSessions.
   maxActiveRestoreSessions: 25,
   maxFilterClauses: 20,
+  unitErrors: {},
+  artifactErrors: {},
 };
 
 export function graphConfig(raw: Record<string, unknown>): GraphSandboxConfig {
   const c = { ...GRAPH_CONFIG_DEFAULTS };
+  c.unitErrors = injectedErrors(raw.unitErrors, INJECTABLE_UNIT_ERRORS);
+  c.artifactErrors = injectedErrors(raw.artifactErrors, INJECTABLE_ARTIFACT_ERRORS);
   for (const k of Object.keys(c) as (keyof GraphSandboxConfig)[]) {
-    if (raw[k] === undefined) continue;
+    if (raw[k] === undefined || k === 'unitErrors' || k === 'artifactErrors') continue;
     (c as Record<string, unknown>)[k] = typeof c[k] === 'boolean' ? raw[k] === true || raw[k] === 'true' : Number(raw[k]);
   }
   return c;
@@ -189,6 +199,8 @@ export function advanceTenant(state: GraphTenantState, now: number, config: Grap
     const at = u.dueAt;
     u.dueAt = undefined;
     u.modifiedAt = at;
+    // A unit with an injected error (graph.faults.ts) stays protectRequested: its protection does not complete.
+    if (u.status === 'protectRequested' && unitError(config, u)) continue;
     if (u.status === 'protectRequested') {
       u.status = 'protected';
       u.protectedPeriods.push({ from: at });
@@ -211,12 +223,23 @@ export function unitsOfPolicy(state: GraphTenantState, policyId: string): UnitRe
   return Object.values(state.units).filter((u) => u.policyId === policyId && u.status !== 'removed');
 }
 
-/** protectionPolicyStatus: inactive | updating | active (aggregated from the units, SOURCE.md §Long-running). */
-export function policyStatus(state: GraphTenantState, p: PolicyRecord, now: number): 'inactive' | 'updating' | 'active' {
+/** The error injected for a unit (graph.faults.ts), if any. */
+export function unitError(config: GraphSandboxConfig, u: UnitRecord): InjectedUnitError | undefined {
+  return injectedFor(config.unitErrors, u);
+}
+
+export type PolicyStatus = 'inactive' | 'updating' | 'active' | 'activeWithErrors';
+
+/**
+ * protectionPolicyStatus: inactive | updating | active | activeWithErrors (aggregated from the units, SOURCE.md
+ * §Long-running); activeWithErrors when an active policy holds a unit with an error.
+ */
+export function policyStatus(state: GraphTenantState, p: PolicyRecord, now: number, config: GraphSandboxConfig): PolicyStatus {
   const moving = p.updatingUntil !== undefined && p.updatingUntil > now;
   const units = unitsOfPolicy(state, p.id);
   if (p.target === 'active') {
-    return moving || units.some((u) => u.dueAt !== undefined) ? 'updating' : 'active';
+    if (moving || units.some((u) => u.dueAt !== undefined)) return 'updating';
+    return units.some((u) => unitError(config, u)) ? 'activeWithErrors' : 'active';
   }
   return moving || units.some((u) => u.status === 'unprotectRequested') ? 'updating' : 'inactive';
 }

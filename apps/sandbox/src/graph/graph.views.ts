@@ -7,6 +7,7 @@ import {
   policyStatus,
   RETENTION_MS,
   sessionStatus,
+  unitError,
   unitsOfPolicy,
   type ArtifactRecord,
   type GraphSandboxConfig,
@@ -43,7 +44,7 @@ function evolvable<T extends string>(ctx: GraphViewContext, value: T, afterSenti
 export function policyView(ctx: GraphViewContext, p: PolicyRecord) {
   const names = GRAPH_SERVICES[p.service];
   const units = unitsOfPolicy(ctx.state, p.id);
-  const status = policyStatus(ctx.state, p, ctx.now);
+  const status = policyStatus(ctx.state, p, ctx.now, ctx.config);
   return {
     '@odata.type': `#microsoft.graph.${names.policyType}`,
     id: p.id,
@@ -61,9 +62,9 @@ export function policyView(ctx: GraphViewContext, p: PolicyRecord) {
     ],
     protectionPolicyArtifactCount: {
       total: units.length,
-      completed: units.filter((u) => u.status === 'protected').length,
-      inProgress: units.filter((u) => u.dueAt !== undefined || u.status === 'protectRequested').length,
-      failed: 0,
+      completed: units.filter((u) => u.status === 'protected' && !unitError(ctx.config, u)).length,
+      inProgress: units.filter((u) => (u.dueAt !== undefined || u.status === 'protectRequested') && !unitError(ctx.config, u)).length,
+      failed: units.filter((u) => unitError(ctx.config, u)).length,
     },
   };
 }
@@ -98,8 +99,14 @@ export function unitView(ctx: GraphViewContext, u: UnitRecord, short = false) {
     lastModifiedBy: identitySet(u.appId),
     lastModifiedDateTime: iso(u.modifiedAt),
     offboardRequestedDateTime: null,
-    error: null,
+    error: unitErrorView(ctx, u),
   };
+}
+
+/** The unit's `error` (publicError): an injected seed 000 §Get Protection unit row (graph.faults.ts), else null. */
+function unitErrorView(ctx: GraphViewContext, u: UnitRecord) {
+  const code = unitError(ctx.config, u);
+  return code ? graphPublicError('getUnit', code, { id: u.id }) : null;
 }
 
 export function restorePointView(ctx: GraphViewContext, id: string, u: UnitRecord, time: number, withUnit: boolean) {

@@ -245,7 +245,7 @@ export class GraphAdapter implements BackupVendorPort {
   async listProtectedItems(ctx: CallContext, policyRef: string, page?: string): Promise<Page<VendorProtectedItem>> {
     const r = await this.resourcesOfPolicy(ctx, policyRef);
     const res = await this.client.listUnits(ctx, r, policyRef, page);
-    return { items: (res.value ?? []).map((u) => toVendorProtectedItem(u, r)), next: res['@odata.nextLink'] };
+    return { items: (res.value ?? []).map((u) => toVendorProtectedItem(u, r, this.mapCode)), next: res['@odata.nextLink'] };
   }
 
   async addProtectedItems(ctx: CallContext, policyRef: string, items: ItemSpec[]): Promise<VendorProtectedItem[]> {
@@ -501,7 +501,7 @@ export class GraphAdapter implements BackupVendorPort {
     } while (link);
     return ids.map((id) => {
       const unit = held.get(id);
-      if (unit) return toVendorProtectedItem(unit, r);
+      if (unit) return toVendorProtectedItem(unit, r, this.mapCode);
       const refused = outcomes.find((o) => o.externalId === id && o.error);
       const item: VendorProtectedItem = { vendorRef: '', kind: r.kind, externalId: id, vendorStatus: 'notAdded', protected: false };
       if (refused?.error) {

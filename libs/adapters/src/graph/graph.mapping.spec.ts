@@ -21,9 +21,13 @@ import type { ProtectionUnitDeltaResult, RestoreArtifactBase, RestorePoint, Rest
 
 const sp = GRAPH_WORKLOADS.sharepoint;
 const mapCode = (code: string, status: number): string =>
-  (({ 'ArtifactCannotBeRestored|200': 'RESTORE_FAILED', 'UnknownError|200': 'VENDOR_ERROR' }) as Record<string, string>)[
-    `${code}|${status}`
-  ] ?? 'VENDOR_ERROR';
+  (
+    ({
+      'ArtifactCannotBeRestored|200': 'RESTORE_FAILED',
+      'UnknownError|200': 'VENDOR_ERROR',
+      'QuotaExceeded|200': 'QUOTA_EXCEEDED',
+    }) as Record<string, string>
+  )[`${code}|${status}`] ?? 'VENDOR_ERROR';
 
 describe('graph mapping: protection policies', () => {
   // backuprestoreroot-list-protectionpolicies, example response (shortened to the fields we read)
@@ -122,14 +126,22 @@ describe('graph mapping: protection units', () => {
   };
 
   it('maps a unit of the PATCH response to a protected item', () => {
-    expect(toVendorProtectedItem(added, sp)).toEqual({
+    expect(toVendorProtectedItem(added, sp, mapCode)).toEqual({
       vendorRef: '89014d8c-71fe-4d00-a01a-31850bc5b32c',
       kind: 'site',
       externalId: 'contoso.sharepoint.com,d9ecf079-9b13-4376-ac5d-f242dda55626,746dbcc1-fa2b-4120-b657-2670bae5bb6f',
       vendorStatus: 'protectRequested',
       protected: false,
     });
-    expect(toVendorProtectedItem({ ...added, status: 'protected' }, sp).protected).toBe(true);
+    expect(toVendorProtectedItem({ ...added, status: 'protected' }, sp, mapCode).protected).toBe(true);
+  });
+
+  it("a unit's error (seed 000 §Get Protection unit, HTTP 200) fails that item with the catalog's code, even if it reads protected", () => {
+    const quota = { code: 'QuotaExceeded', message: 'You have exceeded the backup quota.' };
+    expect(toVendorProtectedItem({ ...added, status: 'protected', error: quota }, sp, mapCode)).toMatchObject({
+      protected: false,
+      error: { code: 'QUOTA_EXCEEDED', vendorCode: 'QuotaExceeded', message: 'You have exceeded the backup quota.' },
+    });
   });
 
   it('reads per-unit outcomes: success, and the @Core.DataModificationException refusal', () => {
@@ -161,7 +173,7 @@ describe('graph mapping: protection units', () => {
 
   it('keeps a mailbox unit keyed by directoryObjectId', () => {
     const unit = { id: 'u1', directoryObjectId: 'obj-1', email: 'a@contoso.com', status: 'unprotected' };
-    expect(toVendorProtectedItem(unit, GRAPH_WORKLOADS.exchange)).toEqual({
+    expect(toVendorProtectedItem(unit, GRAPH_WORKLOADS.exchange, mapCode)).toEqual({
       vendorRef: 'u1',
       kind: 'mailbox',
       externalId: 'obj-1',

@@ -115,15 +115,21 @@ export function unitExternalId(u: ProtectionUnitBase, r: GraphWorkloadResources)
   return (r.unitKey === 'siteId' ? u.siteId : u.directoryObjectId) ?? '';
 }
 
-export function toVendorProtectedItem(u: ProtectionUnitBase, r: GraphWorkloadResources): VendorProtectedItem {
+/**
+ * A unit as a protected item. A unit's `error` (seed 000 §Get Protection unit: UnknownError, ProtectionUnitNotFound,
+ * InvalidArtifactId, QuotaExceeded, all with HTTP 200) is that one item's failure, normalized through the catalog;
+ * a unit carrying one is not protected, whatever its status says.
+ */
+export function toVendorProtectedItem(u: ProtectionUnitBase, r: GraphWorkloadResources, mapCode: CodeMapper): VendorProtectedItem {
   const item: VendorProtectedItem = {
     vendorRef: u.id ?? '',
     kind: r.kind,
     externalId: unitExternalId(u, r),
     vendorStatus: u.status ?? 'unknown',
-    protected: u.status === 'protected',
+    protected: u.status === 'protected' && !u.error?.code,
   };
-  if (u.error?.code) item.error = { code: 'VENDOR_ERROR', vendorCode: u.error.code, message: u.error.message ?? u.error.code };
+  const error = mapPublicError(u.error, mapCode);
+  if (error) item.error = error;
   return item;
 }
 
