@@ -13,7 +13,7 @@ import {
   type RestoreJobStatus,
   type VendorId,
 } from '@bg/domain';
-import { APP_CONFIG, TenantDb, restoreJobRepository as jobs, writeOutbox, type AppConfig } from '@bg/platform';
+import { APP_CONFIG, TenantDb, outboxMessage, restoreJobRepository as jobs, writeOutbox, type AppConfig } from '@bg/platform';
 import { assertVendorRestoresTo, assertVendorSupports, vendorLimits } from '../common/vendor-rules';
 import type { CreateRestoreJob } from './restore-jobs.dto';
 
@@ -60,24 +60,24 @@ export class RestoreJobsService {
         };
       });
       const id = newId();
-      const job = await jobs.insert(tx, {
-        id,
-        connectionId,
-        vendor,
-        workload,
-        destination: body.destination,
-        target: body.target ?? null,
-        items,
-        deadlineMinutes: this.config.RESTORE_JOB_DEADLINE_MINUTES,
-      });
-      await writeOutbox(
+      return jobs.insert(
         tx,
-        tenantId,
-        'restore-job.submit',
-        { tenantId, restoreJobId: id, connectionId, vendor, requestId },
-        { jobId: restoreJobIds.submit(id) },
+        {
+          id,
+          connectionId,
+          vendor,
+          workload,
+          destination: body.destination,
+          target: body.target ?? null,
+          items,
+          deadlineMinutes: this.config.RESTORE_JOB_DEADLINE_MINUTES,
+        },
+        outboxMessage(
+          'restore-job.submit',
+          { tenantId, restoreJobId: id, connectionId, vendor, requestId },
+          { jobId: restoreJobIds.submit(id) },
+        ),
       );
-      return job;
     });
   }
 

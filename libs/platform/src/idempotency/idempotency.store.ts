@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { appPool } from '../tenancy/tenant-db';
 
 export type IdempotencyClaim =
   | { kind: 'claimed' }
@@ -24,15 +25,16 @@ export class IdempotencyStore {
   ) {}
 
   async claim(principal: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
-    const inserted: unknown[] = await this.db.query(
-      `INSERT INTO idempotency_keys (principal, key, request_hash, state, expires_at)
+    const { rows: inserted } = await appPool(this.db).query({
+      name: 'bg_idempotency_claim',
+      text: `INSERT INTO idempotency_keys (principal, key, request_hash, state, expires_at)
        VALUES ($1, $2, $3, 'in_flight', now() + make_interval(hours => $4))
        ON CONFLICT (principal, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight',
          created_at = now(), expires_at = EXCLUDED.expires_at, response_status = NULL, response_body = NULL, response_headers = NULL
          WHERE idempotency_keys.expires_at < now()
        RETURNING 1`,
-      [principal, key, requestHash, this.ttlHours],
-    );
+      values: [principal, key, requestHash, this.ttlHours],
+    });
     if (inserted.length) return { kind: 'claimed' };
     const [row]: IdempotencyKeyRow[] = await this.db.query(
       `SELECT request_hash, state, response_status, response_headers, response_body FROM idempotency_keys WHERE principal = $1 AND key = $2`,
@@ -45,11 +47,12 @@ export class IdempotencyStore {
   }
 
   async complete(principal: string, key: string, status: number, headers: Record<string, string>, body: unknown): Promise<void> {
-    await this.db.query(
-      `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4, response_body = $5
+    await appPool(this.db).query({
+      name: 'bg_idempotency_complete',
+      text: `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4, response_body = $5
        WHERE principal = $1 AND key = $2`,
-      [principal, key, status, JSON.stringify(headers), JSON.stringify(body ?? null)],
-    );
+      values: [principal, key, status, JSON.stringify(headers), JSON.stringify(body ?? null)],
+    });
   }
 
   async release(principal: string, key: string): Promise<void> {

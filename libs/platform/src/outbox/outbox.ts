@@ -21,6 +21,39 @@ export interface OutboxRow {
  * (Two other writers, for their atomicity: the events trigger's `webhook.fanout` rows and the webhook
  * delivery repository's `schedule`, which updates deliveries and writes their jobs in one statement.)
  */
+/** A job for the outbox, ready to ride in another statement of the same transaction (see `OUTBOX_INSERT`). */
+export interface OutboxMessage {
+  queue: QueueName;
+  name: JobName;
+  jobId: string;
+  payload: string;
+  delayMs: number;
+}
+
+export function outboxMessage<N extends JobName>(
+  name: N,
+  payload: JobPayloads[N],
+  opts: { jobId: string; delayMs?: number },
+): OutboxMessage {
+  return { queue: JOB_QUEUE[name], name, jobId: opts.jobId, payload: JSON.stringify(payload), delayMs: opts.delayMs ?? 0 };
+}
+
+/**
+ * The outbox insert and its wake-up as two CTEs (`outbox_row`, `outbox_wake`) for a statement that writes
+ * a domain row and its job at once; `$t` is the tenant parameter, `$n`… the message's five values in
+ * `outboxParams` order. The statement must read `outbox_wake` (a plain SELECT CTE runs only when read).
+ */
+export function outboxInsertCtes(tenantParam: number, first: number): string {
+  const [q, n, j, p, d] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return `outbox_row AS (INSERT INTO outbox (tenant_id, queue, name, job_id, payload, delay_ms)
+       VALUES ($${tenantParam}, ${q}, ${n}, ${j}, ${p}::jsonb, ${d}) RETURNING id),
+     outbox_wake AS (SELECT pg_notify('${OUTBOX_CHANNEL}', '') AS woke FROM outbox_row)`;
+}
+
+export function outboxParams(m: OutboxMessage): unknown[] {
+  return [m.queue, m.name, m.jobId, m.payload, m.delayMs];
+}
+
 export async function writeOutbox<N extends JobName>(
   tx: SqlTx,
   tenantId: string | null,

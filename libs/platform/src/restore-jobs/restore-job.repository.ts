@@ -16,6 +16,7 @@ import {
 } from '@bg/domain';
 import { toDate as date, toDateOrNull as dateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
+import { outboxInsertCtes, outboxParams, type OutboxMessage } from '../outbox/outbox';
 import { isUuid, type SqlTx, type TenantDb, type TenantTx } from '../tenancy/tenant-db';
 
 /** A restore_jobs row as Postgres returns it (timestamps may also be ISO strings, in event snapshots). */
@@ -210,11 +211,16 @@ const MAX_PRIORITY = 2 ** 21 - 1;
  * the system-wide scans (reconciler, fair ranks) take the owner's EntityManager and say so.
  */
 export class RestoreJobRepository {
-  /** Stores a new job (queued) and its `created` history entry. */
-  async insert(tx: TenantTx, job: NewRestoreJob): Promise<RestoreJob> {
+  /** Stores a new job (queued), its `created` history entry and its outbox message: one statement. */
+  async insert(tx: TenantTx, job: NewRestoreJob, outbox: OutboxMessage): Promise<RestoreJob> {
     const [row]: RestoreJobRow[] = await tx.query(
-      `INSERT INTO restore_jobs (id, tenant_id, connection_id, vendor, workload, destination, target, status, items, deadline_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, now() + make_interval(mins => $9)) RETURNING *`,
+      `WITH job AS (
+         INSERT INTO restore_jobs (id, tenant_id, connection_id, vendor, workload, destination, target, status, items, deadline_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, now() + make_interval(mins => $9)) RETURNING *),
+       created AS (INSERT INTO restore_job_events (tenant_id, restore_job_id, type, from_status, to_status, detail)
+         SELECT $2, job.id, 'created', NULL, 'queued', $10::jsonb FROM job),
+       ${outboxInsertCtes(2, 11)}
+       SELECT job.* FROM job, outbox_wake`,
       [
         job.id,
         tx.tenantId,
@@ -225,9 +231,10 @@ export class RestoreJobRepository {
         job.target ? JSON.stringify(job.target) : null,
         JSON.stringify(job.items),
         job.deadlineMinutes,
+        JSON.stringify({ items: job.items.length, destination: job.destination }),
+        ...outboxParams(outbox),
       ],
     );
-    await this.recordEvent(tx, job.id, 'created', null, 'queued', { items: job.items.length, destination: job.destination });
     return restoreJobFromRow(row);
   }
 

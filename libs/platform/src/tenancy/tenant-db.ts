@@ -51,6 +51,11 @@ function releaseError(err: unknown): Error | undefined {
  * Runs `fn` in a transaction of the app role with `app.tenant_id` set (transaction-local), so every
  * query inside — including one that forgets its tenant filter — is confined to the tenant by RLS.
  */
+/** The pg pool under TypeORM's DataSource: hot statements go straight to it, without a QueryRunner each. */
+export function appPool(dataSource: DataSource): PgPool {
+  return (dataSource.driver as unknown as { master: PgPool }).master;
+}
+
 export class TenantDb {
   constructor(readonly dataSource: DataSource) {}
 
@@ -76,7 +81,7 @@ export class TenantDb {
   }
 
   private pool(): PgPool {
-    return (this.dataSource.driver as unknown as { master: PgPool }).master;
+    return appPool(this.dataSource);
   }
 
   /**
