@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import pino from 'pino';
-import { PinoNestLogger, type AppConfig } from '@bg/platform';
+import { PinoNestLogger, requestContext, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -43,7 +43,8 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req, _reply, done) => {
     req.log.debug({ req }, 'incoming request');
-    done();
+    // The rest of the request runs inside its context, so jobs it writes carry its id (requestContext).
+    requestContext.run(req.id, done);
   });
   fastify.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);

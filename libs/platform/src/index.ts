@@ -7,6 +7,7 @@ export * from './database/error-catalog.repository';
 export * from './tenancy/tenant-db';
 export * from './queues/queues';
 export * from './outbox/outbox';
+export * from './context/request-context';
 export * from './idempotency/idempotency.store';
 export * from './migrations';
 export * from './database/rows';

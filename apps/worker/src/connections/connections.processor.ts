@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import type { Job } from 'bullmq';
-import { isVendorError } from '@bg/adapters';
+import { isVendorError, type CallContext } from '@bg/adapters';
 import { QUEUES, TenantDb, connectionRepository, type JobPayloads } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
 import { assertHandlers } from '../common/handlers';
@@ -10,7 +10,7 @@ import { WORKER_SETTINGS } from '../common/queue-options';
 @Processor(QUEUES.connections, { concurrency: 10, settings: WORKER_SETTINGS })
 export class ConnectionsProcessor extends LoggedWorkerHost {
   private readonly handlers = {
-    'connection.verify': (job: Job) => this.verify(job.data.tenantId, job.data.connectionId),
+    'connection.verify': (job: Job) => this.verify(this.callContext(job), job.data.tenantId, job.data.connectionId),
   } satisfies Record<Extract<keyof JobPayloads, `connection.${string}`>, (job: Job) => Promise<unknown>>;
 
   constructor(
@@ -28,12 +28,12 @@ export class ConnectionsProcessor extends LoggedWorkerHost {
   }
 
   /** Obtains a vendor token and makes one read; records the connection's health either way. */
-  private async verify(tenantId: string, connectionId: string): Promise<string> {
+  private async verify(ctx: CallContext, tenantId: string, connectionId: string): Promise<string> {
     const adapter = await this.db.run(tenantId, async (tx) => (await this.adapters.forConnection(tx, connectionId)).adapter);
     let health: 'healthy' | 'unhealthy';
     let detail: string;
     try {
-      const result = await adapter.verify({});
+      const result = await adapter.verify(ctx);
       health = result.ok ? 'healthy' : 'unhealthy';
       detail = result.detail;
     } catch (e) {

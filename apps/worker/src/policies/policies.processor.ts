@@ -12,8 +12,9 @@ import { PolicySyncService } from './policy-sync.service';
 @Processor(QUEUES.policies, { concurrency: 20, settings: WORKER_SETTINGS })
 export class PoliciesProcessor extends LoggedWorkerHost {
   private readonly handlers = {
-    'policy.sync': (job: Job) => this.syncer.sync(job.data.tenantId, job.data.policyId),
-    'policy.refresh': (job: Job) => this.refresher.refresh(job.data.tenantId, job.data.policyId, job.data.attempt ?? 0),
+    'policy.sync': (job: Job) => this.syncer.sync(this.callContext(job), job.data.tenantId, job.data.policyId),
+    'policy.refresh': (job: Job) =>
+      this.refresher.refresh(this.callContext(job), job.data.tenantId, job.data.policyId, job.data.attempt ?? 0),
   } satisfies Record<Extract<keyof JobPayloads, `policy.${string}`>, (job: Job) => Promise<unknown>>;
 
   constructor(

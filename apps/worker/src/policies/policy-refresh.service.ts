@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import type { BackupVendorPort, VendorProtectedItem, VendorRestorePoint } from '@bg/adapters';
+import type { BackupVendorPort, CallContext, VendorProtectedItem, VendorRestorePoint } from '@bg/adapters';
 import { QUEUES, TenantDb, policyRepository, protectedItemRepository, restorePointRepository, type TenantTx } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
 import { isPolicyEmulated, PolicySyncService } from './policy-sync.service';
@@ -34,7 +34,7 @@ export class PolicyRefreshService {
     @InjectQueue(QUEUES.policies) private readonly queue: Queue,
   ) {}
 
-  async refresh(tenantId: string, policyId: string, attempt: number): Promise<void> {
+  async refresh(call: CallContext, tenantId: string, policyId: string, attempt: number): Promise<void> {
     const ctx = await this.db.run(tenantId, async (tx) => {
       const policy = await policyRepository.findLive(tx, policyId);
       if (!policy?.vendorRef) return undefined;
@@ -47,7 +47,11 @@ export class PolicyRefreshService {
     });
     if (!ctx) return;
     const { policy, vendorRef, adapter, emulatedRefs } = ctx;
-    const points = await this.fetchPoints(adapter, emulatedRefs ?? (await this.readVendorItems(tenantId, policyId, vendorRef, adapter)));
+    const points = await this.fetchPoints(
+      call,
+      adapter,
+      emulatedRefs ?? (await this.readVendorItems(call, tenantId, policyId, vendorRef, adapter)),
+    );
     const pending = await this.db.run(tenantId, async (tx) => {
       await this.storePoints(tx, policy.connectionId, policyId, points);
       return protectedItemRepository.countAwaitingFirstPoint(tx, policyId);
@@ -56,24 +60,30 @@ export class PolicyRefreshService {
       const delay = Math.min(60_000, 500 * 1.5 ** attempt);
       await this.queue.add(
         'policy.refresh',
-        { tenantId, policyId, attempt: attempt + 1 },
+        { tenantId, policyId, attempt: attempt + 1, requestId: call.requestId },
         { jobId: `policy.refresh_${policyId}_${attempt + 1}_${Date.now()}`, delay },
       );
     }
   }
 
   /** Stores the vendor's view of the policy's items and returns the refs of the protected ones. */
-  private async readVendorItems(tenantId: string, policyId: string, policyRef: string, adapter: BackupVendorPort): Promise<string[]> {
-    const vendorItems = await all<VendorProtectedItem>((page) => adapter.listProtectedItems({}, policyRef, page));
+  private async readVendorItems(
+    call: CallContext,
+    tenantId: string,
+    policyId: string,
+    policyRef: string,
+    adapter: BackupVendorPort,
+  ): Promise<string[]> {
+    const vendorItems = await all<VendorProtectedItem>((page) => adapter.listProtectedItems(call, policyRef, page));
     await this.db.run(tenantId, (tx) => this.sync.applyItems(tx, policyId, vendorItems));
     return vendorItems.filter((i) => i.protected).map((i) => i.vendorRef);
   }
 
-  private async fetchPoints(adapter: BackupVendorPort, refs: string[]): Promise<VendorRestorePoint[]> {
+  private async fetchPoints(call: CallContext, adapter: BackupVendorPort, refs: string[]): Promise<VendorRestorePoint[]> {
     const out: VendorRestorePoint[] = [];
     for (let i = 0; i < refs.length; i += REFS_PER_CALL) {
       const chunk = refs.slice(i, i + REFS_PER_CALL);
-      out.push(...(await all<VendorRestorePoint>((page) => adapter.listRestorePoints({}, { protectedItemRefs: chunk }, page))));
+      out.push(...(await all<VendorRestorePoint>((page) => adapter.listRestorePoints(call, { protectedItemRefs: chunk }, page))));
     }
     return out;
   }

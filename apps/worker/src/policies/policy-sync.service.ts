@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { EMULATED_VENDOR_STATUS, type Policy, type ProtectedItem, type VendorId } from '@bg/domain';
-import { isVendorError, vendorDescriptor, type BackupVendorPort, type ItemSpec, type VendorProtectedItem } from '@bg/adapters';
+import {
+  isVendorError,
+  vendorDescriptor,
+  type BackupVendorPort,
+  type CallContext,
+  type ItemSpec,
+  type VendorProtectedItem,
+} from '@bg/adapters';
 import { QUEUES, TenantDb, policyRepository, protectedItemRepository, type TenantTx } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
 
@@ -25,34 +32,35 @@ export class PolicySyncService {
     @InjectQueue(QUEUES.policies) private readonly queue: Queue,
   ) {}
 
-  async sync(tenantId: string, policyId: string): Promise<void> {
+  async sync(call: CallContext, tenantId: string, policyId: string): Promise<void> {
     const { policy, items, adapter, emulated } = await this.load(tenantId, policyId);
     if (!policy || policy.status === 'deleted') return;
-    if (emulated) return this.syncEmulated(tenantId, policy);
-    if (policy.status === 'deleting') return this.delete(tenantId, policy, adapter);
+    if (emulated) return this.syncEmulated(call, tenantId, policy);
+    if (policy.status === 'deleting') return this.delete(call, tenantId, policy, adapter);
     let vendorRef = policy.vendorRef;
     if (!vendorRef) {
       const pending = items.filter((i) => i.status === 'pending');
-      const created = await adapter.createPolicy(
-        {},
-        { workload: policy.workload, displayName: policy.displayName, items: pending.map(itemSpec) },
-      );
+      const created = await adapter.createPolicy(call, {
+        workload: policy.workload,
+        displayName: policy.displayName,
+        items: pending.map(itemSpec),
+      });
       vendorRef = created.policy.vendorRef;
       await this.db.run(tenantId, async (tx) => {
         await policyRepository.recordCreated(tx, policyId, created.policy.vendorRef, created.policy.vendorStatus);
         await this.applyItems(tx, policyId, created.items);
       });
     } else {
-      await this.syncItems(tenantId, policyId, vendorRef, items, adapter);
-      if (policy.status === 'updating') await adapter.updatePolicy({}, vendorRef, { displayName: policy.displayName });
+      await this.syncItems(call, tenantId, policyId, vendorRef, items, adapter);
+      if (policy.status === 'updating') await adapter.updatePolicy(call, vendorRef, { displayName: policy.displayName });
     }
-    const vendorPolicy = await adapter.getPolicy({}, vendorRef);
+    const vendorPolicy = await adapter.getPolicy(call, vendorRef);
     const fresh = (await this.load(tenantId, policyId)).policy!;
     let vp = vendorPolicy;
-    if (fresh.desiredActive && !vp.active) vp = await adapter.activatePolicy({}, vendorRef);
-    if (!fresh.desiredActive && vp.active) vp = await adapter.deactivatePolicy({}, vendorRef);
+    if (fresh.desiredActive && !vp.active) vp = await adapter.activatePolicy(call, vendorRef);
+    if (!fresh.desiredActive && vp.active) vp = await adapter.deactivatePolicy(call, vendorRef);
     await this.db.run(tenantId, (tx) => policyRepository.settle(tx, policyId, vp.vendorStatus));
-    await this.enqueueRefresh(tenantId, policyId);
+    await this.enqueueRefresh(call, tenantId, policyId);
   }
 
   /**
@@ -60,20 +68,21 @@ export class PolicySyncService {
    * Items are protected as they are (the vendor backs them up on its own; vendor_ref = external_id),
    * removals and deletion are recorded, and the refresh then reads restore points for the items.
    */
-  private async syncEmulated(tenantId: string, policy: Policy): Promise<void> {
+  private async syncEmulated(call: CallContext, tenantId: string, policy: Policy): Promise<void> {
     const deleting = policy.status === 'deleting';
     await this.db.run(tenantId, async (tx) => {
       if (deleting) return this.markDeleted(tx, policy.id);
       await protectedItemRepository.settleEmulated(tx, policy.id, EMULATED_VENDOR_STATUS);
       await policyRepository.settleEmulated(tx, policy.id, EMULATED_VENDOR_STATUS);
     });
-    if (!deleting) await this.enqueueRefresh(tenantId, policy.id);
+    if (!deleting) await this.enqueueRefresh(call, tenantId, policy.id);
   }
 
-  private async enqueueRefresh(tenantId: string, policyId: string): Promise<void> {
+  /** The refresh that reads the items' restore points, as part of the same request (CallContext.requestId). */
+  private async enqueueRefresh(call: CallContext, tenantId: string, policyId: string): Promise<void> {
     await this.queue.add(
       'policy.refresh',
-      { tenantId, policyId, attempt: 0 },
+      { tenantId, policyId, attempt: 0, requestId: call.requestId },
       { jobId: `policy.refresh_${policyId}_0_${Date.now()}`, delay: 500 },
     );
   }
@@ -87,6 +96,7 @@ export class PolicySyncService {
   }
 
   private async syncItems(
+    call: CallContext,
     tenantId: string,
     policyId: string,
     vendorRef: string,
@@ -95,12 +105,12 @@ export class PolicySyncService {
   ): Promise<void> {
     const toAdd = items.filter((i) => i.status === 'pending' && !i.vendorRef);
     if (toAdd.length) {
-      const added = await adapter.addProtectedItems({}, vendorRef, toAdd.map(itemSpec));
+      const added = await adapter.addProtectedItems(call, vendorRef, toAdd.map(itemSpec));
       await this.db.run(tenantId, (tx) => this.applyItems(tx, policyId, added));
     }
     const toRemove = items.filter((i) => i.status === 'removing');
     if (toRemove.length) {
-      await adapter.removeProtectedItems({}, vendorRef, toRemove.map((i) => i.vendorRef!).filter(Boolean));
+      await adapter.removeProtectedItems(call, vendorRef, toRemove.map((i) => i.vendorRef!).filter(Boolean));
       await this.db.run(tenantId, (tx) =>
         protectedItemRepository.markRemoved(
           tx,
@@ -110,13 +120,13 @@ export class PolicySyncService {
     }
   }
 
-  private async delete(tenantId: string, policy: Policy, adapter: BackupVendorPort): Promise<void> {
+  private async delete(call: CallContext, tenantId: string, policy: Policy, adapter: BackupVendorPort): Promise<void> {
     if (policy.vendorRef) {
       const vp = await adapter
-        .getPolicy({}, policy.vendorRef)
+        .getPolicy(call, policy.vendorRef)
         .catch((e) => (isVendorError(e) && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)));
-      if (vp?.active) await adapter.deactivatePolicy({}, policy.vendorRef);
-      if (vp) await adapter.deletePolicy({}, policy.vendorRef);
+      if (vp?.active) await adapter.deactivatePolicy(call, policy.vendorRef);
+      if (vp) await adapter.deletePolicy(call, policy.vendorRef);
     }
     await this.db.run(tenantId, (tx) => this.markDeleted(tx, policy.id));
   }

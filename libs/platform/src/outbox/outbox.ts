@@ -1,4 +1,5 @@
 import { JOB_QUEUE, type JobName, type JobPayloads, type QueueName } from '../queues/queues';
+import { requestContext } from '../context/request-context';
 import type { SqlTx } from '../tenancy/tenant-db';
 
 export const OUTBOX_CHANNEL = 'bg_outbox';
@@ -35,7 +36,13 @@ export function outboxMessage<N extends JobName>(
   payload: JobPayloads[N],
   opts: { jobId: string; delayMs?: number },
 ): OutboxMessage {
-  return { queue: JOB_QUEUE[name], name, jobId: opts.jobId, payload: JSON.stringify(payload), delayMs: opts.delayMs ?? 0 };
+  return { queue: JOB_QUEUE[name], name, jobId: opts.jobId, payload: JSON.stringify(withRequestId(payload)), delayMs: opts.delayMs ?? 0 };
+}
+
+/** The payload with the id of the API request being served (requestContext), unless it names one already. */
+function withRequestId<P extends object>(payload: P): P {
+  const requestId = requestContext.requestId();
+  return requestId && !('requestId' in payload && payload.requestId) ? { ...payload, requestId } : payload;
 }
 
 /**
@@ -64,7 +71,7 @@ export async function writeOutbox<N extends JobName>(
   await tx.query(
     `WITH o AS (INSERT INTO outbox (tenant_id, queue, name, job_id, payload, delay_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
      SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM o`,
-    [tenantId, JOB_QUEUE[name], name, opts.jobId, JSON.stringify(payload), opts.delayMs ?? 0],
+    [tenantId, JOB_QUEUE[name], name, opts.jobId, JSON.stringify(withRequestId(payload)), opts.delayMs ?? 0],
   );
 }
 

@@ -22,9 +22,10 @@ export interface JobPayloads {
   /** A poll tick for one connection: polls every job of it whose next_poll_at is due. */
   'restore-job.poll': { tenantId: string; connectionId: string };
   'restore-job.cancel': { tenantId: string; restoreJobId: string; connectionId?: string; requestId?: string };
-  'policy.sync': { tenantId: string; policyId: string };
-  'policy.refresh': { tenantId: string; policyId: string; attempt?: number };
-  'connection.verify': { tenantId: string; connectionId: string };
+  /** requestId: the API request that asked for the change (stamped by the outbox), sent on to the vendor calls. */
+  'policy.sync': { tenantId: string; policyId: string; requestId?: string };
+  'policy.refresh': { tenantId: string; policyId: string; attempt?: number; requestId?: string };
+  'connection.verify': { tenantId: string; connectionId: string; requestId?: string };
   'maintenance.reconcile': Record<string, never>;
   'maintenance.refresh-restore-points': Record<string, never>;
   /** Written by the events trigger (see the events migration) when an endpoint subscribes. */
