@@ -9,6 +9,7 @@ import { RestoreJobScheduling1763900003000 } from './1763900003000-restore-job-s
 import { RestoreJobReads1763900004000 } from './1763900004000-restore-job-reads';
 import { EventSnapshots1763900005000 } from './1763900005000-event-snapshots';
 import { RestoreJobTransitions1763900006000 } from './1763900006000-restore-job-transitions';
+import { PolicyUpdatedEvent1763900007000 } from './1763900007000-policy-updated-event';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -52,4 +53,5 @@ export const MIGRATIONS: MigrationClass[] = [
   RestoreJobReads1763900004000,
   EventSnapshots1763900005000,
   RestoreJobTransitions1763900006000,
+  PolicyUpdatedEvent1763900007000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));
