@@ -32,6 +32,10 @@ export class SandboxControl {
   injectFault(fault: FaultSpec | FaultSpec[]): Promise<void> {
     return this.call('POST', '/faults', fault);
   }
+  /** The faults not used up yet (a fault with a count is used once per matching request as it arrives). */
+  async faults(): Promise<Array<FaultSpec & { remaining: number }>> {
+    return (await this.call('GET', '/faults')).faults;
+  }
   clearFaults(): Promise<void> {
     return this.call('DELETE', '/faults');
   }

@@ -109,6 +109,7 @@ function registerControlApi(app: FastifyInstance, vendors: VendorSandbox[]): voi
     for (const f of Array.isArray(req.body) ? req.body : [req.body]) scope.faults.add(f);
     return { ok: true };
   });
+  app.get<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/faults', async (req) => ({ faults: find(req.params).faults.armed() }));
   app.delete<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/faults', async (req) => {
     find(req.params).faults.clear();
     return { ok: true };

@@ -31,6 +31,11 @@ export class FaultInjector {
     this.faults = [];
   }
 
+  /** The faults still armed, with the uses left (-1: until cleared): a test learns a request has arrived. */
+  armed(): Array<FaultSpec & { remaining: number }> {
+    return this.faults.map(({ regex: _regex, ...f }) => f);
+  }
+
   /** Returns the fault for this request (consuming one use), or undefined. */
   take(method: string, path: string): FaultSpec | undefined {
     const f = this.faults.find(

@@ -46,10 +46,13 @@ export class PolicySyncService {
         items: pending.map(itemSpec),
       });
       vendorRef = created.policy.vendorRef;
-      await this.db.run(tenantId, async (tx) => {
+      const now = await this.db.run(tenantId, async (tx) => {
         await policyRepository.recordCreated(tx, policyId, created.policy.vendorRef, created.policy.vendorStatus);
         await this.applyItems(tx, policyId, created.items);
+        return policyRepository.findById(tx, policyId);
       });
+      // Deleted while the vendor was creating it (the delete's own sync found no vendor ref): delete it there too.
+      if (now && (now.status === 'deleting' || now.status === 'deleted')) return this.delete(call, tenantId, now, adapter);
     } else {
       await this.syncItems(call, tenantId, policyId, vendorRef, items, adapter);
       if (policy.status === 'updating') await adapter.updatePolicy(call, vendorRef, { displayName: policy.displayName });

@@ -79,7 +79,7 @@ const WITH_ITEM_COUNT = `SELECT p.*, (SELECT count(*) FROM protected_items i WHE
  * settledPolicyStatus(desired_active), evaluated on the row when it is written: the gateway may change
  * desired_active meanwhile, and a deletion asked meanwhile wins.
  */
-const SETTLED_STATUS = `CASE WHEN status = 'deleting' THEN status WHEN desired_active THEN '${settledPolicyStatus(true)}' ELSE '${settledPolicyStatus(false)}' END`;
+const SETTLED_STATUS = `CASE WHEN status IN ('deleting', 'deleted') THEN status WHEN desired_active THEN '${settledPolicyStatus(true)}' ELSE '${settledPolicyStatus(false)}' END`;
 
 /**
  * The one writer of policies: every statement on the table is here. Methods take the caller's tenant
@@ -156,13 +156,16 @@ export class PolicyRepository {
     await tx.query(`UPDATE policies SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values);
   }
 
-  /** The vendor created the policy: its ref and status; inactive until activated. */
+  /**
+   * The vendor created the policy: its ref and status; inactive until activated. A delete asked (or done)
+   * meanwhile keeps its status, so the caller deletes the new vendor policy instead of reviving ours.
+   */
   async recordCreated(tx: TenantTx, id: string, vendorRef: string, vendorStatus: string): Promise<void> {
-    await tx.query(`UPDATE policies SET vendor_ref = $2, vendor_status = $3, status = 'inactive', updated_at = now() WHERE id = $1`, [
-      id,
-      vendorRef,
-      vendorStatus,
-    ]);
+    await tx.query(
+      `UPDATE policies SET vendor_ref = $2, vendor_status = $3,
+         status = CASE WHEN status IN ('deleting', 'deleted') THEN status ELSE 'inactive' END, updated_at = now() WHERE id = $1`,
+      [id, vendorRef, vendorStatus],
+    );
   }
 
   /** The vendor matches what the user asked for: settled (unless being deleted), the last error cleared. */

@@ -1,0 +1,59 @@
+import { newTenant } from '../support/factories';
+import { SandboxControl } from '../support/sandbox';
+import { eventually, startStack, type TestStack } from '../support/stack';
+import { graphFixture } from '../support/vendor-fixtures';
+
+/**
+ * A delete that arrives while the vendor is still creating the policy: the delete's own sync finds no
+ * vendor ref and marks the policy deleted; when the vendor's answer comes back, the policy must stay
+ * deleted and the policy the vendor just created must be deleted there too (no orphan at the vendor,
+ * no policy revived in the API).
+ */
+describe('policy deleted while the vendor creates it', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => stack.stop());
+
+  it('stays deleted, and the vendor holds no policy afterwards', async () => {
+    const t = await newTenant(stack.admin);
+    const fx = graphFixture(stack.sandbox.origin);
+    const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
+    const T = `/v1/tenants/${t.tenantId}`;
+    const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
+    // Hold the vendor's create call for a while (the fault is used up when the call arrives).
+    await control.injectFault({ method: 'POST', path: 'sharePointProtectionPolicies$', latencyMs: 3_000, count: 1 });
+    const policy = (
+      await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: 'short-lived', items: fx.items(2) })
+    ).body;
+    expect(policy.status).toBe('provisioning');
+    await eventually(
+      () => control.faults(),
+      (faults) => faults.length === 0,
+      60_000,
+    );
+    // The create call is at the vendor now.
+    const deleting = await t.tenant.delete(`${T}/policies/${policy.id}`);
+    expect([deleting.status, deleting.body.status]).toEqual([202, 'deleting']);
+
+    // The vendor's create answered, and its policy was deleted again.
+    const calls = await eventually(
+      () => control.calls(),
+      (cs) => cs.some((c) => c.method === 'DELETE' && /protectionPolicies\//.test(c.path)),
+      60_000,
+    );
+    expect(calls.filter((c) => c.method === 'POST' && /sharePointProtectionPolicies$/.test(c.path)).map((c) => c.status)).toEqual([201]);
+    await eventually(
+      () => control.state<{ policies: Record<string, unknown> }>(),
+      (s) => Object.keys(s.policies).length === 0,
+      60_000,
+    );
+    expect((await t.tenant.get(`${T}/policies/${policy.id}`)).status).toBe(404);
+    const types = (await t.partner.get(`/v1/events?limit=200`)).body.items
+      .filter((e: { resourceId: string }) => e.resourceId === policy.id)
+      .map((e: { type: string }) => e.type);
+    expect(types).toEqual(['policy.created', 'policy.deleted']);
+  });
+});
