@@ -109,6 +109,18 @@ export function fixturePathExists(libraryName: string, relativePath: string, kin
   return list.some((x) => x.toLowerCase() === p);
 }
 
+/**
+ * Objects a restore of one path covers (retrieve-job-details.md §Job details: totalNumber is the "Total
+ * count of objects", sample 16, not a count of paths): a file is one object, a folder is itself plus
+ * every folder and file below it. A path not in the backup counts as the one object that failed.
+ */
+export function fixtureObjectCount(libraryName: string, relativePath: string, kind: 'file' | 'folder'): number {
+  if (kind === 'file' || !fixturePathExists(libraryName, relativePath, kind)) return 1;
+  const prefix = `${relativePath.replace(/^\/+|\/+$/g, '').toLowerCase()}/`;
+  const below = [...FIXTURE_FOLDERS, ...FIXTURE_FILES].filter((x) => x.toLowerCase().startsWith(prefix));
+  return 1 + below.length;
+}
+
 export interface FixtureBackupJob {
   id: string;
   /** list-jobs.md objectType values this backup covers. */

@@ -1,5 +1,11 @@
 import { AVEPOINT_MESSAGES as M } from './avepoint.errors';
-import { avepointBackupJobs, fixturePathExists, OBJECT_TYPE_OF_SERVICE, type FixtureBackupJob } from './avepoint.fixtures';
+import {
+  avepointBackupJobs,
+  fixtureObjectCount,
+  fixturePathExists,
+  OBJECT_TYPE_OF_SERVICE,
+  type FixtureBackupJob,
+} from './avepoint.fixtures';
 import type { ValidRestoreRequest } from './avepoint.validation';
 
 /**
@@ -85,18 +91,20 @@ export function createRestoreJob(state: AvePointTenantState, req: ValidRestoreRe
   const backup = avepointBackupJobs(opts.now, opts.retentionDays)
     .filter((b) => b.objectTypes.includes(objectType) && b.finishTime.getTime() <= req.recoveryDateTime.getTime())
     .pop();
-  const total = req.paths.length;
+  // retrieve-job-details.md §Job details: the counters count objects (a folder and what it holds), not paths.
+  const objects = (p: ValidRestoreRequest['paths'][number]) => fixtureObjectCount(p.libraryName, p.relativePath, p.kind);
+  const total = req.paths.reduce((n, p) => n + objects(p), 0);
   let outcome: RestoreJobRecord['outcome'];
   if (!backup) {
     outcome = { state: 'Failed', total, failed: total, successful: 0, skipped: 0, jobErrors: [jobError(M.noBackupData, 1)] };
   } else {
     const missing = req.paths.filter((p) => !fixturePathExists(p.libraryName, p.relativePath, p.kind));
-    const ok = total - missing.length;
+    const failed = missing.reduce((n, p) => n + objects(p), 0);
     outcome = {
-      state: missing.length === 0 ? 'Finished' : ok === 0 ? 'Failed' : 'Partially Finished',
+      state: missing.length === 0 ? 'Finished' : missing.length === req.paths.length ? 'Failed' : 'Partially Finished',
       total,
-      failed: missing.length,
-      successful: ok,
+      failed,
+      successful: total - failed,
       skipped: 0,
       jobErrors: missing.map((p) => jobError(M.pathNotFound(`${p.libraryName}/${p.relativePath}`), 1)),
     };

@@ -110,9 +110,12 @@ describe('AvePoint sandbox', () => {
         id: jobId,
         state: 'Finished',
         finishTime: expect.stringMatching(/Z$/),
-        backupDetails: { totalNumber: 2, failedNumber: 0, successfulNumber: 2, skippedNumber: 0 },
+        // Objects, not paths: the folder Shared/Reports/2026 holds Q1.xlsx (2 objects) + the file Budget.xlsx.
+        backupDetails: { totalNumber: 3, failedNumber: 0, successfulNumber: 3, skippedNumber: 0 },
         jobErrors: [],
       });
+      const listed = (await c.api('GET', '/backup/m365/cloudbackupjobs?jobType=2')).body.data;
+      expect(listed).toEqual([expect.objectContaining({ id: jobId, backupDetails: expect.objectContaining({ totalCount: 3 }) })]);
     });
 
     it('ends Partially Finished with jobErrors when some paths are not in the backup, Failed when none are', async () => {
