@@ -128,8 +128,9 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     const { job, adapter } = first;
     const req = toRestoreRequest(job);
     if (job.submitPhase === 'starting') {
-      // A previous attempt may have reached the vendor: its truth decides, never a blind repeat.
-      const found = await adapter.findRestore(ctx, req, job.vendorRef ? storedRef(job) : undefined);
+      // A previous attempt may have reached the vendor: its truth decides, never a blind repeat. A vendor
+      // without a draft step (AvePoint) has no vendorRef yet, only what its prepare recorded in vendorExtra.
+      const found = await adapter.findRestore(ctx, req, job.vendorRef || job.vendorExtra ? storedRef(job) : undefined);
       if (found) return this.started(tenantId, job, found.ref, found.progress, 'reconciled after an interrupted submission');
     }
     const prepared = !job.vendorRef && job.submitPhase !== 'prepared' ? await adapter.prepareRestore(ctx, req) : undefined;

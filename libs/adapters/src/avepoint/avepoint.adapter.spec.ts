@@ -324,17 +324,44 @@ describe('AvePointAdapter against the sandbox', () => {
   });
 
   describe('findRestore', () => {
-    it('finds the job submitted after prepare when the job id was lost, and reads it directly by id', async () => {
+    it('finds the job submitted in its window when the job id was lost, whatever its object count, and reads it by id', async () => {
       const s = setup();
-      const req = restore(s.site(), ['Documents/Shared/Budget.xlsx', 'Documents/Projects/Alpha/plan.docx']);
+      // One folder path: the vendor counts the folder and what it holds (totalNumber 2, not 1 path).
+      const req = restore(s.site(), ['Documents/Shared/Reports/2026']);
       const prepared = await s.adapter.prepareRestore(ctx, req);
       const { ref } = await s.adapter.startRestore(ctx, prepared, req);
-      // another restore of a different size started meanwhile (not ours: totalNumber differs)
+      // Not ours: a OneDrive restore at the same time (another service), and a restore of the same service
+      // that started after our submission window.
+      await s.adapter.startRestore(
+        ctx,
+        { vendorRef: '' },
+        { ...restore(`user01@${s.slug}.onmicrosoft.com`, ['Documents/Shared/Budget.xlsx']), workload: 'onedrive' },
+      );
+      await s.control.advanceClock(10 * 60_000);
       await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site('Site03'), ['Documents/Shared/Budget.xlsx']));
       const found = await s.adapter.findRestore(ctx, req, prepared);
-      expect(found?.ref.vendorRef).toBe(ref.vendorRef);
-      expect(found?.progress.state).toBe('running');
+      expect(found?.ref).toEqual({ vendorRef: ref.vendorRef, extra: ref.extra });
+      expect(found?.progress).toMatchObject({ state: 'succeeded', vendorStatus: 'Finished' });
       expect((await s.adapter.findRestore(ctx, req, ref))?.ref.vendorRef).toBe(ref.vendorRef);
+    });
+
+    it('never resubmits a job the vendor accepted: a 404 on the job is checked against the job list, and raised when it is not listed', async () => {
+      const s = setup();
+      const req = restore(s.site(), ['Documents/Shared/Budget.xlsx']);
+      const prepared = await s.adapter.prepareRestore(ctx, req);
+      const { ref } = await s.adapter.startRestore(ctx, prepared, req);
+      // The docs list no 404 for GET /cloudbackupjobs/{jobId}: the documented list decides.
+      await s.control.injectFault({ method: 'GET', path: `cloudbackupjobs/${ref.vendorRef}`, status: 404 });
+      const found = await s.adapter.findRestore(ctx, req, ref);
+      expect(found).toEqual({ ref, progress: { state: 'running', vendorStatus: 'In Progress' } });
+      const reads = (await s.control.calls()).filter((c) => c.method === 'GET' && c.path.includes('cloudbackupjobs'));
+      expect(reads.map((c) => [c.path.endsWith(ref.vendorRef) ? 'job' : 'list', c.status])).toEqual([
+        ['job', 404],
+        ['list', 200],
+      ]);
+      const lost = { vendorRef: 'RS209901010000000001', extra: ref.extra };
+      expect(await refusal(s.adapter.findRestore(ctx, req, lost))).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+      expect(await posts(s.control)).toHaveLength(1);
     });
 
     it('returns undefined when nothing was submitted, or when the match is ambiguous', async () => {

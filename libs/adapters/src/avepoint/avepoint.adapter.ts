@@ -24,17 +24,20 @@ import {
   backupJobToRestorePoints,
   formatDate,
   JOB_TYPE,
-  jobCounters,
   jobToProgress,
   OBJECT_TYPE_OF_SERVICE,
   objectTypeOfItemRef,
-  pathCount,
   toRestoreJobRequest,
 } from './avepoint.mapping';
 import type { Job } from './avepoint.types';
 
-/** How far before `preparedAt` a vendor job may have started and still be ours (clock skew). */
+/** How far around `preparedAt` a vendor job may have started and still be ours (clock skew between us and AvePoint). */
 const RECONCILE_SKEW_MS = 2 * 60_000;
+/**
+ * How long after `preparedAt` our POST can have reached AvePoint: the worker records `preparedAt`, checkpoints
+ * and sends the POST in the same attempt (a retried attempt prepares again, with a new `preparedAt`).
+ */
+const RECONCILE_SUBMIT_WINDOW_MS = 5 * 60_000;
 /** Pages of the job list findRestore reads at most. */
 const RECONCILE_MAX_PAGES = 10;
 
@@ -147,51 +150,65 @@ export class AvePointAdapter implements BackupVendorPort {
   }
 
   /**
-   * Reconciliation after a crash between POST and checkpoint. With a job id the job is read directly.
-   * Otherwise the vendor's job list is searched: AvePoint's job records carry no scope and no
-   * recoveryDateTime (id, state, start/finish time, counters only), so a job matches when it is a
-   * restore (jobType 2) of the request's service (objectType), in the connection's location, started no
-   * earlier than `preparedAt` minus 2 minutes, and its totalNumber (when reported) equals the number of
-   * paths sent. Exactly one match is ours; none or several return undefined, and the worker submits
-   * again (an in-place restore of the same paths is harmless to repeat, a wrong job is not).
+   * Reconciliation after a crash around the POST. AvePoint answers the POST with the job id and takes no
+   * client reference, and its job records carry no scope, paths or recoveryDateTime (list-jobs.md §Job
+   * summary: id, state, start/finish time, object counters, errors); the counters count objects, not
+   * paths (retrieve-job-details.md: sample totalNumber 16), so they say nothing about which job is ours.
+   *
+   * - With a job id the vendor accepted the job: it is read by id and never submitted again. Should the
+   *   read answer 404 (a status the docs do not list), the documented job list is searched for that id;
+   *   when it is not there either the NOT_FOUND is raised, so the job fails visibly instead of being sent twice.
+   * - Without one, a job matches when it is a restore (jobType 2) of the request's service (objectType),
+   *   in the connection's location, and started in our submission window: from `preparedAt` minus the
+   *   clock skew to `preparedAt` plus the submit window and skew. Exactly one match is ours; none returns
+   *   undefined (the worker submits), several too (an in-place restore of the same paths is harmless to
+   *   repeat; claiming someone else's job is not).
    */
   async findRestore(
     ctx: CallContext,
     req: RestoreRequest,
     ref?: VendorOperationRef,
   ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
+    const preparedAt = ref?.extra?.preparedAt;
     if (ref?.vendorRef) {
       try {
         return { ref, progress: await this.getRestore(ctx, ref) };
       } catch (e) {
-        if (e instanceof VendorError && e.code === 'NOT_FOUND') return undefined;
-        throw e;
+        if (!(e instanceof VendorError) || e.code !== 'NOT_FOUND') throw e;
+        const listed = (await this.submittedJobs(ctx, req, preparedAt)).find((j) => j.id === ref.vendorRef);
+        if (!listed) throw e;
+        return { ref, progress: jobToProgress(listed, ref.extra?.restorePointRef ?? '') };
       }
     }
-    const preparedAt = ref?.extra?.preparedAt;
     if (!preparedAt) return undefined;
+    const at = Date.parse(preparedAt);
+    const candidates = (await this.submittedJobs(ctx, req, preparedAt)).filter((job) => {
+      const started = job.startTime ? Date.parse(job.startTime) : NaN;
+      return started >= at - RECONCILE_SKEW_MS && started <= at + RECONCILE_SUBMIT_WINDOW_MS + RECONCILE_SKEW_MS;
+    });
+    if (candidates.length !== 1) return undefined;
+    const found: VendorOperationRef = { vendorRef: candidates[0].id, extra: this.extraFor(req, preparedAt) };
+    return { ref: found, progress: jobToProgress(candidates[0], found.extra!.restorePointRef) };
+  }
+
+  /** Restore jobs of the request's service (list-jobs.md jobType 2, objectType), started since `preparedAt` less the skew. */
+  private async submittedJobs(ctx: CallContext, req: RestoreRequest, preparedAt: string | undefined): Promise<Job[]> {
     const body = toRestoreJobRequest(req);
-    const since = Date.parse(preparedAt) - RECONCILE_SKEW_MS;
-    const expectedPaths = pathCount(body);
-    const candidates: Job[] = [];
+    const since = preparedAt ? Date.parse(preparedAt) - RECONCILE_SKEW_MS : NaN;
+    const jobs: Job[] = [];
     for (let pageIndex = 0; pageIndex < RECONCILE_MAX_PAGES; pageIndex++) {
       const res = await this.client.listJobs(ctx, {
         jobType: JOB_TYPE.restore,
         objectType: OBJECT_TYPE_OF_SERVICE[body.serviceType],
-        startTime: formatDate(new Date(since)),
+        // list-jobs.md §startTime takes a date: the day is filtered exactly by the caller.
+        startTime: Number.isNaN(since) ? undefined : formatDate(new Date(since)),
         pageIndex,
         pageSize: AVEPOINT_LIMITS.pageSize.max,
       });
-      for (const job of res.jobs) {
-        const started = job.startTime ? Date.parse(job.startTime) : NaN;
-        const total = jobCounters(job.backupDetails).total;
-        if (started >= since && (!total || total === expectedPaths)) candidates.push(job);
-      }
+      jobs.push(...res.jobs);
       if (!res.nextLink) break;
     }
-    if (candidates.length !== 1) return undefined;
-    const found: VendorOperationRef = { vendorRef: candidates[0].id, extra: this.extraFor(req, preparedAt) };
-    return { ref: found, progress: jobToProgress(candidates[0], found.extra!.restorePointRef) };
+    return jobs;
   }
 
   async getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {

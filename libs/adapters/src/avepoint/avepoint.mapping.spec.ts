@@ -160,12 +160,42 @@ describe('AvePoint mapping: jobs', () => {
     ['Finished with Exception', { failedNumber: 2, successfulNumber: 14 }, 'partiallySucceeded'],
     ['Partially Finished', { failedCount: 1, successfulCount: 1, totalCount: 2 }, 'partiallySucceeded'],
     ['Failed', { failedNumber: 2 }, 'failed'],
-    ['Something New', {}, 'running'],
+    ['in progress', {}, 'running'],
+    ['FINISHED', {}, 'succeeded'],
   ])('maps state "%s" %j to %s', (state, details, expected) => {
     const p = jobToProgress({ id: 'RS1', state, backupDetails: details }, 'rp');
     expect(p.state).toBe(expected);
     expect(p.vendorStatus).toBe(state);
   });
+
+  it.each(['Stopped', 'Canceled', 'Waiting', ''])(
+    'surfaces the undocumented state text "%s" as a failed job with VENDOR_ERROR, not as running',
+    (state) => {
+      const p = jobToProgress(
+        { id: 'RS1', state, backupDetails: { totalNumber: 16, failedNumber: 0, successfulNumber: 14, skippedNumber: 2 } },
+        'rp-1',
+      );
+      const message = expect.stringMatching(
+        /documentation does not name; the outcome is unknown \(objects: 16 total, 14 successful, 0 failed, 2 skipped\)/,
+      );
+      expect(p).toEqual({
+        state: 'failed',
+        vendorStatus: state || '(none)',
+        items: [
+          {
+            restorePointRef: 'rp-1',
+            status: 'failed',
+            vendorStatus: state || '(none)',
+            errorCode: 'VENDOR_ERROR',
+            vendorCode: 'UndocumentedJobState',
+            errorMessage: message,
+          },
+        ],
+        error: { code: 'VENDOR_ERROR', vendorCode: 'UndocumentedJobState', message },
+      });
+      if (state) expect(p.error?.message).toContain(`"${state}"`);
+    },
+  );
 
   it('reports the item and the job errors of a failed job', () => {
     const p = jobToProgress(

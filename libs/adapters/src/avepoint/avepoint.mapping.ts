@@ -153,12 +153,6 @@ export function toRestoreJobRequest(req: RestoreRequest): RestoreJobRequest {
   return { serviceType, recoveryDateTime, siteRestoreScope: { siteUrl: scopeKey, restoreTargets } };
 }
 
-/** Number of paths a restore request carries (totalNumber of its vendor job). */
-export function pathCount(body: RestoreJobRequest): number {
-  const targets = (body.serviceType === 2 ? body.oneDriveRestoreScope?.restoreTargets : body.siteRestoreScope?.restoreTargets) ?? [];
-  return targets.reduce((n, t) => n + (t.files?.length ?? 0) + (t.folders?.length ?? 0), 0);
-}
-
 /** Counters under either of the docs' names (details: *Number, list sample: *Count). */
 export function jobCounters(d: BackupDetails | null | undefined): {
   total?: number;
@@ -180,10 +174,25 @@ function jobErrorText(job: Job): string | undefined {
   return errs.length ? errs.join('; ') : undefined;
 }
 
+/** The job status texts the docs name (list-jobs.md §jobState 1-5), lower-cased. */
+export const DOCUMENTED_JOB_STATES = ['in progress', 'finished', 'failed', 'finished with exception', 'partially finished'] as const;
+
+/** vendorCode of a job whose state text the docs do not name. */
+export const UNDOCUMENTED_STATE_CODE = 'UndocumentedJobState';
+
+function countersText(job: Job): string {
+  const c = jobCounters(job.backupDetails);
+  const n = (v?: number) => (v === undefined ? '?' : String(v));
+  return `objects: ${n(c.total)} total, ${n(c.successful)} successful, ${n(c.failed)} failed, ${n(c.skipped)} skipped`;
+}
+
 /**
- * A job's state text (list-jobs.md §jobState: In Progress, Finished, Failed, Finished with Exception,
- * Partially Finished) as RestoreProgress. "Finished with Exception" is partial when objects failed,
- * else a success. The job restores one item, reported under `restorePointRef`.
+ * A job's state text as RestoreProgress. The docs name five (list-jobs.md §jobState): In Progress,
+ * Finished, Failed, Finished with Exception, Partially Finished. "Finished with Exception" is partial
+ * when objects failed, else a success. Any other text (or none) ends the job `failed` with
+ * VENDOR_ERROR / UndocumentedJobState naming the text and the counters, so it shows at once instead
+ * of polling until the deadline; vendorStatus keeps the raw text. The job restores one item, reported
+ * under `restorePointRef`.
  */
 export function jobToProgress(job: Job, restorePointRef: string): RestoreProgress {
   const state = (job.state ?? '').trim();
@@ -191,11 +200,12 @@ export function jobToProgress(job: Job, restorePointRef: string): RestoreProgres
   const errorText = jobErrorText(job);
   const lower = state.toLowerCase();
   const failedObjects = (c.failed ?? 0) > 0;
+  if (lower === 'in progress') return { state: 'running', vendorStatus: state };
   if (lower === 'finished' || (lower === 'finished with exception' && !failedObjects)) {
     return { state: 'succeeded', vendorStatus: state, items: [{ restorePointRef, status: 'succeeded', vendorStatus: state }] };
   }
   if (lower === 'partially finished' || lower === 'finished with exception') {
-    const message = `${c.failed ?? '?'} of ${c.total ?? '?'} paths failed${errorText ? `: ${errorText}` : ''}`;
+    const message = `${c.failed ?? '?'} of ${c.total ?? '?'} objects failed${errorText ? `: ${errorText}` : ''}`;
     return {
       state: 'partiallySucceeded',
       vendorStatus: state,
@@ -220,11 +230,25 @@ export function jobToProgress(job: Job, restorePointRef: string): RestoreProgres
       error: { code: 'RESTORE_FAILED', message },
     };
   }
-  if (/cancel|stopped/.test(lower)) {
-    return { state: 'cancelled', vendorStatus: state, items: [{ restorePointRef, status: 'cancelled', vendorStatus: state }] };
-  }
-  // "In Progress" and any state text the docs do not list: still running; the worker's deadline bounds it.
-  return { state: 'running', vendorStatus: state || 'In Progress' };
+  const message =
+    `AvePoint reports the job state ${state ? `"${state}"` : '(none)'}, which its documentation does not name; ` +
+    `the outcome is unknown (${countersText(job)})${errorText ? `: ${errorText}` : ''}`;
+  const vendorStatus = state || '(none)';
+  return {
+    state: 'failed',
+    vendorStatus,
+    items: [
+      {
+        restorePointRef,
+        status: 'failed',
+        vendorStatus,
+        errorCode: 'VENDOR_ERROR',
+        vendorCode: UNDOCUMENTED_STATE_CODE,
+        errorMessage: message,
+      },
+    ],
+    error: { code: 'VENDOR_ERROR', vendorCode: UNDOCUMENTED_STATE_CODE, message },
+  };
 }
 
 /** States of a backup job that left restorable data (list-jobs.md §jobState 2, 4, 5). */

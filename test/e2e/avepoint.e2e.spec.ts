@@ -1,0 +1,85 @@
+import { Client } from 'pg';
+import { newTenant, type TenantContext } from '../support/factories';
+import { SandboxControl } from '../support/sandbox';
+import { eventually, startStack, type TestStack } from '../support/stack';
+import { avepointFixture, type VendorE2eFixture } from '../support/vendor-fixtures';
+
+const TERMINAL = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'];
+
+/**
+ * AvePoint through the gateway: a submission interrupted around its POST is reconciled from the vendor's
+ * job list (no second job), and a Microsoft 365 Group's site restores as serviceType 3.
+ */
+describe('avepoint end to end', () => {
+  let stack: TestStack;
+  let t: TenantContext;
+  let fx: VendorE2eFixture;
+  let control: SandboxControl;
+  let db: Client;
+  let connectionId: string;
+  const T = () => `/v1/tenants/${t.tenantId}`;
+  const posts = async () => (await control.calls()).filter((c) => c.method === 'POST' && /\/restore\/jobs$/.test(c.path));
+  const done = (id: string) =>
+    eventually(
+      () => t.tenant.get(`${T()}/restore-jobs/${id}`),
+      (r) => TERMINAL.includes(r.body.status),
+      60_000,
+    );
+  /** The first restore point of the one item the policy protects. */
+  const firstPoint = async (policyId: string) => {
+    const item = (
+      await eventually(
+        () => t.tenant.get(`${T()}/protected-items?policyId=${policyId}`),
+        (r) => r.body.items?.length >= 1,
+      )
+    ).body.items[0];
+    const points = await eventually(
+      () => t.tenant.get(`${T()}/restore-points?protectedItemId=${item.id}`),
+      (r) => r.body.items?.length >= 1,
+      60_000,
+    );
+    return points.body.items[0].id as string;
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    t = await newTenant(stack.admin);
+    fx = avepointFixture(stack.sandbox.origin);
+    control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
+    await fx.setup?.(control);
+    db = new Client({ connectionString: stack.config.DATABASE_URL });
+    await db.connect();
+    connectionId = (await t.tenant.post(`${T()}/connections`, fx.connection)).body.id;
+  });
+  afterAll(async () => {
+    await db.end();
+    await stack.stop();
+  });
+
+  it('after a crash between the POST and its checkpoint, adopts the vendor job found in the submission window instead of submitting again', async () => {
+    const policy = (
+      await t.tenant.post(`${T()}/policies`, { connectionId, workload: 'sharepoint', displayName: 'crash', items: fx.items(1) })
+    ).body;
+    const point = await firstPoint(policy.id);
+    await control.clearCalls();
+    const job = (await t.tenant.post(`${T()}/restore-jobs`, { items: [{ restorePointId: point, paths: fx.paths!('') }] })).body;
+    const first = await done(job.id);
+    expect(first.body.status).toBe('succeeded');
+    const jobId = first.body.vendorRef;
+    expect(await posts()).toHaveLength(1);
+    // The state a worker leaves when it dies after AvePoint accepted the POST but before it saved the job
+    // id: `starting`, no vendor ref, only what prepare recorded.
+    await db.query(
+      `UPDATE restore_jobs SET status = 'submitting', submit_phase = 'starting', vendor_ref = NULL, completed_at = NULL,
+         items = (SELECT jsonb_agg(i || '{"status":"pending"}') FROM jsonb_array_elements(items) i) WHERE id = $1`,
+      [job.id],
+    );
+    const runner = stack.worker!.get(await import('../../apps/worker/src/restore-jobs/restore-job.runner').then((m) => m.RestoreJobRunner));
+    await runner.submit({ tenantId: t.tenantId, restoreJobId: job.id });
+    const after = await done(job.id);
+    expect(after.body).toMatchObject({ status: 'succeeded', vendorRef: jobId });
+    expect(await posts()).toHaveLength(1);
+    const events = (await t.tenant.get(`${T()}/restore-jobs/${job.id}/events`)).body.items;
+    expect(events.some((e: { detail: { note?: string } }) => e.detail.note === 'reconciled after an interrupted submission')).toBe(true);
+  });
+});
