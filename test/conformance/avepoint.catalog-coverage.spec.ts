@@ -67,7 +67,8 @@ describe('avepoint error catalog', () => {
   it.each(samples.filter((s) => s.statusCode >= 400).map((s) => [s.statusCode, s] as const))(
     'the %i error sample, read as the adapter reads it, has an exact catalog row',
     (status, sample) => {
-      const { vendorCode } = parseAvePointError(status, sample);
+      // Every error sample of seed 001 answers its one endpoint, the restore submission.
+      const { vendorCode } = parseAvePointError(status, sample, 'restoreSubmission');
       expect(exactRow(vendorCode, status)).toBeDefined();
     },
   );
@@ -79,7 +80,7 @@ describe('avepoint error catalog', () => {
   it('classifies the seed refusals: 400 InvalidParameter is INVALID_REQUEST, the 429 sample CONCURRENCY_LIMIT (retryable)', () => {
     expect(catalog.lookup('avepoint', 'InvalidParameter', 400)).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
     const busy = samples.find((s) => s.statusCode === 429)!;
-    expect(catalog.lookup('avepoint', parseAvePointError(429, busy).vendorCode, 429)).toMatchObject({
+    expect(catalog.lookup('avepoint', parseAvePointError(429, busy, 'restoreSubmission').vendorCode, 429)).toMatchObject({
       code: 'CONCURRENCY_LIMIT',
       retryable: true,
     });

@@ -4,7 +4,7 @@ import { VendorHttp, type RequestOptions, type VendorResponse } from '../http/ve
 import type { AdapterConfig, CallContext } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
 import { AVEPOINT_SCOPES, parseAvePointCredentials, type AvePointCredentials } from './avepoint.credentials';
-import { avepointResponseError, avepointTokenError } from './avepoint.errors';
+import { avepointResponseError, avepointTokenError, type AvePointCall } from './avepoint.errors';
 import type { Envelope, Job, ListJobsQuery, RestoreJobCreated, RestoreJobRequest, TokenResponse } from './avepoint.types';
 
 /** Refresh a cached token this long before it expires. */
@@ -51,7 +51,14 @@ export class AvePointClient {
 
   /** POST /backup/m365/restore/jobs -> {jobId} (seed 001). */
   async createRestoreJob(ctx: CallContext, body: RestoreJobRequest): Promise<RestoreJobCreated> {
-    const env = await this.call<RestoreJobCreated>(ctx, 'POST', 'backup/m365/restore/jobs', { body }, 'restore job submission');
+    const env = await this.call<RestoreJobCreated>(
+      ctx,
+      'POST',
+      'backup/m365/restore/jobs',
+      { body },
+      'restore job submission',
+      'restoreSubmission',
+    );
     if (!env.data?.jobId) throw this.malformed('restore job submission', 'no data.jobId', true);
     return env.data;
   }
@@ -74,7 +81,14 @@ export class AvePointClient {
    * One API call with the bearer token and ?location=; a 401 drops the cached token and retries once
    * with a fresh one (the port allows exactly this retry). Any other non-2xx becomes a VendorError.
    */
-  private async call<T>(ctx: CallContext, method: string, path: string, opts: RequestOptions, context: string): Promise<Envelope<T>> {
+  private async call<T>(
+    ctx: CallContext,
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    context: string,
+    kind: AvePointCall = 'other',
+  ): Promise<Envelope<T>> {
     throwIfAborted(ctx, 'avepoint');
     const query = { ...opts.query, location: this.creds.location };
     let res = await this.send<T>(ctx, method, path, { ...opts, query });
@@ -82,7 +96,7 @@ export class AvePointClient {
       this.cached = undefined;
       res = await this.send<T>(ctx, method, path, { ...opts, query });
     }
-    if (res.status < 200 || res.status >= 300) throw avepointResponseError(res, this.catalog, this.clock, method, context);
+    if (res.status < 200 || res.status >= 300) throw avepointResponseError(res, this.catalog, this.clock, method, context, kind);
     if (!res.body || typeof res.body !== 'object') throw this.malformed(context, 'the body is not a JSON envelope', method !== 'GET');
     return res.body;
   }

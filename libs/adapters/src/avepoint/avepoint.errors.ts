@@ -9,11 +9,15 @@ const VENDOR = 'avepoint';
 
 /**
  * The vendor code of a 429 that refuses a restore because of running jobs. The seed gives this refusal
- * no code, only a message (seed 001 §Responses: "There are already 3 restore/export jobs running,
- * cannot start new restore job."), so the adapter names it to give it its own catalog row.
+ * no code, only its status on its endpoint (seed 001 §Responses: "If too many restore or export jobs are
+ * running, the API returns 429 Too Many Requests"; no other 429 and no rate limit is documented), so a
+ * 429 answering POST /backup/m365/restore/jobs is this refusal whatever its message says, and the
+ * adapter names it to give it its own catalog row. A 429 of any other call is `Http429` (THROTTLED).
  */
 export const RUNNING_JOBS_CODE = 'TooManyRunningJobs';
-const RUNNING_JOBS_MESSAGE = /restore\/export jobs running/i;
+
+/** Which call an error answers: the restore submission has a documented 429 of its own. */
+export type AvePointCall = 'restoreSubmission' | 'other';
 
 /** Vendor code of a response without errors[].code: `Http<status>` (catalog rows use the same names). */
 export function statusCode(status: number): string {
@@ -24,16 +28,18 @@ export function statusCode(status: number): string {
 export function parseAvePointError(
   status: number,
   body: unknown,
+  call: AvePointCall = 'other',
 ): { vendorCode: string; message?: string; requestId?: string; field?: string } {
   if (!body || typeof body !== 'object') {
-    return { vendorCode: statusCode(status), message: typeof body === 'string' && body ? body.slice(0, 500) : undefined };
+    const vendorCode = status === 429 && call === 'restoreSubmission' ? RUNNING_JOBS_CODE : statusCode(status);
+    return { vendorCode, message: typeof body === 'string' && body ? body.slice(0, 500) : undefined };
   }
   const env = body as Envelope<unknown>;
   const first = env.errors?.find((e) => e?.code);
   const details = (env.errors ?? []).map((e) => [e.field, e.message].filter(Boolean).join(': ')).filter(Boolean);
   const message = [env.message, ...details].filter(Boolean).join('; ') || undefined;
   let vendorCode = first?.code ?? statusCode(status);
-  if (!first && status === 429 && RUNNING_JOBS_MESSAGE.test(env.message ?? '')) vendorCode = RUNNING_JOBS_CODE;
+  if (!first && status === 429 && call === 'restoreSubmission') vendorCode = RUNNING_JOBS_CODE;
   return { vendorCode, message, requestId: env.requestId, field: first?.field };
 }
 
@@ -49,8 +55,9 @@ export function avepointResponseError(
   clock: Clock,
   method: string,
   context: string,
+  call: AvePointCall = 'other',
 ): VendorError {
-  const parsed = parseAvePointError(res.status, res.body);
+  const parsed = parseAvePointError(res.status, res.body, call);
   const { code, retryable } = classifyAvePointCode(catalog, parsed.vendorCode, res.status);
   return new VendorError({
     code,

@@ -282,6 +282,7 @@ describe('AvePoint errors', () => {
       clock,
       'POST',
       'restore job submission',
+      'restoreSubmission',
     );
     expect(e).toMatchObject({
       code: 'CONCURRENCY_LIMIT',
@@ -289,6 +290,27 @@ describe('AvePoint errors', () => {
       httpStatus: 429,
       retryable: true,
       vendorRequestId: '0HNEVHLNSPSEJ:00000010',
+    });
+  });
+
+  it.each([
+    [
+      'the seed wording with another limit',
+      { statusCode: 429, message: 'There are already 5 restore/export jobs running, cannot start new restore job.' },
+    ],
+    ['another wording', { statusCode: 429, message: 'Too many restore jobs are in progress.' }],
+    ['no message', { statusCode: 429, message: '' }],
+    ['a non-JSON body', '<html>429 Too Many Requests</html>'],
+  ])('decides on the documented signal, not the text: a 429 to the restore submission with %s is CONCURRENCY_LIMIT', (_what, body) => {
+    expect(avepointResponseError(res(429, body), catalog, clock, 'POST', 'restore job submission', 'restoreSubmission')).toMatchObject({
+      code: 'CONCURRENCY_LIMIT',
+      vendorCode: 'TooManyRunningJobs',
+      retryable: true,
+    });
+    // The same text answering any other call is no refusal of a restore: THROTTLED.
+    expect(avepointResponseError(res(429, body), catalog, clock, 'GET', 'job list')).toMatchObject({
+      code: 'THROTTLED',
+      vendorCode: 'Http429',
     });
   });
 

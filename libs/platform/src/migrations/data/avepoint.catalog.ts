@@ -6,7 +6,8 @@ type Row = [httpStatus: number, vendorCode: string, code: ErrorCode, retryable: 
  * AvePoint Cloud Backup for Microsoft 365 (AvePoint Graph API) error codes. Seed 001 names one field code
  * (InvalidParameter, 400) and two statuses without a code: 400 and 429 ("There are already 3
  * restore/export jobs running, cannot start new restore job."). The adapter (avepoint.errors.ts) uses
- * errors[0].code when present; a 429 with that message is `TooManyRunningJobs`; any other response
+ * errors[0].code when present; a 429 answering the restore submission (its documented meaning, whatever
+ * the message says) is `TooManyRunningJobs`; any other response
  * without a code is `Http<status>`. The AOS identity service answers OAuth errors ({error}).
  * test/conformance/avepoint.catalog-coverage.spec.ts checks every code and status of seed 001 has a row.
  */
