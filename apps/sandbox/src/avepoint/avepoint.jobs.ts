@@ -54,10 +54,12 @@ export interface AvePointTenantState {
   restoreJobs: RestoreJobRecord[];
   /** Request times (ms, sandbox clock) in the current throttling window. */
   recentRequests: number[];
+  /** jti of the client assertions this app signed in with (the identity service refuses a replay). */
+  seenJti: Set<string>;
 }
 
 export function newTenantState(tenantKey: string): AvePointTenantState {
-  return { tenantKey, jobSeq: 0, restoreJobs: [], recentRequests: [] };
+  return { tenantKey, jobSeq: 0, restoreJobs: [], recentRequests: [], seenJti: new Set() };
 }
 
 function stamp(d: Date): string {

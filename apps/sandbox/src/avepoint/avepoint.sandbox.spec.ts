@@ -1,3 +1,5 @@
+import { createHash, randomUUID, sign, X509Certificate } from 'node:crypto';
+import selfsigned from 'selfsigned';
 import type { RunningSandbox } from '../sandbox.server';
 import { avepointSandboxSecret, tenantSlug } from './avepoint.fixtures';
 import { AvePointTestClient, siteRestoreBody, startAvePointSandbox } from './avepoint.test-helpers';
@@ -60,6 +62,95 @@ describe('AvePoint sandbox', () => {
         grant_type: 'client_credentials',
       });
       expect(res).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
+    });
+  });
+
+  describe('certificate sign-in (register-app.md §Certificate)', () => {
+    let app: { cert: string; key: string };
+    let other: { cert: string; key: string };
+    beforeAll(async () => {
+      const gen = async (cn: string) => {
+        const p = await selfsigned.generate([{ name: 'commonName', value: cn }], { keySize: 2048 });
+        return { cert: p.cert, key: p.private };
+      };
+      [app, other] = await Promise.all([gen('aos-app'), gen('someone-else')]);
+    });
+    const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+    /** A JWT as the docs' .NET sample signs it (RS256, x5t, iss = sub = client id, aud = token URL, jti, nbf, exp). */
+    function assertion(c: AvePointTestClient, pair = app, claims: Record<string, unknown> = {}): string {
+      const thumb = createHash('sha1').update(new X509Certificate(pair.cert).raw).digest();
+      const now = Math.floor(Date.now() / 1000);
+      const payload = {
+        iss: c.clientId,
+        sub: c.clientId,
+        aud: `${c.origin}/avepoint/identity/connect/token`,
+        jti: randomUUID(),
+        nbf: now,
+        exp: now + 3600,
+        ...claims,
+      };
+      const input = `${b64({ alg: 'RS256', typ: 'JWT', x5t: thumb.toString('base64url') })}.${b64(payload)}`;
+      return `${input}.${sign('sha256', Buffer.from(input), pair.key).toString('base64url')}`;
+    }
+    const form = (a: string) => ({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: a,
+      scope: 'microsoft365backup.jobInfo.read.all',
+    });
+
+    it('issues a token for the docs sample form (no client_id) signed with a registered certificate, and the token works', async () => {
+      const c = client();
+      await c.configure({ appCertificates: [app.cert] });
+      const res = await c.requestToken(form(assertion(c)));
+      expect(res).toMatchObject({
+        status: 200,
+        body: { token_type: 'Bearer', expires_in: 3600, scope: 'microsoft365backup.jobInfo.read.all' },
+      });
+      c.token = res.body.access_token;
+      expect((await c.api('GET', '/backup/m365/cloudbackupjobs')).status).toBe(200);
+      const withId = await c.requestToken({ ...form(assertion(c)), client_id: c.clientId });
+      expect(withId.status).toBe(200);
+    });
+
+    it.each([
+      ['an unregistered certificate', (c: AvePointTestClient) => assertion(c, other)],
+      [
+        'another audience',
+        (c: AvePointTestClient) => assertion(c, app, { aud: 'https://identity.avepointonlineservices.com/connect/token' }),
+      ],
+      ['an expired assertion', (c: AvePointTestClient) => assertion(c, app, { exp: Math.floor(Date.now() / 1000) - 3600 })],
+      ['iss and sub of another client', (c: AvePointTestClient) => assertion(c, app, { iss: 'other', sub: 'other' })],
+      [
+        'a tampered payload',
+        (c: AvePointTestClient) => {
+          const [h, , sig] = assertion(c).split('.');
+          return `${h}.${b64({ iss: c.clientId, sub: c.clientId })}.${sig}`;
+        },
+      ],
+      ['no JWT at all', () => 'not-a-jwt'],
+    ])('refuses %s with invalid_client', async (_what, make) => {
+      const c = client();
+      await c.configure({ appCertificates: [app.cert] });
+      const res = await c.requestToken({ ...form(make(c)), client_id: c.clientId });
+      expect(res).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
+    });
+
+    it('refuses a replayed assertion, an app without a registered certificate, and a secret sent with an assertion', async () => {
+      const c = client();
+      await c.configure({ appCertificates: [app.cert] });
+      const once = assertion(c);
+      expect((await c.requestToken(form(once))).status).toBe(200);
+      expect(await c.requestToken(form(once))).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_client', error_description: expect.stringContaining('already used') },
+      });
+      expect(await c.requestToken({ ...form(assertion(c)), client_secret: avepointSandboxSecret(c.clientId) })).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_client' },
+      });
+      const bare = client();
+      expect(await bare.requestToken(form(assertion(bare)))).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
     });
   });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScopeRegistry, type FaultSpec, type SandboxScope, type VendorSandbox } from '../support';
 import { AVEPOINT_MESSAGES as M, invalidParameter, reasonPhrase, sendEnvelope } from './avepoint.errors';
 import { AVEPOINT_LOCATIONS, AVEPOINT_PERMISSIONS, avepointBackupJobs, avepointFixtureScopes } from './avepoint.fixtures';
+import { assertionClientId } from './avepoint.client-assertion';
 import { issueToken, type IssuedToken } from './avepoint.identity';
 import {
   backupJobView,
@@ -30,6 +31,7 @@ import { validateRestoreRequest } from './avepoint.validation';
  *   forceFinalState            final state of jobs submitted while set ("Finished with Exception"...)
  *   tokenLifetimeSeconds (3600)
  *   grantedPermissions         the app registration's permissions (default: all Cloud Backup M365 ones)
+ *   appCertificates            PEM certificates registered on the app, for certificate sign-in (default none)
  *   maxConcurrentJobs (3)      restore/export jobs running at once (seed 001 §Responses 429)
  *   runningExportJobs (0)      export jobs counted as running against that limit
  *   multiGeo                   the tenant's geo locations, primary first (e.g. ["NAM","EUR"]); unset = not Multi-Geo
@@ -43,8 +45,7 @@ export class AvePointSandbox implements VendorSandbox {
 
   scopeOf(req: FastifyRequest): string | undefined {
     if (req.url.startsWith(`/${this.prefix}/identity/`)) {
-      const body = req.body as Record<string, string> | undefined;
-      return body?.client_id || undefined;
+      return clientIdOf(req.body as Record<string, string> | undefined);
     }
     const token = bearer(req);
     return token ? this.tokens.get(token)?.tenantKey : undefined;
@@ -92,7 +93,8 @@ export class AvePointSandbox implements VendorSandbox {
   private async token(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const form = (req.body ?? {}) as Record<string, string>;
     const isForm = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-    const scope = isForm && form.client_id ? this.scopes.get(form.client_id) : undefined;
+    const clientId = isForm ? clientIdOf(form) : undefined;
+    const scope = clientId ? this.scopes.get(clientId) : undefined;
     // The server's fault hook runs before the form is parsed, so token-endpoint faults fire here.
     const fault = scope?.faults.take('POST', '/identity/connect/token');
     if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
@@ -107,9 +109,14 @@ export class AvePointSandbox implements VendorSandbox {
       now: scope?.clock.now() ?? new Date(),
       lifetimeSeconds: num(scope?.config.tokenLifetimeSeconds, 3600),
       appPermissions: (scope?.config.grantedPermissions as string[] | undefined) ?? [...AVEPOINT_PERMISSIONS],
+      appCertificates: (scope?.config.appCertificates as string[] | undefined) ?? [],
+      tokenUrl: `https://${req.headers.host ?? 'localhost'}${req.url.split('?')[0]}`,
+      seenJti: scope?.state.seenJti ?? new Set(),
     });
-    // Keep the secret out of the call log the server records from req.body.
+    // Keep the secret and the assertion out of the call log the server records from req.body.
     if (form.client_secret) form.client_secret = '***';
+    // (The assertion keeps header and claims, which name the client the call is logged under; the signature goes.)
+    if (form.client_assertion) form.client_assertion = form.client_assertion.replace(/\.[^.]*$/, '.***');
     if (!result.ok) return reply.code(result.status).header('cache-control', 'no-store').send(result.body);
     this.tokens.set(result.token, result.issued);
     return reply.code(200).header('cache-control', 'no-store').send(result.body);
@@ -265,6 +272,11 @@ export class AvePointSandbox implements VendorSandbox {
     const restores = scope.state.restoreJobs.map((j) => restoreJobView(j, now));
     return [...backups, ...restores].sort((a, b) => b.startTime.getTime() - a.startTime.getTime() || b.id.localeCompare(a.id));
   }
+}
+
+/** The client a token request is for: its client_id, else the one its client assertion names. */
+function clientIdOf(form: Record<string, string> | undefined): string | undefined {
+  return form?.client_id || assertionClientId(form?.client_assertion);
 }
 
 function bearer(req: FastifyRequest): string | undefined {

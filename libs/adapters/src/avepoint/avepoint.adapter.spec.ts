@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import selfsigned from 'selfsigned';
 import { StaticErrorCatalog, systemClock } from '@bg/domain';
 import { AVEPOINT_ERROR_CATALOG } from '@bg/platform/migrations/data/avepoint.catalog';
 import { avepointSandboxSecret, tenantSlug } from '../../../../apps/sandbox/src/avepoint/avepoint.fixtures';
@@ -321,6 +322,73 @@ describe('AvePointAdapter against the sandbox', () => {
       'token 200',
       'list 200',
     ]);
+  });
+
+  describe('certificate sign-in (register-app.md §Certificate)', () => {
+    let app: { cert: string; key: string };
+    beforeAll(async () => {
+      const p = await selfsigned.generate([{ name: 'commonName', value: 'aos-app' }], { keySize: 2048 });
+      app = { cert: p.cert, key: p.private };
+    });
+    const withCertificate = (s: ReturnType<typeof setup>, extra: Record<string, string> = {}) => {
+      const { clientSecret: _secret, ...rest } = s.config.credentials;
+      return new AvePointAdapter({ ...s.config, credentials: { ...rest, certificate: app.cert, privateKey: app.key, ...extra } });
+    };
+
+    it('signs in with a client_assertion signed by the registered certificate, sending no secret', async () => {
+      const s = setup();
+      await s.control.configure({ appCertificates: [app.cert] });
+      const adapter = withCertificate(s);
+      expect(await adapter.verify(ctx)).toMatchObject({ ok: true });
+      const [token, list] = await s.control.calls();
+      expect(token).toMatchObject({ method: 'POST', status: 200 });
+      // The docs' sample form: no client_id, no client_secret (the sandbox drops the signature from its log).
+      expect(token.body).toEqual({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: expect.stringMatching(/^[\w-]+\.[\w-]+\.\*\*\*$/),
+        scope: 'microsoft365backup.jobInfo.read.all microsoft365backup.restore.readwrite.all',
+      });
+      const [header, claims] = (token.body as { client_assertion: string }).client_assertion
+        .split('.')
+        .slice(0, 2)
+        .map((p: string) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+      expect(header).toMatchObject({ alg: 'RS256', typ: 'JWT', x5t: expect.any(String), kid: expect.stringMatching(/^[0-9A-F]{40}$/) });
+      expect(claims).toMatchObject({
+        iss: s.clientId,
+        sub: s.clientId,
+        aud: `${sandbox.origin}/avepoint/identity/connect/token`,
+        jti: expect.any(String),
+      });
+      expect(claims.exp - claims.nbf).toBe(600);
+      expect(list).toMatchObject({ method: 'GET', status: 200 });
+    });
+
+    it('reports a certificate the app does not hold as AUTH_FAILED (invalid_client)', async () => {
+      const s = setup();
+      expect(await refusal(withCertificate(s).verify(ctx))).toMatchObject({
+        code: 'AUTH_FAILED',
+        vendorCode: 'invalid_client',
+        retryable: false,
+      });
+    });
+
+    it('refuses incomplete or mismatched certificate credentials with AUTH_FAILED naming the field, before any call', async () => {
+      const s = setup();
+      const other = await selfsigned.generate([{ name: 'commonName', value: 'other' }], { keySize: 2048 });
+      const build = (creds: Record<string, string>) => () => new AvePointAdapter({ ...s.config, credentials: creds });
+      const id = { clientId: s.clientId };
+      for (const [creds, field] of [
+        [id, /clientSecret \(required\), certificate \(required\), privateKey \(required\)/],
+        [{ ...id, certificate: app.cert }, /privateKey \(required\)/],
+        [{ ...id, certificate: app.cert, privateKey: other.private }, /privateKey \(does not belong to the certificate\)/],
+        [{ ...id, certificate: 'garbage', privateKey: app.key }, /certificate \(not a PEM certificate\)/],
+        [{ ...id, clientSecret: 'x', certificate: app.cert, privateKey: app.key }, /not both/],
+      ] as const) {
+        expect(build(creds)).toThrow(expect.objectContaining({ code: 'AUTH_FAILED', message: expect.stringMatching(field) }));
+      }
+      expect(await s.control.calls()).toEqual([]);
+    });
   });
 
   describe('findRestore', () => {

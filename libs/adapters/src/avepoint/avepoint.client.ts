@@ -4,6 +4,7 @@ import { VendorHttp, type RequestOptions, type VendorResponse } from '../http/ve
 import type { AdapterConfig, CallContext } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
 import { AVEPOINT_SCOPES, parseAvePointCredentials, type AvePointCredentials } from './avepoint.credentials';
+import { clientAssertion, JWT_BEARER_ASSERTION_TYPE } from './avepoint.assertion';
 import { avepointResponseError, avepointTokenError, type AvePointCall } from './avepoint.errors';
 import type { Envelope, Job, ListJobsQuery, RestoreJobCreated, RestoreJobRequest, TokenResponse } from './avepoint.types';
 
@@ -115,16 +116,23 @@ export class AvePointClient {
     return this.inflight;
   }
 
-  /** register-app.md §Client Secret: form-encoded client_id, client_secret, scope, grant_type. */
+  /**
+   * register-app.md §Client Secret: form-encoded client_id, client_secret, scope, grant_type; or
+   * §Certificate: client_assertion_type (jwt-bearer) + client_assertion (a JWT signed with the app
+   * certificate), scope, grant_type, and no client_id, exactly as the docs' sample sends it.
+   */
   private async fetchToken(ctx: CallContext): Promise<string> {
-    const res = await this.http.send<TokenResponse>(ctx, 'POST', this.creds.tokenUrl, {
-      form: {
-        client_id: this.creds.clientId,
-        client_secret: this.creds.clientSecret,
-        scope: AVEPOINT_SCOPES.join(' '),
-        grant_type: 'client_credentials',
-      },
-    });
+    const scope = AVEPOINT_SCOPES.join(' ');
+    const { certificate, clientId, clientSecret, tokenUrl } = this.creds;
+    const form: Record<string, string> = certificate
+      ? {
+          grant_type: 'client_credentials',
+          client_assertion_type: JWT_BEARER_ASSERTION_TYPE,
+          client_assertion: clientAssertion(certificate, clientId, tokenUrl, this.clock.now()),
+          scope,
+        }
+      : { client_id: clientId, client_secret: clientSecret ?? '', scope, grant_type: 'client_credentials' };
+    const res = await this.http.send<TokenResponse>(ctx, 'POST', tokenUrl, { form });
     if (res.status !== 200) throw avepointTokenError(res, this.catalog, this.clock);
     const body = res.body;
     if (!body?.access_token) throw this.malformed('token request', 'no access_token');

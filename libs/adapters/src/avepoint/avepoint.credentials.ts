@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { VendorError } from '../port/vendor-error';
 import type { CredentialField } from '../port/vendor-descriptor';
@@ -47,7 +48,21 @@ export const AVEPOINT_CREDENTIAL_FIELDS: CredentialField[] = [
     secret: false,
     description: 'Application (client) id of the app registered in AvePoint Online Services > Administration > App registrations.',
   },
-  { name: 'clientSecret', required: true, secret: true, description: 'Client secret of that app registration.' },
+  {
+    name: 'clientSecret',
+    required: false,
+    secret: true,
+    description:
+      'Client secret of that app registration. Give it, or certificate + privateKey (register-app.md §Client Secret / §Certificate).',
+  },
+  {
+    name: 'certificate',
+    required: false,
+    secret: false,
+    description:
+      'PEM of the certificate registered on that app (instead of clientSecret): the adapter signs its client_assertion with privateKey (register-app.md §Certificate).',
+  },
+  { name: 'privateKey', required: false, secret: true, description: "PEM (PKCS#8 or PKCS#1) of the certificate's RSA private key." },
   {
     name: 'identityEndpoint',
     required: false,
@@ -62,19 +77,63 @@ export const AVEPOINT_CREDENTIAL_FIELDS: CredentialField[] = [
   },
 ];
 
-const schema = z.object({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  identityEndpoint: z.string().url().optional(),
-  location: z.enum(AVEPOINT_LOCATIONS).optional(),
-});
+const schema = z
+  .object({
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    certificate: z.string().min(1).optional(),
+    privateKey: z.string().min(1).optional(),
+    identityEndpoint: z.string().url().optional(),
+    location: z.enum(AVEPOINT_LOCATIONS).optional(),
+  })
+  .superRefine((c, ctx) => {
+    // register-app.md step 4: the app's credential is a client secret or a certificate.
+    if (c.clientSecret && (c.certificate || c.privateKey)) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'give clientSecret or certificate + privateKey, not both' });
+    } else if (!c.clientSecret && !(c.certificate && c.privateKey)) {
+      for (const f of c.certificate ? ['privateKey'] : c.privateKey ? ['certificate'] : ['clientSecret', 'certificate', 'privateKey']) {
+        ctx.addIssue({ code: 'custom', path: [f], message: 'required' });
+      }
+    }
+  });
+
+/** The app certificate and its key, parsed (register-app.md §Certificate). */
+export interface AvePointCertificate {
+  certificate: X509Certificate;
+  privateKey: KeyObject;
+}
 
 export interface AvePointCredentials {
   clientId: string;
-  clientSecret: string;
+  clientSecret?: string;
+  /** Set when the app signs in with its certificate instead of the secret. */
+  certificate?: AvePointCertificate;
   /** Full token URL (…/connect/token). */
   tokenUrl: string;
   location?: string;
+}
+
+function invalid(fields: string): VendorError {
+  return new VendorError({ code: 'AUTH_FAILED', vendor: 'avepoint', retryable: false, message: `Invalid AvePoint credentials: ${fields}` });
+}
+
+/** Parses the PEM pair; the key must be RSA (RS256, as the docs' X509SigningCredentials sample signs) and belong to the certificate. */
+function parseCertificate(certPem: string, keyPem: string): AvePointCertificate {
+  let certificate: X509Certificate;
+  let privateKey: KeyObject;
+  try {
+    certificate = new X509Certificate(certPem);
+  } catch {
+    throw invalid('certificate (not a PEM certificate)');
+  }
+  try {
+    privateKey = createPrivateKey(keyPem);
+  } catch {
+    throw invalid('privateKey (not a PEM private key)');
+  }
+  if (privateKey.asymmetricKeyType !== 'rsa') throw invalid('privateKey (an RSA key is needed for RS256)');
+  if (!certificate.checkPrivateKey(privateKey)) throw invalid('privateKey (does not belong to the certificate)');
+  return { certificate, privateKey };
 }
 
 /** Validates a connection's decrypted credentials; throws naming the offending field, never the value. */
@@ -82,19 +141,15 @@ export function parseAvePointCredentials(raw: Record<string, string>): AvePointC
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '' && v !== undefined));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new VendorError({
-      code: 'AUTH_FAILED',
-      vendor: 'avepoint',
-      retryable: false,
-      message: `Invalid AvePoint credentials: ${fields}`,
-    });
+    throw invalid(parsed.error.issues.map((i) => [i.path.join('.'), i.code === 'custom' ? ` (${i.message})` : ''].join('')).join(', '));
   }
-  const base = (parsed.data.identityEndpoint ?? AVEPOINT_DEFAULT_IDENTITY).replace(/\/+$/, '');
+  const d = parsed.data;
+  const base = (d.identityEndpoint ?? AVEPOINT_DEFAULT_IDENTITY).replace(/\/+$/, '');
   return {
-    clientId: parsed.data.clientId,
-    clientSecret: parsed.data.clientSecret,
+    clientId: d.clientId,
+    clientSecret: d.clientSecret,
+    certificate: d.certificate && d.privateKey ? parseCertificate(d.certificate, d.privateKey) : undefined,
     tokenUrl: /\/connect\/token$/.test(base) ? base : `${base}/connect/token`,
-    location: parsed.data.location,
+    location: d.location,
   };
 }
