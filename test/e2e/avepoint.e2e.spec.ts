@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { avepointFixtureScopes } from '../../apps/sandbox/src/avepoint/avepoint.fixtures';
 import { newTenant, type TenantContext } from '../support/factories';
 import { SandboxControl } from '../support/sandbox';
 import { eventually, startStack, type TestStack } from '../support/stack';
@@ -81,5 +82,30 @@ describe('avepoint end to end', () => {
     expect(await posts()).toHaveLength(1);
     const events = (await t.tenant.get(`${T()}/restore-jobs/${job.id}/events`)).body.items;
     expect(events.some((e: { detail: { note?: string } }) => e.detail.note === 'reconciled after an interrupted submission')).toBe(true);
+  });
+
+  it('restores a Microsoft 365 Group site as serviceType 3: a policy of workload groups, its item kind group, its restore at the vendor', async () => {
+    const group = avepointFixtureScopes(fx.scope).find((x) => x.serviceType === 3)!.key;
+    const policy = await t.tenant.post(`${T()}/policies`, {
+      connectionId,
+      workload: 'groups',
+      displayName: 'groups',
+      items: [{ externalId: group, displayName: 'Group01' }],
+    });
+    expect(policy.status).toBe(202);
+    const item = (
+      await eventually(
+        () => t.tenant.get(`${T()}/protected-items?policyId=${policy.body.id}`),
+        (r) => r.body.items?.length >= 1,
+      )
+    ).body.items[0];
+    expect(item).toMatchObject({ kind: 'group', externalId: group });
+    const point = await firstPoint(policy.body.id);
+    await control.clearCalls();
+    const job = await t.tenant.post(`${T()}/restore-jobs`, { items: [{ restorePointId: point, paths: ['Documents/Shared/Budget.xlsx'] }] });
+    expect(job.status).toBe(202);
+    expect((await done(job.body.id)).body.status).toBe('succeeded');
+    const [post] = await posts();
+    expect(post).toMatchObject({ status: 200, body: { serviceType: 3, siteRestoreScope: { siteUrl: group } } });
   });
 });

@@ -100,6 +100,7 @@ describe('protected item status rules', () => {
       onedrive: 'drive',
       exchange: 'mailbox',
       teams: 'team',
+      groups: 'group',
       azureBlob: 'storageAccount',
     });
   });

@@ -83,13 +83,14 @@ export function protectedItemStatusAfterRemove(item: Pick<ProtectedItem, 'status
 }
 
 /** The kind of thing a protected item is, vendor-neutral. */
-export type ProtectedItemKind = 'site' | 'drive' | 'mailbox' | 'team' | 'storageAccount';
+export type ProtectedItemKind = 'site' | 'drive' | 'mailbox' | 'team' | 'group' | 'storageAccount';
 
 export const WORKLOAD_ITEM_KIND: Record<Workload, ProtectedItemKind> = {
   sharepoint: 'site',
   onedrive: 'drive',
   exchange: 'mailbox',
   teams: 'team',
+  groups: 'group',
   azureBlob: 'storageAccount',
 };
 

@@ -6,8 +6,8 @@ export function isVendorId(value: unknown): value is VendorId {
   return typeof value === 'string' && (VENDOR_IDS as readonly string[]).includes(value);
 }
 
-/** The workloads a policy protects; vendor-neutral names. */
-export const WORKLOADS = ['sharepoint', 'onedrive', 'exchange', 'teams', 'azureBlob'] as const;
+/** The workloads a policy protects; vendor-neutral names. `groups`: Microsoft 365 Groups (a group's site content). */
+export const WORKLOADS = ['sharepoint', 'onedrive', 'exchange', 'teams', 'groups', 'azureBlob'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Vendor-neutral operations a vendor may or may not support (declared in its capabilities). */

@@ -166,6 +166,19 @@ describe('AvePointAdapter against the sandbox', () => {
     });
   });
 
+  it('restores a Microsoft 365 Group site as serviceType 3 (the groups workload)', async () => {
+    const s = setup();
+    expect(s.adapter.capabilities.workloads).toContain('groups');
+    const req = restore(s.site('Group01'), ['Documents/Shared/Budget.xlsx'], { workload: 'groups' });
+    const { ref } = await s.adapter.startRestore(ctx, await s.adapter.prepareRestore(ctx, req), req);
+    const [post] = await posts(s.control);
+    expect(post).toMatchObject({ status: 200, body: { serviceType: 3, siteRestoreScope: { siteUrl: s.site('Group01') } } });
+    await s.control.advanceClock(61_000);
+    expect(await s.adapter.getRestore(ctx, ref)).toMatchObject({ state: 'succeeded', vendorStatus: 'Finished' });
+    // The job list files it under Microsoft 365 Groups (objectType 4), where findRestore looks for it.
+    expect((await s.adapter.findRestore(ctx, req, { vendorRef: '', extra: ref.extra }))?.ref.vendorRef).toBe(ref.vendorRef);
+  });
+
   it('reports a partially restored job and a job without backup data', async () => {
     const s = setup();
     const partial = await s.adapter.startRestore(

@@ -18,7 +18,8 @@ export const AVEPOINT_CAPABILITIES: Capabilities = {
   // The AvePoint Graph API documents no policy or protected-item management and no job cancellation
   // (vendor-specs/avepoint/SOURCE.md §Coverage): those operations are absent and raise UNSUPPORTED_BY_VENDOR.
   operations: ['restorePoint.list', 'restoreJob.create'],
-  workloads: ['sharepoint', 'onedrive', 'teams'],
+  // seed 001 §serviceType 1, 2, 6 and 3 (Microsoft 365 Groups: a group's site, addressed by its site URL).
+  workloads: ['sharepoint', 'onedrive', 'teams', 'groups'],
   restoreGranularity: ['filesAndFolders', 'pointInTime'],
   // seed 001: the request has no destination field; content is restored in place.
   destinations: ['original'],
@@ -31,7 +32,7 @@ export const AVEPOINT_CAPABILITIES: Capabilities = {
     pageSize: AVEPOINT_LIMITS.pageSize,
   },
   notes: [
-    'seed 001: restores files and folders only, in SharePoint sites (serviceType 1), OneDrive (2), Microsoft 365 Group sites (3) and Teams sites (6). Paths are "<libraryName>/<path inside the library>"; a restore without paths is refused with INVALID_REQUEST.',
+    'seed 001: restores files and folders only, in SharePoint sites (serviceType 1, workload sharepoint), OneDrive (2, onedrive), Microsoft 365 Group sites (3, groups: the item is the group site URL) and Teams sites (6, teams). Paths are "<libraryName>/<path inside the library>"; a restore without paths is refused with INVALID_REQUEST.',
     'seed 001: at most 20 file+folder paths per job across all restoreTargets. Above that the adapter refuses with LIMIT_EXCEEDED before any call (it does not split: each extra vendor job would take one of the 3 concurrent slots and make one restore half-started on a refusal).',
     'seed 001: a parent and its child path may not be in the same request. The adapter refuses such a request with INVALID_REQUEST naming both paths, before any call.',
     'seed 001: one site URL or one OneDrive UPN per job, so one restore job holds one item (restoreItemsPerJob 1).',

@@ -89,6 +89,17 @@ describe('AvePoint mapping: restore request', () => {
     ]);
   });
 
+  it('maps the groups workload (a Microsoft 365 Group site) to serviceType 3 with a siteRestoreScope', () => {
+    const group = 'https://contoso.sharepoint.com/sites/Group01';
+    const req = restoreRequest({ workload: 'groups' }, ['Documents/Shared/Budget.xlsx']);
+    req.items[0] = { ...req.items[0], externalId: group, protectedItemRef: group };
+    expect(toRestoreJobRequest(req)).toEqual({
+      serviceType: 3,
+      recoveryDateTime: '2026-02-27T03:54:22Z',
+      siteRestoreScope: { siteUrl: group, restoreTargets: [{ libraryName: 'Documents', files: [{ relativePath: 'Shared/Budget.xlsx' }] }] },
+    });
+  });
+
   it('formats recoveryDateTime as yyyy-MM-ddTHH:mm:ssZ, rounding a fraction up so the point stays inside the bound', () => {
     expect(formatRecoveryDateTime(new Date('2026-02-27T03:54:22.000Z'))).toBe('2026-02-27T03:54:22Z');
     expect(formatRecoveryDateTime(new Date('2026-02-27T03:54:22.001Z'))).toBe('2026-02-27T03:54:23Z');

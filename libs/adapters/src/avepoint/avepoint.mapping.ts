@@ -12,8 +12,8 @@ function refuse(code: 'INVALID_REQUEST' | 'LIMIT_EXCEEDED' | 'UNSUPPORTED_BY_VEN
   return new VendorError({ code, vendor: VENDOR, retryable: false, message });
 }
 
-/** seed 001 §serviceType: 1 SharePoint Online, 2 OneDrive, 6 Teams (3, Microsoft 365 Groups, has no neutral workload). */
-export const SERVICE_TYPE_OF_WORKLOAD: Partial<Record<Workload, ServiceType>> = { sharepoint: 1, onedrive: 2, teams: 6 };
+/** seed 001 §serviceType: 1 SharePoint Online, 2 OneDrive, 3 Microsoft 365 Groups (the group's site), 6 Teams. */
+export const SERVICE_TYPE_OF_WORKLOAD: Partial<Record<Workload, ServiceType>> = { sharepoint: 1, onedrive: 2, groups: 3, teams: 6 };
 
 /** list-jobs.md §objectType of a restore serviceType: 2 SharePoint Online, 3 OneDrive, 4 Microsoft 365 Groups, 7 Teams. */
 export const OBJECT_TYPE_OF_SERVICE: Record<ServiceType, number> = { 1: 2, 2: 3, 3: 4, 6: 7 };
