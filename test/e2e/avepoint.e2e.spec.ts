@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import selfsigned from 'selfsigned';
 import { avepointFixtureScopes } from '../../apps/sandbox/src/avepoint/avepoint.fixtures';
 import { newTenant, type TenantContext } from '../support/factories';
 import { SandboxControl } from '../support/sandbox';
@@ -107,5 +108,30 @@ describe('avepoint end to end', () => {
     expect((await done(job.body.id)).body.status).toBe('succeeded');
     const [post] = await posts();
     expect(post).toMatchObject({ status: 200, body: { serviceType: 3, siteRestoreScope: { siteUrl: group } } });
+  });
+
+  it('connects with the app certificate instead of a secret: verified healthy, the private key never returned', async () => {
+    const pair = await selfsigned.generate([{ name: 'commonName', value: 'gateway-app' }], { keySize: 2048 });
+    await control.configure({ appCertificates: [pair.cert] });
+    const { clientSecret: _secret, ...credentials } = fx.connection.credentials as Record<string, string>;
+    const conn = await t.tenant.post(`${T()}/connections`, {
+      ...fx.connection,
+      displayName: 'AvePoint by certificate',
+      credentials: { ...credentials, certificate: pair.cert, privateKey: pair.private },
+    });
+    expect(conn.status).toBe(201);
+    expect(conn.body.credentials).toEqual({ ...credentials, certificate: pair.cert });
+    await t.tenant.post(`${T()}/connections/${conn.body.id}/verify`, {});
+    const verified = await eventually(
+      () => t.tenant.get(`${T()}/connections/${conn.body.id}`),
+      (r) => r.body.health !== 'unknown' && r.body.lastVerifiedAt,
+    );
+    expect(verified.body).toMatchObject({ health: 'healthy' });
+    expect(JSON.stringify(verified.body)).not.toContain('PRIVATE KEY');
+    const tokenCalls = (await control.calls()).filter((c) => c.path.includes('/identity/'));
+    expect(tokenCalls.at(-1)).toMatchObject({
+      status: 200,
+      body: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' },
+    });
   });
 });
