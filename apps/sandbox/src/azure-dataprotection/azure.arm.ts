@@ -44,7 +44,15 @@ import { instanceView, jobView, operationStatusView, policyView, vaultView } fro
  * Retry-After and are polled on operationStatus / operationResults (seed 004, vendor-specs SOURCE.md).
  */
 
-export const SUPPORTED_API_VERSIONS = ['2024-04-01'];
+/**
+ * The api-versions of Microsoft.DataProtection the repo's documents use: seed 004 calls 2021-01-01, the
+ * kept swagger is 2024-04-01, and its SOURCE.md names the newer stable 2025-01-01 and 2025-07-01 (served
+ * with the 2024-04-01 schemas, a compatible subset). ARM serves every registered version of a type side
+ * by side; any other is refused as ARM does (armApiVersionError).
+ */
+export const SUPPORTED_API_VERSIONS = ['2021-01-01', '2024-04-01', '2025-01-01', '2025-07-01'];
+// ARM's api-version form: yyyy-mm-dd with an optional -preview (or other) suffix.
+const API_VERSION_RE = /^\d{4}-\d{2}-\d{2}(-[A-Za-z0-9]+)?$/;
 const BLOB_DATASOURCE_TYPE = 'Microsoft.Storage/storageAccounts/blobServices';
 const KNOWN_DATASOURCE_TYPES = [
   BLOB_DATASOURCE_TYPE,
@@ -98,12 +106,7 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
     const scope = authenticate(req, scopes);
     const apiVersion = (req.query as Record<string, string>)['api-version'];
     if (!apiVersion) throw new ArmError('MissingApiVersionParameter');
-    if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {
-      throw new ArmError(
-        'NoRegisteredProviderFound',
-        `No registered resource provider found for location '${AZURE_FIXTURE.location}' and API version '${apiVersion}' for type 'backupVaults'. The supported api-versions are '${SUPPORTED_API_VERSIONS.join(', ')}'.`,
-      );
-    }
+    if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) throw armApiVersionError(req.url, apiVersion);
     const subId = /^\/azure\/management\/subscriptions\/([^/?]+)/i.exec(req.url)?.[1];
     if (!subId) throw new ArmError('ResourceNotFound', 'Only subscription-scoped routes are simulated.');
     const cfg = azureConfig(scope);
@@ -129,6 +132,33 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
   registerRestoreRoutes(app);
   registerJobRoutes(app);
   registerOperationRoutes(app);
+}
+
+/**
+ * ARM's refusal of an api-version (400): a value not of the yyyy-mm-dd[-suffix] form is
+ * InvalidApiVersionParameter ("The api-version '…' is invalid. The supported versions are '…'."); a
+ * well-formed one the provider has not registered for the resource type is NoRegisteredProviderFound,
+ * naming location, version, type and the supported versions.
+ */
+export function armApiVersionError(url: string, apiVersion: string): ArmError {
+  const supported = SUPPORTED_API_VERSIONS.join(', ');
+  if (!API_VERSION_RE.test(apiVersion)) {
+    return new ArmError(
+      'InvalidApiVersionParameter',
+      `The api-version '${apiVersion}' is invalid. The supported versions are '${supported}'.`,
+    );
+  }
+  // The resource type: the type segments after the provider (backupVaults/x/backupInstances/y -> backupVaults/backupInstances).
+  const after = /\/providers\/Microsoft\.DataProtection\/([^?]*)/i.exec(url)?.[1] ?? 'backupVaults';
+  const type = after
+    .split('/')
+    .filter((_, i) => i % 2 === 0)
+    .join('/');
+  const location = /\/locations\/([^/?]+)/i.exec(url)?.[1] ?? AZURE_FIXTURE.location;
+  return new ArmError(
+    'NoRegisteredProviderFound',
+    `No registered resource provider found for location '${location}' and API version '${apiVersion}' for type '${type}'. The supported api-versions are '${supported}'. The supported locations are '${AZURE_FIXTURE.location}'.`,
+  );
 }
 
 function authenticate(req: FastifyRequest, scopes: ScopeRegistry<AzureAccountState>): SandboxScope<AzureAccountState> {

@@ -28,10 +28,8 @@ export const AZURE_ERRORS = {
     message: 'The client does not have authorization to perform this action over this scope or the scope is invalid.',
   },
   MissingApiVersionParameter: { status: 400, message: 'The api-version query parameter (?api-version=) is required for all requests.' },
-  NoRegisteredProviderFound: {
-    status: 400,
-    message: "No registered resource provider found for this API version. The supported api-versions are '2024-04-01'.",
-  },
+  InvalidApiVersionParameter: { status: 400, message: 'The api-version is invalid.' },
+  NoRegisteredProviderFound: { status: 400, message: 'No registered resource provider found for this location and API version.' },
   InvalidRequestContent: { status: 400, message: 'The request content was invalid and could not be deserialized.' },
   UnsupportedMediaType: { status: 415, message: "The content media type is not supported. Content-Type must be 'application/json'." },
   ResourceGroupNotFound: { status: 404, message: 'Resource group could not be found.' },

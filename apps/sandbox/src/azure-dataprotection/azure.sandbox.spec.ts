@@ -79,6 +79,30 @@ describe('Azure Data Protection sandbox', () => {
       const old = await c.arm('GET', `${c.vaultPath}?api-version=2019-01-01`);
       expect(old.status).toBe(400);
       expect(old.body.error.code).toBe('NoRegisteredProviderFound');
+      expect(old.body.error.message).toBe(
+        "No registered resource provider found for location 'westus' and API version '2019-01-01' for type 'backupVaults'. The supported api-versions are '2021-01-01, 2024-04-01, 2025-01-01, 2025-07-01'. The supported locations are 'westus'.",
+      );
+      const child = await c.arm('GET', `${c.vaultPath}/backupInstances?api-version=2022-02-02`);
+      expect(child.body.error.message).toMatch(/for type 'backupVaults\/backupInstances'\./);
+      const malformed = await c.arm('GET', `${c.vaultPath}?api-version=latest`);
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error).toEqual({
+        code: 'InvalidApiVersionParameter',
+        message: "The api-version 'latest' is invalid. The supported versions are '2021-01-01, 2024-04-01, 2025-01-01, 2025-07-01'.",
+      });
+    });
+
+    it("serves seed 004's api-version 2021-01-01 beside the swagger's 2024-04-01, and echoes it in operation URLs", async () => {
+      const c = await client();
+      for (const v of ['2021-01-01', '2024-04-01', '2025-01-01', '2025-07-01'])
+        expect((await c.arm('GET', `${c.vaultPath}?api-version=${v}`)).status).toBe(200);
+      await c.arm('PUT', `${c.vaultPath}/backupPolicies/pol-v21?api-version=2021-01-01`, c.policyBody());
+      const res = await c.arm('POST', `${c.vaultPath}/validateForBackup?api-version=2021-01-01`, {
+        backupInstance: c.backupInstance(11, 'pol-v21'),
+      });
+      expect(res.status).toBe(202);
+      expect(res.headers.get('azure-asyncoperation')).toMatch(/\?api-version=2021-01-01$/);
+      expect((await c.arm('GET', res.headers.get('azure-asyncoperation')!)).body.status).toBe('Succeeded');
     });
 
     it('sends x-ms-ratelimit-remaining headers and throttles with 429 + Retry-After when a bucket is empty', async () => {
