@@ -228,6 +228,18 @@ function paged<T>(ctx: ArmCtx, req: FastifyRequest, items: T[]): { value: T[]; n
   return { value, nextLink: next.toString() };
 }
 
+/**
+ * How an operation's 201/202 names its URLs. `location`: seed 004's form for validateForBackup, DELETE
+ * and PUT backupInstances, `…/providers/Microsoft.DataProtection/locations/{location}/operationStatus/{id}`
+ * (and `operationResults` as Location when `withLocation`). `vault`: the vault-context
+ * `…/backupVaults/{vault}/operationStatus/{id}` of the official VaultCRUD_PutBackupVault example.
+ */
+interface OperationUrls {
+  form: 'location' | 'vault';
+  withLocation: boolean;
+}
+const SEED_URLS: OperationUrls = { form: 'location', withLocation: true };
+
 /** Starts a long-running operation and writes its 201/202 headers (seed 004 §Track response). */
 function startOperation(
   ctx: ArmCtx,
@@ -236,7 +248,7 @@ function startOperation(
   kind: OperationKind,
   durationMs: number,
   extra: Partial<OperationState> = {},
-  vaultContext = false,
+  urls: OperationUrls = SEED_URLS,
 ): OperationState {
   const op: OperationState = {
     id: newOperationId(),
@@ -253,14 +265,12 @@ function startOperation(
   const subBase = `${ctx.base}/subscriptions/${ctx.sub.id}`;
   const vaultBase = `${subBase}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${vault.name}`;
   const opId = op.id;
+  const locationBase = `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}`;
   reply.header(
     'azure-asyncoperation',
-    vaultContext
-      ? `${vaultBase}/operationStatus/${opId}${q}`
-      : `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}/operationStatus/${opId}${q}`,
+    urls.form === 'vault' ? `${vaultBase}/operationStatus/${opId}${q}` : `${locationBase}/operationStatus/${opId}${q}`,
   );
-  if (!vaultContext)
-    reply.header('location', `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}/operationResults/${opId}${q}`);
+  if (urls.withLocation) reply.header('location', `${locationBase}/operationResults/${opId}${q}`);
   reply.header('retry-after', String(ctx.cfg.asyncRetryAfterSeconds));
   return op;
 }
@@ -376,7 +386,7 @@ function registerVaultRoutes(app: FastifyInstance): void {
       body.tags,
     );
     rg.vaults[vault.name.toLowerCase()] = vault;
-    startOperation(ctx, reply, vault, 'putVault', 0, {}, true);
+    startOperation(ctx, reply, vault, 'putVault', 0, {}, { form: 'vault', withLocation: false });
     return reply.code(201).send(vaultView(ctx.sub, vault, ctx.scope.state.tenantId));
   });
 }
@@ -536,8 +546,17 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     };
     vault.instances[key] = bi;
     ctx.sub.protectedDatasources[account.id.toLowerCase()] = `${vaultIdOf(ctx, vault)}/backupInstances/${bi.name}`;
-    // seed 004 §Responses to configure backup request: 201 Created + Azure-AsyncOperation, body ConfiguringProtection.
-    startOperation(ctx, reply, vault, 'putInstance', ctx.cfg.protectionDurationMs, { instanceName: bi.name, error }, true);
+    // seed 004 §Responses to configure backup request: 201 Created + Azure-AsyncOperation (locations/… form,
+    // no Location) + Retry-After, body ConfiguringProtection; the operation ends when protection is configured.
+    startOperation(
+      ctx,
+      reply,
+      vault,
+      'putInstance',
+      ctx.cfg.protectionDurationMs,
+      { instanceName: bi.name, error },
+      { form: 'location', withLocation: false },
+    );
     return reply.code(201).send(instanceView(ctx.sub, vault, bi, ctx.now));
   });
 

@@ -208,7 +208,14 @@ describe('Azure Data Protection sandbox', () => {
         ),
       );
       const pending = await c.arm('GET', status);
-      expect(pending.body.status).toBe('Inprogress');
+      // seed 004 §Track response: the running operation, spelt as the service spells it
+      expect(pending.body).toEqual({
+        id: new URL(status).pathname.replace(/^\/azure\/management/, ''),
+        name: new URL(status).pathname.split('/').pop(),
+        status: 'Inprogress',
+        startTime: expect.any(String),
+        endTime: '0001-01-01T00:00:00',
+      });
       expect((await c.arm('GET', location)).status).toBe(202);
       await c.advance(5000);
       const done = await c.arm('GET', status);
@@ -239,7 +246,16 @@ describe('Azure Data Protection sandbox', () => {
       await c.arm('PUT', `${c.vaultPath}/backupPolicies/pol-i`, c.policyBody());
       const put = await c.arm('PUT', `${c.vaultPath}/backupInstances/bgblob02-x`, { properties: c.backupInstance(2, 'pol-i') });
       expect(put.status).toBe(201);
-      expect(put.headers.get('azure-asyncoperation')).toContain(`/backupVaults/${AZURE_FIXTURE.vaultName}/operationStatus/`);
+      // seed 004 §Example responses to configure backup request: the locations/… form, no Location header
+      expect(put.headers.get('azure-asyncoperation')).toMatch(
+        new RegExp(
+          `^https://[^/]+/azure/management/subscriptions/${c.subscriptionId}/providers/Microsoft.DataProtection/locations/westus/operationStatus/[A-Za-z0-9_-]+=*\\?api-version=2024-04-01$`,
+        ),
+      );
+      expect(put.headers.get('location')).toBeNull();
+      expect(put.headers.get('retry-after')).toBe('0');
+      const running = await c.arm('GET', put.headers.get('azure-asyncoperation')!);
+      expect(running.body).toMatchObject({ status: 'Inprogress', endTime: '0001-01-01T00:00:00' });
       expect(put.body.properties).toEqual(
         expect.objectContaining({ currentProtectionState: 'ConfiguringProtection', provisioningState: 'Provisioning' }),
       );

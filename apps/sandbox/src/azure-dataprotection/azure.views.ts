@@ -156,7 +156,8 @@ export function operationStatusView(statusPath: string, op: OperationState, nowM
     // seed 004 §Track response: the in-progress value is spelt "Inprogress"
     status: status === 'InProgress' ? 'Inprogress' : status,
     startTime: iso(op.startMs),
-    ...(status !== 'InProgress' ? { endTime: iso(op.doneMs) } : {}),
+    // seed 004 §Track response: a running operation answers .NET's DateTime.MinValue as its endTime.
+    endTime: status === 'InProgress' ? '0001-01-01T00:00:00' : iso(op.doneMs),
     ...(status === 'Failed' && op.error ? { error: op.error } : {}),
     ...(status === 'Succeeded' && op.jobId ? { properties: { objectType: 'OperationJobExtendedInfo', jobId: op.jobId } } : {}),
   };
