@@ -536,7 +536,8 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     const bi: InstanceState = {
       name: req.params.bi,
       tags: body.tags,
-      properties: props as Record<string, unknown>,
+      // seed 004 §Example responses to configure backup request: without one, friendlyName is the resource name.
+      properties: { friendlyName: props.dataSourceInfo.resourceName, ...props } as Record<string, unknown>,
       policyName: policy.name,
       datasourceId: account.id,
       createdMs: ctx.now,

@@ -18,6 +18,23 @@ export const AZURE_FIXTURE = {
   noPermissionAccount: 'bgblobnoperm',
 } as const;
 
+/**
+ * The resources seed 004's examples name, held by the subscription those examples use, so its requests
+ * replay unchanged: vault testBkpVault in resource group TestBkpVaultRG (West US) and storage account
+ * msblobbackup in RG-BlobBackup (seed 004 §Key entities). The blob policy is a prerequisite the client
+ * creates (§Prerequisites).
+ */
+export const SEED_004_EXAMPLE = {
+  subscriptionId: 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxxx',
+  vaultResourceGroup: 'TestBkpVaultRG',
+  vaultName: 'testBkpVault',
+  storageResourceGroup: 'RG-BlobBackup',
+  storageAccount: 'msblobbackup',
+  location: 'westus',
+} as const;
+
+export const isSeed004Subscription = (subscriptionId: string): boolean => subscriptionId.toLowerCase() === SEED_004_EXAMPLE.subscriptionId;
+
 export interface FixtureStorageAccount {
   id: string;
   name: string;
@@ -29,16 +46,29 @@ export function storageAccountId(subscriptionId: string, name: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${AZURE_FIXTURE.storageResourceGroup}/providers/Microsoft.Storage/storageAccounts/${name}`;
 }
 
-/** The storage accounts of a subscription: bgblob01..bgblob80, then the one without permissions. */
+/**
+ * The storage accounts of a subscription: bgblob01..bgblob80, then the one without permissions (and, in
+ * seed 004's example subscription, its msblobbackup last).
+ */
 export function azureStorageAccounts(subscriptionId: string): FixtureStorageAccount[] {
   const names = Array.from({ length: AZURE_FIXTURE.storageAccountCount }, (_, i) => `bgblob${String(i + 1).padStart(2, '0')}`);
   names.push(AZURE_FIXTURE.noPermissionAccount);
-  return names.map((name) => ({
+  const accounts = names.map((name) => ({
     id: storageAccountId(subscriptionId, name),
     name,
     location: AZURE_FIXTURE.location,
     containers: [...AZURE_FIXTURE.containers],
   }));
+  if (isSeed004Subscription(subscriptionId)) {
+    const { storageResourceGroup, storageAccount, location } = SEED_004_EXAMPLE;
+    accounts.push({
+      id: `/subscriptions/${subscriptionId}/resourceGroups/${storageResourceGroup}/providers/Microsoft.Storage/storageAccounts/${storageAccount}`,
+      name: storageAccount,
+      location,
+      containers: [...AZURE_FIXTURE.containers],
+    });
+  }
+  return accounts;
 }
 
 export function vaultId(subscriptionId: string, resourceGroup: string, vaultName: string): string {

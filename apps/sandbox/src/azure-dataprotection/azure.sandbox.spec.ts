@@ -1,6 +1,7 @@
 import type { RunningSandbox } from '../sandbox.server';
 import { AZURE_FIXTURE, azureStorageAccounts } from './azure.fixtures';
 import { API, AzureTestClient, BLOB, startAzureSandbox } from './azure.test-helpers';
+import { parseBody, RestoreRequestSchema } from './azure.validation';
 
 describe('Azure Data Protection sandbox', () => {
   let sandbox: RunningSandbox;
@@ -276,14 +277,30 @@ describe('Azure Data Protection sandbox', () => {
       expect(put.body.error.code).toBe('UserErrorDppDatasourceAlreadyProtected');
     });
 
-    it('refuses the seed\'s lower-case "datasourceinfo" (strict field names) and unknown storage accounts', async () => {
+    it('binds property names in any casing as ARM does, and still refuses unknown names and storage accounts', async () => {
       const c = await client();
       await c.arm('PUT', `${c.vaultPath}/backupPolicies/pol-s`, c.policyBody());
       const bi = c.backupInstance(5, 'pol-s') as any;
-      const { dataSourceInfo, ...rest } = bi;
-      const lower = await c.arm('PUT', `${c.vaultPath}/backupInstances/x`, { properties: { ...rest, datasourceinfo: dataSourceInfo } });
-      expect(lower.status).toBe(400);
-      expect(lower.body.error.code).toBe('InvalidRequestContent');
+      const { dataSourceInfo, policyInfo, ...rest } = bi;
+      const shouting = Object.fromEntries(Object.entries(dataSourceInfo).map(([k, v]) => [k.toUpperCase(), v]));
+      const lower = await c.arm('PUT', `${c.vaultPath}/backupInstances/x`, {
+        Properties: { ...rest, datasourceinfo: shouting, POLICYINFO: { PolicyId: policyInfo.policyId } },
+        TAGS: { 'Cost-Center': 'A' },
+      });
+      expect(lower.status).toBe(201);
+      // Answered in the spec's casing; tag names are data and keep theirs.
+      expect(lower.body.properties.dataSourceInfo).toMatchObject({ resourceID: c.storageId(5), datasourceType: BLOB });
+      expect(lower.body.properties.policyInfo.policyId).toBe(policyInfo.policyId);
+      expect(lower.body.tags).toEqual({ 'Cost-Center': 'A' });
+      const misspelt = await c.arm('PUT', `${c.vaultPath}/backupInstances/y`, {
+        properties: { ...rest, dataSourceInfos: dataSourceInfo, policyInfo },
+      });
+      expect(misspelt.status).toBe(400);
+      expect(misspelt.body.error.code).toBe('InvalidRequestContent');
+      const restoreCase = await c.arm('POST', `${c.vaultPath}/backupInstances/x/findRestorableTimeRanges`, {
+        SourceDataStoreType: 'OperationalStore',
+      });
+      expect(restoreCase.status).toBe(200);
       bi.dataSourceInfo.resourceID = bi.dataSourceInfo.resourceID.replace('bgblob05', 'missing99');
       const unknown = await c.arm('PUT', `${c.vaultPath}/backupInstances/x`, { properties: bi });
       expect(unknown.status).toBe(404);
@@ -346,6 +363,27 @@ describe('Azure Data Protection sandbox', () => {
       expect(done.body.properties.extendedInfo.sourceRecoverPoint.recoveryPointTime).toBe(at);
       const list = await c.arm('GET', `${c.vaultPath}/backupJobs`);
       expect(list.body.value.map((j: any) => j.name)).toContain(jobId);
+    });
+
+    it('binds restore requests in any casing, through the objectType unions', async () => {
+      const at = new Date().toISOString();
+      const shout = (v: unknown): unknown =>
+        Array.isArray(v)
+          ? v.map(shout)
+          : v && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k[0].toUpperCase() + k.slice(1).toLowerCase(), shout(x)]))
+            : v;
+      const c = new AzureTestClient(sandbox.origin);
+      const body = restoreBody(c, 8, at) as any;
+      body.restoreTargetInfo = {
+        ...body.restoreTargetInfo,
+        objectType: 'ItemLevelRestoreTargetInfo',
+        restoreCriteria: [
+          { objectType: 'RangeBasedItemLevelRestoreCriteria', minMatchingValue: 'invoices/', maxMatchingValue: 'invoices0' },
+        ],
+      };
+      const parsed = parseBody(RestoreRequestSchema, shout(body));
+      expect(parsed).toEqual(body);
     });
 
     it('refuses a time outside the ranges, another target account, a recovery point id and unknown containers', async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SandboxScope } from '../support';
 import type { CloudErrorBody } from './azure.errors';
-import { AZURE_FIXTURE, vaultId } from './azure.fixtures';
+import { AZURE_FIXTURE, isSeed004Subscription, SEED_004_EXAMPLE, vaultId } from './azure.fixtures';
 
 /**
  * In-memory state of one simulated Entra tenant (the sandbox scope) and its subscriptions. Plain JSON so
@@ -149,6 +149,19 @@ export function subscriptionState(
       { storageSettings: [{ datastoreType: 'VaultStore', type: 'LocallyRedundant' }] },
       { type: 'SystemAssigned' },
     );
+    if (isSeed004Subscription(subscriptionId)) {
+      const { vaultResourceGroup, vaultName, storageResourceGroup, location } = SEED_004_EXAMPLE;
+      const rg = { name: vaultResourceGroup, location, vaults: {} as Record<string, VaultState> };
+      rg.vaults[vaultName.toLowerCase()] = newVault(
+        vaultName,
+        vaultResourceGroup,
+        location,
+        { storageSettings: [{ datastoreType: 'VaultStore', type: 'LocallyRedundant' }] },
+        { type: 'SystemAssigned' },
+      );
+      sub.resourceGroups[vaultResourceGroup.toLowerCase()] = rg;
+      sub.resourceGroups[storageResourceGroup.toLowerCase()] = { name: storageResourceGroup, location, vaults: {} };
+    }
     account.subscriptions[key] = sub;
   }
   return sub;

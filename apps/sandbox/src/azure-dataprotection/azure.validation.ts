@@ -3,10 +3,11 @@ import { ArmError } from './azure.errors';
 
 /**
  * Request bodies the simulator accepts, written from the definitions of
- * vendor-specs/azure-dataprotection/dataprotection-2024-04-01.trimmed.swagger.json. Discriminators
- * (`objectType`) and enums are closed; objects are strict, so a misspelt field name is refused
- * (stricter than ARM, whose JSON binding ignores unknown members and matches names case-insensitively:
- * the point is to make adapter typos fail loudly). Read-only properties are accepted and ignored.
+ * vendor-specs/azure-dataprotection/dataprotection-2024-04-01.trimmed.swagger.json. Property names bind
+ * case-insensitively, as ARM's JSON binding does (seed 004's own PUT example sends "datasourceinfo"):
+ * see bindPropertyNames. Discriminators (`objectType`) and enum values are closed and exact; objects are
+ * strict, so an unknown field name is refused (stricter than ARM, which ignores unknown members: the
+ * point is to make adapter typos fail loudly). Read-only properties are accepted and ignored.
  */
 
 const DataStoreType = z.enum(['OperationalStore', 'VaultStore', 'ArchiveStore']);
@@ -246,9 +247,72 @@ export const BackupVaultResourceSchema = z.strictObject({
   }),
 });
 
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  options?: z.ZodType[];
+  discriminator?: string;
+};
+const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const propValuesOf = (schema: z.ZodType): Record<string, Set<unknown>> | undefined =>
+  (schema as unknown as { _zod: { propValues?: Record<string, Set<unknown>> } })._zod.propValues;
+
+function memberCI(obj: Record<string, unknown>, name: string): unknown {
+  const key = Object.keys(obj).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : obj[key];
+}
+
+/**
+ * ARM binds request property names case-insensitively (its .NET JSON binding; seed 004 §Example request
+ * for configure backup sends "datasourceinfo" and the service answers "dataSourceInfo"). Returns `data`
+ * with every member renamed to the casing `schema` declares, through objects, arrays, optionals and
+ * unions (the option that then parses, else the one its discriminator names). Record keys (tags,
+ * resourceProperties) are data and keep their casing; names the schema does not know stay as sent.
+ */
+export function bindPropertyNames(schema: z.ZodType, data: unknown): unknown {
+  const def = defOf(schema);
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+      return bindPropertyNames(def.innerType!, data);
+    case 'array':
+      return Array.isArray(data) ? data.map((d) => bindPropertyNames(def.element!, d)) : data;
+    case 'record':
+      if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+      return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, bindPropertyNames(def.valueType!, v)]));
+    case 'union': {
+      const options = def.options!;
+      const bound = options.map((o) => bindPropertyNames(o, data));
+      const ok = bound.findIndex((b, i) => options[i].safeParse(b).success);
+      if (ok >= 0) return bound[ok];
+      const disc = def.discriminator;
+      const value = disc && data && typeof data === 'object' ? memberCI(data as Record<string, unknown>, disc) : undefined;
+      const named = disc ? options.findIndex((o) => propValuesOf(o)?.[disc]?.has(value)) : -1;
+      return bound[Math.max(0, named)];
+    }
+    case 'object': {
+      if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+      const shape = def.shape!;
+      const canonical = new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(data)) {
+        const name = canonical.get(k.toLowerCase());
+        out[name ?? k] = name ? bindPropertyNames(shape[name], v) : v;
+      }
+      return out;
+    }
+    default:
+      return data;
+  }
+}
+
 /** Parses a body or throws InvalidRequestContent naming the first bad path (ARM's deserialization error). */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
+  const r = schema.safeParse(bindPropertyNames(schema, body));
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const path = issue.path.map(String).join('.');
