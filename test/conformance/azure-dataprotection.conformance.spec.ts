@@ -57,7 +57,7 @@ export async function azureSetup(config: Record<string, unknown> = {}): Promise<
       return accounts.slice(0, n).map((a) => ({ kind: 'storageAccount' as const, externalId: a.id, displayName: a.name }));
     },
     badCredentials: { ...credentials, clientSecret: `bad-${randomBytes(12).toString('hex')}` },
-    // One hour of vendor time: protection is configured (30 s), restores finish (60 s).
+    // One hour of vendor time: restores finish (60 s); protection (1 s) the adapter already waits for.
     settle: async () => {
       await control.advanceClock(HOUR);
     },
@@ -144,14 +144,15 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     expect((await s.control.calls()).filter((c) => c.path.startsWith('/management/'))).toHaveLength(2);
   });
 
-  it('protects an account as seed 004 does: validateForBackup 202, poll operationStatus and Location, then PUT 201', async () => {
+  it('protects an account as seed 004 does: validateForBackup 202, poll operationStatus and Location, PUT 201, poll its operation', async () => {
     const s = await azureSetup();
     const adapter = s.adapter();
     await s.control.clearCalls();
     const { items } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'seed 004', items: s.items(1) });
     expect(items).toEqual([
-      expect.objectContaining({ externalId: s.items(1)[0].externalId, vendorStatus: 'ConfiguringProtection', protected: false }),
+      expect.objectContaining({ externalId: s.items(1)[0].externalId, vendorStatus: 'ProtectionConfigured', protected: true }),
     ]);
+    expect(items[0].error).toBeUndefined();
     const calls = (await s.control.calls())
       .filter((c) => c.path.startsWith('/management/'))
       .map((c) => [
@@ -172,7 +173,16 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
       ['GET', '/providers/Microsoft.DataProtection/locations/westus/operationStatus/{id}', 200, '2024-04-01'],
       ['GET', '/providers/Microsoft.DataProtection/locations/westus/operationResults/{id}', 200, '2024-04-01'],
       ['PUT', expect.stringMatching(new RegExp(`^${vault}/backupInstances/bgblob01-[0-9a-f]{12}$`)), 201, '2024-04-01'],
+      // seed 004 §Responses to configure backup request: the PUT's Azure-AsyncOperation until Succeeded, then the instance
+      ...Array(calls.length - 9).fill([
+        'GET',
+        '/providers/Microsoft.DataProtection/locations/westus/operationStatus/{id}',
+        200,
+        '2024-04-01',
+      ]),
+      ['GET', expect.stringMatching(new RegExp(`^${vault}/backupInstances/bgblob01-[0-9a-f]{12}$`)), 200, '2024-04-01'],
     ]);
+    expect(calls.length).toBeGreaterThan(9);
     const put = (await s.control.calls()).find((c) => c.method === 'PUT' && c.path.includes('/backupInstances/'))!;
     expect(put.body).toEqual({
       properties: expect.objectContaining({
@@ -186,7 +196,7 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
   });
 
   it('waits Retry-After between polls of a running validation (202 + Retry-After: 1)', async () => {
-    const s = await azureSetup({ asyncRetryAfterSeconds: 1, validateDurationMs: 0 });
+    const s = await azureSetup({ asyncRetryAfterSeconds: 1, validateDurationMs: 0, protectionDurationMs: 0 });
     const adapter = s.adapter();
     const { policy } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'polling', items: [] });
     await s.control.clearCalls();
@@ -194,8 +204,10 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     const [item] = await adapter.addProtectedItems(ctx, policy.vendorRef, s.items(1));
     expect(item.error).toBeUndefined();
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    // One poll each of the validation's and the PUT's operation, each after its Retry-After.
     const statusPolls = (await s.control.calls()).filter((c) => c.path.includes('/operationStatus/'));
-    expect(statusPolls).toHaveLength(1);
+    expect(statusPolls).toHaveLength(2);
+    expect(new Set(statusPolls.map((c) => c.path)).size).toBe(2);
   });
 
   it('reports a failed validation operation per item: UserErrorMissingRequiredPermissions -> PERMISSION_DENIED', async () => {
@@ -217,6 +229,28 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     });
     // No backup instance was created for it.
     expect((await s.control.calls()).filter((c) => c.method === 'PUT' && c.path.includes(noperm.name))).toEqual([]);
+  });
+
+  it('surfaces a failed PUT operation (ConfiguringProtectionFailed) as a normalized error on the item at once', async () => {
+    const s = await azureSetup({ failProtectionOf: ['bgblob02'] });
+    const [good, failing] = s.items(2);
+    const adapter = s.adapter();
+    const { policy, items } = await adapter.createPolicy(ctx, {
+      workload: 'azureBlob',
+      displayName: 'configure fails',
+      items: [good, failing],
+    });
+    expect(items.find((i) => i.externalId === good.externalId)).toMatchObject({ protected: true, vendorStatus: 'ProtectionConfigured' });
+    const failed = items.find((i) => i.externalId === failing.externalId)!;
+    expect(failed).toMatchObject({
+      vendorRef: expect.stringMatching(/^bgblob02-[0-9a-f]{12}$/),
+      protected: false,
+      vendorStatus: 'ConfiguringProtectionFailed',
+      error: { code: 'PERMISSION_DENIED', vendorCode: 'UserErrorMissingRequiredPermissions' },
+    });
+    // The instance exists at Azure in that state: the item keeps its ref, so it can be removed.
+    const listed = (await adapter.listProtectedItems(ctx, policy.vendorRef)).items.find((i) => i.externalId === failing.externalId);
+    expect(listed).toMatchObject({ vendorRef: failed.vendorRef, vendorStatus: 'ConfiguringProtectionFailed' });
   });
 
   it("maps the seed's 400 UserErrorDppDatasourceAlreadyProtected (another vault) to a per-item ALREADY_PROTECTED", async () => {

@@ -532,7 +532,11 @@ function registerInstanceRoutes(app: FastifyInstance): void {
       Object.assign(existing, { properties: props, tags: body.tags, policyName: policy.name, retentionDays });
       return reply.code(200).send(instanceView(ctx.sub, vault, existing, ctx.now));
     }
-    const error = missingPermissions(account.name);
+    // An account in failProtectionOf passed validation but loses the vault's role before protection is
+    // configured: the PUT is accepted and its operation fails (ConfiguringProtectionFailed).
+    const error =
+      missingPermissions(account.name) ??
+      (ctx.cfg.failProtectionOf.includes(account.name.toLowerCase()) ? cloudErrorObject('UserErrorMissingRequiredPermissions') : undefined);
     const bi: InstanceState = {
       name: req.params.bi,
       tags: body.tags,

@@ -266,6 +266,26 @@ describe('Azure Data Protection sandbox', () => {
       expect((await c.arm('GET', put.headers.get('azure-asyncoperation')!)).body.status).toBe('Succeeded');
     });
 
+    it('fails the PUT operation of a failProtectionOf account: ConfiguringProtectionFailed with the UserFacingError', async () => {
+      const c = await client({ protectionDurationMs: 1000, failProtectionOf: ['bgblob12'] });
+      await c.arm('PUT', `${c.vaultPath}/backupPolicies/pol-f`, c.policyBody());
+      const validate = await c.arm('POST', `${c.vaultPath}/validateForBackup`, { backupInstance: c.backupInstance(12, 'pol-f') });
+      expect((await c.arm('GET', validate.headers.get('azure-asyncoperation')!)).body.status).toBe('Succeeded');
+      const put = await c.arm('PUT', `${c.vaultPath}/backupInstances/bgblob12-f`, { properties: c.backupInstance(12, 'pol-f') });
+      expect(put.status).toBe(201);
+      expect(put.body.properties.currentProtectionState).toBe('ConfiguringProtection');
+      await c.advance(1000);
+      const op = await c.arm('GET', put.headers.get('azure-asyncoperation')!);
+      expect(op.body).toMatchObject({ status: 'Failed', error: { code: 'UserErrorMissingRequiredPermissions' } });
+      expect(op.body.endTime).not.toBe('0001-01-01T00:00:00');
+      const bi = await c.arm('GET', `${c.vaultPath}/backupInstances/bgblob12-f`);
+      expect(bi.body.properties).toMatchObject({
+        currentProtectionState: 'ConfiguringProtectionFailed',
+        provisioningState: 'Failed',
+        protectionErrorDetails: { code: 'UserErrorMissingRequiredPermissions', isRetryable: false },
+      });
+    });
+
     it('refuses a second protection of the same storage account with UserErrorDppDatasourceAlreadyProtected (seed 004)', async () => {
       const c = await client();
       await c.protect('pol-d', [4]);

@@ -19,7 +19,9 @@ import { newAccountState, type AzureAccountState } from './azure.state';
  *   tokenLifetimeSeconds (3599)     access token lifetime, checked against the scope clock
  *   asyncRetryAfterSeconds (1)      Retry-After on 201/202 and in-progress polls
  *   validateDurationMs (0)          validateForBackup / validateRestore operations
- *   protectionDurationMs (30000)    ConfiguringProtection -> ProtectionConfigured
+ *   protectionDurationMs (1000)     ConfiguringProtection -> ProtectionConfigured (the PUT's operation)
+ *   failProtectionOf ([])           storage account names whose PUT backupInstances is accepted and whose
+ *                                   operation then fails: ConfiguringProtectionFailed, UserErrorMissingRequiredPermissions
  *   deleteDurationMs (0)            SoftDeleting before a deleted backup instance disappears
  *   restoreAcceptDurationMs (0)     restore operation -> job created
  *   restoreDurationMs (60000)       restore job InProgress -> Completed

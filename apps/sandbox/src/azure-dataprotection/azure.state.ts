@@ -100,7 +100,9 @@ export function azureConfig(scope: SandboxScope<AzureAccountState>) {
     tokenLifetimeSeconds: num('tokenLifetimeSeconds', 3599),
     asyncRetryAfterSeconds: num('asyncRetryAfterSeconds', 1),
     validateDurationMs: num('validateDurationMs', 0),
-    protectionDurationMs: num('protectionDurationMs', 30_000),
+    // seed 004 §Responses to configure backup request: the PUT's operation ran 17:02:19.06 -> 17:02:20.
+    protectionDurationMs: num('protectionDurationMs', 1_000),
+    failProtectionOf: Array.isArray(c.failProtectionOf) ? (c.failProtectionOf as unknown[]).map((n) => String(n).toLowerCase()) : [],
     deleteDurationMs: num('deleteDurationMs', 0),
     restoreAcceptDurationMs: num('restoreAcceptDurationMs', 0),
     restoreDurationMs: num('restoreDurationMs', 60_000),

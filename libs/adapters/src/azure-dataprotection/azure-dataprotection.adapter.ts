@@ -45,7 +45,7 @@ import {
   type ItemProgress,
   type RestoreRefItem,
 } from './azure-dataprotection.mapping';
-import type { BackupInstanceResource } from './azure-dataprotection.types';
+import type { AsyncOperationHandle, BackupInstanceResource } from './azure-dataprotection.types';
 
 /** Items validated and protected at once (each is validateForBackup + poll + PUT). */
 const ITEM_CONCURRENCY = 4;
@@ -179,15 +179,18 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
   /**
    * Per storage account (seed 004 §Configure backup): an instance already in this vault is returned as
    * held (or ALREADY_PROTECTED under another policy); otherwise validateForBackup, polled to Succeeded,
-   * then PUT backupInstances. One datasource per request, so "splitting" is one request each. Permanent
-   * per-item refusals come back on the item; throttling and outages abort the call (retryable).
+   * then PUT backupInstances, whose Azure-AsyncOperation (or Location) is followed until protection is
+   * configured or has failed (seed 004 §Responses to configure backup request), so a
+   * ConfiguringProtectionFailed comes back on the item at once. One datasource per request, so
+   * "splitting" is one request each. Permanent per-item refusals come back on the item; throttling and
+   * outages abort the call (retryable; a retry finds the instances already PUT as held).
    */
   async addProtectedItems(ctx: CallContext, policyRef: string, items: ItemSpec[]): Promise<VendorProtectedItem[]> {
     this.checkItems(items);
     const location = await this.vaultLocation(ctx);
     const held = await this.instancesByDatasource(ctx);
     const policyId = policyIdOf(this.client.vaultId, policyRef);
-    return mapLimited(items, ITEM_CONCURRENCY, async (item) => {
+    const configured = await mapLimited(items, ITEM_CONCURRENCY, async (item) => {
       const existing = held.get(item.externalId.toLowerCase());
       if (existing) {
         if (policyNameOfInstance(existing)?.toLowerCase() === policyRef.toLowerCase()) return toVendorItem(existing, this.catalog);
@@ -208,13 +211,46 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
       try {
         const validation = await this.client.validateForBackup(ctx, { backupInstance: instance });
         await this.client.waitForOperation(ctx, validation);
-        const { resource } = await this.client.putInstance(ctx, name, { properties: instance });
-        return toVendorItem(resource, this.catalog);
+        return { item, name, ...(await this.client.putInstance(ctx, name, { properties: instance })) };
       } catch (e) {
         if (isVendorError(e) && !e.retryable) return this.itemError(item, name, e);
         throw e;
       }
     });
+    // Every PUT is running by now: their operations are followed side by side.
+    return mapLimited(configured, ITEM_CONCURRENCY, (c) => ('handle' in c ? this.followProtection(ctx, c) : Promise.resolve(c)));
+  }
+
+  /**
+   * Follows a backup instance PUT's operation to its end, then reads the instance (ARM's final state of a
+   * PUT is the resource itself). A failed operation (ConfiguringProtectionFailed) becomes the item's
+   * normalized error; an operation still running when the poll deadline passes leaves the item as the
+   * PUT answered it (ConfiguringProtection), for the policy refresh to pick up.
+   */
+  private async followProtection(
+    ctx: CallContext,
+    put: { item: ItemSpec; name: string; resource: BackupInstanceResource; handle: AsyncOperationHandle },
+  ): Promise<VendorProtectedItem> {
+    const { item, name, resource, handle } = put;
+    if (!handle.asyncOperationUrl && !handle.locationUrl) return toVendorItem(resource, this.catalog);
+    let failure: VendorError | undefined;
+    try {
+      await this.client.waitForOperation(ctx, handle);
+    } catch (e) {
+      if (isVendorError(e) && e.code === 'TIMED_OUT') return toVendorItem(resource, this.catalog);
+      if (!isVendorError(e) || e.retryable) throw e;
+      failure = e;
+    }
+    const current = await this.client.getInstance(ctx, name).catch((e: unknown) => {
+      if (failure && isVendorError(e) && e.code === 'NOT_FOUND') return undefined;
+      throw e;
+    });
+    if (!failure) return toVendorItem(current ?? resource, this.catalog);
+    const state = current ? toVendorItem(current, this.catalog) : undefined;
+    return {
+      ...this.itemError(item, name, failure),
+      vendorStatus: state && state.vendorStatus !== 'ConfiguringProtection' ? state.vendorStatus : 'ConfiguringProtectionFailed',
+    };
   }
 
   async removeProtectedItems(ctx: CallContext, _policyRef: string, itemRefs: string[]): Promise<void> {

@@ -28,7 +28,7 @@ export const AZURE_DP_CAPABILITIES: Capabilities = {
   },
   notes: [
     'seed 004: blobs are protected with operational backup — continuous, so restore points are restorable time ranges (findRestorableTimeRanges), restored to a point in time with AzureBackupRecoveryTimeBasedRestoreRequest.',
-    'seed 004 §Configure backup: each storage account is one backup instance: POST validateForBackup (202, polled), then PUT backupInstances/{name} (201, ConfiguringProtection). One datasource per request.',
+    "seed 004 §Configure backup: each storage account is one backup instance: POST validateForBackup (202, polled), then PUT backupInstances/{name} (201, ConfiguringProtection), its Azure-AsyncOperation followed until protection is configured or failed (ConfiguringProtectionFailed is the item's error at once). One datasource per request.",
     'seed 004 §Error response: a storage account protected in any vault is refused with UserErrorDppDatasourceAlreadyProtected -> ALREADY_PROTECTED.',
     'Backup policies have no on/off state and their names are immutable ARM resource names: activate, deactivate and rename are not supported.',
     'Operational blob backups restore to the original storage account only; file/folder paths become RangeBasedItemLevelRestoreCriteria prefix ranges (at most 10).',
