@@ -275,8 +275,13 @@ function startOperation(
   return op;
 }
 
+/**
+ * The fixture storage account an ARM id names, in its own subscription: seed 004 §Key entities protects
+ * an account "in a different subscription" from the vault's (any subscription of the same tenant here).
+ */
 function storageAccountOr404(ctx: ArmCtx, resourceId: string) {
-  const account = azureStorageAccounts(ctx.sub.id).find((a) => a.id.toLowerCase() === resourceId.toLowerCase());
+  const subscriptionId = /^\/subscriptions\/([^/]+)\//i.exec(resourceId)?.[1] ?? ctx.sub.id;
+  const account = azureStorageAccounts(subscriptionId).find((a) => a.id.toLowerCase() === resourceId.toLowerCase());
   if (!account) {
     const name = resourceId.split('/').pop();
     throw new ArmError(
@@ -308,7 +313,10 @@ function checkBackupInstance(ctx: ArmCtx, vault: VaultState, bi: BackupInstanceB
   const types = (policy.properties as BackupPolicyBody).datasourceTypes;
   if (!types.includes(dsType))
     throw new ArmError('BMSUserErrorInvalidInput', `The backup policy '${policy.name}' does not support datasource type '${dsType}'.`);
-  const holder = ctx.sub.protectedDatasources[account.id.toLowerCase()];
+  // A datasource is protected in one vault only, whichever subscription that vault is in.
+  const holder = Object.values(ctx.scope.state.subscriptions)
+    .map((sub) => sub.protectedDatasources[account.id.toLowerCase()])
+    .find(Boolean);
   const self = instanceName ? `${vaultIdOf(ctx, vault)}/backupInstances/${instanceName}`.toLowerCase() : undefined;
   if (holder && holder.toLowerCase() !== self) {
     const holderVault = holder.replace(/\/backupInstances\/[^/]+$/i, '');

@@ -286,6 +286,24 @@ describe('Azure Data Protection sandbox', () => {
       });
     });
 
+    it('protects a storage account of another subscription of the tenant, once across subscriptions (seed 004 §Key entities)', async () => {
+      const c = await client();
+      const other = new AzureTestClient(sandbox.origin);
+      (other as any).tenantId = c.tenantId;
+      (other as any).token = c.token;
+      await c.arm('PUT', `${c.vaultPath}/backupPolicies/pol-x`, c.policyBody());
+      await other.arm('PUT', `${other.vaultPath}/backupPolicies/pol-x`, other.policyBody());
+      const bi = c.backupInstance(13, 'pol-x') as any;
+      bi.dataSourceInfo.resourceID = other.storageId(13);
+      const put = await c.arm('PUT', `${c.vaultPath}/backupInstances/cross-sub`, { properties: bi });
+      expect(put.status).toBe(201);
+      expect(put.body.properties.dataSourceInfo.resourceID).toBe(other.storageId(13));
+      const again = other.backupInstance(13, 'pol-x');
+      const refused = await other.arm('POST', `${other.vaultPath}/validateForBackup`, { backupInstance: again });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('UserErrorDppDatasourceAlreadyProtected');
+    });
+
     it('refuses a second protection of the same storage account with UserErrorDppDatasourceAlreadyProtected (seed 004)', async () => {
       const c = await client();
       await c.protect('pol-d', [4]);
