@@ -7,6 +7,7 @@ import { ARM_AUDIENCE, verifyToken } from './azure.login';
 import {
   azureConfig,
   findVault,
+  guidFrom,
   newOperationId,
   newVault,
   restorableRange,
@@ -329,8 +330,27 @@ function vaultIdOf(ctx: ArmCtx, vault: VaultState): string {
   return `/subscriptions/${ctx.sub.id}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${vault.name}`;
 }
 
-function missingPermissions(accountName: string) {
-  return accountName === AZURE_FIXTURE.noPermissionAccount ? cloudErrorObject('UserErrorMissingRequiredPermissions') : undefined;
+/**
+ * UserErrorMissingRequiredPermissions as seed 004 §Track response shows it: the UserFacingError's
+ * innerError names the vault's identity, the action it lacks and the storage account's scope.
+ */
+function missingPermissionsError(ctx: ArmCtx, vault: VaultState, accountId: string, step: string) {
+  const error = cloudErrorObject('UserErrorMissingRequiredPermissions');
+  const principal = guidFrom(`principal:${vaultIdOf(ctx, vault)}`);
+  const info = error.additionalInfo![0].info;
+  delete info.details;
+  info.innerError = {
+    code: 'UserErrorMissingRequiredPermissions',
+    additionalInfo: {
+      DetailedNonLocalisedMessage: `${step} failed. Exception Message: The client '${principal}' with object id '${principal}' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read' over scope '${accountId}/providers/Microsoft.Authorization' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    },
+  };
+  delete error.target;
+  return error;
+}
+
+function missingPermissions(ctx: ArmCtx, vault: VaultState, account: { id: string; name: string }, step: string) {
+  return account.name === AZURE_FIXTURE.noPermissionAccount ? missingPermissionsError(ctx, vault, account.id, step) : undefined;
 }
 
 // ---------------------------------------------------------------- vaults
@@ -516,7 +536,9 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     // seed 004 §Error response: an already protected datasource is refused at once with 400.
     const { account } = checkBackupInstance(ctx, vault, body.backupInstance);
     // seed 004 §Track response: missing permissions surface in the tracked operation.
-    startOperation(ctx, reply, vault, 'validateForBackup', ctx.cfg.validateDurationMs, { error: missingPermissions(account.name) });
+    startOperation(ctx, reply, vault, 'validateForBackup', ctx.cfg.validateDurationMs, {
+      error: missingPermissions(ctx, vault, account, 'Validate for Protection'),
+    });
     return reply.code(202).send();
   });
 
@@ -543,8 +565,10 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     // An account in failProtectionOf passed validation but loses the vault's role before protection is
     // configured: the PUT is accepted and its operation fails (ConfiguringProtectionFailed).
     const error =
-      missingPermissions(account.name) ??
-      (ctx.cfg.failProtectionOf.includes(account.name.toLowerCase()) ? cloudErrorObject('UserErrorMissingRequiredPermissions') : undefined);
+      missingPermissions(ctx, vault, account, 'Configure Protection') ??
+      (ctx.cfg.failProtectionOf.includes(account.name.toLowerCase())
+        ? missingPermissionsError(ctx, vault, account.id, 'Configure Protection')
+        : undefined);
     const bi: InstanceState = {
       name: req.params.bi,
       tags: body.tags,

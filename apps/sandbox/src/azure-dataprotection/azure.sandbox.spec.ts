@@ -237,6 +237,18 @@ describe('Azure Data Protection sandbox', () => {
       expect(op.body.status).toBe('Failed');
       expect(op.body.error.code).toBe('UserErrorMissingRequiredPermissions');
       expect(op.body.error.additionalInfo[0].info).toEqual(expect.objectContaining({ isRetryable: false, isUserError: false }));
+      // seed 004 §Track response: the innerError names the vault's identity, the missing action and the account's scope.
+      const principal = (await c.arm('GET', c.vaultPath)).body.identity.principalId;
+      expect(Object.keys(op.body.error).sort()).toEqual(['additionalInfo', 'code', 'message']);
+      expect(Object.keys(op.body.error.additionalInfo[0].info).sort()).toEqual(
+        ['code', 'innerError', 'isRetryable', 'isUserError', 'message', 'properties', 'recommendedAction', 'target'].sort(),
+      );
+      expect(op.body.error.additionalInfo[0].info.innerError).toEqual({
+        code: 'UserErrorMissingRequiredPermissions',
+        additionalInfo: {
+          DetailedNonLocalisedMessage: `Validate for Protection failed. Exception Message: The client '${principal}' with object id '${principal}' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read' over scope '${noperm.id}/providers/Microsoft.Authorization' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+        },
+      });
       const result = await c.arm('GET', res.headers.get('location')!);
       expect(result.status).toBe(400);
       expect(result.body.error.code).toBe('UserErrorMissingRequiredPermissions');
