@@ -195,6 +195,50 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     });
   });
 
+  it("follows operation URLs in the official examples' forms too (vault context, resource group, backup instance)", async () => {
+    const s = await azureSetup({ asyncUrlForm: 'examples', validateDurationMs: 500, restoreDurationMs: 1000 });
+    const adapter = s.adapter();
+    const { policy, items } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'examples', items: s.items(1) });
+    expect(items[0]).toMatchObject({ protected: true, vendorStatus: 'ProtectionConfigured' });
+    await s.settle();
+    const [point] = (await adapter.listRestorePoints(ctx, { protectedItemRefs: [items[0].vendorRef] })).items;
+    const req = {
+      clientRef: randomUUID(),
+      workload: 'azureBlob' as const,
+      destination: 'original' as const,
+      items: [
+        {
+          restorePointRef: point.vendorRef,
+          protectedItemRef: items[0].vendorRef,
+          externalId: items[0].externalId,
+          pointInTime: point.pointInTime,
+        },
+      ],
+    };
+    const { ref } = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, req), req);
+    await s.settle();
+    expect((await adapter.getRestore(ctx, ref)).state).toBe('succeeded');
+    await adapter.deletePolicy(ctx, policy.vendorRef);
+    const vault = `/resourceGroups/${AZURE_FIXTURE.resourceGroup}/providers/Microsoft.DataProtection`;
+    const polled = new Set(
+      (await s.control.calls())
+        .filter((c) => /\/operation(Status|Results)\//.test(c.path))
+        .map((c) =>
+          armPath(c.path)
+            .replace(/^\/subscriptions\/[^/]+/, '')
+            .replace(/backupInstances\/[^/]+\//, 'backupInstances/{bi}/')
+            .replace(/\/[^/]+$/, '/{id}'),
+        ),
+    );
+    expect([...polled].sort()).toEqual(
+      [
+        `${vault}/backupVaults/${AZURE_FIXTURE.vaultName}/operationStatus/{id}`,
+        `${vault}/operationResults/{id}`,
+        `${vault}/backupVaults/${AZURE_FIXTURE.vaultName}/backupInstances/{bi}/operationResults/{id}`,
+      ].sort(),
+    );
+  });
+
   it('waits Retry-After between polls of a running validation (202 + Retry-After: 1)', async () => {
     const s = await azureSetup({ asyncRetryAfterSeconds: 1, validateDurationMs: 0, protectionDurationMs: 0 });
     const adapter = s.adapter();

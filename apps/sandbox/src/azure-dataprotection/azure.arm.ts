@@ -230,16 +230,37 @@ function paged<T>(ctx: ArmCtx, req: FastifyRequest, items: T[]): { value: T[]; n
 }
 
 /**
- * How an operation's 201/202 names its URLs. `location`: seed 004's form for validateForBackup, DELETE
- * and PUT backupInstances, `…/providers/Microsoft.DataProtection/locations/{location}/operationStatus/{id}`
- * (and `operationResults` as Location when `withLocation`). `vault`: the vault-context
- * `…/backupVaults/{vault}/operationStatus/{id}` of the official VaultCRUD_PutBackupVault example.
+ * The URLs an operation's 201/202 names. Default (config asyncUrlForm 'seed'): seed 004's forms, every
+ * backup instance operation under `…/providers/Microsoft.DataProtection/locations/{location}/` with
+ * operationStatus as Azure-AsyncOperation and operationResults as Location, the PUT without Location
+ * (§Track response, §Example responses to configure backup request, §Example responses for delete
+ * protection). asyncUrlForm 'examples': the official x-ms-examples' forms, Azure-AsyncOperation in vault
+ * context and Location at the resource group (ValidateForBackup, ValidateRestore) or at the backup
+ * instance (TriggerRestore; DELETE likewise), none on PUT (PutBackupInstance 201). A vault PUT answers
+ * the vault-context form without Location either way (VaultCRUD_PutBackupVault).
  */
-interface OperationUrls {
-  form: 'location' | 'vault';
-  withLocation: boolean;
+function operationUrls(ctx: ArmCtx, vault: VaultState, op: OperationState): { status: string; result?: string } {
+  const q = `?api-version=${ctx.apiVersion}`;
+  const subBase = `${ctx.base}/subscriptions/${ctx.sub.id}`;
+  const rgBase = `${subBase}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.DataProtection`;
+  const vaultBase = `${rgBase}/backupVaults/${vault.name}`;
+  const locationBase = `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}`;
+  const vaultStatus = `${vaultBase}/operationStatus/${op.id}${q}`;
+  if (op.kind === 'putVault') return { status: vaultStatus };
+  if (ctx.cfg.asyncUrlForm !== 'examples') {
+    const status = `${locationBase}/operationStatus/${op.id}${q}`;
+    return op.kind === 'putInstance' ? { status } : { status, result: `${locationBase}/operationResults/${op.id}${q}` };
+  }
+  switch (op.kind) {
+    case 'putInstance':
+      return { status: vaultStatus };
+    case 'restore':
+    case 'deleteInstance':
+      return { status: vaultStatus, result: `${vaultBase}/backupInstances/${op.instanceName}/operationResults/${op.id}${q}` };
+    default:
+      return { status: vaultStatus, result: `${rgBase}/operationResults/${op.id}${q}` };
+  }
 }
-const SEED_URLS: OperationUrls = { form: 'location', withLocation: true };
 
 /** Starts a long-running operation and writes its 201/202 headers (seed 004 §Track response). */
 function startOperation(
@@ -249,7 +270,6 @@ function startOperation(
   kind: OperationKind,
   durationMs: number,
   extra: Partial<OperationState> = {},
-  urls: OperationUrls = SEED_URLS,
 ): OperationState {
   const op: OperationState = {
     id: newOperationId(),
@@ -262,16 +282,9 @@ function startOperation(
     ...extra,
   };
   ctx.sub.operations[op.id] = op;
-  const q = `?api-version=${ctx.apiVersion}`;
-  const subBase = `${ctx.base}/subscriptions/${ctx.sub.id}`;
-  const vaultBase = `${subBase}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.DataProtection/backupVaults/${vault.name}`;
-  const opId = op.id;
-  const locationBase = `${subBase}/providers/Microsoft.DataProtection/locations/${vault.location}`;
-  reply.header(
-    'azure-asyncoperation',
-    urls.form === 'vault' ? `${vaultBase}/operationStatus/${opId}${q}` : `${locationBase}/operationStatus/${opId}${q}`,
-  );
-  if (urls.withLocation) reply.header('location', `${locationBase}/operationResults/${opId}${q}`);
+  const urls = operationUrls(ctx, vault, op);
+  reply.header('azure-asyncoperation', urls.status);
+  if (urls.result) reply.header('location', urls.result);
   reply.header('retry-after', String(ctx.cfg.asyncRetryAfterSeconds));
   return op;
 }
@@ -414,7 +427,7 @@ function registerVaultRoutes(app: FastifyInstance): void {
       body.tags,
     );
     rg.vaults[vault.name.toLowerCase()] = vault;
-    startOperation(ctx, reply, vault, 'putVault', 0, {}, { form: 'vault', withLocation: false });
+    startOperation(ctx, reply, vault, 'putVault', 0);
     return reply.code(201).send(vaultView(ctx.sub, vault, ctx.scope.state.tenantId));
   });
 }
@@ -585,15 +598,7 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     ctx.sub.protectedDatasources[account.id.toLowerCase()] = `${vaultIdOf(ctx, vault)}/backupInstances/${bi.name}`;
     // seed 004 §Responses to configure backup request: 201 Created + Azure-AsyncOperation (locations/… form,
     // no Location) + Retry-After, body ConfiguringProtection; the operation ends when protection is configured.
-    startOperation(
-      ctx,
-      reply,
-      vault,
-      'putInstance',
-      ctx.cfg.protectionDurationMs,
-      { instanceName: bi.name, error },
-      { form: 'location', withLocation: false },
-    );
+    startOperation(ctx, reply, vault, 'putInstance', ctx.cfg.protectionDurationMs, { instanceName: bi.name, error });
     return reply.code(201).send(instanceView(ctx.sub, vault, bi, ctx.now));
   });
 
@@ -811,4 +816,9 @@ function registerOperationRoutes(app: FastifyInstance): void {
     status,
   );
   app.get<{ Params: BiParams & { opId: string } }>(`${BI}/operationResults/:opId`, result);
+  // The resource-group Location of the official ValidateForBackup / ValidateRestore examples (not a swagger path).
+  app.get<{ Params: { sub: string; rg: string; opId: string } }>(
+    '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.DataProtection/operationResults/:opId',
+    result,
+  );
 }

@@ -18,6 +18,8 @@ import { newAccountState, type AzureAccountState } from './azure.state';
  * accounts in rg-storage (azure.fixtures.ts). Behaviour switches (SandboxControl.configure):
  *   tokenLifetimeSeconds (3599)     access token lifetime, checked against the scope clock
  *   asyncRetryAfterSeconds (1)      Retry-After on 201/202 and in-progress polls
+ *   asyncUrlForm ('seed')           operation URLs in seed 004's locations/… form, or 'examples': the
+ *                                   official x-ms-examples' vault-context / resource-group forms
  *   validateDurationMs (0)          validateForBackup / validateRestore operations
  *   protectionDurationMs (1000)     ConfiguringProtection -> ProtectionConfigured (the PUT's operation)
  *   failProtectionOf ([])           storage account names whose PUT backupInstances is accepted and whose

@@ -99,6 +99,7 @@ export function azureConfig(scope: SandboxScope<AzureAccountState>) {
   return {
     tokenLifetimeSeconds: num('tokenLifetimeSeconds', 3599),
     asyncRetryAfterSeconds: num('asyncRetryAfterSeconds', 1),
+    asyncUrlForm: c.asyncUrlForm === 'examples' ? ('examples' as const) : ('seed' as const),
     validateDurationMs: num('validateDurationMs', 0),
     // seed 004 §Responses to configure backup request: the PUT's operation ran 17:02:19.06 -> 17:02:20.
     protectionDurationMs: num('protectionDurationMs', 1_000),
