@@ -47,7 +47,13 @@ describe('worker killed mid-submission', () => {
     const job = (await t.tenant.post(`${T()}/restore-jobs`, { items: [{ restorePointId: point }] })).body;
     const phase = async () => (await db.query('SELECT status, submit_phase, vendor_ref FROM restore_jobs WHERE id = $1', [job.id])).rows[0];
     await eventually(phase, (r) => r.submit_phase === 'starting', 30_000, 50);
-    await new Promise((r) => setTimeout(r, 500)); // the activation request is at the vendor, its answer 2.5 s away
+    // The activation request is at the vendor (its held fault is used up as it arrives), its answer 3 s away.
+    await eventually(
+      () => control.faults(),
+      (f) => f.length === 0,
+      30_000,
+      20,
+    );
     await workers[0].kill();
     const atCrash = await phase();
     expect(atCrash).toMatchObject({ status: 'submitting', submit_phase: 'starting' });
