@@ -218,6 +218,31 @@ describe('graph adapter against the Graph sandbox', () => {
     expect((api[1].body as Record<string, unknown[]>)['siteProtectionUnits@delta']).toHaveLength(5);
   });
 
+  it('a policy action refused while Graph reports the policy updating is retryable; refused when settled, it is not', async () => {
+    const s = await graphSetup();
+    await s.control.configure({ protectDelayMs: HOUR });
+    const adapter = s.adapter();
+    const { policy } = await adapter.createPolicy(ctx, { workload: 'sharepoint', displayName: 'busy', items: s.items(1) });
+    // Deactivating an inactive policy is refused for good (seed 000 §Deactivate: only an active one).
+    await expect(adapter.deactivatePolicy(ctx, policy.vendorRef)).rejects.toMatchObject({
+      code: 'NOT_ALLOWED_IN_STATE',
+      vendorCode: 'PolicyActionNotAllowed',
+      retryable: false,
+    });
+    expect((await adapter.activatePolicy(ctx, policy.vendorRef)).vendorStatus).toBe('updating');
+    // Still updating (for an hour of vendor time): refused for now, retryable after a wait.
+    for (const act of [() => adapter.deactivatePolicy(ctx, policy.vendorRef), () => adapter.deletePolicy(ctx, policy.vendorRef)]) {
+      await expect(act()).rejects.toMatchObject({
+        code: 'NOT_ALLOWED_IN_STATE',
+        vendorCode: 'PolicyActionNotAllowed',
+        retryable: true,
+        retryAfterMs: 15_000,
+      });
+    }
+    await s.control.advanceClock(HOUR + 1000);
+    expect((await adapter.deactivatePolicy(ctx, policy.vendorRef)).active).toBe(false);
+  });
+
   it('explains PolicyCreationNotAllowed as CONFLICT: one active policy per service', async () => {
     const s = await graphSetup();
     const adapter = s.adapter();

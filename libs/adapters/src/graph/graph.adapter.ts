@@ -45,6 +45,8 @@ import type { VendorResponse } from '../http/vendor-http';
 import type { BackupRestoreRoot, ProtectionUnitBase, ProtectionUnitDeltaResult, RestoreArtifactBase } from './graph.types';
 
 const VENDOR = 'graph';
+/** How long to wait before retrying an action Graph refused while the policy was `updating`. */
+const POLICY_UPDATING_RETRY_MS = 15_000;
 
 function chunks<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -220,7 +222,11 @@ export class GraphAdapter implements BackupVendorPort {
   async deletePolicy(ctx: CallContext, policyRef: string): Promise<void> {
     this.require('policy.delete');
     // seed 000 §Delete Inactive Protection Policy: only an inactive policy; 403 PolicyActionNotAllowed -> NOT_ALLOWED_IN_STATE.
-    await this.client.deletePolicy(ctx, policyRef);
+    try {
+      await this.client.deletePolicy(ctx, policyRef);
+    } catch (e) {
+      throw await this.unlessUpdating(ctx, policyRef, e);
+    }
     this.policyWorkloads.delete(policyRef);
   }
 
@@ -230,14 +236,40 @@ export class GraphAdapter implements BackupVendorPort {
     try {
       return toVendorPolicy(await this.client.activatePolicy(ctx, policyRef), r.workload);
     } catch (e) {
-      throw this.explainPolicyConflict(e, r);
+      throw await this.unlessUpdating(ctx, policyRef, this.explainPolicyConflict(e, r));
     }
   }
 
   async deactivatePolicy(ctx: CallContext, policyRef: string): Promise<VendorPolicy> {
     this.require('policy.deactivate');
     const r = await this.resourcesOfPolicy(ctx, policyRef);
-    return toVendorPolicy(await this.client.deactivatePolicy(ctx, policyRef), r.workload);
+    try {
+      return toVendorPolicy(await this.client.deactivatePolicy(ctx, policyRef), r.workload);
+    } catch (e) {
+      throw await this.unlessUpdating(ctx, policyRef, e);
+    }
+  }
+
+  /**
+   * seed 000 §Deactivate: PolicyActionNotAllowed "Please wait till it comes in active state". A policy that
+   * refuses an action while Graph still reports it `updating` (after an activation, deactivation or unit
+   * change) is refused for now, not for good: retryable, after POLICY_UPDATING_RETRY_MS. A refusal of a
+   * policy that is not updating stays NOT_ALLOWED_IN_STATE, not retryable.
+   */
+  private async unlessUpdating(ctx: CallContext, policyRef: string, e: unknown): Promise<unknown> {
+    if (!isVendorError(e) || e.vendorCode !== 'PolicyActionNotAllowed') return e;
+    const now = await this.client.getPolicy(ctx, policyRef).catch(() => undefined);
+    if (now?.status !== 'updating') return e;
+    return new VendorError({
+      code: 'NOT_ALLOWED_IN_STATE',
+      vendor: VENDOR,
+      retryable: true,
+      retryAfterMs: POLICY_UPDATING_RETRY_MS,
+      vendorCode: e.vendorCode,
+      httpStatus: e.httpStatus,
+      vendorRequestId: e.vendorRequestId,
+      message: `Microsoft 365 Backup Storage is still updating this protection policy; the action is retried once it has settled (${e.message})`,
+    });
   }
 
   // --- protected items ----------------------------------------------------------------------------
