@@ -64,8 +64,13 @@ describe('restore job cancellation', () => {
       60_000,
     );
     expect(done.body.status).toBe('cancelled');
+    // The restore's own restore session first, then the explore session it was started from.
     const stops = (await s.control.calls()).filter((c) => c.method === 'POST' && /\/Stop$/.test(c.path));
-    expect(stops).toHaveLength(1);
+    const { restoreSessions } = await s.control.state<{ restoreSessions: Array<{ id: string; kind: string }> }>();
+    expect(stops.map((c) => restoreSessions.find((r) => c.path === `/v8/RestoreSessions/${r.id}/Stop`)?.kind)).toEqual([
+      'restore',
+      'explore',
+    ]);
     expect((await history(s, created.body.id)).map((e) => e.type)).toContain('vendor_cancel_requested');
   });
 

@@ -103,6 +103,7 @@ export const VEEAM_MESSAGES = {
   jobDisabled: (name: string) => `Job ${name} is disabled.`,
   jobRunningDelete: (name: string) => `Cannot remove job ${name} while it is running.`,
   sessionStopped: (id: string) => `Restore session ${id} has been stopped.`,
+  notExploreSession: (id: string) => `Restore session ${id} is a restore operation, not a session to explore and restore data from.`,
   wrongSessionType: (type: string) => `This operation is not available for a restore session of type ${type}.`,
   limitTooLarge: 'The limit parameter value must not exceed 10000.',
   invalidParameter: (name: string, value: unknown) => `Parameter '${name}' has an invalid value: ${JSON.stringify(value)}.`,

@@ -173,6 +173,8 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
       }
       expect(restored.status).toBe(200);
       expectValid('RESTAsyncRestoreResponse', restored.body);
+      expectValid('RESTRestoreSession', (await call('GET', `/v8/RestoreSessions/${restored.body.sessionId}`)).body);
+      expectValid('PageOfRESTRestoreSessionEvent', (await call('GET', `/v8/RestoreSessions/${restored.body.sessionId}/Events`)).body);
       expectValid('PageOfRESTRestoreSessionEvent', (await call('GET', `/v8/RestoreSessions/${s.body.id}/Events`)).body);
       expectValid('RESTRestoreSessionStatistics', (await call('GET', `/v8/RestoreSessions/${s.body.id}/Statistics`)).body);
       expect((await call('POST', `/v8/RestoreSessions/${s.body.id}/Stop`)).status).toBe(204);

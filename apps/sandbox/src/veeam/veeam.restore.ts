@@ -163,6 +163,29 @@ function advanceSession(scope: Scope, s: RestoreSessionRecord): void {
       ev.message = ev.outcome === 'Success' ? `${ev.title} completed successfully.` : `${ev.title} failed: the item could not be restored.`;
     }
   }
+  // A restore session ends with its restore; an explore session stays Working until it is stopped.
+  if (s.kind === 'restore' && s.state === 'Working' && s.events.every((e) => e.status !== 'Running')) {
+    s.state = 'Stopped';
+    s.endTime = Math.max(s.creationTime, ...s.events.map((e) => e.endTime ?? s.creationTime));
+    s.eTag += 1;
+  }
+}
+
+/** Stops a session now: its running restores end Cancelled (an explore session's restore sessions with it). */
+function stopSession(scope: Scope, s: RestoreSessionRecord): void {
+  advanceSession(scope, s);
+  if (s.kind === 'explore') {
+    for (const r of scope.state.restoreSessions) if (r.exploreSessionId === s.id) stopSession(scope, r);
+  }
+  if (s.state !== 'Working') return;
+  const now = scope.clock.now().getTime();
+  s.state = 'Stopped';
+  s.endTime = now;
+  for (const e of s.events) {
+    if (e.status === 'Running')
+      Object.assign(e, { status: 'Cancelled', endTime: now, message: `${e.title} was cancelled: the restore session was stopped.` });
+  }
+  s.eTag += 1;
 }
 
 function resultOf(s: RestoreSessionRecord): 'Success' | 'Warning' | 'Failed' {
@@ -232,6 +255,7 @@ function sessionOf(scope: Scope, id: string): RestoreSessionRecord {
 function workingSession(scope: Scope, id: string, type: SessionType): RestoreSessionRecord {
   const s = sessionOf(scope, id);
   if (s.state !== 'Working') conflict(VEEAM_MESSAGES.sessionStopped(id));
+  if (s.kind !== 'explore') refuse(VEEAM_MESSAGES.notExploreSession(id));
   if (s.type !== type) refuse(VEEAM_MESSAGES.wrongSessionType(s.type));
   return s;
 }
@@ -268,6 +292,8 @@ function explore(req: Req, reply: FastifyReply, opts: { jobId?: string; orgId: s
   const now = scope.clock.now().getTime();
   const s: RestoreSessionRecord = {
     id: randomUUID(),
+    kind: 'explore',
+    exploreSessionId: null,
     name: `Explore ${TYPE_NAMES[type]} ${new Date(dateTime ?? now).toISOString()}`,
     type,
     jobId: opts.jobId ?? null,
@@ -284,7 +310,11 @@ function explore(req: Req, reply: FastifyReply, opts: { jobId?: string; orgId: s
   return reply.code(201).send(restSession(scope, s));
 }
 
-/** Records one restore operation as a session event that finishes over the sandbox clock. */
+/**
+ * Starts one restore operation: a restore session of its own (type and restore point of the explore session,
+ * same initiator), holding one Restore event that finishes over the sandbox clock. Answers its id
+ * (RESTAsyncRestoreResponse): the explore session itself shows no restore events.
+ */
 function startRestore(
   scope: Scope,
   s: RestoreSessionRecord,
@@ -295,7 +325,23 @@ function startRestore(
   const failOf = configList(scope.config, 'failRestoreOf');
   const fails = [e.url, e.email, e.name, e.sourceId, ...what.names].some((x) => x && failOf.includes(x));
   const stuck = configFlag(scope.config, 'stuckRestores');
-  s.events.push({
+  const restore: RestoreSessionRecord = {
+    id: randomUUID(),
+    kind: 'restore',
+    exploreSessionId: s.id,
+    name: what.title,
+    type: s.type,
+    jobId: s.jobId,
+    organizationId: s.organizationId,
+    initiatedBy: s.initiatedBy,
+    creationTime: now,
+    endTime: null,
+    state: 'Working',
+    restorePointId: s.restorePointId,
+    events: [],
+    eTag: 1,
+  };
+  restore.events.push({
     id: randomUUID(),
     type: 'Restore',
     status: 'Running',
@@ -305,7 +351,7 @@ function startRestore(
     outcome: fails ? 'Failed' : 'Success',
     title: what.title,
     message: `${what.title} is in progress.`,
-    order: s.events.length + 1,
+    order: 1,
     itemName: what.itemName,
     itemType: what.itemType,
     itemSizeBytes: what.sizeBytes,
@@ -313,8 +359,8 @@ function startRestore(
     target: what.target,
     ...(e.kind === 'site' ? { siteId: e.sourceId } : { userId: e.sourceId }),
   });
-  s.eTag += 1;
-  return { sessionId: s.id };
+  scope.state.restoreSessions.push(restore);
+  return { sessionId: restore.id };
 }
 
 // ---- request bodies (spec RESTRestore*Config / RESTRestoreTo* / RESTRestoreToOriginal* schemas) ----
@@ -442,8 +488,9 @@ function nodesRestore(scope: Scope, s: RestoreSessionRecord, e: Entity, nodes: N
 /**
  * Restore sessions (seed 002 §Restore Sessions, §Restore Session Events, §SharePoint/OneDrive/Mailbox
  * restore sections; spec /v8/Jobs/{jobId}/explore, /v8/Organizations/{organizationId}/explore,
- * /v8/RestoreSessions/...). v8 restore actions are asynchronous: they answer RESTAsyncRestoreResponse
- * {sessionId} and progress shows in the session's events.
+ * /v8/RestoreSessions/...). v8 restore actions are asynchronous: each answers RESTAsyncRestoreResponse
+ * {sessionId} naming a restore session of its own ("Restore session ID"; SOURCE.md §Restore flow step 3),
+ * whose state, result and events are that restore's progress. The explore session shows none of them.
  */
 export function registerRestoreRoutes(app: FastifyInstance): void {
   app.post(
@@ -469,12 +516,25 @@ export function registerRestoreRoutes(app: FastifyInstance): void {
     '/v8/RestoreSessions',
     handle(async (req: Req) => {
       const scope = scopeOf(req);
-      const list = [...scope.state.restoreSessions].sort((a, b) => b.creationTime - a.creationTime);
-      for (const s of list) advanceSession(scope, s);
+      const q = req.query;
+      // spec RestoreSession_GetPage: sessions that started (ended) after / prior to the given times.
+      const [startFrom, startTo, endFrom, endTo] = ['startTimeFrom', 'startTimeTo', 'endTimeFrom', 'endTimeTo'].map((k) =>
+        parseDateTime(k, q[k]),
+      );
+      checkEnum('orderBy', q.orderBy, ['CreationTime', 'EndTime']);
+      for (const s of scope.state.restoreSessions) advanceSession(scope, s);
+      const after = (t: number | null, from?: number) => from === undefined || (t !== null && t > from);
+      const before = (t: number | null, to?: number) => to === undefined || (t !== null && t < to);
+      const key = (s: RestoreSessionRecord) => (q.orderBy === 'EndTime' ? (s.endTime ?? Number.MAX_SAFE_INTEGER) : s.creationTime);
+      const asc = q.orderAsc === 'true';
+      const list = scope.state.restoreSessions
+        .filter((s) => after(s.creationTime, startFrom) && before(s.creationTime, startTo))
+        .filter((s) => after(s.endTime, endFrom) && before(s.endTime, endTo))
+        .sort((a, b) => (asc ? key(a) - key(b) : key(b) - key(a)));
       return pageOf(
         req,
         list.map((s) => restSession(scope, s)),
-        req.query,
+        q,
       );
     }),
   );
@@ -486,17 +546,7 @@ export function registerRestoreRoutes(app: FastifyInstance): void {
     '/v8/RestoreSessions/:restoreSessionId/Stop',
     handle(async (req: Req, reply) => {
       const scope = scopeOf(req);
-      const s = sessionOf(scope, req.params.restoreSessionId);
-      if (s.state === 'Working') {
-        const now = scope.clock.now().getTime();
-        s.state = 'Stopped';
-        s.endTime = now;
-        for (const e of s.events) {
-          if (e.status === 'Running')
-            Object.assign(e, { status: 'Cancelled', endTime: now, message: `${e.title} was cancelled: the restore session was stopped.` });
-        }
-        s.eTag += 1;
-      }
+      stopSession(scope, sessionOf(scope, req.params.restoreSessionId));
       return reply.code(204).send();
     }),
   );

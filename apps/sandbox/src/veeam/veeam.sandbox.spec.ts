@@ -257,7 +257,7 @@ describe('veeam sandbox', () => {
       return { token, control, job, session: session.body };
     }
 
-    it('restores a site asynchronously: RESTAsyncRestoreResponse, then events over the clock', async () => {
+    it('restores a site asynchronously in a restore session of its own (RESTAsyncRestoreResponse.sessionId)', async () => {
       const user = newServer();
       const { token, control, session } = await backedUpSite(user);
       const sites = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Organization/Sites`)).body.results;
@@ -266,13 +266,46 @@ describe('veeam sandbox', () => {
       const started = await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${sites[0].id}/restore`, {
         restorePermissions: true,
       });
-      expect(started).toMatchObject({ status: 200, body: { sessionId: session.id } });
-      expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results[0].status).toBe('Running');
+      expect(started).toMatchObject({ status: 200, body: { sessionId: expect.any(String) } });
+      const restoreId = started.body.sessionId;
+      expect(restoreId).not.toBe(session.id);
+      // The restore's progress is in its own session; the explore session shows none of it.
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results).toEqual([]);
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${restoreId}`)).body).toMatchObject({
+        type: 'Vesp',
+        state: 'Working',
+        initiatedBy: user,
+      });
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${restoreId}/Events`)).body.results[0].status).toBe('Running');
       await control.advanceClock(60_000);
-      const events = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results;
-      expect(events[0]).toMatchObject({ status: 'Success', type: 'Restore', source: sites[0].url });
+      const events = (await call(token, 'GET', `/v8/RestoreSessions/${restoreId}/Events`)).body.results;
+      expect(events[0]).toMatchObject({
+        status: 'Success',
+        type: 'Restore',
+        source: sites[0].url,
+        siteId: veeamFixtureSites(user)[5].id,
+      });
+      // A restore session ends with its restore; the explore session stays open until stopped.
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${restoreId}`)).body).toMatchObject({ state: 'Stopped', result: 'Success' });
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}`)).body).toMatchObject({ state: 'Working' });
+      // A restore session is not a session to restore from.
+      const again = await call(token, 'POST', `/v8/RestoreSessions/${restoreId}/Organization/Sites/${sites[0].id}/restore`, {});
+      expect(again.body.errorCode).toBe('OperationConflict');
       expect((await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Stop`)).status).toBe(204);
       expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}`)).body).toMatchObject({ state: 'Stopped', result: 'Success' });
+    });
+
+    it('lists restore sessions started after startTimeFrom, oldest first with orderAsc', async () => {
+      const user = newServer();
+      const { token, control, session } = await backedUpSite(user);
+      const site = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Organization/Sites`)).body.results[0];
+      await control.advanceClock(1_000);
+      const restore = (await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`, {})).body;
+      const all = (await call(token, 'GET', '/v8/RestoreSessions?orderAsc=true')).body.results.map((x: { id: string }) => x.id);
+      expect(all).toEqual([session.id, restore.sessionId]);
+      const after = await call(token, 'GET', `/v8/RestoreSessions?startTimeFrom=${encodeURIComponent(session.creationTime)}`);
+      expect(after.body.results.map((x: { id: string }) => x.id)).toEqual([restore.sessionId]);
+      expect((await call(token, 'GET', '/v8/RestoreSessions?startTimeFrom=yesterday')).body.errorCode).toBe('ParameterValidationFailure');
     });
 
     it('restores browsed documents and refuses documents without the schema fields', async () => {
@@ -289,16 +322,19 @@ describe('veeam sandbox', () => {
       expect((await call(token, 'POST', `${base}/Documents/restore`, { documents: docs, restorePermissions: true })).status).toBe(200);
     });
 
-    it('stopping a session cancels running restores', async () => {
+    it('stopping a restore session cancels its restore; stopping the explore session cancels the restores started in it', async () => {
       const user = newServer();
       const { token, session } = await backedUpSite(user);
       const site = (await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Organization/Sites`)).body.results[0];
-      await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`, {});
+      const restore = `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`;
+      const first = (await call(token, 'POST', restore, {})).body.sessionId;
+      expect((await call(token, 'POST', `/v8/RestoreSessions/${first}/Stop`)).status).toBe(204);
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${first}/Events`)).body.results[0].status).toBe('Cancelled');
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${first}`)).body).toMatchObject({ state: 'Stopped', result: 'Warning' });
+      const second = (await call(token, 'POST', restore, {})).body.sessionId;
       await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Stop`);
-      expect((await call(token, 'GET', `/v8/RestoreSessions/${session.id}/Events`)).body.results[0].status).toBe('Cancelled');
-      expect(
-        (await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Organization/Sites/${site.id}/restore`, {})).body.errorCode,
-      ).toBe('OperationConflict');
+      expect((await call(token, 'GET', `/v8/RestoreSessions/${second}/Events`)).body.results[0].status).toBe('Cancelled');
+      expect((await call(token, 'POST', restore, {})).body.errorCode).toBe('OperationConflict');
     });
   });
 

@@ -115,8 +115,16 @@ export interface RestoreEventRecord {
   siteId?: string;
 }
 
+/**
+ * A restore session. `explore` sessions are opened by POST /Jobs/{jobId}/explore (or the organization's) and
+ * restore nothing themselves; each v8 restore action inside one starts a `restore` session of its own, whose id
+ * the action answers (RESTAsyncRestoreResponse.sessionId) and whose events are that restore's progress.
+ */
 export interface RestoreSessionRecord {
   id: string;
+  kind: 'explore' | 'restore';
+  /** For a restore session: the explore session it was started from (the API does not show this link). */
+  exploreSessionId: string | null;
   name: string;
   type: 'Vex' | 'Veod' | 'Vesp' | 'Vet';
   jobId: string | null;

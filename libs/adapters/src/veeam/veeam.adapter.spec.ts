@@ -376,6 +376,71 @@ describe('VeeamAdapter against the sandbox', () => {
       return s.adapter.getRestore(s.ctx, started.ref);
     }
 
+    it("follows the restore session the restore action answers (RESTAsyncRestoreResponse.sessionId), not the explore session's", async () => {
+      const s = setup();
+      const req = await backedUp(s, 'sharepoint', [s.sites[0].id]);
+      const prepared = await s.adapter.prepareRestore(s.ctx, req);
+      const started = await s.adapter.startRestore(s.ctx, prepared, req);
+      // The sandbox's own record of the restore session the action started (its explore session is not shown by the API).
+      const { restoreSessions } = await s.control.state<{
+        restoreSessions: Array<{ id: string; kind: string; exploreSessionId: string }>;
+      }>();
+      const restoreSessionId = restoreSessions.find((x) => x.kind === 'restore' && x.exploreSessionId === prepared.vendorRef)!.id;
+      expect(started.ref.vendorRef).toBe(prepared.vendorRef);
+      expect(started.ref.extra?.sessions).toContain(restoreSessionId);
+      expect(started.progress).toMatchObject({ state: 'running', items: [expect.objectContaining({ status: 'running' })] });
+      await settle(s.control);
+      await s.control.clearCalls();
+      expect(await s.adapter.getRestore(s.ctx, started.ref)).toMatchObject({ state: 'succeeded', vendorStatus: 'Stopped/Success' });
+      const reads = (await s.control.calls()).filter((c) => c.method === 'GET').map((c) => c.path);
+      expect(reads).toContain(`/v8/RestoreSessions/${restoreSessionId}/Events`);
+      expect(reads).not.toContain(`/v8/RestoreSessions/${prepared.vendorRef}/Events`);
+    });
+
+    it('after a crash between the restore action and its checkpoint, finds the restore session instead of restoring again', async () => {
+      const s = setup();
+      const req = await backedUp(s, 'sharepoint', [s.sites[0].id, s.sites[1].id]);
+      const prepared = await s.adapter.prepareRestore(s.ctx, req);
+      expect(await s.adapter.findRestore(s.ctx, req, prepared)).toBeUndefined();
+      // The worker dies after Veeam accepted both restore actions: only the prepared ref was checkpointed.
+      const lost = await s.adapter.startRestore(s.ctx, prepared, req);
+      const restarted = createAdapter('veeam', s.config);
+      const found = await restarted.findRestore(s.ctx, req, prepared);
+      expect(found?.ref).toEqual(lost.ref);
+      expect(found?.progress.state).toBe('running');
+      // A start with the stored ref is no second restore either.
+      const again = await restarted.startRestore(s.ctx, prepared, req);
+      expect(again.ref).toEqual(lost.ref);
+      const actions = (await s.control.calls()).filter((c) => c.method === 'POST' && /\/restore$/.test(c.path));
+      expect(actions).toHaveLength(2);
+      await settle(s.control);
+      expect((await restarted.getRestore(s.ctx, found!.ref)).state).toBe('succeeded');
+    });
+
+    it('a start that failed after some items were restored restores only the others when repeated', async () => {
+      const s = setup();
+      const req = await backedUp(s, 'sharepoint', [s.sites[2].id, s.sites[3].id]);
+      const prepared = await s.adapter.prepareRestore(s.ctx, req);
+      const second = prepared.vendorRef.split(',')[1];
+      await s.control.injectFault({
+        method: 'POST',
+        path: `^/v8/RestoreSessions/${second}/Organization/Sites/[^/]+/restore$`,
+        status: 503,
+      });
+      expect(await vendorError(s.adapter.startRestore(s.ctx, prepared, req))).toMatchObject({
+        code: 'VENDOR_UNAVAILABLE',
+        retryable: true,
+      });
+      const started = await s.adapter.startRestore(s.ctx, prepared, req);
+      const accepted = (await s.control.calls()).filter((c) => c.method === 'POST' && /\/restore$/.test(c.path) && c.status === 200);
+      expect(accepted.map((c) => c.path.split('/')[3])).toEqual(prepared.vendorRef.split(','));
+      await settle(s.control);
+      expect(await s.adapter.getRestore(s.ctx, started.ref)).toMatchObject({
+        state: 'succeeded',
+        items: [expect.objectContaining({ status: 'succeeded' }), expect.objectContaining({ status: 'succeeded' })],
+      });
+    });
+
     it('restores a mailbox to another mailbox (restoreTo) and closes the session', async () => {
       const s = setup();
       const req = {

@@ -258,6 +258,10 @@ export class VeeamClient {
   getRestoreSession(ctx: CallContext, id: string) {
     return this.json<RESTRestoreSession>(ctx, 'GET', `v8/RestoreSessions/${enc(id)}`, 'get restore session');
   }
+  /** spec RestoreSession_GetPage; `startTimeFrom`: sessions that started after that time. */
+  listRestoreSessions(ctx: CallContext, query: { startTimeFrom?: string }) {
+    return this.all<RESTRestoreSession>(ctx, 'v8/RestoreSessions', 'get restore sessions', { ...query, orderAsc: 'true' });
+  }
   restoreSessionEvents(ctx: CallContext, id: string) {
     return this.all<RESTRestoreSessionEvent>(ctx, `v8/RestoreSessions/${enc(id)}/Events`, 'get restore session events');
   }

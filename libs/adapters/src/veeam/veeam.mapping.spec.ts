@@ -171,29 +171,44 @@ describe('veeam mapping', () => {
     );
   });
 
+  const RESTORE: RESTRestoreSession = { ...SEED_SESSION, id: 'restore-1', name: 'Restore site Sales' };
+  const read = (explore: Partial<RESTRestoreSession>, restores: Array<Partial<RESTRestoreSession>>, events: RESTRestoreSessionEvent[]) => ({
+    explore: { ...SEED_SESSION, ...explore },
+    restores: restores.map((r) => ({ ...RESTORE, ...r })),
+    events,
+  });
+
   it.each([
-    ['Working', [], 'pending'],
-    ['Stopped', [], 'cancelled'],
-    ['Working', [event('Running')], 'running'],
-    ['Working', [event('Success', { itemSizeBytes: 10 })], 'succeeded'],
-    ['Working', [event('Warning')], 'succeeded'],
-    ['Working', [event('Success'), event('Failed')], 'failed'],
-    ['Working', [event('Skipped')], 'failed'],
-    ['Stopped', [event('Cancelled')], 'cancelled'],
-    ['Working', [event('Success', { type: 'View' })], 'pending'],
-  ] as const)('a session %s with events %j is an item %s', (state, events, status) => {
-    expect(itemProgress(ENTRY, { ...SEED_SESSION, state }, [...events]).status).toBe(status);
+    ['Working', [], [], 'pending'],
+    ['Stopped', [], [], 'cancelled'],
+    // Events in the explore session are not the item's: only its restore sessions count.
+    ['Working', [], [event('Success')], 'pending'],
+    ['Working', [{ state: 'Working' }], [], 'running'],
+    ['Working', [{ state: 'Working' }], [event('Running')], 'running'],
+    ['Working', [{ state: 'Stopped' }], [event('Success', { itemSizeBytes: 10 })], 'succeeded'],
+    ['Working', [{ state: 'Stopped', result: 'Warning' }], [event('Warning')], 'succeeded'],
+    ['Working', [{ state: 'Stopped' }, { state: 'Stopped' }], [event('Success'), event('Failed')], 'failed'],
+    ['Working', [{ state: 'Stopped' }], [event('Skipped')], 'failed'],
+    ['Stopped', [{ state: 'Stopped' }], [event('Cancelled')], 'cancelled'],
+    ['Working', [{ state: 'Stopped', result: 'Failed' }], [], 'failed'],
+    ['Working', [{ state: 'Stopped', result: 'Success' }], [event('Success', { type: 'View' })], 'succeeded'],
+  ] as const)('explore %s, restore sessions %j, events %j: the item is %s', (state, restores, events, status) => {
+    const r = read({ state }, [...restores], [...events]);
+    expect(itemProgress(ENTRY, restores.length ? r : { ...r, events: [] }).status).toBe(status);
   });
 
   it("carries the failed event's message and the restored bytes", () => {
-    expect(itemProgress(ENTRY, SEED_SESSION, [event('Failed')])).toMatchObject({
+    expect(itemProgress(ENTRY, read({}, [{ state: 'Stopped' }], [event('Failed')]))).toMatchObject({
       errorCode: 'RESTORE_FAILED',
       vendorCode: 'Failed',
       errorMessage: 'Failed message',
       restorePointRef: 'rp-1',
     });
     expect(
-      itemProgress(ENTRY, SEED_SESSION, [event('Success', { itemSizeBytes: 7 }), event('Warning', { itemSizeBytes: 3 })]).restoredBytes,
+      itemProgress(
+        ENTRY,
+        read({}, [{ state: 'Stopped' }], [event('Success', { itemSizeBytes: 7 }), event('Warning', { itemSizeBytes: 3 })]),
+      ).restoredBytes,
     ).toBe(10);
   });
 
@@ -211,15 +226,18 @@ describe('veeam mapping', () => {
     expect(overallState(statuses.map((status) => ({ status })))).toBe(state);
   });
 
-  it("builds progress with the sessions' raw state and an error when failed", () => {
-    const p = toRestoreProgress([ENTRY], [{ ...SEED_SESSION, result: 'Failed' }], [[event('Failed')]]);
-    expect(p).toMatchObject({ state: 'failed', vendorStatus: 'Working/Failed', error: { code: 'RESTORE_FAILED', vendorCode: 'Failed' } });
+  it("builds progress with the restore sessions' raw state (the explore session's before the start) and an error when failed", () => {
+    const p = toRestoreProgress([ENTRY], [read({}, [{ state: 'Stopped', result: 'Failed' }], [event('Failed')])]);
+    expect(p).toMatchObject({ state: 'failed', vendorStatus: 'Stopped/Failed', error: { code: 'RESTORE_FAILED', vendorCode: 'Failed' } });
+    expect(toRestoreProgress([ENTRY], [read({}, [], [])])).toMatchObject({ state: 'pending', vendorStatus: 'Working/Success' });
   });
 
   it('round-trips the operation ref and reads a bare list of session ids', () => {
-    const ref = encodeOperation([ENTRY, { ...ENTRY, sessionId: 's2' }], 'sharepoint');
+    const started = { ...ENTRY, sessionId: 's2', restoreSessionIds: ['r1', 'r2'] };
+    const ref = encodeOperation([ENTRY, started], 'sharepoint');
+    // vendorRef names the explore sessions, before and after the start alike.
     expect(ref.vendorRef).toBe(`${SEED_SESSION.id},s2`);
-    expect(decodeOperation(ref)).toEqual([ENTRY, { ...ENTRY, sessionId: 's2' }]);
+    expect(decodeOperation(ref)).toEqual([ENTRY, started]);
     expect(decodeOperation({ vendorRef: 'a,b' })).toEqual([
       { sessionId: 'a', restorePointRef: '', protectedItemRef: '' },
       { sessionId: 'b', restorePointRef: '', protectedItemRef: '' },

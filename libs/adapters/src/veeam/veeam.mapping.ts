@@ -141,14 +141,22 @@ export function toRestorePoint(p: RESTRestorePoint, protectedItemRef: string): V
 
 // ---- restore operations ------------------------------------------------------------------------------
 
-/** One explore session per restored item: its session id and what it restores. */
+/**
+ * One explore session per restored item, and the restore sessions the item's restore actions answered
+ * (RESTAsyncRestoreResponse.sessionId: v8 restore actions run in a restore session of their own, SOURCE.md
+ * §Restore flow step 3). `restoreSessionIds` is absent until the item's restore has been started.
+ */
 export interface SessionEntry {
   sessionId: string;
   restorePointRef: string;
   protectedItemRef: string;
+  restoreSessionIds?: string[];
 }
 
-/** The operation ref: vendorRef lists the session ids; extra.sessions keeps the item of each session. */
+/**
+ * The operation ref: vendorRef lists the explore session ids (the same before and after the start, so a
+ * reconciled ref is the one the start returns); extra.sessions keeps each item and its restore sessions.
+ */
 export function encodeOperation(entries: SessionEntry[], workload: Workload): VendorOperationRef {
   return { vendorRef: entries.map((e) => e.sessionId).join(','), extra: { workload, sessions: JSON.stringify(entries) } };
 }
@@ -166,18 +174,41 @@ export function decodeOperation(ref: VendorOperationRef): SessionEntry[] {
 
 type ItemProgress = NonNullable<RestoreProgress['items']>[number];
 
+/** What the adapter reads of one item: its explore session, its restore sessions and their events. */
+export interface ItemSessions {
+  explore: RESTRestoreSession;
+  restores: RESTRestoreSession[];
+  events: RESTRestoreSessionEvent[];
+}
+
 /**
- * One item's progress from its session and the session's Restore events (status Running | Success |
- * Warning | Failed | Cancelled | Skipped, spec RESTRestoreSessionEvent). No restore event yet: pending,
- * or cancelled once the session is stopped.
+ * One item's progress from its restore sessions and their Restore events (status Running | Success |
+ * Warning | Failed | Cancelled | Skipped, spec RESTRestoreSessionEvent). Not started (no restore session):
+ * pending, or cancelled once the explore session is stopped. Started without a finished event yet: running.
  */
-export function itemProgress(entry: SessionEntry, session: RESTRestoreSession, events: RESTRestoreSessionEvent[]): ItemProgress {
-  const restores = events.filter((e) => !e.type || e.type === 'Restore');
+export function itemProgress(entry: SessionEntry, read: ItemSessions): ItemProgress {
   const base = { restorePointRef: entry.restorePointRef };
-  if (restores.length === 0) {
-    return session.state === 'Stopped'
+  if (read.restores.length === 0) {
+    return read.explore.state === 'Stopped'
       ? { ...base, status: 'cancelled', vendorStatus: 'Stopped' }
-      : { ...base, status: 'pending', vendorStatus: session.state };
+      : { ...base, status: 'pending', vendorStatus: read.explore.state };
+  }
+  const restores = read.events.filter((e) => !e.type || e.type === 'Restore');
+  const sessionsStatus = read.restores.map((s) => `${s.state}/${s.result}`).join(',');
+  if (restores.length === 0) {
+    if (read.restores.some((s) => s.state === 'Working')) return { ...base, status: 'running', vendorStatus: sessionsStatus };
+    // Ended without a restore event: the sessions' result is all there is.
+    const failed = read.restores.find((s) => s.result === 'Failed');
+    return failed
+      ? {
+          ...base,
+          status: 'failed',
+          vendorStatus: sessionsStatus,
+          errorCode: 'RESTORE_FAILED',
+          vendorCode: 'Failed',
+          errorMessage: failed.details || 'Veeam could not restore the item',
+        }
+      : { ...base, status: 'succeeded', vendorStatus: sessionsStatus };
   }
   const has = (s: RESTRestoreSessionEvent['status']) => restores.some((e) => e.status === s);
   const bytes = restores.filter((e) => e.status === 'Success' || e.status === 'Warning').reduce((a, e) => a + (e.itemSizeBytes ?? 0), 0);
@@ -210,14 +241,13 @@ export function overallState(items: Array<{ status: RestoreItemStatus }>): Resto
   return 'failed';
 }
 
-export function toRestoreProgress(
-  entries: SessionEntry[],
-  sessions: RESTRestoreSession[],
-  events: RESTRestoreSessionEvent[][],
-): RestoreProgress {
-  const items = entries.map((e, i) => itemProgress(e, sessions[i], events[i]));
+export function toRestoreProgress(entries: SessionEntry[], reads: ItemSessions[]): RestoreProgress {
+  const items = entries.map((e, i) => itemProgress(e, reads[i]));
   const state = overallState(items);
-  const vendorStatus = sessions.map((s) => `${s.state}/${s.result}`).join(',');
+  // The raw state per item: its restore sessions' state/result, or its explore session's before the start.
+  const vendorStatus = reads
+    .map((r) => (r.restores.length ? r.restores : [r.explore]).map((s) => `${s.state}/${s.result}`).join('+'))
+    .join(',');
   const failed = items.find((i) => i.status === 'failed');
   return {
     state,

@@ -13,6 +13,7 @@ import {
   SESSION_TYPE,
   splitPath,
   toRestoreProgress,
+  type ItemSessions,
   type SessionEntry,
 } from './veeam.mapping';
 import type { RESTExchangeMailbox, RESTItemComposed, RESTOneDrive, RESTSharePointSite } from './veeam.types';
@@ -23,9 +24,11 @@ const sameUrl = (a?: string, b?: string) => !!a && !!b && a.replace(/\/+$/, '').
 
 /**
  * Restores through VB365 restore sessions. Each restored item gets its own explore session at its
- * restore point's backup time (POST /v8/Jobs/{jobId}/explore), so the session's events are that item's
- * progress. Phase 1 opens the sessions (they restore nothing); phase 2 finds the item inside its session
- * and calls the v8 asynchronous restore action; cancel stops the sessions (POST /RestoreSessions/{id}/Stop).
+ * restore point's backup time (POST /v8/Jobs/{jobId}/explore). Phase 1 opens the sessions (they restore
+ * nothing); phase 2 finds the item inside its session and calls the v8 asynchronous restore action, which
+ * answers the id of a restore session of its own (RESTAsyncRestoreResponse.sessionId): that session's
+ * state and events are the item's progress. Cancel stops the restore sessions, then the explore sessions
+ * (POST /RestoreSessions/{id}/Stop).
  */
 export class VeeamRestores {
   constructor(
@@ -90,55 +93,123 @@ export class VeeamRestores {
     req: RestoreRequest,
   ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
     this.validate(req);
-    const entries = decodeOperation(ref);
+    // An earlier attempt may have started some items before it failed or the worker died: those keep
+    // their restore sessions, only the others are started now (never a second restore of an item).
+    const entries = await this.locate(ctx, decodeOperation(ref));
     for (const [i, entry] of entries.entries()) {
+      if (entry.restoreSessionIds?.length) continue;
       const item =
         req.items.find((x) => x.restorePointRef === entry.restorePointRef && x.protectedItemRef === entry.protectedItemRef) ?? req.items[i];
-      await this.restoreItem(ctx, entry, item, req);
+      entry.restoreSessionIds = await this.restoreItem(ctx, entry, item, req);
     }
-    return { ref, progress: await this.progress(ctx, ref) };
+    const started = encodeOperation(entries, req.workload);
+    return { ref: started, progress: await this.progress(ctx, started) };
   }
 
-  /** Progress of every item; sessions whose item has finished are stopped (they hold server resources). */
+  /**
+   * Progress of every item from its restore sessions. An explore session whose item has finished is
+   * stopped (it holds server resources); a restore session ends on its own.
+   */
   async progress(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
     const entries = decodeOperation(ref);
-    // Sessions and their events are independent reads: all at once.
-    const [sessions, events] = await Promise.all([
-      Promise.all(entries.map((e) => this.client.getRestoreSession(ctx, e.sessionId))),
-      Promise.all(entries.map((e) => this.client.restoreSessionEvents(ctx, e.sessionId))),
-    ]);
+    const reads = await Promise.all(entries.map((e) => this.read(ctx, e)));
     const done = entries.filter(
-      (e, i) =>
-        sessions[i].state === 'Working' && ['succeeded', 'failed', 'cancelled'].includes(itemProgress(e, sessions[i], events[i]).status),
+      (e, i) => reads[i].explore.state === 'Working' && ['succeeded', 'failed', 'cancelled'].includes(itemProgress(e, reads[i]).status),
     );
     await this.stopAll(ctx, done);
-    return toRestoreProgress(entries, sessions, events);
+    return toRestoreProgress(entries, reads);
   }
 
+  /**
+   * Reconciliation: the restore sessions of every item, found by the ref or on the server. Undefined
+   * unless every item's restore has started (start() then starts the missing ones, and only those).
+   */
   async find(ctx: CallContext, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
-    // Explore sessions carry no client reference to search by; only a checkpointed ref can be found.
     if (!ref?.vendorRef) return undefined;
     try {
-      const progress = await this.progress(ctx, ref);
-      return progress.items?.every((i) => i.status === 'pending') ? undefined : { ref, progress };
+      const entries = await this.locate(ctx, decodeOperation(ref));
+      if (!entries.every((e) => e.restoreSessionIds?.length)) return undefined;
+      const found = encodeOperation(entries, (ref.extra?.workload as Workload | undefined) ?? 'sharepoint');
+      return { ref: found, progress: await this.progress(ctx, found) };
     } catch (e) {
       if (e instanceof VendorError && e.code === 'NOT_FOUND') return undefined;
       throw e;
     }
   }
 
+  /** Stops the restore sessions (those the ref lacks are looked up first), then the explore sessions. */
   async cancel(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
-    for (const e of decodeOperation(ref)) await this.client.stopRestoreSession(ctx, e.sessionId);
-    return this.progress(ctx, ref);
+    const entries = await this.locate(ctx, decodeOperation(ref));
+    for (const id of entries.flatMap((e) => e.restoreSessionIds ?? [])) {
+      // A restore session that has already ended may refuse the stop: it has nothing left to cancel.
+      await this.client.stopRestoreSession(ctx, id).catch((e: unknown) => {
+        if (!(e instanceof VendorError) || e.code !== 'NOT_ALLOWED_IN_STATE') throw e;
+      });
+    }
+    for (const e of entries) await this.client.stopRestoreSession(ctx, e.sessionId);
+    return this.progress(ctx, { ...ref, extra: { ...ref.extra, sessions: JSON.stringify(entries) } });
   }
 
   private async stopAll(ctx: CallContext, entries: SessionEntry[]): Promise<void> {
     for (const e of entries) await this.client.stopRestoreSession(ctx, e.sessionId).catch(() => undefined);
   }
 
+  private async read(ctx: CallContext, entry: SessionEntry): Promise<ItemSessions> {
+    const ids = entry.restoreSessionIds ?? [];
+    // The explore session, the restore sessions and their events are independent reads: all at once.
+    const [explore, restores, events] = await Promise.all([
+      this.client.getRestoreSession(ctx, entry.sessionId),
+      Promise.all(ids.map((id) => this.client.getRestoreSession(ctx, id))),
+      Promise.all(ids.map((id) => this.client.restoreSessionEvents(ctx, id))),
+    ]);
+    return { explore, restores, events: events.flat() };
+  }
+
+  /**
+   * Fills in the restore sessions of items whose ref lacks them (a start that failed or was interrupted
+   * after Veeam accepted a restore action). A restore session shows no link to the explore session it came
+   * from, so it is recognised by what the API does show: started after the item's explore session, by the
+   * same account, of the same type, with a restore event about the item's site or user (event siteId /
+   * userId, spec RESTRestoreSessionEvent). Items sharing one site or user get one session each, in order.
+   */
+  private async locate(ctx: CallContext, entries: SessionEntry[]): Promise<SessionEntry[]> {
+    const missing = entries.filter((e) => !e.restoreSessionIds?.length);
+    if (missing.length === 0) return entries;
+    const explores = new Map(
+      await Promise.all(missing.map(async (e) => [e.sessionId, await this.client.getRestoreSession(ctx, e.sessionId)] as const)),
+    );
+    const since = Math.min(...[...explores.values()].map((s) => Date.parse(s.creationTime)));
+    const known = new Set(entries.flatMap((e) => [e.sessionId, ...(e.restoreSessionIds ?? [])]));
+    const sessions = (await this.client.listRestoreSessions(ctx, { startTimeFrom: new Date(since - 1).toISOString() }))
+      .filter((s) => !known.has(s.id))
+      .sort((a, b) => Date.parse(a.creationTime) - Date.parse(b.creationTime));
+    const claimed = new Set<string>();
+    const out = entries.map((e) => ({ ...e }));
+    for (const entry of out.filter((e) => !e.restoreSessionIds?.length)) {
+      const explore = explores.get(entry.sessionId)!;
+      const ref = parseItemRef(entry.protectedItemRef);
+      if (!ref) continue;
+      const sharing = missing.filter((m) => m.protectedItemRef === entry.protectedItemRef).length > 1;
+      const found: string[] = [];
+      for (const s of sessions) {
+        if (claimed.has(s.id) || s.type !== explore.type || Date.parse(s.creationTime) < Date.parse(explore.creationTime)) continue;
+        if (explore.initiatedBy && s.initiatedBy && explore.initiatedBy !== s.initiatedBy) continue;
+        const events = await this.client.restoreSessionEvents(ctx, s.id);
+        const about = events.some((ev) => (ref.type === 'Site' ? ev.siteId : ev.userId) === ref.entityId);
+        if (!about) continue;
+        claimed.add(s.id);
+        found.push(s.id);
+        if (sharing) break;
+      }
+      if (found.length) entry.restoreSessionIds = found;
+    }
+    return out;
+  }
+
   // ---- one item ------------------------------------------------------------------------------------
 
-  private async restoreItem(ctx: CallContext, entry: SessionEntry, item: RestoreItemRequest, req: RestoreRequest): Promise<void> {
+  /** Starts one item's restore; returns the restore session id of each restore action it took. */
+  private async restoreItem(ctx: CallContext, entry: SessionEntry, item: RestoreItemRequest, req: RestoreRequest): Promise<string[]> {
     const kind = COLLECTION[req.workload]!;
     const entityId = await this.findInSession(ctx, entry, kind, req.workload);
     const to = req.destination === 'new';
@@ -154,7 +225,7 @@ export class VeeamRestores {
         documentVersion: 'Last',
         documentLastVersionAction: 'Overwrite',
       };
-      await (to
+      const started = await (to
         ? this.client.restoreAction(
             ctx,
             entry.sessionId,
@@ -171,9 +242,17 @@ export class VeeamRestores {
             'restore',
             this.withAuth({ ...common, restorePermissions: true }, true),
           ));
-      return;
+      return [started.sessionId];
     }
-    await this.client.restoreAction(ctx, entry.sessionId, kind, entityId, 'restore', this.withAuth({ documentAction: 'Overwrite' }, false));
+    const started = await this.client.restoreAction(
+      ctx,
+      entry.sessionId,
+      kind,
+      entityId,
+      'restore',
+      this.withAuth({ documentAction: 'Overwrite' }, false),
+    );
+    return [started.sessionId];
   }
 
   /** The session's id of the protected site / OneDrive / mailbox (session ids differ from organization ids). */
@@ -214,7 +293,7 @@ export class VeeamRestores {
     entityId: string,
     paths: string[],
     siteUrl?: string,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const documents: RESTItemComposed[] = [];
     const folders: RESTItemComposed[] = [];
     for (const path of paths) {
@@ -245,9 +324,14 @@ export class VeeamRestores {
         false,
       );
     const action = (what: string) => (siteUrl ? `${what}/restoreTo` : `${what}/restore`);
+    const ids: string[] = [];
     if (documents.length)
-      await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Documents'), body('documents', documents));
-    if (folders.length) await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Folders'), body('folders', folders));
+      ids.push(
+        (await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Documents'), body('documents', documents))).sessionId,
+      );
+    if (folders.length)
+      ids.push((await this.client.restoreAction(ctx, sessionId, kind, entityId, action('Folders'), body('folders', folders))).sessionId);
+    return ids;
   }
 
   private async folderIn(
@@ -281,20 +365,27 @@ export class VeeamRestores {
     mailboxId: string,
     paths: string[],
     targetMailbox?: string,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const body = this.withAuth(targetMailbox ? { mailbox: targetMailbox, changedItems: true, deletedItems: true } : {}, true);
     const action = targetMailbox ? 'restoreTo' : 'restore';
-    if (!paths.length) {
-      await this.client.restoreAction(ctx, sessionId, 'mailbox', mailboxId, action, body);
-      return;
-    }
+    if (!paths.length) return [(await this.client.restoreAction(ctx, sessionId, 'mailbox', mailboxId, action, body)).sessionId];
+    const ids: string[] = [];
     for (const path of paths) {
       const name = splitPath(path).segments[0] ?? path;
       const folder = (await this.client.mailboxFolders(ctx, sessionId, mailboxId, name)).find(
         (f) => f.name?.toLowerCase() === name.toLowerCase(),
       );
       if (!folder) throw veeamRefusal('NOT_FOUND', `Mailbox folder not found in the backup: ${path}`);
-      await this.client.restoreAction(ctx, sessionId, 'mailbox', mailboxId, `folders/${encodeURIComponent(folder.id)}/${action}`, body);
+      const started = await this.client.restoreAction(
+        ctx,
+        sessionId,
+        'mailbox',
+        mailboxId,
+        `folders/${encodeURIComponent(folder.id)}/${action}`,
+        body,
+      );
+      ids.push(started.sessionId);
     }
+    return ids;
   }
 }

@@ -168,6 +168,8 @@ export interface RESTRestoreSession {
   creationTime: string;
   endTime?: string | null;
   name?: string;
+  initiatedBy?: string;
+  details?: string;
 }
 
 export type RESTRestoreSessionEventStatus = 'Running' | 'Success' | 'Warning' | 'Failed' | 'Cancelled' | 'Skipped';
@@ -186,9 +188,12 @@ export interface RESTRestoreSessionEvent {
   startTime: string;
   endTime?: string | null;
   order: number;
+  /** The backed-up organization user / site the event is about. */
+  userId?: string | null;
+  siteId?: string | null;
 }
 
-/** RESTAsyncRestoreResponse: v8 restore actions are asynchronous. */
+/** RESTAsyncRestoreResponse: v8 restore actions are asynchronous; sessionId names the restore's own restore session. */
 export interface RESTAsyncRestoreResponse {
   sessionId: string;
 }
