@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthedRequest } from './veeam.auth';
 import { sendVeeamError, VEEAM_MESSAGES } from './veeam.errors';
 
 /**
@@ -72,7 +73,13 @@ export function parsePaging(query: Record<string, unknown>): Paging {
   return { offset, limit };
 }
 
-/** One page of `all` as PageOf<T>, with HAL links to itself and the neighbouring pages. */
+/**
+ * One page of `all` as PageOf<T>. The spec types `_links` as an open HAL dictionary (RESTLinkHALDictionary;
+ * seed 002's samples name only "property1"/"property2"), so a client cannot count on any relation. Veeam's
+ * REST reference (Pagination page) shows `first`, `prev`, `self` and `next` with hrefs of the same path and
+ * offset ± limit, "if it is possible to navigate to other pages". The scope's `pageLinks` config chooses:
+ * 'navigation' (default: that documented form), 'self' (only the page itself) or 'none' (no links).
+ */
 export function pageOf<T>(req: FastifyRequest, all: T[], query: Record<string, unknown>): Record<string, unknown> {
   const { offset, limit } = parsePaging(query);
   const results = all.slice(offset, offset + limit);
@@ -84,9 +91,11 @@ export function pageOf<T>(req: FastifyRequest, all: T[], query: Record<string, u
     qs.set('limit', String(limit));
     return { href: `${path}?${qs.toString()}` };
   };
-  const links: Record<string, { href: string }> = { self: link(offset) };
-  if (offset > 0) links.prev = link(Math.max(0, offset - limit));
-  if (offset + limit < all.length) links.next = link(offset + limit);
+  const mode = (req as FastifyRequest & AuthedRequest).veeamScope?.config.pageLinks ?? 'navigation';
+  const links: Record<string, { href: string }> = {};
+  if (mode === 'navigation' && offset > 0) Object.assign(links, { first: link(0), prev: link(Math.max(0, offset - limit)) });
+  if (mode !== 'none') links.self = link(offset);
+  if (mode === 'navigation' && offset + limit < all.length) links.next = link(offset + limit);
   return { offset, limit, setId: randomUUID(), results, _links: links };
 }
 

@@ -158,7 +158,7 @@ describe('veeam sandbox', () => {
   });
 
   describe('paging (seed 002: limit default 30, max 10,000)', () => {
-    it('pages with limit/offset and HAL links', async () => {
+    it("pages with limit/offset; HAL links first/prev/self/next as Veeam's Pagination page shows them", async () => {
       const user = newServer();
       const token = await login(user);
       const orgId = veeamFixtureOrganization(user).id;
@@ -166,7 +166,15 @@ describe('veeam sandbox', () => {
       expect(first.status).toBe(200);
       expect(first.body).toMatchObject({ offset: 0, limit: 30 });
       expect(first.body.results).toHaveLength(30);
-      expect(first.body._links.next.href).toContain('offset=30');
+      expect(Object.keys(first.body._links)).toEqual(['self', 'next']);
+      expect(first.body._links.next.href).toBe(`/veeam/v8/Organizations/${orgId}/Users?offset=30&limit=30`);
+      const middle = await call(token, 'GET', `/v8/Organizations/${orgId}/Users?offset=19&limit=10`);
+      expect(middle.body._links).toEqual({
+        first: { href: `/veeam/v8/Organizations/${orgId}/Users?offset=0&limit=10` },
+        prev: { href: `/veeam/v8/Organizations/${orgId}/Users?offset=9&limit=10` },
+        self: { href: `/veeam/v8/Organizations/${orgId}/Users?offset=19&limit=10` },
+        next: { href: `/veeam/v8/Organizations/${orgId}/Users?offset=29&limit=10` },
+      });
       const last = await call(token, 'GET', `/v8/Organizations/${orgId}/Users?offset=30&limit=30`);
       expect(last.body.results.map((u: { id: string }) => u.id)).toEqual(
         veeamFixtureUsers(user)
@@ -174,6 +182,18 @@ describe('veeam sandbox', () => {
           .map((u) => u.id),
       );
       expect(last.body._links.next).toBeUndefined();
+    });
+
+    it.each([
+      ['self', ['self']],
+      ['none', []],
+    ])('pageLinks %s: the open HAL dictionary holds %j only', async (pageLinks, keys) => {
+      const user = newServer();
+      const token = await login(user);
+      await new SandboxControl(sandbox.origin, 'veeam', user).configure({ pageLinks });
+      const page = await call(token, 'GET', `/v8/Organizations/${veeamFixtureOrganization(user).id}/Users?offset=10&limit=10`);
+      expect(page.body.results).toHaveLength(10);
+      expect(Object.keys(page.body._links)).toEqual(keys);
     });
 
     it('accepts limit=10000 and refuses 10001 with ParameterValidationFailure', async () => {

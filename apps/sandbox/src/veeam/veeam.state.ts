@@ -9,6 +9,7 @@
  * - backupDurationMs (default 120 000), backupIntervalMs (overrides the schedule's period)
  * - stuckJobs (true: job sessions stay Running), failBackups (true: job sessions end Failed)
  * - restoreDurationMs (default 60 000), stuckRestores (true: restore events stay Running)
+ * - pageLinks ('navigation' default | 'self' | 'none'): the HAL `_links` of a PageOf (veeam.http.ts pageOf)
  * - failRestoreOf (string[]: names/urls/emails of items whose restore ends Failed)
  * - userCount / siteCount (fixture sizes, default 60)
  * - requireRestoreCredentials (true: restore actions need Entra app / device code / user credentials)

@@ -146,6 +146,21 @@ describe('VeeamAdapter against the sandbox', () => {
       ]);
     });
 
+    it.each(['self', 'none', 'navigation'])(
+      'pages past 30 whatever the HAL links hold (pageLinks %s): offset + limit until a short page',
+      async (pageLinks) => {
+        const s = setup();
+        await s.control.configure({ pageLinks });
+        const items = s.sites.slice(0, 31).map((x) => ({ kind: 'site' as const, externalId: x.id }));
+        const { policy } = await s.adapter.createPolicy(s.ctx, { workload: 'sharepoint', displayName: `links ${pageLinks}`, items });
+        const first = await s.adapter.listProtectedItems(s.ctx, policy.vendorRef);
+        expect(first).toMatchObject({ items: expect.any(Array), next: '30' });
+        const second = await s.adapter.listProtectedItems(s.ctx, policy.vendorRef, first.next);
+        expect(second.items).toHaveLength(1);
+        expect(second.next).toBeUndefined();
+      },
+    );
+
     it('lists policies past one page of 30', async () => {
       const s = setup();
       for (let i = 0; i < 31; i += 1)

@@ -77,7 +77,7 @@ export class VeeamAdapter implements BackupVendorPort {
   async listPolicies(ctx: CallContext, page?: string): Promise<Page<VendorPolicy>> {
     const p = await this.client.listJobs(ctx, { offset: offsetOf(page), limit: VEEAM_PAGE_SIZE.default }, await this.organizationId(ctx));
     const items = await Promise.all(p.results.map(async (job) => toVendorPolicy(job, await this.jobWorkload(ctx, job))));
-    const next = nextOffset(p);
+    const next = nextOffset(p, VEEAM_PAGE_SIZE.default);
     return { items, ...(next !== undefined ? { next: String(next) } : {}) };
   }
 
@@ -132,7 +132,7 @@ export class VeeamAdapter implements BackupVendorPort {
     const p = await this.client.listSelectedItems(ctx, policyRef, { offset: offsetOf(page), limit: VEEAM_PAGE_SIZE.default });
     const workload = p.results.map(workloadOfItem).find(Boolean) ?? 'sharepoint';
     const items = p.results.map((i) => toProtectedItem(job, i, workload)).filter((i): i is VendorProtectedItem => !!i);
-    const next = nextOffset(p);
+    const next = nextOffset(p, VEEAM_PAGE_SIZE.default);
     return { items, ...(next !== undefined ? { next: String(next) } : {}) };
   }
 
@@ -189,7 +189,7 @@ export class VeeamAdapter implements BackupVendorPort {
       limit: VEEAM_PAGE_SIZE.default,
     });
     const items = p.results.map((rp) => toRestorePoint(rp, refs[index]));
-    const more = nextOffset(p);
+    const more = nextOffset(p, VEEAM_PAGE_SIZE.default);
     const next = more !== undefined ? `${index}:${more}` : index + 1 < refs.length ? `${index + 1}:0` : undefined;
     return { items, ...(next ? { next } : {}) };
   }

@@ -180,8 +180,8 @@ export class VeeamClient {
     for (let offset = 0; ;) {
       const p = await this.page<T>(ctx, path, what, { offset, limit }, query);
       out.push(...p.results);
-      const more = nextOffset(p);
-      if (more === undefined || p.results.length === 0) return out;
+      const more = nextOffset(p, limit);
+      if (more === undefined) return out;
       offset = more;
     }
   }
@@ -323,10 +323,11 @@ export class VeeamClient {
 }
 
 /**
- * The offset of the next page, or undefined on the last. Veeam's HAL `_links` name the next page when
- * there is one; without links a full page means there may be more.
+ * The offset of the next page, or undefined on the last. Veeam pages by offset + limit (seed 002 §Get Backup
+ * Repositories); its `_links` are an open HAL dictionary (spec RESTLinkHALDictionary) that promises no `next`,
+ * so they are not read: a full page means there may be more, a short (or empty) page is the last.
  */
-export function nextOffset<T>(p: PageOf<T>): number | undefined {
-  if (p._links && Object.keys(p._links).length > 0) return p._links.next ? p.offset + p.results.length : undefined;
-  return p.results.length >= p.limit && p.results.length > 0 ? p.offset + p.results.length : undefined;
+export function nextOffset<T>(p: PageOf<T>, requestedLimit: number): number | undefined {
+  const limit = p.limit > 0 ? Math.min(p.limit, requestedLimit) : requestedLimit;
+  return p.results.length > 0 && p.results.length >= limit ? p.offset + p.results.length : undefined;
 }

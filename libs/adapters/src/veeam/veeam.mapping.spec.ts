@@ -270,10 +270,14 @@ describe('veeam mapping', () => {
     expect(splitPath('/Documents/Reports/')).toEqual({ segments: ['Documents', 'Reports'], folder: true });
   });
 
-  it('finds the next page from HAL links, else from a full page', () => {
-    expect(nextOffset({ offset: 0, limit: 30, results: new Array(30), _links: { self: {}, next: { href: '?offset=30' } } })).toBe(30);
-    expect(nextOffset({ offset: 30, limit: 30, results: new Array(30), _links: { self: {} } })).toBeUndefined();
-    expect(nextOffset({ offset: 0, limit: 30, results: new Array(30) })).toBe(30);
-    expect(nextOffset({ offset: 0, limit: 30, results: new Array(5) })).toBeUndefined();
+  it('pages by offset + limit until a short page, whatever the HAL links say', () => {
+    expect(nextOffset({ offset: 0, limit: 30, results: new Array(30), _links: { self: {}, next: { href: '?offset=30' } } }, 30)).toBe(30);
+    // The spec's _links is an open dictionary: a full page without `next` may still have a successor.
+    expect(nextOffset({ offset: 30, limit: 30, results: new Array(30), _links: { self: {} } }, 30)).toBe(60);
+    expect(nextOffset({ offset: 0, limit: 30, results: new Array(30) }, 30)).toBe(30);
+    expect(nextOffset({ offset: 0, limit: 30, results: new Array(5), _links: { next: { href: '?offset=30' } } }, 30)).toBeUndefined();
+    expect(nextOffset({ offset: 60, limit: 30, results: [] }, 30)).toBeUndefined();
+    // A server that answers fewer per page than asked: the page size it names counts.
+    expect(nextOffset({ offset: 0, limit: 1000, results: new Array(1000) }, 10_000)).toBe(1000);
   });
 });
