@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ScopeRegistry, SandboxScope } from '../support';
-import { sendOAuthError, tokenQuotaMessage, UNAUTHORIZED_MESSAGE } from './veeam.errors';
+import { sendTokenRefusal, tokenQuotaMessage, UNAUTHORIZED_MESSAGE } from './veeam.errors';
 import { veeamSandboxAssertion, veeamSandboxPassword } from './veeam.fixtures';
 import { configNumber, type TokenRecord, type VeeamServerState } from './veeam.state';
 
@@ -82,11 +82,11 @@ export function registerAuth(
   app.post(TOKEN_PATH, async (req, reply) => {
     const ctype = String(req.headers['content-type'] ?? '');
     if (!ctype.includes('application/x-www-form-urlencoded') && !ctype.includes('application/json')) {
-      return sendOAuthError(reply, 'invalid_request', 'The request must be application/x-www-form-urlencoded or application/json.');
+      return sendTokenRefusal(reply, 'malformed', 'The request must be application/x-www-form-urlencoded or application/json.');
     }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const key = serverKeyOfTokenRequest(body);
-    if (!key) return sendOAuthError(reply, 'invalid_request', 'The user name, client id or refresh token is missing.');
+    if (!key) return sendTokenRefusal(reply, 'malformed', 'The user name, client id or refresh token is missing.');
     const scope = scopes.get(key);
     // Token-endpoint faults are taken here: the server's fault hook runs before the body names the server.
     const fault = scope.faults.take('POST', TOKEN_PATH);
@@ -132,30 +132,31 @@ function takeQuota(scope: SandboxScope<VeeamServerState>): { limit: number; retr
 
 function grant(scope: SandboxScope<VeeamServerState>, body: Record<string, unknown>, reply: FastifyReply): FastifyReply {
   const grantType = body.grant_type;
-  if (!grantType) return sendOAuthError(reply, 'invalid_request', 'grant_type is missing.');
-  if (!(GRANT_TYPES as readonly string[]).includes(String(grantType))) return sendOAuthError(reply, 'unsupported_grant_type');
+  if (!grantType) return sendTokenRefusal(reply, 'malformed', 'grant_type is missing.');
+  if (!(GRANT_TYPES as readonly string[]).includes(String(grantType)))
+    return sendTokenRefusal(reply, 'malformed', `The grant type is not supported. Supported: ${GRANT_TYPES.join(', ')}.`);
   for (const k of Object.keys(body))
-    if (!TOKEN_FIELDS.includes(k)) return sendOAuthError(reply, 'invalid_request', `Unknown parameter '${k}'.`);
+    if (!TOKEN_FIELDS.includes(k)) return sendTokenRefusal(reply, 'malformed', `Unknown parameter '${k}'.`);
   const now = scope.clock.now().getTime();
   let userName: string;
   if (grantType === 'password') {
-    if (!body.username || !body.password) return sendOAuthError(reply, 'invalid_request', 'username and password are required.');
+    if (!body.username || !body.password) return sendTokenRefusal(reply, 'malformed', 'username and password are required.');
     if (body.password !== veeamSandboxPassword(String(body.username)))
-      return sendOAuthError(reply, 'invalid_grant', 'The user name or password is incorrect.');
+      return sendTokenRefusal(reply, 'refused', 'The user name or password is incorrect.');
     userName = String(body.username);
   } else if (grantType === 'refresh_token') {
     const old = scope.state.tokens.find((t) => t.refreshToken === body.refresh_token);
     if (!old || old.revoked || old.refreshExpiresAt <= now)
-      return sendOAuthError(reply, 'invalid_grant', 'The refresh token is invalid or expired.');
+      return sendTokenRefusal(reply, 'refused', 'The refresh token is invalid or expired.');
     // A refresh token is used once: the pair it belonged to is replaced.
     old.revoked = true;
     userName = old.userName;
   } else if (grantType === 'operator') {
-    return sendOAuthError(reply, 'invalid_grant', 'Restore operator authentication is not configured on this server.');
+    return sendTokenRefusal(reply, 'refused', 'Restore operator authentication is not configured on this server.');
   } else {
-    if (!body.client_id || !body.assertion) return sendOAuthError(reply, 'invalid_request', 'client_id and assertion are required.');
+    if (!body.client_id || !body.assertion) return sendTokenRefusal(reply, 'malformed', 'client_id and assertion are required.');
     if (body.assertion !== veeamSandboxAssertion(String(body.client_id)))
-      return sendOAuthError(reply, 'invalid_grant', 'The assertion is invalid.');
+      return sendTokenRefusal(reply, 'refused', 'The assertion is invalid.');
     userName = String(body.client_id);
   }
   const lifetime = configNumber(scope.config, 'tokenLifetimeSeconds', DEFAULT_TOKEN_LIFETIME_SECONDS);

@@ -68,13 +68,14 @@ export function sendVeeamError(reply: FastifyReply, errorCode: VeeamErrorCode, m
 export const UNAUTHORIZED_MESSAGE = 'Authorization has been denied for this request.';
 
 /**
- * Token endpoint refusals. The token response carries OWIN's `.issued`/`.expires` (spec OAuthTokenResponse),
- * i.e. an OWIN OAuth server, which refuses with status 400 and an RFC 6749 §5.2 body {error, error_description}.
+ * Token endpoint refusals. POST /v8/token's `default` response is RESTExceptionInfo like every other
+ * operation's (spec operationId `token`), not an RFC 6749 {error} body. The status is not documented:
+ * the simulator answers 400 for every refusal, errorCode ParameterValidationFailure for a malformed request
+ * (missing or unknown parameter, unsupported grant type) and no errorCode for refused credentials (wrong
+ * password or assertion, an unknown, used or expired refresh token), as its bearer check's 401 has none.
  */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_client';
-
-export function sendOAuthError(reply: FastifyReply, error: OAuthErrorCode, description?: string): FastifyReply {
-  return reply.code(400).send(description ? { error, error_description: description } : { error });
+export function sendTokenRefusal(reply: FastifyReply, kind: 'malformed' | 'refused', message: string): FastifyReply {
+  return reply.code(400).send(exceptionInfo(kind === 'malformed' ? 'ParameterValidationFailure' : null, message));
 }
 
 /**

@@ -101,6 +101,13 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
     expectValid('RESTSite', (await call('GET', `/v8/Organizations/${org}/Sites/${veeamFixtureSites(server)[0].id}`)).body);
     expectValid('PageOfRESTTeam', (await call('GET', `/v8/Organizations/${org}/Teams`)).body);
     expectValid('PageOfRESTBackupRepository', (await call('GET', '/v8/BackupRepositories')).body);
+    const refused = await fetch(`${sandbox.origin}/veeam/v8/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: server, password: 'wrong' }).toString(),
+    });
+    expect(refused.status).toBe(400);
+    expectValid('RESTExceptionInfo', await refused.json());
     const missing = await call('GET', '/v8/Jobs/00000000-0000-0000-0000-000000000000');
     expect(missing.status).toBe(404);
     expectValid('RESTExceptionInfo', missing.body);

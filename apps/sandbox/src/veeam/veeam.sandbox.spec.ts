@@ -98,19 +98,24 @@ describe('veeam sandbox', () => {
       expect(r.body.userName).toBe(client);
     });
 
-    it('refuses a wrong password, client_credentials and unknown fields as OAuth errors', async () => {
+    it("refuses a wrong password, client_credentials and unknown fields with the spec's RESTExceptionInfo, not OAuth {error}", async () => {
       const user = newServer();
       expect(await tokenRequest({ grant_type: 'password', username: user, password: 'nope' })).toMatchObject({
         status: 400,
-        body: { error: 'invalid_grant' },
-      });
-      expect(await tokenRequest({ grant_type: 'client_credentials', client_id: user, client_secret: 'x' })).toMatchObject({
-        status: 400,
-        body: { error: 'unsupported_grant_type' },
+        body: { message: 'The user name or password is incorrect.', errorCode: null, stackTrace: null },
       });
       expect(
+        await tokenRequest({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: user, assertion: 'x' }),
+      ).toMatchObject({
+        status: 400,
+        body: { message: 'The assertion is invalid.', errorCode: null },
+      });
+      const unsupported = await tokenRequest({ grant_type: 'client_credentials', client_id: user, client_secret: 'x' });
+      expect(unsupported).toMatchObject({ status: 400, body: { errorCode: 'ParameterValidationFailure' } });
+      expect(unsupported.body.error).toBeUndefined();
+      expect(
         await tokenRequest({ grant_type: 'password', username: user, password: veeamSandboxPassword(user), scope: 'x' }),
-      ).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      ).toMatchObject({ status: 400, body: { errorCode: 'ParameterValidationFailure', message: "Unknown parameter 'scope'." } });
     });
 
     it('refreshes once per refresh token and revokes the old pair', async () => {
@@ -122,7 +127,7 @@ describe('veeam sandbox', () => {
       expect((await call(refreshed.body.access_token, 'GET', '/v8/Organizations')).status).toBe(200);
       expect(await tokenRequest({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token })).toMatchObject({
         status: 400,
-        body: { error: 'invalid_grant' },
+        body: { message: 'The refresh token is invalid or expired.', errorCode: null, stackTrace: null },
       });
     });
 

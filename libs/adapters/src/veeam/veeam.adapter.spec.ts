@@ -248,14 +248,46 @@ describe('VeeamAdapter against the sandbox', () => {
       ]);
     });
 
-    it('fails with AUTH_FAILED when the server refuses the password (invalid_grant)', async () => {
+    it('fails with AUTH_FAILED, not INVALID_REQUEST, when the server refuses the password (400 RESTExceptionInfo)', async () => {
       const s = setup({ credentials: { password: 'wrong' } });
-      expect(await vendorError(s.adapter.verify(s.ctx))).toMatchObject({
-        code: 'AUTH_FAILED',
-        vendorCode: 'invalid_grant',
-        httpStatus: 400,
-        retryable: false,
+      const e = await vendorError(s.adapter.verify(s.ctx));
+      expect(e).toMatchObject({ code: 'AUTH_FAILED', vendorCode: 'Http400', httpStatus: 400, retryable: false });
+      expect(e.message).toContain('The user name or password is incorrect.');
+    });
+
+    it('fails with AUTH_FAILED when the server refuses the jwt-bearer assertion', async () => {
+      const s = setup();
+      const jwt = createAdapter('veeam', { ...s.config, credentials: { clientId: s.username, clientSecret: 'not-the-assertion' } });
+      expect(await vendorError(jwt.verify(s.ctx))).toMatchObject({ code: 'AUTH_FAILED', httpStatus: 400, retryable: false });
+    });
+
+    it('signs in afresh when the refresh is refused for any reason but throttling or an outage', async () => {
+      const s = setup();
+      await s.control.configure({ tokenLifetimeSeconds: 120 });
+      await s.adapter.verify(s.ctx);
+      (s.config.clock as ReturnType<typeof testClock>).advance(70_000);
+      await s.control.injectFault({
+        method: 'POST',
+        path: '^/v8/token$',
+        status: 400,
+        body: { message: 'Parameter refresh_token is invalid.', errorCode: 'ParameterValidationFailure', stackTrace: null },
       });
+      await s.control.clearCalls();
+      await expect(s.adapter.verify(s.ctx)).resolves.toMatchObject({ ok: true });
+      expect((await tokenCalls(s.control)).map((c) => [(c.body as Record<string, string>).grant_type, c.status])).toEqual([
+        ['refresh_token', 400],
+        ['password', 200],
+      ]);
+    });
+
+    it('keeps a throttled refresh THROTTLED instead of signing in again', async () => {
+      const s = setup();
+      await s.control.configure({ tokenLifetimeSeconds: 120 });
+      await s.adapter.verify(s.ctx);
+      (s.config.clock as ReturnType<typeof testClock>).advance(70_000);
+      await s.control.injectFault({ method: 'POST', path: '^/v8/token$', status: 429, retryAfterSeconds: 5, body: 'quota exceeded' });
+      expect(await vendorError(s.adapter.verify(s.ctx))).toMatchObject({ code: 'THROTTLED', retryable: true });
+      expect((await tokenCalls(s.control)).filter((c) => (c.body as Record<string, string>).grant_type === 'password')).toHaveLength(1);
     });
 
     it("maps the token endpoint's throttling (429 + Retry-After) to THROTTLED without retrying", async () => {

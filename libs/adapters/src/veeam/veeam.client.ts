@@ -84,7 +84,21 @@ export class VeeamClient {
     // Server-to-server client: no browser cookie to carry an antiforgery token (spec /v8/token disable_antiforgery_token).
     const res = await this.http.send<OAuthTokenResponse>(ctx, 'POST', 'v8/token', { form: { ...form, disable_antiforgery_token: 'true' } });
     if (res.status !== 200) {
-      throw veeamError(res, this.deps, { method: 'POST', what });
+      const e = veeamError(res, this.deps, { method: 'POST', what });
+      // The token endpoint refuses credentials with RESTExceptionInfo (spec operationId token, `default`), whose
+      // errorCode says nothing of sign-in (none, or ParameterValidationFailure): any 4xx but 429 from it is a
+      // refused sign-in or refresh, whatever the body. Throttling (429) and outages (5xx) keep their codes.
+      if (res.status >= 400 && res.status < 500 && res.status !== 429)
+        throw new VendorError({
+          code: 'AUTH_FAILED',
+          retryable: false,
+          vendor: VEEAM,
+          vendorCode: e.vendorCode,
+          httpStatus: e.httpStatus,
+          vendorRequestId: e.vendorRequestId,
+          message: e.message,
+        });
+      throw e;
     }
     const b = res.body;
     if (!b || typeof b.access_token !== 'string' || typeof b.expires_in !== 'number') {
@@ -116,7 +130,8 @@ export class VeeamClient {
         this.token = await this.tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: old.refresh }, 'token refresh');
         return this.token.access;
       } catch (e) {
-        // An expired or revoked refresh token means signing in again; throttling or outages do not.
+        // A refused refresh (expired, revoked or already used refresh token: AUTH_FAILED above) means signing
+        // in again; throttling or outages do not.
         if (!(e instanceof VendorError) || e.code !== 'AUTH_FAILED') throw e;
       }
     }

@@ -8,9 +8,10 @@ export const VEEAM = 'veeam';
 
 /**
  * Reads a Veeam error response. Three shapes reach the adapter:
- * - RESTExceptionInfo {message, errorCode, stackTrace} from every REST operation (seed 002, "default"
- *   response); `errorCode` is the vendor code;
- * - an OAuth error {error, error_description} from POST /v8/token (RFC 6749 §5.2); `error` is the code;
+ * - RESTExceptionInfo {message, errorCode, stackTrace} from every REST operation, POST /v8/token included
+ *   (seed 002 and spec, "default" response); `errorCode` is the vendor code;
+ * - an OAuth error {error, error_description} (RFC 6749 §5.2), which a proxy or an older server in front of
+ *   the token endpoint may answer; `error` is the code (the client makes any token 4xx AUTH_FAILED anyway);
  * - anything else (401 without errorCode, the token endpoint's 429 quota string, a proxy's HTML):
  *   the code is `Http<status>`.
  */
