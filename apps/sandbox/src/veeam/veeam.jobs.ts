@@ -253,28 +253,47 @@ function createJob(scope: Scope, body: unknown, reply: FastifyReply) {
   return reply.code(201).send(restJob(job));
 }
 
+/**
+ * PUT /v8/Jobs/{jobId} (spec Job_Update, RESTEditBackupJob) replaces the job's settings, as a PUT does: Veeam's
+ * reference says the body "must contain" the job's properties (Editing Backup Job Settings). So backupType,
+ * name, repositoryId and, for SelectedItems, selectedItems are required, and whatever else is absent takes its
+ * default: no schedulePolicy is the default daily schedule, no isEnabled is enabled, no excludedItems is none.
+ * Items already in the job keep their ids.
+ */
 function editJob(scope: Scope, job: JobRecord, body: unknown): void {
   const b = onlyKnownProperties(body, EDIT_FIELDS);
-  checkEnum('backupType', b.backupType, BACKUP_TYPES);
+  for (const f of ['backupType', 'name', 'repositoryId']) if (b[f] === undefined || b[f] === null) refuse(VEEAM_MESSAGES.required(f));
+  checkEnum('backupType', b.backupType, BACKUP_TYPES, false);
   checkString('name', b.name);
   checkBoolean('isEnabled', b.isEnabled);
-  if (b.repositoryId !== undefined && b.repositoryId !== null && !repositoriesOf(scope).some((r) => r.id === b.repositoryId)) {
-    notFound(VEEAM_MESSAGES.repositoryNotFound(String(b.repositoryId)));
-  }
+  checkBoolean('runNow', b.runNow);
+  if (!repositoriesOf(scope).some((r) => r.id === b.repositoryId)) notFound(VEEAM_MESSAGES.repositoryNotFound(String(b.repositoryId)));
+  if (b.backupType === 'SelectedItems' && (b.selectedItems === undefined || b.selectedItems === null))
+    refuse(VEEAM_MESSAGES.required('selectedItems'));
   const schedulePolicy = checkSchedule(b.schedulePolicy);
-  const name = typeof b.name === 'string' ? b.name.trim() : undefined;
-  if (name && scope.state.jobs.some((j) => j.id !== job.id && j.name.toLowerCase() === name.toLowerCase()))
+  const name = String(b.name).trim();
+  if (!name) refuse(VEEAM_MESSAGES.required('name'));
+  if (scope.state.jobs.some((j) => j.id !== job.id && j.name.toLowerCase() === name.toLowerCase()))
     conflict(`Job with name ${name} already exists.`);
-  if (name) job.name = name;
-  if (b.backupType) job.backupType = b.backupType as JobRecord['backupType'];
-  if (typeof b.isEnabled === 'boolean') job.isEnabled = b.isEnabled;
-  if (b.repositoryId) job.repositoryId = String(b.repositoryId);
-  if (schedulePolicy) job.schedulePolicy = schedulePolicy;
-  if (b.selectedItems !== undefined && b.selectedItems !== null)
-    job.selectedItems = parseItems(scope, job.organizationId, b.selectedItems, 'selectedItems');
-  if (b.excludedItems !== undefined && b.excludedItems !== null)
-    job.excludedItems = parseItems(scope, job.organizationId, b.excludedItems, 'excludedItems');
+  const keepIds = (old: JobItemRecord[], items: JobItemRecord[]) =>
+    items.map((i) => ({ ...i, id: old.find((o) => entityKey(o) === entityKey(i))?.id ?? i.id }));
+  const selectedItems = keepIds(job.selectedItems, parseItems(scope, job.organizationId, b.selectedItems, 'selectedItems'));
+  const excludedItems = keepIds(job.excludedItems, parseItems(scope, job.organizationId, b.excludedItems, 'excludedItems'));
+  Object.assign(job, {
+    name,
+    backupType: b.backupType as JobRecord['backupType'],
+    repositoryId: String(b.repositoryId),
+    isEnabled: b.isEnabled !== false,
+    schedulePolicy,
+    selectedItems,
+    excludedItems,
+  });
+  const now = scope.clock.now().getTime();
+  if (scheduleIntervalMs(scope, job) === null) job.nextRunAt = null;
+  else job.nextRunAt ??= now + configNumber(scope.config, 'firstBackupDelayMs', 60_000);
   job.eTag += 1;
+  if (b.runNow === true && job.isEnabled && !scope.state.jobSessions.some((x) => x.jobId === job.id && x.status === 'Running'))
+    startJobSession(scope, job, now);
 }
 
 /** Item ids from `?ids=a,b` (comma separated) or a JSON array body (spec DELETE /Jobs/{jobId}/SelectedItems). */

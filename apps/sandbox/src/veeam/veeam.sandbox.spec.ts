@@ -236,7 +236,13 @@ describe('veeam sandbox', () => {
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ backupType: 'SelectedItems', isEnabled: true, lastStatus: null });
       const id = created.body.id;
-      expect((await call(token, 'PUT', `/v8/Jobs/${id}`, { name: 'renamed' })).status).toBe(204);
+      const full = {
+        name: 'renamed',
+        backupType: 'SelectedItems',
+        repositoryId: veeamFixtureRepositories(user)[0].id,
+        selectedItems: [siteItem(user, 0), siteItem(user, 1)],
+      };
+      expect((await call(token, 'PUT', `/v8/Jobs/${id}`, full)).status).toBe(204);
       expect((await call(token, 'GET', `/v8/Jobs/${id}`)).body.name).toBe('renamed');
       expect((await call(token, 'POST', `/v8/Jobs/${id}/SelectedItems`, [siteItem(user, 1), siteItem(user, 2)])).status).toBe(204);
       const items = (await call(token, 'GET', `/v8/Jobs/${id}/SelectedItems`)).body.results;
@@ -248,6 +254,28 @@ describe('veeam sandbox', () => {
       expect((await call(token, 'POST', `/v8/Jobs/${id}/start`, {})).body.errorCode).toBe('OperationConflict');
       expect((await call(token, 'DELETE', `/v8/Jobs/${id}`)).status).toBe(204);
       expect((await call(token, 'GET', `/v8/Jobs/${id}`)).status).toBe(404);
+    });
+
+    it('PUT /v8/Jobs/{id} replaces the settings: a partial body is refused or loses what it leaves out', async () => {
+      const user = newServer();
+      const token = await login(user);
+      const schedulePolicy = { type: 'Periodically', periodicallyEvery: 'Hours4' };
+      const job = (await newJob(user, token, [siteItem(user, 0), siteItem(user, 1)], { schedulePolicy, isEnabled: false })).body;
+      const before = (await call(token, 'GET', `/v8/Jobs/${job.id}/SelectedItems`)).body.results;
+      const nameOnly = await call(token, 'PUT', `/v8/Jobs/${job.id}`, { name: 'renamed' });
+      expect(nameOnly).toMatchObject({ status: 400, body: { errorCode: 'ParameterValidationFailure' } });
+      const repositoryId = veeamFixtureRepositories(user)[0].id;
+      const noItems = await call(token, 'PUT', `/v8/Jobs/${job.id}`, { name: 'renamed', backupType: 'SelectedItems', repositoryId });
+      expect(noItems.body.message).toContain('selectedItems');
+      // Without schedulePolicy and isEnabled the job takes the defaults: daily, enabled. Items keep their ids.
+      const partial = { name: 'renamed', backupType: 'SelectedItems', repositoryId, selectedItems: [siteItem(user, 0), siteItem(user, 1)] };
+      expect((await call(token, 'PUT', `/v8/Jobs/${job.id}`, partial)).status).toBe(204);
+      const after = (await call(token, 'GET', `/v8/Jobs/${job.id}`)).body;
+      expect(after).toMatchObject({ name: 'renamed', isEnabled: true });
+      expect(after.schedulePolicy).toBeUndefined();
+      expect((await call(token, 'GET', `/v8/Jobs/${job.id}/SelectedItems`)).body.results.map((i: { id: string }) => i.id)).toEqual(
+        before.map((i: { id: string }) => i.id),
+      );
     });
 
     it('runs scheduled backups over the sandbox clock and records restore points', async () => {

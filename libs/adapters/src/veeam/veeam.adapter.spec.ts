@@ -305,6 +305,37 @@ describe('VeeamAdapter against the sandbox', () => {
     });
   });
 
+  describe('policy rename (PUT /v8/Jobs/{id} replaces the job)', () => {
+    it('renames by read-modify-write: schedule, disabled state and items survive', async () => {
+      const s = setup();
+      const { policy } = await s.adapter.createPolicy(s.ctx, {
+        workload: 'sharepoint',
+        displayName: 'before',
+        items: [0, 1, 2].map((i) => ({ kind: 'site' as const, externalId: s.sites[i].id })),
+        settings: { schedulePolicy: { type: 'Periodically', periodicallyEvery: 'Hours4' } },
+      });
+      await s.adapter.deactivatePolicy(s.ctx, policy.vendorRef);
+      const itemsBefore = await s.adapter.listProtectedItems(s.ctx, policy.vendorRef);
+      await s.control.clearCalls();
+      const renamed = await s.adapter.updatePolicy(s.ctx, policy.vendorRef, { displayName: 'after' });
+      expect(renamed).toMatchObject({ displayName: 'after', active: false });
+      const put = (await s.control.calls()).find((c) => c.method === 'PUT')!;
+      expect(put.body).toMatchObject({
+        name: 'after',
+        backupType: 'SelectedItems',
+        isEnabled: false,
+        schedulePolicy: { type: 'Periodically', periodicallyEvery: 'Hours4' },
+        selectedItems: expect.arrayContaining([expect.objectContaining({ type: 'Site' })]),
+      });
+      const { jobs } = await s.control.state<{ jobs: Array<{ id: string; schedulePolicy?: unknown; isEnabled: boolean }> }>();
+      expect(jobs.find((j) => j.id === policy.vendorRef)).toMatchObject({
+        isEnabled: false,
+        schedulePolicy: { type: 'Periodically', periodicallyEvery: 'Hours4' },
+      });
+      expect(await s.adapter.listProtectedItems(s.ctx, policy.vendorRef)).toEqual(itemsBefore);
+    });
+  });
+
   describe('errorCode mapping', () => {
     it('OperationConflict (removing a job while it runs) is NOT_ALLOWED_IN_STATE', async () => {
       const s = setup();

@@ -22,6 +22,7 @@ import { nextOffset, VeeamClient } from './veeam.client';
 import { parseVeeamCredentials, VEEAM_CREDENTIAL_FIELDS, VEEAM_DEFAULT_ENDPOINT, type VeeamCredentials } from './veeam.credentials';
 import { veeamRefusal } from './veeam.errors';
 import {
+  editOf,
   entityOfItem,
   entityTypeFor,
   itemRef,
@@ -106,8 +107,19 @@ export class VeeamAdapter implements BackupVendorPort {
     return { policy: toVendorPolicy(job, spec.workload), items: [...held, ...failed] };
   }
 
+  /**
+   * Renames by read-modify-write: PUT /v8/Jobs/{id} replaces the job's settings (spec Job_Update), so the
+   * job, its selected and its excluded items are read and sent back whole with the new name; a body of
+   * `{name}` alone would drop the schedule, the items and the disabled state.
+   */
   async updatePolicy(ctx: CallContext, policyRef: string, patch: { displayName?: string }): Promise<VendorPolicy> {
-    if (patch.displayName !== undefined) await this.client.editJob(ctx, policyRef, { name: patch.displayName });
+    if (patch.displayName === undefined) return this.getPolicy(ctx, policyRef);
+    const [job, selectedItems, excludedItems] = await Promise.all([
+      this.client.getJob(ctx, policyRef),
+      this.client.allSelectedItems(ctx, policyRef),
+      this.client.allExcludedItems(ctx, policyRef),
+    ]);
+    await this.client.editJob(ctx, policyRef, editOf(job, { name: patch.displayName, selectedItems, excludedItems }));
     return this.getPolicy(ctx, policyRef);
   }
 

@@ -251,6 +251,9 @@ export class VeeamClient {
   allSelectedItems(ctx: CallContext, jobId: string) {
     return this.all<RESTJobItemComposed>(ctx, `v8/Jobs/${enc(jobId)}/SelectedItems`, 'get backup job items');
   }
+  allExcludedItems(ctx: CallContext, jobId: string) {
+    return this.all<RESTJobItemComposed>(ctx, `v8/Jobs/${enc(jobId)}/ExcludedItems`, 'get excluded items');
+  }
   async addSelectedItems(ctx: CallContext, jobId: string, items: RESTJobItemComposed[]): Promise<void> {
     await this.call(ctx, 'POST', `v8/Jobs/${enc(jobId)}/SelectedItems`, 'add items to backup job', { body: items });
   }

@@ -2,6 +2,7 @@ import { nextOffset } from './veeam.client';
 import { parseVeeamError } from './veeam.errors';
 import {
   decodeOperation,
+  editOf,
   encodeOperation,
   itemProgress,
   itemRef,
@@ -93,6 +94,23 @@ describe('veeam mapping', () => {
     [{ type: 'PersonalSites' }, undefined],
   ] as const)('reads the workload of job item %j as %s', (item, workload) => {
     expect(workloadOfItem(item as never)).toBe(workload);
+  });
+
+  it('builds the whole RESTEditBackupJob of a job as read, read-only fields and item links left out', () => {
+    const item = { id: 'i1', type: 'Site' as const, site: SITE, _links: { self: { href: '/v8/Jobs/j/SelectedItems/i1' } } };
+    const schedulePolicy = { type: 'Periodically' as const, periodicallyEvery: 'Hours4' };
+    expect(editOf({ ...JOB, isEnabled: false, schedulePolicy }, { name: 'New', selectedItems: [item], excludedItems: [] })).toEqual({
+      name: 'New',
+      backupType: 'SelectedItems',
+      repositoryId: JOB.repositoryId,
+      isEnabled: false,
+      schedulePolicy,
+      selectedItems: [{ id: 'i1', type: 'Site', site: SITE }],
+      excludedItems: [],
+    });
+    expect(editOf({ ...JOB, backupType: 'EntireOrganization' }, { selectedItems: [], excludedItems: [] })).not.toHaveProperty(
+      'selectedItems',
+    );
   });
 
   it('maps a job to a policy, keeping the raw status', () => {

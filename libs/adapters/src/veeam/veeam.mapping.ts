@@ -8,6 +8,7 @@ import type {
   VendorRestorePoint,
 } from '../port/port.types';
 import type {
+  RESTEditBackupJob,
   RESTJob,
   RESTJobItemComposed,
   RESTRestorePoint,
@@ -81,6 +82,27 @@ export function entityTypeFor(workload: Workload): ItemEntityType {
 /** The item kind a workload protects (domain WORKLOAD_ITEM_KIND). */
 export function kindFor(workload: Workload): ProtectedItemKind {
   return WORKLOAD_ITEM_KIND[workload];
+}
+
+/**
+ * The whole RESTEditBackupJob of a job as read, with `change` applied: PUT /v8/Jobs/{id} replaces every
+ * setting, so each one the job has is carried over (read-only fields such as id, eTag and _links are not).
+ */
+export function editOf(
+  job: RESTJob,
+  change: { name?: string; selectedItems: RESTJobItemComposed[]; excludedItems: RESTJobItemComposed[] },
+): RESTEditBackupJob {
+  const bare = (items: RESTJobItemComposed[]) =>
+    items.map((i) => Object.fromEntries(Object.entries(i).filter(([k]) => k !== '_links')) as unknown as RESTJobItemComposed);
+  return {
+    name: change.name ?? job.name,
+    backupType: job.backupType ?? (change.selectedItems.length ? 'SelectedItems' : 'EntireOrganization'),
+    repositoryId: job.repositoryId ?? '',
+    isEnabled: job.isEnabled !== false,
+    ...(job.schedulePolicy ? { schedulePolicy: job.schedulePolicy } : {}),
+    ...(job.backupType !== 'EntireOrganization' ? { selectedItems: bare(change.selectedItems) } : {}),
+    excludedItems: bare(change.excludedItems),
+  };
 }
 
 export function toVendorPolicy(job: RESTJob, workload: Workload): VendorPolicy {

@@ -127,11 +127,19 @@ export interface RESTCreateBackupJob {
   runNow?: boolean;
 }
 
-/** PUT /v8/Jobs/{jobId} body (RESTEditBackupJob). */
+/**
+ * PUT /v8/Jobs/{jobId} body (RESTEditBackupJob). The PUT replaces the job's settings, so every one is sent
+ * (Veeam's reference, Editing Backup Job Settings: the body "must contain" them).
+ */
 export interface RESTEditBackupJob {
-  name?: string;
-  isEnabled?: boolean;
+  name: string;
+  backupType: 'EntireOrganization' | 'SelectedItems';
+  repositoryId: string;
+  isEnabled: boolean;
   schedulePolicy?: RESTJobSchedulePolicy;
+  selectedItems?: RESTJobItemComposed[];
+  excludedItems?: RESTJobItemComposed[];
+  runNow?: boolean;
 }
 
 export interface RESTRestorePoint {
