@@ -63,6 +63,12 @@ export interface FixtureRepository {
   id: string;
   name: string;
   path: string;
+  isLongTerm: boolean;
+}
+
+/** The id of the simulated server's one backup proxy (repositories are mapped to a proxy, seed 002 §Add Backup Repository). */
+export function veeamFixtureProxyId(serverKey: string): string {
+  return fixtureUuid(`${serverKey}|proxy|1`);
 }
 
 export function veeamFixtureOrganization(serverKey: string): FixtureOrganization {
@@ -72,8 +78,9 @@ export function veeamFixtureOrganization(serverKey: string): FixtureOrganization
 
 export function veeamFixtureRepositories(serverKey: string): FixtureRepository[] {
   return [
-    { id: fixtureUuid(`${serverKey}|repo|1`), name: 'Default Backup Repository', path: 'C:\\VeeamRepository' },
-    { id: fixtureUuid(`${serverKey}|repo|2`), name: 'Object Storage Repository', path: '' },
+    { id: fixtureUuid(`${serverKey}|repo|1`), name: 'Default Backup Repository', path: 'C:\\VeeamRepository', isLongTerm: false },
+    { id: fixtureUuid(`${serverKey}|repo|2`), name: 'Object Storage Repository', path: '', isLongTerm: false },
+    { id: fixtureUuid(`${serverKey}|repo|3`), name: 'Archive Repository', path: '', isLongTerm: true },
   ];
 }
 

@@ -5,7 +5,6 @@ import {
   type FixtureTeam,
   type FixtureUser,
   veeamFixtureOrganization,
-  veeamFixtureRepositories,
   veeamFixtureSites,
   veeamFixtureTeams,
   veeamFixtureUsers,
@@ -17,6 +16,7 @@ import {
   type JobItemRecord,
   type JobRecord,
   type JobSessionRecord,
+  type RepositoryRecord,
   type RestorePointRecord,
   type VeeamServerState,
 } from './veeam.state';
@@ -101,31 +101,30 @@ export function restOrganization(scope: Scope): Record<string, unknown> {
   };
 }
 
-export function restRepository(scope: Scope, r: { id: string; name: string; path: string }): Record<string, unknown> {
+export function restRepository(r: RepositoryRecord): Record<string, unknown> {
   return {
     id: r.id,
     name: r.name,
-    description: '',
+    description: r.description,
     path: r.path,
-    retentionType: 'ItemLevel',
-    retentionPeriodType: 'Yearly',
-    yearlyRetentionPeriod: 'Years3',
-    retentionFrequencyType: 'Daily',
-    dailyTime: '18:00:00',
-    dailyType: 'Everyday',
-    capacityBytes: 1_099_511_627_776,
-    freeSpaceBytes: 824_633_720_832,
-    isLongTerm: false,
+    ...r.settings,
+    proxyId: r.proxyId,
+    proxyPoolId: r.proxyPoolId,
+    organizationId: r.organizationId,
+    capacityBytes: r.capacityBytes,
+    freeSpaceBytes: r.freeSpaceBytes,
+    isLongTerm: r.isLongTerm,
     isOutdated: false,
     isOutOfSync: false,
     isIndexed: true,
-    organizationId: veeamFixtureOrganization(scope.state.serverKey).id,
-    _links: links(`/v8/BackupRepositories/${r.id}`),
+    isMigrationLocked: false,
+    isOutOfOrder: false,
+    _links: links(`/v8/BackupRepositories/${r.id}`, { backedupOrganizations: `/v8/BackupRepositories/${r.id}/backedupOrganizations` }),
   };
 }
 
-export function repositoriesOf(scope: Scope) {
-  return veeamFixtureRepositories(scope.state.serverKey);
+export function repositoriesOf(scope: Scope): RepositoryRecord[] {
+  return scope.state.repositories;
 }
 
 export function restJobItem(job: JobRecord, item: JobItemRecord): Record<string, unknown> {

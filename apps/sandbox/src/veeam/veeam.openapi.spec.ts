@@ -6,6 +6,7 @@ import { startTestSandbox, SandboxControl } from '../../../../test/support/sandb
 import type { RunningSandbox } from '../sandbox.server';
 import {
   veeamFixtureOrganization,
+  veeamFixtureProxyId,
   veeamFixtureRepositories,
   veeamFixtureSites,
   veeamFixtureUsers,
@@ -21,13 +22,18 @@ const SPEC_PATH = resolve(__dirname, '../../specs/veeam/vb365-rest-v8.trimmed.op
 /**
  * Veeam marks many enums `nullable: true` without listing null among the values (e.g. RESTJob.lastStatus
  * of a job that never ran); its .NET serializer writes null for them. Ajv only honours `nullable` for
- * `type`, so null is added to such enums here.
+ * `type`, so null is added to such enums here (and a nullable allOf becomes anyOf [it, null]).
  */
 function nullableEnums<T>(node: T): T {
   if (Array.isArray(node)) return node.map(nullableEnums) as T;
   if (!node || typeof node !== 'object') return node;
   const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, nullableEnums(v)])) as Record<string, unknown>;
   if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  // `nullable` beside an allOf without `type` (e.g. RESTBackupRepository.objectStorage): Ajv wants it spelt out.
+  if (out.nullable === true && out.type === undefined) {
+    const { nullable: _nullable, ...rest } = out;
+    return { anyOf: [rest, { type: 'null' }] } as T;
+  }
   return out as T;
 }
 
@@ -101,6 +107,27 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
     expectValid('RESTSite', (await call('GET', `/v8/Organizations/${org}/Sites/${veeamFixtureSites(server)[0].id}`)).body);
     expectValid('PageOfRESTTeam', (await call('GET', `/v8/Organizations/${org}/Teams`)).body);
     expectValid('PageOfRESTBackupRepository', (await call('GET', '/v8/BackupRepositories')).body);
+    const repoBody = {
+      retentionType: 'ItemLevel',
+      retentionPeriodType: 'Monthly',
+      monthlyRetentionPeriod: 6,
+      retentionFrequencyType: 'Monthly',
+      monthlyTime: '03:00:00',
+      monthlyDaynumber: 'First',
+      monthlyDayofweek: 'Sunday',
+      name: 'spec repository',
+      path: 'E:\\Spec',
+      proxyId: veeamFixtureProxyId(server),
+    };
+    const added = await send('POST', '/v8/BackupRepositories', 'RESTBackupRepositoryFromClient', repoBody);
+    expect(added.status).toBe(201);
+    expectValid('RESTBackupRepository', added.body);
+    expectValid('RESTBackupRepository', (await call('GET', `/v8/BackupRepositories/${added.body.id}`)).body);
+    expect((await send('PUT', `/v8/BackupRepositories/${added.body.id}`, 'RESTBackupRepositoryFromClient', repoBody)).status).toBe(204);
+    expectValid(
+      'PageOfRESTBackupRepositoryStorageUsageInfo',
+      (await call('GET', `/v8/BackupRepositories/${veeamFixtureRepositories(server)[0].id}/backedupOrganizations`)).body,
+    );
     const refused = await fetch(`${sandbox.origin}/veeam/v8/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -4,7 +4,7 @@ import type { AuthedRequest } from './veeam.auth';
 import { VEEAM_MESSAGES } from './veeam.errors';
 import { oneDriveUrl, veeamFixtureOrganization } from './veeam.fixtures';
 import { handle, notFound, pageOf } from './veeam.http';
-import { repositoriesOf, restOrganization, restRepository, restSite, restTeam, restUser, sitesOf, teamsOf, usersOf } from './veeam.model';
+import { restOrganization, restSite, restTeam, restUser, sitesOf, teamsOf, usersOf } from './veeam.model';
 import type { VeeamServerState } from './veeam.state';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }> & AuthedRequest;
@@ -20,9 +20,8 @@ export function organizationOf(scope: Scope, id: string): { id: string } {
 }
 
 /**
- * Organizations and their directory (users, sites, teams, groups) and backup repositories:
- * spec paths /v8/Organizations[/{organizationId}[/Users|/Sites|/Teams|/Groups[/{id}]]] and
- * /v8/BackupRepositories[/{repositoryId}] (seed 002 §Backup Repositories).
+ * Organizations and their directory (users, sites, teams, groups):
+ * spec paths /v8/Organizations[/{organizationId}[/Users|/Sites|/Teams|/Groups[/{id}]]].
  */
 export function registerOrganizationRoutes(app: FastifyInstance): void {
   app.get(
@@ -128,26 +127,6 @@ export function registerOrganizationRoutes(app: FastifyInstance): void {
     handle(async (req: Req) => {
       organizationOf(scopeOf(req), req.params.organizationId);
       notFound(VEEAM_MESSAGES.groupNotFound(req.params.groupId));
-    }),
-  );
-
-  app.get(
-    '/v8/BackupRepositories',
-    handle(async (req: Req) =>
-      pageOf(
-        req,
-        repositoriesOf(scopeOf(req)).map((r) => restRepository(scopeOf(req), r)),
-        req.query,
-      ),
-    ),
-  );
-
-  app.get(
-    '/v8/BackupRepositories/:repositoryId',
-    handle(async (req: Req) => {
-      const r = repositoriesOf(scopeOf(req)).find((x) => x.id === req.params.repositoryId);
-      if (!r) notFound(VEEAM_MESSAGES.repositoryNotFound(req.params.repositoryId));
-      return restRepository(scopeOf(req), r);
     }),
   );
 }

@@ -2,6 +2,7 @@ import { startTestSandbox, SandboxControl } from '../../../../test/support/sandb
 import type { RunningSandbox } from '../sandbox.server';
 import {
   veeamFixtureOrganization,
+  veeamFixtureProxyId,
   veeamFixtureRepositories,
   veeamFixtureSites,
   veeamFixtureUsers,
@@ -388,6 +389,97 @@ describe('veeam sandbox', () => {
       await call(token, 'POST', `/v8/RestoreSessions/${session.id}/Stop`);
       expect((await call(token, 'GET', `/v8/RestoreSessions/${second}/Events`)).body.results[0].status).toBe('Cancelled');
       expect((await call(token, 'POST', restore, {})).body.errorCode).toBe('OperationConflict');
+    });
+  });
+
+  describe('backup repositories (seed 002 §Backup Repositories)', () => {
+    const repo = (server: string, extra: Record<string, unknown> = {}) => ({
+      retentionType: 'SnapshotBased',
+      retentionPeriodType: 'Daily',
+      dailyRetentionPeriod: 30,
+      retentionFrequencyType: 'Daily',
+      dailyTime: '02:00:00',
+      dailyType: 'Workdays',
+      name: 'Tenant repository',
+      path: 'D:\\Backups\\Tenant',
+      proxyId: veeamFixtureProxyId(server),
+      ...extra,
+    });
+
+    it('lists with the proxyId, proxyPoolId, organizationId and longTerm filters', async () => {
+      const user = newServer();
+      const token = await login(user);
+      const all = (await call(token, 'GET', '/v8/BackupRepositories')).body;
+      expect(all.results.map((r: { name: string }) => r.name)).toEqual(veeamFixtureRepositories(user).map((r) => r.name));
+      expect((await call(token, 'GET', '/v8/BackupRepositories?longTerm=true')).body.results.map((r: { name: string }) => r.name)).toEqual([
+        'Archive Repository',
+      ]);
+      expect((await call(token, 'GET', '/v8/BackupRepositories?longTerm=false')).body.results).toHaveLength(2);
+      expect((await call(token, 'GET', `/v8/BackupRepositories?proxyId=${veeamFixtureProxyId(user)}`)).body.results).toHaveLength(3);
+      expect((await call(token, 'GET', '/v8/BackupRepositories?proxyId=00000000-0000-0000-0000-000000000000')).body.results).toEqual([]);
+      expect((await call(token, 'GET', '/v8/BackupRepositories?proxyPoolId=00000000-0000-0000-0000-000000000000')).body.results).toEqual(
+        [],
+      );
+      // organizationId: the repositories assigned to the organization or holding its backups.
+      const org = veeamFixtureOrganization(user).id;
+      expect((await call(token, 'GET', `/v8/BackupRepositories?organizationId=${org}`)).body.results).toEqual([]);
+      await newJob(user, token, [siteItem(user, 0)]);
+      await new SandboxControl(sandbox.origin, 'veeam', user).advanceClock(200_000);
+      const holding = (await call(token, 'GET', `/v8/BackupRepositories?organizationId=${org}`)).body.results;
+      expect(holding.map((r: { id: string }) => r.id)).toEqual([veeamFixtureRepositories(user)[0].id]);
+      expect((await call(token, 'GET', '/v8/BackupRepositories?longTerm=maybe')).body.errorCode).toBe('ParameterValidationFailure');
+    });
+
+    it('adds, gets, edits (a PUT replaces the settings) and removes a repository', async () => {
+      const user = newServer();
+      const token = await login(user);
+      const added = await call(token, 'POST', '/v8/BackupRepositories', repo(user));
+      expect(added.status).toBe(201);
+      expect(added.body).toMatchObject({ name: 'Tenant repository', retentionType: 'SnapshotBased', dailyRetentionPeriod: 30 });
+      const id = added.body.id;
+      expect((await call(token, 'GET', `/v8/BackupRepositories/${id}`)).body).toEqual(added.body);
+      expect((await call(token, 'POST', '/v8/BackupRepositories', repo(user))).body.errorCode).toBe('OperationConflict');
+      expect(
+        (await call(token, 'POST', '/v8/BackupRepositories', repo(user, { retentionType: undefined, name: 'x' }))).body.message,
+      ).toContain('retentionType');
+      expect((await call(token, 'POST', '/v8/BackupRepositories', repo(user, { name: 'y', sizeGB: 1 }))).status).toBe(400);
+      const edit = {
+        retentionType: 'ItemLevel',
+        name: 'Renamed repository',
+        path: 'D:\\Backups\\Tenant',
+        proxyId: veeamFixtureProxyId(user),
+      };
+      expect((await call(token, 'PUT', `/v8/BackupRepositories/${id}`, edit)).status).toBe(204);
+      const after = (await call(token, 'GET', `/v8/BackupRepositories/${id}`)).body;
+      expect(after).toMatchObject({ name: 'Renamed repository', retentionType: 'ItemLevel' });
+      expect(after.dailyRetentionPeriod).toBeUndefined();
+      expect((await call(token, 'DELETE', `/v8/BackupRepositories/${id}`)).status).toBe(204);
+      expect((await call(token, 'GET', `/v8/BackupRepositories/${id}`)).body.errorCode).toBe('ResourceNotFound');
+      const used = veeamFixtureRepositories(user)[0].id;
+      await newJob(user, token, [siteItem(user, 0)]);
+      expect((await call(token, 'DELETE', `/v8/BackupRepositories/${used}`)).body.errorCode).toBe('OperationConflict');
+    });
+
+    it("reports each backed-up organization's used space in a repository", async () => {
+      const user = newServer();
+      const token = await login(user);
+      const [first, second] = veeamFixtureRepositories(user);
+      expect((await call(token, 'GET', `/v8/BackupRepositories/${first.id}/backedupOrganizations`)).body.results).toEqual([]);
+      await newJob(user, token, [siteItem(user, 0), siteItem(user, 1)]);
+      await new SandboxControl(sandbox.origin, 'veeam', user).advanceClock(200_000);
+      const usage = (await call(token, 'GET', `/v8/BackupRepositories/${first.id}/backedupOrganizations`)).body;
+      expect(usage).toMatchObject({ offset: 0, limit: 30 });
+      expect(usage.results).toEqual([
+        {
+          id: veeamFixtureOrganization(user).id,
+          name: veeamFixtureOrganization(user).name,
+          usedSpaceBytes: 2 * 1_048_576,
+          localCacheUsedSpaceBytes: null,
+          objectStorageUsedSpaceBytes: null,
+        },
+      ]);
+      expect((await call(token, 'GET', `/v8/BackupRepositories/${second.id}/backedupOrganizations`)).body.results).toEqual([]);
+      expect((await call(token, 'GET', '/v8/BackupRepositories/nope/backedupOrganizations')).status).toBe(404);
     });
   });
 

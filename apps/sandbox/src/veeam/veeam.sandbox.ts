@@ -5,6 +5,7 @@ import { errorCodeForStatus, exceptionInfo } from './veeam.errors';
 import { registerJobRoutes } from './veeam.jobs';
 import { advanceJobs } from './veeam.model';
 import { registerOrganizationRoutes } from './veeam.organizations';
+import { registerRepositoryRoutes } from './veeam.repositories';
 import { registerRestoreRoutes } from './veeam.restore';
 import { initialVeeamState, type VeeamServerState } from './veeam.state';
 
@@ -37,6 +38,7 @@ export class VeeamSandbox implements VendorSandbox {
       if (scope) advanceJobs(scope);
     });
     registerOrganizationRoutes(app);
+    registerRepositoryRoutes(app);
     registerJobRoutes(app);
     registerRestoreRoutes(app);
   }

@@ -1,3 +1,5 @@
+import { veeamFixtureProxyId, veeamFixtureRepositories } from './veeam.fixtures';
+
 /**
  * In-memory state of one simulated VB365 server (one sandbox scope). Plain objects and arrays only,
  * so the control API can return it as JSON.
@@ -140,8 +142,24 @@ export interface RestoreSessionRecord {
   eTag: number;
 }
 
+/** A backup repository as the server holds it (RESTBackupRepository's settings). */
+export interface RepositoryRecord {
+  id: string;
+  name: string;
+  description: string;
+  path: string;
+  settings: Record<string, unknown>;
+  proxyId: string | null;
+  proxyPoolId: string | null;
+  organizationId: string | null;
+  isLongTerm: boolean;
+  capacityBytes: number;
+  freeSpaceBytes: number;
+}
+
 export interface VeeamServerState {
   serverKey: string;
+  repositories: RepositoryRecord[];
   tokens: TokenRecord[];
   /** Token endpoint request times (sandbox clock, ms) in the current quota window. */
   tokenRequests: number[];
@@ -151,8 +169,31 @@ export interface VeeamServerState {
   restoreSessions: RestoreSessionRecord[];
 }
 
+/** The default retention of a repository (ItemLevel, 3 years, daily clean-up). */
+export const DEFAULT_RETENTION = {
+  retentionType: 'ItemLevel',
+  retentionPeriodType: 'Yearly',
+  yearlyRetentionPeriod: 'Years3',
+  retentionFrequencyType: 'Daily',
+  dailyTime: '18:00:00',
+  dailyType: 'Everyday',
+};
+
 export function initialVeeamState(serverKey: string): VeeamServerState {
-  return { serverKey, tokens: [], tokenRequests: [], jobs: [], jobSessions: [], restorePoints: [], restoreSessions: [] };
+  const repositories = veeamFixtureRepositories(serverKey).map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: '',
+    path: r.path,
+    settings: { ...DEFAULT_RETENTION },
+    proxyId: veeamFixtureProxyId(serverKey),
+    proxyPoolId: null,
+    organizationId: null,
+    isLongTerm: r.isLongTerm,
+    capacityBytes: 1_099_511_627_776,
+    freeSpaceBytes: 824_633_720_832,
+  }));
+  return { serverKey, repositories, tokens: [], tokenRequests: [], jobs: [], jobSessions: [], restorePoints: [], restoreSessions: [] };
 }
 
 /** Typed reads of scope.config with defaults. */

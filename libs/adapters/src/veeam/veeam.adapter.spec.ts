@@ -4,6 +4,8 @@ import { StaticErrorCatalog, type Clock } from '@bg/domain';
 import { VEEAM_ERROR_CATALOG } from '@bg/platform/migrations/data/veeam.catalog';
 import {
   FIXTURE_DOCUMENTS,
+  FIXTURE_ITEM_SIZE_BYTES,
+  veeamFixtureRepositories,
   veeamFixtureSites,
   veeamFixtureUsers,
   veeamSandboxPassword,
@@ -333,6 +335,41 @@ describe('VeeamAdapter against the sandbox', () => {
         schedulePolicy: { type: 'Periodically', periodicallyEvery: 'Hours4' },
       });
       expect(await s.adapter.listProtectedItems(s.ctx, policy.vendorRef)).toEqual(itemsBefore);
+    });
+  });
+
+  describe('backup repositories (seed 002 §Backup Repositories)', () => {
+    it("reports the repositories holding the organization's backups and the space they use", async () => {
+      const s = setup();
+      expect(await (s.adapter as VeeamAdapter).repositoryUsage(s.ctx)).toEqual([]);
+      await s.adapter.createPolicy(s.ctx, {
+        workload: 'sharepoint',
+        displayName: 'usage',
+        items: [0, 1, 2].map((i) => ({ kind: 'site' as const, externalId: s.sites[i].id })),
+      });
+      await settle(s.control);
+      const [repo, other] = veeamFixtureRepositories(s.username);
+      const usage = await (s.adapter as VeeamAdapter).repositoryUsage(s.ctx);
+      expect(usage).toEqual([
+        {
+          repositoryRef: repo.id,
+          name: repo.name,
+          capacityBytes: expect.any(Number),
+          freeSpaceBytes: expect.any(Number),
+          longTerm: false,
+          usedBytes: 3 * FIXTURE_ITEM_SIZE_BYTES,
+        },
+      ]);
+      const listed = (await s.control.calls()).find((c) => c.path === '/v8/BackupRepositories');
+      expect(listed?.query).toMatchObject({ organizationId: expect.any(String), limit: '10000' });
+      expect(await (s.adapter as VeeamAdapter).getRepositoryUsage(s.ctx, other.id)).toMatchObject({
+        repositoryRef: other.id,
+        usedBytes: 0,
+      });
+      expect(await vendorError((s.adapter as VeeamAdapter).getRepositoryUsage(s.ctx, 'no-such-repository'))).toMatchObject({
+        code: 'NOT_FOUND',
+        vendorCode: 'ResourceNotFound',
+      });
     });
   });
 

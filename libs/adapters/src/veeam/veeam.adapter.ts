@@ -32,8 +32,10 @@ import {
   restorePointQuery,
   SESSION_TYPE,
   toProtectedItem,
+  toRepositoryUsage,
   toRestorePoint,
   toVendorPolicy,
+  type VeeamRepositoryUsage,
   workloadOfItem,
 } from './veeam.mapping';
 import { VeeamRestores } from './veeam.restore';
@@ -234,6 +236,28 @@ export class VeeamAdapter implements BackupVendorPort {
 
   cancelRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
     return this.restores.cancel(ctx, ref);
+  }
+
+  // ---- backup repositories (Veeam only: the port has no repository operations yet) ----------------
+
+  /**
+   * The server's backup repositories that hold this connection's organization's backups, with the space
+   * they use there (seed 002 §Get Backup Repositories with organizationId, §Get Backed-Up Organizations).
+   */
+  async repositoryUsage(ctx: CallContext): Promise<VeeamRepositoryUsage[]> {
+    const org = await this.organizationId(ctx);
+    const repos = await this.client.allRepositories(ctx, { organizationId: org });
+    return Promise.all(repos.map(async (r) => toRepositoryUsage(r, org, await this.client.backedUpOrganizations(ctx, r.id))));
+  }
+
+  /** One backup repository's usage by this connection's organization. NOT_FOUND for an unknown repository. */
+  async getRepositoryUsage(ctx: CallContext, repositoryRef: string): Promise<VeeamRepositoryUsage> {
+    const org = await this.organizationId(ctx);
+    const [repo, usage] = await Promise.all([
+      this.client.getRepository(ctx, repositoryRef),
+      this.client.backedUpOrganizations(ctx, repositoryRef),
+    ]);
+    return toRepositoryUsage(repo, org, usage);
   }
 
   // ---- helpers --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import type {
   PageOf,
   RESTAsyncRestoreResponse,
   RESTBackupRepository,
+  RESTBackupRepositoryStorageUsageInfo,
   RESTCreateBackupJob,
   RESTEditBackupJob,
   RESTExchangeFolder,
@@ -213,6 +214,25 @@ export class VeeamClient {
       'list backup repositories',
       { limit: VEEAM_PAGE_SIZE.default },
       { organizationId },
+    );
+  }
+  /** seed 002 §Get Backup Repositories, every page, with its filters. */
+  allRepositories(ctx: CallContext, filter: { proxyId?: string; proxyPoolId?: string; organizationId?: string; longTerm?: boolean }) {
+    const { longTerm, ...ids } = filter;
+    return this.all<RESTBackupRepository>(ctx, 'v8/BackupRepositories', 'list backup repositories', {
+      ...ids,
+      longTerm: longTerm === undefined ? undefined : String(longTerm),
+    });
+  }
+  getRepository(ctx: CallContext, repositoryId: string) {
+    return this.json<RESTBackupRepository>(ctx, 'GET', `v8/BackupRepositories/${enc(repositoryId)}`, 'get backup repository');
+  }
+  /** seed 002 §Get Backed-Up Organizations: space each organization's backups use in the repository. */
+  backedUpOrganizations(ctx: CallContext, repositoryId: string) {
+    return this.all<RESTBackupRepositoryStorageUsageInfo>(
+      ctx,
+      `v8/BackupRepositories/${enc(repositoryId)}/backedupOrganizations`,
+      'get backed-up organizations',
     );
   }
   getUser(ctx: CallContext, orgId: string, userId: string) {

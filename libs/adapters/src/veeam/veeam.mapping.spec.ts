@@ -12,6 +12,7 @@ import {
   restorePointQuery,
   splitPath,
   toProtectedItem,
+  toRepositoryUsage,
   toRestorePoint,
   toRestoreProgress,
   toVendorPolicy,
@@ -111,6 +112,27 @@ describe('veeam mapping', () => {
     expect(editOf({ ...JOB, backupType: 'EntireOrganization' }, { selectedItems: [], excludedItems: [] })).not.toHaveProperty(
       'selectedItems',
     );
+  });
+
+  it("maps a repository and its backed-up organizations (seed 002 samples) to the organization's usage", () => {
+    // seed 002 §Get Backup Repositories / §Get Backed-Up Organizations sample values.
+    const repo = { id: '00000000-0000-0000-0000-000000000000', name: 'string', capacityBytes: 0, freeSpaceBytes: 0, isLongTerm: true };
+    const org = '11111111-1111-4111-a111-111111111111';
+    expect(
+      toRepositoryUsage(repo, org, [
+        { id: 'other', usedSpaceBytes: 5 },
+        { id: org, name: 'contoso', usedSpaceBytes: 42, localCacheUsedSpaceBytes: 1, objectStorageUsedSpaceBytes: 40 },
+      ]),
+    ).toEqual({
+      repositoryRef: repo.id,
+      name: 'string',
+      capacityBytes: 0,
+      freeSpaceBytes: 0,
+      longTerm: true,
+      usedBytes: 42,
+      objectStorageUsedBytes: 40,
+    });
+    expect(toRepositoryUsage({ id: 'r' }, org, [])).toEqual({ repositoryRef: 'r', name: 'r', longTerm: false, usedBytes: 0 });
   });
 
   it('maps a job to a policy, keeping the raw status', () => {

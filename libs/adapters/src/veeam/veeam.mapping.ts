@@ -8,6 +8,8 @@ import type {
   VendorRestorePoint,
 } from '../port/port.types';
 import type {
+  RESTBackupRepository,
+  RESTBackupRepositoryStorageUsageInfo,
   RESTEditBackupJob,
   RESTJob,
   RESTJobItemComposed,
@@ -158,6 +160,38 @@ export function toRestorePoint(p: RESTRestorePoint, protectedItemRef: string): V
     pointInTime: new Date(p.backupTime),
     tags,
     ...(p.immutabilityExpiresOn ? { expiresAt: new Date(p.immutabilityExpiresOn) } : {}),
+  };
+}
+
+// ---- backup repositories ----
+
+/** A backup repository and the space one organization's backups use in it (seed 002 §Backup Repositories). */
+export interface VeeamRepositoryUsage {
+  repositoryRef: string;
+  name: string;
+  capacityBytes?: number;
+  freeSpaceBytes?: number;
+  longTerm: boolean;
+  /** Space the organization's backups use there; 0 when the repository holds none of them. */
+  usedBytes: number;
+  /** Of which in object storage, for object storage repositories. */
+  objectStorageUsedBytes?: number;
+}
+
+export function toRepositoryUsage(
+  repo: RESTBackupRepository,
+  organizationId: string,
+  usage: RESTBackupRepositoryStorageUsageInfo[],
+): VeeamRepositoryUsage {
+  const mine = usage.find((u) => u.id === organizationId);
+  return {
+    repositoryRef: repo.id,
+    name: repo.name ?? repo.id,
+    ...(typeof repo.capacityBytes === 'number' ? { capacityBytes: repo.capacityBytes } : {}),
+    ...(typeof repo.freeSpaceBytes === 'number' ? { freeSpaceBytes: repo.freeSpaceBytes } : {}),
+    longTerm: repo.isLongTerm === true,
+    usedBytes: mine?.usedSpaceBytes ?? 0,
+    ...(typeof mine?.objectStorageUsedSpaceBytes === 'number' ? { objectStorageUsedBytes: mine.objectStorageUsedSpaceBytes } : {}),
   };
 }
 

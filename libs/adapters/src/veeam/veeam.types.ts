@@ -41,9 +41,29 @@ export interface RestOrganizationComposed {
   type?: string;
 }
 
+/** seed 002 §Get Backup Repositories, one of `results` (RESTBackupRepository; the fields the adapter reads). */
 export interface RESTBackupRepository {
   id: string;
   name?: string;
+  description?: string;
+  path?: string;
+  retentionType?: 'ItemLevel' | 'SnapshotBased' | null;
+  capacityBytes?: number;
+  freeSpaceBytes?: number;
+  proxyId?: string | null;
+  proxyPoolId?: string | null;
+  organizationId?: string | null;
+  isLongTerm?: boolean;
+  isOutOfOrder?: boolean;
+}
+
+/** seed 002 §Get Backed-Up Organizations, one of `results` (RESTBackupRepositoryStorageUsageInfo). */
+export interface RESTBackupRepositoryStorageUsageInfo {
+  id?: string;
+  name?: string;
+  usedSpaceBytes?: number | null;
+  localCacheUsedSpaceBytes?: number | null;
+  objectStorageUsedSpaceBytes?: number | null;
 }
 
 export interface RESTUser {
