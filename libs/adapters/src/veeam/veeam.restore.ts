@@ -16,7 +16,7 @@ import {
   type ItemSessions,
   type SessionEntry,
 } from './veeam.mapping';
-import type { RESTExchangeMailbox, RESTItemComposed, RESTOneDrive, RESTSharePointSite } from './veeam.types';
+import type { RESTExchangeMailbox, RESTItemComposed, RESTOneDrive, RESTRestoreSessionEvent, RESTSharePointSite } from './veeam.types';
 
 const COLLECTION: Partial<Record<Workload, SessionCollection>> = { sharepoint: 'site', onedrive: 'oneDrive', exchange: 'mailbox' };
 
@@ -170,7 +170,8 @@ export class VeeamRestores {
    * after Veeam accepted a restore action). A restore session shows no link to the explore session it came
    * from, so it is recognised by what the API does show: started after the item's explore session, by the
    * same account, of the same type, with a restore event about the item's site or user (event siteId /
-   * userId, spec RESTRestoreSessionEvent). Items sharing one site or user get one session each, in order.
+   * userId, spec RESTRestoreSessionEvent). Items sharing one site or user get one session each, in order. An
+   * item whose paths take two actions (documents, then folders) counts as started once either is found.
    */
   private async locate(ctx: CallContext, entries: SessionEntry[]): Promise<SessionEntry[]> {
     const missing = entries.filter((e) => !e.restoreSessionIds?.length);
@@ -184,6 +185,8 @@ export class VeeamRestores {
       .filter((s) => !known.has(s.id))
       .sort((a, b) => Date.parse(a.creationTime) - Date.parse(b.creationTime));
     const claimed = new Set<string>();
+    const eventsOf = new Map<string, Promise<RESTRestoreSessionEvent[]>>();
+    const events = (id: string) => eventsOf.get(id) ?? eventsOf.set(id, this.client.restoreSessionEvents(ctx, id)).get(id)!;
     const out = entries.map((e) => ({ ...e }));
     for (const entry of out.filter((e) => !e.restoreSessionIds?.length)) {
       const explore = explores.get(entry.sessionId)!;
@@ -194,8 +197,7 @@ export class VeeamRestores {
       for (const s of sessions) {
         if (claimed.has(s.id) || s.type !== explore.type || Date.parse(s.creationTime) < Date.parse(explore.creationTime)) continue;
         if (explore.initiatedBy && s.initiatedBy && explore.initiatedBy !== s.initiatedBy) continue;
-        const events = await this.client.restoreSessionEvents(ctx, s.id);
-        const about = events.some((ev) => (ref.type === 'Site' ? ev.siteId : ev.userId) === ref.entityId);
+        const about = (await events(s.id)).some((ev) => (ref.type === 'Site' ? ev.siteId : ev.userId) === ref.entityId);
         if (!about) continue;
         claimed.add(s.id);
         found.push(s.id);
