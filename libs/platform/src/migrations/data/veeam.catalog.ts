@@ -7,7 +7,9 @@ type Row = [httpStatus: number, vendorCode: string, code: ErrorCode, retryable: 
  * {message, errorCode, stackTrace} (seed 002 §Backup Repositories "default" samples name ProxyOffline); the
  * errorCode enum is the vendor OpenAPI's (vb365-rest-v8 RESTExceptionInfo). Veeam does not document which
  * status carries each code, so each row sits at the status its meaning implies and the catalog's code-only
- * lookup covers any other status. POST /v8/token answers OAuth errors ({error}); bodies without a code
+ * lookup covers any other status. POST /v8/token answers RESTExceptionInfo as well (the spec's default); the
+ * adapter takes any 4xx of it but 429 as AUTH_FAILED (veeam.errors.ts); the OAuth rows below stay for servers
+ * that answer RFC 6749 bodies. Bodies without a code
  * (401 from the bearer check, the token endpoint's 429 quota text) are `Http<status>` (veeam.errors.ts).
  * test/conformance/veeam.catalog-coverage.spec.ts checks every code the seed and spec name has a row.
  */
