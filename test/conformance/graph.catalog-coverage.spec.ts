@@ -48,4 +48,13 @@ describe('graph error catalog', () => {
     expect(catalog.lookup('graph', 'serviceNotAvailable', 503)).toMatchObject({ code: 'VENDOR_UNAVAILABLE', retryable: true });
     expect(catalog.lookup('graph', 'PolicyNotFound', 404)).toMatchObject({ code: 'NOT_FOUND', retryable: false });
   });
+
+  it('classifies the inclusion-rule rows and the transient 500s (seed 000 §Inclusion Rule, §Create Policy, §Delete Session)', () => {
+    expect(catalog.lookup('graph', 'InvalidInclusionRuleCreateRequest', 400)).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
+    expect(catalog.lookup('graph', 'InvalidProtectionRuleDetails', 500)).toMatchObject({ code: 'VENDOR_ERROR', retryable: true });
+    expect(catalog.lookup('graph', 'InvalidInclusionRuleId', 400)).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
+    expect(catalog.lookup('graph', 'ProtectionRuleNotFound', 404)).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+    expect(catalog.lookup('graph', 'PolicySaveFailed', 500)).toMatchObject({ code: 'VENDOR_ERROR', retryable: true });
+    expect(catalog.lookup('graph', 'IncompleteArtifactDeletion', 500)).toMatchObject({ code: 'VENDOR_ERROR', retryable: true });
+  });
 });

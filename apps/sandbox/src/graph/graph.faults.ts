@@ -1,3 +1,5 @@
+import { graphError } from './graph.errors';
+
 /**
  * Graph's per-item fault injection, beside the server-wide FaultInjector (support/faults.ts, whole responses):
  * errors seed 000 lists with HTTP 200, carried by one protection unit or one restore artifact inside a successful
@@ -30,4 +32,33 @@ export function injectedErrors<C extends string>(raw: unknown, allowed: readonly
 /** The injected error of a unit (by its id, else its resource), or undefined. */
 export function injectedFor<C extends string>(errors: Record<string, C>, unit: { id: string; resourceId: string }): C | undefined {
   return errors[unit.id.toLowerCase()] ?? errors[unit.resourceId.toLowerCase()];
+}
+
+/**
+ * Operations whose seed 000 table lists a transient 500 the sandbox can produce on demand: scope config
+ * `failOperations: ["createRule", …]` answers that row for every call of the operation while it is listed.
+ *   createPolicy  -> 500 PolicySaveFailed            (seed 000 §Create ProtectionPolicy)
+ *   deleteSession -> 500 IncompleteArtifactDeletion  (seed 000 §Delete Restore Session)
+ *   createRule    -> 500 InvalidProtectionRuleDetails (seed 000 §Create Inclusion Rule)
+ */
+export const TRANSIENT_FAILURES = {
+  createPolicy: 'PolicySaveFailed',
+  deleteSession: 'IncompleteArtifactDeletion',
+  createRule: 'InvalidProtectionRuleDetails',
+} as const;
+
+export type TransientOperation = keyof typeof TRANSIENT_FAILURES;
+
+/** The listed operations of raw scope config `failOperations`, unknown names dropped. */
+export function transientOperations(raw: unknown): TransientOperation[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map(String).filter((op): op is TransientOperation => op in TRANSIENT_FAILURES);
+}
+
+/** Throws the operation's seed 000 transient 500 when scope config `failOperations` lists it. */
+export function failIfListed(config: { failOperations: readonly TransientOperation[] }, op: TransientOperation): void {
+  if (!config.failOperations.includes(op)) return;
+  if (op === 'createPolicy') throw graphError('createPolicy', TRANSIENT_FAILURES.createPolicy);
+  if (op === 'deleteSession') throw graphError('deleteSession', TRANSIENT_FAILURES.deleteSession);
+  throw graphError('createRule', TRANSIENT_FAILURES.createRule);
 }

@@ -96,6 +96,27 @@ function range(n: number): number[] {
   return Array.from({ length: Math.max(0, Math.min(n, GRAPH_SANDBOX_DIRECTORY_SIZE)) }, (_, i) => i);
 }
 
+/**
+ * Microsoft 365 groups of the simulated directory, for inclusion rules (`(memberOf -any (group.id -in ['…']))`):
+ * GRAPH_SANDBOX_GROUP_COUNT groups per tenant; group k has the users (their OneDrives and mailboxes) and the sites
+ * of indexes 5k .. 5k+4. Any other group id has no members.
+ */
+export const GRAPH_SANDBOX_GROUP_COUNT = 10;
+export const GRAPH_SANDBOX_GROUP_SIZE = 5;
+
+export function graphSandboxGroupId(tenantId: string, k: number): string {
+  return sandboxGuid(`${tenantId}|group|${k}`);
+}
+
+/** The fixture indexes (users and sites alike) of a group's members; [] for an unknown group. */
+export function graphSandboxGroupMembers(tenantId: string, groupId: string): number[] {
+  for (let k = 0; k < GRAPH_SANDBOX_GROUP_COUNT; k++) {
+    if (graphSandboxGroupId(tenantId, k) === groupId.toLowerCase())
+      return Array.from({ length: GRAPH_SANDBOX_GROUP_SIZE }, (_, i) => k * GRAPH_SANDBOX_GROUP_SIZE + i);
+  }
+  return [];
+}
+
 /** Lookup tables of one tenant's directory, built once per tenant scope. */
 export class GraphDirectory {
   private readonly sites = new Map<string, GraphSandboxSite>();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
@@ -194,5 +195,40 @@ describe('graph sandbox: responses validate against the derived OpenAPI schemas'
       (await t.call('GET', '/oneDriveForBusinessRestoreSessions?$expand=driveRestoreArtifacts')).body,
     );
     validate('microsoft.graph.exchangeRestoreSessionCollectionResponse', (await t.call('GET', '/exchangeRestoreSessions')).body);
+  });
+
+  it('inclusion rules of the three kinds, their collections and errors', async () => {
+    const t = await GraphTestTenant.create(sandbox.origin);
+    const [user] = t.users(1);
+    const group = randomUUID();
+    const expr = `(memberOf -any (group.id -in ['${group}']))`;
+    const sp = await t.sharePointPolicy(1);
+    const od = (
+      await t.call('POST', '/oneDriveForBusinessProtectionPolicies', {
+        displayName: 'd',
+        driveProtectionUnits: [{ directoryObjectId: user.directoryObjectId }],
+      })
+    ).body.id;
+    const ex = (
+      await t.call('POST', '/exchangeProtectionPolicies', {
+        displayName: 'm',
+        mailboxProtectionUnits: [{ directoryObjectId: user.directoryObjectId }],
+      })
+    ).body.id;
+    const kinds = [
+      ['sharePointProtectionPolicies', sp, 'siteInclusionRules', 'siteExpression', 'siteProtectionRule'],
+      ['oneDriveForBusinessProtectionPolicies', od, 'driveInclusionRules', 'driveExpression', 'driveProtectionRule'],
+      ['exchangeProtectionPolicies', ex, 'mailboxInclusionRules', 'mailboxExpression', 'mailboxProtectionRule'],
+    ];
+    for (const [policies, policyId, rules, property, type] of kinds) {
+      const created = await t.call('POST', `/${policies}/${policyId}/${rules}`, { [property]: expr });
+      validate(`microsoft.graph.${type}`, created.body);
+      validate('microsoft.graph.protectionRuleBase', (await t.call('POST', `/${rules}/${created.body.id}/run`)).body);
+      await t.control.advanceClock(1000);
+      validate(`microsoft.graph.${type}`, (await t.call('GET', `/${rules}/${created.body.id}`)).body);
+      validate(`microsoft.graph.${type}CollectionResponse`, (await t.call('GET', `/${rules}`)).body);
+      validate(`microsoft.graph.${type}CollectionResponse`, (await t.call('GET', `/${policies}/${policyId}/${rules}`)).body);
+      validate('microsoft.graph.ODataErrors.ODataError', (await t.call('GET', `/${rules}/nope`)).body);
+    }
   });
 });

@@ -11,11 +11,14 @@ import {
   type GraphRequestContext,
 } from './graph.context';
 import { GraphHttpError, graphError, graphPublicError } from './graph.errors';
+import { failIfListed } from './graph.faults';
 import { expands, matchesFilter, pageOf, parseFilter, type ODataQuery } from './graph.odata';
 import {
   GRAPH_SERVICE_LIST,
   GRAPH_SERVICES,
+  createUnit,
   policyStatus,
+  unitForResource as unitForResourceIn,
   unitsOfPolicy,
   type GraphService,
   type GraphServiceNames,
@@ -125,32 +128,12 @@ function resolveResource(ctx: GraphRequestContext, names: GraphServiceNames, ent
     : undefined;
 }
 
-/** The live unit protecting a resource in any policy of the service (a resource is in one policy at most). */
 function unitForResource(ctx: GraphRequestContext, service: GraphService, resourceId: string): UnitRecord | undefined {
-  return Object.values(ctx.state.units).find(
-    (u) => u.service === service && u.resourceId === resourceId && u.status !== 'removed' && u.status !== 'removeRequested',
-  );
+  return unitForResourceIn(ctx.state, service, resourceId);
 }
 
 function newUnit(ctx: GraphRequestContext, p: PolicyRecord, r: { resourceId: string; index: number; restoreBlocked: boolean }): UnitRecord {
-  const protectDelay = ctx.config.protectDelayMs;
-  const u: UnitRecord = {
-    id: randomUUID(),
-    service: p.service,
-    policyId: p.id,
-    resourceId: r.resourceId,
-    fixtureIndex: r.index,
-    restoreBlocked: r.restoreBlocked,
-    status: 'protectRequested',
-    // Units of an inactive policy wait in protectRequested until the policy is activated.
-    dueAt: p.target === 'active' ? ctx.now + protectDelay : undefined,
-    protectedPeriods: [],
-    createdAt: ctx.now,
-    modifiedAt: ctx.now,
-    appId: ctx.appId,
-  };
-  ctx.state.units[u.id] = u;
-  return u;
+  return createUnit(ctx.state, p, r, ctx.now, ctx.config.protectDelayMs, ctx.appId);
 }
 
 function createPolicy(req: FastifyRequest, reply: FastifyReply, names: GraphServiceNames) {
@@ -158,6 +141,7 @@ function createPolicy(req: FastifyRequest, reply: FastifyReply, names: GraphServ
   const body = req.body;
   if (!isObject(body)) throw graphError('createPolicy', 'InvalidCreateRequest');
   if (!validDisplayName(body.displayName)) throw graphError('createPolicy', 'InvalidDisplayName');
+  failIfListed(ctx.config, 'createPolicy');
   const list = body[names.unitsProperty];
   if (list !== undefined && list !== null && !Array.isArray(list)) throw graphError('createPolicy', 'InvalidCreateRequest');
   if (!Array.isArray(list) || list.length === 0) throw graphError('createPolicy', 'EmptyProtectionUnitList');

@@ -11,7 +11,7 @@ import {
   type GraphRequestContext,
 } from './graph.context';
 import { GraphHttpError, graphError } from './graph.errors';
-import { injectedFor } from './graph.faults';
+import { failIfListed, injectedFor } from './graph.faults';
 import { expandFilter, expands, matchesFilter, pageOf, parseFilter, type ODataQuery } from './graph.odata';
 import {
   GRAPH_SERVICE_LIST,
@@ -372,6 +372,7 @@ function deleteSession(req: FastifyRequest<IdParams>, reply: FastifyReply, servi
   const ctx = graphContext(req);
   const s = findSession(ctx, requireGuid(req.params.id, 'deleteSession', 'InvalidRestoreSessionId'), service, 'deleteSession');
   if (sessionStatus(s, ctx.now) !== 'draft') throw graphError('deleteSession', 'RestoreSessionActionNotAllowed');
+  failIfListed(ctx.config, 'deleteSession');
   delete ctx.state.sessions[s.id];
   reply.code(204);
   return null;

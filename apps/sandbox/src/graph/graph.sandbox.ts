@@ -8,6 +8,7 @@ import { GraphDirectory } from './graph.fixtures';
 import { checkRoles } from './graph.permissions';
 import { registerPolicyRoutes } from './graph.policy.routes';
 import { registerRestoreRoutes } from './graph.restore.routes';
+import { registerRuleRoutes } from './graph.rule.routes';
 import { advanceTenant, graphConfig, newGraphTenantState, type GraphTenantState } from './graph.state';
 
 const API_ROOT = '/v1.0/solutions/backupRestore';
@@ -16,7 +17,7 @@ const REQUEST_IDS = new WeakMap<FastifyRequest, { requestId: string; clientReque
 /**
  * Simulator of Microsoft Graph Backup Storage (seeds 000 and 003, vendor-specs/graph), mounted under /graph:
  *   /graph/login/{tenant}/...            Entra ID: OIDC discovery + v2.0 token endpoint (client credentials)
- *   /graph/v1.0/solutions/backupRestore  protection policies, units, restore points, restore sessions
+ *   /graph/v1.0/solutions/backupRestore  protection policies, units, inclusion rules, restore points, restore sessions
  *
  * One scope per Entra tenant id (from the login path or the token). Scope config keys
  * (SandboxControl.configure), defaults in GRAPH_CONFIG_DEFAULTS:
@@ -29,6 +30,8 @@ const REQUEST_IDS = new WeakMap<FastifyRequest, { requestId: string; clientReque
  *   maxActiveRestoreSessions (25), maxFilterClauses (20)
  *   appRoles (all four Backup Controller roles)  app roles in issued tokens: a list, or { "<clientId>": [roles] }
  *   billingProfile ('available')  'notAvailable' / 'unreadable': POST /enable answers 402 / 403 (seed 000)
+ *   ruleRunMs (500)              inclusion rule `active` time after run, before completed / completedWithErrors
+ *   failOperations ([])          createPolicy / deleteSession / createRule answer their seed 000 transient 500
  * Fixtures: graph.fixtures.ts (300 sites, users/OneDrives, mailboxes; the last 10 of each fail at restore).
  */
 export class GraphSandbox implements VendorSandbox {
@@ -133,6 +136,7 @@ export class GraphSandbox implements VendorSandbox {
         api.post('/enable', async (req) => this.enable(req));
         registerPolicyRoutes(api);
         registerRestoreRoutes(api);
+        registerRuleRoutes(api);
       },
       { prefix: API_ROOT },
     );

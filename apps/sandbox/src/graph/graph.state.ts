@@ -1,6 +1,7 @@
-import { injectedErrors, injectedFor, INJECTABLE_ARTIFACT_ERRORS, INJECTABLE_UNIT_ERRORS } from './graph.faults';
-import type { InjectedArtifactError, InjectedUnitError } from './graph.faults';
-import { sandboxGuid } from './graph.fixtures';
+import { randomUUID } from 'node:crypto';
+import { injectedErrors, injectedFor, INJECTABLE_ARTIFACT_ERRORS, INJECTABLE_UNIT_ERRORS, transientOperations } from './graph.faults';
+import type { InjectedArtifactError, InjectedUnitError, TransientOperation } from './graph.faults';
+import { graphSandboxGroupMembers, graphSandboxSite, graphSandboxUser, sandboxGuid } from './graph.fixtures';
 
 /** The three Microsoft 365 services the Backup Storage API protects, with their Graph names. */
 export type GraphService = 'sharePoint' | 'oneDriveForBusiness' | 'exchange';
@@ -18,6 +19,10 @@ export interface GraphServiceNames {
   artifactType: string;
   /** The property of an addition that names the resource: `siteId` or `directoryObjectId`. */
   resourceKey: 'siteId' | 'directoryObjectId';
+  /** Inclusion rules (dynamic protection): the root collection, the policy's navigation property, type, expression. */
+  ruleCollection: string;
+  ruleType: string;
+  ruleExpression: string;
 }
 
 export const GRAPH_SERVICES: Record<GraphService, GraphServiceNames> = {
@@ -33,6 +38,9 @@ export const GRAPH_SERVICES: Record<GraphService, GraphServiceNames> = {
     artifactsProperty: 'siteRestoreArtifacts',
     artifactType: 'siteRestoreArtifact',
     resourceKey: 'siteId',
+    ruleCollection: 'siteInclusionRules',
+    ruleType: 'siteProtectionRule',
+    ruleExpression: 'siteExpression',
   },
   oneDriveForBusiness: {
     service: 'oneDriveForBusiness',
@@ -46,6 +54,9 @@ export const GRAPH_SERVICES: Record<GraphService, GraphServiceNames> = {
     artifactsProperty: 'driveRestoreArtifacts',
     artifactType: 'driveRestoreArtifact',
     resourceKey: 'directoryObjectId',
+    ruleCollection: 'driveInclusionRules',
+    ruleType: 'driveProtectionRule',
+    ruleExpression: 'driveExpression',
   },
   exchange: {
     service: 'exchange',
@@ -59,6 +70,9 @@ export const GRAPH_SERVICES: Record<GraphService, GraphServiceNames> = {
     artifactsProperty: 'mailboxRestoreArtifacts',
     artifactType: 'mailboxRestoreArtifact',
     resourceKey: 'directoryObjectId',
+    ruleCollection: 'mailboxInclusionRules',
+    ruleType: 'mailboxProtectionRule',
+    ruleExpression: 'mailboxExpression',
   },
 };
 
@@ -93,6 +107,28 @@ export interface UnitRecord {
   dueAt?: number;
   /** Periods during which the unit was protected; restore points are taken inside them. */
   protectedPeriods: { from: number; to?: number }[];
+  createdAt: number;
+  modifiedAt: number;
+  appId: string;
+}
+
+/** protectionRuleStatus values the sandbox uses (`deleteRequested` after deleteAndUnprotect). */
+export type RuleStatus = 'draft' | 'active' | 'completed' | 'completedWithErrors' | 'deleteRequested';
+
+/** An inclusion rule (driveProtectionRule / siteProtectionRule / mailboxProtectionRule) of one policy. */
+export interface RuleRecord {
+  id: string;
+  service: GraphService;
+  policyId: string;
+  expression: string;
+  /** The group ids the expression names (`(memberOf -any (group.id -in ['…']))`). */
+  groupIds: string[];
+  status: RuleStatus;
+  /** Sandbox time (ms) at which a running rule is applied, or a deleteRequested rule is gone. */
+  dueAt?: number;
+  /** Units this rule added (deleteAndUnprotect removes them). */
+  unitIds: string[];
+  error?: { code: string; message: string };
   createdAt: number;
   modifiedAt: number;
   appId: string;
@@ -135,12 +171,13 @@ export interface GraphTenantState {
   policies: Record<string, PolicyRecord>;
   units: Record<string, UnitRecord>;
   sessions: Record<string, SessionRecord>;
+  rules: Record<string, RuleRecord>;
   /** Restore point ids handed out so far (ids are derived from unit + time; see restorePointId). */
   restorePoints: Record<string, RestorePointRef>;
 }
 
 export function newGraphTenantState(tenantId: string): GraphTenantState {
-  return { tenantId, policies: {}, units: {}, sessions: {}, restorePoints: {} };
+  return { tenantId, policies: {}, units: {}, sessions: {}, rules: {}, restorePoints: {} };
 }
 
 /** Scope config keys (PATCH /_sandbox/graph/scopes/<tenant>/config) and their defaults. */
@@ -157,6 +194,10 @@ export interface GraphSandboxConfig {
   unitErrors: Record<string, InjectedUnitError>;
   /** Per-artifact errors injected by tests (graph.faults.ts). */
   artifactErrors: Record<string, InjectedArtifactError>;
+  /** Time a rule takes from `run` (status active) to completed / completedWithErrors. */
+  ruleRunMs: number;
+  /** Operations answering their seed 000 transient 500 while listed (graph.faults.ts TRANSIENT_FAILURES). */
+  failOperations: TransientOperation[];
 }
 
 export const GRAPH_CONFIG_DEFAULTS: GraphSandboxConfig = {
@@ -171,14 +212,17 @@ export const GRAPH_CONFIG_DEFAULTS: GraphSandboxConfig = {
   maxFilterClauses: 20,
   unitErrors: {},
   artifactErrors: {},
+  ruleRunMs: 500,
+  failOperations: [],
 };
 
 export function graphConfig(raw: Record<string, unknown>): GraphSandboxConfig {
   const c = { ...GRAPH_CONFIG_DEFAULTS };
   c.unitErrors = injectedErrors(raw.unitErrors, INJECTABLE_UNIT_ERRORS);
   c.artifactErrors = injectedErrors(raw.artifactErrors, INJECTABLE_ARTIFACT_ERRORS);
+  c.failOperations = transientOperations(raw.failOperations);
   for (const k of Object.keys(c) as (keyof GraphSandboxConfig)[]) {
-    if (raw[k] === undefined || k === 'unitErrors' || k === 'artifactErrors') continue;
+    if (raw[k] === undefined || k === 'unitErrors' || k === 'artifactErrors' || k === 'failOperations') continue;
     (c as Record<string, unknown>)[k] = typeof c[k] === 'boolean' ? raw[k] === true || raw[k] === 'true' : Number(raw[k]);
   }
   return c;
@@ -194,6 +238,14 @@ export const FAST_RESTORE_MS = 14 * 24 * 60 * 60 * 1000;
  * on when the sandbox was asked. Called at the start of every request of the tenant.
  */
 export function advanceTenant(state: GraphTenantState, now: number, config: GraphSandboxConfig): void {
+  for (const r of Object.values(state.rules)) {
+    if (r.dueAt === undefined || r.dueAt > now) continue;
+    const at = r.dueAt;
+    r.dueAt = undefined;
+    r.modifiedAt = at;
+    if (r.status === 'deleteRequested') delete state.rules[r.id];
+    else if (r.status === 'active') applyRule(state, r, at, config);
+  }
   for (const u of Object.values(state.units)) {
     if (u.dueAt === undefined || u.dueAt > now) continue;
     const at = u.dueAt;
@@ -217,6 +269,71 @@ export function advanceTenant(state: GraphTenantState, now: number, config: Grap
     const end = sessionEnd(s, config);
     if (s.completedAt === undefined && end !== undefined && end <= now) s.completedAt = end;
   }
+}
+
+/** A new unit of policy `p` for a directory resource, protectRequested (waiting for activation if `p` is inactive). */
+export function createUnit(
+  state: GraphTenantState,
+  p: PolicyRecord,
+  r: { resourceId: string; index: number; restoreBlocked: boolean },
+  at: number,
+  protectDelayMs: number,
+  appId: string,
+): UnitRecord {
+  const u: UnitRecord = {
+    id: randomUUID(),
+    service: p.service,
+    policyId: p.id,
+    resourceId: r.resourceId,
+    fixtureIndex: r.index,
+    restoreBlocked: r.restoreBlocked,
+    status: 'protectRequested',
+    // Units of an inactive policy wait in protectRequested until the policy is activated.
+    dueAt: p.target === 'active' ? at + protectDelayMs : undefined,
+    protectedPeriods: [],
+    createdAt: at,
+    modifiedAt: at,
+    appId,
+  };
+  state.units[u.id] = u;
+  return u;
+}
+
+/** The live unit protecting a resource in any policy of the service (a resource is in one policy at most). */
+export function unitForResource(state: GraphTenantState, service: GraphService, resourceId: string): UnitRecord | undefined {
+  return Object.values(state.units).find(
+    (u) => u.service === service && u.resourceId === resourceId && u.status !== 'removed' && u.status !== 'removeRequested',
+  );
+}
+
+/**
+ * Applies a running inclusion rule at `at`: every member of its groups (graph.fixtures.ts graphSandboxGroupMembers)
+ * not yet protected becomes a unit of the rule's policy. A member already protected by another policy of the
+ * service cannot be added: the rule ends completedWithErrors carrying ProtectionUnitAlreadyExists as its error.
+ */
+function applyRule(state: GraphTenantState, r: RuleRecord, at: number, config: GraphSandboxConfig): void {
+  const p = state.policies[r.policyId];
+  let failed = 0;
+  if (p) {
+    for (const index of r.groupIds.flatMap((g) => graphSandboxGroupMembers(state.tenantId, g))) {
+      const resource =
+        GRAPH_SERVICES[p.service].resourceKey === 'siteId'
+          ? { ...graphSandboxSite(state.tenantId, index), resourceId: graphSandboxSite(state.tenantId, index).siteId }
+          : { ...graphSandboxUser(state.tenantId, index), resourceId: graphSandboxUser(state.tenantId, index).directoryObjectId };
+      const existing = unitForResource(state, p.service, resource.resourceId);
+      if (existing) {
+        if (existing.policyId !== p.id) failed++;
+        continue;
+      }
+      r.unitIds.push(createUnit(state, p, resource, at, config.protectDelayMs, r.appId).id);
+    }
+  }
+  r.status = failed > 0 || !p ? 'completedWithErrors' : 'completed';
+  r.error = !p
+    ? { code: 'PolicyNotFound', message: 'Unable to get the Protection Policy.' }
+    : failed > 0
+      ? { code: 'ProtectionUnitAlreadyExists', message: `${failed} matching resources are already protected by another policy.` }
+      : undefined;
 }
 
 export function unitsOfPolicy(state: GraphTenantState, policyId: string): UnitRecord[] {

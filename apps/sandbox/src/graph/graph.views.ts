@@ -13,6 +13,7 @@ import {
   type GraphSandboxConfig,
   type GraphTenantState,
   type PolicyRecord,
+  type RuleRecord,
   type SessionRecord,
   type UnitRecord,
 } from './graph.state';
@@ -208,5 +209,24 @@ export function sessionView(ctx: GraphViewContext, s: SessionRecord, withArtifac
     completedDateTime: terminal ? iso(s.completedAt) : null,
     error: sessionError(s, status),
     ...(withArtifacts ? { [names.artifactsProperty]: s.artifacts.map((a) => artifactView(ctx, s, a, false)) } : {}),
+  };
+}
+
+/** An inclusion rule as Graph shows it (driveProtectionRule / siteProtectionRule / mailboxProtectionRule). */
+export function ruleView(ctx: GraphViewContext, r: RuleRecord) {
+  const names = GRAPH_SERVICES[r.service];
+  return {
+    '@odata.type': `#microsoft.graph.${names.ruleType}`,
+    id: r.id,
+    [names.ruleExpression]: r.expression,
+    // protectionRuleStatus: updateRequested and deleteRequested come after unknownFutureValue (evolvable enum).
+    status: evolvable(ctx, r.status, ['deleteRequested']),
+    // Graph docs (driveProtectionRule): "Currently, only static rules are supported."
+    isAutoApplyEnabled: false,
+    error: r.error ?? null,
+    createdBy: identitySet(r.appId),
+    createdDateTime: iso(r.createdAt),
+    lastModifiedBy: identitySet(r.appId),
+    lastModifiedDateTime: iso(r.modifiedAt),
   };
 }
