@@ -3,7 +3,7 @@ import { StaticErrorCatalog, systemClock } from '@bg/domain';
 import { createAdapter, type AdapterConfig, type VendorRestorePoint } from '@bg/adapters';
 import { GRAPH_ERROR_CATALOG } from '@bg/platform/migrations/data/graph.catalog';
 import type { RunningSandbox } from '../../apps/sandbox/src/sandbox.server';
-import { graphSandboxSites } from '../../apps/sandbox/src/graph/graph.fixtures';
+import { graphSandboxGroupId, graphSandboxSites, graphSandboxUser } from '../../apps/sandbox/src/graph/graph.fixtures';
 import { SandboxControl, startTestSandbox } from '../support/sandbox';
 import { describeAdapterConformance } from './adapter-conformance';
 import type { ConformanceSetup } from './conformance.types';
@@ -372,5 +372,61 @@ describe('graph adapter against the Graph sandbox', () => {
     const calls = await s.control.calls();
     expect(calls.filter((c) => c.path.startsWith('/v1.0/')).map((c) => c.status)).toEqual([401, 401]);
     expect(calls.filter((c) => c.path.endsWith('/oauth2/v2.0/token'))).toHaveLength(1);
+  });
+
+  it('a policy rule creates and runs an inclusion rule; once applied, the group members are protected items of the policy', async () => {
+    const s = await graphSetup();
+    const adapter = s.adapter();
+    const tenantId = s.config.credentials.tenantId as string;
+    const { policy } = await adapter.createPolicy(ctx, {
+      workload: 'onedrive',
+      displayName: 'rules',
+      items: [{ kind: 'drive', externalId: graphSandboxUser(tenantId, 200).directoryObjectId }],
+    });
+    await s.control.clearCalls();
+    const groupId = graphSandboxGroupId(tenantId, 2);
+    const rule = await adapter.createPolicyRule!(ctx, policy.vendorRef, { groupIds: [groupId] });
+    expect(rule).toMatchObject({ state: 'running', vendorStatus: 'active' });
+    const calls = (await s.control.calls()).filter((c) => c.path.includes('InclusionRules'));
+    expect(calls.map((c) => [c.method, c.path, c.status])).toEqual([
+      ['GET', `/v1.0/solutions/backupRestore/oneDriveForBusinessProtectionPolicies/${policy.vendorRef}/driveInclusionRules`, 200],
+      ['POST', `/v1.0/solutions/backupRestore/oneDriveForBusinessProtectionPolicies/${policy.vendorRef}/driveInclusionRules`, 201],
+      ['POST', `/v1.0/solutions/backupRestore/driveInclusionRules/${rule.vendorRef}/run`, 200],
+    ]);
+    expect(calls[1].body).toEqual({ driveExpression: `(memberOf -any (group.id -in ['${groupId}']))` });
+
+    // A repeat (a retry after a crash) reuses the rule instead of creating a second one.
+    expect((await adapter.createPolicyRule!(ctx, policy.vendorRef, { groupIds: [groupId] })).vendorRef).toBe(rule.vendorRef);
+
+    await s.settle();
+    expect(await adapter.getPolicyRule!(ctx, policy.vendorRef, rule.vendorRef)).toEqual({
+      vendorRef: rule.vendorRef,
+      state: 'completed',
+      vendorStatus: 'completed',
+    });
+    const items = (await adapter.listProtectedItems(ctx, policy.vendorRef)).items.map((i) => i.externalId);
+    for (const i of [10, 11, 12, 13, 14]) expect(items).toContain(graphSandboxUser(tenantId, i).directoryObjectId);
+
+    await adapter.deletePolicyRule!(ctx, policy.vendorRef, rule.vendorRef);
+    await adapter.deletePolicyRule!(ctx, policy.vendorRef, rule.vendorRef);
+    await expect(adapter.getPolicyRule!(ctx, policy.vendorRef, rule.vendorRef)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      vendorCode: 'ProtectionRuleNotFound',
+      httpStatus: 404,
+    });
+    expect((await adapter.listProtectedItems(ctx, policy.vendorRef)).items).toHaveLength(6);
+  });
+
+  it('a transient InvalidProtectionRuleDetails (500) is a retryable VENDOR_ERROR', async () => {
+    const s = await graphSetup();
+    const adapter = s.adapter();
+    const { policy } = await adapter.createPolicy(ctx, { workload: 'sharepoint', displayName: 'rules', items: s.items(1) });
+    await s.control.configure({ failOperations: ['createRule'] });
+    await expect(adapter.createPolicyRule!(ctx, policy.vendorRef, { groupIds: [randomUUID()] })).rejects.toMatchObject({
+      code: 'VENDOR_ERROR',
+      retryable: true,
+      vendorCode: 'InvalidProtectionRuleDetails',
+      httpStatus: 500,
+    });
   });
 });

@@ -22,6 +22,9 @@ export const OPERATIONS = [
   'restorePoint.list',
   'restoreJob.create',
   'restoreJob.cancel',
+  // Policy rules (dynamic protection): the vendor adds the items matching a rule to the policy.
+  'policyRule.create',
+  'policyRule.delete',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 

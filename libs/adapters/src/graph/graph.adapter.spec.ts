@@ -62,6 +62,13 @@ describe('GraphAdapter refusals before any vendor call', () => {
     ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 
+  it('refuses a policy rule without groups or naming something other than group object ids (seed 000: InvalidInclusionRuleCreateRequest)', async () => {
+    await expect(adapter.createPolicyRule(ctx, 'p', { groupIds: [] })).rejects.toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
+    await expect(adapter.createPolicyRule(ctx, 'p', { groupIds: ["x'])) or (true"] })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+    });
+  });
+
   it('refuses a malformed restore point page token', async () => {
     await expect(adapter.listRestorePoints(ctx, { protectedItemRefs: ['u'] }, 'not-a-token')).rejects.toMatchObject({
       code: 'INVALID_REQUEST',

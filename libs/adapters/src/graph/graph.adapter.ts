@@ -5,12 +5,14 @@ import type {
   CallContext,
   ItemSpec,
   Page,
+  PolicyRuleSpec,
   PolicySpec,
   RestorePointQuery,
   RestoreProgress,
   RestoreRequest,
   VendorOperationRef,
   VendorPolicy,
+  VendorPolicyRule,
   VendorProtectedItem,
   VendorRestorePoint,
   VerifyResult,
@@ -25,12 +27,15 @@ import { GRAPH_PERMISSION_CHECKS, type GraphPermissionCheck } from './graph.perm
 import {
   GRAPH_WORKLOADS,
   graphResources,
+  groupRuleExpression,
   isTerminal,
   latestRestorePointSearch,
   restorePointsQuery,
   restoreSessionBody,
+  ruleExpressionOf,
   toRestoreProgress,
   toVendorPolicy,
+  toVendorPolicyRule,
   toVendorProtectedItem,
   toVendorRestorePoint,
   unitDeltaOutcome,
@@ -76,6 +81,24 @@ function decodeCursor(page: string): RestorePointCursor {
 
 function encodeCursor(c: RestorePointCursor | undefined): string | undefined {
   return c ? Buffer.from(JSON.stringify(c)).toString('base64url') : undefined;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Rule expressions name Entra ID group object ids (GUIDs); at least one (seed 000: InvalidInclusionRuleCreateRequest). */
+function checkGroupIds(groupIds: string[]): void {
+  const bad = groupIds.filter((g) => !GUID.test(g));
+  if (groupIds.length === 0 || bad.length > 0) {
+    throw new VendorError({
+      code: 'INVALID_REQUEST',
+      vendor: VENDOR,
+      retryable: false,
+      message:
+        groupIds.length === 0
+          ? 'A Microsoft Graph inclusion rule needs at least one group id'
+          : `Microsoft Graph inclusion rules name Entra ID group object ids (GUIDs); not: ${bad.join(', ')}`,
+    });
+  }
 }
 
 /** seed 000 §Create ProtectionPolicy: InvalidDisplayName, "> 0 chars And <= 1024 chars". */
@@ -423,6 +446,40 @@ export class GraphAdapter implements BackupVendorPort {
     }
     await this.client.deleteRestoreSession(ctx, ref.vendorRef);
     return { state: 'cancelled', vendorStatus: 'deleted' };
+  }
+
+  // --- policy rules (inclusion rules, dynamic protection) ---------------------------------------
+
+  /**
+   * A driveInclusionRule / siteInclusionRule / mailboxInclusionRule on the policy, then `run`. The docs say a new
+   * rule starts `active`, the spec's protectionRuleStatus starts at `draft`: a rule still in draft is run, one
+   * already applying is not. Graph rules carry no client reference, so a repeat after a crash first looks for a
+   * rule of the policy with the same expression and reuses it (create or run may have happened before the crash).
+   */
+  async createPolicyRule(ctx: CallContext, policyRef: string, spec: PolicyRuleSpec): Promise<VendorPolicyRule> {
+    this.require('policyRule.create');
+    checkGroupIds(spec.groupIds);
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    const expression = groupRuleExpression(spec.groupIds);
+    const existing = (await this.client.listPolicyRules(ctx, r, policyRef)).value ?? [];
+    let rule =
+      existing.find((x) => ruleExpressionOf(x, r) === expression) ?? (await this.client.createPolicyRule(ctx, r, policyRef, expression));
+    if (!rule.status || rule.status === 'draft') rule = await this.client.runRule(ctx, r, rule.id);
+    return toVendorPolicyRule(rule, this.mapCode);
+  }
+
+  async getPolicyRule(ctx: CallContext, policyRef: string, ruleRef: string): Promise<VendorPolicyRule> {
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    return toVendorPolicyRule(await this.client.getRule(ctx, r, ruleRef), this.mapCode);
+  }
+
+  async deletePolicyRule(ctx: CallContext, policyRef: string, ruleRef: string): Promise<void> {
+    this.require('policyRule.delete');
+    const r = await this.resourcesOfPolicy(ctx, policyRef);
+    const res = await this.client.deleteRule(ctx, r, ruleRef);
+    // seed 000 §Get Inclusion Rule: 404 ProtectionRuleNotFound = already gone, which the port allows.
+    if (res.status === 404 && parseGraphErrorBody(res.body).code === 'ProtectionRuleNotFound') return;
+    if (res.status >= 300) throw this.client.responseError(res, 'DELETE');
   }
 
   // --- helpers ------------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ export const GRAPH_CAPABILITIES: Capabilities = {
     'restorePoint.list',
     'restoreJob.create',
     'restoreJob.cancel',
+    'policyRule.create',
+    'policyRule.delete',
   ],
   workloads: ['sharepoint', 'onedrive', 'exchange'],
   restoreGranularity: ['wholeItem'],
@@ -50,6 +52,7 @@ export const GRAPH_CAPABILITIES: Capabilities = {
     'seed 000 §Delete Restore Session: only a draft restore session can be deleted (RestoreSessionActionNotAllowed, 403); Graph cannot stop an activated session, so cancelling one is NOT_ALLOWED_IN_STATE.',
     'seed 000 §Delete Inactive Protection Policy: only an inactive policy can be deleted (PolicyActionNotAllowed, 403) -> NOT_ALLOWED_IN_STATE.',
     'Graph docs, List restorePoints: at most five restore points per call, the newest before a `protectionDateTime lt` bound; the adapter walks each unit back in time (restorePoints/search for the newest point when no upper bound is given).',
+    "seed 000 §Create / Get / Update Inclusion Rule, Graph docs protectionRuleBase: policy rules are inclusion rules (driveInclusionRules, siteInclusionRules, mailboxInclusionRules) with the expression `(memberOf -any (group.id -in [...]))` built from the rule's groupIds; created on the policy and run; status draft/active -> completed or completedWithErrors. Only static rules exist (isAutoApplyEnabled false): a rule adds the members of its groups once, later members are not added.",
     'Restores whole sites, OneDrive accounts and mailboxes only (siteRestoreArtifacts, driveRestoreArtifacts, mailboxRestoreArtifacts); destination original = inPlace, new = new.',
   ],
 };

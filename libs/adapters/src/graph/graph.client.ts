@@ -11,6 +11,7 @@ import type {
   BackupRestoreRoot,
   ODataCollection,
   ProtectionPolicyBase,
+  ProtectionRuleBase,
   ProtectionUnitBase,
   ProtectionUnitDelta,
   ProtectionUnitDeltaResult,
@@ -177,6 +178,32 @@ export class GraphClient {
     nextLink?: string,
   ): Promise<ODataCollection<ProtectionUnitBase>> {
     return this.call(ctx, 'GET', nextLink ?? `${ROOT}/${r.policies}/${enc(policyId)}/${r.units}`);
+  }
+
+  // --- inclusion rules (dynamic protection) -----------------------------------------------------
+
+  /** `GET /<policies>/{id}/<rules>`: the policy's inclusion rules. */
+  listPolicyRules(ctx: CallContext, r: GraphWorkloadResources, policyId: string): Promise<ODataCollection<ProtectionRuleBase>> {
+    return this.call(ctx, 'GET', `${ROOT}/${r.policies}/${enc(policyId)}/${r.rules}`);
+  }
+
+  /** `POST /<policies>/{id}/<rules>` (Graph docs, Create protectionRuleBase): a rule of that policy. */
+  createPolicyRule(ctx: CallContext, r: GraphWorkloadResources, policyId: string, expression: string): Promise<ProtectionRuleBase> {
+    return this.call(ctx, 'POST', `${ROOT}/${r.policies}/${enc(policyId)}/${r.rules}`, { body: { [r.ruleExpression]: expression } });
+  }
+
+  /** `POST /<rules>/{id}/run` (action run): starts applying the rule. */
+  runRule(ctx: CallContext, r: GraphWorkloadResources, ruleId: string): Promise<ProtectionRuleBase> {
+    return this.call(ctx, 'POST', `${ROOT}/${r.rules}/${enc(ruleId)}/run`);
+  }
+
+  getRule(ctx: CallContext, r: GraphWorkloadResources, ruleId: string): Promise<ProtectionRuleBase> {
+    return this.call(ctx, 'GET', `${ROOT}/${r.rules}/${enc(ruleId)}`);
+  }
+
+  /** Raw response: a rule already gone (404 ProtectionRuleNotFound) is an answer for delete. */
+  deleteRule(ctx: CallContext, r: GraphWorkloadResources, ruleId: string): Promise<VendorResponse> {
+    return this.send(ctx, 'DELETE', `${ROOT}/${r.rules}/${enc(ruleId)}`);
   }
 
   // --- restore points -----------------------------------------------------------------------------

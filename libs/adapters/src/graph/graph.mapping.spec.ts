@@ -2,6 +2,8 @@ import type { RestoreRequest } from '../port/port.types';
 import {
   GRAPH_WORKLOADS,
   artifactItemStatus,
+  groupRuleExpression,
+  toVendorPolicyRule,
   policyIsActive,
   restorePointTags,
   latestRestorePointSearch,
@@ -354,6 +356,40 @@ describe('graph mapping: restore sessions', () => {
       state: 'failed',
       vendorStatus: 'failed',
       error: { code: 'VENDOR_ERROR', vendorCode: 'UnknownError', message: 'Unknown Error Occurred.' },
+    });
+  });
+});
+
+describe('graph inclusion rules mapping', () => {
+  const mapCode = (code: string, status: number) =>
+    code === 'ProtectionUnitAlreadyExists' && status === 200 ? 'ALREADY_PROTECTED' : 'VENDOR_ERROR';
+
+  it('builds the group expression of the driveExpression examples (Graph docs driveProtectionRule)', () => {
+    expect(groupRuleExpression(['d7f5150a-0c6f-4894-a6a1-6df77b26f375'])).toBe(
+      "(memberOf -any (group.id -in ['d7f5150a-0c6f-4894-a6a1-6df77b26f375']))",
+    );
+    expect(groupRuleExpression(['a', 'b'])).toBe("(memberOf -any (group.id -in ['a', 'b']))");
+  });
+
+  it.each([
+    ['draft', 'pending'],
+    ['active', 'running'],
+    ['updateRequested', 'running'],
+    ['unknownFutureValue', 'running'],
+    ['completed', 'completed'],
+    ['completedWithErrors', 'completedWithErrors'],
+    ['deleteRequested', 'deleting'],
+  ])('maps protectionRuleStatus %s to %s', (status, state) => {
+    expect(toVendorPolicyRule({ id: 'r', status }, mapCode)).toEqual({ vendorRef: 'r', state, vendorStatus: status });
+  });
+
+  it('carries the rule error (publicError) as a normalized error', () => {
+    const rule = { id: 'r', status: 'completedWithErrors', error: { code: 'ProtectionUnitAlreadyExists', message: '1 already protected' } };
+    expect(toVendorPolicyRule(rule, mapCode)).toEqual({
+      vendorRef: 'r',
+      state: 'completedWithErrors',
+      vendorStatus: 'completedWithErrors',
+      error: { code: 'ALREADY_PROTECTED', vendorCode: 'ProtectionUnitAlreadyExists', message: '1 already protected' },
     });
   });
 });

@@ -96,6 +96,24 @@ export interface ProtectionUnitDeltaResult extends ProtectionUnitBase {
 /** A protection unit to add (`{ "siteId": ... }`) or remove (`{ "@removed": {...}, "id": ... }`). */
 export type ProtectionUnitDelta = { siteId: string } | { directoryObjectId: string } | { '@removed': { reason: 'changed' }; id: string };
 
+/** protectionRuleStatus (SOURCE.md §Status enums); updateRequested / deleteRequested are evolvable members. */
+export type ProtectionRuleStatus =
+  'draft' | 'active' | 'completed' | 'completedWithErrors' | 'unknownFutureValue' | 'updateRequested' | 'deleteRequested';
+
+/** protectionRuleBase with its three kinds' expressions (driveProtectionRule, siteProtectionRule, mailboxProtectionRule). */
+export interface ProtectionRuleBase {
+  '@odata.type'?: string;
+  id: string;
+  status?: ProtectionRuleStatus | string | null;
+  error?: PublicError | null;
+  isAutoApplyEnabled?: boolean | null;
+  createdDateTime?: string | null;
+  lastModifiedDateTime?: string | null;
+  siteExpression?: string | null;
+  driveExpression?: string | null;
+  mailboxExpression?: string | null;
+}
+
 export type RestorePointTags = string; // flags enum: none, fastRestore, unknownFutureValue (comma list)
 
 export interface RestorePoint {

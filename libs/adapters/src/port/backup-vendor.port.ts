@@ -7,7 +7,9 @@ import type {
   RestorePointQuery,
   RestoreProgress,
   RestoreRequest,
+  PolicyRuleSpec,
   VendorOperationRef,
+  VendorPolicyRule,
   VendorPolicy,
   VendorProtectedItem,
   VendorRestorePoint,
@@ -101,4 +103,19 @@ export interface BackupVendorPort {
    * progress after cancelling; UNSUPPORTED_BY_VENDOR when the vendor cannot cancel.
    */
   cancelRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress>;
+
+  // --- policy rules: optional, present when `capabilities.operations` has policyRule.create --------
+
+  /**
+   * Creates a rule on a policy and starts applying it (the vendor adds the matching items over time). Safe to
+   * repeat: a rule of the policy with the same groups is reused, not duplicated. INVALID_REQUEST for a malformed
+   * spec; NOT_FOUND when the policy is gone.
+   */
+  createPolicyRule?(ctx: CallContext, policyRef: string, spec: PolicyRuleSpec): Promise<VendorPolicyRule>;
+
+  /** Reads a rule's state. NOT_FOUND when the vendor has no such rule. */
+  getPolicyRule?(ctx: CallContext, policyRef: string, ruleRef: string): Promise<VendorPolicyRule>;
+
+  /** Deletes a rule; the items it added stay in the policy. A rule already gone is not an error. */
+  deletePolicyRule?(ctx: CallContext, policyRef: string, ruleRef: string): Promise<void>;
 }

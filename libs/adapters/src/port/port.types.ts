@@ -151,6 +151,25 @@ export interface RestoreProgress extends VendorRestoreProgress {
   retryAfterMs?: number;
 }
 
+/**
+ * A policy rule (dynamic protection): the vendor adds to the policy every item of the workload whose owner is a
+ * member of one of `groupIds` (directory group ids, e.g. Entra ID group object ids).
+ */
+export interface PolicyRuleSpec {
+  groupIds: string[];
+}
+
+/** Where a rule stands at the vendor: applying, applied (completed / with errors), or being deleted. */
+export type VendorPolicyRuleState = 'pending' | 'running' | 'completed' | 'completedWithErrors' | 'deleting';
+
+export interface VendorPolicyRule {
+  vendorRef: string;
+  state: VendorPolicyRuleState;
+  vendorStatus: string;
+  /** The vendor's error for a rule that did not apply cleanly. */
+  error?: { code: string; vendorCode?: string; message: string };
+}
+
 export interface VerifyResult {
   ok: boolean;
   detail: string;
