@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TenantDb, createAppDataSource } from '@bg/platform';
 import { newTenant, type TenantContext } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
@@ -23,6 +24,7 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
       () => b.tenant.get(`${B}/restore-points`),
       (r) => r.body.items.length >= 2,
     );
+    ids.rule = (await b.tenant.post(`${B}/policies/${ids.policy}/rules`, { groupIds: [randomUUID()] })).body.id;
     ids.restorePoint = points.body.items[0].id;
     ids.protectedItem = points.body.items[0].protectedItemId;
     ids.job = (await b.tenant.post(`${B}/restore-jobs`, { items: [{ restorePointId: ids.restorePoint }] })).body.id;
@@ -37,6 +39,8 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
     `/v1/tenants/${b.tenantId}`,
     `/v1/tenants/${b.tenantId}/connections`,
     `/v1/tenants/${b.tenantId}/policies`,
+    `/v1/tenants/${b.tenantId}/policies/${ids.policy}/rules`,
+    `/v1/tenants/${b.tenantId}/policies/${ids.policy}/rules/${ids.rule}`,
     `/v1/tenants/${b.tenantId}/protected-items`,
     `/v1/tenants/${b.tenantId}/restore-points`,
     `/v1/tenants/${b.tenantId}/restore-jobs`,
@@ -58,6 +62,8 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
     for (const path of [
       `/connections/${ids.connection}`,
       `/policies/${ids.policy}`,
+      `/policies/${ids.policy}/rules`,
+      `/policies/${ids.policy}/rules/${ids.rule}`,
       `/protected-items/${ids.protectedItem}`,
       `/restore-points/${ids.restorePoint}`,
       `/restore-jobs/${ids.job}`,
@@ -80,6 +86,8 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
       a.tenant.delete(`${B}/connections/${ids.connection}`),
       a.tenant.delete(`${A}/policies/${ids.policy}`),
       a.tenant.post(`${A}/policies/${ids.policy}/deactivate`),
+      a.tenant.post(`${A}/policies/${ids.policy}/rules`, { groupIds: [randomUUID()] }),
+      a.tenant.delete(`${A}/policies/${ids.policy}/rules/${ids.rule}`),
       a.tenant.delete(`${A}/protected-items/${ids.protectedItem}`),
       a.tenant.post(`${A}/restore-jobs/${ids.job}/cancel`),
       a.tenant.post(`${A}/connections/${ids.connection}/verify`),
@@ -92,6 +100,7 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
     expect((await b.tenant.get(`${B2}/connections/${ids.connection}`)).status).toBe(200);
     expect((await b.tenant.get(`${B2}/policies/${ids.policy}`)).body.status).toBe('active');
     expect((await b.tenant.get(`${B2}/restore-jobs`)).body.items).toHaveLength(1);
+    expect((await b.tenant.get(`${B2}/policies/${ids.policy}/rules/${ids.rule}`)).body.status).not.toBe('deleting');
     expect((await b.tenant.get(`${B2}/protected-items/${ids.protectedItem}`)).body.status).toBe('protected');
   });
 
@@ -107,7 +116,7 @@ describe('tenant isolation: tenant A cannot read, list or change anything of ten
       const db = new TenantDb(ds);
       const seen = await db.run(a.tenantId, (tx) =>
         tx.query(
-          'SELECT tenant_id FROM restore_jobs UNION ALL SELECT tenant_id FROM connections UNION ALL SELECT tenant_id FROM restore_points',
+          'SELECT tenant_id FROM restore_jobs UNION ALL SELECT tenant_id FROM connections UNION ALL SELECT tenant_id FROM restore_points UNION ALL SELECT tenant_id FROM policy_rules',
         ),
       );
       expect(seen.filter((r: { tenant_id: string }) => r.tenant_id !== a.tenantId)).toEqual([]);

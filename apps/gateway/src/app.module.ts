@@ -18,6 +18,8 @@ import { HealthController } from './health/health.controller';
 import { PartnersController } from './partners/partners.controller';
 import { PartnersService } from './partners/partners.service';
 import { PoliciesController } from './policies/policies.controller';
+import { PolicyRulesController } from './policy-rules/policy-rules.controller';
+import { PolicyRulesService } from './policy-rules/policy-rules.service';
 import { PoliciesService } from './policies/policies.service';
 import { ProtectedItemsController } from './protected-items/protected-items.controller';
 import { ProtectedItemsService } from './protected-items/protected-items.service';
@@ -48,6 +50,7 @@ export class GatewayModule {
         TenantsController,
         ConnectionsController,
         PoliciesController,
+        PolicyRulesController,
         ProtectedItemsController,
         RestorePointsController,
         RestoreJobsController,
@@ -65,6 +68,7 @@ export class GatewayModule {
         ApiKeysService,
         ConnectionsService,
         PoliciesService,
+        PolicyRulesService,
         ProtectedItemsService,
         RestorePointsService,
         RestoreJobsService,

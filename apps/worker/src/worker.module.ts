@@ -12,6 +12,8 @@ import { OutboxRelay } from './outbox/outbox-relay.service';
 import { PoliciesProcessor } from './policies/policies.processor';
 import { PolicyRefreshService } from './policies/policy-refresh.service';
 import { PolicySyncService } from './policies/policy-sync.service';
+import { PolicyRuleSyncService } from './policy-rules/policy-rule-sync.service';
+import { PolicyRulesProcessor } from './policy-rules/policy-rules.processor';
 import { RestoreJobRunner } from './restore-jobs/restore-job.runner';
 import { RestoreJobScheduler } from './restore-jobs/restore-job.scheduler';
 import { RestoreJobsProcessor } from './restore-jobs/restore-jobs.processor';
@@ -53,6 +55,8 @@ export class WorkerModule {
         OutboxRelay,
         RestoreJobsProcessor,
         PoliciesProcessor,
+        PolicyRuleSyncService,
+        PolicyRulesProcessor,
         ConnectionsProcessor,
         MaintenanceProcessor,
         WebhookFanoutService,

@@ -13,3 +13,4 @@ export * from './connection';
 export * from './webhooks';
 export * from './usage';
 export * from './state-machine';
+export * from './policy-rule';

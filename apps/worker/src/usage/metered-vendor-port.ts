@@ -9,7 +9,12 @@ export class MeteredVendorPort implements BackupVendorPort {
   constructor(
     private readonly inner: BackupVendorPort,
     private readonly onCall: (call: VendorCallRecord) => void,
-  ) {}
+  ) {
+    const wrapped = this.inner;
+    if (wrapped.createPolicyRule) this.createPolicyRule = (ctx, ref, spec) => wrapped.createPolicyRule!(this.ctx(ctx), ref, spec);
+    if (wrapped.getPolicyRule) this.getPolicyRule = (ctx, ref, ruleRef) => wrapped.getPolicyRule!(this.ctx(ctx), ref, ruleRef);
+    if (wrapped.deletePolicyRule) this.deletePolicyRule = (ctx, ref, ruleRef) => wrapped.deletePolicyRule!(this.ctx(ctx), ref, ruleRef);
+  }
 
   get capabilities(): BackupVendorPort['capabilities'] {
     return this.inner.capabilities;
@@ -44,4 +49,8 @@ export class MeteredVendorPort implements BackupVendorPort {
   findRestore: BackupVendorPort['findRestore'] = (ctx, req, ref) => this.inner.findRestore(this.ctx(ctx), req, ref);
   getRestore: BackupVendorPort['getRestore'] = (ctx, ref) => this.inner.getRestore(this.ctx(ctx), ref);
   cancelRestore: BackupVendorPort['cancelRestore'] = (ctx, ref) => this.inner.cancelRestore(this.ctx(ctx), ref);
+  // Optional policy-rule methods: present exactly when the wrapped adapter has them (set in the constructor).
+  readonly createPolicyRule?: BackupVendorPort['createPolicyRule'];
+  readonly getPolicyRule?: BackupVendorPort['getPolicyRule'];
+  readonly deletePolicyRule?: BackupVendorPort['deletePolicyRule'];
 }

@@ -10,6 +10,7 @@ import { RestoreJobReads1763900004000 } from './1763900004000-restore-job-reads'
 import { EventSnapshots1763900005000 } from './1763900005000-event-snapshots';
 import { RestoreJobTransitions1763900006000 } from './1763900006000-restore-job-transitions';
 import { PolicyUpdatedEvent1763900007000 } from './1763900007000-policy-updated-event';
+import { PolicyRules1763900008000 } from './1763900008000-policy-rules';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -54,4 +55,5 @@ export const MIGRATIONS: MigrationClass[] = [
   EventSnapshots1763900005000,
   RestoreJobTransitions1763900006000,
   PolicyUpdatedEvent1763900007000,
+  PolicyRules1763900008000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

@@ -4,6 +4,7 @@ import type { VendorId } from '@bg/domain';
 export const QUEUES = {
   restoreJobs: 'restore-jobs',
   policies: 'policies',
+  policyRules: 'policy-rules',
   connections: 'connections',
   maintenance: 'maintenance',
   webhooks: 'webhooks',
@@ -25,6 +26,8 @@ export interface JobPayloads {
   /** requestId: the API request that asked for the change (stamped by the outbox), sent on to the vendor calls. */
   'policy.sync': { tenantId: string; policyId: string; requestId?: string };
   'policy.refresh': { tenantId: string; policyId: string; attempt?: number; requestId?: string };
+  /** Brings a policy rule and the vendor's rule together (create + run, poll its state, delete); re-queued while applying. */
+  'policy-rule.sync': { tenantId: string; policyId: string; ruleId: string; attempt?: number; requestId?: string };
   'connection.verify': { tenantId: string; connectionId: string; requestId?: string };
   'maintenance.reconcile': Record<string, never>;
   'maintenance.refresh-restore-points': Record<string, never>;
@@ -41,6 +44,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'restore-job.cancel': QUEUES.restoreJobs,
   'policy.sync': QUEUES.policies,
   'policy.refresh': QUEUES.policies,
+  'policy-rule.sync': QUEUES.policyRules,
   'connection.verify': QUEUES.connections,
   'maintenance.reconcile': QUEUES.maintenance,
   'maintenance.refresh-restore-points': QUEUES.maintenance,
