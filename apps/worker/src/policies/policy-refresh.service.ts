@@ -4,21 +4,12 @@ import type { Queue } from 'bullmq';
 import type { BackupVendorPort, CallContext, VendorProtectedItem, VendorRestorePoint } from '@bg/adapters';
 import { QUEUES, TenantDb, policyRepository, protectedItemRepository, restorePointRepository, type TenantTx } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
+import { allPages } from '../common/pages';
+import { queuePolicyRefresh } from './policy-refresh.queue';
 import { isPolicyEmulated, PolicySyncService } from './policy-sync.service';
 
 const MAX_REFRESH_ATTEMPTS = 30;
 const REFS_PER_CALL = 50;
-
-async function all<T>(fetch: (page?: string) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
-  const out: T[] = [];
-  let next: string | undefined;
-  do {
-    const page = await fetch(next);
-    out.push(...page.items);
-    next = page.next;
-  } while (next);
-  return out;
-}
 
 /**
  * Reads a policy's items and restore points back from the vendor into our tables (the gateway never
@@ -57,12 +48,7 @@ export class PolicyRefreshService {
       return protectedItemRepository.countAwaitingFirstPoint(tx, policyId);
     });
     if (pending > 0 && attempt < MAX_REFRESH_ATTEMPTS) {
-      const delay = Math.min(60_000, 500 * 1.5 ** attempt);
-      await this.queue.add(
-        'policy.refresh',
-        { tenantId, policyId, attempt: attempt + 1, requestId: call.requestId },
-        { jobId: `policy.refresh_${policyId}_${attempt + 1}_${Date.now()}`, delay },
-      );
+      await queuePolicyRefresh(this.queue, call, tenantId, policyId, attempt + 1, Math.min(60_000, 500 * 1.5 ** attempt));
     }
   }
 
@@ -74,7 +60,7 @@ export class PolicyRefreshService {
     policyRef: string,
     adapter: BackupVendorPort,
   ): Promise<string[]> {
-    const vendorItems = await all<VendorProtectedItem>((page) => adapter.listProtectedItems(call, policyRef, page));
+    const vendorItems = await allPages<VendorProtectedItem>((page) => adapter.listProtectedItems(call, policyRef, page));
     await this.db.run(tenantId, (tx) => this.sync.applyItems(tx, policyId, vendorItems));
     return vendorItems.filter((i) => i.protected).map((i) => i.vendorRef);
   }
@@ -83,7 +69,7 @@ export class PolicyRefreshService {
     const out: VendorRestorePoint[] = [];
     for (let i = 0; i < refs.length; i += REFS_PER_CALL) {
       const chunk = refs.slice(i, i + REFS_PER_CALL);
-      out.push(...(await all<VendorRestorePoint>((page) => adapter.listRestorePoints(call, { protectedItemRefs: chunk }, page))));
+      out.push(...(await allPages<VendorRestorePoint>((page) => adapter.listRestorePoints(call, { protectedItemRefs: chunk }, page))));
     }
     return out;
   }

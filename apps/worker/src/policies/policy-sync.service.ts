@@ -12,6 +12,7 @@ import {
 } from '@bg/adapters';
 import { QUEUES, TenantDb, policyRepository, protectedItemRepository, type TenantTx } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
+import { queuePolicyRefresh } from './policy-refresh.queue';
 
 /** Whether the gateway keeps this vendor's policies itself (it has no policy API). */
 export function isPolicyEmulated(vendor: VendorId): boolean {
@@ -47,9 +48,9 @@ export class PolicySyncService {
       });
       vendorRef = created.policy.vendorRef;
       const now = await this.db.run(tenantId, async (tx) => {
-        await policyRepository.recordCreated(tx, policyId, created.policy.vendorRef, created.policy.vendorStatus);
+        const stored = await policyRepository.recordCreated(tx, policyId, created.policy.vendorRef, created.policy.vendorStatus);
         await this.applyItems(tx, policyId, created.items);
-        return policyRepository.findById(tx, policyId);
+        return stored;
       });
       // Deleted while the vendor was creating it (the delete's own sync found no vendor ref): delete it there too.
       if (now && (now.status === 'deleting' || now.status === 'deleted')) return this.delete(call, tenantId, now, adapter);
@@ -83,11 +84,7 @@ export class PolicySyncService {
 
   /** The refresh that reads the items' restore points, as part of the same request (CallContext.requestId). */
   private async enqueueRefresh(call: CallContext, tenantId: string, policyId: string): Promise<void> {
-    await this.queue.add(
-      'policy.refresh',
-      { tenantId, policyId, attempt: 0, requestId: call.requestId },
-      { jobId: `policy.refresh_${policyId}_0_${Date.now()}`, delay: 500 },
-    );
+    await queuePolicyRefresh(this.queue, call, tenantId, policyId, 0, 500);
   }
 
   /** Records a policy the vendor refused for good. */

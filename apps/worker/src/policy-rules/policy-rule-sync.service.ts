@@ -5,6 +5,8 @@ import { isVendorError, VendorError, type BackupVendorPort, type CallContext, ty
 import { isPolicyRuleSettled, policyRuleStatusFromVendor, type Policy, type PolicyRule } from '@bg/domain';
 import { QUEUES, TenantDb, policyRepository, policyRuleRepository, protectedItemRepository } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
+import { allPages } from '../common/pages';
+import { queuePolicyRefresh } from '../policies/policy-refresh.queue';
 
 const MAX_ATTEMPTS = 200;
 const CLOSED_POLICY = ['deleting', 'deleted', 'failed'];
@@ -65,24 +67,19 @@ export class PolicyRuleSyncService {
       ? await adapter.getPolicyRule(call, policy.vendorRef, rule.vendorRef)
       : await adapter.createPolicyRule(call, policy.vendorRef, { groupIds: rule.groupIds });
     const status = policyRuleStatusFromVendor(vendorRule.state);
-    const now = await this.db.run(tenantId, async (tx) => {
-      await policyRuleRepository.recordVendor(tx, rule.id, {
+    const now = await this.db.run(tenantId, (tx) =>
+      policyRuleRepository.recordVendor(tx, rule.id, {
         vendorRef: vendorRule.vendorRef,
         status,
         vendorStatus: vendorRule.vendorStatus,
         error: vendorRule.error ? { code: vendorRule.error.code, message: vendorRule.error.message } : undefined,
-      });
-      return policyRuleRepository.findById(tx, rule.id);
-    });
+      }),
+    );
     // Deleted while the vendor was creating it (the delete's own sync found no vendor ref): delete it there too.
     if (now && (now.status === 'deleting' || now.status === 'deleted')) return this.delete(call, tenantId, now, policy, adapter);
     if (status !== 'completed' && status !== 'completedWithErrors') return this.again(call, tenantId, rule, attempt);
     await this.adoptItems(call, tenantId, policy, adapter);
-    await this.policies.add(
-      'policy.refresh',
-      { tenantId, policyId: policy.id, attempt: 0, requestId: call.requestId },
-      { jobId: `policy.refresh_${policy.id}_0_${Date.now()}`, delay: 500 },
-    );
+    await queuePolicyRefresh(this.policies, call, tenantId, policy.id, 0, 500);
     return status;
   }
 
@@ -102,13 +99,7 @@ export class PolicyRuleSyncService {
 
   /** The vendor's items of the policy, the ones the rule added among them, become our protected items. */
   private async adoptItems(call: CallContext, tenantId: string, policy: Policy, adapter: BackupVendorPort): Promise<void> {
-    const items: VendorProtectedItem[] = [];
-    let next: string | undefined;
-    do {
-      const page = await adapter.listProtectedItems(call, policy.vendorRef!, next);
-      items.push(...page.items);
-      next = page.next;
-    } while (next);
+    const items = await allPages<VendorProtectedItem>((page) => adapter.listProtectedItems(call, policy.vendorRef!, page));
     await this.db.run(tenantId, async (tx) => {
       // Only units we have never had (in any status): one we removed may still be listed while the vendor removes it.
       const known = await protectedItemRepository.idsByVendorRef(tx, policy.id);

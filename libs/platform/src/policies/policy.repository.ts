@@ -9,6 +9,7 @@ import {
   type Workload,
 } from '@bg/domain';
 import { toDate } from '../database/dates';
+import { rowsOf } from '../database/rows';
 import { isUuid, type SqlTx, type TenantTx } from '../tenancy/tenant-db';
 
 /** A policies row as Postgres returns it (timestamps may also be ISO strings, in event snapshots); item_count where the read counts. */
@@ -158,14 +159,19 @@ export class PolicyRepository {
 
   /**
    * The vendor created the policy: its ref and status; inactive until activated. A delete asked (or done)
-   * meanwhile keeps its status, so the caller deletes the new vendor policy instead of reviving ours.
+   * meanwhile keeps its status, so the caller deletes the new vendor policy instead of reviving ours. Returns the
+   * policy as stored.
    */
-  async recordCreated(tx: TenantTx, id: string, vendorRef: string, vendorStatus: string): Promise<void> {
-    await tx.query(
-      `UPDATE policies SET vendor_ref = $2, vendor_status = $3,
-         status = CASE WHEN status IN ('deleting', 'deleted') THEN status ELSE 'inactive' END, updated_at = now() WHERE id = $1`,
-      [id, vendorRef, vendorStatus],
+  async recordCreated(tx: TenantTx, id: string, vendorRef: string, vendorStatus: string): Promise<Policy | undefined> {
+    const [row] = rowsOf<PolicyRow>(
+      await tx.query(
+        `UPDATE policies SET vendor_ref = $2, vendor_status = $3,
+         status = CASE WHEN status IN ('deleting', 'deleted') THEN status ELSE 'inactive' END, updated_at = now() WHERE id = $1
+       RETURNING *`,
+        [id, vendorRef, vendorStatus],
+      ),
     );
+    return row ? policyFromRow(row) : undefined;
   }
 
   /** The vendor matches what the user asked for: settled (unless being deleted), the last error cleared. */

@@ -1,5 +1,6 @@
 import type { PolicyRule, PolicyRuleStatus, VendorId } from '@bg/domain';
 import { toDate } from '../database/dates';
+import { rowsOf } from '../database/rows';
 import { isUuid, type TenantTx } from '../tenancy/tenant-db';
 
 /** A policy_rules row as Postgres returns it (timestamps may also be ISO strings). */
@@ -98,17 +99,23 @@ export class PolicyRuleRepository {
     await tx.query(`UPDATE policy_rules SET status = 'deleted', updated_at = now() WHERE id = $1`, [id]);
   }
 
-  /** The vendor's view of the rule: its ref, our status for it, its raw status and error (unless a deletion was asked). */
+  /**
+   * The vendor's view of the rule: its ref, our status for it, its raw status and error (unless a deletion was
+   * asked). Returns the rule as stored, so the caller sees a deletion asked meanwhile.
+   */
   async recordVendor(
     tx: TenantTx,
     id: string,
     v: { vendorRef: string; status: PolicyRuleStatus; vendorStatus: string; error?: { code: string; message: string } },
-  ): Promise<void> {
-    await tx.query(
-      `UPDATE policy_rules SET status = ${KEEP_DELETION}, vendor_ref = $3, vendor_status = $4, error_code = $5, error_message = $6,
-         updated_at = now() WHERE id = $1`,
-      [id, v.status, v.vendorRef, v.vendorStatus, v.error?.code ?? null, v.error?.message ?? null],
+  ): Promise<PolicyRule | undefined> {
+    const [row] = rowsOf<PolicyRuleRow>(
+      await tx.query(
+        `UPDATE policy_rules SET status = ${KEEP_DELETION}, vendor_ref = $3, vendor_status = $4, error_code = $5, error_message = $6,
+         updated_at = now() WHERE id = $1 RETURNING *`,
+        [id, v.status, v.vendorRef, v.vendorStatus, v.error?.code ?? null, v.error?.message ?? null],
+      ),
     );
+    return row ? policyRuleFromRow(row) : undefined;
   }
 
   /** The vendor refused the rule for good (unless a deletion was asked). */
