@@ -24,17 +24,16 @@ export class PolicyRulesService {
       const policy = await this.policy(tx, policyId);
       assertVendorSupports(policy.vendor, 'policyRule.create');
       if (isPolicyClosed(policy.status)) throw new NotAllowedInState('policy', policy.status, 'add a rule');
-      const id = newId();
-      await policyRuleRepository.insert(tx, {
-        id,
+      const rule = await policyRuleRepository.insert(tx, {
+        id: newId(),
         policyId,
         connectionId: policy.connectionId,
         vendor: policy.vendor,
         displayName: body.displayName,
         groupIds: [...new Set(body.groupIds.map((g) => g.toLowerCase()))],
       });
-      await queueRuleSync(tx, { id, policyId });
-      return this.rule(tx, policyId, id);
+      await queueRuleSync(tx, rule);
+      return rule;
     });
   }
 

@@ -58,12 +58,13 @@ const KEEP_DELETION = `CASE WHEN status IN ('deleting', 'deleted') THEN status E
  */
 export class PolicyRuleRepository {
   /** Stores a new rule, pending until the worker creates it at the vendor. */
-  async insert(tx: TenantTx, r: NewPolicyRule): Promise<void> {
-    await tx.query(
+  async insert(tx: TenantTx, r: NewPolicyRule): Promise<PolicyRule> {
+    const [row]: PolicyRuleRow[] = await tx.query(
       `INSERT INTO policy_rules (id, tenant_id, policy_id, connection_id, vendor, display_name, group_ids, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') RETURNING *`,
       [r.id, tx.tenantId, r.policyId, r.connectionId, r.vendor, r.displayName ?? null, r.groupIds],
     );
+    return policyRuleFromRow(row);
   }
 
   /** The rule of the policy unless deleted (the API's read); `forUpdate` locks it. */
