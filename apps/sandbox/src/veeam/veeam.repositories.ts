@@ -13,32 +13,6 @@ type Scope = SandboxScope<VeeamServerState>;
 
 const scopeOf = (req: Req): Scope => req.veeamScope!;
 
-/** seed 002 §Add Backup Repository / §Edit Backup Repository Settings (spec RESTBackupRepositoryFromClient). */
-const BODY_FIELDS = [
-  'retentionType',
-  'objectStorageEncryptionEnabled',
-  'encryptionKeyId',
-  'id',
-  'name',
-  'description',
-  'path',
-  'retentionPeriodType',
-  'dailyRetentionPeriod',
-  'monthlyRetentionPeriod',
-  'yearlyRetentionPeriod',
-  'retentionFrequencyType',
-  'dailyTime',
-  'dailyType',
-  'monthlyTime',
-  'monthlyDaynumber',
-  'monthlyDayofweek',
-  'proxyId',
-  'proxyPoolId',
-  'ignoreProxyPoolApplianceAccessValidation',
-  'organizationId',
-  'attachUsedRepository',
-  'objectStorage',
-];
 /** The retention and clean-up settings a repository keeps as sent (the spec's enums checked). */
 const SETTING_FIELDS = [
   'retentionType',
@@ -54,6 +28,20 @@ const SETTING_FIELDS = [
   'monthlyDayofweek',
   'objectStorageEncryptionEnabled',
   'encryptionKeyId',
+];
+/** seed 002 §Add Backup Repository / §Edit Backup Repository Settings (spec RESTBackupRepositoryFromClient). */
+const BODY_FIELDS = [
+  ...SETTING_FIELDS,
+  'id',
+  'name',
+  'description',
+  'path',
+  'proxyId',
+  'proxyPoolId',
+  'ignoreProxyPoolApplianceAccessValidation',
+  'organizationId',
+  'attachUsedRepository',
+  'objectStorage',
 ];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
