@@ -129,7 +129,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     const req = toRestoreRequest(job);
     if (job.submitPhase === 'starting') {
       // A previous attempt may have reached the vendor: its truth decides, never a blind repeat. A vendor
-      // without a draft step (AvePoint) has no vendorRef yet, only what its prepare recorded in vendorExtra.
+      // without a draft step has no vendorRef yet, only what its prepare recorded in vendorExtra.
       const found = await adapter.findRestore(ctx, req, job.vendorRef || job.vendorExtra ? storedRef(job) : undefined);
       if (found) return this.started(tenantId, job, found.ref, found.progress, 'reconciled after an interrupted submission');
     }
