@@ -14,3 +14,5 @@ export * from './webhooks';
 export * from './usage';
 export * from './state-machine';
 export * from './policy-rule';
+export * from './backup-run';
+export * from './protection-health';

@@ -25,6 +25,9 @@ export const OPERATIONS = [
   // Policy rules (dynamic protection): the vendor adds the items matching a rule to the policy.
   'policyRule.create',
   'policyRule.delete',
+  // Protection health: the vendor reports backup runs; a backup can be started on demand.
+  'backupRun.list',
+  'backup.start',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -63,6 +66,26 @@ export interface Capabilities {
     /** Default / max page size of the vendor's list calls. */
     pageSize?: { default: number; max: number };
   };
+  /** What the vendor tells about backups, and the default recovery point objective judged against. */
+  health: HealthCapabilities;
   /** Source of each limit, for humans. */
   notes?: string[];
+}
+
+/**
+ * How protection health is known for a vendor (GET /v1/vendors shows it). A vendor without runs (`backupRuns:
+ * 'none'`) is judged from its items' status and the recency of their restore points alone.
+ */
+export interface HealthCapabilities {
+  /**
+   * How the vendor reports backup runs: one run per policy (a job run, with per-item outcomes where the vendor
+   * gives them), one run per protected item, or none at all.
+   */
+  backupRuns: 'perPolicy' | 'perItem' | 'none';
+  /** What `POST .../backup` starts: one item's backup, the whole policy's (the vendor runs whole jobs), or nothing. */
+  onDemandBackup: 'item' | 'policy' | 'none';
+  /** The RPO a policy without its own `rpoMinutes` is judged against (the vendor's default schedule plus slack). */
+  defaultRpoMinutes: number;
+  /** Where the health facts come from and the source of the default, for humans. */
+  notes: string[];
 }

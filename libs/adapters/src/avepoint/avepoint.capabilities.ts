@@ -31,6 +31,12 @@ export const AVEPOINT_CAPABILITIES: Capabilities = {
     concurrentRestoreJobs: AVEPOINT_LIMITS.concurrentRestoreJobs,
     pageSize: AVEPOINT_LIMITS.pageSize,
   },
+  health: {
+    backupRuns: 'none',
+    onDemandBackup: 'none',
+    defaultRpoMinutes: 26 * 60,
+    notes: ['Backup runs are not read from this vendor yet: health comes from item status and restore-point recency.'],
+  },
   notes: [
     'seed 001: restores files and folders only, in SharePoint sites (serviceType 1, workload sharepoint), OneDrive (2, onedrive), Microsoft 365 Group sites (3, groups: the item is the group site URL) and Teams sites (6, teams). Paths are "<libraryName>/<path inside the library>"; a restore without paths is refused with INVALID_REQUEST.',
     'seed 001: at most 20 file+folder paths per job across all restoreTargets. Above that the adapter refuses with LIMIT_EXCEEDED before any call (it does not split: each extra vendor job would take one of the 3 concurrent slots and make one restore half-started on a refusal).',

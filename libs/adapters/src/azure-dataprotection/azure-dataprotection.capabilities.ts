@@ -26,6 +26,12 @@ export const AZURE_DP_CAPABILITIES: Capabilities = {
     pathsPerRestoreJob: AZURE_DP_LIMITS.prefixRangesPerRestore,
     pageSize: { default: AZURE_DP_LIMITS.pageSize, max: AZURE_DP_LIMITS.pageSize },
   },
+  health: {
+    backupRuns: 'none',
+    onDemandBackup: 'none',
+    defaultRpoMinutes: 26 * 60,
+    notes: ['Backup runs are not read from this vendor yet: health comes from item status and restore-point recency.'],
+  },
   notes: [
     'seed 004: blobs are protected with operational backup — continuous, so restore points are restorable time ranges (findRestorableTimeRanges), restored to a point in time with AzureBackupRecoveryTimeBasedRestoreRequest.',
     "seed 004 §Configure backup: each storage account is one backup instance: POST validateForBackup (202, polled), then PUT backupInstances/{name} (201, ConfiguringProtection), its Azure-AsyncOperation followed until protection is configured or failed (ConfiguringProtectionFailed is the item's error at once). One datasource per request.",

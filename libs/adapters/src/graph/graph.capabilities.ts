@@ -43,6 +43,12 @@ export const GRAPH_CAPABILITIES: Capabilities = {
     oneRestorePerItem: true,
     activePoliciesPerWorkload: GRAPH_LIMITS.activePoliciesPerService,
   },
+  health: {
+    backupRuns: 'none',
+    onDemandBackup: 'none',
+    defaultRpoMinutes: 26 * 60,
+    notes: ['Backup runs are not read from this vendor yet: health comes from item status and restore-point recency.'],
+  },
   notes: [
     'seed 000 §Create ProtectionPolicy: at most 50 protection units per request (ProtectionUnitsLimitBreached, 413); larger policies are created with 50 units and grown by PATCH <units>@delta batches of 50.',
     'seed 000 §Create ProtectionPolicy: one active protection policy per service (PolicyCreationNotAllowed, 409) -> CONFLICT.',

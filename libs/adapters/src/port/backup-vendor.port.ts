@@ -1,6 +1,11 @@
 import type { Capabilities } from '@bg/domain';
 import type {
+  BackupRunQuery,
+  BackupTarget,
   CallContext,
+  StartedBackup,
+  VendorBackupRun,
+  VendorStorageUsage,
   ItemSpec,
   Page,
   PolicySpec,
@@ -118,4 +123,25 @@ export interface BackupVendorPort {
 
   /** Deletes a rule; the items it added stay in the policy. A rule already gone is not an error. */
   deletePolicyRule?(ctx: CallContext, policyRef: string, ruleRef: string): Promise<void>;
+
+  // --- protection health: optional, present per `capabilities.operations` / `capabilities.health` -----------------
+
+  /**
+   * Lists backup runs of a policy (backupRun.list), one page, newest first where the vendor orders them. Runs
+   * still going are included. The caller upserts by `vendorRef`, so a run may be listed again on the next call.
+   */
+  listBackupRuns?(ctx: CallContext, query: BackupRunQuery, page?: string): Promise<Page<VendorBackupRun>>;
+
+  /**
+   * Starts a backup now (backup.start): of the item when `capabilities.health.onDemandBackup` is 'item', else of the
+   * whole policy. Not safe to repeat blindly (a second run may start). NOT_ALLOWED_IN_STATE when the vendor refuses
+   * in its state (a run of the job is already going; the datasource allows no ad-hoc backup).
+   */
+  startBackup?(ctx: CallContext, target: BackupTarget): Promise<StartedBackup>;
+
+  /** Reads a started backup's run by the ref `startBackup` returned (following an async operation first). */
+  getBackupRun?(ctx: CallContext, ref: VendorOperationRef): Promise<VendorBackupRun>;
+
+  /** Reads the backup storage the account uses (Veeam: repositories and this organization's data in them). */
+  storageUsage?(ctx: CallContext): Promise<VendorStorageUsage>;
 }

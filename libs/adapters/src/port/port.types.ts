@@ -1,4 +1,5 @@
 import type {
+  BackupRunStatus,
   Capabilities,
   Clock,
   ErrorCatalog,
@@ -96,6 +97,14 @@ export interface VendorProtectedItem {
   sizeBytes?: number;
   /** Set when the vendor refused this one item (per-item errors of a batch). */
   error?: { code: string; vendorCode?: string; message: string };
+  /**
+   * The vendor no longer protects the item although it still lists it (Graph `unprotectRequested`, `offboarded`,
+   * `removeRequested`; a backup instance whose protection was stopped). Absent: false.
+   */
+  unprotected?: boolean;
+  /** When the vendor last backed the item up (any outcome) / last backed it up successfully, where it reports it per item. */
+  lastBackupAt?: Date;
+  lastSuccessfulBackupAt?: Date;
 }
 
 export interface VendorRestorePoint {
@@ -168,6 +177,65 @@ export interface VendorPolicyRule {
   vendorStatus: string;
   /** The vendor's error for a rule that did not apply cleanly. */
   error?: { code: string; vendorCode?: string; message: string };
+}
+
+/** One item's outcome in a backup run, by the vendor's item ref (VendorProtectedItem.vendorRef). */
+export interface VendorBackupRunItem {
+  itemRef: string;
+  status: BackupRunStatus;
+  error?: { code: string; vendorCode?: string; message: string };
+}
+
+/**
+ * One backup run at the vendor (Veeam job session, Azure backup job, AvePoint backup job). Times are the vendor's.
+ * `items` lists the items the run covered with their outcome; absent when the vendor reports only the whole run
+ * (then the run counts for every item of its policy, or for `itemRef` when set).
+ */
+export interface VendorBackupRun {
+  vendorRef: string;
+  /** The vendor's policy the run belongs to (job id, policy id), when it reports it. */
+  policyRef?: string;
+  /** The one item the run covers (per-item vendors: the Azure backup instance). */
+  itemRef?: string;
+  status: BackupRunStatus;
+  vendorStatus: string;
+  startedAt?: Date;
+  endedAt?: Date;
+  itemsProcessed?: number;
+  bytesProcessed?: number;
+  error?: { code: string; vendorCode?: string; message: string };
+  items?: VendorBackupRunItem[];
+  /** The vendor marks the run as started by hand / ad hoc rather than by its schedule. */
+  onDemand?: boolean;
+}
+
+/** Which runs to list: those of one policy (and, per-item vendors, of these items) started at or after `since`. */
+export interface BackupRunQuery {
+  policyRef: string;
+  /** Vendor refs of the policy's live items (per-item vendors list runs per item; the adapter splits). */
+  itemRefs: string[];
+  since?: Date;
+}
+
+/** What to back up now: a whole policy, or one of its items (`capabilities.health.onDemandBackup`). */
+export interface BackupTarget {
+  /** Our backup run id; adapters may send it as a client reference. */
+  clientRef: string;
+  policyRef: string;
+  itemRef?: string;
+}
+
+/** A backup the vendor has started: the ref to follow it by and the run as first seen (vendorRef may be '' at first). */
+export interface StartedBackup {
+  ref: VendorOperationRef;
+  run: VendorBackupRun;
+}
+
+/** Backup storage the vendor account uses (Veeam backup repositories), for usage reporting. */
+export interface VendorStorageUsage {
+  /** Bytes used by this account's backups across the repositories below. */
+  usedBytes: number;
+  repositories: Array<{ vendorRef: string; displayName: string; usedBytes: number; capacityBytes?: number; freeBytes?: number }>;
 }
 
 export interface VerifyResult {

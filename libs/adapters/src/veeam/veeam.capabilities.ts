@@ -33,6 +33,12 @@ export const VEEAM_CAPABILITIES: Capabilities = {
   limits: {
     pageSize: { ...VEEAM_PAGE_SIZE },
   },
+  health: {
+    backupRuns: 'none',
+    onDemandBackup: 'none',
+    defaultRpoMinutes: 26 * 60,
+    notes: ['Backup runs are not read from this vendor yet: health comes from item status and restore-point recency.'],
+  },
   notes: [
     'pageSize: seed 002 §Get Backup Repositories, "The maximum supported number of items per page is 10,000. The default value is 30."',
     'Veeam documents no per-request item, per-restore item or concurrency limit for these endpoints.',
