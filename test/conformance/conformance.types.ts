@@ -22,7 +22,11 @@ export interface ConformanceSetup {
   items(n: number): ItemSpec[];
   /** Credentials the vendor refuses. */
   badCredentials: Record<string, string>;
-  /** Moves the sandbox clock so pending vendor work (protection, backups, restores) completes. */
+  /**
+   * Moves the sandbox clock so pending vendor work (protection, backups, restores) completes. After it, every
+   * protected item has had at least one successful scheduled backup (a listed run where the vendor reports runs,
+   * and a restore point).
+   */
   settle(): Promise<void>;
 
   // Optional hooks; the suite says what it does without them.
@@ -50,6 +54,12 @@ export interface ConformanceSetup {
    * the paths to restore inside a protected item ("<library>/<path>"). Without it restores are whole-item.
    */
   restorePaths?(protectedItemRef: string): string[];
+  /**
+   * Protection health: makes the vendor's backups of these items (vendor refs) fail from now on, by the sandbox's
+   * fault injection. After `settle()` the vendor reports it: a failed run or a failed item outcome in
+   * listBackupRuns (vendors with backup runs), or the item's error in listProtectedItems (vendors without).
+   */
+  failBackups?(itemRefs: string[]): Promise<void>;
 }
 
 export type ConformanceFactory = () => Promise<ConformanceSetup>;
