@@ -22,6 +22,14 @@ export const EVENT_TYPES = [
   'protected_item.protected',
   'protected_item.removed',
   'protected_item.failed',
+  // Protection health (a change of protectedItem.protection.state); .failed also when the last backup run failed.
+  'protected_item.at_risk',
+  'protected_item.healthy',
+  'backup_run.queued',
+  'backup_run.running',
+  'backup_run.succeeded',
+  'backup_run.warning',
+  'backup_run.failed',
   'connection.created',
   'connection.healthy',
   'connection.unhealthy',
@@ -29,7 +37,7 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export const EVENT_RESOURCE_TYPES = ['restore_job', 'policy', 'protected_item', 'connection'] as const;
+export const EVENT_RESOURCE_TYPES = ['restore_job', 'policy', 'protected_item', 'connection', 'backup_run'] as const;
 export type EventResourceType = (typeof EVENT_RESOURCE_TYPES)[number];
 
 /** A subscription filter: an exact type, a resource wildcard (`restore_job.*`) or everything (`*`). */

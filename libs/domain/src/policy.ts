@@ -1,3 +1,4 @@
+import type { ProtectionState } from './protection-health';
 import { oneOf, stateMachine } from './state-machine';
 import type { VendorId, Workload } from './vendor';
 
@@ -126,6 +127,11 @@ export interface Policy {
   error: PolicyError | null;
   /** Items not removed; present on the API reads (absent where the read does not count them). */
   itemCount?: number;
+  /** The recovery point objective its items are judged against; null: the vendor's default (capabilities.health). */
+  rpoMinutes: number | null;
+  /** Derived from its items' protection states (policyHealth), and since when. */
+  health: ProtectionState;
+  healthSince: Date;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,3 +1,5 @@
+import type { BackupRunStatus } from './backup-run';
+import type { ProtectionState } from './protection-health';
 import { oneOf, stateMachine } from './state-machine';
 import type { Workload } from './vendor';
 
@@ -62,6 +64,10 @@ export interface VendorItemState {
   sizeBytes?: number;
   /** The vendor refused this one item. */
   error?: { code: string; message: string };
+  /** The vendor lists the item but no longer protects it. */
+  unprotected?: boolean;
+  lastBackupAt?: Date;
+  lastSuccessfulBackupAt?: Date;
 }
 
 /**
@@ -117,6 +123,19 @@ export interface ProtectedItem {
   /** Size the vendor reports, in bytes; null until it does. */
   sizeBytes: number | null;
   error: ProtectedItemError | null;
+  protection: ItemProtection;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** Is the item actually being backed up: the judged state and the facts it was judged from (protection-health.ts). */
+export interface ItemProtection {
+  state: ProtectionState;
+  since: Date;
+  reason: string | null;
+  lastBackupAt: Date | null;
+  lastSuccessfulBackupAt: Date | null;
+  lastRunStatus: BackupRunStatus | null;
+  latestRestorePointAt: Date | null;
+  vendorUnprotected: boolean;
 }

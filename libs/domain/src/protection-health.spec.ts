@@ -22,13 +22,16 @@ function facts(over: Partial<ProtectionFacts> = {}): ProtectionFacts {
 
 describe('judgeProtection', () => {
   it('is healthy while the newest successful backup is within the RPO', () => {
-    expect(judgeProtection(facts())).toEqual({ state: 'healthy', reason: 'backed up 30 min ago, within the RPO of 60 min' });
+    expect(judgeProtection(facts())).toEqual({
+      state: 'healthy',
+      reason: 'last successful backup at 2026-12-02T11:30:00.000Z, within the RPO of 60 min',
+    });
   });
 
   it('is at risk once the newest successful backup is older than the RPO', () => {
     const j = judgeProtection(facts({ lastSuccessfulBackupAt: minutesBefore(61) }));
     expect(j.state).toBe('atRisk');
-    expect(j.reason).toContain('61 min old');
+    expect(j.reason).toBe('the last successful backup, at 2026-12-02T10:59:00.000Z, is older than the RPO of 60 min');
   });
 
   it('counts a restore point newer than the last run as a backup (vendors without runs)', () => {

@@ -55,6 +55,9 @@ function minutesAgo(now: Date, at: Date): number {
   return Math.floor((now.getTime() - at.getTime()) / MINUTE);
 }
 
+/** Reasons name times, not ages, so a judgement of unchanged facts gives the same text (and writes nothing). */
+const at = (d: Date) => d.toISOString();
+
 /** The newest evidence of a successful backup: a successful run's end, or the newest restore point. */
 export function lastProtectedAt(f: Pick<ProtectionFacts, 'lastSuccessfulBackupAt' | 'latestRestorePointAt'>): Date | null {
   const times = [f.lastSuccessfulBackupAt, f.latestRestorePointAt].filter((d): d is Date => d !== null);

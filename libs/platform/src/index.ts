@@ -30,6 +30,8 @@ export * from './restore-points/restore-point.repository';
 export * from './restore-points/restore-point.serializer';
 export * from './policies/policy.repository';
 export * from './policies/policy.serializer';
+export * from './backup-runs/backup-run.repository';
+export * from './backup-runs/backup-run.serializer';
 export * from './policy-rules/policy-rule.repository';
 export * from './policy-rules/policy-rule.serializer';
 export * from './protected-items/protected-item.repository';

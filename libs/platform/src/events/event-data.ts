@@ -1,3 +1,5 @@
+import { backupRunFromRow, type BackupRunRow } from '../backup-runs/backup-run.repository';
+import { toBackupRunResource } from '../backup-runs/backup-run.serializer';
 import { connectionFromRow, type ConnectionRow } from '../connections/connection.repository';
 import { toConnectionResource } from '../connections/connection.serializer';
 import { policyFromRow, type PolicyRow } from '../policies/policy.repository';
@@ -25,6 +27,8 @@ export function eventData(resourceType: string, data: Record<string, unknown>, f
       return { ...toProtectedItemResource(protectedItemFromRow(row as unknown as ProtectedItemRow)), previousStatus: previous };
     case 'connection':
       return { ...toConnectionResource(connectionFromRow(row as unknown as ConnectionRow)), previousHealth: previous };
+    case 'backup_run':
+      return { ...toBackupRunResource(backupRunFromRow(row as unknown as BackupRunRow)), previousStatus: previous };
     default:
       throw new Error(`no serializer for events of ${resourceType}`);
   }

@@ -11,6 +11,7 @@ import { EventSnapshots1763900005000 } from './1763900005000-event-snapshots';
 import { RestoreJobTransitions1763900006000 } from './1763900006000-restore-job-transitions';
 import { PolicyUpdatedEvent1763900007000 } from './1763900007000-policy-updated-event';
 import { PolicyRules1763900008000 } from './1763900008000-policy-rules';
+import { ProtectionHealth1763900009000 } from './1763900009000-protection-health';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -56,4 +57,5 @@ export const MIGRATIONS: MigrationClass[] = [
   RestoreJobTransitions1763900006000,
   PolicyUpdatedEvent1763900007000,
   PolicyRules1763900008000,
+  ProtectionHealth1763900009000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

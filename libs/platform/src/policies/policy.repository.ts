@@ -5,6 +5,7 @@ import {
   settledPolicyStatus,
   type Policy,
   type PolicyStatus,
+  type ProtectionState,
   type VendorId,
   type Workload,
 } from '@bg/domain';
@@ -29,6 +30,10 @@ export interface PolicyRow {
   created_at: Date | string;
   updated_at: Date | string;
   item_count?: number | null;
+  /** Absent in event snapshots written before the protection-health migration. */
+  rpo_minutes?: number | null;
+  health?: string;
+  health_since?: Date | string;
 }
 
 export function policyFromRow(r: PolicyRow): Policy {
@@ -45,6 +50,9 @@ export function policyFromRow(r: PolicyRow): Policy {
     vendorStatus: r.vendor_status,
     error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
     ...(r.item_count === undefined || r.item_count === null ? {} : { itemCount: r.item_count }),
+    rpoMinutes: r.rpo_minutes ?? null,
+    health: (r.health ?? 'unknown') as ProtectionState,
+    healthSince: toDate(r.health_since ?? r.created_at),
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -57,12 +65,14 @@ export interface NewPolicy {
   workload: Workload;
   displayName: string;
   desiredActive: boolean;
+  rpoMinutes?: number | null;
 }
 
-/** What a user's change may set besides the status (absent = unchanged). */
+/** What a user's change may set besides the status (absent = unchanged; rpoMinutes null = back to the vendor's default). */
 export interface PolicyPatch {
   displayName?: string;
   desiredActive?: boolean;
+  rpoMinutes?: number | null;
 }
 
 /** A policy holding one of the vendor's active-policy slots. */
@@ -92,9 +102,9 @@ export class PolicyRepository {
   /** Stores a new policy, provisioning (emits policy.created). */
   async insert(tx: TenantTx, p: NewPolicy): Promise<void> {
     await tx.query(
-      `INSERT INTO policies (id, tenant_id, connection_id, vendor, workload, display_name, status, desired_active)
-       VALUES ($1, $2, $3, $4, $5, $6, 'provisioning', $7)`,
-      [p.id, tx.tenantId, p.connectionId, p.vendor, p.workload, p.displayName, p.desiredActive],
+      `INSERT INTO policies (id, tenant_id, connection_id, vendor, workload, display_name, status, desired_active, rpo_minutes)
+       VALUES ($1, $2, $3, $4, $5, $6, 'provisioning', $7, $8)`,
+      [p.id, tx.tenantId, p.connectionId, p.vendor, p.workload, p.displayName, p.desiredActive, p.rpoMinutes ?? null],
     );
   }
 
@@ -154,6 +164,7 @@ export class PolicyRepository {
     };
     if (patch.displayName !== undefined) set('display_name', patch.displayName);
     if (patch.desiredActive !== undefined) set('desired_active', patch.desiredActive);
+    if (patch.rpoMinutes !== undefined) set('rpo_minutes', patch.rpoMinutes);
     await tx.query(`UPDATE policies SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values);
   }
 
@@ -212,6 +223,21 @@ export class PolicyRepository {
       `SELECT id, tenant_id FROM policies WHERE status IN ${SETTLED} AND vendor_ref IS NOT NULL`,
     );
     return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id }));
+  }
+
+  /** The health derived from the policy's items; `since` moves only when it changes. Also notes when runs were read. */
+  async recordHealth(tx: TenantTx, id: string, health: ProtectionState, now: Date, runsSyncedAt?: Date): Promise<void> {
+    await tx.query(
+      `UPDATE policies SET health_since = CASE WHEN health = $2 THEN health_since ELSE $3 END, health = $2,
+         runs_synced_at = COALESCE($4, runs_synced_at) WHERE id = $1`,
+      [id, health, now, runsSyncedAt ?? null],
+    );
+  }
+
+  /** When the policy's backup runs were last read from the vendor (null: never). */
+  async runsSyncedAt(tx: TenantTx, id: string): Promise<Date | null> {
+    const [row]: Array<{ runs_synced_at: Date | null }> = await tx.query('SELECT runs_synced_at FROM policies WHERE id = $1', [id]);
+    return row?.runs_synced_at ?? null;
   }
 }
 

@@ -15,6 +15,8 @@ export function toPolicyResource(p: Policy) {
     vendorStatus: p.vendorStatus,
     error: p.error ? { code: p.error.code, message: p.error.message } : null,
     itemCount: p.itemCount,
+    rpoMinutes: p.rpoMinutes,
+    health: { state: p.health, since: p.healthSince },
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

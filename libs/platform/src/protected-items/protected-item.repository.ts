@@ -4,6 +4,9 @@ import {
   assertProtectedItemTransition,
   newId,
   protectedItemStatusFromVendor,
+  type BackupRunStatus,
+  type ItemProtection,
+  type ProtectionState,
   type Policy,
   type ProtectedItem,
   type ProtectedItemKind,
@@ -11,7 +14,7 @@ import {
   type VendorId,
   type VendorItemState,
 } from '@bg/domain';
-import { toDate } from '../database/dates';
+import { toDate, toDateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
 import type { TenantTx } from '../tenancy/tenant-db';
 
@@ -32,6 +35,28 @@ export interface ProtectedItemRow {
   error_message: string | null;
   created_at: Date | string;
   updated_at: Date | string;
+  // Protection health (absent in event snapshots written before the protection-health migration).
+  protection_state?: string;
+  protection_since?: Date | string;
+  protection_reason?: string | null;
+  vendor_unprotected?: boolean;
+  last_backup_at?: Date | string | null;
+  last_successful_backup_at?: Date | string | null;
+  last_run_status?: string | null;
+  latest_restore_point_at?: Date | string | null;
+}
+
+function protectionFromRow(r: ProtectedItemRow): ItemProtection {
+  return {
+    state: (r.protection_state ?? 'unknown') as ProtectionState,
+    since: toDate(r.protection_since ?? r.created_at),
+    reason: r.protection_reason ?? null,
+    lastBackupAt: toDateOrNull(r.last_backup_at),
+    lastSuccessfulBackupAt: toDateOrNull(r.last_successful_backup_at),
+    lastRunStatus: (r.last_run_status ?? null) as BackupRunStatus | null,
+    latestRestorePointAt: toDateOrNull(r.latest_restore_point_at),
+    vendorUnprotected: r.vendor_unprotected ?? false,
+  };
 }
 
 export function protectedItemFromRow(r: ProtectedItemRow): ProtectedItem {
@@ -48,6 +73,7 @@ export function protectedItemFromRow(r: ProtectedItemRow): ProtectedItem {
     vendorStatus: r.vendor_status,
     sizeBytes: r.size_bytes === null || r.size_bytes === undefined ? null : Number(r.size_bytes),
     error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
+    protection: protectionFromRow(r),
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -59,12 +85,16 @@ export interface NewProtectedItem {
   displayName?: string;
 }
 
-/** Filters of an item listing: by default the live (not removed) items; `status` selects exactly that status. */
+/**
+ * Filters of an item listing: by default the live (not removed) items; `status` selects exactly that status, `state`
+ * the live items in that protection state.
+ */
 export interface ProtectedItemFilter {
   after?: string;
   limit: number;
   policyId?: string;
   status?: string;
+  state?: ProtectionState;
 }
 
 const sqlList = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(', ')})`;
@@ -121,9 +151,20 @@ export class ProtectedItemRepository {
   /** The tenant's items matching `filter`, by id, at most `filter.limit`. */
   async list(tx: TenantTx, filter: ProtectedItemFilter): Promise<ProtectedItem[]> {
     const rows: ProtectedItemRow[] = await tx.query(
-      `SELECT * FROM protected_items WHERE tenant_id = $1 AND id > $2 AND ($4::uuid IS NULL OR policy_id = $4)
+      filter.state
+        ? // protected_items_state_idx: (tenant_id, protection_state, id) over live items.
+          `SELECT * FROM protected_items WHERE tenant_id = $1 AND protection_state = $6 AND status <> 'removed' AND id > $2
+             AND ($4::uuid IS NULL OR policy_id = $4) AND ($5::text IS NULL OR status = $5) ORDER BY id LIMIT $3`
+        : `SELECT * FROM protected_items WHERE tenant_id = $1 AND id > $2 AND ($4::uuid IS NULL OR policy_id = $4)
          AND (($5::text IS NULL AND status <> 'removed') OR status = $5) ORDER BY id LIMIT $3`,
-      [tx.tenantId, filter.after ?? NIL_UUID, filter.limit, filter.policyId ?? null, filter.status ?? null],
+      [
+        tx.tenantId,
+        filter.after ?? NIL_UUID,
+        filter.limit,
+        filter.policyId ?? null,
+        filter.status ?? null,
+        ...(filter.state ? [filter.state] : []),
+      ],
     );
     return rows.map(protectedItemFromRow);
   }
@@ -165,9 +206,13 @@ export class ProtectedItemRepository {
     await tx.query(
       `UPDATE protected_items p SET vendor_ref = COALESCE(v.vendor_ref, p.vendor_ref), vendor_status = v.vendor_status,
          status = COALESCE(v.status, p.status), size_bytes = COALESCE(v.size_bytes, p.size_bytes),
-         error_code = v.error_code, error_message = v.error_message, updated_at = now()
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
-         AS v(external_id, vendor_ref, vendor_status, status, error_code, size_bytes, error_message)
+         error_code = v.error_code, error_message = v.error_message, vendor_unprotected = v.unprotected,
+         last_backup_at = GREATEST(p.last_backup_at, v.last_backup_at),
+         last_successful_backup_at = GREATEST(p.last_successful_backup_at, v.last_successful_backup_at), updated_at = now()
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::boolean[],
+         $10::timestamptz[], $11::timestamptz[])
+         AS v(external_id, vendor_ref, vendor_status, status, error_code, size_bytes, error_message, unprotected, last_backup_at,
+           last_successful_backup_at)
        WHERE p.policy_id = $1 AND p.external_id = v.external_id AND p.status IN ${VENDOR_TRACKED}`,
       [
         policyId,
@@ -178,6 +223,9 @@ export class ProtectedItemRepository {
         items.map((v) => v.error?.code ?? null),
         items.map((v) => v.sizeBytes ?? null),
         items.map((v) => v.error?.message ?? null),
+        items.map((v) => v.unprotected ?? false),
+        items.map((v) => v.lastBackupAt ?? null),
+        items.map((v) => v.lastSuccessfulBackupAt ?? null),
       ],
     );
   }
@@ -231,6 +279,66 @@ export class ProtectedItemRepository {
       [policyId],
     );
     return n;
+  }
+
+  // --- protection health ----------------------------------------------------------------------------------------
+
+  /**
+   * Moves the last-run facts of the items the given runs covered: the newest ended run's status and error, its end
+   * as last backup, and the newest successful end as last successful backup (never backwards). One statement.
+   */
+  async applyRunFacts(tx: TenantTx, runIds: string[]): Promise<void> {
+    if (!runIds.length) return;
+    await tx.query(
+      `WITH ended AS (
+         SELECT ri.protected_item_id, ri.status, ri.error_message, COALESCE(r.ended_at, r.started_at, r.created_at) AS at
+           FROM backup_run_items ri JOIN backup_runs r ON r.id = ri.backup_run_id
+          WHERE ri.backup_run_id = ANY($1) AND ri.status IN ('succeeded', 'warning', 'failed')),
+       newest AS (SELECT DISTINCT ON (protected_item_id) * FROM ended ORDER BY protected_item_id, at DESC),
+       ok AS (SELECT protected_item_id, max(at) AS at FROM ended WHERE status IN ('succeeded', 'warning') GROUP BY protected_item_id)
+       UPDATE protected_items i SET
+         last_run_status = CASE WHEN i.last_backup_at IS NULL OR n.at >= i.last_backup_at THEN n.status ELSE i.last_run_status END,
+         last_run_error = CASE WHEN i.last_backup_at IS NULL OR n.at >= i.last_backup_at THEN n.error_message ELSE i.last_run_error END,
+         last_backup_at = GREATEST(i.last_backup_at, n.at),
+         last_successful_backup_at = GREATEST(i.last_successful_backup_at, ok.at)
+        FROM newest n LEFT JOIN ok ON ok.protected_item_id = n.protected_item_id
+       WHERE i.id = n.protected_item_id`,
+      [runIds],
+    );
+  }
+
+  /** The policy's live items with the time of their newest stored restore point (what health is judged from). */
+  async listHealthFacts(tx: TenantTx, policyId: string): Promise<Array<ProtectedItem & { newestPointAt: Date | null }>> {
+    const rows: Array<ProtectedItemRow & { newest_point_at: Date | null }> = await tx.query(
+      `SELECT i.*, (SELECT max(rp.point_in_time) FROM restore_points rp WHERE rp.protected_item_id = i.id) AS newest_point_at
+         FROM protected_items i WHERE i.policy_id = $1 AND i.status <> 'removed' ORDER BY i.id`,
+      [policyId],
+    );
+    return rows.map((r) => ({ ...protectedItemFromRow(r), newestPointAt: r.newest_point_at }));
+  }
+
+  /**
+   * Stores judged protection states in one statement: state, reason and newest restore point; `since` moves only
+   * when the state changes (a change emits protected_item.at_risk / .failed / .healthy). Returns how many changed state.
+   */
+  async writeProtection(
+    tx: TenantTx,
+    judged: Array<{ id: string; state: ProtectionState; reason: string; latestRestorePointAt: Date | null }>,
+    now: Date,
+  ): Promise<number> {
+    if (!judged.length) return 0;
+    const rows = rowsOf<{ changed: boolean }>(
+      await tx.query(
+        `UPDATE protected_items i SET protection_since = CASE WHEN i.protection_state = v.state THEN i.protection_since ELSE $5 END,
+           protection_state = v.state, protection_reason = v.reason, latest_restore_point_at = v.point
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS v(id, state, reason, point)
+          WHERE i.id = v.id AND (i.protection_state IS DISTINCT FROM v.state OR i.protection_reason IS DISTINCT FROM v.reason
+            OR i.latest_restore_point_at IS DISTINCT FROM v.point)
+        RETURNING (i.protection_since = $5) AS changed`,
+        [judged.map((j) => j.id), judged.map((j) => j.state), judged.map((j) => j.reason), judged.map((j) => j.latestRestorePointAt), now],
+      ),
+    );
+    return rows.filter((r) => r.changed).length;
   }
 }
 

@@ -15,6 +15,7 @@ export function toProtectedItemResource(i: ProtectedItem) {
     vendorStatus: i.vendorStatus,
     sizeBytes: i.sizeBytes,
     error: i.error ? { code: i.error.code, message: i.error.message } : null,
+    protection: { ...i.protection },
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
   };
