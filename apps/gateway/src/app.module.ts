@@ -6,6 +6,9 @@ import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthGuard } from './common/auth.guard';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
+import { BackupRunsController } from './backup-runs/backup-runs.controller';
+import { BackupRunsService } from './backup-runs/backup-runs.service';
+import { ProtectionController } from './protection/protection.controller';
 import { PlatformModule } from './common/platform.providers';
 import { ProblemFilter } from './common/problem.filter';
 import { TenantAccess } from './common/tenant-access.service';
@@ -60,6 +63,8 @@ export class GatewayModule {
         PartnerWebhooksController,
         TenantWebhooksController,
         UsageController,
+        BackupRunsController,
+        ProtectionController,
       ],
       providers: [
         TenantAccess,
@@ -77,6 +82,7 @@ export class GatewayModule {
         WebhookDeliveriesService,
         EventsService,
         UsageService,
+        BackupRunsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

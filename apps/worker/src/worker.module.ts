@@ -6,6 +6,9 @@ import { AdapterCache } from './common/adapter-cache.service';
 import { ConnectionThrottle } from './common/connection-throttle';
 import { DEFAULT_JOB_OPTIONS } from './common/queue-options';
 import { WorkerPlatformModule } from './common/worker-platform.module';
+import { BackupsProcessor } from './backups/backups.processor';
+import { OnDemandBackupService } from './backups/on-demand-backup.service';
+import { ProtectionHealthService } from './backups/protection-health.service';
 import { ConnectionsProcessor } from './connections/connections.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelay } from './outbox/outbox-relay.service';
@@ -68,6 +71,9 @@ export class WorkerModule {
         },
         VendorCallMeter,
         UsageProcessor,
+        ProtectionHealthService,
+        OnDemandBackupService,
+        BackupsProcessor,
         {
           provide: ConnectionThrottle,
           useFactory: () => new ConnectionThrottle(new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX),

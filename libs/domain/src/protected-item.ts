@@ -136,6 +136,8 @@ export interface ItemProtection {
   lastBackupAt: Date | null;
   lastSuccessfulBackupAt: Date | null;
   lastRunStatus: BackupRunStatus | null;
+  /** The vendor's message of the last run's failure or warnings for this item. */
+  lastRunError: string | null;
   latestRestorePointAt: Date | null;
   vendorUnprotected: boolean;
 }

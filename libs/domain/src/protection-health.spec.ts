@@ -1,4 +1,4 @@
-import { factsAfterRun, judgeProtection, lastProtectedAt, policyHealth, type ProtectionFacts } from './protection-health';
+import { judgeProtection, lastProtectedAt, policyHealth, type ProtectionFacts } from './protection-health';
 
 const now = new Date('2026-12-02T12:00:00Z');
 const minutesBefore = (m: number) => new Date(now.getTime() - m * 60_000);
@@ -68,22 +68,12 @@ describe('judgeProtection', () => {
   });
 });
 
-describe('lastProtectedAt and factsAfterRun', () => {
+describe('lastProtectedAt', () => {
   it('takes the newer of the run and the restore point', () => {
     expect(lastProtectedAt({ lastSuccessfulBackupAt: minutesBefore(50), latestRestorePointAt: minutesBefore(10) })).toEqual(
       minutesBefore(10),
     );
     expect(lastProtectedAt({ lastSuccessfulBackupAt: null, latestRestorePointAt: null })).toBeNull();
-  });
-
-  it('moves the last successful backup only forward and only for successful runs', () => {
-    const prior = { lastSuccessfulBackupAt: minutesBefore(20) };
-    expect(factsAfterRun(prior, { status: 'succeeded', endedAt: minutesBefore(1) }).lastSuccessfulBackupAt).toEqual(minutesBefore(1));
-    expect(factsAfterRun(prior, { status: 'succeeded', endedAt: minutesBefore(40) }).lastSuccessfulBackupAt).toEqual(minutesBefore(20));
-    expect(factsAfterRun(prior, { status: 'failed', endedAt: minutesBefore(1) })).toEqual({
-      lastRunStatus: 'failed',
-      lastSuccessfulBackupAt: minutesBefore(20),
-    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { isBackupRunSuccessful, type BackupRunStatus } from './backup-run';
+import type { BackupRunStatus } from './backup-run';
 import { oneOf } from './state-machine';
 import type { ProtectedItemStatus } from './protected-item';
 
@@ -75,26 +75,15 @@ export function judgeProtection(f: ProtectionFacts): ProtectionJudgement {
   const rpo = `the RPO of ${f.rpoMinutes} min`;
   if (last === null) {
     if (f.itemStatus === 'pending') return { state: 'unknown', reason: 'not yet protected at the vendor' };
-    const waited = minutesAgo(f.now, f.protectedSince);
-    return waited > f.rpoMinutes
-      ? { state: 'atRisk', reason: `no successful backup in the ${waited} min since protection started, beyond ${rpo}` }
+    return minutesAgo(f.now, f.protectedSince) > f.rpoMinutes
+      ? { state: 'atRisk', reason: `no successful backup since protection started at ${at(f.protectedSince)}, beyond ${rpo}` }
       : { state: 'unknown', reason: 'no backup yet; the first is not due' };
   }
-  const age = minutesAgo(f.now, last);
-  if (age > f.rpoMinutes) return { state: 'atRisk', reason: `the last successful backup is ${age} min old, beyond ${rpo}` };
+  if (minutesAgo(f.now, last) > f.rpoMinutes)
+    return { state: 'atRisk', reason: `the last successful backup, at ${at(last)}, is older than ${rpo}` };
   if (f.lastRunStatus === 'warning')
     return { state: 'atRisk', reason: `the last backup run finished with warnings: ${f.lastRunError ?? 'no detail'}` };
-  return { state: 'healthy', reason: `backed up ${age} min ago, within ${rpo}` };
-}
-
-/** A run's outcome as the newest-run facts of an item (a successful run moves lastSuccessfulBackupAt). */
-export function factsAfterRun(
-  facts: Pick<ProtectionFacts, 'lastSuccessfulBackupAt'>,
-  run: { status: BackupRunStatus; endedAt: Date | null },
-): Pick<ProtectionFacts, 'lastSuccessfulBackupAt' | 'lastRunStatus'> {
-  const ok = isBackupRunSuccessful(run.status) && run.endedAt !== null;
-  const later = ok && (!facts.lastSuccessfulBackupAt || run.endedAt! > facts.lastSuccessfulBackupAt);
-  return { lastRunStatus: run.status, lastSuccessfulBackupAt: later ? run.endedAt : facts.lastSuccessfulBackupAt };
+  return { state: 'healthy', reason: `last successful backup at ${at(last)}, within ${rpo}` };
 }
 
 /**

@@ -36,3 +36,4 @@ export * from './policy-rules/policy-rule.repository';
 export * from './policy-rules/policy-rule.serializer';
 export * from './protected-items/protected-item.repository';
 export * from './protected-items/protected-item.serializer';
+export * from './protected-items/protection-summary.repository';

@@ -64,7 +64,7 @@ export class PoliciesController {
     @Body(new ZodPipe(updatePolicySchema)) body: z.infer<typeof updatePolicySchema>,
   ) {
     await this.access.assert(p, tenantId);
-    return toPolicyResource(await this.service.rename(tenantId, id, body.displayName));
+    return toPolicyResource(await this.service.update(tenantId, id, body));
   }
 
   @Post(':policyId/activate')

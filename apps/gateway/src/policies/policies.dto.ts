@@ -11,13 +11,25 @@ export const itemInput = z.strictObject({
   displayName: z.string().trim().max(500).optional(),
 });
 
+/** The recovery point objective its items' health is judged against; null or absent: the vendor's default. */
+const rpoMinutes = z
+  .number()
+  .int()
+  .min(5)
+  .max(525600)
+  .nullable()
+  .describe("Recovery point objective in minutes (5 to 525600); null: the vendor's default (GET /v1/vendors, health.defaultRpoMinutes).");
+
 export const createPolicySchema = z.strictObject({
   connectionId: z.uuid(),
   workload: z.enum(WORKLOADS),
   displayName: z.string().trim().min(1).max(1024),
   active: z.boolean().default(true).describe('Activate the policy at the vendor once created.'),
   items: z.array(itemInput).max(10000).default([]),
+  rpoMinutes: rpoMinutes.optional(),
 });
 export type CreatePolicy = z.infer<typeof createPolicySchema>;
 
-export const updatePolicySchema = z.strictObject({ displayName: z.string().trim().min(1).max(1024) });
+export const updatePolicySchema = z
+  .strictObject({ displayName: z.string().trim().min(1).max(1024).optional(), rpoMinutes: rpoMinutes.optional() })
+  .refine((b) => b.displayName !== undefined || b.rpoMinutes !== undefined, 'give displayName, rpoMinutes or both');

@@ -49,6 +49,7 @@ export class PoliciesService {
         workload: body.workload,
         displayName: body.displayName,
         desiredActive: body.active,
+        rpoMinutes: body.rpoMinutes ?? null,
       });
       await protectedItemRepository.insertPending(tx, { id, connectionId: conn.id, workload: body.workload }, body.items);
       await queuePolicySync(tx, id);
@@ -62,6 +63,25 @@ export class PoliciesService {
 
   async get(tenantId: string, id: string): Promise<Policy> {
     return this.db.run(tenantId, (tx) => this.load(tx, id));
+  }
+
+  /** PATCH: a rename goes to the vendor; an RPO is ours alone (the worker judges the items against it again). */
+  async update(tenantId: string, id: string, body: { displayName?: string; rpoMinutes?: number | null }): Promise<Policy> {
+    if (body.rpoMinutes !== undefined) {
+      await this.db.run(tenantId, async (tx) => {
+        const p = await this.load(tx, id, true);
+        if (isPolicyClosed(p.status)) throw new NotAllowedInState('policy', p.status, 'update');
+        await policyRepository.update(tx, p, p.status, { rpoMinutes: body.rpoMinutes });
+        await writeOutbox(
+          tx,
+          tx.tenantId,
+          'backup.sync',
+          { tenantId: tx.tenantId, policyId: id },
+          { jobId: `backup.sync_${id}_${newId()}` },
+        );
+      });
+    }
+    return body.displayName !== undefined ? this.rename(tenantId, id, body.displayName) : this.get(tenantId, id);
   }
 
   async rename(tenantId: string, id: string, displayName: string): Promise<Policy> {

@@ -18,7 +18,7 @@ export class ProtectedItemsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List protected items (filter by policyId, status).' })
+  @ApiOperation({ summary: 'List protected items (filter by policyId, status, protection state: ?state=atRisk).' })
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,

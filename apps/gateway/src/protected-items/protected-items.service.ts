@@ -17,6 +17,7 @@ export class ProtectedItemsService {
         limit: q.limit + 1,
         policyId: q.policyId,
         status: q.status,
+        state: q.state,
       }),
     );
   }

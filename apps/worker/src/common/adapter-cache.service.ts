@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, NotFound, systemClock, type Connection, type ErrorCatalog } from '@bg/domain';
 import { createAdapter, type BackupVendorPort } from '@bg/adapters';
-import { CredentialCipher, connectionRepository, type SealedSecret, type TenantTx } from '@bg/platform';
+import { CredentialCipher, TenantDb, connectionRepository, type SealedSecret, type TenantTx } from '@bg/platform';
 import { MeteredVendorPort } from '../usage/metered-vendor-port';
 import { VendorCallMeter } from '../usage/vendor-call-meter.service';
 import { ERROR_CATALOG } from './worker-platform.module';
@@ -15,11 +15,13 @@ const cacheKey = (c: { id: string; credentialsVersion: number; endpoint: string 
 @Injectable()
 export class AdapterCache {
   private readonly adapters = new Map<string, BackupVendorPort>();
+  private readonly log = new Logger(AdapterCache.name);
 
   constructor(
     private readonly cipher: CredentialCipher,
     @Inject(ERROR_CATALOG) private readonly catalog: ErrorCatalog,
     private readonly meter: VendorCallMeter,
+    private readonly db: TenantDb,
   ) {}
 
   /** The connection (deleted or not) and its adapter; NotFound if the tenant has no such connection. */
@@ -66,6 +68,17 @@ export class AdapterCache {
         catalog: this.catalog,
       }),
       (call) => this.meter.record(metered, call),
+      (err) => void this.markUnhealthy(connection, `${err.code}: ${err.message}`),
     );
+  }
+
+  /** A vendor refused normal work for the connection's credentials: the connection turns unhealthy (connection.unhealthy). */
+  private async markUnhealthy(connection: Connection, detail: string): Promise<void> {
+    try {
+      const changed = await this.db.run(connection.tenantId, (tx) => connectionRepository.markUnhealthyFromWork(tx, connection.id, detail));
+      if (changed) this.log.warn(`connection ${connection.id} unhealthy: ${detail}`);
+    } catch (e) {
+      this.log.error(`could not mark connection ${connection.id} unhealthy: ${(e as Error).message}`);
+    }
   }
 }

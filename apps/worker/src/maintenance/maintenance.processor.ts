@@ -21,6 +21,7 @@ import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
 const RECONCILE_EVERY_MS = 60_000;
 const REFRESH_POINTS_EVERY_MS = 10 * 60_000;
 const STALE_MS = 2 * 60_000;
+const SYNC_BACKUPS_EVERY_MS = 5 * 60_000;
 
 /**
  * Periodic jobs (BullMQ job schedulers, one per cluster, not per process): the reconciler that repairs
@@ -32,6 +33,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
   private readonly handlers = {
     'maintenance.reconcile': async () => ({ ...(await this.reconcile()), webhookDeliveries: await this.sweepWebhookDeliveries() }),
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
+    'maintenance.sync-backups': () => this.syncBackups(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
   constructor(
@@ -42,6 +44,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
     @InjectQueue(QUEUES.restoreJobs) private readonly restoreJobs: Queue,
     @InjectQueue(QUEUES.policies) private readonly policies: Queue,
+    @InjectQueue(QUEUES.backups) private readonly backups: Queue,
   ) {
     super();
     assertHandlers(QUEUES.maintenance, this.handlers);
@@ -51,6 +54,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     if (!this.config.MAINTENANCE_ENABLED) {
       await this.queue.removeJobScheduler('reconcile');
       await this.queue.removeJobScheduler('refresh-restore-points');
+      await this.queue.removeJobScheduler('sync-backups');
       return;
     }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
@@ -59,6 +63,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       { every: REFRESH_POINTS_EVERY_MS },
       { name: 'maintenance.refresh-restore-points', data: {} },
     );
+    await this.queue.upsertJobScheduler('sync-backups', { every: SYNC_BACKUPS_EVERY_MS }, { name: 'maintenance.sync-backups', data: {} });
   }
 
   async process(job: Job): Promise<unknown> {
@@ -142,6 +147,20 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
         name: 'policy.refresh',
         data: { tenantId: r.tenantId, policyId: r.id, attempt: 25 },
         opts: { jobId: `policy.refresh_${r.id}_periodic_${Date.now()}` },
+      })),
+    );
+    return rows.length;
+  }
+
+  /** Queues a read of backup runs and a health judgement of every policy settled at its vendor (time alone moves RPO). */
+  private async syncBackups(): Promise<number> {
+    const rows = await policyRepository.settledAtVendor(this.system.manager);
+    const at = Date.now();
+    await this.backups.addBulk(
+      rows.map((r) => ({
+        name: 'backup.sync',
+        data: { tenantId: r.tenantId, policyId: r.id },
+        opts: { jobId: `backup.sync_${r.id}_${at}` },
       })),
     );
     return rows.length;

@@ -1,6 +1,7 @@
 import type { Connection, ConnectionHealth, VendorId } from '@bg/domain';
 import type { SealedSecret } from '../crypto/credential-cipher';
 import { toDate, toDateOrNull } from '../database/dates';
+import { rowsOf } from '../database/rows';
 import type { TenantTx } from '../tenancy/tenant-db';
 
 /**
@@ -141,6 +142,21 @@ export class ConnectionRepository {
 
   async markVerificationQueued(tx: TenantTx, id: string): Promise<void> {
     await tx.query(`UPDATE connections SET health_detail = 'verification queued', updated_at = now() WHERE id = $1`, [id]);
+  }
+
+  /**
+   * A vendor refused normal work with AUTH_FAILED / PERMISSION_DENIED: unhealthy with the refusal as detail (emits
+   * connection.unhealthy once; an unhealthy or deleted connection is left as it is). Returns whether it changed.
+   */
+  async markUnhealthyFromWork(tx: TenantTx, id: string, detail: string): Promise<boolean> {
+    const rows = rowsOf<{ id: string }>(
+      await tx.query(
+        `UPDATE connections SET health = 'unhealthy', health_detail = $2, updated_at = now()
+          WHERE id = $1 AND health <> 'unhealthy' AND deleted_at IS NULL RETURNING id`,
+        [id, detail],
+      ),
+    );
+    return rows.length > 0;
   }
 
   /** Records the outcome of a credential check (the change of health emits connection.healthy/unhealthy). */

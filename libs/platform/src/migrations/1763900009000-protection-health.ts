@@ -1,6 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 const TENANT = `NULLIF(current_setting('app.tenant_id', true), '')::uuid`;
+const PARTNER = `NULLIF(current_setting('app.partner_id', true), '')::uuid`;
 
 /**
  * Protection health. Backup runs read back from the vendor (or started on demand) in backup_runs, the items each
@@ -9,7 +10,9 @@ const TENANT = `NULLIF(current_setting('app.tenant_id', true), '')::uuid`;
  * reason and since when; on every policy its own RPO (null: the vendor's default) and the health derived from its
  * items. Events: backup_run.<status> on every run status, and protected_item.at_risk / .failed / .healthy (healthy
  * only as a recovery from a problem) on a change of an item's protection state that is not already a status event.
- * Tenant tables: RLS (FORCE) keyed on app.tenant_id like the tables of InitialSchema1763900000000.
+ * Tenant tables: RLS (FORCE) keyed on app.tenant_id like the tables of InitialSchema1763900000000. A partner
+ * transaction (app.partner_id) may read, never write, its tenants' policies and protected items: the partner-wide
+ * protection summary is one query across them.
  */
 export class ProtectionHealth1763900009000 implements MigrationInterface {
   name = 'ProtectionHealth1763900009000';
@@ -111,6 +114,11 @@ export class ProtectionHealth1763900009000 implements MigrationInterface {
       await qr.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
       await qr.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
       await qr.query(`CREATE POLICY tenant_isolation ON ${table} USING (tenant_id = ${TENANT}) WITH CHECK (tenant_id = ${TENANT})`);
+    }
+    for (const table of ['policies', 'protected_items']) {
+      await qr.query(
+        `CREATE POLICY partner_read ON ${table} FOR SELECT USING (tenant_id IN (SELECT t.id FROM tenants t WHERE t.partner_id = ${PARTNER}))`,
+      );
     }
   }
 

@@ -43,6 +43,7 @@ export interface ProtectedItemRow {
   last_backup_at?: Date | string | null;
   last_successful_backup_at?: Date | string | null;
   last_run_status?: string | null;
+  last_run_error?: string | null;
   latest_restore_point_at?: Date | string | null;
 }
 
@@ -54,6 +55,7 @@ function protectionFromRow(r: ProtectedItemRow): ItemProtection {
     lastBackupAt: toDateOrNull(r.last_backup_at),
     lastSuccessfulBackupAt: toDateOrNull(r.last_successful_backup_at),
     lastRunStatus: (r.last_run_status ?? null) as BackupRunStatus | null,
+    lastRunError: r.last_run_error ?? null,
     latestRestorePointAt: toDateOrNull(r.latest_restore_point_at),
     vendorUnprotected: r.vendor_unprotected ?? false,
   };

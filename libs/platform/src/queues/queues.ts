@@ -9,6 +9,7 @@ export const QUEUES = {
   maintenance: 'maintenance',
   webhooks: 'webhooks',
   usage: 'usage',
+  backups: 'backups',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -35,6 +36,13 @@ export interface JobPayloads {
   'webhook.fanout': { tenantId: string; eventId: string };
   'webhook.deliver': { deliveryId: string };
   'usage.rollup': { day?: string };
+  /** Reads a policy's backup runs back from the vendor and judges its items' protection health. */
+  'backup.sync': { tenantId: string; policyId: string; requestId?: string };
+  /** Starts an on-demand backup run at the vendor. */
+  'backup.start': { tenantId: string; backupRunId: string; requestId?: string };
+  /** Reads an on-demand run's progress at the vendor; re-queued (delayed) until it ends. */
+  'backup.poll': { tenantId: string; backupRunId: string; attempt?: number; requestId?: string };
+  'maintenance.sync-backups': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -51,4 +59,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'webhook.fanout': QUEUES.webhooks,
   'webhook.deliver': QUEUES.webhooks,
   'usage.rollup': QUEUES.usage,
+  'backup.sync': QUEUES.backups,
+  'backup.start': QUEUES.backups,
+  'backup.poll': QUEUES.backups,
+  'maintenance.sync-backups': QUEUES.maintenance,
 };
