@@ -17,6 +17,9 @@ const row: PolicyRow = {
   created_at: new Date('2026-01-01T00:00:00.000Z'),
   updated_at: new Date('2026-01-02T00:00:00.000Z'),
   item_count: 3,
+  rpo_minutes: 90,
+  health: 'atRisk',
+  health_since: new Date('2026-01-03T00:00:00.000Z'),
 };
 
 describe('policy mapping', () => {
@@ -34,9 +37,17 @@ describe('policy mapping', () => {
       vendorStatus: 'active',
       error: null,
       itemCount: 3,
+      rpoMinutes: 90,
+      health: 'atRisk',
+      healthSince: new Date('2026-01-03T00:00:00.000Z'),
       createdAt: new Date('2026-01-01T00:00:00.000Z'),
       updatedAt: new Date('2026-01-02T00:00:00.000Z'),
     });
+  });
+
+  it('reads a snapshot written before the protection-health columns as the vendor default RPO and unknown health', () => {
+    const { rpo_minutes: _r, health: _h, health_since: _s, ...old } = row;
+    expect(policyFromRow(old)).toMatchObject({ rpoMinutes: null, health: 'unknown', healthSince: new Date('2026-01-01T00:00:00.000Z') });
   });
 
   it('accepts ISO timestamps (event snapshots) and gives Dates', () => {
@@ -72,6 +83,8 @@ describe('policy mapping', () => {
       'vendorStatus',
       'error',
       'itemCount',
+      'rpoMinutes',
+      'health',
       'createdAt',
       'updatedAt',
     ]);

@@ -17,6 +17,15 @@ const row: ProtectedItemRow = {
   error_message: null,
   created_at: new Date('2026-01-01T00:00:00.000Z'),
   updated_at: new Date('2026-01-02T00:00:00.000Z'),
+  protection_state: 'failed',
+  protection_since: new Date('2026-01-03T00:00:00.000Z'),
+  protection_reason: 'the last backup run failed: disk full',
+  vendor_unprotected: false,
+  last_backup_at: new Date('2026-01-03T00:00:00.000Z'),
+  last_successful_backup_at: '2026-01-02T00:00:00.000Z',
+  last_run_status: 'failed',
+  last_run_error: 'disk full',
+  latest_restore_point_at: null,
 };
 
 describe('protected item mapping', () => {
@@ -34,6 +43,17 @@ describe('protected item mapping', () => {
       vendorStatus: 'protected',
       sizeBytes: 9007199254740,
       error: null,
+      protection: {
+        state: 'failed',
+        since: new Date('2026-01-03T00:00:00.000Z'),
+        reason: 'the last backup run failed: disk full',
+        lastBackupAt: new Date('2026-01-03T00:00:00.000Z'),
+        lastSuccessfulBackupAt: new Date('2026-01-02T00:00:00.000Z'),
+        lastRunStatus: 'failed',
+        lastRunError: 'disk full',
+        latestRestorePointAt: null,
+        vendorUnprotected: false,
+      },
       createdAt: new Date('2026-01-01T00:00:00.000Z'),
       updatedAt: new Date('2026-01-02T00:00:00.000Z'),
     });
@@ -69,6 +89,7 @@ describe('protected item mapping', () => {
       'vendorStatus',
       'sizeBytes',
       'error',
+      'protection',
       'createdAt',
       'updatedAt',
     ]);

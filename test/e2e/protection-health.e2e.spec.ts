@@ -1,0 +1,151 @@
+import { ProtectionHealthService } from '../../apps/worker/src/backups/protection-health.service';
+import { PolicyRefreshService } from '../../apps/worker/src/policies/policy-refresh.service';
+import { newTenant } from '../support/factories';
+import { protectOneItem } from '../support/protected-item';
+import { eventually, startStack, type TestStack } from '../support/stack';
+
+const MINUTE = 60_000;
+
+/**
+ * Protection health end to end on a vendor without backup runs (Graph: health from the item's status and the recency
+ * of its restore points). The judgement's time is passed in, so "now" is controlled, not the wall clock.
+ */
+describe('protection health', () => {
+  let stack: TestStack;
+  let health: ProtectionHealthService;
+
+  beforeAll(async () => {
+    stack = await startStack({ worker: true });
+    health = stack.worker!.get(ProtectionHealthService);
+  });
+  afterAll(async () => stack.stop());
+
+  async function setup() {
+    const s = await protectOneItem(stack, 'graph');
+    const item = (await s.t.tenant.get(`${s.T}/protected-items`)).body.items[0];
+    const points = (await s.t.tenant.get(`${s.T}/restore-points?protectedItemId=${item.id}`)).body.items;
+    const newest = new Date(Math.max(...points.map((p: { pointInTime: string }) => Date.parse(p.pointInTime))));
+    return { ...s, item, policyId: item.policyId as string, newest };
+  }
+
+  /**
+   * Sets the policy's RPO and waits for the judgement that change queues (made at the worker's own time) to be
+   * written, so the test's judgements at its chosen times come after it.
+   */
+  async function setRpo(s: { t: { tenant: any }; T: string; policyId: string }, rpoMinutes: number) {
+    expect((await s.t.tenant.patch(`${s.T}/policies/${s.policyId}`, { rpoMinutes })).status).toBe(202);
+    await eventually(
+      () => s.t.tenant.get(`${s.T}/policies/${s.policyId}`),
+      (r: { body: { health: { state: string } } }) => r.body.health.state !== 'unknown',
+    );
+  }
+
+  const eventTypes = async (s: { t: { tenant: any }; T: string }, resourceId: string) =>
+    (await s.t.tenant.get(`${s.T}/events?resourceId=${resourceId}`)).body.items.map((e: { type: string }) => e.type);
+
+  it('judges an item against its policy RPO from restore-point recency: healthy, at risk, healthy again, with events', async () => {
+    const s = await setup();
+    await setRpo(s, 60);
+
+    await health.sync({}, s.t.tenantId, s.policyId, new Date(s.newest.getTime() + 10 * MINUTE));
+    let item = (await s.t.tenant.get(`${s.T}/protected-items/${s.item.id}`)).body;
+    expect(item.protection).toMatchObject({ state: 'healthy', latestRestorePointAt: s.newest.toISOString(), lastRunStatus: null });
+    expect(item.protection.reason).toContain('within the RPO of 60 min');
+    expect((await s.t.tenant.get(`${s.T}/policies/${s.policyId}`)).body).toMatchObject({ rpoMinutes: 60, health: { state: 'healthy' } });
+
+    const late = new Date(s.newest.getTime() + 61 * MINUTE);
+    await health.sync({}, s.t.tenantId, s.policyId, late);
+    item = (await s.t.tenant.get(`${s.T}/protected-items/${s.item.id}`)).body;
+    expect(item.protection).toMatchObject({ state: 'atRisk', since: late.toISOString() });
+    expect(item.protection.reason).toBe(`the last successful backup, at ${s.newest.toISOString()}, is older than the RPO of 60 min`);
+    expect((await s.t.tenant.get(`${s.T}/policies/${s.policyId}`)).body.health.state).toBe('atRisk');
+    const atRisk = (await s.t.tenant.get(`${s.T}/protected-items?state=atRisk`)).body.items;
+    expect(atRisk.map((i: { id: string }) => i.id)).toEqual([s.item.id]);
+    expect((await s.t.tenant.get(`${s.T}/protected-items?state=healthy`)).body.items).toEqual([]);
+
+    // Judging the same facts again changes nothing and emits nothing.
+    await health.sync({}, s.t.tenantId, s.policyId, new Date(late.getTime() + MINUTE));
+    expect((await eventTypes(s, s.item.id)).filter((t: string) => t === 'protected_item.at_risk')).toHaveLength(1);
+
+    await health.sync({}, s.t.tenantId, s.policyId, new Date(s.newest.getTime() + 5 * MINUTE));
+    expect((await s.t.tenant.get(`${s.T}/protected-items/${s.item.id}`)).body.protection.state).toBe('healthy');
+    const types = await eventTypes(s, s.item.id);
+    expect(types.slice(types.indexOf('protected_item.at_risk'))).toEqual(['protected_item.at_risk', 'protected_item.healthy']);
+    const recovery = (await s.t.tenant.get(`${s.T}/events?types=protected_item.healthy`)).body.items[0];
+    expect(recovery.data).toMatchObject({ id: s.item.id, previousStatus: 'atRisk', protection: { state: 'healthy' } });
+  });
+
+  it('the partner summary counts items by state per tenant and vendor, links the oldest problem, and shows no other partner', async () => {
+    const s = await setup();
+    await setRpo(s, 30);
+    await health.sync({}, s.t.tenantId, s.policyId, new Date(s.newest.getTime() + 31 * MINUTE));
+    // A second tenant of the same partner with nothing protected, and an unrelated partner.
+    const second = (await s.t.partner.post('/v1/tenants', { name: 'empty customer' })).body;
+    const other = await newTenant(stack.admin);
+
+    const summary = (await s.t.partner.get('/v1/protection-summary')).body;
+    expect(summary.items.map((l: { tenantId: string }) => l.tenantId).sort()).toEqual([s.t.tenantId, second.id].sort());
+    const line = summary.items.find((l: { tenantId: string }) => l.tenantId === s.t.tenantId);
+    expect(line.counts).toEqual({ healthy: 0, atRisk: 1, failed: 0, unprotected: 0, unknown: 0 });
+    expect(line.byVendor).toEqual([{ vendor: 'graph', counts: line.counts }]);
+    expect(line.oldestProblem).toMatchObject({ protectedItemId: s.item.id, state: 'atRisk' });
+    expect(line.links.oldestProblem).toBe(`${s.T}/protected-items/${s.item.id}`);
+    const empty = summary.items.find((l: { tenantId: string }) => l.tenantId === second.id);
+    expect(empty).toMatchObject({ counts: { healthy: 0, atRisk: 0, failed: 0, unprotected: 0, unknown: 0 }, oldestProblem: null });
+
+    // Paged by tenant: one line per page, two pages.
+    const first = (await s.t.partner.get('/v1/protection-summary?limit=1')).body;
+    expect(first.items).toHaveLength(1);
+    const next = (await s.t.partner.get(`/v1/protection-summary?limit=1&cursor=${first.nextCursor}`)).body;
+    expect(next.items).toHaveLength(1);
+    expect(next.items[0].tenantId).not.toBe(first.items[0].tenantId);
+
+    // Another partner sees only its own tenants; a tenant key only its own line; nobody else's items by state.
+    expect((await other.partner.get('/v1/protection-summary')).body.items.map((l: { tenantId: string }) => l.tenantId)).toEqual([
+      other.tenantId,
+    ]);
+    expect((await s.t.tenant.get('/v1/protection-summary')).body.items.map((l: { tenantId: string }) => l.tenantId)).toEqual([
+      s.t.tenantId,
+    ]);
+    expect((await other.tenant.get(`/v1/tenants/${other.tenantId}/protected-items?state=atRisk`)).body.items).toEqual([]);
+    expect((await other.tenant.get(`${s.T}/protected-items?state=atRisk`)).status).toBe(404);
+  });
+
+  it('a vendor without on-demand backup answers 422 UNSUPPORTED_BY_VENDOR naming backup.start, and lists no runs', async () => {
+    const s = await setup();
+    const res = await s.t.tenant.post(`${s.T}/protected-items/${s.item.id}/backup`, {});
+    expect(res.status).toBe(422);
+    expect(res.contentType).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR', operation: 'backup.start', vendor: 'graph' });
+    const policyRes = await s.t.tenant.post(`${s.T}/policies/${s.policyId}/backup`, {});
+    expect(policyRes.status).toBe(422);
+    expect(policyRes.body.code).toBe('UNSUPPORTED_BY_VENDOR');
+    expect((await s.t.tenant.get(`${s.T}/backup-runs`)).body).toEqual({ items: [], nextCursor: null });
+    expect((await s.t.tenant.get(`${s.T}/backup-runs/${s.item.id}`)).status).toBe(404);
+  });
+
+  it('a refusal of the credentials during normal work turns the connection unhealthy once, with connection.unhealthy', async () => {
+    const s = await setup();
+    expect((await s.t.tenant.get(`${s.T}/connections/${s.connectionId}`)).body.health).not.toBe('unhealthy');
+    await s.control.injectFault({
+      method: 'GET',
+      path: 'protectionUnits|siteProtectionUnits|protectionPolicies',
+      status: 403,
+      // Graph's answer for an app role taken away from the app registration after consent.
+      body: { error: { code: 'Forbidden', message: 'Missing role permissions on the request.' } },
+      count: -1,
+    });
+    const refresh = stack.worker!.get(PolicyRefreshService);
+    for (let i = 0; i < 2; i++) {
+      await expect(refresh.refresh({}, s.t.tenantId, s.policyId, 0)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    }
+    const conn = await eventually(
+      () => s.t.tenant.get(`${s.T}/connections/${s.connectionId}`),
+      (r) => r.body.health === 'unhealthy',
+      10_000,
+    );
+    expect(conn.body.healthDetail).toMatch(/^PERMISSION_DENIED: /);
+    expect((await eventTypes(s, s.connectionId)).filter((t: string) => t === 'connection.unhealthy')).toHaveLength(1);
+    await s.control.clearFaults();
+  });
+});
