@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Operation, VendorId } from '@bg/domain';
+import { BACKUP_RUN_STATUSES, type BackupRunStatus, type Operation, type VendorId } from '@bg/domain';
 import {
   VendorError,
   vendorDescriptor,
@@ -8,6 +8,7 @@ import {
   type Page,
   type RestoreProgress,
   type RestoreRequest,
+  type VendorBackupRun,
   type VendorCallRecord,
   type VendorOperationRef,
   type VendorRestorePoint,
@@ -471,6 +472,104 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
       await s.control.clearFaults();
     });
 
+    // --- protection health ------------------------------------------------------------------------
+
+    const health = caps.health;
+    const listsRuns = health.backupRuns !== 'none';
+    const startsBackups = health.onDemandBackup !== 'none';
+
+    it('declares protection health consistently: operations, health capabilities and port methods agree', async () => {
+      const adapter = (await factory()).adapter();
+      expect(supports('backupRun.list')).toBe(listsRuns);
+      expect(typeof adapter.listBackupRuns === 'function').toBe(listsRuns);
+      expect(supports('backup.start')).toBe(startsBackups);
+      expect(typeof adapter.startBackup === 'function').toBe(startsBackups);
+      expect(typeof adapter.getBackupRun === 'function').toBe(startsBackups);
+      expect(health.defaultRpoMinutes).toBeGreaterThan(0);
+      // What the vendor does not report is said in words, for the capabilities endpoint and the docs.
+      if (!listsRuns || !startsBackups) expect(health.notes.length).toBeGreaterThan(0);
+    });
+
+    if (listsRuns) {
+      it('lists backup runs of a policy once the vendor has backed its items up: every item covered by a succeeded run', async () => {
+        const s = await factory();
+        const adapter = s.adapter();
+        const { ctx } = callContext();
+        const { policyRef, refs } = await protectedPolicy(s, adapter, 2);
+        const runs = await collect((page) => adapter.listBackupRuns!(ctx, { policyRef, itemRefs: refs, since: new Date(0) }, page));
+        expect(runs.length).toBeGreaterThan(0);
+        for (const r of runs) {
+          expect(r.vendorRef).toBeTruthy();
+          expect(BACKUP_RUN_STATUSES).toContain(r.status);
+          expect(r.vendorStatus).toBeTruthy();
+          if (r.itemRef) expect(refs).toContain(r.itemRef);
+        }
+        for (const ref of refs) expect(runs.some((r) => outcomeOf(r, ref) === 'succeeded')).toBe(true);
+        expect(new Set(runs.map((r) => r.vendorRef)).size).toBe(runs.length);
+        const future = await collect((page) =>
+          adapter.listBackupRuns!(ctx, { policyRef, itemRefs: refs, since: new Date(Date.now() + 10 * 365 * 86_400_000) }, page),
+        );
+        expect(future).toEqual([]);
+      });
+    }
+
+    it("reports backups that fail: a failed run with a normalized error, or (no runs) the item's error; other items unaffected", async () => {
+      const s = await factory();
+      if (!s.failBackups) throw new Error(`${vendor}: the conformance entry must provide failBackups() (protection health)`);
+      const adapter = s.adapter();
+      const { ctx } = callContext();
+      const { policyRef, refs } = await protectedPolicy(s, adapter, 2);
+      const [bad, good] = refs;
+      await s.failBackups([bad]);
+      await s.settle();
+      await s.settle();
+      if (listsRuns) {
+        const runs = await collect((page) => adapter.listBackupRuns!(ctx, { policyRef, itemRefs: refs, since: new Date(0) }, page));
+        const newest = (ref: string) =>
+          runs
+            .filter((r) => outcomeOf(r, ref) !== undefined && r.status !== 'running' && r.status !== 'queued')
+            .sort((a, b) => (b.startedAt?.getTime() ?? 0) - (a.startedAt?.getTime() ?? 0))[0];
+        const failed = newest(bad);
+        expect(outcomeOf(failed, bad)).toBe('failed');
+        const error = failed.items?.find((i) => i.itemRef === bad)?.error ?? failed.error;
+        expect(error?.code).toMatch(/^[A-Z_]+$/);
+        expect(error?.message).toBeTruthy();
+        expect(['succeeded', 'warning']).toContain(outcomeOf(newest(good), good));
+      } else {
+        const items = await collect((page) => adapter.listProtectedItems(ctx, policyRef, page));
+        const of = (ref: string) => items.find((i) => i.vendorRef === ref)!;
+        expect(of(bad).error?.code).toMatch(/^[A-Z_]+$/);
+        expect(of(bad).protected).toBe(false);
+        expect(of(good).error).toBeUndefined();
+      }
+    });
+
+    if (startsBackups) {
+      it(`starts a backup on demand (of the ${health.onDemandBackup}) and follows it to succeeded`, async () => {
+        const s = await factory();
+        const adapter = s.adapter();
+        const { ctx } = callContext();
+        const { policyRef, refs } = await protectedPolicy(s, adapter, 1);
+        const target = { clientRef: randomUUID(), policyRef, ...(health.onDemandBackup === 'item' ? { itemRef: refs[0] } : {}) };
+        const started = await adapter.startBackup!(ctx, target);
+        expect(started.ref.vendorRef).toBeTruthy();
+        let run = started.run;
+        for (let i = 0; i < 10 && !['succeeded', 'warning', 'failed'].includes(run.status); i += 1) {
+          await s.settle();
+          run = await adapter.getBackupRun!(ctx, started.ref);
+        }
+        expect(run.status).toBe('succeeded');
+        expect(run.vendorRef).toBeTruthy();
+        const runs = await collect((page) => adapter.listBackupRuns!(ctx, { policyRef, itemRefs: refs, since: new Date(0) }, page));
+        expect(runs.map((r) => r.vendorRef)).toContain(run.vendorRef);
+      });
+    } else {
+      it('refuses an on-demand backup with UNSUPPORTED_BY_VENDOR (no port method)', async () => {
+        const adapter = (await factory()).adapter();
+        expect(adapter.startBackup).toBeUndefined();
+      });
+    }
+
     it('reports every vendor call through ctx.onVendorCall', async () => {
       const s = await factory();
       const adapter = s.adapter();
@@ -562,6 +661,24 @@ async function protectItems(s: ConformanceSetup, adapter: BackupVendorPort, n: n
   // A second settle lets the vendor take backups after protection completed.
   await s.settle();
   return held.map((i) => i.vendorRef);
+}
+
+/** `n` freshly protected items and the policy that holds them (found by listing when the port cannot create policies). */
+async function protectedPolicy(s: ConformanceSetup, adapter: BackupVendorPort, n: number): Promise<{ policyRef: string; refs: string[] }> {
+  const ctx = callContext().ctx;
+  const refs = await protectItems(s, adapter, n);
+  for (const p of await collect((page) => adapter.listPolicies(ctx, page))) {
+    const held = await collect((page) => adapter.listProtectedItems(ctx, p.vendorRef, page));
+    if (held.some((i) => i.vendorRef === refs[0])) return { policyRef: p.vendorRef, refs };
+  }
+  throw new Error(`no policy holds ${refs[0]}`);
+}
+
+/** The outcome a run reports for one item: its own entry, the run's when it covers that item alone or the whole policy. */
+function outcomeOf(run: VendorBackupRun, itemRef: string): BackupRunStatus | undefined {
+  if (run.items) return run.items.find((i) => i.itemRef === itemRef)?.status;
+  if (run.itemRef) return run.itemRef === itemRef ? run.status : undefined;
+  return run.status;
 }
 
 /** A restore request of the newest point of `n` freshly protected items. */

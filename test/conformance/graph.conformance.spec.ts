@@ -54,6 +54,10 @@ export async function graphSetup(): Promise<ConformanceSetup> {
       await control.configure({ tokenLifetimeSeconds: 1 });
       return 1000;
     },
+    // Seed 000 §Get Protection unit: a unit's backups failing show as its error (UnknownError, HTTP 200).
+    failBackups: async (itemRefs) => {
+      await control.configure({ unitErrors: Object.fromEntries(itemRefs.map((ref) => [ref, 'UnknownError'])) });
+    },
   };
 }
 

@@ -8,9 +8,12 @@ import { graphError } from './graph.errors';
  *
  *   unitErrors:     { "<unit id | siteId | directoryObjectId>": "QuotaExceeded" | "UnknownError" | "InvalidArtifactId" | "ProtectionUnitNotFound" }
  *   artifactErrors: { "<unit id | siteId | directoryObjectId>": "UnknownError" | "ArtifactNotFound" }
+ *   stoppedBackups: [ "<unit id | siteId | directoryObjectId>", ... ]  backups that stop happening: the unit still
+ *                   reads `protected` but takes no new restore points until it is unlisted (graph.state.ts)
  *
  * A unit with an injected error carries it as its `error` (publicError, seed 000 §Get Protection unit); a pending
- * protection of it does not complete, and its active policy reads `activeWithErrors`. An artifact error is fixed
+ * protection of it does not complete, a protected one takes no new restore points, and its active policy reads
+ * `activeWithErrors`. An artifact error is fixed
  * when the restore session is activated; the artifact ends `failed` with it (seed 000 §List Restore Artifacts).
  */
 export const INJECTABLE_UNIT_ERRORS = ['UnknownError', 'ProtectionUnitNotFound', 'InvalidArtifactId', 'QuotaExceeded'] as const;

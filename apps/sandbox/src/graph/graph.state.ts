@@ -107,6 +107,8 @@ export interface UnitRecord {
   dueAt?: number;
   /** Periods during which the unit was protected; restore points are taken inside them. */
   protectedPeriods: { from: number; to?: number }[];
+  /** Its backups were stopped by fault injection (scope config stoppedBackups, or an injected unit error). */
+  backupsStopped?: boolean;
   createdAt: number;
   modifiedAt: number;
   appId: string;
@@ -194,6 +196,8 @@ export interface GraphSandboxConfig {
   unitErrors: Record<string, InjectedUnitError>;
   /** Per-artifact errors injected by tests (graph.faults.ts). */
   artifactErrors: Record<string, InjectedArtifactError>;
+  /** Units (by id or resource, lower-cased) whose backups stop happening while they still read `protected` (graph.faults.ts). */
+  stoppedBackups: string[];
   /** Time a rule takes from `run` (status active) to completed / completedWithErrors. */
   ruleRunMs: number;
   /** Operations answering their seed 000 transient 500 while listed (graph.faults.ts TRANSIENT_FAILURES). */
@@ -212,6 +216,7 @@ export const GRAPH_CONFIG_DEFAULTS: GraphSandboxConfig = {
   maxFilterClauses: 20,
   unitErrors: {},
   artifactErrors: {},
+  stoppedBackups: [],
   ruleRunMs: 500,
   failOperations: [],
 };
@@ -221,8 +226,10 @@ export function graphConfig(raw: Record<string, unknown>): GraphSandboxConfig {
   c.unitErrors = injectedErrors(raw.unitErrors, INJECTABLE_UNIT_ERRORS);
   c.artifactErrors = injectedErrors(raw.artifactErrors, INJECTABLE_ARTIFACT_ERRORS);
   c.failOperations = transientOperations(raw.failOperations);
+  c.stoppedBackups = Array.isArray(raw.stoppedBackups) ? raw.stoppedBackups.map((k) => String(k).toLowerCase()) : [];
+  const lists: ReadonlySet<string> = new Set(['unitErrors', 'artifactErrors', 'failOperations', 'stoppedBackups']);
   for (const k of Object.keys(c) as (keyof GraphSandboxConfig)[]) {
-    if (raw[k] === undefined || k === 'unitErrors' || k === 'artifactErrors' || k === 'failOperations') continue;
+    if (raw[k] === undefined || lists.has(k)) continue;
     (c as Record<string, unknown>)[k] = typeof c[k] === 'boolean' ? raw[k] === true || raw[k] === 'true' : Number(raw[k]);
   }
   return c;
@@ -262,12 +269,30 @@ export function advanceTenant(state: GraphTenantState, now: number, config: Grap
       if (open) open.to = at;
     }
   }
+  for (const u of Object.values(state.units)) if (u.status === 'protected') stopOrResumeBackups(u, now, config);
   for (const p of Object.values(state.policies)) {
     if (p.updatingUntil !== undefined && p.updatingUntil <= now) p.updatingUntil = undefined;
   }
   for (const s of Object.values(state.sessions)) {
     const end = sessionEnd(s, config);
     if (s.completedAt === undefined && end !== undefined && end <= now) s.completedAt = end;
+  }
+}
+
+/**
+ * Backups that stop happening (graph.faults.ts): a protected unit listed in stoppedBackups, or carrying an injected
+ * error, takes no restore points from `now` on while it still reads `protected`; once it is neither, it takes them
+ * again from `now` (one at once, then one per backupIntervalMs).
+ */
+function stopOrResumeBackups(u: UnitRecord, now: number, config: GraphSandboxConfig): void {
+  const stopped = !!unitError(config, u) || config.stoppedBackups.some((k) => k === u.id.toLowerCase() || k === u.resourceId.toLowerCase());
+  const open = u.protectedPeriods.find((p) => p.to === undefined);
+  if (stopped && open) {
+    open.to = now;
+    u.backupsStopped = true;
+  } else if (!stopped && u.backupsStopped) {
+    u.protectedPeriods.push({ from: now });
+    u.backupsStopped = false;
   }
 }
 

@@ -47,7 +47,11 @@ export const GRAPH_CAPABILITIES: Capabilities = {
     backupRuns: 'none',
     onDemandBackup: 'none',
     defaultRpoMinutes: 26 * 60,
-    notes: ['Backup runs are not read from this vendor yet: health comes from item status and restore-point recency.'],
+    notes: [
+      "Graph Backup Storage reports no backup runs (no job or session resource for backups in seed 000 or the v1.0 API): protection health comes from the protection unit status and error (seed 000 §Get Protection unit; unprotectRequested, unprotected, removeRequested, offboardRequested and offboarded read as unprotected) and from the recency of the unit's newest restore point.",
+      "Graph has no on-demand backup: backups follow the policy's retention schedule (seed 000 §Create ProtectionPolicy retentionSettings), so POST .../backup answers 422 UNSUPPORTED_BY_VENDOR.",
+      'defaultRpoMinutes 1560 (26 h): a daily backup plus two hours of slack; set rpoMinutes on the policy for a tighter objective.',
+    ],
   },
   notes: [
     'seed 000 §Create ProtectionPolicy: at most 50 protection units per request (ProtectionUnitsLimitBreached, 413); larger policies are created with 50 units and grown by PATCH <units>@delta batches of 50.',

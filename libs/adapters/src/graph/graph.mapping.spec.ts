@@ -181,7 +181,18 @@ describe('graph mapping: protection units', () => {
       externalId: 'obj-1',
       vendorStatus: 'unprotected',
       protected: false,
+      unprotected: true,
     });
+  });
+
+  it('reads every status in which Graph lists a unit but no longer backs it up as unprotected, and no other', () => {
+    const of = (status: string) => toVendorProtectedItem({ id: 'u1', siteId: 's1', status }, GRAPH_WORKLOADS.sharepoint, mapCode);
+    for (const status of ['unprotectRequested', 'unprotected', 'removeRequested', 'offboardRequested', 'offboarded']) {
+      expect(of(status).unprotected).toBe(true);
+    }
+    for (const status of ['protectRequested', 'protected', 'cancelOffboardRequested', 'unknownFutureValue']) {
+      expect(of(status).unprotected).toBeUndefined();
+    }
   });
 });
 

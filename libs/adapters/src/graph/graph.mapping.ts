@@ -128,6 +128,19 @@ export function unitExternalId(u: ProtectionUnitBase, r: GraphWorkloadResources)
 }
 
 /**
+ * Unit statuses in which Graph still lists a unit but no longer backs it up (protectionUnitStatus, v1.0 CSDL as in
+ * apps/sandbox/specs/graph/SOURCE.md: the unit is on its way out of its policy, or its resource is offboarded): protection health reads them as
+ * unprotected rather than as missed backups.
+ */
+const NOT_PROTECTING: ReadonlySet<string> = new Set([
+  'unprotectRequested',
+  'unprotected',
+  'removeRequested',
+  'offboardRequested',
+  'offboarded',
+]);
+
+/**
  * A unit as a protected item. A unit's `error` (seed 000 §Get Protection unit: UnknownError, ProtectionUnitNotFound,
  * InvalidArtifactId, QuotaExceeded, all with HTTP 200) is that one item's failure, normalized through the catalog;
  * a unit carrying one is not protected, whatever its status says.
@@ -140,6 +153,7 @@ export function toVendorProtectedItem(u: ProtectionUnitBase, r: GraphWorkloadRes
     vendorStatus: u.status ?? 'unknown',
     protected: u.status === 'protected' && !u.error?.code,
   };
+  if (u.status && NOT_PROTECTING.has(u.status)) item.unprotected = true;
   const error = mapPublicError(u.error, mapCode);
   if (error) item.error = error;
   return item;
