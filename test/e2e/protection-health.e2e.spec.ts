@@ -3,6 +3,7 @@ import { PolicyRefreshService } from '../../apps/worker/src/policies/policy-refr
 import { newTenant } from '../support/factories';
 import { protectOneItem } from '../support/protected-item';
 import { eventually, startStack, type TestStack } from '../support/stack';
+import { Receiver } from '../support/webhook-receiver';
 
 const MINUTE = 60_000;
 
@@ -14,11 +15,17 @@ describe('protection health', () => {
   let stack: TestStack;
   let health: ProtectionHealthService;
 
+  const rx = new Receiver();
+
   beforeAll(async () => {
+    await rx.start();
     stack = await startStack({ worker: true });
     health = stack.worker!.get(ProtectionHealthService);
   });
-  afterAll(async () => stack.stop());
+  afterAll(async () => {
+    await stack.stop();
+    await rx.stop();
+  });
 
   async function setup() {
     const s = await protectOneItem(stack, 'graph');
@@ -73,6 +80,69 @@ describe('protection health', () => {
     expect(types.slice(types.indexOf('protected_item.at_risk'))).toEqual(['protected_item.at_risk', 'protected_item.healthy']);
     const recovery = (await s.t.tenant.get(`${s.T}/events?types=protected_item.healthy`)).body.items[0];
     expect(recovery.data).toMatchObject({ id: s.item.id, previousStatus: 'atRisk', protection: { state: 'healthy' } });
+  });
+
+  it('the vendor stops backing an item up: at risk once its RPO passes in vendor time, a signed webhook, backups resume, healthy again', async () => {
+    const s = await setup();
+    const route = rx.route(`health-${s.t.tenantId}`, { secrets: [] });
+    const hook = await s.t.tenant.post(`${s.T}/webhooks`, { url: route, eventTypes: ['protected_item.*'] });
+    expect(hook.status).toBe(201);
+    rx.route(`health-${s.t.tenantId}`, { secrets: [hook.body.secret] });
+    await setRpo(s, 60);
+    const refresh = stack.worker!.get(PolicyRefreshService);
+    // The vendor's time is the judgement's time: read the vendor's view, then judge at the sandbox clock.
+    const judgeNow = async () => {
+      await refresh.refresh({}, s.t.tenantId, s.policyId, 99);
+      const now = new Date((await s.control.advanceClock(0)).now);
+      await health.sync({}, s.t.tenantId, s.policyId, now);
+      return (await s.t.tenant.get(`${s.T}/protected-items/${s.item.id}`)).body.protection;
+    };
+    expect((await judgeNow()).state).toBe('healthy');
+
+    await s.control.configure({ stoppedBackups: [s.item.externalId] });
+    await judgeNow(); // the vendor applies the stop at its next request; the item is still within its RPO
+    await s.control.advanceClock(30 * MINUTE);
+    expect((await judgeNow()).state).toBe('healthy');
+    await s.control.advanceClock(90 * MINUTE);
+    const atRisk = await judgeNow();
+    expect(atRisk).toMatchObject({ state: 'atRisk' });
+    expect(atRisk.reason).toMatch(/is older than the RPO of 60 min$/);
+
+    await s.control.configure({ stoppedBackups: [] });
+    await judgeNow(); // backups resume: the vendor takes one at once
+    const healthy = await judgeNow();
+    expect(healthy.state).toBe('healthy');
+    expect(Date.parse(healthy.latestRestorePointAt)).toBeGreaterThan(Date.parse(atRisk.latestRestorePointAt));
+
+    const delivered = await eventually(
+      async () => rx.accepted(`health-${s.t.tenantId}`).map((m) => m),
+      (ms) => ms.some((m) => m.message.type === 'protected_item.healthy'),
+      20_000,
+    );
+    const types = delivered.map((m) => m.message.type).filter((t) => t !== 'protected_item.added' && t !== 'protected_item.protected');
+    expect(types).toEqual(['protected_item.at_risk', 'protected_item.healthy']);
+    for (const m of delivered) expect(m.verifiedBy).toEqual([hook.body.secret]);
+    expect(delivered.find((m) => m.message.type === 'protected_item.at_risk')!.message.data).toMatchObject({
+      type: 'protected_item.at_risk',
+      resourceId: s.item.id,
+      data: { id: s.item.id, protection: { state: 'atRisk' } },
+    });
+    await s.control.configure({ stoppedBackups: [] });
+  });
+
+  it("a vendor error on the item ends it failed with the normalized error, and the policy's health follows its items", async () => {
+    const s = await setup();
+    await setRpo(s, 60);
+    await s.control.configure({ unitErrors: { [s.item.externalId]: 'QuotaExceeded' } });
+    await stack.worker!.get(PolicyRefreshService).refresh({}, s.t.tenantId, s.policyId, 99);
+    await health.sync({}, s.t.tenantId, s.policyId, new Date((await s.control.advanceClock(0)).now));
+    const item = (await s.t.tenant.get(`${s.T}/protected-items/${s.item.id}`)).body;
+    expect(item.error).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    expect(item.protection.state).toBe('failed');
+    expect(item.protection.reason).toContain('You have exceeded the backup quota.');
+    expect((await s.t.tenant.get(`${s.T}/policies/${s.policyId}`)).body.health.state).toBe('failed');
+    expect((await s.t.tenant.get(`${s.T}/protected-items?state=failed`)).body.items.map((i: { id: string }) => i.id)).toEqual([s.item.id]);
+    expect(await eventTypes(s, s.item.id)).toContain('protected_item.failed');
   });
 
   it('the partner summary counts items by state per tenant and vendor, links the oldest problem, and shows no other partner', async () => {
