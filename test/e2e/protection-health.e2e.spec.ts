@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { ProtectionHealthService } from '../../apps/worker/src/backups/protection-health.service';
 import { PolicyRefreshService } from '../../apps/worker/src/policies/policy-refresh.service';
 import { newTenant } from '../support/factories';
@@ -47,6 +48,19 @@ describe('protection health', () => {
     );
   }
 
+  /** The row versions (xmin) of a policy and an item: any UPDATE of either changes them. */
+  async function rowVersions(policyId: string, itemId: string): Promise<string[]> {
+    const db = new Client({ connectionString: stack.config.DATABASE_URL });
+    await db.connect();
+    try {
+      const p = await db.query('SELECT xmin::text AS v FROM policies WHERE id = $1', [policyId]);
+      const i = await db.query('SELECT xmin::text AS v FROM protected_items WHERE id = $1', [itemId]);
+      return [p.rows[0].v, i.rows[0].v];
+    } finally {
+      await db.end();
+    }
+  }
+
   const eventTypes = async (s: { t: { tenant: any }; T: string }, resourceId: string) =>
     (await s.t.tenant.get(`${s.T}/events?resourceId=${resourceId}`)).body.items.map((e: { type: string }) => e.type);
 
@@ -70,8 +84,11 @@ describe('protection health', () => {
     expect(atRisk.map((i: { id: string }) => i.id)).toEqual([s.item.id]);
     expect((await s.t.tenant.get(`${s.T}/protected-items?state=healthy`)).body.items).toEqual([]);
 
-    // Judging the same facts again changes nothing and emits nothing.
+    // Judging the same facts again changes nothing, writes nothing and emits nothing.
+    const versions = () => rowVersions(s.policyId, s.item.id);
+    const before = await versions();
     await health.sync({}, s.t.tenantId, s.policyId, new Date(late.getTime() + MINUTE));
+    expect(await versions()).toEqual(before);
     expect((await eventTypes(s, s.item.id)).filter((t: string) => t === 'protected_item.at_risk')).toHaveLength(1);
 
     await health.sync({}, s.t.tenantId, s.policyId, new Date(s.newest.getTime() + 5 * MINUTE));

@@ -62,7 +62,7 @@ export class ProtectionHealthService {
         runIds = await backupRunRepository.upsertObserved(tx, policy.connectionId, policyId, observed);
         await protectedItemRepository.applyRunFacts(tx, runIds);
       }
-      const changed = await this.judge(tx, policy, adapter, now, vendorRuns ? now : undefined);
+      const changed = await this.judge(tx, policy, adapter, now, vendorRuns ? now : undefined, runIds.length > 0);
       return { runs: runIds.length, changed };
     });
   }
@@ -74,6 +74,7 @@ export class ProtectionHealthService {
     adapter: Pick<BackupVendorPort, 'capabilities'>,
     now: Date,
     runsSyncedAt?: Date,
+    runsChanged = false,
   ): Promise<number> {
     const fresh = (await policyRepository.findById(tx, policy.id)) ?? policy;
     const rpoMinutes = fresh.rpoMinutes ?? adapter.capabilities.health.defaultRpoMinutes;
@@ -98,7 +99,7 @@ export class ProtectionHealthService {
     const changed = await protectedItemRepository.writeProtection(tx, judged, now);
     const counts: Partial<Record<ProtectionState, number>> = {};
     for (const j of judged) counts[j.state] = (counts[j.state] ?? 0) + 1;
-    await policyRepository.recordHealth(tx, policy.id, policyHealth(counts, policyActive), now, runsSyncedAt);
+    await policyRepository.recordHealth(tx, policy.id, policyHealth(counts, policyActive), now, runsSyncedAt, runsChanged);
     return changed;
   }
 

@@ -226,11 +226,24 @@ export class PolicyRepository {
   }
 
   /** The health derived from the policy's items; `since` moves only when it changes. Also notes when runs were read. */
-  async recordHealth(tx: TenantTx, id: string, health: ProtectionState, now: Date, runsSyncedAt?: Date): Promise<void> {
+  /**
+   * Stores the policy's derived health and, after a read of its runs, moves its read mark — only when something
+   * changed: the health, new or changed runs (`runsChanged`), or a mark over 12 hours old (so the read window
+   * still moves on a quiet policy). A sweep that changes nothing writes nothing.
+   */
+  async recordHealth(
+    tx: TenantTx,
+    id: string,
+    health: ProtectionState,
+    now: Date,
+    runsSyncedAt?: Date,
+    runsChanged = false,
+  ): Promise<void> {
     await tx.query(
       `UPDATE policies SET health_since = CASE WHEN health = $2 THEN health_since ELSE $3 END, health = $2,
-         runs_synced_at = COALESCE($4, runs_synced_at) WHERE id = $1`,
-      [id, health, now, runsSyncedAt ?? null],
+         runs_synced_at = CASE WHEN ${MOVE_RUNS_MARK} THEN $4 ELSE runs_synced_at END
+        WHERE id = $1 AND (health IS DISTINCT FROM $2 OR ${MOVE_RUNS_MARK})`,
+      [id, health, now, runsSyncedAt ?? null, runsChanged],
     );
   }
 
@@ -240,5 +253,8 @@ export class PolicyRepository {
     return row?.runs_synced_at ?? null;
   }
 }
+
+/** After a read of runs at $4 ($5: it changed runs): move the mark when runs changed or the mark is over 12 hours old. */
+const MOVE_RUNS_MARK = `($4::timestamptz IS NOT NULL AND ($5::boolean OR runs_synced_at IS NULL OR runs_synced_at < $4::timestamptz - interval '12 hours'))`;
 
 export const policyRepository = new PolicyRepository();
