@@ -460,6 +460,60 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
     });
   });
 
+  describe('operational events: an integration learns its endpoint was switched off', () => {
+    it('webhook_endpoint.disabled and message.attempts_exhausted reach a subscribed endpoint, signed, and the events API; tenants see only their own', async () => {
+      const p = await newTenant(stack.admin);
+      const other = await newTenant(stack.admin);
+      const T = `/v1/tenants/${p.tenantId}`;
+      const ops = await endpoint(p.partner, '/v1', 'ops', { eventTypes: ['webhook_endpoint.*', 'message.*'] });
+      const otherOps = await endpoint(other.partner, '/v1', 'other-ops', { eventTypes: ['*'] });
+      const down = await endpoint(p.tenant, T, 'ops-down', { eventTypes: ['connection.created'] }, () => ({ status: 503 }));
+      const gone = await endpoint(p.partner, '/v1', 'ops-gone', { eventTypes: ['connection.created'] }, () => ({ status: 410 }));
+      const connection = (await p.tenant.post(`${T}/connections`, graphFixture(stack.sandbox.origin).connection)).body.id;
+
+      const received = await eventually(
+        async () => rx.accepted('ops'),
+        (r) => r.length >= 2,
+        30_000,
+      );
+      for (const m of received) expect(m.verifiedBy).toEqual(ops.route.secrets);
+      const byType = Object.fromEntries(received.map((m) => [m.message.type, m.message.data]));
+      expect(Object.keys(byType).sort()).toEqual(['message.attempts_exhausted', 'webhook_endpoint.disabled']);
+      expect(byType['webhook_endpoint.disabled']).toMatchObject({
+        tenantId: null,
+        resourceType: 'webhook_endpoint',
+        resourceId: gone.id,
+        data: { id: gone.id, enabled: false, disabledReason: 'the endpoint answered 410 Gone', tenantId: null },
+      });
+      expect(byType['message.attempts_exhausted']).toMatchObject({
+        tenantId: p.tenantId,
+        resourceType: 'message',
+        data: {
+          webhookId: down.id,
+          kind: 'event',
+          eventType: 'connection.created',
+          resourceId: connection,
+          status: 'failed',
+          attemptCount: stack.config.WEBHOOK_RETRY_SCHEDULE.length,
+          lastStatusCode: 503,
+        },
+      });
+      // No secret in either payload; nothing for another partner's endpoint.
+      for (const m of received) expect(m.body).not.toMatch(/whsec_|secret_ciphertext|wrapped_key/);
+      expect(
+        rx.accepted('other-ops').filter((m) => m.message.type.startsWith('webhook_endpoint') || m.message.type.startsWith('message')),
+      ).toEqual([]);
+
+      // The events API: the partner sees both; the tenant key sees its own endpoint's message, not the partner-wide endpoint.
+      const partnerTypes = (await p.partner.get('/v1/events?types=webhook_endpoint.*,message.*')).body.items.map((e: any) => e.type);
+      expect(partnerTypes.sort()).toEqual(['message.attempts_exhausted', 'webhook_endpoint.disabled']);
+      const tenantEvents = (await p.tenant.get(`${T}/events?types=webhook_endpoint.*,message.*`)).body.items;
+      expect(tenantEvents.map((e: any) => e.type)).toEqual(['message.attempts_exhausted']);
+      expect((await other.partner.get('/v1/events?types=webhook_endpoint.*,message.*')).body.items).toEqual([]);
+      expect(otherOps.id).toBeTruthy();
+    });
+  });
+
   describe('secret rotation', () => {
     it('signs with the new and the old secret during the overlap, then with the new one only', async () => {
       const t = await newTenant(stack.admin);

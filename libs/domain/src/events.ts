@@ -34,10 +34,21 @@ export const EVENT_TYPES = [
   'connection.healthy',
   'connection.unhealthy',
   'connection.deleted',
+  // An integration's own set-up (tenantId null for a partner-wide endpoint): its endpoint switched off, a message given up.
+  'webhook_endpoint.disabled',
+  'message.attempts_exhausted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export const EVENT_RESOURCE_TYPES = ['restore_job', 'policy', 'protected_item', 'connection', 'backup_run'] as const;
+export const EVENT_RESOURCE_TYPES = [
+  'restore_job',
+  'policy',
+  'protected_item',
+  'connection',
+  'backup_run',
+  'webhook_endpoint',
+  'message',
+] as const;
 export type EventResourceType = (typeof EVENT_RESOURCE_TYPES)[number];
 
 /** A subscription filter: an exact type, a resource wildcard (`restore_job.*`) or everything (`*`). */
@@ -57,7 +68,8 @@ export function eventMatches(filters: readonly string[], type: string): boolean 
 export interface DomainEvent {
   id: string;
   type: EventType;
-  tenantId: string;
+  /** Null for an event of a partner-wide webhook endpoint (webhook_endpoint.*, message.*). */
+  tenantId: string | null;
   resourceType: EventResourceType;
   resourceId: string;
   occurredAt: string;

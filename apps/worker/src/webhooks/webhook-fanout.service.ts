@@ -26,8 +26,9 @@ const EARLIER_EVENTS = 50;
 export class WebhookFanoutService {
   constructor(private readonly db: TenantDb) {}
 
-  async fanout(tenantId: string, eventId: string): Promise<number> {
-    const partnerId = await tenantRepository.partnerIdOf(this.db.dataSource, tenantId);
+  /** `tenantId` null: an event of a partner-wide endpoint (then `ownerPartnerId` names its partner). */
+  async fanout(tenantId: string | null, eventId: string, ownerPartnerId?: string): Promise<number> {
+    const partnerId = tenantId ? await tenantRepository.partnerIdOf(this.db.dataSource, tenantId) : ownerPartnerId;
     if (!partnerId) return 0;
     return this.db.runAsPartner(partnerId, async (tx) => {
       const event = await eventRepository.findRef(tx, tenantId, eventId);

@@ -15,7 +15,8 @@ import { WebhookFanoutService } from './webhook-fanout.service';
 @Processor(QUEUES.webhooks, { concurrency: 50, settings: WORKER_SETTINGS })
 export class WebhooksProcessor extends LoggedWorkerHost {
   private readonly handlers = {
-    'webhook.fanout': (job: Job<JobPayloads['webhook.fanout']>) => this.fanout.fanout(job.data.tenantId, job.data.eventId),
+    'webhook.fanout': (job: Job<JobPayloads['webhook.fanout']>) =>
+      this.fanout.fanout(job.data.tenantId, job.data.eventId, job.data.partnerId),
     'webhook.deliver': (job: Job<JobPayloads['webhook.deliver']>) => this.delivery.deliver(job.data.deliveryId, job.id!),
   } satisfies Record<Extract<keyof JobPayloads, `webhook.${string}`>, (job: Job) => Promise<unknown>>;
 

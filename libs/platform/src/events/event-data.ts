@@ -8,6 +8,9 @@ import { protectedItemFromRow, type ProtectedItemRow } from '../protected-items/
 import { toProtectedItemResource } from '../protected-items/protected-item.serializer';
 import { restoreJobFromRow, type RestoreJobRow } from '../restore-jobs/restore-job.repository';
 import { toRestoreJobResource } from '../restore-jobs/restore-job.serializer';
+import { webhookDeliveryFromRow, type WebhookDeliveryRow } from '../webhooks/webhook-delivery.repository';
+import { webhookEndpointFromRow, type WebhookEndpointRow } from '../webhooks/webhook-endpoint.repository';
+import { toWebhookDeliveryResource, toWebhookResource } from '../webhooks/webhook.serializer';
 
 /**
  * The public `data` of an event. The events trigger stores the changed row as it was ("row" format,
@@ -29,6 +32,10 @@ export function eventData(resourceType: string, data: Record<string, unknown>, f
       return { ...toConnectionResource(connectionFromRow(row as unknown as ConnectionRow)), previousHealth: previous };
     case 'backup_run':
       return { ...toBackupRunResource(backupRunFromRow(row as unknown as BackupRunRow)), previousStatus: previous };
+    case 'webhook_endpoint':
+      return toWebhookResource(webhookEndpointFromRow(row as unknown as WebhookEndpointRow));
+    case 'message':
+      return toWebhookDeliveryResource(webhookDeliveryFromRow(row as unknown as WebhookDeliveryRow));
     default:
       throw new Error(`no serializer for events of ${resourceType}`);
   }

@@ -9,7 +9,7 @@ import type { PartnerTx, TenantTx, SqlTx } from '../tenancy/tenant-db';
 export interface EventRow {
   id: string;
   partner_id: string;
-  tenant_id: string;
+  tenant_id: string | null;
   type: string;
   resource_type: string;
   resource_id: string;
@@ -93,19 +93,19 @@ export class EventRepository {
     return row;
   }
 
-  /** One event of a tenant. */
-  async findRef(tx: ReadTx, tenantId: string, id: string): Promise<EventRef | undefined> {
-    const [row]: EventRefRow[] = await tx.query('SELECT id, type, resource_id, occurred_at FROM events WHERE id = $1 AND tenant_id = $2', [
-      id,
-      tenantId,
-    ]);
+  /** One event of a tenant (null: of the partner's own set-up, see the webhook operational events migration). */
+  async findRef(tx: ReadTx, tenantId: string | null, id: string): Promise<EventRef | undefined> {
+    const [row]: EventRefRow[] = await tx.query(
+      'SELECT id, type, resource_id, occurred_at FROM events WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2',
+      [id, tenantId],
+    );
     return row && eventRefFromRow(row);
   }
 
   /** The last `limit` events of a resource before `beforeId`, oldest first. */
-  async earlierRefs(tx: ReadTx, tenantId: string, resourceId: string, beforeId: string, limit: number): Promise<EventRef[]> {
+  async earlierRefs(tx: ReadTx, tenantId: string | null, resourceId: string, beforeId: string, limit: number): Promise<EventRef[]> {
     const rows: EventRefRow[] = await tx.query(
-      `SELECT id, type, resource_id, occurred_at FROM events WHERE resource_id = $1 AND tenant_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4`,
+      `SELECT id, type, resource_id, occurred_at FROM events WHERE resource_id = $1 AND tenant_id IS NOT DISTINCT FROM $2 AND id < $3 ORDER BY id DESC LIMIT $4`,
       [resourceId, tenantId, beforeId, limit],
     );
     return rows.reverse().map(eventRefFromRow);

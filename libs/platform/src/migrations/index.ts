@@ -12,6 +12,7 @@ import { RestoreJobTransitions1763900006000 } from './1763900006000-restore-job-
 import { PolicyUpdatedEvent1763900007000 } from './1763900007000-policy-updated-event';
 import { PolicyRules1763900008000 } from './1763900008000-policy-rules';
 import { ProtectionHealth1763900009000 } from './1763900009000-protection-health';
+import { WebhookOperationalEvents1763900010000 } from './1763900010000-webhook-operational-events';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -58,4 +59,5 @@ export const MIGRATIONS: MigrationClass[] = [
   PolicyUpdatedEvent1763900007000,
   PolicyRules1763900008000,
   ProtectionHealth1763900009000,
+  WebhookOperationalEvents1763900010000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

@@ -33,7 +33,8 @@ export interface JobPayloads {
   'maintenance.reconcile': Record<string, never>;
   'maintenance.refresh-restore-points': Record<string, never>;
   /** Written by the events trigger (see the events migration) when an endpoint subscribes. */
-  'webhook.fanout': { tenantId: string; eventId: string };
+  /** tenantId null (with partnerId): an event of a partner-wide webhook endpoint. */
+  'webhook.fanout': { tenantId: string | null; partnerId?: string; eventId: string };
   'webhook.deliver': { deliveryId: string };
   'usage.rollup': { day?: string };
   /** Reads a policy's backup runs back from the vendor and judges its items' protection health. */

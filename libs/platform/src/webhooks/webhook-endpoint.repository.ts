@@ -193,7 +193,7 @@ export class WebhookEndpointRepository {
   }
 
   /** Enabled live endpoints of the partner that take a tenant's events: partner-wide ones and the tenant's own. */
-  async enabledForTenant(tx: PartnerTx, tenantId: string): Promise<WebhookEndpoint[]> {
+  async enabledForTenant(tx: PartnerTx, tenantId: string | null): Promise<WebhookEndpoint[]> {
     const rows: WebhookEndpointRow[] = await tx.query(
       `SELECT ${COLUMNS} FROM webhook_endpoints
         WHERE partner_id = $1 AND (tenant_id IS NULL OR tenant_id = $2) AND enabled AND deleted_at IS NULL`,
