@@ -27,6 +27,9 @@ const CSV_COLUMNS = [
   'restoredItems',
   'restoredBytes',
   'vendorApiCalls',
+  'backedUpBytes',
+  'licensedUsers',
+  'storageBytes',
 ];
 type Status = 'pending' | 'protected' | 'failed' | 'removed';
 type JobStatus = 'succeeded' | 'partiallySucceeded' | 'failed' | 'cancelled';
@@ -46,6 +49,9 @@ interface Metrics {
   restoredItems: number;
   restoredBytes: number;
   vendorApiCalls: number;
+  backedUpBytes: number;
+  licensedUsers: number;
+  storageBytes: number;
 }
 interface Row {
   period: string;
@@ -76,6 +82,9 @@ function emptyMetrics(): Metrics {
     restoredItems: 0,
     restoredBytes: 0,
     vendorApiCalls: 0,
+    backedUpBytes: 0,
+    licensedUsers: 0,
+    storageBytes: 0,
   };
 }
 
@@ -134,6 +143,9 @@ function csvToRows(text: string): Row[] {
         restoredItems: num('restoredItems'),
         restoredBytes: num('restoredBytes'),
         vendorApiCalls: num('vendorApiCalls'),
+        backedUpBytes: num('backedUpBytes'),
+        licensedUsers: num('licensedUsers'),
+        storageBytes: num('storageBytes'),
       },
     };
   });
@@ -143,7 +155,7 @@ const byKey = (a: Row, b: Row) => `${a.period}|${a.tenantId}|${a.vendor}`.locale
 const strip = (rows: Row[]): Row[] =>
   rows.map(({ period, tenantId, vendor, metrics }) => ({ period, tenantId, vendor, metrics })).sort(byKey);
 
-/** Month rows from day rows: protected* peak (max) and sums over days; everything else sums. */
+/** Month rows from day rows: protected* peak (max) and sums over days; licensed users and storage the peak; everything else sums. */
 function toMonths(days: Row[]): Row[] {
   const out = new Map<string, Row>();
   for (const d of days) {
@@ -159,6 +171,9 @@ function toMonths(days: Row[]): Row[] {
     m.restoredItems += d.metrics.restoredItems;
     m.restoredBytes += d.metrics.restoredBytes;
     m.vendorApiCalls += d.metrics.vendorApiCalls;
+    m.backedUpBytes += d.metrics.backedUpBytes;
+    m.licensedUsers = Math.max(m.licensedUsers, d.metrics.licensedUsers);
+    m.storageBytes = Math.max(m.storageBytes, d.metrics.storageBytes);
   }
   return [...out.values()].sort(byKey);
 }
@@ -368,6 +383,40 @@ describe('usage metering', () => {
       );
     }
     await addJob(conn, 'running', new Date(monthStart + int(0, days * DAY - 1)), [{ id: conn.items[0].id, status: 'running' }]);
+    // Backup runs the vendor reported, some with bytes processed, ended at the month's boundaries and inside it;
+    // one still running and one without a byte count count nothing.
+    for (let i = 0; i < 8; i++) {
+      const ended = completionTime(i);
+      await addRun(conn, pick(['succeeded', 'warning', 'failed'] as const), ended, i === 5 ? null : int(1, 900) * 1_048_576);
+    }
+    await addRun(conn, 'running', null, 1_048_576);
+    // Veeam reports its licensed users and storage: the day's latest sample counts, on a few days of the month.
+    if (conn.vendor === 'veeam') {
+      for (const day of [0, int(1, days - 2), days - 1]) {
+        for (let k = 0; k < 2; k++) await addSample(conn, dayOf(day), 'licensed_users', int(1, 300));
+        await addSample(conn, dayOf(day), 'storage_bytes', int(1, 10_000) * 1_048_576);
+      }
+    }
+  }
+
+  /** A backup run the vendor reported for the connection's policy, ended at `endedAt` (null: still running). */
+  async function addRun(conn: Conn, status: string, endedAt: Date | null, bytes: number | null): Promise<void> {
+    const started = new Date((endedAt ?? new Date(monthStart + DAY)).getTime() - int(1, 120) * 60_000);
+    await db.query(
+      `INSERT INTO backup_runs (id, tenant_id, connection_id, policy_id, trigger, status, vendor_ref, vendor_status, started_at, ended_at, bytes_processed)
+      VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $7, $8, $9, $10)`,
+      [randomUUID(), conn.tenantId, conn.connectionId, conn.policyId, status, randomUUID(), status, started, endedAt, bytes],
+    );
+  }
+
+  /** A vendor usage sample of the day, stored the way the worker stores it (a later sample of the day replaces it). */
+  async function addSample(conn: Conn, day: string, metric: 'licensed_users' | 'storage_bytes', quantity: number): Promise<void> {
+    await db.query(
+      `INSERT INTO usage_vendor_samples (partner_id, tenant_id, connection_id, vendor, day, metric, quantity, sampled_at)
+      SELECT t.partner_id, t.id, $2, $3, $4::date, $5, $6, $4::date + interval '12 hours' FROM tenants t WHERE t.id = $1
+      ON CONFLICT (connection_id, day, metric) DO UPDATE SET quantity = EXCLUDED.quantity`,
+      [conn.tenantId, conn.connectionId, conn.vendor, day, metric, quantity],
+    );
   }
 
   /** What the history says, computed here with SQL from restore_jobs, protected_items and their events. */
@@ -415,6 +464,23 @@ describe('usage metering', () => {
         protectedBytes: Number(r.bytes),
         protectedByteDays: Number(r.bytes),
       });
+    }
+    const runs = await db.query(
+      `SELECT r.tenant_id, c.vendor, to_char(r.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, sum(r.bytes_processed)::bigint AS bytes
+      FROM backup_runs r JOIN connections c ON c.id = r.connection_id
+      WHERE r.tenant_id = ANY($1) AND r.ended_at >= $2 AND r.ended_at < $3 AND r.bytes_processed IS NOT NULL GROUP BY 1, 2, 3`,
+      [tenantIds, ...range],
+    );
+    for (const r of runs.rows) at(r.day, r.tenant_id, r.vendor).backedUpBytes = Number(r.bytes);
+    const samples = await db.query(
+      `SELECT tenant_id, vendor, to_char(day, 'YYYY-MM-DD') AS day, metric, sum(quantity)::bigint AS q
+      FROM usage_vendor_samples WHERE tenant_id = ANY($1) AND day >= $2::date AND day < $3::date GROUP BY 1, 2, 3, 4`,
+      [tenantIds, ...range],
+    );
+    for (const r of samples.rows) {
+      const m = at(r.day, r.tenant_id, r.vendor);
+      if (r.metric === 'licensed_users') m.licensedUsers = Number(r.q);
+      else m.storageBytes = Number(r.q);
     }
     return [...rows.values()].sort(byKey);
   }

@@ -11,6 +11,11 @@ export const USAGE_METRICS = [
   'restored_items',
   'restored_bytes',
   'vendor_api_calls',
+  // Bytes the vendor reports its backup runs processed (runs ended that day), where it reports them.
+  'backed_up_bytes',
+  // Sampled from the vendor in its own unit (usage_vendor_samples): the day's last sample per connection, summed.
+  'licensed_users',
+  'storage_bytes',
 ] as const;
 export type UsageMetric = (typeof USAGE_METRICS)[number];
 
@@ -34,4 +39,9 @@ export interface UsageTotals {
   restoredItems: number;
   restoredBytes: number;
   vendorApiCalls: number;
+  /** Bytes the vendor's backup runs processed (sum), where the vendor reports it. */
+  backedUpBytes: number;
+  /** The vendor's licensed users (Veeam) and backup storage used: for a month, the peak day. */
+  licensedUsers: number;
+  storageBytes: number;
 }

@@ -68,9 +68,17 @@ export interface Capabilities {
   };
   /** What the vendor tells about backups, and the default recovery point objective judged against. */
   health: HealthCapabilities;
+  /**
+   * Usage the vendor reports in its own billing unit, sampled from it for the usage report (absent: none):
+   * licensedUsers (Veeam's licensed users) and storageBytes (backup storage used).
+   */
+  usageSamples?: readonly VendorUsageSample[];
   /** Source of each limit, for humans. */
   notes?: string[];
 }
+
+export const VENDOR_USAGE_SAMPLES = ['licensedUsers', 'storageBytes'] as const;
+export type VendorUsageSample = (typeof VENDOR_USAGE_SAMPLES)[number];
 
 /**
  * How protection health is known for a vendor (GET /v1/vendors shows it). A vendor without runs (`backupRuns:

@@ -35,6 +35,9 @@ describe('usage CSV (RFC 4180)', () => {
         restored_items: '4',
         restored_bytes: '4096',
         vendor_api_calls: '17',
+        backed_up_bytes: '9000',
+        licensed_users: '25',
+        storage_bytes: null,
       }),
       'day',
       true,
@@ -58,6 +61,9 @@ describe('usage CSV (RFC 4180)', () => {
       restoredItems: '4',
       restoredBytes: '4096',
       vendorApiCalls: '17',
+      backedUpBytes: '9000',
+      licensedUsers: '25',
+      storageBytes: '0',
     });
   });
 });

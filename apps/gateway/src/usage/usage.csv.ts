@@ -18,6 +18,9 @@ export const USAGE_CSV_COLUMNS = [
   'restoredItems',
   'restoredBytes',
   'vendorApiCalls',
+  'backedUpBytes',
+  'licensedUsers',
+  'storageBytes',
 ] as const;
 
 /** One RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, a quote, CR or LF. */
@@ -54,6 +57,9 @@ export function usageCsvLine(r: UsageRow): string {
     m.restoredItems,
     m.restoredBytes,
     m.vendorApiCalls,
+    m.backedUpBytes,
+    m.licensedUsers,
+    m.storageBytes,
   ]);
 }
 

@@ -72,6 +72,18 @@ export const usageRowSchema = z.object({
     restoredItems: z.number().int().describe('Items of those jobs that were restored (status succeeded).'),
     restoredBytes: z.number().int().describe('Size of the restored items at completion (0 where the vendor reported none).'),
     vendorApiCalls: z.number().int().describe('HTTP calls the worker made to the vendor (answered with any status).'),
+    backedUpBytes: z
+      .number()
+      .int()
+      .describe('Bytes the vendor reports its backup runs processed, by the day a run ended (0 where the vendor reports no run sizes).'),
+    licensedUsers: z
+      .number()
+      .int()
+      .describe("The vendor's licensed users (Veeam), sampled from the vendor; for a month the peak day. 0 for vendors without the unit."),
+    storageBytes: z
+      .number()
+      .int()
+      .describe('Backup storage the vendor reports this connection using (Veeam repositories); for a month the peak day.'),
   }),
 });
 

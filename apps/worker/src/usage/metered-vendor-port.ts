@@ -25,6 +25,7 @@ export class MeteredVendorPort implements BackupVendorPort {
     if (wrapped.startBackup) this.startBackup = (ctx, target) => w(wrapped.startBackup!(this.ctx(ctx), target));
     if (wrapped.getBackupRun) this.getBackupRun = (ctx, ref) => w(wrapped.getBackupRun!(this.ctx(ctx), ref));
     if (wrapped.storageUsage) this.storageUsage = (ctx) => w(wrapped.storageUsage!(this.ctx(ctx)));
+    if (wrapped.licensedUsers) this.licensedUsers = (ctx) => w(wrapped.licensedUsers!(this.ctx(ctx)));
   }
 
   private async watch<T>(p: Promise<T>): Promise<T> {
@@ -81,4 +82,5 @@ export class MeteredVendorPort implements BackupVendorPort {
   readonly startBackup?: BackupVendorPort['startBackup'];
   readonly getBackupRun?: BackupVendorPort['getBackupRun'];
   readonly storageUsage?: BackupVendorPort['storageUsage'];
+  readonly licensedUsers?: BackupVendorPort['licensedUsers'];
 }

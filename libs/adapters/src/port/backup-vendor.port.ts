@@ -144,4 +144,7 @@ export interface BackupVendorPort {
 
   /** Reads the backup storage the account uses (Veeam: repositories and this organization's data in them). */
   storageUsage?(ctx: CallContext): Promise<VendorStorageUsage>;
+
+  /** How many users the vendor licenses for this account (Veeam: the organization's licensed users), its billing unit. */
+  licensedUsers?(ctx: CallContext): Promise<number>;
 }

@@ -2,7 +2,7 @@ import type { Connection, ConnectionHealth, VendorId } from '@bg/domain';
 import type { SealedSecret } from '../crypto/credential-cipher';
 import { toDate, toDateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
-import type { TenantTx } from '../tenancy/tenant-db';
+import type { SqlTx, TenantTx } from '../tenancy/tenant-db';
 
 /**
  * A connections row without its sealed secret columns (timestamps may also be ISO strings, in event
@@ -72,6 +72,16 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** The only writer of `connections`; every method runs in the tenant's transaction (RLS). */
 export class ConnectionRepository {
+  /** Every live connection of these vendors, of every tenant (the owner's view: for the worker's sweeps). */
+  async liveOfVendors(db: SqlTx, vendors: readonly string[]): Promise<Array<{ id: string; tenantId: string; vendor: string }>> {
+    if (!vendors.length) return [];
+    const rows: Array<{ id: string; tenant_id: string; vendor: string }> = await db.query(
+      'SELECT id, tenant_id, vendor FROM connections WHERE deleted_at IS NULL AND vendor = ANY($1) ORDER BY id',
+      [vendors],
+    );
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, vendor: r.vendor }));
+  }
+
   async insert(tx: TenantTx, c: NewConnection): Promise<Connection> {
     const [row]: ConnectionRow[] = await tx.query(
       `INSERT INTO connections (id, tenant_id, vendor, display_name, endpoint, public_credentials, secret_ciphertext, secret_wrapped_key, secret_key_id)

@@ -13,6 +13,7 @@ import { PolicyUpdatedEvent1763900007000 } from './1763900007000-policy-updated-
 import { PolicyRules1763900008000 } from './1763900008000-policy-rules';
 import { ProtectionHealth1763900009000 } from './1763900009000-protection-health';
 import { WebhookOperationalEvents1763900010000 } from './1763900010000-webhook-operational-events';
+import { VendorUsage1763900011000 } from './1763900011000-vendor-usage';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -60,4 +61,5 @@ export const MIGRATIONS: MigrationClass[] = [
   PolicyRules1763900008000,
   ProtectionHealth1763900009000,
   WebhookOperationalEvents1763900010000,
+  VendorUsage1763900011000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

@@ -37,6 +37,8 @@ export interface JobPayloads {
   'webhook.fanout': { tenantId: string | null; partnerId?: string; eventId: string };
   'webhook.deliver': { deliveryId: string };
   'usage.rollup': { day?: string };
+  /** Samples what the vendor reports in its own units (capabilities.usageSamples) for one connection. */
+  'usage.sample': { tenantId: string; connectionId: string };
   /** Reads a policy's backup runs back from the vendor and judges its items' protection health. */
   'backup.sync': { tenantId: string; policyId: string; requestId?: string };
   /** Starts an on-demand backup run at the vendor. */
@@ -60,6 +62,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'webhook.fanout': QUEUES.webhooks,
   'webhook.deliver': QUEUES.webhooks,
   'usage.rollup': QUEUES.usage,
+  'usage.sample': QUEUES.usage,
   'backup.sync': QUEUES.backups,
   'backup.start': QUEUES.backups,
   'backup.poll': QUEUES.backups,

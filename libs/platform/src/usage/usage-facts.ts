@@ -51,6 +51,18 @@ const VENDOR_CALL_FACTS = `
   SELECT tenant_id, vendor, 'vendor_api_calls' AS metric, sum(calls)::text AS quantity
     FROM usage_vendor_calls WHERE day = $1::date GROUP BY 1, 2`;
 
+/** Bytes the vendors' backup runs processed, by the UTC day a run ended (runs the vendor gave no byte count for add nothing). */
+const BACKUP_RUN_FACTS = `
+  SELECT r.tenant_id, c.vendor, 'backed_up_bytes' AS metric, sum(r.bytes_processed)::text AS quantity
+    FROM backup_runs r JOIN connections c ON c.id = r.connection_id
+   WHERE r.ended_at >= $1 AND r.ended_at < $2 AND r.bytes_processed IS NOT NULL
+   GROUP BY 1, 2`;
+
+/** What the vendors reported in their own units on the day (the day's latest sample per connection), summed per tenant. */
+const VENDOR_SAMPLE_FACTS = `
+  SELECT tenant_id, vendor, metric, sum(quantity)::text AS quantity
+    FROM usage_vendor_samples WHERE day = $1::date GROUP BY 1, 2, 3`;
+
 /**
  * Every metered total of one UTC day, per tenant and vendor, computed from the history tables. Zero
  * totals are left out. Run it as a role that sees every tenant (the owner) to roll up the whole system.
@@ -61,5 +73,7 @@ export async function computeUsageFacts(db: SqlTx, day: UsageDay): Promise<Usage
   const jobs: UsageFact[] = await db.query(RESTORE_JOB_FACTS, [start, end]);
   const items: UsageFact[] = await db.query(PROTECTED_ITEM_FACTS, [start, end]);
   const calls: UsageFact[] = await db.query(VENDOR_CALL_FACTS, [day]);
-  return [...jobs, ...items, ...calls].filter((f) => f.quantity !== '0');
+  const runs: UsageFact[] = await db.query(BACKUP_RUN_FACTS, [start, end]);
+  const samples: UsageFact[] = await db.query(VENDOR_SAMPLE_FACTS, [day]);
+  return [...jobs, ...items, ...calls, ...runs, ...samples].filter((f) => f.quantity !== '0');
 }

@@ -23,6 +23,9 @@ export interface UsageTotalsRow {
   restored_items: string | null;
   restored_bytes: string | null;
   vendor_api_calls: string | null;
+  backed_up_bytes: string | null;
+  licensed_users: string | null;
+  storage_bytes: string | null;
 }
 
 const n = (v: string | number | null | undefined) => (v === null || v === undefined ? 0 : Number(v));
@@ -46,6 +49,9 @@ export function usageTotalsFromRow(r: UsageTotalsRow): UsageTotals {
     restoredItems: n(r.restored_items),
     restoredBytes: n(r.restored_bytes),
     vendorApiCalls: n(r.vendor_api_calls),
+    backedUpBytes: n(r.backed_up_bytes),
+    licensedUsers: n(r.licensed_users),
+    storageBytes: n(r.storage_bytes),
   };
 }
 
@@ -72,7 +78,8 @@ const PERIOD: Record<UsageGranularity, string> = { day: 'day', month: `date_trun
 
 /**
  * Net quantity per day and metric (daily row plus its corrections), then one row per period, tenant
- * and vendor. protected_* are both the peak day (max) and the sum over days; everything else sums.
+ * and vendor. protected_* are both the peak day (max) and the sum over days; licensed_users and storage_bytes
+ * the peak day; everything else sums.
  */
 function totalsSql(granularity: UsageGranularity): string {
   const p = PERIOD[granularity];
@@ -91,7 +98,10 @@ function totalsSql(granularity: UsageGranularity): string {
            max(q) FILTER (WHERE metric = 'protected_bytes')::text AS protected_bytes,
            sum(q) FILTER (WHERE metric = 'protected_bytes')::text AS protected_byte_days,
            ${sum('restore_jobs_succeeded')}, ${sum('restore_jobs_partially_succeeded')}, ${sum('restore_jobs_failed')},
-           ${sum('restore_jobs_cancelled')}, ${sum('restored_items')}, ${sum('restored_bytes')}, ${sum('vendor_api_calls')}
+           ${sum('restore_jobs_cancelled')}, ${sum('restored_items')}, ${sum('restored_bytes')}, ${sum('vendor_api_calls')},
+           ${sum('backed_up_bytes')},
+           max(q) FILTER (WHERE metric = 'licensed_users')::text AS licensed_users,
+           max(q) FILTER (WHERE metric = 'storage_bytes')::text AS storage_bytes
       FROM net GROUP BY period_start, tenant_id, vendor
      ORDER BY period_start, tenant_id, vendor LIMIT $8`;
 }
@@ -158,6 +168,28 @@ export class UsageRepository {
         counts.map((c) => c.day),
         counts.map((c) => c.calls),
       ],
+    );
+  }
+
+  /**
+   * Stores what the vendor reported for a connection (its own units) as the day's sample, replacing an earlier
+   * sample of the same day; a sample equal to the stored one writes nothing.
+   */
+  async recordVendorSamples(
+    tx: TenantTx,
+    connectionId: string,
+    vendor: string,
+    at: Date,
+    samples: Array<{ metric: 'licensed_users' | 'storage_bytes'; quantity: number }>,
+  ): Promise<void> {
+    if (!samples.length) return;
+    await tx.query(
+      `INSERT INTO usage_vendor_samples (partner_id, tenant_id, connection_id, vendor, day, metric, quantity, sampled_at)
+       SELECT t.partner_id, t.id, $2, $3, ($4::timestamptz AT TIME ZONE 'UTC')::date, s.metric, s.quantity, $4
+         FROM tenants t, unnest($5::text[], $6::bigint[]) AS s(metric, quantity) WHERE t.id = $1
+       ON CONFLICT (connection_id, day, metric) DO UPDATE SET quantity = EXCLUDED.quantity, sampled_at = EXCLUDED.sampled_at
+         WHERE usage_vendor_samples.quantity <> EXCLUDED.quantity`,
+      [tx.tenantId, connectionId, vendor, at, samples.map((x) => x.metric), samples.map((x) => Math.round(x.quantity))],
     );
   }
 

@@ -17,6 +17,9 @@ describe('usage rows', () => {
     restored_items: null,
     restored_bytes: '0',
     vendor_api_calls: '17',
+    backed_up_bytes: '5000',
+    licensed_users: null,
+    storage_bytes: '123',
   };
 
   it('turns Postgres numeric strings into numbers and missing metrics into 0', () => {
@@ -30,6 +33,9 @@ describe('usage rows', () => {
       restoreJobs: { succeeded: 2, partiallySucceeded: 0, failed: 1, cancelled: 0 },
       restoredItems: 0,
       vendorApiCalls: 17,
+      backedUpBytes: 5000,
+      licensedUsers: 0,
+      storageBytes: 123,
     });
   });
 
@@ -47,6 +53,9 @@ describe('usage rows', () => {
       'restoredItems',
       'restoredBytes',
       'vendorApiCalls',
+      'backedUpBytes',
+      'licensedUsers',
+      'storageBytes',
     ]);
     expect(toUsageResource(usageTotalsFromRow(row), 'day', true).period).toBe('2025-03-01');
   });

@@ -8,7 +8,8 @@ export function periodLabel(periodStart: string, granularity: UsageGranularity):
 /**
  * The public JSON of one usage row (GET /v1/usage; the CSV flattens it). For a month, protectedItems
  * and protectedBytes are the peak day of the month and protectedItemDays / protectedByteDays the sums
- * over its days (the billing unit); the other metrics are sums. `closed`: every day of the period
+ * over its days (the billing unit); licensedUsers and storageBytes (sampled from the vendor in its own unit) are
+ * the peak day; the other metrics are sums. `closed`: every day of the period
  * within the requested range is final.
  */
 export function toUsageResource(u: UsageTotals, granularity: UsageGranularity, closed: boolean) {
@@ -27,6 +28,9 @@ export function toUsageResource(u: UsageTotals, granularity: UsageGranularity, c
       restoredItems: u.restoredItems,
       restoredBytes: u.restoredBytes,
       vendorApiCalls: u.vendorApiCalls,
+      backedUpBytes: u.backedUpBytes,
+      licensedUsers: u.licensedUsers,
+      storageBytes: u.storageBytes,
     },
   };
 }
