@@ -1,11 +1,6 @@
 import { AVEPOINT_MESSAGES as M } from './avepoint.errors';
-import {
-  avepointBackupJobs,
-  fixtureObjectCount,
-  fixturePathExists,
-  OBJECT_TYPE_OF_SERVICE,
-  type FixtureBackupJob,
-} from './avepoint.fixtures';
+import { backedUpObject, type ScheduledBackupJob } from './avepoint.backups';
+import { fixtureObjectCount, fixturePathExists, OBJECT_TYPE_OF_SERVICE } from './avepoint.fixtures';
 import type { ValidRestoreRequest } from './avepoint.validation';
 
 /**
@@ -80,7 +75,8 @@ export interface NewJobOptions {
   location: string;
   durationMs: number;
   stuck: boolean;
-  retentionDays: number;
+  /** The tenant's backup jobs (avepoint.backups.ts), oldest first. */
+  backups: ScheduledBackupJob[];
   forceFinalState?: string;
 }
 
@@ -89,10 +85,10 @@ export function createRestoreJob(state: AvePointTenantState, req: ValidRestoreRe
   state.jobSeq += 1;
   const id = `RS${stamp(opts.now)}${String(state.jobSeq % 10_000).padStart(4, '0')}`;
   const objectType = OBJECT_TYPE_OF_SERVICE[req.serviceType];
-  // seed 001 §recoveryDateTime: the latest available backup before this timestamp is used
-  const backup = avepointBackupJobs(opts.now, opts.retentionDays)
-    .filter((b) => b.objectTypes.includes(objectType) && b.finishTime.getTime() <= req.recoveryDateTime.getTime())
-    .pop();
+  // seed 001 §recoveryDateTime: the latest available backup before this timestamp is used (one that backed
+  // this site / OneDrive up: a job in which the object failed or was not included holds none of its data).
+  const until = new Date(Math.min(req.recoveryDateTime.getTime(), opts.now.getTime()));
+  const backup = opts.backups.filter((b) => b.objectTypes.includes(objectType) && backedUpObject(b, req.scopeKey, until)).pop();
   // retrieve-job-details.md §Job details: the counters count objects (a folder and what it holds), not paths.
   const objects = (p: ValidRestoreRequest['paths'][number]) => fixtureObjectCount(p.libraryName, p.relativePath, p.kind);
   const total = req.paths.reduce((n, p) => n + objects(p), 0);
@@ -183,19 +179,34 @@ export function restoreJobView(job: RestoreJobRecord, now: Date): JobView {
   };
 }
 
-export function backupJobView(b: FixtureBackupJob): JobView {
+/** A scheduled backup job as listed: "In Progress" (no finish time, counters not yet known) until it finishes. */
+export function backupJobView(b: ScheduledBackupJob, now: Date): JobView {
+  if (now.getTime() < b.finishTime.getTime()) {
+    return {
+      id: b.id,
+      jobType: 1,
+      objectTypes: b.objectTypes,
+      state: 'In Progress',
+      startTime: b.startTime,
+      total: b.totalNumber,
+      failed: 0,
+      successful: 0,
+      skipped: 0,
+      jobErrors: [],
+    };
+  }
   return {
     id: b.id,
     jobType: 1,
     objectTypes: b.objectTypes,
-    state: b.state,
+    state: b.finalState,
     startTime: b.startTime,
     finishTime: b.finishTime,
     total: b.totalNumber,
     failed: b.failedNumber,
     successful: b.successfulNumber,
     skipped: b.skippedNumber,
-    jobErrors: b.failedNumber ? [jobError('The item could not be backed up because it is locked.', b.failedNumber)] : [],
+    jobErrors: b.jobErrors,
   };
 }
 

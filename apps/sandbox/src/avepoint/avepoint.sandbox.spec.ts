@@ -461,6 +461,141 @@ describe('AvePoint sandbox', () => {
     });
   });
 
+  describe('scheduled backup jobs (sandbox clock)', () => {
+    const HOUR = 3600_000;
+    const DAY = 24 * HOUR;
+    /** Moves the tenant's clock to the next hh:mm UTC and returns that time. */
+    async function at(c: AvePointTestClient, hour: number, minute = 0): Promise<Date> {
+      const now = Date.parse(((await c.advance(0)) as { now: string }).now);
+      const d = new Date(now);
+      let target = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour, minute);
+      if (target <= now) target += DAY;
+      await c.advance(target - now);
+      return new Date(target);
+    }
+    const backups = async (c: AvePointTestClient, query = '') =>
+      (await c.api('GET', `/backup/m365/cloudbackupjobs?jobType=1&pageSize=100${query}`)).body.data as any[];
+    const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    /** A tenant whose token outlives the clock moves of these tests. */
+    async function tenant(): Promise<AvePointTestClient> {
+      const c = client();
+      await c.configure({ tokenLifetimeSeconds: 30 * 86_400 });
+      await c.login();
+      return c;
+    }
+    const objects = 28; // fixture sites, group and team sites and OneDrives of a tenant
+
+    it('runs the daily backup at 02:00 UTC: In Progress without finishTime, then Finished with its object counters', async () => {
+      const c = await tenant();
+      await c.configure({ retentionDays: 2 });
+      const t = await at(c, 2, 10);
+      const [running] = await backups(c);
+      expect(running).toMatchObject({ state: 'In Progress', startTime: iso(new Date(t.getTime() - 10 * 60_000)) });
+      expect(running).not.toHaveProperty('finishTime');
+      expect((await backups(c, '&jobState=1')).map((j) => j.id)).toEqual([running.id]);
+      await c.advance(30 * 60_000);
+      const [done, previous] = await backups(c);
+      expect(done).toEqual({
+        id: running.id,
+        state: 'Finished',
+        startTime: running.startTime,
+        finishTime: iso(new Date(t.getTime() + 25 * 60_000)),
+        duration: '0.583',
+        backupDetails: { totalCount: objects, failedCount: 0, successfulCount: objects, skippedCount: 0 },
+        jobErrors: [],
+      });
+      expect(Date.parse(done.startTime) - Date.parse(previous.startTime)).toBe(DAY);
+      // Job details answer with the *Number counters of the details sample.
+      const details = (await c.api('GET', `/backup/m365/cloudbackupjobs/${done.id}`)).body.data;
+      expect(details.backupDetails).toEqual({ totalNumber: objects, failedNumber: 0, successfulNumber: objects, skippedNumber: 0 });
+      // A day later the next backup has run and the oldest one fell out of the 2-day retention.
+      await c.advance(DAY);
+      const later = await backups(c);
+      expect(later.map((j) => Date.parse(j.startTime))).toEqual([0, 1, 2].map((d) => Date.parse(done.startTime) + DAY - d * DAY));
+      expect(later[0]).toMatchObject({ state: 'Finished', id: expect.stringMatching(/^IB\d{20}$/) });
+    });
+
+    it('runs backupsPerDay jobs a day, evenly spaced from 02:00', async () => {
+      const c = await tenant();
+      await c.configure({ retentionDays: 0, backupsPerDay: 4 });
+      await at(c, 23);
+      const hours = (await backups(c)).map((j) => new Date(j.startTime).getUTCHours());
+      expect(hours).toEqual([20, 14, 8, 2]);
+    });
+
+    it('fails, stops or warns per object from a given time, and leaves earlier jobs as they were', async () => {
+      const c = await tenant();
+      await c.configure({ retentionDays: 1 });
+      const slug = tenantSlug(c.clientId);
+      const site = `https://${slug}.sharepoint.com/sites/Site01`;
+      const t = await at(c, 3);
+      const from = iso(t);
+      await c.configure({
+        backupFaults: [
+          { objects: [site.toUpperCase()], kind: 'fail', from },
+          { objects: [`user01@${slug}.onmicrosoft.com`], kind: 'stop', from },
+          { objects: [`https://${slug}.sharepoint.com/sites/Site02/`], kind: 'exception', from },
+        ],
+      });
+      await c.advance(DAY);
+      const [faulty, clean] = await backups(c);
+      expect(faulty).toMatchObject({
+        state: 'Finished with Exception',
+        backupDetails: { totalCount: objects - 1, failedCount: 1, successfulCount: objects - 2, skippedCount: 0 },
+      });
+      expect(faulty.jobErrors).toEqual([
+        { isErrorCode: true, value: expect.stringContaining('could not be backed up'), url: expect.stringMatching(/^https:/), number: 1 },
+        { isErrorCode: false, value: expect.stringContaining('locked'), url: '', number: 1 },
+      ]);
+      expect(clean).toMatchObject({ state: 'Finished', backupDetails: { totalCount: objects, failedCount: 0 }, jobErrors: [] });
+      expect((await backups(c, '&jobState=4')).map((j) => j.id)).toEqual([faulty.id]);
+    });
+
+    it('ends the job Failed when every object fails, and runs none while every object is stopped', async () => {
+      const c = await tenant();
+      await c.configure({ retentionDays: 0 });
+      const t = await at(c, 3);
+      await c.configure({ backupFaults: [{ objects: '*', kind: 'fail', from: iso(t), until: iso(new Date(t.getTime() + DAY)) }] });
+      await c.advance(DAY);
+      const [failed] = await backups(c);
+      expect(failed).toMatchObject({
+        state: 'Failed',
+        backupDetails: { totalCount: objects, failedCount: objects, successfulCount: 0 },
+        jobErrors: [expect.objectContaining({ isErrorCode: true, number: objects })],
+      });
+      expect(failed.finishTime).toBeDefined();
+      await c.configure({ backupFaults: [{ objects: '*', kind: 'stop', from: iso(new Date(t.getTime() + DAY)) }] });
+      await c.advance(2 * DAY);
+      const ids = (await backups(c, `&startTime=${iso(new Date(t.getTime() + DAY))}`)).map((j) => j.id);
+      expect(ids).toEqual([]);
+    });
+
+    it('shows a forced state text while a fault entry sets one', async () => {
+      const c = await tenant();
+      await c.configure({ retentionDays: 0 });
+      const t = await at(c, 3);
+      await c.configure({ backupFaults: [{ objects: '*', state: 'Partially Finished', from: iso(t) }] });
+      await c.advance(DAY);
+      const [job] = await backups(c);
+      expect(job.state).toBe('Partially Finished');
+      expect((await backups(c, '&jobState=5')).map((j) => j.id)).toEqual([job.id]);
+    });
+
+    it('restores an object from the latest backup that backed it up: none left -> Failed, another site -> Finished', async () => {
+      const c = await tenant();
+      await c.configure({ retentionDays: 1, restoreDurationMs: 1000 });
+      const slug = tenantSlug(c.clientId);
+      await c.configure({ backupFaults: [{ objects: [`https://${slug}.sharepoint.com/sites/Site01`], kind: 'fail' }] });
+      const lost = (await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(slug, 'Site01'))).body.data.jobId;
+      const kept = (await c.api('POST', '/backup/m365/restore/jobs', siteRestoreBody(slug, 'Site02'))).body.data.jobId;
+      await c.advance(2000);
+      const lostJob = (await c.api('GET', `/backup/m365/cloudbackupjobs/${lost}`)).body.data;
+      expect(lostJob.state).toBe('Failed');
+      expect(lostJob.jobErrors[0].value).toContain('No backup data');
+      expect((await c.api('GET', `/backup/m365/cloudbackupjobs/${kept}`)).body.data.state).toBe('Finished');
+    });
+  });
+
   describe('faults and throttling', () => {
     it('writes injected faults in the envelope, per tenant', async () => {
       const a = client();

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScopeRegistry, type FaultSpec, type SandboxScope, type VendorSandbox } from '../support';
 import { AVEPOINT_MESSAGES as M, invalidParameter, reasonPhrase, sendEnvelope } from './avepoint.errors';
-import { AVEPOINT_LOCATIONS, AVEPOINT_PERMISSIONS, avepointBackupJobs, avepointFixtureScopes } from './avepoint.fixtures';
+import { parseBackupFaults, scheduledBackupJobs, type ScheduledBackupJob } from './avepoint.backups';
+import { AVEPOINT_LOCATIONS, AVEPOINT_PERMISSIONS, avepointFixtureScopes } from './avepoint.fixtures';
 import { assertionClientId } from './avepoint.client-assertion';
 import { issueToken, type IssuedToken } from './avepoint.identity';
 import {
@@ -35,7 +36,9 @@ import { validateRestoreRequest } from './avepoint.validation';
  *   maxConcurrentJobs (3)      restore/export jobs running at once (seed 001 §Responses 429)
  *   runningExportJobs (0)      export jobs counted as running against that limit
  *   multiGeo                   the tenant's geo locations, primary first (e.g. ["NAM","EUR"]); unset = not Multi-Geo
- *   retentionDays (30)         days of daily backups kept
+ *   retentionDays (30)         days of backup jobs kept
+ *   backupsPerDay (1)          scheduled backup jobs a day, the first at 02:00 UTC (backup-frequency.md §frequency)
+ *   backupFaults ([])          per-object backup faults: fail, exception, stop, forced state (avepoint.backups.ts)
  *   requestsPerMinute          general throttling of API calls (429, no Retry-After: none is documented)
  */
 export class AvePointSandbox implements VendorSandbox {
@@ -201,7 +204,7 @@ export class AvePointSandbox implements VendorSandbox {
       location: loc.geo,
       durationMs: num(scope.config.restoreDurationMs, 60_000),
       stuck: scope.config.stuckJobs === true,
-      retentionDays: num(scope.config.retentionDays, 30),
+      backups: this.backups(scope, now),
       forceFinalState: scope.config.forceFinalState as string | undefined,
     });
     return sendEnvelope(reply, { status: 200, data: { jobId: job.id }, now });
@@ -266,9 +269,19 @@ export class AvePointSandbox implements VendorSandbox {
     });
   }
 
-  /** Backup jobs (fixtures) and restore jobs, newest first. */
+  /** The tenant's scheduled backup jobs up to `now` (avepoint.backups.ts), oldest first. */
+  private backups(scope: SandboxScope<AvePointTenantState>, now: Date): ScheduledBackupJob[] {
+    return scheduledBackupJobs(now, {
+      tenantKey: scope.state.tenantKey,
+      retentionDays: num(scope.config.retentionDays, 30),
+      backupsPerDay: num(scope.config.backupsPerDay, 1),
+      faults: parseBackupFaults(scope.config.backupFaults),
+    });
+  }
+
+  /** Backup jobs and restore jobs, newest first. */
   private allJobs(scope: SandboxScope<AvePointTenantState>, now: Date): JobView[] {
-    const backups = avepointBackupJobs(now, num(scope.config.retentionDays, 30)).map(backupJobView);
+    const backups = this.backups(scope, now).map((b) => backupJobView(b, now));
     const restores = scope.state.restoreJobs.map((j) => restoreJobView(j, now));
     return [...backups, ...restores].sort((a, b) => b.startTime.getTime() - a.startTime.getTime() || b.id.localeCompare(a.id));
   }
