@@ -93,7 +93,7 @@ describe('AvePointAdapter against the sandbox', () => {
 
   it('declares no policy, protected-item or cancel operations and raises UNSUPPORTED_BY_VENDOR for them', async () => {
     const s = setup();
-    expect(s.adapter.capabilities.operations).toEqual(['restorePoint.list', 'restoreJob.create']);
+    expect(s.adapter.capabilities.operations).toEqual(['restorePoint.list', 'restoreJob.create', 'backupRun.list']);
     for (const [op, call] of [
       ['policy.create', () => s.adapter.createPolicy(ctx, { workload: 'sharepoint', displayName: 'p', items: [] })],
       ['policy.list', () => s.adapter.listPolicies(ctx)],
@@ -113,7 +113,8 @@ describe('AvePointAdapter against the sandbox', () => {
     const refs = [s.site(), `user01@${s.slug}.onmicrosoft.com`];
     const first = await s.adapter.listRestorePoints(ctx, { protectedItemRefs: refs });
     expect(first.next).toBe('1');
-    expect(first.items.length).toBe(100);
+    // 50 jobs of two items, less one job when the day's backup is still In Progress (not a restore point yet).
+    expect([98, 100]).toContain(first.items.length);
     expect(first.items[0]).toMatchObject({
       protectedItemRef: refs[0],
       vendorRef: expect.stringMatching(/^IB\d{20}\|https:/),
@@ -453,6 +454,130 @@ describe('AvePointAdapter against the sandbox', () => {
       await s.adapter.startRestore(ctx, prepared, req);
       await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site('Site02'), ['Documents/Shared/Budget.xlsx']));
       expect(await s.adapter.findRestore(ctx, req, prepared)).toBeUndefined();
+    });
+  });
+
+  describe('listBackupRuns (list-jobs.md, jobType 1)', () => {
+    const HOUR = 3600_000;
+    const DAY = 24 * HOUR;
+    const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+    /** A tenant whose sandbox clock stands at the next 03:00 UTC (the daily backup of 02:00 done); returns that time. */
+    async function atThree(s: ReturnType<typeof setup>, config: Record<string, unknown> = {}): Promise<Date> {
+      await s.control.configure({ retentionDays: 3, tokenLifetimeSeconds: 90 * 86_400, ...config });
+      const now = Date.parse((await s.control.advanceClock(0)).now);
+      const d = new Date(now);
+      let target = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 3);
+      if (target <= now) target += DAY;
+      await s.control.advanceClock(target - now);
+      return new Date(target);
+    }
+
+    it('declares per-policy runs, no on-demand backup and a daily RPO with their sources', () => {
+      const { health } = setup().adapter.capabilities;
+      expect(health).toMatchObject({ backupRuns: 'perPolicy', onDemandBackup: 'none', defaultRpoMinutes: 26 * 60 });
+      expect(health.notes.join(' ')).toMatch(/list-jobs\.md/);
+      expect(health.notes.join(' ')).toMatch(/no endpoint that starts a backup/);
+    });
+
+    it('reads the backup jobs since a time with one call per page, whatever the number of items', async () => {
+      const s = setup();
+      const t = await atThree(s, { retentionDays: 70 });
+      const refs = [s.site('Site01'), s.site('Site02'), s.site('Site03'), s.site('Site04'), s.site('Site05')];
+      const since = new Date(t.getTime() - 60 * DAY - 2 * HOUR); // 01:00, sixty days back: 61 backups since
+      await s.control.clearCalls();
+      const first = await s.adapter.listBackupRuns(ctx, { policyRef: 'p1', itemRefs: refs, since });
+      expect(first.items).toHaveLength(50);
+      expect(first.next).toBe('1');
+      const second = await s.adapter.listBackupRuns(ctx, { policyRef: 'p1', itemRefs: refs, since }, first.next);
+      expect(second.next).toBeUndefined();
+      const runs = [...first.items, ...second.items];
+      // Day of `since` is read from 00:00 (startTime takes a date); the run started before `since` is filtered out.
+      expect(runs).toHaveLength(61);
+      expect(runs.every((r) => r.startedAt! >= since)).toBe(true);
+      expect(runs[0]).toEqual({
+        vendorRef: expect.stringMatching(/^IB\d{20}$/),
+        status: 'succeeded',
+        vendorStatus: 'Finished',
+        startedAt: new Date(t.getTime() - HOUR),
+        endedAt: new Date(t.getTime() - 25 * 60_000),
+        itemsProcessed: 28,
+      });
+      expect(runs[0]).not.toHaveProperty('items');
+      const gets = (await s.control.calls()).filter((c) => c.method === 'GET');
+      expect(gets.map((c) => c.query)).toEqual([
+        { jobType: '1', objectType: '2', startTime: since.toISOString().slice(0, 10), pageIndex: '0', pageSize: '50' },
+        { jobType: '1', objectType: '2', startTime: since.toISOString().slice(0, 10), pageIndex: '1', pageSize: '50' },
+      ]);
+      // Sites and OneDrives together: all services (objectType 0), still one call.
+      await s.control.clearCalls();
+      await s.adapter.listBackupRuns(ctx, { policyRef: 'p1', itemRefs: [refs[0], `user01@${s.slug}.onmicrosoft.com`], since: t });
+      expect((await s.control.calls()).filter((c) => c.method === 'GET').map((c) => c.query?.objectType)).toEqual(['0']);
+      await expect(s.adapter.listBackupRuns(ctx, { policyRef: 'p1', itemRefs: refs }, 'x')).rejects.toMatchObject({
+        code: 'INVALID_REQUEST',
+      });
+    });
+
+    it('shows a running backup as running, then its outcome once finished', async () => {
+      const s = setup();
+      const t = await atThree(s);
+      await s.control.advanceClock(DAY - 50 * 60_000); // 02:10 the next day
+      const q = { policyRef: 'p1', itemRefs: [s.site()], since: new Date(t.getTime() + 20 * HOUR) };
+      const [running] = (await s.adapter.listBackupRuns(ctx, q)).items;
+      expect(running).toEqual({
+        vendorRef: expect.any(String),
+        status: 'running',
+        vendorStatus: 'In Progress',
+        startedAt: expect.any(Date),
+      });
+      await s.control.advanceClock(HOUR);
+      const [done] = (await s.adapter.listBackupRuns(ctx, q)).items;
+      expect(done).toMatchObject({ vendorRef: running.vendorRef, status: 'succeeded', endedAt: expect.any(Date) });
+    });
+
+    it('reports object failures as a warning run, a failed backup as a failed run, and stopped backups as no run', async () => {
+      const s = setup();
+      const t = await atThree(s);
+      const day = (n: number) => iso(new Date(t.getTime() + n * DAY));
+      await s.control.configure({
+        backupFaults: [
+          { objects: [s.site('Site01')], kind: 'fail', from: day(0), until: day(1) },
+          { objects: '*', kind: 'fail', from: day(1), until: day(2) },
+          { objects: '*', kind: 'stop', from: day(2), until: day(3) },
+          { objects: [s.site('Site02')], kind: 'exception', from: day(3) },
+        ],
+      });
+      await s.control.advanceClock(4 * DAY);
+      const { items } = await s.adapter.listBackupRuns(ctx, { policyRef: 'p1', itemRefs: [s.site('Site01')], since: t });
+      expect(items.map((r) => [new Date(r.startedAt!).toISOString().slice(0, 10), r.status, r.vendorStatus])).toEqual([
+        // Each day's job runs at 02:00 of the next date; the one of day 3 (all stopped) did not run.
+        [day(4).slice(0, 10), 'warning', 'Finished with Exception'],
+        [day(2).slice(0, 10), 'failed', 'Failed'],
+        [day(1).slice(0, 10), 'warning', 'Finished with Exception'],
+      ]);
+      const [exception, failed, oneFailed] = items;
+      expect(exception.error).toEqual({ code: 'VENDOR_ERROR', message: expect.stringContaining('locked') });
+      expect(failed).toMatchObject({ itemsProcessed: 0, error: { code: 'VENDOR_ERROR', vendorCode: expect.stringMatching(/^https:/) } });
+      expect(failed.error!.message).toMatch(/28 failed.*could not be backed up.*\(x28\)/);
+      expect(oneFailed).toMatchObject({ itemsProcessed: 27, error: { message: expect.stringMatching(/1 failed/) } });
+    });
+
+    it('maps Partially Finished and a state text the docs do not name, keeping the text', async () => {
+      const s = setup();
+      const t = await atThree(s);
+      await s.control.configure({
+        backupFaults: [
+          { objects: '*', state: 'Partially Finished', from: iso(t), until: iso(new Date(t.getTime() + DAY)) },
+          { objects: '*', state: 'Stopped', from: iso(new Date(t.getTime() + DAY)) },
+        ],
+      });
+      await s.control.advanceClock(2 * DAY);
+      const { items } = await s.adapter.listBackupRuns(ctx, { policyRef: 'p1', itemRefs: [s.site()], since: t });
+      expect(items.map((r) => [r.status, r.vendorStatus])).toEqual([
+        ['failed', 'Stopped'],
+        ['warning', 'Partially Finished'],
+      ]);
+      expect(items[0].error).toMatchObject({ code: 'VENDOR_ERROR', vendorCode: 'UndocumentedJobState' });
     });
   });
 });

@@ -2,6 +2,7 @@ import type { Clock } from '@bg/domain';
 import type { BackupVendorPort } from '../port/backup-vendor.port';
 import type {
   AdapterConfig,
+  BackupRunQuery,
   CallContext,
   ItemSpec,
   Page,
@@ -9,6 +10,7 @@ import type {
   RestorePointQuery,
   RestoreProgress,
   RestoreRequest,
+  VendorBackupRun,
   VendorOperationRef,
   VendorPolicy,
   VendorProtectedItem,
@@ -22,6 +24,7 @@ import { AvePointClient } from './avepoint.client';
 import { AVEPOINT_CREDENTIAL_FIELDS, AVEPOINT_DEFAULT_ENDPOINT } from './avepoint.credentials';
 import {
   backupJobToRestorePoints,
+  backupJobToRun,
   formatDate,
   JOB_TYPE,
   jobToProgress,
@@ -101,15 +104,7 @@ export class AvePointAdapter implements BackupVendorPort {
     const refs = query.protectedItemRefs;
     if (!refs.length) return { items: [] };
     const kinds = new Set(refs.map(objectTypeOfItemRef));
-    const pageIndex = page ? Number(page) : 0;
-    if (!Number.isInteger(pageIndex) || pageIndex < 0) {
-      throw new VendorError({
-        code: 'INVALID_REQUEST',
-        vendor: 'avepoint',
-        retryable: false,
-        message: `Invalid restore point page token "${page}"`,
-      });
-    }
+    const pageIndex = pageIndexOf(page, 'restore point');
     const res = await this.client.listJobs(ctx, {
       jobType: JOB_TYPE.backup,
       objectType: kinds.size === 1 ? [...kinds][0] : 0,
@@ -122,6 +117,29 @@ export class AvePointAdapter implements BackupVendorPort {
     const items = res.jobs
       .flatMap((job) => backupJobToRestorePoints(job, refs))
       .filter((p) => (!query.from || p.pointInTime >= query.from) && (!query.to || p.pointInTime <= query.to));
+    return { items, next: res.nextLink ? String(pageIndex + 1) : undefined };
+  }
+
+  /**
+   * The tenant's backup jobs (list-jobs.md, jobType 1) started at or after `since`, newest first, one vendor page
+   * (pageIndex = the page token) for the whole policy: never a call per item. AvePoint backs the tenant up by
+   * service on its own schedule and a job names none of its objects, so each run counts for every item of the
+   * policy (no `items`, no `policyRef`: AvePoint has no policies). The objectType filter narrows to the items'
+   * service when they share one.
+   */
+  async listBackupRuns(ctx: CallContext, query: BackupRunQuery, page?: string): Promise<Page<VendorBackupRun>> {
+    const kinds = new Set(query.itemRefs.map(objectTypeOfItemRef));
+    const pageIndex = pageIndexOf(page, 'backup run');
+    const since = query.since?.getTime();
+    const res = await this.client.listJobs(ctx, {
+      jobType: JOB_TYPE.backup,
+      objectType: kinds.size === 1 ? [...kinds][0] : 0,
+      // list-jobs.md §startTime is a date (UTC): the day of `since`, filtered exactly below.
+      startTime: query.since ? formatDate(query.since) : undefined,
+      pageIndex,
+      pageSize: AVEPOINT_LIMITS.pageSize.max,
+    });
+    const items = res.jobs.map(backupJobToRun).filter((r) => since === undefined || !r.startedAt || r.startedAt.getTime() >= since);
     return { items, next: res.nextLink ? String(pageIndex + 1) : undefined };
   }
 
@@ -234,6 +252,20 @@ export class AvePointAdapter implements BackupVendorPort {
     if (this.client.location) extra.location = this.client.location;
     return extra;
   }
+}
+
+/** The page token of the job-list reads: the vendor's pageIndex. */
+function pageIndexOf(page: string | undefined, what: string): number {
+  const pageIndex = page ? Number(page) : 0;
+  if (!Number.isInteger(pageIndex) || pageIndex < 0) {
+    throw new VendorError({
+      code: 'INVALID_REQUEST',
+      vendor: 'avepoint',
+      retryable: false,
+      message: `Invalid ${what} page token "${page}"`,
+    });
+  }
+  return pageIndex;
 }
 
 function unsupported(operation: string): never {

@@ -17,7 +17,8 @@ export const AVEPOINT_CAPABILITIES: Capabilities = {
   displayName: 'AvePoint Cloud Backup for Microsoft 365',
   // The AvePoint Graph API documents no policy or protected-item management and no job cancellation
   // (vendor-specs/avepoint/SOURCE.md §Coverage): those operations are absent and raise UNSUPPORTED_BY_VENDOR.
-  operations: ['restorePoint.list', 'restoreJob.create'],
+  // list-jobs.md: backup jobs (jobType 1) are read back as backup runs (backupRun.list).
+  operations: ['restorePoint.list', 'restoreJob.create', 'backupRun.list'],
   // seed 001 §serviceType 1, 2, 6 and 3 (Microsoft 365 Groups: a group's site, addressed by its site URL).
   workloads: ['sharepoint', 'onedrive', 'teams', 'groups'],
   restoreGranularity: ['filesAndFolders', 'pointInTime'],
@@ -32,10 +33,21 @@ export const AVEPOINT_CAPABILITIES: Capabilities = {
     pageSize: AVEPOINT_LIMITS.pageSize,
   },
   health: {
-    backupRuns: 'none',
+    // list-jobs.md §Job summary: a backup job reports counters of objects (totalNumber ...) and aggregated
+    // jobErrors, never which objects it covered, so a run counts for every item of the policy.
+    backupRuns: 'perPolicy',
+    // vendor-specs/avepoint/SOURCE.md §Coverage: no endpoint starts a backup (only restore jobs are submitted).
     onDemandBackup: 'none',
+    // backup-frequency.md: backups run on the tenant's schedule (docs sample: frequency 1 a day per service);
+    // one day plus two hours of slack.
     defaultRpoMinutes: 26 * 60,
-    notes: ['Backup runs are not read from this vendor yet: health comes from item status and restore-point recency.'],
+    notes: [
+      'list-jobs.md: backup runs are the backup jobs of GET /backup/m365/cloudbackupjobs?jobType=1, read from the day of `since` (startTime is a date) and filtered to the exact time, paged by pageIndex (50 a page); one read per policy, never per item.',
+      'list-jobs.md §Job summary: a backup job names no objects (only totalNumber/failedNumber/successfulNumber/skippedNumber and aggregated jobErrors), so a run counts for every item of the policy; which object failed is not reported. A failed object shows as a "Finished with Exception" job (warning) for the whole policy; only a job that failed as a whole ("Failed") makes the run failed.',
+      'list-jobs.md §jobState status texts: In Progress -> running, Finished -> succeeded (warning when failedNumber > 0), Finished with Exception -> warning, Partially Finished -> warning (failed when successfulNumber is 0), Failed -> failed. A text the docs do not name is failed (VENDOR_ERROR, vendorCode UndocumentedJobState) once the job has a finishTime and running before; vendorStatus keeps the text.',
+      'A run error carries the jobErrors messages; vendorCode is the "Error code URL" (list-jobs.md §Job errors) of the first error that has one.',
+      'No on-demand backup: the AvePoint Graph API documents no endpoint that starts a backup (SOURCE.md §Coverage: job list, job details, restore); backups follow the schedule of backup-frequency.md.',
+    ],
   },
   notes: [
     'seed 001: restores files and folders only, in SharePoint sites (serviceType 1, workload sharepoint), OneDrive (2, onedrive), Microsoft 365 Group sites (3, groups: the item is the group site URL) and Teams sites (6, teams). Paths are "<libraryName>/<path inside the library>"; a restore without paths is refused with INVALID_REQUEST.',

@@ -6,6 +6,7 @@ import { avepointResponseError, parseAvePointError } from './avepoint.errors';
 import { parseAvePointCredentials } from './avepoint.credentials';
 import {
   backupJobToRestorePoints,
+  backupJobToRun,
   checkTargetPaths,
   formatRecoveryDateTime,
   jobToProgress,
@@ -369,5 +370,91 @@ describe('AvePoint credentials', () => {
     ).toMatchObject({ tokenUrl: 'https://x/connect/token', location: 'EUR' });
     expectRefusal(() => parseAvePointCredentials({ clientId: 'a', clientSecret: 's', location: 'Mars' }), 'AUTH_FAILED', /location/);
     expectRefusal(() => parseAvePointCredentials({ clientId: 'a' }), 'AUTH_FAILED', /clientSecret/);
+  });
+});
+
+describe('backupJobToRun', () => {
+  // list-jobs.md §Response Sample, second job (a backup of 438 objects).
+  const sample: Job = {
+    id: 'EFB20241015105312828443',
+    state: 'Finished',
+    startTime: '2024-12-02T01:33:22Z',
+    finishTime: '2024-12-02T01:34:10Z',
+    duration: '0.014',
+    backupDetails: { totalCount: 438, failedCount: 0, successfulCount: 438, skippedCount: 0 },
+    jobErrors: [],
+  };
+
+  it('maps the docs sample field by field', () => {
+    expect(backupJobToRun(sample)).toEqual({
+      vendorRef: 'EFB20241015105312828443',
+      status: 'succeeded',
+      vendorStatus: 'Finished',
+      startedAt: new Date('2024-12-02T01:33:22Z'),
+      endedAt: new Date('2024-12-02T01:34:10Z'),
+      itemsProcessed: 438,
+    });
+  });
+
+  it.each([
+    ['In Progress', { totalNumber: 438 }, 'running'],
+    ['Finished', { failedNumber: 0, successfulNumber: 438 }, 'succeeded'],
+    ['Finished', { failedNumber: 1, successfulNumber: 437 }, 'warning'],
+    ['Finished with Exception', { failedNumber: 2, successfulNumber: 436 }, 'warning'],
+    ['Finished with Exception', { failedNumber: 0, successfulNumber: 438 }, 'warning'],
+    ['Partially Finished', { failedCount: 5, successfulCount: 433 }, 'warning'],
+    ['Partially Finished', { failedCount: 438, successfulCount: 0 }, 'failed'],
+    ['Failed', { failedNumber: 438, successfulNumber: 0 }, 'failed'],
+    ['finished with exception', { failedNumber: 1 }, 'warning'],
+  ])('maps the documented state "%s" %j to %s, keeping the text', (state, details, expected) => {
+    const run = backupJobToRun({ ...sample, state, backupDetails: details });
+    expect(run.status).toBe(expected);
+    expect(run.vendorStatus).toBe(state);
+    if (expected === 'succeeded') expect(run.error).toBeUndefined();
+  });
+
+  it('has no end time while In Progress, even if a finishTime is sent', () => {
+    const run = backupJobToRun({ ...sample, state: 'In Progress' });
+    expect(run).not.toHaveProperty('endedAt');
+    expect(run).not.toHaveProperty('itemsProcessed');
+    expect(run).not.toHaveProperty('error');
+  });
+
+  it('carries the job errors and the first error-code URL as vendorCode on a failed or warning run', () => {
+    const run = backupJobToRun({
+      ...sample,
+      state: 'Failed',
+      backupDetails: { totalNumber: 3, failedNumber: 3, successfulNumber: 0, skippedNumber: 0 },
+      jobErrors: [
+        { isErrorCode: false, value: 'Some items are locked.', url: '', number: 2 },
+        { isErrorCode: true, value: 'Access is denied.', url: 'https://example.test/error/CB-403', number: 3 },
+      ],
+    });
+    expect(run).toMatchObject({ status: 'failed', itemsProcessed: 0 });
+    expect(run.error).toEqual({
+      code: 'VENDOR_ERROR',
+      vendorCode: 'https://example.test/error/CB-403',
+      message:
+        'AvePoint backup job Failed (objects: 3 total, 0 successful, 3 failed, 0 skipped): Some items are locked. (x2); Access is denied. (x3)',
+    });
+    const warned = backupJobToRun({ ...sample, state: 'Finished with Exception', jobErrors: [{ value: 'Locked.', number: 1 }] });
+    expect(warned.error).toEqual({ code: 'VENDOR_ERROR', message: expect.stringContaining('Locked.') });
+  });
+
+  it.each(['Stopped', 'Canceled', ''])('surfaces the undocumented finished state "%s" as failed with UndocumentedJobState', (state) => {
+    const run = backupJobToRun({ ...sample, state });
+    expect(run).toMatchObject({
+      status: 'failed',
+      vendorStatus: state || '(none)',
+      endedAt: new Date('2024-12-02T01:34:10Z'),
+      error: { code: 'VENDOR_ERROR', vendorCode: 'UndocumentedJobState', message: expect.stringContaining('does not name') },
+    });
+  });
+
+  it('keeps an undocumented state without finishTime running (e.g. "Waiting"), text kept', () => {
+    const run = backupJobToRun({ ...sample, state: 'Waiting', finishTime: null });
+    expect(run).toMatchObject({ status: 'running', vendorStatus: 'Waiting', startedAt: new Date('2024-12-02T01:33:22Z') });
+    expect(run).not.toHaveProperty('error');
+    expect(run).not.toHaveProperty('endedAt');
   });
 });

@@ -1,5 +1,5 @@
-import type { Workload } from '@bg/domain';
-import type { RestoreProgress, RestoreRequest, VendorRestorePoint } from '../port/port.types';
+import type { BackupRunStatus, Workload } from '@bg/domain';
+import type { RestoreProgress, RestoreRequest, VendorBackupRun, VendorRestorePoint } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
 import { AVEPOINT_LIMITS } from './avepoint.capabilities';
 import type { BackupDetails, Job, RestoreJobRequest, RestoreTarget, ServiceType } from './avepoint.types';
@@ -273,4 +273,69 @@ export function backupJobToRestorePoints(job: Job, itemRefs: string[]): VendorRe
     pointInTime: at,
     tags: ['backupJob', `state:${job.state}`],
   }));
+}
+
+/**
+ * A backup job (list-jobs.md, jobType 1) as a backup run. The job record names no objects (§Job summary: id,
+ * state, times, counters, aggregated jobErrors), so the run has no per-item outcomes: it counts for every item
+ * of the policy. Status texts (list-jobs.md §jobState): In Progress -> running, Finished -> succeeded (warning
+ * when the counters report failed objects), Finished with Exception -> warning, Partially Finished -> warning
+ * (failed when no object was backed up), Failed -> failed. A text the docs do not name is `failed` with
+ * VENDOR_ERROR / UndocumentedJobState once the job has a finishTime, `running` while it has none; vendorStatus
+ * always keeps the raw text.
+ */
+export function backupJobToRun(job: Job): VendorBackupRun {
+  const state = (job.state ?? '').trim();
+  const c = jobCounters(job.backupDetails);
+  const status = backupRunStatus(state, job, c);
+  const run: VendorBackupRun = { vendorRef: job.id, status, vendorStatus: state || '(none)' };
+  const started = parseTime(job.startTime);
+  const ended = status === 'running' ? undefined : parseTime(job.finishTime);
+  if (started) run.startedAt = started;
+  if (ended) run.endedAt = ended;
+  if (status !== 'running' && c.successful !== undefined) run.itemsProcessed = c.successful;
+  const error = backupRunError(state, status, job);
+  if (error) run.error = error;
+  return run;
+}
+
+function backupRunStatus(state: string, job: Job, c: ReturnType<typeof jobCounters>): BackupRunStatus {
+  const lower = state.toLowerCase();
+  if (lower === 'in progress') return 'running';
+  if (lower === 'finished') return (c.failed ?? 0) > 0 ? 'warning' : 'succeeded';
+  if (lower === 'finished with exception') return 'warning';
+  if (lower === 'partially finished') return c.successful === 0 ? 'failed' : 'warning';
+  if (lower === 'failed') return 'failed';
+  return job.finishTime ? 'failed' : 'running';
+}
+
+function backupRunError(state: string, status: BackupRunStatus, job: Job): VendorBackupRun['error'] {
+  if (status === 'succeeded') return undefined;
+  const documented = (DOCUMENTED_JOB_STATES as readonly string[]).includes(state.toLowerCase());
+  if (!documented) {
+    if (status === 'running') return undefined;
+    const text = jobErrorText(job);
+    return {
+      code: 'VENDOR_ERROR',
+      vendorCode: UNDOCUMENTED_STATE_CODE,
+      message:
+        `AvePoint reports the backup job state ${state ? `"${state}"` : '(none)'}, which its documentation does not name; ` +
+        `the outcome is unknown (${countersText(job)})${text ? `: ${text}` : ''}`,
+    };
+  }
+  if (status === 'running') return undefined;
+  const text = jobErrorText(job);
+  const first = (job.jobErrors ?? []).find((e) => e.isErrorCode && e.url);
+  return {
+    code: 'VENDOR_ERROR',
+    // list-jobs.md §Job errors: url is the "Error code URL" of an error with an error code.
+    ...(first?.url ? { vendorCode: first.url } : {}),
+    message: `AvePoint backup job ${state} (${countersText(job)})${text ? `: ${text}` : ''}`,
+  };
+}
+
+function parseTime(raw: string | null | undefined): Date | undefined {
+  if (!raw) return undefined;
+  const d = new Date(raw);
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }
