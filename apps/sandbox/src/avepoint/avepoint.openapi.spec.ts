@@ -77,6 +77,31 @@ describe('AvePoint sandbox against the summary OpenAPI', () => {
     }
   });
 
+  it('answers backup jobs in the documented shape: finished, failed and finished with exception', async () => {
+    const c = new AvePointTestClient(sandbox.origin);
+    await c.configure({ tokenLifetimeSeconds: 10 * 86_400, retentionDays: 4, backupsPerDay: 2 });
+    await c.login();
+    const slug = tenantSlug(c.clientId);
+    const day = 86_400_000;
+    const { now } = await c.control('POST', '/clock', { advanceMs: 0 });
+    const at = (d: number) => new Date(Date.parse(now) + d * day).toISOString();
+    await c.configure({
+      backupFaults: [
+        { objects: '*', kind: 'fail', from: at(-3), until: at(-2) },
+        { objects: [`https://${slug}.sharepoint.com/sites/Site01`], kind: 'exception', from: at(-2), until: at(-1) },
+        { objects: [`user01@${slug}.onmicrosoft.com`], kind: 'fail', from: at(-1) },
+      ],
+    });
+    const list = await c.api('GET', '/backup/m365/cloudbackupjobs?jobType=1&pageSize=20');
+    expectValid(responseValidator('/backup/m365/cloudbackupjobs', 'get', '200'), list.body);
+    const states = new Set(list.body.data.map((j: { state: string }) => j.state));
+    for (const state of ['Finished', 'Failed', 'Finished with Exception']) expect(states.has(state)).toBe(true);
+    for (const job of list.body.data.slice(0, 3)) {
+      const one = await c.api('GET', `/backup/m365/cloudbackupjobs/${job.id}`);
+      expectValid(responseValidator('/backup/m365/cloudbackupjobs/{jobId}', 'get', '200'), one.body);
+    }
+  });
+
   it('answers 400, 401, 404 and 429 with the error envelope', async () => {
     const c = new AvePointTestClient(sandbox.origin);
     const unauth = await c.api('GET', '/backup/m365/cloudbackupjobs');
