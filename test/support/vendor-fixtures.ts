@@ -37,6 +37,12 @@ export interface VendorE2eFixture {
   restoreItems?: number;
   /** File/folder paths sent with each restore item, for vendors that restore files and folders only. */
   paths?(externalId: string): string[];
+  /**
+   * Protection health: the vendor's backups of these items fail from now on (sandbox fault injection), until
+   * `resumeBackups`; the vendor reports it on its next backup (a failed run, or the item's error).
+   */
+  failBackups?(control: SandboxControl, externalIds: string[]): Promise<void>;
+  resumeBackups?(control: SandboxControl): Promise<void>;
 }
 
 export function graphFixture(origin: string): VendorE2eFixture {
@@ -170,6 +176,18 @@ export function avepointFixture(origin: string): VendorE2eFixture {
     restoreFaultPath: '/backup/m365/restore/jobs$',
     restoreItems: 1,
     paths: () => ['Documents/Shared/Budget.xlsx', 'Documents/Projects/Alpha/'],
+    // AvePoint's job record names no objects (one job per tenant): one failing object only makes the job end "Finished
+    // with Exception" (a warning for every item), so the whole tenant's backup is failed (avepoint.backups.ts).
+    failBackups: async (control) => {
+      const { now } = await control.advanceClock(0);
+      await control.configure({ backupFaults: [{ objects: '*', kind: 'fail', from: now }] });
+    },
+    resumeBackups: async (control) => {
+      const { now } = await control.advanceClock(0);
+      const { config } = await control.configure({});
+      const faults = (config.backupFaults as Array<Record<string, unknown>> | undefined) ?? [];
+      await control.configure({ backupFaults: faults.map((f) => ({ ...f, until: f.until ?? now })) });
+    },
   };
 }
 

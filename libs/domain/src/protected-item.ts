@@ -136,8 +136,8 @@ export interface ItemProtection {
   lastBackupAt: Date | null;
   lastSuccessfulBackupAt: Date | null;
   lastRunStatus: BackupRunStatus | null;
-  /** The vendor's message of the last run's failure or warnings for this item. */
-  lastRunError: string | null;
+  /** The last run's failure or warnings for this item: the normalized code and the vendor's message. */
+  lastRunError: { code: string; message: string } | null;
   latestRestorePointAt: Date | null;
   vendorUnprotected: boolean;
 }

@@ -87,7 +87,7 @@ export class ProtectionHealthService {
         vendorUnprotected: i.protection.vendorUnprotected,
         itemError: i.error?.message ?? null,
         lastRunStatus: i.protection.lastRunStatus,
-        lastRunError: i.protection.lastRunError,
+        lastRunError: i.protection.lastRunError?.message ?? null,
         lastSuccessfulBackupAt: i.protection.lastSuccessfulBackupAt,
         latestRestorePointAt: i.newestPointAt,
         protectedSince: i.createdAt,

@@ -35,6 +35,7 @@ export class ProtectionHealth1763900009000 implements MigrationInterface {
         ADD COLUMN last_successful_backup_at timestamptz,
         ADD COLUMN last_run_status text,
         ADD COLUMN last_run_error text,
+        ADD COLUMN last_run_error_code text,
         ADD COLUMN latest_restore_point_at timestamptz;
       CREATE INDEX protected_items_state_idx ON protected_items (tenant_id, protection_state, id) WHERE status <> 'removed';
 

@@ -44,6 +44,7 @@ export interface ProtectedItemRow {
   last_successful_backup_at?: Date | string | null;
   last_run_status?: string | null;
   last_run_error?: string | null;
+  last_run_error_code?: string | null;
   latest_restore_point_at?: Date | string | null;
 }
 
@@ -55,7 +56,8 @@ function protectionFromRow(r: ProtectedItemRow): ItemProtection {
     lastBackupAt: toDateOrNull(r.last_backup_at),
     lastSuccessfulBackupAt: toDateOrNull(r.last_successful_backup_at),
     lastRunStatus: (r.last_run_status ?? null) as BackupRunStatus | null,
-    lastRunError: r.last_run_error ?? null,
+    lastRunError:
+      r.last_run_error || r.last_run_error_code ? { code: r.last_run_error_code ?? 'VENDOR_ERROR', message: r.last_run_error ?? '' } : null,
     latestRestorePointAt: toDateOrNull(r.latest_restore_point_at),
     vendorUnprotected: r.vendor_unprotected ?? false,
   };
@@ -293,7 +295,7 @@ export class ProtectedItemRepository {
     if (!runIds.length) return;
     await tx.query(
       `WITH ended AS (
-         SELECT ri.protected_item_id, ri.status, ri.error_message, COALESCE(r.ended_at, r.started_at, r.created_at) AS at
+         SELECT ri.protected_item_id, ri.status, ri.error_code, ri.error_message, COALESCE(r.ended_at, r.started_at, r.created_at) AS at
            FROM backup_run_items ri JOIN backup_runs r ON r.id = ri.backup_run_id
           WHERE ri.backup_run_id = ANY($1) AND ri.status IN ('succeeded', 'warning', 'failed')),
        newest AS (SELECT DISTINCT ON (protected_item_id) * FROM ended ORDER BY protected_item_id, at DESC),
@@ -301,6 +303,7 @@ export class ProtectedItemRepository {
        UPDATE protected_items i SET
          last_run_status = CASE WHEN i.last_backup_at IS NULL OR n.at >= i.last_backup_at THEN n.status ELSE i.last_run_status END,
          last_run_error = CASE WHEN i.last_backup_at IS NULL OR n.at >= i.last_backup_at THEN n.error_message ELSE i.last_run_error END,
+         last_run_error_code = CASE WHEN i.last_backup_at IS NULL OR n.at >= i.last_backup_at THEN n.error_code ELSE i.last_run_error_code END,
          last_backup_at = GREATEST(i.last_backup_at, n.at),
          last_successful_backup_at = GREATEST(i.last_successful_backup_at, ok.at)
         FROM newest n LEFT JOIN ok ON ok.protected_item_id = n.protected_item_id

@@ -25,6 +25,7 @@ const row: ProtectedItemRow = {
   last_successful_backup_at: '2026-01-02T00:00:00.000Z',
   last_run_status: 'failed',
   last_run_error: 'disk full',
+  last_run_error_code: 'QUOTA_EXCEEDED',
   latest_restore_point_at: null,
 };
 
@@ -50,7 +51,7 @@ describe('protected item mapping', () => {
         lastBackupAt: new Date('2026-01-03T00:00:00.000Z'),
         lastSuccessfulBackupAt: new Date('2026-01-02T00:00:00.000Z'),
         lastRunStatus: 'failed',
-        lastRunError: 'disk full',
+        lastRunError: { code: 'QUOTA_EXCEEDED', message: 'disk full' },
         latestRestorePointAt: null,
         vendorUnprotected: false,
       },

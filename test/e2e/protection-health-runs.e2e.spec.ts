@@ -1,0 +1,96 @@
+import { vendorDescriptor } from '@bg/adapters';
+import type { VendorId } from '@bg/domain';
+import { ProtectionHealthService } from '../../apps/worker/src/backups/protection-health.service';
+import { newTenant } from '../support/factories';
+import { protectOneItem, type ProtectedItemSetup } from '../support/protected-item';
+import { startStack, type TestStack } from '../support/stack';
+import { E2E_FIXTURES } from '../support/vendor-fixtures';
+
+const HOUR = 60 * 60_000;
+const DAY = 24 * HOUR;
+
+/** Vendors that report backup runs and whose sandbox can fail them (the fixture's failBackups). */
+const VENDORS = (['veeam', 'azure-dataprotection', 'avepoint'] as const).filter(
+  (v) => vendorDescriptor(v).capabilities.health.backupRuns !== 'none' && !!E2E_FIXTURES[v]('http://x').failBackups,
+);
+
+/**
+ * Protection health from the vendors' backup runs, end to end against each sandbox: the worker reads the runs
+ * (backup.sync), stores them, moves each item's last-run facts and judges it; the judgement's time is the
+ * sandbox's clock, advanced by the test (no wall-clock waits).
+ */
+describe.each(VENDORS)('protection health from backup runs: %s', (vendor: VendorId) => {
+  let stack: TestStack;
+  let health: ProtectionHealthService;
+
+  beforeAll(async () => {
+    stack = await startStack({ worker: true });
+    health = stack.worker!.get(ProtectionHealthService);
+  });
+  afterAll(async () => stack.stop());
+
+  async function setup() {
+    const s = await protectOneItem(stack, vendor);
+    const item = (await s.t.tenant.get(`${s.T}/protected-items`)).body.items[0];
+    return { ...s, item, policyId: item.policyId as string };
+  }
+
+  /** Reads the vendor's runs and judges the policy at the sandbox's time; answers the item's protection. */
+  async function judge(s: ProtectedItemSetup & { item: { id: string }; policyId: string }, advanceMs = 0) {
+    const now = new Date((await s.control.advanceClock(advanceMs)).now);
+    await health.sync({}, s.t.tenantId, s.policyId, now);
+    return (await s.t.tenant.get(`${s.T}/protected-items/${s.item.id}`)).body.protection;
+  }
+
+  /** The normalized code of the newest failed run in a list answer. */
+  const failedRunError = (res: { body: { items: Array<{ error: { code: string } | null }> } }) => res.body.items[0]?.error?.code;
+
+  const typesOf = async (s: ProtectedItemSetup, query: string) =>
+    (await s.t.tenant.get(`${s.T}/events?${query}`)).body.items.map((e: { type: string }) => e.type);
+
+  it('healthy on succeeded runs -> failed with the normalized vendor error and backup_run.failed -> healthy when backups resume', async () => {
+    const s = await setup();
+    const fx = s.fx;
+    let p = await judge(s, DAY);
+    expect(p).toMatchObject({ state: 'healthy', lastRunStatus: 'succeeded' });
+    expect(p.lastSuccessfulBackupAt).not.toBeNull();
+    const runs = (await s.t.tenant.get(`${s.T}/backup-runs?protectedItemId=${s.item.id}`)).body.items;
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs[0]).toMatchObject({ policyId: s.policyId, vendorRef: expect.any(String), vendorStatus: expect.any(String) });
+    expect(runs.some((r: { status: string }) => r.status === 'succeeded')).toBe(true);
+
+    // Judging again with nothing new at the vendor changes nothing.
+    const before = (await s.t.tenant.get(`${s.T}/protected-items/${s.item.id}`)).body.protection;
+    expect(await judge(s)).toEqual(before);
+
+    await fx.failBackups!(s.control, [s.item.externalId]);
+    p = await judge(s, DAY + HOUR);
+    expect(p).toMatchObject({ state: 'failed', lastRunStatus: 'failed' });
+    expect(p.lastRunError).toMatchObject({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) });
+    expect(p.lastRunError.code).toBe(failedRunError(await s.t.tenant.get(`${s.T}/backup-runs?status=failed`)));
+    expect(p.reason).toContain(p.lastRunError.message);
+    const failed = (await s.t.tenant.get(`${s.T}/backup-runs?status=failed`)).body.items;
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0].error).toMatchObject({ code: expect.stringMatching(/^[A-Z_]+$/) });
+    const one = (await s.t.tenant.get(`${s.T}/backup-runs/${failed[0].id}`)).body;
+    expect(one).toMatchObject({ id: failed[0].id, status: 'failed' });
+    expect(one.items.map((i: { protectedItemId: string }) => i.protectedItemId)).toContain(s.item.id);
+    expect(await typesOf(s, `types=backup_run.failed`)).toContain('backup_run.failed');
+    expect((await s.t.tenant.get(`${s.T}/policies/${s.policyId}`)).body.health.state).toBe('failed');
+
+    await fx.resumeBackups!(s.control);
+    p = await judge(s, DAY + HOUR);
+    expect(p).toMatchObject({ state: 'healthy', lastRunStatus: 'succeeded' });
+    const itemEvents = await typesOf(s, `resourceId=${s.item.id}`);
+    expect(itemEvents.filter((t: string) => t === 'protected_item.failed' || t === 'protected_item.healthy')).toEqual([
+      'protected_item.failed',
+      'protected_item.healthy',
+    ]);
+
+    // Another tenant sees none of it.
+    const other = await newTenant(stack.admin);
+    expect((await other.tenant.get(`${s.T}/backup-runs`)).status).toBe(404);
+    expect((await other.tenant.get(`/v1/tenants/${other.tenantId}/backup-runs/${one.id}`)).status).toBe(404);
+    expect((await other.tenant.get(`/v1/tenants/${other.tenantId}/backup-runs`)).body.items).toEqual([]);
+  });
+});
