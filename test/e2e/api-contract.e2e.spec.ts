@@ -41,6 +41,32 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     );
   });
 
+  it('documents the protection-health surface: backup runs, on-demand backup, the partner summary, ?state and the new events', async () => {
+    const doc = (await stack.admin.withKey(undefined).get('/openapi.json')).body;
+    const params = (path: string, method = 'get') => (doc.paths[path][method].parameters ?? []).map((p: { name: string }) => p.name);
+    expect(params('/v1/tenants/{tenantId}/backup-runs')).toEqual(
+      expect.arrayContaining(['cursor', 'limit', 'policyId', 'protectedItemId', 'status', 'from', 'to']),
+    );
+    const status = doc.paths['/v1/tenants/{tenantId}/backup-runs'].get.parameters.find((p: { name: string }) => p.name === 'status');
+    expect(status.schema.enum).toEqual(['queued', 'running', 'succeeded', 'warning', 'failed']);
+    const page = doc.paths['/v1/tenants/{tenantId}/backup-runs'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(page.properties.items.items.properties)).toEqual(
+      expect.arrayContaining(['status', 'vendorStatus', 'startedAt', 'endedAt', 'bytesProcessed', 'error', 'vendorRef']),
+    );
+    for (const path of ['/v1/tenants/{tenantId}/protected-items/{itemId}/backup', '/v1/tenants/{tenantId}/policies/{policyId}/backup']) {
+      const op = doc.paths[path].post;
+      expect(op.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+      expect(op.responses['202'].headers.Location).toBeDefined();
+      expect(op.responses['202'].content['application/json'].schema.properties.alreadyRunning).toBeDefined();
+    }
+    const summary = doc.paths['/v1/protection-summary'].get;
+    expect(summary.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['cursor', 'limit', 'partnerId']));
+    const line = summary.responses['200'].content['application/json'].schema.properties.items.items;
+    expect(Object.keys(line.properties.counts.properties)).toEqual(['healthy', 'atRisk', 'failed', 'unprotected', 'unknown']);
+    const state = doc.paths['/v1/tenants/{tenantId}/protected-items'].get.parameters.find((p: { name: string }) => p.name === 'state');
+    expect(state.schema.enum).toEqual(['healthy', 'atRisk', 'failed', 'unprotected', 'unknown']);
+  });
+
   it.each([
     ['no header', undefined],
     ['an unknown key', 'bgk_notARealKeyAtAll000000000000'],

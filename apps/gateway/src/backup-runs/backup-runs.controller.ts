@@ -1,12 +1,29 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toBackupRunResource } from '@bg/platform';
 import { toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ZodPipe } from '../common/zod';
-import { listBackupRunsQuery, type ListBackupRunsQuery } from './backup-runs.dto';
+import { ApiZodQuery, jsonSchema, ZodPipe } from '../common/zod';
+import {
+  acceptedBackupSchema,
+  backupRunPageSchema,
+  backupRunSchema,
+  listBackupRunsQuery,
+  type ListBackupRunsQuery,
+} from './backup-runs.dto';
+
+/** The 202 of an on-demand backup, its Location and the Idempotency-Key it honours. */
+const acceptedBackup = () =>
+  applyDecorators(
+    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key answers the first answer.' }),
+    ApiAcceptedResponse({
+      description: 'The backup run (queued, or the one already going).',
+      schema: jsonSchema(acceptedBackupSchema) as never,
+      headers: { Location: { description: 'The run: /v1/tenants/{tenantId}/backup-runs/{runId}', schema: { type: 'string' } } },
+    }),
+  );
 import { BackupRunsService, type RequestedBackup } from './backup-runs.service';
 
 /** Answers an on-demand backup: 202 with the run and its Location (also when it is the run already going). */
@@ -29,6 +46,8 @@ export class BackupRunsController {
     summary:
       'Backup runs the vendors report (Veeam job sessions, Azure backup jobs, AvePoint backup jobs) and on-demand runs, newest first. Filter by policyId, protectedItemId, status, from, to. Microsoft Graph reports no runs (see GET /v1/vendors, health).',
   })
+  @ApiZodQuery(listBackupRunsQuery)
+  @ApiOkResponse({ description: 'A page of runs, newest first.', schema: jsonSchema(backupRunPageSchema) as never })
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -40,6 +59,7 @@ export class BackupRunsController {
 
   @Get('backup-runs/:runId')
   @ApiOperation({ summary: 'One backup run with the outcome of each item it covered.' })
+  @ApiOkResponse({ description: 'The run with its items.', schema: jsonSchema(backupRunSchema) as never })
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('runId') id: string) {
     await this.access.assert(p, tenantId);
     const { run, items } = await this.service.get(tenantId, id);
@@ -52,6 +72,7 @@ export class BackupRunsController {
     summary:
       "Back up an item now: 202 with the backup run (queued) and its Location. Where the vendor runs whole jobs (Veeam) the run is the policy's. A run already going for the item is returned (alreadyRunning: true). 422 UNSUPPORTED_BY_VENDOR where the vendor has no on-demand backup (Graph, AvePoint).",
   })
+  @acceptedBackup()
   async backupItem(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -69,6 +90,7 @@ export class BackupRunsController {
     summary:
       'Back up a whole policy now, where the vendor backs up per job (Veeam): 202 with the run. A run of the policy already going is returned. 422 UNSUPPORTED_BY_VENDOR elsewhere.',
   })
+  @acceptedBackup()
   async backupPolicy(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,

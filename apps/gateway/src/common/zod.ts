@@ -1,5 +1,5 @@
 import { applyDecorators, type PipeTransform } from '@nestjs/common';
-import { ApiBody } from '@nestjs/swagger';
+import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
 import { problem, ProblemError } from './problem';
 
@@ -37,6 +37,21 @@ export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 /** Documents a zod-validated JSON body in the OpenAPI document. */
 export function ApiZodBody(schema: z.ZodType, description?: string): MethodDecorator {
   return applyDecorators(ApiBody({ schema: jsonSchema(schema) as never, description }));
+}
+
+/** Documents every field of a zod-validated query object as a query parameter (type, enum, default, description). */
+export function ApiZodQuery(schema: z.ZodObject): MethodDecorator {
+  const doc = jsonSchema(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return applyDecorators(
+    ...Object.entries(doc.properties ?? {}).map(([name, property]) =>
+      ApiQuery({
+        name,
+        required: doc.required?.includes(name) ?? false,
+        description: property.description as string | undefined,
+        schema: property as never,
+      }),
+    ),
+  );
 }
 
 export const uuidParam = z.uuid({ message: 'must be a UUID' });

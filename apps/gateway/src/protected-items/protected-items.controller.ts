@@ -4,7 +4,7 @@ import { toProtectedItemResource } from '@bg/platform';
 import { toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, ZodPipe } from '../common/zod';
+import { ApiZodBody, ApiZodQuery, ZodPipe } from '../common/zod';
 import { addItemsSchema, listItemsQuery, type AddItems, type ListItemsQuery } from './protected-items.dto';
 import { ProtectedItemsService } from './protected-items.service';
 
@@ -19,6 +19,7 @@ export class ProtectedItemsController {
 
   @Get()
   @ApiOperation({ summary: 'List protected items (filter by policyId, status, protection state: ?state=atRisk).' })
+  @ApiZodQuery(listItemsQuery)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
