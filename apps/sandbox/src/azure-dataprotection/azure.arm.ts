@@ -20,6 +20,15 @@ import {
   type SubscriptionState,
   type VaultState,
 } from './azure.state';
+import {
+  addBackupJob,
+  backupRuleNames,
+  backupsSuspended,
+  recoveryPointsOf,
+  recoveryPointView,
+  runBackupSchedules,
+  runningBackupJob,
+} from './azure.backups';
 import { operationType, remainingHeader, takeToken } from './azure.throttle';
 import {
   BackupInstanceResourceSchema,
@@ -30,6 +39,7 @@ import {
   parseBody,
   RestoreRequestSchema,
   ValidateForBackupSchema,
+  TriggerBackupRequestSchema,
   ValidateRestoreSchema,
   type BackupInstanceBody,
   type BackupPolicyBody,
@@ -125,11 +135,14 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
     }
     reply.header(remainingHeader(type), String(token.remaining));
     contexts.set(req, { scope, sub, cfg, now, base: `https://${req.headers.host}/azure/management`, apiVersion });
+    // Scheduled backups happen on the scope clock whatever is asked; they are created here, lazily (azure.backups.ts).
+    for (const rg of Object.values(sub.resourceGroups)) for (const vault of Object.values(rg.vaults)) runBackupSchedules(vault, cfg, now);
   });
 
   registerVaultRoutes(app);
   registerPolicyRoutes(app);
   registerInstanceRoutes(app);
+  registerAdhocBackupRoute(app);
   registerRestoreRoutes(app);
   registerJobRoutes(app);
   registerOperationRoutes(app);
@@ -255,6 +268,7 @@ function operationUrls(ctx: ArmCtx, vault: VaultState, op: OperationState): { st
     case 'putInstance':
       return { status: vaultStatus };
     case 'restore':
+    case 'adhocBackup':
     case 'deleteInstance':
       return { status: vaultStatus, result: `${vaultBase}/backupInstances/${op.instanceName}/operationResults/${op.id}${q}` };
     default:
@@ -533,13 +547,13 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     return paged(
       ctx,
       req,
-      list.map((bi) => instanceView(ctx.sub, vault, bi, ctx.now)),
+      list.map((bi) => instanceView(ctx.sub, vault, bi, ctx.now, ctx.cfg)),
     );
   });
   app.get<{ Params: BiParams }>(BI, async (req) => {
     const ctx = ctxOf(req);
     const vault = vaultOr404(ctx, req.params);
-    return instanceView(ctx.sub, vault, instanceOr404(ctx, vault, req.params.bi), ctx.now);
+    return instanceView(ctx.sub, vault, instanceOr404(ctx, vault, req.params.bi), ctx.now, ctx.cfg);
   });
 
   app.post<{ Params: VaultParams }>(`${VAULT}/validateForBackup`, async (req, reply) => {
@@ -573,7 +587,7 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     const retentionDays = checkPolicy(policy.name, policy.properties as BackupPolicyBody);
     if (existing) {
       Object.assign(existing, { properties: props, tags: body.tags, policyName: policy.name, retentionDays });
-      return reply.code(200).send(instanceView(ctx.sub, vault, existing, ctx.now));
+      return reply.code(200).send(instanceView(ctx.sub, vault, existing, ctx.now, ctx.cfg));
     }
     // An account in failProtectionOf passed validation but loses the vault's role before protection is
     // configured: the PUT is accepted and its operation fails (ConfiguringProtectionFailed).
@@ -599,7 +613,7 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     // seed 004 §Responses to configure backup request: 201 Created + Azure-AsyncOperation (locations/… form,
     // no Location) + Retry-After, body ConfiguringProtection; the operation ends when protection is configured.
     startOperation(ctx, reply, vault, 'putInstance', ctx.cfg.protectionDurationMs, { instanceName: bi.name, error });
-    return reply.code(201).send(instanceView(ctx.sub, vault, bi, ctx.now));
+    return reply.code(201).send(instanceView(ctx.sub, vault, bi, ctx.now, ctx.cfg));
   });
 
   app.delete<{ Params: BiParams }>(BI, async (req, reply) => {
@@ -614,18 +628,25 @@ function registerInstanceRoutes(app: FastifyInstance): void {
     return reply.code(202).send();
   });
 
+  // Operational backup is continuous (restorable time ranges); a vaulted backup job leaves a discrete point.
   app.get<{ Params: BiParams }>(`${BI}/recoveryPoints`, async (req) => {
     const ctx = ctxOf(req);
     const vault = vaultOr404(ctx, req.params);
-    instanceOr404(ctx, vault, req.params.bi);
-    // Operational backup is continuous: no discrete recovery points (use findRestorableTimeRanges).
-    return { value: [] };
+    const bi = instanceOr404(ctx, vault, req.params.bi);
+    const instanceId = `${vaultIdOf(ctx, vault)}/backupInstances/${bi.name}`;
+    return paged(
+      ctx,
+      req,
+      recoveryPointsOf(vault, bi, ctx.now).map((rp) => recoveryPointView(instanceId, rp)),
+    );
   });
   app.get<{ Params: BiParams & { rp: string } }>(`${BI}/recoveryPoints/:rp`, async (req) => {
     const ctx = ctxOf(req);
     const vault = vaultOr404(ctx, req.params);
-    instanceOr404(ctx, vault, req.params.bi);
-    throw new ArmError('ResourceNotFound', `Recovery point '${req.params.rp}' was not found.`);
+    const bi = instanceOr404(ctx, vault, req.params.bi);
+    const rp = recoveryPointsOf(vault, bi, ctx.now).find((p) => p.id === req.params.rp.toLowerCase());
+    if (!rp) throw new ArmError('ResourceNotFound', `Recovery point '${req.params.rp}' was not found.`);
+    return recoveryPointView(`${vaultIdOf(ctx, vault)}/backupInstances/${bi.name}`, rp);
   });
   app.post<{ Params: BiParams }>(`${BI}/findRestorableTimeRanges`, async (req) => {
     const ctx = ctxOf(req);
@@ -656,6 +677,47 @@ function registerInstanceRoutes(app: FastifyInstance): void {
       type: 'Microsoft.DataProtection/backupVaults/backupInstances/findRestorableTimeRanges',
       properties: { restorableTimeRanges: ranges, objectType: 'AzureBackupFindRestorableTimeRangesResponse' },
     };
+  });
+}
+
+// ---------------------------------------------------------------- ad-hoc backup
+
+/**
+ * BackupInstances_AdhocBackup (BackupInstanceOperations_TriggerBackup): 202 + Azure-AsyncOperation, Location and
+ * Retry-After; the operation names the job (OperationJobExtendedInfo.jobId). ruleName must be one of the
+ * policy's AzureBackupRules: an operational-only blob policy has none, continuous backup takes no ad-hoc
+ * backup. Refused as CloudError: BMSUserErrorInvalidInput for the rule, UserErrorBackupInstanceNotProtected
+ * unless protection is configured and backups run, AnotherOperationInProgress while a backup job runs.
+ */
+function registerAdhocBackupRoute(app: FastifyInstance): void {
+  app.post<{ Params: BiParams }>(`${BI}/backup`, async (req, reply) => {
+    const ctx = ctxOf(req);
+    const vault = vaultOr404(ctx, req.params);
+    const bi = instanceOr404(ctx, vault, req.params.bi);
+    const body = parseBody(TriggerBackupRequestSchema, req.body);
+    const policy = vault.policies[bi.policyName.toLowerCase()];
+    const rules = policy ? backupRuleNames(policy) : [];
+    if (rules.length === 0)
+      throw new ArmError(
+        'BMSUserErrorInvalidInput',
+        `Backup policy '${bi.policyName}' has no backup rule: operational backup is continuous and takes no ad-hoc backup.`,
+      );
+    if (!rules.includes(body.backupRuleOptions.ruleName))
+      throw new ArmError(
+        'BMSUserErrorInvalidInput',
+        `Backup rule '${body.backupRuleOptions.ruleName}' is not a backup rule of policy '${bi.policyName}' (${rules.join(', ')}).`,
+      );
+    if (ctx.now < bi.protectedMs || bi.protectionError || backupsSuspended(bi, ctx.cfg))
+      throw new ArmError('UserErrorBackupInstanceNotProtected', `Backup instance '${bi.name}' is not protected: backups cannot be taken.`);
+    if (runningBackupJob(vault, bi, ctx.now))
+      throw new ArmError('AnotherOperationInProgress', `A backup of backup instance '${bi.name}' is already in progress.`);
+    const job = addBackupJob(vault, bi, ctx.cfg, ctx.now + ctx.cfg.adhocAcceptDurationMs, {
+      ruleName: body.backupRuleOptions.ruleName,
+      userTriggered: true,
+      retentionTag: body.backupRuleOptions.triggerOption.retentionTagOverride,
+    });
+    startOperation(ctx, reply, vault, 'adhocBackup', ctx.cfg.adhocAcceptDurationMs, { instanceName: bi.name, jobId: job.id });
+    return reply.code(202).send();
   });
 }
 

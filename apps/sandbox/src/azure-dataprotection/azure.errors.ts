@@ -43,6 +43,7 @@ export const AZURE_ERRORS = {
   ServiceUnavailable: { status: 503, message: 'The service is temporarily unavailable.' },
   GatewayTimeout: { status: 504, message: 'The gateway did not receive a response within the specified time period.' },
   Conflict: { status: 409, message: 'The operation conflicts with another operation on the resource.' },
+  AnotherOperationInProgress: { status: 409, message: 'Another operation is in progress on the resource.' },
   // Data Protection service (seed 004 §Error response, §Track response)
   UserErrorDppDatasourceAlreadyProtected: {
     status: 400,

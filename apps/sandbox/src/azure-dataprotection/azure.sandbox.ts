@@ -11,7 +11,8 @@ import { newAccountState, type AzureAccountState } from './azure.state';
  *   /azure/login/{tenant}/...          Entra ID v2.0 (openid-configuration, client-credentials token)
  *   /azure/management/subscriptions/…  ARM: backupVaults, backupPolicies, backupInstances
  *                                      (+validateForBackup, findRestorableTimeRanges, validateRestore,
- *                                      restore, recoveryPoints), backupJobs, operationStatus/Results
+ *                                      restore, backup (ad hoc), recoveryPoints), backupJobs,
+ *                                      operationStatus/Results
  *
  * One scope per Entra tenant (the token's `tid`; the path's tenant on /login). Each subscription used
  * under it starts with resource group rg-backup holding vault bv-sandbox (westus) and 80 storage
@@ -28,6 +29,15 @@ import { newAccountState, type AzureAccountState } from './azure.state';
  *   restoreAcceptDurationMs (0)     restore operation -> job created
  *   restoreDurationMs (60000)       restore job InProgress -> Completed
  *   stuckJobs / failRestores        restore jobs started while set never finish / end Failed
+ *   backupDurationMs (600000)       backup job Started/InProgress -> Completed (azure.backups.ts: one job per
+ *                                   instance at each occurrence of its policy's AzureBackupRule schedule;
+ *                                   a successful job leaves a discrete recovery point)
+ *   adhocAcceptDurationMs (0)       ad-hoc backup operation -> job created
+ *   failBackupsOf ([])              backup instance names whose backup jobs end Failed (errorDetails
+ *                                   UserErrorMissingRequiredPermissions); the instance shows ProtectionError
+ *   warnBackupsOf ([])              ... whose backup jobs end CompletedWithWarnings (extendedInfo.warningDetails)
+ *   skipBackupsOf ([])              ... whose scheduled backups silently stop (state stays ProtectionConfigured)
+ *   suspendBackupsOf ([])           ... whose backups are suspended: BackupSchedulesSuspended, no jobs, ad hoc refused
  *   pageSize (10)                   items per page of list calls (nextLink with $skipToken)
  *   readBucket/readRefillPerSecond (250/25), writeBucket/writeRefillPerSecond (200/10),
  *   deleteBucket/deleteRefillPerSecond (200/10)   ARM throttling per subscription, on the scope clock

@@ -58,9 +58,12 @@ export interface InstanceState {
   protectionError?: Record<string, unknown>;
   /** Set by DELETE: the instance shows SoftDeleting until then, and is gone afterwards. */
   deletingUntilMs?: number;
+  /** Scheduled backup jobs have been created for every policy occurrence up to this time (azure.backups.ts). */
+  backupsThroughMs?: number;
 }
 
-export type OperationKind = 'validateForBackup' | 'putInstance' | 'deleteInstance' | 'validateRestore' | 'restore' | 'putVault';
+export type OperationKind =
+  'validateForBackup' | 'putInstance' | 'deleteInstance' | 'validateRestore' | 'restore' | 'adhocBackup' | 'putVault';
 
 export interface OperationState {
   id: string;
@@ -81,20 +84,30 @@ export interface JobState {
   datasourceId: string;
   datasourceName: string;
   policyName: string;
-  operation: 'Restore';
+  operation: 'Restore' | 'Backup';
   startMs: number;
   /** Infinity (serialized as null) for a stuck job. */
   endMs: number | null;
   fails: boolean;
-  recoveryPointTime: string;
+  /** A backup job that ends CompletedWithWarnings (config warnBackupsOf). */
+  warns?: boolean;
+  /** Restore jobs: the point in time restored. */
+  recoveryPointTime?: string;
   activityId: string;
-  restoreType: string;
+  /** Restore jobs: ALR / item level. */
+  restoreType?: string;
   bytes: number;
+  /** Backup jobs: started by POST .../backup (true) or by the policy's schedule (false). */
+  userTriggered?: boolean;
+  /** Backup jobs: the policy's AzureBackupRule that ran, and the retention tag the recovery point got. */
+  ruleName?: string;
+  retentionTag?: string;
 }
 
 /** Behaviour switches of one scope (SandboxControl.configure), with their defaults. */
 export function azureConfig(scope: SandboxScope<AzureAccountState>) {
   const c = scope.config;
+  const names = (v: unknown) => (Array.isArray(v) ? v.map((n) => String(n).toLowerCase()) : []);
   const num = (k: string, d: number) => (c[k] === undefined ? d : Number(c[k]));
   return {
     tokenLifetimeSeconds: num('tokenLifetimeSeconds', 3599),
@@ -108,6 +121,13 @@ export function azureConfig(scope: SandboxScope<AzureAccountState>) {
     restoreAcceptDurationMs: num('restoreAcceptDurationMs', 0),
     restoreDurationMs: num('restoreDurationMs', 60_000),
     stuckJobs: c.stuckJobs === true,
+    // A vaulted blob backup of the fixture accounts' few containers: minutes (sandbox assumption).
+    backupDurationMs: num('backupDurationMs', 10 * 60_000),
+    adhocAcceptDurationMs: num('adhocAcceptDurationMs', 0),
+    failBackupsOf: names(c.failBackupsOf),
+    warnBackupsOf: names(c.warnBackupsOf),
+    skipBackupsOf: names(c.skipBackupsOf),
+    suspendBackupsOf: names(c.suspendBackupsOf),
     failRestores: c.failRestores === true,
     pageSize: num('pageSize', 10),
     reads: { size: num('readBucket', 250), refill: num('readRefillPerSecond', 25) },
@@ -215,11 +235,12 @@ export function restorableRange(bi: InstanceState, nowMs: number): { startMs: nu
   return { startMs, endMs: nowMs };
 }
 
-export type JobStatus = 'Started' | 'InProgress' | 'Completed' | 'Failed';
+/** JobCRUD_GetJob / JobCRUD_ListJobs answer "Started" for a job just begun; the spec's text names the rest. */
+export type JobStatus = 'Started' | 'InProgress' | 'Completed' | 'CompletedWithWarnings' | 'Failed';
 
 export function jobStatus(job: JobState, nowMs: number): JobStatus {
   if (job.endMs === null || nowMs < job.endMs) return nowMs - job.startMs < 1000 ? 'Started' : 'InProgress';
-  return job.fails ? 'Failed' : 'Completed';
+  return job.fails ? 'Failed' : job.warns ? 'CompletedWithWarnings' : 'Completed';
 }
 
 export function findVault(sub: SubscriptionState, resourceGroup: string, vaultName: string): VaultState | undefined {

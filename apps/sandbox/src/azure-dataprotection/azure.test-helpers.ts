@@ -123,6 +123,52 @@ export class AzureTestClient {
     };
   }
 
+  /**
+   * A blob policy with operational retention and a vaulted AzureBackupRule "BackupDaily" on the schedule
+   * `interval` (PolicyCRUD_CreateOrUpdateBackupPolicy's rule shape), its VaultStore data kept `vaultDays`.
+   */
+  vaultedPolicyBody(interval: string, vaultDays = 7): Record<string, unknown> {
+    return {
+      properties: {
+        objectType: 'BackupPolicy',
+        datasourceTypes: [BLOB],
+        policyRules: [
+          {
+            objectType: 'AzureBackupRule',
+            name: 'BackupDaily',
+            backupParameters: { objectType: 'AzureBackupParams', backupType: 'Discrete' },
+            dataStore: { dataStoreType: 'VaultStore', objectType: 'DataStoreInfoBase' },
+            trigger: {
+              objectType: 'ScheduleBasedTriggerContext',
+              schedule: { repeatingTimeIntervals: [interval] },
+              taggingCriteria: [{ isDefault: true, taggingPriority: 99, tagInfo: { tagName: 'Default' } }],
+            },
+          },
+          {
+            objectType: 'AzureRetentionRule',
+            name: 'Default',
+            isDefault: true,
+            lifecycles: [
+              {
+                deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: 'P30D' },
+                sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' },
+              },
+              {
+                deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: `P${vaultDays}D` },
+                sourceDataStore: { dataStoreType: 'VaultStore', objectType: 'DataStoreInfoBase' },
+              },
+            ],
+          },
+        ],
+      },
+    };
+  }
+
+  /** The scope clock's time (epoch ms). */
+  async now(): Promise<number> {
+    return Date.parse(((await this.advance(0)) as { now: string }).now);
+  }
+
   /** seed 004 §Prepare the request to configure backup, for storage account bgblobNN. */
   backupInstance(n: number, policy: string): Record<string, unknown> {
     const name = `bgblob${String(n).padStart(2, '0')}`;
@@ -142,8 +188,8 @@ export class AzureTestClient {
   }
 
   /** Creates a policy and protects storage accounts 1..n (PUT backupInstances), returning the instance names. */
-  async protect(policy: string, accounts: number[]): Promise<string[]> {
-    const p = await this.arm('PUT', `${this.vaultPath}/backupPolicies/${policy}`, this.policyBody());
+  async protect(policy: string, accounts: number[], policyBody = this.policyBody()): Promise<string[]> {
+    const p = await this.arm('PUT', `${this.vaultPath}/backupPolicies/${policy}`, policyBody);
     if (p.status !== 200) throw new Error(`policy: ${JSON.stringify(p.body)}`);
     const names: string[] = [];
     for (const n of accounts) {

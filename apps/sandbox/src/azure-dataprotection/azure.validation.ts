@@ -216,6 +216,13 @@ export const RestoreRequestSchema = z.discriminatedUnion('objectType', [
   }),
 ]);
 export type RestoreRequestBody = z.infer<typeof RestoreRequestSchema>;
+// TriggerBackupRequest: backupRuleOptions {ruleName, triggerOption {retentionTagOverride?}}, both required.
+export const TriggerBackupRequestSchema = z.strictObject({
+  backupRuleOptions: z.strictObject({
+    ruleName: z.string().min(1),
+    triggerOption: z.strictObject({ retentionTagOverride: z.string().optional() }),
+  }),
+});
 export const ValidateRestoreSchema = z.strictObject({ restoreRequestObject: RestoreRequestSchema });
 
 export const FindRestorableTimeRangesSchema = z.strictObject({

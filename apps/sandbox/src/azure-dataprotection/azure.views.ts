@@ -1,3 +1,4 @@
+import { backupJobError, backupsSuspended, lastFinishedBackupJob } from './azure.backups';
 import { AZURE_FIXTURE } from './azure.fixtures';
 import {
   guidFrom,
@@ -5,6 +6,7 @@ import {
   operationStatus,
   protectionState,
   vaultArmId,
+  type AzureConfig,
   type InstanceState,
   type JobState,
   type OperationState,
@@ -55,13 +57,26 @@ export function policyView(sub: SubscriptionState, vault: VaultState, policy: Po
   };
 }
 
-export function instanceView(sub: SubscriptionState, vault: VaultState, bi: InstanceState, nowMs: number) {
-  const state =
-    bi.deletingUntilMs !== undefined
-      ? 'SoftDeleting'
-      : bi.protectionError && nowMs >= bi.protectedMs
-        ? 'ConfiguringProtectionFailed'
-        : protectionState(bi, nowMs);
+/**
+ * The instance's protection state: SoftDeleting, ConfiguringProtection(Failed), then ProtectionConfigured,
+ * or BackupSchedulesSuspended while its backups are suspended (config suspendBackupsOf; protectionStatus
+ * ProtectionStopped, the nearest value its enum has), or ProtectionError while its newest finished backup
+ * job failed (with that job's error).
+ */
+function instanceState(vault: VaultState, bi: InstanceState, nowMs: number, cfg: AzureConfig) {
+  if (bi.deletingUntilMs !== undefined) return { state: 'SoftDeleting', status: 'SoftDeleting' };
+  if (bi.protectionError && nowMs >= bi.protectedMs)
+    return { state: 'ConfiguringProtectionFailed', status: 'ConfiguringProtectionFailed', error: bi.protectionError };
+  const configured = protectionState(bi, nowMs);
+  if (configured !== 'ProtectionConfigured') return { state: configured, status: configured };
+  if (backupsSuspended(bi, cfg)) return { state: 'BackupSchedulesSuspended', status: 'ProtectionStopped' };
+  const last = lastFinishedBackupJob(vault, bi, nowMs);
+  if (last?.fails) return { state: 'ProtectionError', status: 'ProtectionConfigured', error: backupJobError(last) };
+  return { state: configured, status: configured };
+}
+
+export function instanceView(sub: SubscriptionState, vault: VaultState, bi: InstanceState, nowMs: number, cfg: AzureConfig) {
+  const { state, status, error } = instanceState(vault, bi, nowMs, cfg);
   const provisioningState =
     state === 'ConfiguringProtection' ? 'Provisioning' : state === 'ConfiguringProtectionFailed' ? 'Failed' : 'Succeeded';
   const props = bi.properties as { policyInfo: Record<string, unknown> };
@@ -73,12 +88,9 @@ export function instanceView(sub: SubscriptionState, vault: VaultState, bi: Inst
     properties: {
       ...bi.properties,
       policyInfo: { ...props.policyInfo, policyVersion: '1.0' },
-      protectionStatus: {
-        status: state,
-        ...(state === 'ConfiguringProtectionFailed' && bi.protectionError ? { errorDetails: bi.protectionError } : {}),
-      },
+      protectionStatus: { status, ...(error ? { errorDetails: error } : {}) },
       currentProtectionState: state,
-      ...(state === 'ConfiguringProtectionFailed' && bi.protectionError ? { protectionErrorDetails: bi.protectionError } : {}),
+      ...(error ? { protectionErrorDetails: error } : {}),
       provisioningState,
       objectType: 'BackupInstance',
     },
@@ -93,9 +105,10 @@ function hms(ms: number): string {
 
 export function jobView(sub: SubscriptionState, vault: VaultState, job: JobState, nowMs: number) {
   const status = jobStatus(job, nowMs);
-  const done = status === 'Completed' || status === 'Failed';
+  const done = status === 'Completed' || status === 'CompletedWithWarnings' || status === 'Failed';
   const endMs = done ? job.endMs! : undefined;
   const storageRg = /\/resourceGroups\/([^/]+)\//i.exec(job.datasourceId)?.[1] ?? AZURE_FIXTURE.storageResourceGroup;
+  const backup = job.operation === 'Backup';
   return {
     id: `${vaultArmId(sub, vault)}/backupJobs/${job.id}`,
     name: job.id,
@@ -117,34 +130,61 @@ export function jobView(sub: SubscriptionState, vault: VaultState, job: JobState
       ...(endMs !== undefined ? { endTime: iso(endMs) } : {}),
       dataSourceType: 'Microsoft.Storage/storageAccounts/blobServices',
       dataSourceLocation: AZURE_FIXTURE.location,
-      operationCategory: 'Restore',
-      operation: 'Restore',
-      restoreType: job.restoreType,
+      // JobCRUD_GetJob: a backup job is operationCategory "Backup", operation "Backup"
+      operationCategory: job.operation,
+      operation: job.operation,
+      ...(job.restoreType ? { restoreType: job.restoreType } : {}),
       status,
-      isUserTriggered: true,
+      isUserTriggered: backup ? job.userTriggered === true : true,
       supportedActions: [],
       duration: hms((endMs ?? nowMs) - job.startMs),
-      ...(status === 'Failed'
-        ? {
-            errorDetails: [
-              {
-                code: 'UserErrorRestoreTargetAlreadyExists',
-                message: 'The restore target already has blobs in the requested ranges and recoveryOption is FailIfExists.',
-                isRetryable: false,
-                isUserError: true,
-                recommendedAction: ['Restore to a point in time or prefix range without conflicting blobs.'],
-              },
-            ],
-          }
-        : {}),
-      extendedInfo: {
-        recoveryDestination: job.datasourceId,
-        sourceRecoverPoint: { recoveryPointTime: job.recoveryPointTime },
-        dataTransferredInBytes: status === 'Completed' ? job.bytes : 0,
-        subTasks: [{ taskId: 1, taskName: 'Trigger Restore', taskStatus: status }],
-        additionalDetails: { TaskId: job.activityId },
-      },
+      ...(status === 'Failed' ? { errorDetails: [backup ? backupJobError(job) : RESTORE_TARGET_EXISTS] } : {}),
+      extendedInfo: backup ? backupExtendedInfo(job, status) : restoreExtendedInfo(job, status),
     },
+  };
+}
+
+const RESTORE_TARGET_EXISTS = {
+  code: 'UserErrorRestoreTargetAlreadyExists',
+  message: 'The restore target already has blobs in the requested ranges and recoveryOption is FailIfExists.',
+  isRetryable: false,
+  isUserError: true,
+  recommendedAction: ['Restore to a point in time or prefix range without conflicting blobs.'],
+};
+
+function restoreExtendedInfo(job: JobState, status: string) {
+  return {
+    recoveryDestination: job.datasourceId,
+    sourceRecoverPoint: { recoveryPointTime: job.recoveryPointTime },
+    dataTransferredInBytes: status === 'Completed' ? job.bytes : 0,
+    subTasks: [{ taskId: 1, taskName: 'Trigger Restore', taskStatus: status }],
+    additionalDetails: { TaskId: job.activityId },
+  };
+}
+
+/** JobCRUD_GetJob's extendedInfo of a backup job: the rule and retention tag, one "Trigger Backup" task. */
+function backupExtendedInfo(job: JobState, status: string) {
+  return {
+    dataTransferredInBytes: status === 'Completed' || status === 'CompletedWithWarnings' ? job.bytes : 0,
+    subTasks: [{ taskId: 1, taskName: 'Trigger Backup', taskStatus: status }],
+    additionalDetails: { RetentionTag: job.retentionTag ?? 'Default', PolicyRuleName: job.ruleName ?? '', TaskId: job.activityId },
+    ...(status === 'CompletedWithWarnings'
+      ? {
+          // UserFacingWarningDetail {resourceName, warning: UserFacingError}; the code is the simulator's choice.
+          warningDetails: [
+            {
+              resourceName: job.datasourceName,
+              warning: {
+                code: 'UserErrorBlobsSkipped',
+                message: 'Some blobs were not backed up: they were modified or deleted while the backup ran.',
+                isRetryable: true,
+                isUserError: false,
+                recommendedAction: ['The next backup retries the skipped blobs.'],
+              },
+            },
+          ],
+        }
+      : {}),
   };
 }
 
