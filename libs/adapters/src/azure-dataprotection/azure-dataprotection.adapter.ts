@@ -2,6 +2,8 @@ import type { Capabilities, ErrorCatalog } from '@bg/domain';
 import type { BackupVendorPort } from '../port/backup-vendor.port';
 import type {
   AdapterConfig,
+  BackupRunQuery,
+  BackupTarget,
   CallContext,
   ItemSpec,
   Page,
@@ -9,6 +11,8 @@ import type {
   RestorePointQuery,
   RestoreProgress,
   RestoreRequest,
+  StartedBackup,
+  VendorBackupRun,
   VendorOperationRef,
   VendorPolicy,
   VendorProtectedItem,
@@ -23,12 +27,16 @@ import { AZURE_DP_CREDENTIAL_FIELDS, AZURE_DP_DEFAULT_ENDPOINT } from './azure-d
 import { operationError, unsupported, VENDOR } from './azure-dataprotection.errors';
 import {
   aggregateRestore,
+  backupRuleNameOf,
   blobBackupInstance,
   blobPolicyBody,
   encodePolicyName,
   fromOperationRef,
   instanceNameFor,
+  instanceOfJob,
+  isBackupJob,
   isBeingRemoved,
+  jobToBackupRun,
   jobToItemProgress,
   operationalRetentionOf,
   parseRestorePointRef,
@@ -316,6 +324,110 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
     });
     const end = start + refs.length;
     return { items: perItem.flat(), next: end < query.protectedItemRefs.length ? String(end) : undefined };
+  }
+
+  // ---------------------------------------------------------------- backup runs
+
+  /**
+   * One page of the vault's backup jobs (Jobs_List, nextLink paging): the vault's jobs are read once per call
+   * whatever the number of items (ARM read budget, SOURCE.md §Throttling), and the runs of `itemRefs` started
+   * at or after `since` are kept here: the 2024-04-01 Jobs_List takes no $filter. Only operationCategory
+   * "Backup" jobs are runs. The service's order is not documented (JobCRUD_ListJobs lists oldest first), so
+   * every page is followed.
+   */
+  async listBackupRuns(ctx: CallContext, query: BackupRunQuery, page?: string): Promise<Page<VendorBackupRun>> {
+    if (query.itemRefs.length === 0) return { items: [] };
+    const wanted = new Set(query.itemRefs.map((r) => r.toLowerCase()));
+    const since = query.since?.getTime();
+    const res = await this.client.listJobs(ctx, page);
+    const items = res.value
+      .filter((job) => isBackupJob(job) && wanted.has(instanceOfJob(job.properties)?.toLowerCase() ?? ''))
+      .map((job) => jobToBackupRun(job, this.catalog))
+      .filter((run) => since === undefined || (run.startedAt?.getTime() ?? Infinity) >= since);
+    return { items, next: res.nextLink };
+  }
+
+  /**
+   * Ad-hoc backup of one backup instance (BackupInstances_AdhocBackup): TriggerBackupRequest names the backup
+   * rule of the instance's policy (its scheduled AzureBackupRule), with the Default retention tag. 202: the ref
+   * keeps the operation's URLs, followed by getBackupRun until it names the job. NOT_ALLOWED_IN_STATE when the
+   * policy has no backup rule (operational backup is continuous), when the instance is not protected
+   * (UserErrorBackupInstanceNotProtected) or while a backup of it runs (AnotherOperationInProgress).
+   */
+  async startBackup(ctx: CallContext, target: BackupTarget): Promise<StartedBackup> {
+    if (!target.itemRef) throw invalid('Azure Data Protection backs up one backup instance at a time: itemRef is required');
+    const bi = await this.client.getInstance(ctx, target.itemRef);
+    const policyName = policyNameOfInstance(bi) ?? target.policyRef;
+    const ruleName = backupRuleNameOf(await this.client.getPolicy(ctx, policyName));
+    if (!ruleName) {
+      throw new VendorError({
+        code: 'NOT_ALLOWED_IN_STATE',
+        vendor: VENDOR,
+        retryable: false,
+        message: `Backup policy ${policyName} has no backup rule: operational backup is continuous and takes no ad-hoc backup`,
+      });
+    }
+    const started = await this.client
+      .adhocBackup(ctx, target.itemRef, { backupRuleOptions: { ruleName, triggerOption: { retentionTagOverride: 'Default' } } })
+      .catch((e: unknown) => {
+        if (isVendorError(e) && (e.vendorCode === 'AnotherOperationInProgress' || e.code === 'CONFLICT'))
+          throw new VendorError({ ...e, code: 'NOT_ALLOWED_IN_STATE', retryable: false, message: e.message });
+        throw e;
+      });
+    const extra: Record<string, string> = { instanceName: target.itemRef };
+    if (started.jobId) extra.jobId = started.jobId;
+    if (started.handle.asyncOperationUrl) extra.asyncOperationUrl = started.handle.asyncOperationUrl;
+    if (started.handle.locationUrl) extra.locationUrl = started.handle.locationUrl;
+    const opId = started.handle.asyncOperationUrl ? new URL(started.handle.asyncOperationUrl).pathname.split('/').pop()! : '';
+    return {
+      ref: { vendorRef: started.jobId ?? opId, extra },
+      run: {
+        vendorRef: started.jobId ?? '',
+        policyRef: policyName,
+        itemRef: target.itemRef,
+        status: 'queued',
+        vendorStatus: 'Accepted',
+        onDemand: true,
+      },
+    };
+  }
+
+  /**
+   * The run of a started ad-hoc backup: the operation (Azure-AsyncOperation) until it names the job
+   * (properties.jobId, else the Location result), then the job (Jobs_Get). While the operation runs the
+   * run is queued; a failed operation is a failed run with its CloudError.
+   */
+  async getBackupRun(ctx: CallContext, ref: VendorOperationRef): Promise<VendorBackupRun> {
+    const extra = ref.extra ?? {};
+    const itemRef = extra.instanceName;
+    const pending = (vendorStatus: string): VendorBackupRun => ({ vendorRef: '', itemRef, status: 'queued', vendorStatus, onDemand: true });
+    let jobId: string | undefined = extra.jobId;
+    if (!jobId && extra.asyncOperationUrl) {
+      const op = (await this.client.getOperationStatus(ctx, extra.asyncOperationUrl)).body;
+      const status = (op?.status ?? '').toLowerCase();
+      if (status === 'failed' || status === 'canceled' || status === 'cancelled') {
+        const e = operationError(this.catalog, op.error);
+        return { ...pending(op.status!), status: 'failed', error: { code: e.code, vendorCode: e.vendorCode, message: e.message } };
+      }
+      if (status !== 'succeeded') return pending(op?.status ?? 'Accepted');
+      jobId = op.properties?.jobId;
+    }
+    if (!jobId && extra.locationUrl) {
+      const result = await this.client.getOperationResult(ctx, extra.locationUrl);
+      if (result.status === 202) return pending('Accepted');
+      jobId = result.body?.jobId;
+    }
+    if (!jobId) {
+      throw new VendorError({
+        code: 'VENDOR_ERROR',
+        vendor: VENDOR,
+        retryable: false,
+        message: `The ad-hoc backup operation ${ref.vendorRef || '(no id)'} finished without naming a job`,
+      });
+    }
+    // OperationJobExtendedInfo.jobId is "Name or Arm Id of the job".
+    const run = jobToBackupRun(await this.client.getJob(ctx, jobId.split('/').pop()!), this.catalog);
+    return { ...run, itemRef: run.itemRef ?? itemRef, onDemand: true };
   }
 
   // ---------------------------------------------------------------- restores

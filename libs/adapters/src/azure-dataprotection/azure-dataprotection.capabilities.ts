@@ -17,7 +17,16 @@ export const AZURE_DP_LIMITS = {
 export const AZURE_DP_CAPABILITIES: Capabilities = {
   vendor: 'azure-dataprotection',
   displayName: 'Azure Backup — Data Protection (Backup vaults)',
-  operations: ['policy.create', 'policy.delete', 'protectedItem.add', 'protectedItem.remove', 'restorePoint.list', 'restoreJob.create'],
+  operations: [
+    'policy.create',
+    'policy.delete',
+    'protectedItem.add',
+    'protectedItem.remove',
+    'restorePoint.list',
+    'restoreJob.create',
+    'backupRun.list',
+    'backup.start',
+  ],
   workloads: ['azureBlob'],
   restoreGranularity: ['pointInTime', 'filesAndFolders'],
   destinations: ['original'],
@@ -27,13 +36,20 @@ export const AZURE_DP_CAPABILITIES: Capabilities = {
     pageSize: { default: AZURE_DP_LIMITS.pageSize, max: AZURE_DP_LIMITS.pageSize },
   },
   health: {
-    backupRuns: 'none',
-    onDemandBackup: 'none',
+    backupRuns: 'perItem',
+    onDemandBackup: 'item',
+    // Our policies back up daily (BackupDaily, R/…/P1D): a day plus two hours of slack.
     defaultRpoMinutes: 26 * 60,
-    notes: ['Backup runs are not read from this vendor yet: health comes from item status and restore-point recency.'],
+    notes: [
+      'swagger Jobs_List / Jobs_Get (AzureBackupJob): a backup run is a backup job of operationCategory "Backup", one per backup instance; the vault\'s job list is read once per call (no $filter in 2024-04-01) and filtered to the policy\'s instances and time window.',
+      'AzureBackupJob.status is a free string (spec text: InProgress/Success/Failed/Cancelled/SuccessWithWarning; examples: Started, Succeeded; service: Completed, CompletedWithWarnings); a value none of them names stays running, with its vendorStatus.',
+      "swagger BackupInstances_AdhocBackup (TriggerBackupRequest): an on-demand backup is of one backup instance and names the policy's backup rule (BackupDaily); 202 + Azure-AsyncOperation, whose OperationJobExtendedInfo names the job.",
+      'Operational blob backup is continuous: a policy with no AzureBackupRule has no backup jobs and takes no ad-hoc backup (NOT_ALLOWED_IN_STATE); its health comes from restore-point recency.',
+      'BackupInstance.currentProtectionState ProtectionStopped / BackupSchedulesSuspended mark the item unprotected; the instance reports no last-backup times.',
+    ],
   },
   notes: [
-    'seed 004: blobs are protected with operational backup — continuous, so restore points are restorable time ranges (findRestorableTimeRanges), restored to a point in time with AzureBackupRecoveryTimeBasedRestoreRequest.',
+    'seed 004: blobs are protected with operational backup — continuous, so restore points are restorable time ranges (findRestorableTimeRanges), restored to a point in time with AzureBackupRecoveryTimeBasedRestoreRequest. Our policies add a daily vaulted backup rule (BackupDaily) so backups run as jobs.',
     "seed 004 §Configure backup: each storage account is one backup instance: POST validateForBackup (202, polled), then PUT backupInstances/{name} (201, ConfiguringProtection), its Azure-AsyncOperation followed until protection is configured or failed (ConfiguringProtectionFailed is the item's error at once). One datasource per request.",
     'seed 004 §Error response: a storage account protected in any vault is refused with UserErrorDppDatasourceAlreadyProtected -> ALREADY_PROTECTED.',
     'Backup policies have no on/off state and their names are immutable ARM resource names: activate, deactivate and rename are not supported.',

@@ -20,6 +20,7 @@ import {
   type DppResourceList,
   type OperationJobExtendedInfo,
   type OperationResource,
+  type TriggerBackupRequest,
   type ValidateForBackupRequest,
   type ValidateRestoreRequestObject,
 } from './azure-dataprotection.types';
@@ -303,6 +304,25 @@ export class AzureDpClient {
     return this.handleOf(
       await this.request(ctx, 'POST', `${this.vaultId}/backupInstances/${encodeURIComponent(instance)}/restore`, body, [200, 202]),
     );
+  }
+
+  /**
+   * BackupInstances_AdhocBackup: 202 + operation headers (BackupInstanceOperations_TriggerBackup), or 200 with
+   * the job already named (OperationJobExtendedInfo).
+   */
+  async adhocBackup(
+    ctx: CallContext,
+    instance: string,
+    body: TriggerBackupRequest,
+  ): Promise<{ handle: AsyncOperationHandle; jobId?: string }> {
+    const res = await this.request<OperationJobExtendedInfo | undefined>(
+      ctx,
+      'POST',
+      `${this.vaultId}/backupInstances/${encodeURIComponent(instance)}/backup`,
+      body,
+      [200, 202],
+    );
+    return { handle: this.handleOf(res), jobId: res.status === 200 ? res.body?.jobId : undefined };
   }
 
   /** OperationStatus_Get / OperationStatusBackupVaultContext_Get (the Azure-AsyncOperation URL). */

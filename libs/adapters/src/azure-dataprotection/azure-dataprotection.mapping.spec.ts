@@ -1,15 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { StaticErrorCatalog } from '@bg/domain';
 import { AZURE_DATAPROTECTION_ERROR_CATALOG } from '@bg/platform/migrations/data/azure-dataprotection.catalog';
 import { classifyCloudError } from './azure-dataprotection.errors';
 import {
   aggregateRestore,
+  backupRuleNameOf,
+  backupRunStatusOf,
   blobBackupInstance,
   blobPolicyBody,
   decodePolicyName,
   encodePolicyName,
   fromOperationRef,
   instanceNameFor,
+  isBackupJob,
+  isBeingRemoved,
   jobItemStatus,
+  jobToBackupRun,
   jobToItemProgress,
   operationalRetentionOf,
   parseRestorePointRef,
@@ -27,6 +34,9 @@ import {
 import type { BackupInstanceResource, CloudError } from './azure-dataprotection.types';
 
 const catalog = new StaticErrorCatalog(AZURE_DATAPROTECTION_ERROR_CATALOG);
+/** The official x-ms-examples kept beside the sandbox's swagger. */
+const example = (name: string) =>
+  JSON.parse(readFileSync(resolve(__dirname, '../../../../apps/sandbox/specs/azure-dataprotection/examples', `${name}.json`), 'utf8'));
 const SUB = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxxx';
 // seed 004 §Key entities / §Prepare the request to configure backup
 const STORAGE = `/subscriptions/${SUB}/resourceGroups/RG-BlobBackup/providers/Microsoft.Storage/storageAccounts/msblobbackup`;
@@ -100,7 +110,7 @@ describe('azure-dataprotection mapping', () => {
       expect(encodePolicyName(' '.repeat(38))).toBeUndefined();
     });
 
-    it('builds the operational blob policy az dataprotection generates (AzureRetentionRule Default, OperationalStore)', () => {
+    it('builds the operational blob policy az dataprotection generates (AzureRetentionRule Default, OperationalStore) plus a daily vaulted rule', () => {
       expect(blobPolicyBody(30)).toEqual({
         properties: {
           objectType: 'BackupPolicy',
@@ -115,11 +125,32 @@ describe('azure-dataprotection mapping', () => {
                   deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: 'P30D' },
                   sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' },
                 },
+                {
+                  deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: 'P30D' },
+                  sourceDataStore: { dataStoreType: 'VaultStore', objectType: 'DataStoreInfoBase' },
+                },
               ],
+            },
+            {
+              objectType: 'AzureBackupRule',
+              name: 'BackupDaily',
+              backupParameters: { objectType: 'AzureBackupParams', backupType: 'Discrete' },
+              dataStore: { dataStoreType: 'VaultStore', objectType: 'DataStoreInfoBase' },
+              trigger: {
+                objectType: 'ScheduleBasedTriggerContext',
+                schedule: { repeatingTimeIntervals: ['R/2024-01-01T02:00:00+00:00/P1D'] },
+                taggingCriteria: [{ isDefault: true, taggingPriority: 99, tagInfo: { tagName: 'Default' } }],
+              },
             },
           ],
         },
       });
+      expect(backupRuleNameOf(blobPolicyBody(30))).toBe('BackupDaily');
+      // PolicyCRUD_CreateOrUpdateBackupPolicy: the rule an ad-hoc backup names
+      expect(backupRuleNameOf(example('PolicyCRUD_CreateOrUpdateBackupPolicy').parameters.parameters)).toBe('BackupWeekly');
+      const operationalOnly = blobPolicyBody(30);
+      operationalOnly.properties.policyRules = operationalOnly.properties.policyRules.slice(0, 1);
+      expect(backupRuleNameOf(operationalOnly)).toBeUndefined();
       expect(retentionDaysOf(undefined)).toBe(30);
       expect(retentionDaysOf({ operationalRetentionDays: 360 })).toBe(360);
       expect(retentionDaysOf({ operationalRetentionDays: 361 })).toMatch(/1 to 360/);
@@ -199,6 +230,112 @@ describe('azure-dataprotection mapping', () => {
       expect(parseStorageAccountId('/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/disks/z')).toBeUndefined();
       expect(instanceNameFor(STORAGE)).toMatch(/^msblobbackup-[0-9a-f]{12}$/);
       expect(instanceNameFor(STORAGE.toUpperCase().replace('MSBLOBBACKUP', 'msblobbackup'))).toBe(instanceNameFor(STORAGE));
+    });
+  });
+
+  describe('protection state', () => {
+    const inState = (state: string): BackupInstanceResource => ({
+      ...SEED_201_BODY,
+      properties: { ...SEED_201_BODY.properties, currentProtectionState: state, protectionStatus: { status: state } },
+    });
+    it.each([
+      ['ProtectionConfigured', true, undefined],
+      ['ProtectionError', true, undefined],
+      ['BackupSchedulesSuspended', true, true],
+      ['ProtectionStopped', true, true],
+      ['NotProtected', false, true],
+      ['ConfiguringProtection', false, undefined],
+    ])('maps currentProtectionState %s to protected %s, unprotected %s', (state, isProtected, unprotected) => {
+      const item = toVendorItem(inState(state), catalog);
+      expect(item).toMatchObject({ vendorStatus: state, protected: isProtected });
+      expect(item.unprotected).toBe(unprotected);
+      expect(item.error).toBeUndefined();
+    });
+    it('keeps a stopped instance listed (it still holds its datasource) and hides soft-deleting ones', () => {
+      expect(isBeingRemoved(inState('ProtectionStopped'))).toBe(false);
+      expect(isBeingRemoved(inState('SoftDeleting'))).toBe(true);
+      expect(isBeingRemoved(inState('SoftDeleted'))).toBe(true);
+    });
+  });
+
+  describe('backup runs', () => {
+    it.each([
+      ['Started', 'running'],
+      ['InProgress', 'running'],
+      ['Completed', 'succeeded'],
+      ['Success', 'succeeded'],
+      ['Succeeded', 'succeeded'],
+      ['CompletedWithWarnings', 'warning'],
+      ['SuccessWithWarning', 'warning'],
+      ['Failed', 'failed'],
+      ['Cancelled', 'failed'],
+      ['Rehydrating', undefined],
+    ])('maps job status %s to %s', (status, expected) => {
+      expect(backupRunStatusOf(status)).toBe(expected);
+    });
+
+    it('reads the JobCRUD_GetJob example as a running scheduled run of its backup instance', () => {
+      const job = example('JobCRUD_GetJob').responses['200'].body;
+      expect(isBackupJob(job)).toBe(true);
+      expect(jobToBackupRun(job, catalog)).toEqual({
+        vendorRef: '3c60cb49-63e8-4b21-b9bd-26277b3fdfae',
+        policyRef: 'jakavetdailypolicy',
+        itemRef: '28460a9d-707a-45f3-ace6-b16284c2900e',
+        status: 'running',
+        vendorStatus: 'Started',
+        startedAt: new Date('2021-03-17T03:00:03.7604146Z'),
+        onDemand: false,
+      });
+    });
+
+    it("reads JobCRUD_ListJobs' finished job, and keeps an unknown status running with its vendorStatus", () => {
+      const jobs = example('JobCRUD_ListJobs').responses['200'].body.value;
+      const done = jobs.find((j: any) => j.properties.status === 'Succeeded');
+      expect(jobToBackupRun(done, catalog)).toMatchObject({ status: 'succeeded', vendorStatus: 'Succeeded' });
+      const odd = { ...done, properties: { ...done.properties, status: 'Rehydrating' } };
+      expect(jobToBackupRun(odd, catalog)).toMatchObject({ status: 'running', vendorStatus: 'Rehydrating' });
+      expect(jobToBackupRun(odd, catalog).endedAt).toBeUndefined();
+    });
+
+    it("maps a failed job's first errorDetails entry and a warning job's warningDetails", () => {
+      const base = example('JobCRUD_GetJob').responses['200'].body;
+      const failed = {
+        ...base,
+        properties: {
+          ...base.properties,
+          status: 'Failed',
+          endTime: '2021-03-17T03:10:00Z',
+          errorDetails: [
+            { code: 'UserErrorMissingRequiredPermissions', message: 'Appropriate permissions to perform the operation is missing.' },
+          ],
+        },
+      };
+      expect(jobToBackupRun(failed, catalog)).toMatchObject({
+        status: 'failed',
+        endedAt: new Date('2021-03-17T03:10:00Z'),
+        error: {
+          code: 'PERMISSION_DENIED',
+          vendorCode: 'UserErrorMissingRequiredPermissions',
+          message: 'Appropriate permissions to perform the operation is missing.',
+        },
+      });
+      const bare = { ...failed, properties: { ...failed.properties, errorDetails: undefined } };
+      expect(jobToBackupRun(bare, catalog).error).toEqual({ code: 'VENDOR_ERROR', message: 'The backup job ended Failed' });
+      const warned = {
+        ...base,
+        properties: {
+          ...base.properties,
+          status: 'CompletedWithWarnings',
+          extendedInfo: { dataTransferredInBytes: 42, warningDetails: [{ warning: { code: 'SomeBlobsSkipped', message: 'skipped' } }] },
+        },
+      };
+      expect(jobToBackupRun(warned, catalog)).toMatchObject({
+        status: 'warning',
+        bytesProcessed: 42,
+        error: { code: 'VENDOR_ERROR', vendorCode: 'SomeBlobsSkipped', message: 'skipped' },
+      });
+      const restore = { ...base, properties: { ...base.properties, operationCategory: 'Restore' } };
+      expect(isBackupJob(restore)).toBe(false);
     });
   });
 

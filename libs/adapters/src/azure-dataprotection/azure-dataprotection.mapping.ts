@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { aggregateItemStatuses, type ErrorCatalog, type RestoreItemStatus } from '@bg/domain';
+import { aggregateItemStatuses, type BackupRunStatus, type ErrorCatalog, type RestoreItemStatus } from '@bg/domain';
 import type {
   RestoreProgress,
+  VendorBackupRun,
   RestoreState,
   VendorOperationRef,
   VendorPolicy,
@@ -14,7 +15,9 @@ import {
   BLOB_DATASOURCE_TYPE,
   STORAGE_ACCOUNT_RESOURCE_TYPE,
   type AzureBackupJob,
+  type AzureBackupJobResource,
   type AzureBackupRecoveryTimeBasedRestoreRequest,
+  type AzureBackupRule,
   type BackupInstance,
   type BackupInstanceResource,
   type BaseBackupPolicyResource,
@@ -56,12 +59,19 @@ export function decodePolicyName(name: string): string {
   return out;
 }
 
+/** The scheduled rule of our policies and its schedule: a vaulted backup every day at 02:00 UTC (our choice of hour). */
+export const DAILY_BACKUP_RULE = 'BackupDaily';
+export const DAILY_BACKUP_SCHEDULE = 'R/2024-01-01T02:00:00+00:00/P1D';
+
 /**
- * A blob backup policy with operational retention only: seed 004 protects blobs with operational
- * backup (continuous, kept in the storage account); the default rule is the one `az dataprotection`
- * generates for AzureBlob (AzureRetentionRule "Default", OperationalStore, P30D).
+ * A blob backup policy: operational backup (continuous, kept in the storage account; seed 004), whose
+ * default rule is the one `az dataprotection` generates for AzureBlob (AzureRetentionRule "Default",
+ * OperationalStore), plus a daily vaulted backup (AzureBackupRule "BackupDaily" to the VaultStore, the
+ * rule shape of PolicyCRUD_CreateOrUpdateBackupPolicy), kept as long. The vaulted rule is what makes backup
+ * jobs (backup runs) and lets an ad-hoc backup name a rule (TriggerBackupRequest.backupRuleOptions.ruleName).
  */
 export function blobPolicyBody(retentionDays: number = AZURE_DP_LIMITS.operationalRetentionDays.default): BaseBackupPolicyResource {
+  const deleteAfter = { objectType: 'AbsoluteDeleteOption' as const, duration: `P${retentionDays}D` };
   return {
     properties: {
       objectType: 'BackupPolicy',
@@ -72,15 +82,33 @@ export function blobPolicyBody(retentionDays: number = AZURE_DP_LIMITS.operation
           name: 'Default',
           isDefault: true,
           lifecycles: [
-            {
-              deleteAfter: { objectType: 'AbsoluteDeleteOption', duration: `P${retentionDays}D` },
-              sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' },
-            },
+            { deleteAfter, sourceDataStore: { dataStoreType: 'OperationalStore', objectType: 'DataStoreInfoBase' } },
+            { deleteAfter, sourceDataStore: { dataStoreType: 'VaultStore', objectType: 'DataStoreInfoBase' } },
           ],
+        },
+        {
+          objectType: 'AzureBackupRule',
+          name: DAILY_BACKUP_RULE,
+          backupParameters: { objectType: 'AzureBackupParams', backupType: 'Discrete' },
+          dataStore: { dataStoreType: 'VaultStore', objectType: 'DataStoreInfoBase' },
+          trigger: {
+            objectType: 'ScheduleBasedTriggerContext',
+            schedule: { repeatingTimeIntervals: [DAILY_BACKUP_SCHEDULE] },
+            taggingCriteria: [{ isDefault: true, taggingPriority: 99, tagInfo: { tagName: 'Default' } }],
+          },
         },
       ],
     },
   };
+}
+
+/**
+ * The backup rule an ad-hoc backup of the policy's instances applies: its first scheduled AzureBackupRule,
+ * else its first AzureBackupRule; undefined for an operational-only policy (continuous: no backups to take).
+ */
+export function backupRuleNameOf(policy: BaseBackupPolicyResource): string | undefined {
+  const rules = (policy.properties?.policyRules ?? []).filter((r): r is AzureBackupRule => r.objectType === 'AzureBackupRule');
+  return (rules.find((r) => r.trigger?.objectType === 'ScheduleBasedTriggerContext') ?? rules[0])?.name;
 }
 
 /** "<datasource types>|<default OperationalStore retention>" of a blob policy: what makes two of ours equal. */
@@ -172,14 +200,30 @@ export function blobBackupInstance(storageAccountId: string, policyId: string, l
   };
 }
 
-const REMOVED_STATES = ['SoftDeleting', 'SoftDeleted', 'ProtectionStopped'];
-const FAILED_STATES = ['ConfiguringProtectionFailed', 'ProtectionError'];
+/** Instances on their way out: not shown as protected items. */
+const REMOVED_STATES = ['SoftDeleting', 'SoftDeleted'];
+/** The vendor has protected the item (its restore points are read), whether or not backups are running now. */
+const PROTECTED_STATES = [
+  'ProtectionConfigured',
+  'ProtectionError',
+  'UpdatingProtection',
+  'BackupSchedulesSuspended',
+  'RetentionSchedulesSuspended',
+  'ProtectionStopped',
+];
+/** Listed, but no longer backed up: protection stopped or backups suspended (BackupInstance.currentProtectionState). */
+const UNPROTECTED_STATES = ['ProtectionStopped', 'BackupSchedulesSuspended', 'NotProtected'];
 
 /** True for instances on their way out (not shown as protected items). */
 export function isBeingRemoved(bi: BackupInstanceResource): boolean {
   return REMOVED_STATES.includes(bi.properties?.currentProtectionState ?? '');
 }
 
+/**
+ * A backup instance as our item. ConfiguringProtectionFailed is the item's error (the vendor refused it);
+ * ProtectionError (its backups fail) keeps the item protected and leaves the failure to its backup runs.
+ * The 2024-04-01 BackupInstance reports no last-backup times, so lastBackupAt stays unset.
+ */
 export function toVendorItem(bi: BackupInstanceResource, catalog: ErrorCatalog): VendorProtectedItem {
   const state = bi.properties.currentProtectionState ?? bi.properties.protectionStatus?.status ?? 'Unknown';
   const item: VendorProtectedItem = {
@@ -187,9 +231,10 @@ export function toVendorItem(bi: BackupInstanceResource, catalog: ErrorCatalog):
     kind: 'storageAccount',
     externalId: bi.properties.dataSourceInfo.resourceID,
     vendorStatus: state,
-    protected: state === 'ProtectionConfigured',
+    protected: PROTECTED_STATES.includes(state),
   };
-  if (FAILED_STATES.includes(state)) {
+  if (UNPROTECTED_STATES.includes(state)) item.unprotected = true;
+  if (state === 'ConfiguringProtectionFailed') {
     const details: UserFacingError | undefined = bi.properties.protectionErrorDetails ?? bi.properties.protectionStatus?.errorDetails;
     const c = classifyCloudError(catalog, 400, { code: details?.code, message: details?.message });
     item.error = {
@@ -199,6 +244,89 @@ export function toVendorItem(bi: BackupInstanceResource, catalog: ErrorCatalog):
     };
   }
   return item;
+}
+
+// ------------------------------------------------------------------ backup runs
+
+/** A job of operationCategory "Backup" (JobCRUD_GetJob); restores, tiering and management jobs are not runs. */
+export function isBackupJob(job: AzureBackupJobResource): boolean {
+  return (job.properties?.operationCategory ?? '').toLowerCase() === 'backup';
+}
+
+/** The backup instance (name) a job ran for: the last segment of backupInstanceId. */
+export function instanceOfJob(job: AzureBackupJob): string | undefined {
+  return /\/backupInstances\/([^/]+)$/i.exec(job.backupInstanceId ?? '')?.[1];
+}
+
+/**
+ * AzureBackupJob.status is a free string. The spec's text names InProgress/Success/Failed/Cancelled/
+ * SuccessWithWarning; its examples answer Started and Succeeded; the service also answers Completed and
+ * CompletedWithWarnings. Undefined for a value none of them names (the caller keeps it as vendorStatus).
+ */
+export function backupRunStatusOf(status: string | undefined): BackupRunStatus | undefined {
+  switch ((status ?? '').toLowerCase()) {
+    case 'notstarted':
+    case 'queued':
+      return 'queued';
+    case 'started':
+    case 'inprogress':
+    case 'running':
+    case 'cancelling':
+      return 'running';
+    case 'completed':
+    case 'success':
+    case 'succeeded':
+      return 'succeeded';
+    case 'completedwithwarnings':
+    case 'successwithwarning':
+    case 'successwithwarnings':
+    case 'succeededwithwarnings':
+      return 'warning';
+    case 'failed':
+    case 'cancelled':
+    case 'canceled':
+      return 'failed';
+    default:
+      return undefined;
+  }
+}
+
+const date = (s: string | undefined) => {
+  const d = s ? new Date(s) : undefined;
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+};
+
+/** A backup job as a backup run of its backup instance. An unknown status is a run still going, kept as vendorStatus. */
+export function jobToBackupRun(job: AzureBackupJobResource, catalog: ErrorCatalog): VendorBackupRun {
+  const p = job.properties;
+  const status = backupRunStatusOf(p.status) ?? 'running';
+  const run: VendorBackupRun = {
+    vendorRef: job.name ?? job.id?.split('/').pop() ?? '',
+    status,
+    vendorStatus: p.status ?? 'Unknown',
+    onDemand: p.isUserTriggered === true,
+  };
+  const policyRef = p.policyName ?? /\/backupPolicies\/([^/]+)$/i.exec(p.policyId ?? '')?.[1];
+  if (policyRef) run.policyRef = policyRef;
+  const itemRef = instanceOfJob(p);
+  if (itemRef) run.itemRef = itemRef;
+  const startedAt = date(p.startTime);
+  if (startedAt) run.startedAt = startedAt;
+  const endedAt = date(p.endTime);
+  if (endedAt && status !== 'running' && status !== 'queued') run.endedAt = endedAt;
+  if ((status === 'succeeded' || status === 'warning') && p.extendedInfo?.dataTransferredInBytes !== undefined)
+    run.bytesProcessed = p.extendedInfo.dataTransferredInBytes;
+  const detail =
+    status === 'failed' ? p.errorDetails?.[0] : status === 'warning' ? p.extendedInfo?.warningDetails?.[0]?.warning : undefined;
+  if (status === 'failed' || detail) {
+    const c = classifyCloudError(catalog, 400, { code: detail?.code, message: detail?.message });
+    run.error = {
+      code: detail?.code && c.code !== 'INVALID_REQUEST' ? c.code : 'VENDOR_ERROR',
+      ...(detail?.code ? { vendorCode: detail.code } : {}),
+      message: detail?.message ?? `The backup job ended ${p.status ?? 'without a status'}`,
+    };
+  }
+  return run;
 }
 
 // ------------------------------------------------------------------ restore points

@@ -56,11 +56,18 @@ export interface AzureRetentionRule {
   }>;
 }
 
+export interface ScheduleBasedTriggerContext {
+  objectType: 'ScheduleBasedTriggerContext';
+  /** ISO 8601 repeating intervals, "R/2021-05-20T22:00:00+00:00/P1D". */
+  schedule: { repeatingTimeIntervals: string[]; timeZone?: string };
+  taggingCriteria: Array<{ isDefault: boolean; taggingPriority: number; tagInfo: { tagName: string; id?: string } }>;
+}
+
 export interface AzureBackupRule {
   objectType: 'AzureBackupRule';
   name: string;
   dataStore: DataStoreInfoBase;
-  trigger: { objectType: string };
+  trigger: ScheduleBasedTriggerContext | { objectType: 'AdhocBasedTriggerContext' };
   backupParameters?: { objectType: 'AzureBackupParams'; backupType: string };
 }
 
@@ -166,12 +173,22 @@ export interface OperationJobExtendedInfo {
   jobId?: string;
 }
 
+/** BackupInstances_AdhocBackup's body: the policy's backup rule to apply. */
+export interface TriggerBackupRequest {
+  backupRuleOptions: { ruleName: string; triggerOption: { retentionTagOverride?: string } };
+}
+
 export interface AzureBackupJob {
   activityID?: string;
   backupInstanceId?: string;
   backupInstanceFriendlyName?: string;
   dataSourceId?: string;
+  policyId?: string;
+  policyName?: string;
+  /** true: ad hoc; false: scheduled. */
+  isUserTriggered?: boolean;
   operation?: string;
+  /** Backup / Restore / Tiering / Management. */
   operationCategory?: string;
   /** Free string; spec text: InProgress/Success/Failed/Cancelled/SuccessWithWarning (sandbox/real: Started, Completed...). */
   status?: string;
@@ -181,6 +198,7 @@ export interface AzureBackupJob {
   extendedInfo?: {
     dataTransferredInBytes?: number;
     sourceRecoverPoint?: { recoveryPointID?: string; recoveryPointTime?: string };
+    warningDetails?: Array<{ resourceName?: string; warning?: UserFacingError }>;
   };
 }
 
