@@ -1,6 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { StaticErrorCatalog, systemClock } from '@bg/domain';
-import { createAdapter, type AdapterConfig, type CallContext, type VendorCallRecord } from '@bg/adapters';
+import {
+  createAdapter,
+  type AdapterConfig,
+  type BackupVendorPort,
+  type CallContext,
+  type VendorBackupRun,
+  type VendorCallRecord,
+} from '@bg/adapters';
 import { AzureDpClient } from '../../libs/adapters/src/azure-dataprotection/azure-dataprotection.client';
 import { AZURE_DATAPROTECTION_ERROR_CATALOG } from '@bg/platform/migrations/data/azure-dataprotection.catalog';
 import type { RunningSandbox } from '../../apps/sandbox/src/sandbox.server';
@@ -25,7 +32,7 @@ export async function azureSetup(config: Record<string, unknown> = {}): Promise<
   const subscriptionId = randomUUID();
   const origin = sandbox.origin;
   const control = new SandboxControl(origin, 'azure', tenantId);
-  // Tokens live a day so settle() (one hour of vendor time) does not expire them; expireTokens() does.
+  // Tokens live a day (less than the 25 hours after which the shared suite expects a token refused).
   // Retry-After 0 keeps the validateForBackup / validateRestore polling of every test fast.
   await control.configure({ tokenLifetimeSeconds: 24 * 3600, asyncRetryAfterSeconds: 0, ...config });
   const credentials = {
@@ -45,6 +52,7 @@ export async function azureSetup(config: Record<string, unknown> = {}): Promise<
     catalog: new StaticErrorCatalog(AZURE_DATAPROTECTION_ERROR_CATALOG),
   };
   const accounts = azureStorageAccounts(subscriptionId).filter((a) => a.name !== AZURE_FIXTURE.noPermissionAccount);
+  const failing: string[] = [];
   return {
     vendor: 'azure-dataprotection',
     requestIdHeader: 'x-ms-client-request-id',
@@ -57,9 +65,16 @@ export async function azureSetup(config: Record<string, unknown> = {}): Promise<
       return accounts.slice(0, n).map((a) => ({ kind: 'storageAccount' as const, externalId: a.id, displayName: a.name }));
     },
     badCredentials: { ...credentials, clientSecret: `bad-${randomBytes(12).toString('hex')}` },
-    // One hour of vendor time: restores finish (60 s); protection (1 s) the adapter already waits for.
+    // 25 hours of vendor time: every protected instance's daily BackupDaily job (02:00 UTC, 10 min) has run
+    // and finished, restores finish (60 s); protection (1 s) the adapter already waits for. Tokens (24 h)
+    // expire on the way: the adapter takes a new one on the 401.
     settle: async () => {
-      await control.advanceClock(HOUR);
+      await control.advanceClock(25 * HOUR);
+    },
+    // The sandbox's per-instance fault: their backup jobs end Failed (UserErrorMissingRequiredPermissions).
+    failBackups: async (itemRefs) => {
+      failing.push(...itemRefs);
+      await control.configure({ failBackupsOf: [...failing] });
     },
     pageSize: async (n) => {
       await control.configure({ pageSize: n });
@@ -553,6 +568,60 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
     expect(found?.ref.vendorRef).toMatch(/^[0-9a-f-]{36}$/);
     await s.settle();
     expect((await adapter.getRestore(ctx, found!.ref)).state).toBe('succeeded');
+  });
+
+  /** Every run of `itemRefs` the adapter lists, following pages. */
+  const runsOf = async (adapter: BackupVendorPort, policyRef: string, itemRefs: string[]) => {
+    const runs: VendorBackupRun[] = [];
+    let page: string | undefined;
+    do {
+      const res = await adapter.listBackupRuns!(ctx, { policyRef, itemRefs }, page);
+      runs.push(...res.items);
+      page = res.next;
+    } while (page);
+    return runs;
+  };
+  const newestByItem = (runs: VendorBackupRun[]) => {
+    const newest = new Map<string, VendorBackupRun>();
+    for (const r of runs) {
+      const cur = newest.get(r.itemRef!);
+      if (!cur || cur.startedAt! < r.startedAt!) newest.set(r.itemRef!, r);
+    }
+    return newest;
+  };
+
+  it('settle() leaves every protected item, also one added later, with a successful scheduled backup run', async () => {
+    const s = await azureSetup();
+    const adapter = s.adapter();
+    const { policy, items } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'health', items: s.items(2) });
+    await s.settle();
+    const [late] = await adapter.addProtectedItems(ctx, policy.vendorRef, s.items(3).slice(2));
+    await s.settle();
+    const refs = [...items, late].map((i) => i.vendorRef);
+    const runs = await runsOf(adapter, policy.vendorRef, refs);
+    for (const ref of refs) {
+      expect(runs.filter((r) => r.itemRef === ref && r.status === 'succeeded' && r.onDemand === false).length).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('failBackups(): after settle() the newest run of those items failed with the mapped error; the others still succeed', async () => {
+    const s = await azureSetup();
+    const adapter = s.adapter();
+    const { policy, items } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'failing', items: s.items(3) });
+    await s.settle();
+    const refs = items.map((i) => i.vendorRef);
+    await s.failBackups!([refs[0]]);
+    await s.settle();
+    const newest = newestByItem(await runsOf(adapter, policy.vendorRef, refs));
+    expect(newest.get(refs[0])).toMatchObject({
+      status: 'failed',
+      vendorStatus: 'Failed',
+      error: { code: 'PERMISSION_DENIED', vendorCode: 'UserErrorMissingRequiredPermissions' },
+    });
+    expect([newest.get(refs[1])?.status, newest.get(refs[2])?.status]).toEqual(['succeeded', 'succeeded']);
+    const held = new Map((await adapter.listProtectedItems(ctx, policy.vendorRef)).items.map((i) => [i.vendorRef, i]));
+    expect(held.get(refs[0])).toMatchObject({ vendorStatus: 'ProtectionError', protected: true });
+    expect(held.get(refs[1])).toMatchObject({ vendorStatus: 'ProtectionConfigured' });
   });
 
   it('refuses restores to a new destination and more than 10 prefix ranges before calling Azure', async () => {
