@@ -24,6 +24,7 @@ import {
   addBackupJob,
   backupRuleNames,
   backupsSuspended,
+  parseRepeatingInterval,
   recoveryPointsOf,
   recoveryPointView,
   runBackupSchedules,
@@ -478,6 +479,24 @@ function checkPolicy(name: string, policy: BackupPolicyBody): number {
         operationalDays = Math.max(operationalDays, days);
       }
     }
+  }
+  // A backup rule's data must be kept somewhere: its data store needs a retention lifecycle, and its
+  // schedule must be ISO 8601 repeating intervals (R/<start>/<period>, PolicyCRUD_CreateOrUpdateBackupPolicy).
+  const kept = new Set(retention.flatMap((r) => r.lifecycles.map((lc) => lc.sourceDataStore.dataStoreType)));
+  for (const rule of policy.policyRules) {
+    if (rule.objectType !== 'AzureBackupRule') continue;
+    if (!kept.has(rule.dataStore.dataStoreType))
+      throw new ArmError(
+        'BMSUserErrorInvalidInput',
+        `Backup rule '${rule.name}' backs up to '${rule.dataStore.dataStoreType}', which no retention rule keeps.`,
+      );
+    const intervals = rule.trigger.objectType === 'ScheduleBasedTriggerContext' ? rule.trigger.schedule.repeatingTimeIntervals : [];
+    const bad = intervals.find((i) => !parseRepeatingInterval(i));
+    if (bad !== undefined)
+      throw new ArmError(
+        'BMSUserErrorInvalidInput',
+        `Schedule '${bad}' of backup rule '${rule.name}' is not an ISO 8601 repeating interval.`,
+      );
   }
   if (policy.datasourceTypes.includes(BLOB_DATASOURCE_TYPE) && operationalDays === 0) {
     // seed 004: blob backup here is operational backup (continuous, in the storage account)

@@ -103,6 +103,27 @@ describe('Azure sandbox backup jobs', () => {
     expect(left.map((p) => p.properties.recoveryPointTime)).toEqual([...left.map((p) => p.properties.recoveryPointTime)].sort().reverse());
   });
 
+  it('refuses a policy whose backup rule has no retention for its data store or a schedule that is not a repeating interval', async () => {
+    const c = new AzureTestClient(sandbox.origin);
+    await c.configure({ tokenLifetimeSeconds: 30 * 86_400 });
+    await c.login();
+    const body = c.vaultedPolicyBody('R/2024-01-01T02:00:00+00:00/P1D') as any;
+    expect((await c.arm('PUT', `${c.vaultPath}/backupPolicies/vaulted-ok`, body)).status).toBe(200);
+    const noVault = structuredClone(body);
+    noVault.properties.policyRules[1].lifecycles.pop();
+    const refused = await c.arm('PUT', `${c.vaultPath}/backupPolicies/no-vault`, noVault);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({
+      code: 'BMSUserErrorInvalidInput',
+      message: expect.stringMatching(/no retention rule keeps/),
+    });
+    const badSchedule = structuredClone(body);
+    badSchedule.properties.policyRules[0].trigger.schedule.repeatingTimeIntervals = ['daily at 2'];
+    expect((await c.arm('PUT', `${c.vaultPath}/backupPolicies/bad-schedule`, badSchedule)).body.error.code).toBe(
+      'BMSUserErrorInvalidInput',
+    );
+  });
+
   it('takes no backup jobs for an operational-only policy (continuous backup) and refuses its ad-hoc backup', async () => {
     const c = new AzureTestClient(sandbox.origin);
     await c.configure({ asyncRetryAfterSeconds: 0, tokenLifetimeSeconds: 30 * 86_400 });

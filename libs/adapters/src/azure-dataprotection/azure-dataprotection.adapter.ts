@@ -337,12 +337,16 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
    */
   async listBackupRuns(ctx: CallContext, query: BackupRunQuery, page?: string): Promise<Page<VendorBackupRun>> {
     if (query.itemRefs.length === 0) return { items: [] };
-    const wanted = new Set(query.itemRefs.map((r) => r.toLowerCase()));
+    // ARM names are case-insensitive: a job's backupInstanceId is matched so, and the run carries the caller's ref.
+    const wanted = new Map(query.itemRefs.map((r) => [r.toLowerCase(), r]));
     const since = query.since?.getTime();
     const res = await this.client.listJobs(ctx, page);
     const items = res.value
       .filter((job) => isBackupJob(job) && wanted.has(instanceOfJob(job.properties)?.toLowerCase() ?? ''))
-      .map((job) => jobToBackupRun(job, this.catalog))
+      .map((job) => {
+        const run = jobToBackupRun(job, this.catalog);
+        return { ...run, itemRef: wanted.get(run.itemRef!.toLowerCase())! };
+      })
       .filter((run) => since === undefined || (run.startedAt?.getTime() ?? Infinity) >= since);
     return { items, next: res.nextLink };
   }
