@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { SandboxScope, ScopeRegistry } from '../support';
 import { ArmError, cloudErrorObject, sendArmError } from './azure.errors';
 import { AZURE_FIXTURE, azureStorageAccounts } from './azure.fixtures';
@@ -144,6 +145,7 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
   registerPolicyRoutes(app);
   registerInstanceRoutes(app);
   registerAdhocBackupRoute(app);
+  registerProtectionControlRoutes(app);
   registerRestoreRoutes(app);
   registerJobRoutes(app);
   registerOperationRoutes(app);
@@ -738,6 +740,34 @@ function registerAdhocBackupRoute(app: FastifyInstance): void {
     startOperation(ctx, reply, vault, 'adhocBackup', ctx.cfg.adhocAcceptDurationMs, { instanceName: bi.name, jobId: job.id });
     return reply.code(202).send();
   });
+}
+
+// ---------------------------------------------------------------- stop / suspend / resume
+
+/**
+ * BackupInstances_StopProtection / SuspendBackups (optional body {resourceGuardOperationRequests}) and
+ * ResumeProtection / ResumeBackups (no body): long-running, 202 + Azure-AsyncOperation, Location and
+ * Retry-After. Stopping keeps the data (use DELETE to remove it); resuming takes up the schedule from the
+ * next occurrence, without catching up.
+ */
+function registerProtectionControlRoutes(app: FastifyInstance): void {
+  const GuardSchema = z.strictObject({ resourceGuardOperationRequests: z.array(z.string()).optional() }).optional();
+  const route = (action: 'stopProtection' | 'suspendBackups' | 'resumeProtection' | 'resumeBackups') =>
+    app.post<{ Params: BiParams }>(`${BI}/${action}`, async (req, reply) => {
+      const ctx = ctxOf(req);
+      const vault = vaultOr404(ctx, req.params);
+      const bi = instanceOr404(ctx, vault, req.params.bi);
+      if (action === 'stopProtection' || action === 'suspendBackups') parseBody(GuardSchema, req.body ?? undefined);
+      if (ctx.now < bi.protectedMs || bi.protectionError || bi.deletingUntilMs !== undefined)
+        throw new ArmError('UserErrorBackupInstanceNotProtected', `Backup instance '${bi.name}' is not protected.`);
+      if (action === 'stopProtection') bi.stopped = { kind: 'protection', atMs: ctx.now };
+      else if (action === 'suspendBackups')
+        bi.stopped = bi.stopped?.kind === 'protection' ? bi.stopped : { kind: 'backups', atMs: ctx.now };
+      else if (action === 'resumeProtection' || bi.stopped?.kind === 'backups') bi.stopped = undefined;
+      startOperation(ctx, reply, vault, action, 0, { instanceName: bi.name });
+      return reply.code(202).send();
+    });
+  for (const action of ['stopProtection', 'suspendBackups', 'resumeProtection', 'resumeBackups'] as const) route(action);
 }
 
 // ---------------------------------------------------------------- restore

@@ -190,6 +190,53 @@ describe('Azure sandbox backup jobs', () => {
     });
   });
 
+  describe('stop, suspend and resume (BackupInstances_StopProtection / SuspendBackups / ResumeProtection / ResumeBackups)', () => {
+    const post = async (c: AzureTestClient, name: string, action: string, body?: unknown) => {
+      const res = await c.arm('POST', `${c.vaultPath}/backupInstances/${name}/${action}`, body);
+      expect(res.status).toBe(202);
+      expect((await c.arm('GET', res.headers.get('azure-asyncoperation')!)).body.status).toBe('Succeeded');
+    };
+
+    it('stopProtection: ProtectionStopped, no more jobs, ad hoc refused, restorable range frozen; resumeProtection takes the schedule up again', async () => {
+      const { c, names } = await setup([1]);
+      await c.advance(HOUR + 20 * MIN);
+      expect(await backupJobs(c)).toHaveLength(1);
+      await post(c, names[0], 'stopProtection', {});
+      const stoppedAt = await c.now();
+      await c.advance(2 * DAY);
+      expect(await backupJobs(c)).toHaveLength(1);
+      expect((await instance(c, names[0])).properties).toMatchObject({
+        currentProtectionState: 'ProtectionStopped',
+        protectionStatus: { status: 'ProtectionStopped' },
+      });
+      expect((await adhoc(c, names[0])).body.error.code).toBe('UserErrorBackupInstanceNotProtected');
+      const ranges = await c.arm('POST', `${c.vaultPath}/backupInstances/${names[0]}/findRestorableTimeRanges`, {
+        sourceDataStoreType: 'OperationalStore',
+      });
+      const end = Date.parse(ranges.body.properties.restorableTimeRanges[0].endTime);
+      expect(Math.abs(end - stoppedAt)).toBeLessThan(1000);
+      expect(await points(c, names[0])).toHaveLength(1);
+      await post(c, names[0], 'resumeProtection');
+      expect((await instance(c, names[0])).properties.currentProtectionState).toBe('ProtectionConfigured');
+      expect(await backupJobs(c)).toHaveLength(1);
+      await c.advance(DAY);
+      expect(await backupJobs(c)).toHaveLength(2);
+    });
+
+    it('suspendBackups: BackupSchedulesSuspended until resumeBackups', async () => {
+      const { c, names } = await setup([1]);
+      await c.advance(2000);
+      await post(c, names[0], 'suspendBackups');
+      await c.advance(DAY);
+      expect(await backupJobs(c)).toEqual([]);
+      expect((await instance(c, names[0])).properties.currentProtectionState).toBe('BackupSchedulesSuspended');
+      await post(c, names[0], 'resumeBackups');
+      expect((await instance(c, names[0])).properties.currentProtectionState).toBe('ProtectionConfigured');
+      await c.advance(DAY);
+      expect(await backupJobs(c)).toHaveLength(1);
+    });
+  });
+
   describe('faults per backup instance', () => {
     it('failBackupsOf: jobs end Failed with errorDetails, the instance shows ProtectionError, no recovery point; it clears on the next good job', async () => {
       const { c, names } = await setup([1, 2]);

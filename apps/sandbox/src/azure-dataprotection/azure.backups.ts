@@ -92,8 +92,9 @@ export function occurrences(intervals: ScheduledRule['intervals'], fromMs: numbe
 const isConfigured = (bi: InstanceState, nowMs: number) =>
   !bi.protectionError && bi.deletingUntilMs === undefined && nowMs >= bi.protectedMs;
 
+/** Backups do not run: suspended (suspendBackups, or config suspendBackupsOf) or protection stopped. */
 export function backupsSuspended(bi: InstanceState, cfg: AzureConfig): boolean {
-  return cfg.suspendBackupsOf.includes(bi.name.toLowerCase());
+  return bi.stopped !== undefined || cfg.suspendBackupsOf.includes(bi.name.toLowerCase());
 }
 
 /** Creates the vault's scheduled backup jobs due since the last call. */

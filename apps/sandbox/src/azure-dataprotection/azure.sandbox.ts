@@ -11,7 +11,8 @@ import { newAccountState, type AzureAccountState } from './azure.state';
  *   /azure/login/{tenant}/...          Entra ID v2.0 (openid-configuration, client-credentials token)
  *   /azure/management/subscriptions/…  ARM: backupVaults, backupPolicies, backupInstances
  *                                      (+validateForBackup, findRestorableTimeRanges, validateRestore,
- *                                      restore, backup (ad hoc), recoveryPoints), backupJobs,
+ *                                      restore, backup (ad hoc), stopProtection, suspendBackups,
+ *                                      resumeProtection, resumeBackups, recoveryPoints), backupJobs,
  *                                      operationStatus/Results
  *
  * One scope per Entra tenant (the token's `tid`; the path's tenant on /login). Each subscription used

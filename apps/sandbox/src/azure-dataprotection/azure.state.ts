@@ -58,12 +58,27 @@ export interface InstanceState {
   protectionError?: Record<string, unknown>;
   /** Set by DELETE: the instance shows SoftDeleting until then, and is gone afterwards. */
   deletingUntilMs?: number;
+  /**
+   * Set by POST stopProtection (ProtectionStopped: no backups, operational data no longer grows) or
+   * suspendBackups (BackupSchedulesSuspended: no backups); cleared by resumeProtection / resumeBackups.
+   */
+  stopped?: { kind: 'protection' | 'backups'; atMs: number };
   /** Scheduled backup jobs have been created for every policy occurrence up to this time (azure.backups.ts). */
   backupsThroughMs?: number;
 }
 
 export type OperationKind =
-  'validateForBackup' | 'putInstance' | 'deleteInstance' | 'validateRestore' | 'restore' | 'adhocBackup' | 'putVault';
+  | 'validateForBackup'
+  | 'putInstance'
+  | 'deleteInstance'
+  | 'validateRestore'
+  | 'restore'
+  | 'adhocBackup'
+  | 'stopProtection'
+  | 'suspendBackups'
+  | 'resumeProtection'
+  | 'resumeBackups'
+  | 'putVault';
 
 export interface OperationState {
   id: string;
@@ -231,8 +246,10 @@ export function protectionState(bi: InstanceState, nowMs: number): 'ConfiguringP
  */
 export function restorableRange(bi: InstanceState, nowMs: number): { startMs: number; endMs: number } | undefined {
   if (nowMs < bi.protectedMs) return undefined;
+  // Stopped protection keeps the data taken so far: the range ends when protection stopped.
+  const endMs = bi.stopped?.kind === 'protection' ? Math.min(nowMs, bi.stopped.atMs) : nowMs;
   const startMs = Math.max(bi.protectedMs, nowMs - bi.retentionDays * 86_400_000);
-  return { startMs, endMs: nowMs };
+  return startMs <= endMs ? { startMs, endMs } : undefined;
 }
 
 /** JobCRUD_GetJob / JobCRUD_ListJobs answer "Started" for a job just begun; the spec's text names the rest. */

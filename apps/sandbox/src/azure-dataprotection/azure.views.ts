@@ -59,8 +59,9 @@ export function policyView(sub: SubscriptionState, vault: VaultState, policy: Po
 
 /**
  * The instance's protection state: SoftDeleting, ConfiguringProtection(Failed), then ProtectionConfigured,
- * or BackupSchedulesSuspended while its backups are suspended (config suspendBackupsOf; protectionStatus
- * ProtectionStopped, the nearest value its enum has), or ProtectionError while its newest finished backup
+ * or ProtectionStopped after stopProtection, or BackupSchedulesSuspended while its backups are suspended
+ * (suspendBackups or config suspendBackupsOf; protectionStatus ProtectionStopped, the nearest value its enum
+ * has), or ProtectionError while its newest finished backup
  * job failed (with that job's error).
  */
 function instanceState(vault: VaultState, bi: InstanceState, nowMs: number, cfg: AzureConfig) {
@@ -69,6 +70,7 @@ function instanceState(vault: VaultState, bi: InstanceState, nowMs: number, cfg:
     return { state: 'ConfiguringProtectionFailed', status: 'ConfiguringProtectionFailed', error: bi.protectionError };
   const configured = protectionState(bi, nowMs);
   if (configured !== 'ProtectionConfigured') return { state: configured, status: configured };
+  if (bi.stopped?.kind === 'protection') return { state: 'ProtectionStopped', status: 'ProtectionStopped' };
   if (backupsSuspended(bi, cfg)) return { state: 'BackupSchedulesSuspended', status: 'ProtectionStopped' };
   const last = lastFinishedBackupJob(vault, bi, nowMs);
   if (last?.fails) return { state: 'ProtectionError', status: 'ProtectionConfigured', error: backupJobError(last) };

@@ -221,4 +221,18 @@ describe('AzureDataProtectionAdapter protection health against the sandbox', () 
     expect((await control.calls()).filter((c) => c.method === 'POST')).toEqual([]);
     await client.close();
   });
+  it('keeps an instance whose protection was stopped listed as unprotected, and refuses its on-demand backup', async () => {
+    const { adapter, adapterConfig, control, protect } = await setup();
+    const { policyRef, refs } = await protect('stopped', 0, 2);
+    const client = new AzureDpClient(adapterConfig);
+    await client.request(ctx, 'POST', `${client.vaultId}/backupInstances/${refs[0]}/stopProtection`, {}, [202]);
+    await client.close();
+    await control.advanceClock(25 * 3_600_000);
+    const items = new Map((await adapter.listProtectedItems(ctx, policyRef)).items.map((i) => [i.vendorRef, i]));
+    expect(items.get(refs[0])).toMatchObject({ vendorStatus: 'ProtectionStopped', unprotected: true });
+    expect(items.get(refs[1])?.unprotected).toBeUndefined();
+    expect((await allRuns(adapter, policyRef, refs)).runs.map((r) => r.itemRef)).toEqual([refs[1]]);
+    const refused = await adapter.startBackup!(ctx, { clientRef: randomUUID(), policyRef, itemRef: refs[0] }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', vendorCode: 'UserErrorBackupInstanceNotProtected', retryable: false });
+  });
 });
