@@ -235,4 +235,13 @@ describe('AzureDataProtectionAdapter protection health against the sandbox', () 
     const refused = await adapter.startBackup!(ctx, { clientRef: randomUUID(), policyRef, itemRef: refs[0] }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', vendorCode: 'UserErrorBackupInstanceNotProtected', retryable: false });
   });
+  it("follows the ad-hoc backup's operation in the official examples' URL form too (vault-context status, instance result)", async () => {
+    const { adapter, control, protect } = await setup({ asyncUrlForm: 'examples' });
+    const { policyRef, refs } = await protect('examples form', 0, 1);
+    const started = await adapter.startBackup!(ctx, { clientRef: randomUUID(), policyRef, itemRef: refs[0] });
+    expect(started.ref.extra?.asyncOperationUrl).toMatch(/\/backupVaults\/[^/]+\/operationStatus\//);
+    expect(started.ref.extra?.locationUrl).toMatch(new RegExp(`/backupInstances/${refs[0]}/operationResults/`));
+    await control.advanceClock(10 * MIN);
+    expect(await adapter.getBackupRun!(ctx, started.ref)).toMatchObject({ status: 'succeeded', itemRef: refs[0], onDemand: true });
+  });
 });
