@@ -3,7 +3,7 @@ import type { VendorId } from '@bg/domain';
 import { ProtectionHealthService } from '../../apps/worker/src/backups/protection-health.service';
 import { newTenant } from '../support/factories';
 import { protectOneItem, type ProtectedItemSetup } from '../support/protected-item';
-import { startStack, type TestStack } from '../support/stack';
+import { eventually, startStack, type TestStack } from '../support/stack';
 import { E2E_FIXTURES } from '../support/vendor-fixtures';
 
 const HOUR = 60 * 60_000;
@@ -13,6 +13,9 @@ const DAY = 24 * HOUR;
 const VENDORS = (['veeam', 'azure-dataprotection', 'avepoint'] as const).filter(
   (v) => vendorDescriptor(v).capabilities.health.backupRuns !== 'none' && !!E2E_FIXTURES[v]('http://x').failBackups,
 );
+
+/** Vendors with an on-demand backup (POST .../backup). */
+const ON_DEMAND = VENDORS.filter((v) => vendorDescriptor(v).capabilities.health.onDemandBackup !== 'none');
 
 /**
  * Protection health from the vendors' backup runs, end to end against each sandbox: the worker reads the runs
@@ -63,7 +66,7 @@ describe.each(VENDORS)('protection health from backup runs: %s', (vendor: Vendor
     const before = (await s.t.tenant.get(`${s.T}/protected-items/${s.item.id}`)).body.protection;
     expect(await judge(s)).toEqual(before);
 
-    await fx.failBackups!(s.control, [s.item.externalId]);
+    await fx.failBackups!(s.control, [s.item]);
     p = await judge(s, DAY + HOUR);
     expect(p).toMatchObject({ state: 'failed', lastRunStatus: 'failed' });
     expect(p.lastRunError).toMatchObject({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) });
@@ -93,4 +96,45 @@ describe.each(VENDORS)('protection health from backup runs: %s', (vendor: Vendor
     expect((await other.tenant.get(`/v1/tenants/${other.tenantId}/backup-runs/${one.id}`)).status).toBe(404);
     expect((await other.tenant.get(`/v1/tenants/${other.tenantId}/backup-runs`)).body.items).toEqual([]);
   });
+
+  const onDemand = ON_DEMAND.includes(vendor as (typeof ON_DEMAND)[number]) ? it : it.skip;
+  onDemand(
+    'an on-demand backup runs to succeeded; the same Idempotency-Key answers the same run, a second request gets the run going',
+    async () => {
+      const s = await setup();
+      await judge(s, DAY);
+      const path = `${s.T}/protected-items/${s.item.id}/backup`;
+      const first = await s.t.tenant.post(path, {}, { 'idempotency-key': `k-${s.item.id}` });
+      expect(first.status).toBe(202);
+      expect(first.body).toMatchObject({ trigger: 'onDemand', status: 'queued', alreadyRunning: false, policyId: s.policyId });
+      expect(first.headers.get('location')).toBe(`${s.T}/backup-runs/${first.body.id}`);
+      const replay = await s.t.tenant.post(path, {}, { 'idempotency-key': `k-${s.item.id}` });
+      expect([replay.status, replay.body.id]).toEqual([202, first.body.id]);
+      const again = await s.t.tenant.post(path, {});
+      expect([again.status, again.body.id, again.body.alreadyRunning]).toEqual([202, first.body.id, true]);
+
+      // The worker starts it at the vendor and polls it; the vendor finishes it as its clock moves.
+      const done = await eventually(
+        async () => {
+          await s.control.advanceClock(HOUR);
+          return s.t.tenant.get(`${s.T}/backup-runs/${first.body.id}`);
+        },
+        (r) => ['succeeded', 'warning', 'failed'].includes(r.body.status),
+        60_000,
+        500,
+      );
+      expect(done.body).toMatchObject({ status: 'succeeded', trigger: 'onDemand', vendorRef: expect.any(String) });
+      expect(done.body.items.map((i: { protectedItemId: string }) => i.protectedItemId)).toContain(s.item.id);
+      // Read back by the scheduled collection, the vendor's run is the same row, not a second one.
+      await judge(s);
+      const onDemandRuns = (await s.t.tenant.get(`${s.T}/backup-runs?protectedItemId=${s.item.id}`)).body.items.filter(
+        (r: { vendorRef: string }) => r.vendorRef === done.body.vendorRef,
+      );
+      expect(onDemandRuns.map((r: { id: string; trigger: string }) => [r.id, r.trigger])).toEqual([[first.body.id, 'onDemand']]);
+      // Once it ended, a new request starts a new run.
+      const next = await s.t.tenant.post(path, {});
+      expect(next.status).toBe(202);
+      expect(next.body.id).not.toBe(first.body.id);
+    },
+  );
 });

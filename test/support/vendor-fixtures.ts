@@ -41,7 +41,7 @@ export interface VendorE2eFixture {
    * Protection health: the vendor's backups of these items fail from now on (sandbox fault injection), until
    * `resumeBackups`; the vendor reports it on its next backup (a failed run, or the item's error).
    */
-  failBackups?(control: SandboxControl, externalIds: string[]): Promise<void>;
+  failBackups?(control: SandboxControl, items: Array<{ externalId: string; vendorRef: string }>): Promise<void>;
   resumeBackups?(control: SandboxControl): Promise<void>;
 }
 
@@ -140,6 +140,13 @@ export function azureFixture(origin: string): VendorE2eFixture {
     destination: 'original',
     unsupportedDestination: 'new',
     restoreFaultPath: '/backupInstances/[^/]+/restore$',
+    // The sandbox's per-instance fault (azure.backups.ts): the instances' backup jobs end Failed.
+    failBackups: async (control, items) => {
+      await control.configure({ failBackupsOf: items.map((i) => i.vendorRef) });
+    },
+    resumeBackups: async (control) => {
+      await control.configure({ failBackupsOf: [] });
+    },
   };
 }
 

@@ -1,14 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { isVendorError, type CallContext, type VendorBackupRun } from '@bg/adapters';
 import { isBackupRunTerminal, systemClock } from '@bg/domain';
-import { QUEUES, TenantDb, backupRunRepository, policyRepository, protectedItemRepository, type TenantTx } from '@bg/platform';
+import {
+  APP_CONFIG,
+  QUEUES,
+  TenantDb,
+  backupRunRepository,
+  policyRepository,
+  protectedItemRepository,
+  type AppConfig,
+  type TenantTx,
+} from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
 import { ProtectionHealthService } from './protection-health.service';
 
-/** Polls of a running on-demand backup: every 15 s at first, backing off to every 5 min (or the vendor's hint). */
-const POLL_MS = (attempt: number) => Math.min(300_000, 15_000 * 1.5 ** Math.min(attempt, 10));
+/** Polls of a running on-demand backup: BACKUP_POLL_FIRST_MS (15 s) at first, backing off 1.5x to every 5 min. */
+const pollDelay = (firstMs: number, attempt: number) => Math.min(300_000, firstMs * 1.5 ** Math.min(attempt, 10));
 
 /**
  * On-demand backups (POST .../backup): starts the run the gateway stored (queued) at the vendor, then follows it by
@@ -22,6 +31,7 @@ export class OnDemandBackupService {
     private readonly adapters: AdapterCache,
     private readonly health: ProtectionHealthService,
     @InjectQueue(QUEUES.backups) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async start(call: CallContext, tenantId: string, runId: string): Promise<string> {
@@ -131,7 +141,7 @@ export class OnDemandBackupService {
     await this.queue.add(
       'backup.poll',
       { tenantId, backupRunId: runId, attempt, requestId: call.requestId },
-      { jobId: `backup.poll_${runId}_${attempt}`, delay: POLL_MS(attempt) },
+      { jobId: `backup.poll_${runId}_${attempt}`, delay: pollDelay(this.config.BACKUP_POLL_FIRST_MS, attempt) },
     );
   }
 }
