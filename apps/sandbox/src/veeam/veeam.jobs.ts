@@ -21,6 +21,7 @@ import {
   restJobItem,
   restJobSession,
   restJobSite,
+  restLogItem,
   restRestorePoint,
   restTeam,
   restUser,
@@ -32,7 +33,14 @@ import {
   usersOf,
 } from './veeam.model';
 import { organizationOf } from './veeam.organizations';
-import { configNumber, type JobItemRecord, type JobItemType, type JobRecord, type VeeamServerState } from './veeam.state';
+import {
+  configNumber,
+  type JobItemRecord,
+  type JobItemType,
+  type JobRecord,
+  type JobSessionRecord,
+  type VeeamServerState,
+} from './veeam.state';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown>; Body: unknown }> & AuthedRequest;
 type Scope = SandboxScope<VeeamServerState>;
@@ -92,7 +100,13 @@ const SCHEDULE_FIELDS = [
   'retryWaitInterval',
 ];
 const BACKUP_TYPES = ['EntireOrganization', 'SelectedItems'];
-const JOB_STATUSES = ['Stopped', 'Running', 'Success', 'Failed', 'Warning', 'NotConfigured', 'Disconnected', 'Queued'];
+const SESSION_STATUS_FILTERS = ['Stopped', 'Running', 'Succeeded', 'Failed', 'Warning'];
+
+function sessionOf(scope: Scope, id: string): JobSessionRecord {
+  const s = scope.state.jobSessions.find((x) => x.id === id);
+  if (!s) notFound(VEEAM_MESSAGES.jobSessionNotFound(id));
+  return s;
+}
 
 export function jobOf(scope: Scope, id: string): JobRecord {
   const job = scope.state.jobs.find((j) => j.id === id);
@@ -442,20 +456,47 @@ export function registerJobRoutes(app: FastifyInstance): void {
   app.get(
     '/v8/JobSessions',
     handle(async (req: Req) => {
+      const scope = scopeOf(req);
       const q = req.query;
-      checkEnum('status', q.status, JOB_STATUSES);
-      const list = scopeOf(req)
-        .state.jobSessions.filter((s) => (!q.jobId || s.jobId === q.jobId) && (!q.status || s.status === q.status))
+      // spec JobSession_Get: the status filter's enum spells success "Succeeded", the session's own status "Success".
+      checkEnum('status', q.status, SESSION_STATUS_FILTERS);
+      checkEnum('jobType', q.jobType, ['Backup', 'Copy']);
+      const lower = parseDateTime('endTimeLowerBound', q.endTimeLowerBound);
+      const upper = parseDateTime('endTimeUpperBound', q.endTimeUpperBound);
+      const status = q.status === 'Succeeded' ? 'Success' : q.status;
+      const byEnd = scope.config.sessionBoundsBy === 'endTime';
+      const inBounds = (s: JobSessionRecord) => {
+        if (lower === undefined && upper === undefined) return true;
+        const t = byEnd ? s.endTime : s.creationTime;
+        return t !== null && (lower === undefined || t > lower) && (upper === undefined || t < upper);
+      };
+      const list = scope.state.jobSessions
+        .filter((s) => (!q.jobId || s.jobId === q.jobId) && (!status || s.status === status) && (!q.jobType || q.jobType === 'Backup'))
+        .filter(inBounds)
         .sort((a, b) => b.creationTime - a.creationTime);
       return pageOf(req, list.map(restJobSession), q);
     }),
   );
   app.get(
     '/v8/JobSessions/:jobSessionsId',
+    handle(async (req: Req) => restJobSession(sessionOf(scopeOf(req), req.params.jobSessionsId))),
+  );
+  app.get(
+    '/v8/JobSessions/:sessionId/LogItems',
     handle(async (req: Req) => {
-      const s = scopeOf(req).state.jobSessions.find((x) => x.id === req.params.jobSessionsId);
-      if (!s) notFound(VEEAM_MESSAGES.jobSessionNotFound(req.params.jobSessionsId));
-      return restJobSession(s);
+      const q = req.query;
+      const s = sessionOf(scopeOf(req), req.params.sessionId);
+      checkEnum('type', q.type, ['Running', 'Warning', 'Error', 'Success', 'Stop']);
+      if (q.orderAsc !== undefined && q.orderAsc !== 'true' && q.orderAsc !== 'false')
+        refuse(VEEAM_MESSAGES.invalidParameter('orderAsc', q.orderAsc));
+      // spec JobSessionLog_GetBatchBySessionId: orderAsc "The default value is true".
+      const asc = q.orderAsc !== 'false';
+      const list = s.logItems.filter((l) => !q.type || l.type === q.type).sort((a, b) => (asc ? a.usn - b.usn : b.usn - a.usn));
+      return pageOf(
+        req,
+        list.map((l) => restLogItem(s, l)),
+        q,
+      );
     }),
   );
 

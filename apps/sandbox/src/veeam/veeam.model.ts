@@ -12,8 +12,10 @@ import {
 import { iso } from './veeam.http';
 import {
   configFlag,
+  configList,
   configNumber,
   type JobItemRecord,
+  type LogItemRecord,
   type JobRecord,
   type JobSessionRecord,
   type RepositoryRecord,
@@ -154,33 +156,51 @@ export function restJob(job: JobRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * spec RESTJobSession. `progress` is "Number of processed objects during the job session" (spec), not a
+ * percentage; statistics.processedObjects is "Number of items processed" (mails, documents) and
+ * transferredDataBytes the data read from the source.
+ */
 export function restJobSession(s: JobSessionRecord): Record<string, unknown> {
-  const processed = s.status === 'Running' ? 0 : s.items.length;
+  const seconds = Math.max(1, ((s.endTime ?? s.creationTime) - s.creationTime) / 1000);
   return {
     id: s.id,
     jobId: s.jobId,
     repositoryId: s.repositoryId,
     mainSessionId: s.id,
-    details: '',
+    details: s.status === 'Running' ? '' : `Job finished with ${s.status.toLowerCase()} status.`,
     creationTime: iso(s.creationTime),
     endTime: iso(s.endTime),
     retryCount: 0,
     jobWillBeRetried: false,
-    progress: s.status === 'Running' ? 50 : 100,
+    progress: s.processedObjects,
     jobType: 'Backup',
     jobSessionConfigType: s.full ? 'Full' : 'Incremental',
     status: s.status,
     statistics: {
-      processingRateBytesPS: 0,
-      processingRateItemsPS: 0,
-      readRateBytesPS: 0,
-      writeRateBytesPS: 0,
-      transferredDataBytes: 0,
-      processedObjects: processed,
-      bottleneck: 'NA',
+      processingRateBytesPS: Math.round(s.transferredBytes / seconds),
+      processingRateItemsPS: Math.round(s.processedItems / seconds),
+      readRateBytesPS: Math.round(s.transferredBytes / seconds),
+      writeRateBytesPS: Math.round(s.transferredBytes / seconds),
+      transferredDataBytes: s.transferredBytes,
+      processedObjects: s.processedItems,
+      bottleneck: s.status === 'Running' ? 'Detecting' : 'Source',
     },
-    eTag: 1,
+    eTag: s.logItems.length,
     _links: links(`/v8/JobSessions/${s.id}`, { job: `/v8/Jobs/${s.jobId}`, logItems: `/v8/JobSessions/${s.id}/LogItems` }),
+  };
+}
+
+/** spec RESTLogItem (endTime left out while the operation runs: the spec does not make it nullable). */
+export function restLogItem(s: JobSessionRecord, l: LogItemRecord): Record<string, unknown> {
+  return {
+    id: l.id,
+    usn: l.usn,
+    type: l.type,
+    message: l.message,
+    creationTime: iso(l.creationTime),
+    ...(l.endTime !== null ? { endTime: iso(l.endTime) } : {}),
+    _links: links(`/v8/JobSessions/${s.id}/LogItems`, { jobSession: `/v8/JobSessions/${s.id}` }),
   };
 }
 
@@ -236,9 +256,57 @@ export function scheduleIntervalMs(scope: Scope, job: JobRecord): number | null 
 function itemsOfRun(scope: Scope, job: JobRecord): JobItemRecord[] {
   if (job.backupType === 'SelectedItems') return job.selectedItems.map((i) => ({ ...i }));
   return [
-    ...usersOf(scope).map((u) => ({ id: u.id, type: 'User' as const, user: { id: u.id }, mailbox: true, oneDrive: true })),
-    ...sitesOf(scope).map((s) => ({ id: s.id, type: 'Site' as const, site: { id: s.id } })),
+    ...usersOf(scope).map((u) => ({
+      id: u.id,
+      type: 'User' as const,
+      user: { id: u.id, displayName: u.displayName, name: u.name },
+      mailbox: true,
+      oneDrive: true,
+    })),
+    ...sitesOf(scope).map((s) => ({ id: s.id, type: 'Site' as const, site: restJobSite(s) })),
   ];
+}
+
+/**
+ * The objects a job item stands for in a session's log, each with the names a test may use to fault it
+ * (config failBackupsOf / warnBackupsOf / skipBackupsOf). VB365 logs a user's mailbox and OneDrive apart.
+ */
+function objectsOf(item: JobItemRecord): Array<{ label: string; names: string[] }> {
+  const str = (o: Record<string, unknown> | undefined, k: string) => (o && typeof o[k] === 'string' ? (o[k] as string) : '');
+  if (item.site) {
+    const [id, url, title] = [str(item.site, 'id'), str(item.site, 'url'), str(item.site, 'title')];
+    return [{ label: `site: ${title || url} (${url})`, names: [id, url, title] }];
+  }
+  if (item.team) {
+    const [id, name, mail] = [str(item.team, 'id'), str(item.team, 'displayName'), str(item.team, 'mail')];
+    return [{ label: `team: ${name} (${mail})`, names: [id, name, mail] }];
+  }
+  if (item.user) {
+    const [id, name, upn] = [str(item.user, 'id'), str(item.user, 'displayName'), str(item.user, 'name')];
+    const names = [id, name, upn];
+    const who = `${name} (${upn})`;
+    return [
+      ...(item.mailbox || item.type === 'PartialOrganization' ? [{ label: `mailbox: ${who}`, names }] : []),
+      ...(item.archiveMailbox ? [{ label: `archive mailbox: ${who}`, names }] : []),
+      ...(item.oneDrive || item.type === 'OneDriveFolders' ? [{ label: `OneDrive: ${who}`, names }] : []),
+      ...(item.personalSite ? [{ label: `personal site: ${who}`, names }] : []),
+    ];
+  }
+  return [{ label: `organization objects (${item.type})`, names: [item.id] }];
+}
+
+/** Deterministic size of one object's backup: items and bytes (a full run reads everything, an incremental a fifth). */
+function objectVolume(label: string, full: boolean): { items: number; bytes: number } {
+  let h = 0;
+  for (const c of label) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  const items = (20 + (h % 180)) * (full ? 5 : 1);
+  return { items, bytes: items * 48 * 1024 };
+}
+
+function addLog(s: JobSessionRecord, at: number, type: LogItemRecord['type'], message: string, extra: Partial<LogItemRecord> = {}) {
+  const l: LogItemRecord = { id: randomUUID(), usn: s.logItems.length + 1, type, message, creationTime: at, endTime: at, ...extra };
+  s.logItems.push(l);
+  return l;
 }
 
 export function startJobSession(scope: Scope, job: JobRecord, at: number, full = false): JobSessionRecord {
@@ -253,21 +321,85 @@ export function startJobSession(scope: Scope, job: JobRecord, at: number, full =
     status: 'Running',
     full: full || job.lastBackup === null,
     items: itemsOfRun(scope, job),
+    logItems: [],
+    processedObjects: 0,
+    processedItems: 0,
+    transferredBytes: 0,
   };
+  addLog(session, at, 'Success', `Job ${job.name} started at ${iso(at)}`);
+  addLog(session, at, 'Success', `Found ${session.items.length} objects`);
+  // Objects skipped by skipBackupsOf are not processed: no log item. The others show Running until the session ends.
+  for (const item of session.items)
+    for (const o of objectsOf(item))
+      if (!listedIn(scope, 'skipBackupsOf', o.names))
+        addLog(session, at, 'Running', `Processing ${o.label}`, { endTime: null, itemId: item.id, object: o.label });
   scope.state.jobSessions.push(session);
   job.lastRun = at;
   job.lastStatus = 'Running';
   return session;
 }
 
-function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, status: JobSessionRecord['status']): void {
-  s.status = status;
-  s.endTime = at;
+function listedIn(scope: Scope, key: string, names: string[]): boolean {
+  const list = configList(scope.config, key);
+  return names.some((n) => n && list.includes(n));
+}
+
+/** An object's outcome in a session ending now, from the scope's fault switches. */
+function outcomeOf(scope: Scope, names: string[]): 'Success' | 'Warning' | 'Error' {
+  if (configFlag(scope.config, 'failBackups') || listedIn(scope, 'failBackupsOf', names)) return 'Error';
+  if (listedIn(scope, 'warnBackupsOf', names)) return 'Warning';
+  return 'Success';
+}
+
+/**
+ * Ends a session. Each object gets one log item with its outcome (an object skipped by skipBackupsOf gets none);
+ * the session is Failed when an object failed, Warning when one ended with a warning, else Success; `Stopped`
+ * stops the objects instead. The restore point holds the objects that were backed up (Success or Warning); a
+ * session that backed nothing up makes none.
+ */
+function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, stopped = false): void {
   const job = scope.state.jobs.find((j) => j.id === s.jobId);
-  if (job) job.lastStatus = status;
-  if (status !== 'Success' && status !== 'Warning') return;
+  const backedUp = new Set<JobItemRecord>();
+  const outcomes: string[] = [];
+  for (const l of s.logItems) {
+    if (l.type !== 'Running' || !l.object) continue;
+    const item = s.items.find((i) => i.id === l.itemId)!;
+    const o = objectsOf(item).find((x) => x.label === l.object)!;
+    l.endTime = at;
+    if (stopped) {
+      Object.assign(l, { type: 'Stop', message: `Processing ${o.label} was stopped` });
+      continue;
+    }
+    const outcome = outcomeOf(scope, o.names);
+    outcomes.push(outcome);
+    if (outcome === 'Error') {
+      Object.assign(l, { type: 'Error', message: `Failed to process ${o.label}. Error: Access is denied.` });
+      continue;
+    }
+    const { items, bytes } = objectVolume(o.label, s.full);
+    const mb = (bytes / 1024 / 1024).toFixed(1);
+    l.type = outcome;
+    l.message =
+      outcome === 'Warning'
+        ? `Processed ${o.label} with warnings: ${items} items (${mb} MB), 1 item skipped: the item is too large`
+        : `Processed ${o.label}: ${items} items (${mb} MB)`;
+    s.processedItems += items;
+    s.transferredBytes += bytes;
+    backedUp.add(item);
+  }
+  s.processedObjects = backedUp.size;
+  s.status = stopped ? 'Stopped' : outcomes.includes('Error') ? 'Failed' : outcomes.includes('Warning') ? 'Warning' : 'Success';
+  s.endTime = at;
+  addLog(
+    s,
+    at,
+    s.status === 'Failed' ? 'Error' : s.status === 'Warning' ? 'Warning' : s.status === 'Stopped' ? 'Stop' : 'Success',
+    `Job finished with ${s.status.toLowerCase()} at ${iso(at)}`,
+  );
+  if (job) job.lastStatus = s.status;
+  if (backedUp.size === 0) return;
   if (job) job.lastBackup = at;
-  const users = s.items.filter((i) => i.type === 'User' && i.user);
+  const users = [...backedUp].filter((i) => i.type === 'User' && i.user);
   const uid = (i: JobItemRecord) => String(i.user!.id);
   scope.state.restorePoints.push({
     id: randomUUID(),
@@ -277,11 +409,11 @@ function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, status:
     backupTime: at,
     isExchange: users.some((i) => i.mailbox || i.archiveMailbox),
     isOneDrive: users.some((i) => i.oneDrive),
-    isSharePoint: s.items.some((i) => i.type === 'Site' || i.personalSite),
-    isTeams: s.items.some((i) => i.type === 'Team'),
+    isSharePoint: [...backedUp].some((i) => i.type === 'Site' || i.personalSite),
+    isTeams: [...backedUp].some((i) => i.type === 'Team'),
     userIds: users.map(uid),
-    siteIds: s.items.filter((i) => i.type === 'Site' && i.site).map((i) => String(i.site!.id)),
-    teamIds: s.items.filter((i) => i.type === 'Team' && i.team).map((i) => String(i.team!.id)),
+    siteIds: [...backedUp].filter((i) => i.type === 'Site' && i.site).map((i) => String(i.site!.id)),
+    teamIds: [...backedUp].filter((i) => i.type === 'Team' && i.team).map((i) => String(i.team!.id)),
     mailboxUserIds: users.filter((i) => i.mailbox || i.archiveMailbox).map(uid),
     oneDriveUserIds: users.filter((i) => i.oneDrive).map(uid),
   });
@@ -290,7 +422,7 @@ function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, status:
 /** Stops a running session now (POST /Jobs/{id}/stop). */
 export function stopJobSessions(scope: Scope, job: JobRecord): void {
   const now = scope.clock.now().getTime();
-  for (const s of scope.state.jobSessions) if (s.jobId === job.id && s.status === 'Running') finishJobSession(scope, s, now, 'Stopped');
+  for (const s of scope.state.jobSessions) if (s.jobId === job.id && s.status === 'Running') finishJobSession(scope, s, now, true);
 }
 
 /**
@@ -300,12 +432,10 @@ export function stopJobSessions(scope: Scope, job: JobRecord): void {
  */
 export function advanceJobs(scope: Scope): void {
   const now = scope.clock.now().getTime();
-  const fail = configFlag(scope.config, 'failBackups');
   for (const job of scope.state.jobs) {
     for (let guard = 0; guard < 200; guard++) {
       for (const s of scope.state.jobSessions) {
-        if (s.jobId === job.id && s.status === 'Running' && s.endsAt !== null && s.endsAt <= now)
-          finishJobSession(scope, s, s.endsAt, fail ? 'Failed' : 'Success');
+        if (s.jobId === job.id && s.status === 'Running' && s.endsAt !== null && s.endsAt <= now) finishJobSession(scope, s, s.endsAt);
       }
       if (scope.state.jobSessions.some((s) => s.jobId === job.id && s.status === 'Running')) break;
       if (!job.isEnabled || job.nextRunAt === null || job.nextRunAt > now) break;

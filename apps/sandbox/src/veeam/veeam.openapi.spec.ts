@@ -167,7 +167,22 @@ describe('veeam sandbox against the vendor OpenAPI v8', () => {
     const started = await send('POST', `/v8/Jobs/${job}/start`, 'RESTStartJobOptions', { full: true });
     expectValid('RESTJobSession', started.body);
     await new SandboxControl(sandbox.origin, 'veeam', server).advanceClock(600_000);
-    expectValid('PageOfRESTJobSession', (await call('GET', `/v8/JobSessions?jobId=${job}`)).body);
+    const sessions = (
+      await call('GET', `/v8/JobSessions?jobId=${job}&jobType=Backup&status=Succeeded&endTimeLowerBound=2000-01-01T00:00:00Z`)
+    ).body;
+    expectValid('PageOfRESTJobSession', sessions);
+    expect(sessions.results.length).toBeGreaterThan(0);
+    expectValid('RESTJobSession', (await call('GET', `/v8/JobSessions/${started.body.id}`)).body);
+    const log = (await call('GET', `/v8/JobSessions/${started.body.id}/LogItems?orderAsc=true`)).body;
+    expectValid('PageOfRESTLogItem', log);
+    expect(log.results.length).toBeGreaterThan(2);
+    const again = await send('POST', `/v8/Jobs/${job}/start`, 'RESTStartJobOptions', {});
+    expectValid('RESTJobSession', again.body);
+    expectValid('PageOfRESTLogItem', (await call('GET', `/v8/JobSessions/${again.body.id}/LogItems?type=Running`)).body);
+    const refused = await send('POST', `/v8/Jobs/${job}/start`, 'RESTStartJobOptions', {});
+    expect(refused.status).toBe(409);
+    expectValid('RESTExceptionInfo', refused.body);
+    await new SandboxControl(sandbox.origin, 'veeam', server).advanceClock(600_000);
     const points = (await call('GET', `/v8/RestorePoints?jobId=${job}`)).body;
     expectValid('PageOfRESTRestorePoint', points);
     expectValid('RESTRestorePoint', (await call('GET', `/v8/RestorePoints/${points.results[0].id}`)).body);

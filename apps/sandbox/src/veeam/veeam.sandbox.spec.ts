@@ -298,6 +298,169 @@ describe('veeam sandbox', () => {
     });
   });
 
+  describe('job sessions (spec JobSession_Get, JobSessionLog_GetBatchBySessionId, Job_StartAction)', () => {
+    const HOUR = 3600_000;
+    const sessionsOf = async (token: string, query: string) => (await call(token, 'GET', `/v8/JobSessions?${query}`)).body.results;
+    const logOf = async (token: string, id: string, query = '') =>
+      (await call(token, 'GET', `/v8/JobSessions/${id}/LogItems?limit=1000${query}`)).body.results as Array<{
+        type: string;
+        message: string;
+        usn: number;
+      }>;
+    const userItem = (server: string, i: number) => {
+      const u = veeamFixtureUsers(server)[i];
+      return { type: 'User', user: { id: u.id, name: u.name, displayName: u.displayName }, mailbox: true, oneDrive: true };
+    };
+
+    it('runs a daily job once a day on the sandbox clock; each session logs its objects and makes a restore point', async () => {
+      const user = newServer();
+      const control = new SandboxControl(sandbox.origin, 'veeam', user);
+      await control.configure({ tokenLifetimeSeconds: 30 * 24 * 3600 }); // days pass on the server clock
+      const token = await login(user);
+      const site = veeamFixtureSites(user)[1];
+      const job = (await newJob(user, token, [siteItem(user, 1), userItem(user, 2)])).body;
+      await control.advanceClock(3 * 24 * HOUR);
+      const sessions = await sessionsOf(token, `jobId=${job.id}`);
+      // First run a minute after creation, then every 24 h: +1 min, +1 d 1 min, +2 d 1 min.
+      expect(sessions.map((s: { status: string }) => s.status)).toEqual(['Success', 'Success', 'Success']);
+      const newest = sessions[0];
+      expect(Date.parse(newest.creationTime) - Date.parse(sessions[1].creationTime)).toBe(24 * HOUR);
+      expect(Date.parse(newest.endTime) - Date.parse(newest.creationTime)).toBe(120_000);
+      expect(newest).toMatchObject({ jobId: job.id, jobType: 'Backup', jobSessionConfigType: 'Incremental', progress: 2 });
+      expect(sessions[2].jobSessionConfigType).toBe('Full');
+      expect(newest.statistics.processedObjects).toBeGreaterThan(0);
+      expect(newest.statistics.transferredDataBytes).toBe(newest.statistics.processedObjects * 48 * 1024);
+      const log = await logOf(token, newest.id);
+      expect(log.map((l) => l.usn)).toEqual([...log.keys()].map((i) => i + 1));
+      const objects = log.filter((l) => l.message.startsWith('Processed'));
+      expect(objects.map((l) => [l.type, l.message.split(':').slice(0, 2).join(':')])).toEqual([
+        ['Success', `Processed site: ${site.title} (${site.url})`.split(':').slice(0, 2).join(':')],
+        [
+          'Success',
+          `Processed mailbox: ${veeamFixtureUsers(user)[2].displayName} (${veeamFixtureUsers(user)[2].name})`
+            .split(':')
+            .slice(0, 2)
+            .join(':'),
+        ],
+        [
+          'Success',
+          `Processed OneDrive: ${veeamFixtureUsers(user)[2].displayName} (${veeamFixtureUsers(user)[2].name})`
+            .split(':')
+            .slice(0, 2)
+            .join(':'),
+        ],
+      ]);
+      expect(objects[0].message).toContain(`(${site.url})`);
+      const points = (await call(token, 'GET', `/v8/RestorePoints?jobId=${job.id}`)).body.results;
+      expect(points.map((p: { backupTime: string }) => p.backupTime)).toEqual(sessions.map((s: { endTime: string }) => s.endTime));
+      // A disabled job stops running.
+      expect((await call(token, 'POST', `/v8/Jobs/${job.id}/disable`)).status).toBe(204);
+      await control.advanceClock(2 * 24 * HOUR);
+      expect(await sessionsOf(token, `jobId=${job.id}`)).toHaveLength(3);
+    });
+
+    it('filters by jobId, status (the spec spells it Succeeded), jobType and the end-time bounds', async () => {
+      const user = newServer();
+      const control = new SandboxControl(sandbox.origin, 'veeam', user);
+      await control.configure({ tokenLifetimeSeconds: 30 * 24 * 3600 }); // days pass on the server clock
+      const token = await login(user);
+      const a = (await newJob(user, token, [siteItem(user, 1)])).body;
+      const b = (await newJob(user, token, [siteItem(user, 2)], { schedulePolicy: { type: 'ManualOnly' } })).body;
+      await control.advanceClock(2 * 24 * HOUR);
+      expect((await call(token, 'POST', `/v8/Jobs/${b.id}/start`, {})).status).toBe(200);
+      expect(await sessionsOf(token, `jobId=${a.id}`)).toHaveLength(2);
+      expect((await sessionsOf(token, `jobId=${b.id}`)).map((s: { status: string }) => s.status)).toEqual(['Running']);
+      expect(await sessionsOf(token, `jobId=${a.id}&status=Succeeded`)).toHaveLength(2);
+      expect(await sessionsOf(token, `status=Running`)).toHaveLength(1);
+      expect(await sessionsOf(token, `jobType=Copy`)).toEqual([]);
+      expect(await call(token, 'GET', '/v8/JobSessions?status=Success')).toMatchObject({
+        status: 400,
+        body: { errorCode: 'ParameterValidationFailure' },
+      });
+      expect((await call(token, 'GET', '/v8/JobSessions?endTimeLowerBound=yesterday')).status).toBe(400);
+      const { now } = await control.advanceClock(0);
+      const since = new Date(Date.parse(now) - HOUR).toISOString();
+      // By creation time (the spec's description, the default): the running session is in the window.
+      expect((await sessionsOf(token, `endTimeLowerBound=${since}`)).map((s: { jobId: string }) => s.jobId)).toEqual([b.id]);
+      const older = (await sessionsOf(token, `endTimeUpperBound=${since}`)).map((s: { jobId: string }) => s.jobId);
+      expect(older).toEqual([a.id, a.id]);
+      // By end time (sessionBoundsBy 'endTime'): a session still running has no end time and is left out.
+      await control.configure({ sessionBoundsBy: 'endTime' });
+      expect(await sessionsOf(token, `endTimeLowerBound=${since}`)).toEqual([]);
+    });
+
+    it('fails, warns or skips one object by the failBackupsOf / warnBackupsOf / skipBackupsOf switches', async () => {
+      const user = newServer();
+      const control = new SandboxControl(sandbox.origin, 'veeam', user);
+      await control.configure({ tokenLifetimeSeconds: 30 * 24 * 3600 }); // days pass on the server clock
+      const token = await login(user);
+      const [s1, s2] = [veeamFixtureSites(user)[1], veeamFixtureSites(user)[2]];
+      const job = (await newJob(user, token, [siteItem(user, 1), siteItem(user, 2)])).body;
+      const pointsOf = async (siteId: string) => (await call(token, 'GET', `/v8/RestorePoints?siteId=${siteId}`)).body.results.length;
+      const lastRun = async () => {
+        await control.advanceClock(24 * HOUR);
+        const [s] = await sessionsOf(token, `jobId=${job.id}&limit=1`);
+        const log = await logOf(token, s.id);
+        return { s, of: (site: { url: string }) => log.filter((l) => l.message.includes(`(${site.url})`)).map((l) => l.type) };
+      };
+
+      await control.configure({ failBackupsOf: [s1.url] });
+      let r = await lastRun();
+      expect(r.s).toMatchObject({ status: 'Failed', progress: 1 });
+      expect([r.of(s1), r.of(s2)]).toEqual([['Error'], ['Success']]);
+      expect((await logOf(token, r.s.id, '&type=Error')).map((l) => l.message)).toEqual([
+        `Failed to process site: ${s1.title} (${s1.url}). Error: Access is denied.`,
+        expect.stringMatching(/^Job finished with failed/),
+      ]);
+      expect([await pointsOf(s1.id), await pointsOf(s2.id)]).toEqual([0, 1]);
+
+      await control.configure({ failBackupsOf: [], warnBackupsOf: [s1.id] });
+      r = await lastRun();
+      expect(r.s.status).toBe('Warning');
+      expect([r.of(s1), r.of(s2)]).toEqual([['Warning'], ['Success']]);
+      expect([await pointsOf(s1.id), await pointsOf(s2.id)]).toEqual([1, 2]);
+
+      await control.configure({ warnBackupsOf: [], skipBackupsOf: [s1.title] });
+      r = await lastRun();
+      expect(r.s).toMatchObject({ status: 'Success', progress: 1 });
+      expect([r.of(s1), r.of(s2)]).toEqual([[], ['Success']]);
+      expect([await pointsOf(s1.id), await pointsOf(s2.id)]).toEqual([1, 3]);
+    });
+
+    it('starts a job on demand (200 RESTJobSession), refuses a second start while it runs, and stops it', async () => {
+      const user = newServer();
+      const control = new SandboxControl(sandbox.origin, 'veeam', user);
+      await control.configure({ tokenLifetimeSeconds: 30 * 24 * 3600 }); // days pass on the server clock
+      const token = await login(user);
+      const job = (await newJob(user, token, [siteItem(user, 1)], { schedulePolicy: { type: 'ManualOnly' } })).body;
+      const started = await call(token, 'POST', `/v8/Jobs/${job.id}/start`, { full: true });
+      expect(started).toMatchObject({ status: 200, body: { jobId: job.id, status: 'Running', progress: 0, endTime: null } });
+      expect((await logOf(token, started.body.id, '&type=Running')).map((l) => l.message)).toEqual([
+        expect.stringMatching(/^Processing site: /),
+      ]);
+      expect(await call(token, 'POST', `/v8/Jobs/${job.id}/start`, {})).toMatchObject({
+        status: 409,
+        body: { errorCode: 'OperationConflict', message: `Job ${job.name} is already running.` },
+      });
+      await control.advanceClock(30_000);
+      expect((await call(token, 'POST', `/v8/Jobs/${job.id}/stop`)).status).toBe(204);
+      const stopped = (await call(token, 'GET', `/v8/JobSessions/${started.body.id}`)).body;
+      expect(stopped).toMatchObject({ status: 'Stopped', progress: 0 });
+      expect((await logOf(token, stopped.id, '&type=Stop')).length).toBe(2);
+      expect((await call(token, 'GET', `/v8/RestorePoints?jobId=${job.id}`)).body.results).toEqual([]);
+      const again = await call(token, 'POST', `/v8/Jobs/${job.id}/start`, {});
+      await control.advanceClock(120_000);
+      expect((await call(token, 'GET', `/v8/JobSessions/${again.body.id}`)).body.status).toBe('Success');
+      // Log items page by offset/limit, newest first with orderAsc=false.
+      const desc = (await call(token, 'GET', `/v8/JobSessions/${again.body.id}/LogItems?orderAsc=false&limit=2`)).body;
+      expect(desc).toMatchObject({ offset: 0, limit: 2 });
+      expect(desc.results.map((l: { usn: number }) => l.usn)).toEqual([4, 3]);
+      expect((await call(token, 'GET', `/v8/JobSessions/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}/LogItems`)).body.errorCode).toBe(
+        'ResourceNotFound',
+      );
+    });
+  });
+
   describe('restore sessions', () => {
     async function backedUpSite(user: string) {
       const control = new SandboxControl(sandbox.origin, 'veeam', user);

@@ -9,7 +9,14 @@ import { veeamFixtureProxyId, veeamFixtureRepositories } from './veeam.fixtures'
  * - tokenRequestsPerMinute (default 25): token endpoint quota per user name / client id
  * - firstBackupDelayMs (default 60 000): an enabled scheduled job's first run after creation
  * - backupDurationMs (default 120 000), backupIntervalMs (overrides the schedule's period)
- * - stuckJobs (true: job sessions stay Running), failBackups (true: job sessions end Failed)
+ * - stuckJobs (true: job sessions stay Running), failBackups (true: every object of a job session fails)
+ * - failBackupsOf / warnBackupsOf / skipBackupsOf (string[]: ids, site urls or titles, user names (UPN) or display
+ *   names of objects): from the next session on, that object's backup ends Error (the session Failed), ends
+ *   Warning (the session Warning unless Failed), or is not processed at all (no log item, no restore point for
+ *   it; the session's status does not change). Read when a session ends.
+ * - sessionBoundsBy ('creationTime' default | 'endTime'): what GET /v8/JobSessions endTimeLowerBound /
+ *   endTimeUpperBound compare. The spec's descriptions say "created after / before"; the names say end time,
+ *   and a session still running has none. 'endTime' leaves running sessions out of a bounded list.
  * - restoreDurationMs (default 60 000), stuckRestores (true: restore events stay Running)
  * - pageLinks ('navigation' default | 'self' | 'none'): the HAL `_links` of a PageOf (veeam.http.ts pageOf)
  * - failRestoreOf (string[]: names/urls/emails of items whose restore ends Failed)
@@ -64,6 +71,19 @@ export interface JobRecord {
   eTag: number;
 }
 
+/** One RESTLogItem of a job session: session-level lines, and one per processed object (mailbox, OneDrive, site, team). */
+export interface LogItemRecord {
+  id: string;
+  usn: number;
+  type: 'Running' | 'Warning' | 'Error' | 'Success' | 'Stop';
+  message: string;
+  creationTime: number;
+  endTime: number | null;
+  /** The job item and object (mailbox/OneDrive/site/team) the line is about; absent for session-level lines. */
+  itemId?: string;
+  object?: string;
+}
+
 export interface JobSessionRecord {
   id: string;
   jobId: string;
@@ -76,6 +96,11 @@ export interface JobSessionRecord {
   full: boolean;
   /** Items the run processes (snapshot at start). */
   items: JobItemRecord[];
+  logItems: LogItemRecord[];
+  /** Objects finished (RESTJobSession.progress), items and bytes transferred (statistics). */
+  processedObjects: number;
+  processedItems: number;
+  transferredBytes: number;
 }
 
 export interface RestorePointRecord {
