@@ -446,6 +446,182 @@ describe('VeeamAdapter against the sandbox', () => {
     });
   });
 
+  describe('backup runs (job sessions)', () => {
+    const HOUR = 3600_000;
+    const now = async (control: SandboxControl) => new Date((await control.advanceClock(0)).now);
+    const sessionCalls = async (control: SandboxControl) =>
+      (await control.calls())
+        .filter((c) => c.path.startsWith('/v8/JobSessions') && c.status === 200) // not the 401s of a token the days expired
+        .map((c) => c.path.replace(/[0-9a-f-]{36}/g, ':id'));
+
+    async function protect(s: ReturnType<typeof setup>, n: number, settings?: Record<string, unknown>) {
+      const { policy, items } = await s.adapter.createPolicy(s.ctx, {
+        workload: 'sharepoint',
+        displayName: `runs-${randomBytes(3).toString('hex')}`,
+        items: s.sites.slice(0, n).map((x) => ({ kind: 'site' as const, externalId: x.id })),
+        ...(settings ? { settings } : {}),
+      });
+      return { jobId: policy.vendorRef, refs: items.map((i) => i.vendorRef) };
+    }
+
+    it("lists the job's sessions in the window, newest first, with items and volumes; a clean Success needs no log read", async () => {
+      const s = setup();
+      const { jobId, refs } = await protect(s, 2);
+      await s.control.advanceClock(3 * 24 * HOUR);
+      await s.control.clearCalls();
+      const since = new Date((await now(s.control)).getTime() - 50 * HOUR); // runs at +1 min, +1 d 1 min, +2 d 1 min: the last two
+      const page = await s.adapter.listBackupRuns!(s.ctx, { policyRef: jobId, itemRefs: refs, since });
+      expect(page.next).toBeUndefined();
+      expect(page.items).toHaveLength(2);
+      for (const run of page.items) {
+        expect(run).toMatchObject({ policyRef: jobId, status: 'succeeded', vendorStatus: 'Success' });
+        expect(run.startedAt!.getTime()).toBeGreaterThanOrEqual(since.getTime());
+        expect(run.endedAt!.getTime() - run.startedAt!.getTime()).toBe(120_000);
+        expect(run.itemsProcessed).toBeGreaterThan(0);
+        expect(run.bytesProcessed).toBe(run.itemsProcessed! * 48 * 1024);
+        expect(run.items).toEqual(refs.map((itemRef) => ({ itemRef, status: 'succeeded' })));
+        expect(run.error).toBeUndefined();
+      }
+      expect(page.items[0].startedAt!.getTime() - page.items[1].startedAt!.getTime()).toBe(24 * HOUR);
+      // The bounded list and the running sessions; no LogItems read.
+      expect(await sessionCalls(s.control)).toEqual(['/v8/JobSessions', '/v8/JobSessions']);
+      const query = (await s.control.calls()).find((c) => c.path === '/v8/JobSessions' && c.status === 200)!.query;
+      expect(query).toMatchObject({ jobId, jobType: 'Backup', endTimeLowerBound: since.toISOString(), offset: '0', limit: '30' });
+    });
+
+    it('reads the log of a session that did not end cleanly: failed, warning and skipped objects', async () => {
+      const s = setup();
+      const { jobId, refs } = await protect(s, 3);
+      await s.control.advanceClock(10 * 60_000);
+      await s.control.configure({ failBackupsOf: [s.sites[0].url], warnBackupsOf: [s.sites[1].url] });
+      await s.control.advanceClock(24 * HOUR);
+      await s.control.clearCalls();
+      const since = new Date((await now(s.control)).getTime() - 2 * HOUR);
+      const [failed] = (await s.adapter.listBackupRuns!(s.ctx, { policyRef: jobId, itemRefs: refs, since })).items;
+      expect(failed).toMatchObject({
+        status: 'failed',
+        vendorStatus: 'Failed',
+        error: { code: 'VENDOR_ERROR', vendorCode: 'Failed' },
+      });
+      expect(failed.items).toEqual([
+        {
+          itemRef: refs[0],
+          status: 'failed',
+          error: {
+            code: 'VENDOR_ERROR',
+            vendorCode: 'Error',
+            message: `Failed to process site: ${s.sites[0].title} (${s.sites[0].url}). Error: Access is denied.`,
+          },
+        },
+        { itemRef: refs[1], status: 'warning', error: expect.objectContaining({ vendorCode: 'Warning' }) },
+        { itemRef: refs[2], status: 'succeeded' },
+      ]);
+      expect((await sessionCalls(s.control)).filter((p) => p.endsWith('/LogItems'))).toHaveLength(1);
+
+      // Skipped: the object is not processed; the session is Success but with fewer objects, so the log is read.
+      await s.control.configure({ failBackupsOf: [], warnBackupsOf: [], skipBackupsOf: [s.sites[0].id] });
+      await s.control.advanceClock(24 * HOUR);
+      const since2 = new Date((await now(s.control)).getTime() - 2 * HOUR);
+      const [skipped] = (await s.adapter.listBackupRuns!(s.ctx, { policyRef: jobId, itemRefs: refs, since: since2 })).items;
+      expect(skipped.status).toBe('succeeded');
+      expect(skipped.items).toEqual([
+        { itemRef: refs[1], status: 'succeeded' },
+        { itemRef: refs[2], status: 'succeeded' },
+      ]);
+    });
+
+    it.each(['creationTime', 'endTime'])(
+      'lists a running session whichever time endTimeLowerBound compares (sessionBoundsBy %s)',
+      async (sessionBoundsBy) => {
+        const s = setup();
+        const { jobId, refs } = await protect(s, 1);
+        await s.control.configure({ sessionBoundsBy });
+        await s.control.advanceClock(24 * HOUR + 2 * 60_000); // the first run ended, the second is running
+        const since = new Date((await now(s.control)).getTime() - 2 * HOUR);
+        const runs = (await s.adapter.listBackupRuns!(s.ctx, { policyRef: jobId, itemRefs: refs, since })).items;
+        expect(runs.map((r) => r.status)).toEqual(['running']);
+        expect(runs[0].items).toBeUndefined();
+        expect(runs[0].endedAt).toBeUndefined();
+        const all = (
+          await s.adapter.listBackupRuns!(s.ctx, { policyRef: jobId, itemRefs: refs, since: new Date(since.getTime() - 24 * HOUR) })
+        ).items;
+        expect(all.map((r) => r.status)).toEqual(['running', 'succeeded']);
+      },
+    );
+
+    it('pages by offset + limit until a short page, without HAL links', async () => {
+      const s = setup();
+      await s.control.configure({ pageLinks: 'none', backupIntervalMs: HOUR });
+      const { jobId, refs } = await protect(s, 1);
+      await s.control.advanceClock(40 * HOUR + 30 * 60_000);
+      const since = new Date((await now(s.control)).getTime() - 40 * HOUR);
+      const first = await s.adapter.listBackupRuns!(s.ctx, { policyRef: jobId, itemRefs: refs, since });
+      expect(first.items).toHaveLength(30);
+      expect(first.next).toBe('30');
+      const second = await s.adapter.listBackupRuns!(s.ctx, { policyRef: jobId, itemRefs: refs, since }, first.next);
+      expect(second.items).toHaveLength(10);
+      expect(second.next).toBeUndefined();
+      const ids = [...first.items, ...second.items].map((r) => r.vendorRef);
+      expect(new Set(ids).size).toBe(40);
+      await expect(s.adapter.listBackupRuns!(s.ctx, { policyRef: jobId, itemRefs: refs }, 'x')).rejects.toMatchObject({
+        code: 'INVALID_REQUEST',
+      });
+    });
+
+    it('starts the whole job on demand and follows the session to its end; a second start while it runs is NOT_ALLOWED_IN_STATE', async () => {
+      const s = setup();
+      const { jobId, refs } = await protect(s, 2, { schedulePolicy: { type: 'ManualOnly' } });
+      const started = await s.adapter.startBackup!(s.ctx, { clientRef: 'run-1', policyRef: jobId });
+      expect(started.run).toMatchObject({ policyRef: jobId, status: 'running', vendorStatus: 'Running' });
+      expect(started.ref.vendorRef).toBe(started.run.vendorRef);
+      const again = await vendorError(s.adapter.startBackup!(s.ctx, { clientRef: 'run-2', policyRef: jobId }));
+      expect(again).toMatchObject({ code: 'NOT_ALLOWED_IN_STATE', vendorCode: 'OperationConflict', httpStatus: 409, retryable: false });
+      expect((await s.adapter.getBackupRun!(s.ctx, started.ref)).status).toBe('running');
+      await s.control.advanceClock(120_000);
+      const done = await s.adapter.getBackupRun!(s.ctx, started.ref);
+      expect(done).toMatchObject({ vendorRef: started.ref.vendorRef, status: 'succeeded', vendorStatus: 'Success' });
+      expect(done.items).toEqual(refs.map((itemRef) => ({ itemRef, status: 'succeeded' })));
+      // A disabled job refuses too.
+      await s.adapter.deactivatePolicy(s.ctx, jobId);
+      expect(await vendorError(s.adapter.startBackup!(s.ctx, { clientRef: 'run-3', policyRef: jobId }))).toMatchObject({
+        code: 'NOT_ALLOWED_IN_STATE',
+      });
+    });
+
+    it('a stopped session is failed with its objects stopped', async () => {
+      const s = setup();
+      const { jobId, refs } = await protect(s, 1, { schedulePolicy: { type: 'ManualOnly' } });
+      const started = await s.adapter.startBackup!(s.ctx, { clientRef: 'run-1', policyRef: jobId });
+      await fetch(`${s.config.endpoint}/v8/Jobs/${jobId}/stop`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${(await s.control.state<{ tokens: Array<{ accessToken: string }> }>()).tokens[0].accessToken}` },
+      });
+      const run = await s.adapter.getBackupRun!(s.ctx, started.ref);
+      expect(run).toMatchObject({ status: 'failed', vendorStatus: 'Stopped', error: { code: 'VENDOR_ERROR', vendorCode: 'Stopped' } });
+      expect(run.items).toEqual([{ itemRef: refs[0], status: 'failed', error: expect.objectContaining({ vendorCode: 'Stop' }) }]);
+    });
+
+    it('surfaces a status the spec does not name: vendorStatus kept, failed once ended, running before', async () => {
+      const s = setup();
+      const { jobId } = await protect(s, 1, { schedulePolicy: { type: 'ManualOnly' } });
+      const started = await s.adapter.startBackup!(s.ctx, { clientRef: 'run-1', policyRef: jobId });
+      const session = { id: started.ref.vendorRef, jobId, creationTime: new Date().toISOString(), status: 'Paused' };
+      await s.control.injectFault({ method: 'GET', path: '^/v8/JobSessions/', status: 200, body: { ...session, endTime: null } });
+      expect(await s.adapter.getBackupRun!(s.ctx, started.ref)).toMatchObject({ status: 'running', vendorStatus: 'Paused' });
+      await s.control.injectFault({
+        method: 'GET',
+        path: '^/v8/JobSessions/[^/]+$',
+        status: 200,
+        body: { ...session, endTime: new Date().toISOString() },
+      });
+      expect(await s.adapter.getBackupRun!(s.ctx, started.ref)).toMatchObject({
+        status: 'failed',
+        vendorStatus: 'Paused',
+        error: { code: 'VENDOR_ERROR', vendorCode: 'Paused' },
+      });
+    });
+  });
+
   describe('restores', () => {
     /** Protects items of one workload, lets the first backup run, returns a restore request of the newest points. */
     async function backedUp(

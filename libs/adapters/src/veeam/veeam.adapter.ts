@@ -2,6 +2,8 @@ import type { Workload } from '@bg/domain';
 import type { BackupVendorPort } from '../port/backup-vendor.port';
 import type {
   AdapterConfig,
+  BackupRunQuery,
+  BackupTarget,
   CallContext,
   ItemSpec,
   Page,
@@ -9,6 +11,8 @@ import type {
   RestorePointQuery,
   RestoreProgress,
   RestoreRequest,
+  StartedBackup,
+  VendorBackupRun,
   VendorOperationRef,
   VendorPolicy,
   VendorProtectedItem,
@@ -38,6 +42,7 @@ import {
   type VeeamRepositoryUsage,
   workloadOfItem,
 } from './veeam.mapping';
+import { VeeamBackups } from './veeam.backups';
 import { VeeamRestores } from './veeam.restore';
 import type { RESTJob, RESTJobItemComposed, RESTJobSchedulePolicy, RESTSite, RESTUser } from './veeam.types';
 
@@ -52,13 +57,15 @@ function offsetOf(page?: string): number {
 /**
  * Veeam Backup for Microsoft 365 (REST v8) behind the port. Policy = backup job (backupType
  * SelectedItems), protected item = a job's selected item (a site, or a user's mailbox / OneDrive),
- * restore point = VB365 restore point, restore = explore session + asynchronous restore action.
+ * restore point = VB365 restore point, restore = explore session + asynchronous restore action,
+ * backup run = job session (per-object outcomes from its log items).
  */
 export class VeeamAdapter implements BackupVendorPort {
   readonly capabilities = VEEAM_CAPABILITIES;
   private readonly creds: VeeamCredentials;
   private readonly client: VeeamClient;
   private readonly restores: VeeamRestores;
+  private readonly backups: VeeamBackups;
   private orgId?: string;
   private repoId?: string;
 
@@ -66,6 +73,7 @@ export class VeeamAdapter implements BackupVendorPort {
     this.creds = parseVeeamCredentials(config.credentials);
     this.client = new VeeamClient(config, this.creds);
     this.restores = new VeeamRestores(this.client, (ctx) => this.organizationId(ctx), this.creds.restoreAuth);
+    this.backups = new VeeamBackups(this.client);
   }
 
   async verify(ctx: CallContext): Promise<VerifyResult> {
@@ -236,6 +244,20 @@ export class VeeamAdapter implements BackupVendorPort {
 
   cancelRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
     return this.restores.cancel(ctx, ref);
+  }
+
+  // ---- backup runs (job sessions) -------------------------------------------------------------------
+
+  listBackupRuns(ctx: CallContext, query: BackupRunQuery, page?: string): Promise<Page<VendorBackupRun>> {
+    return this.backups.list(ctx, query, page);
+  }
+
+  startBackup(ctx: CallContext, target: BackupTarget): Promise<StartedBackup> {
+    return this.backups.start(ctx, target);
+  }
+
+  getBackupRun(ctx: CallContext, ref: VendorOperationRef): Promise<VendorBackupRun> {
+    return this.backups.get(ctx, ref);
   }
 
   // ---- backup repositories (Veeam only: the port has no repository operations yet) ----------------

@@ -26,6 +26,8 @@ export const VEEAM_CAPABILITIES: Capabilities = {
     'restorePoint.list',
     'restoreJob.create',
     'restoreJob.cancel',
+    'backupRun.list',
+    'backup.start',
   ],
   workloads: ['sharepoint', 'onedrive', 'exchange'],
   restoreGranularity: ['wholeItem', 'filesAndFolders', 'pointInTime'],
@@ -34,10 +36,17 @@ export const VEEAM_CAPABILITIES: Capabilities = {
     pageSize: { ...VEEAM_PAGE_SIZE },
   },
   health: {
-    backupRuns: 'none',
-    onDemandBackup: 'none',
+    backupRuns: 'perPolicy',
+    onDemandBackup: 'policy',
+    // spec RESTJobSchedulePolicy: a job runs Daily or Periodically (every 5 min to
+    // 12 h); a day plus two hours of slack for the run itself. Jobs on fewer days (Workdays, Monday...) need a policy RPO.
     defaultRpoMinutes: 26 * 60,
-    notes: ['Backup runs are not read from this vendor yet: health comes from item status and restore-point recency.'],
+    notes: [
+      "Runs are the backup job's sessions (spec GET /v8/JobSessions?jobId=...); per-object outcomes come from the session's log (GET /v8/JobSessions/{id}/LogItems), whose RESTLogItem names the object only in its message (matched by site URL, user name or team mail).",
+      'Session status: Success -> succeeded, Warning -> warning, Failed -> failed, Running -> running, Queued -> queued; Stopped, NotConfigured and Disconnected -> failed; a status the spec does not name -> failed once it has an endTime, else running (vendorStatus keeps it).',
+      'On-demand backup starts the whole job (spec POST /v8/Jobs/{jobId}/start, v8: 200 RESTJobSession); a job already running or disabled is refused (OperationConflict -> NOT_ALLOWED_IN_STATE).',
+      'itemsProcessed is RESTJobStatistics.processedObjects ("Number of items processed"), bytesProcessed its transferredDataBytes.',
+    ],
   },
   notes: [
     'pageSize: seed 002 §Get Backup Repositories, "The maximum supported number of items per page is 10,000. The default value is 30."',

@@ -20,12 +20,16 @@ import type {
   RESTItemComposed,
   RESTJob,
   RESTJobItemComposed,
+  RESTJobSession,
+  RESTJobSessionStatusFilter,
+  RESTLogItem,
   RESTOneDrive,
   RESTRestorePoint,
   RESTRestoreSession,
   RESTRestoreSessionEvent,
   RESTSharePointSite,
   RESTSite,
+  RESTStartJobOptions,
   RESTUser,
   RestOrganizationComposed,
 } from './veeam.types';
@@ -280,6 +284,29 @@ export class VeeamClient {
   /** spec DELETE /v8/Jobs/{jobId}/SelectedItems: `ids` in the query, "To specify multiple items, use comma." */
   async removeSelectedItems(ctx: CallContext, jobId: string, ids: string[]): Promise<void> {
     await this.call(ctx, 'DELETE', `v8/Jobs/${enc(jobId)}/SelectedItems`, 'remove backup job items', { query: { ids: ids.join(',') } });
+  }
+
+  // ---- job sessions ------------------------------------------------------------------------------
+
+  /** spec JobSession_Get: one page of sessions, with the spec's filters. */
+  listJobSessions(
+    ctx: CallContext,
+    filter: { jobId?: string; jobType?: 'Backup' | 'Copy'; status?: RESTJobSessionStatusFilter; endTimeLowerBound?: string },
+    paging: { offset?: number; limit?: number },
+  ) {
+    return this.page<RESTJobSession>(ctx, 'v8/JobSessions', 'get job sessions', paging, filter);
+  }
+  getJobSession(ctx: CallContext, id: string) {
+    return this.json<RESTJobSession>(ctx, 'GET', `v8/JobSessions/${enc(id)}`, 'get job session');
+  }
+  /** spec JobSessionLog_GetBatchBySessionId, every page, oldest first. */
+  allLogItems(ctx: CallContext, sessionId: string) {
+    return this.all<RESTLogItem>(ctx, `v8/JobSessions/${enc(sessionId)}/LogItems`, 'get job session log items', { orderAsc: 'true' });
+  }
+  /** spec Job_StartAction: v8 answers 200 RESTJobSession (v7 answered 204: then the body is empty). */
+  async startJob(ctx: CallContext, jobId: string, body: RESTStartJobOptions): Promise<RESTJobSession | undefined> {
+    const res = await this.call<RESTJobSession | undefined>(ctx, 'POST', `v8/Jobs/${enc(jobId)}/start`, 'start backup job', { body });
+    return res.body && typeof res.body === 'object' && typeof res.body.id === 'string' ? res.body : undefined;
   }
 
   // ---- restore points and restore sessions ---------------------------------------------------------

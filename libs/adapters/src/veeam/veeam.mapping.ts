@@ -1,7 +1,9 @@
-import { WORKLOAD_ITEM_KIND, type ProtectedItemKind, type RestoreItemStatus, type Workload } from '@bg/domain';
+import { WORKLOAD_ITEM_KIND, type BackupRunStatus, type ProtectedItemKind, type RestoreItemStatus, type Workload } from '@bg/domain';
 import type {
   RestoreProgress,
   RestoreState,
+  VendorBackupRun,
+  VendorBackupRunItem,
   VendorOperationRef,
   VendorPolicy,
   VendorProtectedItem,
@@ -13,6 +15,9 @@ import type {
   RESTEditBackupJob,
   RESTJob,
   RESTJobItemComposed,
+  RESTJobSession,
+  RESTJobStatus,
+  RESTLogItem,
   RESTRestorePoint,
   RESTRestoreSession,
   RESTRestoreSessionEvent,
@@ -331,4 +336,134 @@ export function splitPath(path: string): { segments: string[]; folder: boolean }
       .filter(Boolean),
     folder,
   };
+}
+
+// ---- backup runs (job sessions) ----------------------------------------------------------------------
+
+/**
+ * RESTJobSession.status (spec enum) -> our run status. Success, Warning, Failed, Running and Queued are direct.
+ * The rest ended without a backup to count on, so they are failed with the vendor's status kept:
+ * - Stopped: the session was stopped (POST /Jobs/{id}/stop, or the service) before it finished;
+ * - NotConfigured: the job cannot run as configured;
+ * - Disconnected: the server lost the backup proxy during the session.
+ */
+export const JOB_SESSION_STATUS: Record<RESTJobStatus, BackupRunStatus> = {
+  Success: 'succeeded',
+  Warning: 'warning',
+  Failed: 'failed',
+  Running: 'running',
+  Queued: 'queued',
+  Stopped: 'failed',
+  NotConfigured: 'failed',
+  Disconnected: 'failed',
+};
+
+/**
+ * A session's status as ours. A status the spec does not name still surfaces (vendorStatus keeps it): with an
+ * endTime the session is over and nothing says it backed up, so it is failed; without one it is running, so the
+ * caller keeps following it.
+ */
+export function runStatusOf(s: Pick<RESTJobSession, 'status' | 'endTime'>): BackupRunStatus {
+  const known = (JOB_SESSION_STATUS as Record<string, BackupRunStatus | undefined>)[s.status];
+  if (known) return known;
+  return s.endTime ? 'failed' : 'running';
+}
+
+/** One selected object of a job as the adapter names it in run outcomes, and the names its log lines carry. */
+export interface JobObject {
+  itemRef: string;
+  /** Lower-cased identifiers that name the object in a log message: site url, user name (UPN), team mail, entity id. */
+  keys: string[];
+}
+
+/** The job's selected items as objects; organization-wide items name no object and are left out. */
+export function jobObjects(jobId: string, items: RESTJobItemComposed[]): JobObject[] {
+  const out = new Map<string, JobObject>();
+  for (const i of items) {
+    const e = entityOfItem(i);
+    if (!e) continue;
+    const ref = itemRef(jobId, e.type, e.id);
+    const names = [e.id, i.site?.url, i.user?.name, i.team?.mail].filter((k): k is string => typeof k === 'string' && k.length > 0);
+    const o = out.get(ref) ?? { itemRef: ref, keys: [] };
+    o.keys.push(...names.map((k) => k.toLowerCase()).filter((k) => !o.keys.includes(k)));
+    out.set(ref, o);
+  }
+  return [...out.values()];
+}
+
+const NAME_CHAR = /[\w\-%+/@]/;
+
+/** Does `message` name `key` as a whole (not a prefix of a longer url or address)? Both lower-cased. */
+function names(message: string, key: string): boolean {
+  for (let at = message.indexOf(key); at >= 0; at = message.indexOf(key, at + 1)) {
+    const before = message[at - 1];
+    const after = message[at + key.length];
+    const afterNext = message[at + key.length + 1];
+    if (before && NAME_CHAR.test(before)) continue;
+    if (after && NAME_CHAR.test(after)) continue;
+    if (after === '.' && afterNext && /\w/.test(afterNext)) continue;
+    return true;
+  }
+  return false;
+}
+
+const LOG_STATUS: Record<string, BackupRunStatus> = {
+  Success: 'succeeded',
+  Warning: 'warning',
+  Error: 'failed',
+  Stop: 'failed',
+  Running: 'running',
+};
+
+/**
+ * Per-object outcomes from a session's log (spec RESTLogItem). A log item names no object but in its message,
+ * so a line belongs to the objects whose url / user name / mail / id it names (VB365 logs one line per mailbox,
+ * OneDrive, site: a user item can have two). An object's outcome: failed if a line of it is Error or Stop, else
+ * running if one is still Running (a Running line is ignored once another line of the object exists in an ended
+ * session), else warning if one is Warning, else succeeded. Objects no line names were not processed and are
+ * left out; lines of a type the spec does not name are ignored.
+ */
+export function objectOutcomes(objects: JobObject[], log: RESTLogItem[], sessionEnded: boolean): VendorBackupRunItem[] {
+  const out: VendorBackupRunItem[] = [];
+  for (const o of objects) {
+    const lines = log.filter((l) => l.message && LOG_STATUS[l.type ?? ''] && o.keys.some((k) => names(l.message!.toLowerCase(), k)));
+    const settled = sessionEnded && lines.some((l) => l.type !== 'Running') ? lines.filter((l) => l.type !== 'Running') : lines;
+    if (settled.length === 0) continue;
+    const statuses = settled.map((l) => LOG_STATUS[l.type!]);
+    const bad = settled.find((l) => LOG_STATUS[l.type!] === 'failed');
+    if (bad)
+      out.push({ itemRef: o.itemRef, status: 'failed', error: { code: 'VENDOR_ERROR', vendorCode: bad.type!, message: bad.message! } });
+    else if (statuses.includes('running')) out.push({ itemRef: o.itemRef, status: 'running' });
+    else if (statuses.includes('warning')) {
+      const w = settled.find((l) => l.type === 'Warning')!;
+      out.push({ itemRef: o.itemRef, status: 'warning', error: { code: 'VENDOR_ERROR', vendorCode: 'Warning', message: w.message! } });
+    } else out.push({ itemRef: o.itemRef, status: 'succeeded' });
+  }
+  return out;
+}
+
+const date = (v: string | null | undefined): Date | undefined => {
+  const t = v ? Date.parse(v) : NaN;
+  return Number.isNaN(t) ? undefined : new Date(t);
+};
+
+/** A job session as our run; `items` are its per-object outcomes when read (absent: the whole run counts). */
+export function toBackupRun(s: RESTJobSession, items?: VendorBackupRunItem[]): VendorBackupRun {
+  const status = runStatusOf(s);
+  const ended = status !== 'running' && status !== 'queued';
+  const run: VendorBackupRun = { vendorRef: s.id, policyRef: s.jobId, status, vendorStatus: s.status || 'Unknown' };
+  const startedAt = date(s.creationTime);
+  if (startedAt) run.startedAt = startedAt;
+  const endedAt = ended ? date(s.endTime) : undefined;
+  if (endedAt) run.endedAt = endedAt;
+  if (typeof s.statistics?.processedObjects === 'number') run.itemsProcessed = s.statistics.processedObjects;
+  if (typeof s.statistics?.transferredDataBytes === 'number') run.bytesProcessed = s.statistics.transferredDataBytes;
+  if (status === 'failed')
+    run.error = {
+      code: 'VENDOR_ERROR',
+      vendorCode: s.status || 'Unknown',
+      message: s.details || `The Veeam job session ended ${s.status || 'without a status'}`,
+    };
+  if (items) run.items = items;
+  return run;
 }

@@ -113,6 +113,60 @@ export interface RESTJobItemComposed {
 
 export type RESTJobStatus = 'Stopped' | 'Running' | 'Success' | 'Failed' | 'Warning' | 'NotConfigured' | 'Disconnected' | 'Queued';
 
+/** spec RESTJobStatistics (every counter int64). */
+export interface RESTJobStatistics {
+  processingRateBytesPS?: number;
+  processingRateItemsPS?: number;
+  readRateBytesPS?: number;
+  writeRateBytesPS?: number;
+  /** "Amount of data transferred from source to target before applying compression and deduplication." */
+  transferredDataBytes?: number;
+  /** "Number of items processed by the backup or backup copy job." */
+  processedObjects?: number;
+  bottleneck?: 'NA' | 'Detecting' | 'Source' | 'Target';
+}
+
+/** spec RESTJobSession. `status` is typed open: a newer server may answer a value this spec does not name. */
+export interface RESTJobSession {
+  id: string;
+  jobId: string;
+  repositoryId?: string;
+  mainSessionId?: string;
+  details?: string | null;
+  creationTime: string;
+  endTime?: string | null;
+  retryCount?: number;
+  jobWillBeRetried?: boolean | null;
+  /** "Number of processed objects during the job session." */
+  progress?: number;
+  jobType?: 'Backup' | 'Copy';
+  jobSessionConfigType?: 'Full' | 'Incremental';
+  status: RESTJobStatus | (string & {});
+  statistics?: RESTJobStatistics;
+  eTag?: number;
+  proxyId?: string | null;
+  proxyPoolId?: string | null;
+}
+
+/** spec GET /v8/JobSessions `status` filter: its enum spells success "Succeeded", unlike RESTJobSession.status. */
+export type RESTJobSessionStatusFilter = 'Stopped' | 'Running' | 'Succeeded' | 'Failed' | 'Warning';
+
+export type RESTLogItemType = 'Running' | 'Warning' | 'Error' | 'Success' | 'Stop';
+
+/** spec RESTLogItem: one operation of a job session. It names no object: the object is only in `message`. */
+export interface RESTLogItem {
+  id: string;
+  usn?: number;
+  type?: RESTLogItemType | (string & {});
+  message?: string;
+  creationTime?: string;
+  endTime?: string;
+}
+
+export interface RESTStartJobOptions {
+  full?: boolean;
+}
+
 export interface RESTJobSchedulePolicy {
   scheduleEnabled?: boolean | null;
   type?: 'Periodically' | 'Daily' | 'ManualOnly' | null;
