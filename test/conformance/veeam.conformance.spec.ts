@@ -19,7 +19,10 @@ afterAll(async () => {
 /**
  * A fresh simulated VB365 server (sandbox scope = the user name that signs in) per setup. Policies are
  * SharePoint backup jobs over the server's fixture sites; a job's first backup runs a minute after it is
- * created and takes two, restores take one, so ten minutes of server time settle everything.
+ * created, then daily, and takes two minutes; restores take one. settle() moves the server clock 25 hours, so
+ * every job has had a session after its newest item was added (an item added to an existing job waits for the
+ * next daily run) and every restore has ended. failBackups() names the items' sites in the sandbox's
+ * failBackupsOf: from the next session on their objects end Error and the session Failed.
  */
 export async function veeamSetup(): Promise<ConformanceSetup> {
   const username = `cf-veeam-${randomBytes(6).toString('hex')}`;
@@ -33,6 +36,7 @@ export async function veeamSetup(): Promise<ConformanceSetup> {
     catalog: new StaticErrorCatalog(VEEAM_ERROR_CATALOG),
   };
   const sites = veeamFixtureSites(username);
+  const failing = new Set<string>();
   return {
     vendor: 'veeam',
     requestIdHeader: 'x-request-id',
@@ -43,9 +47,53 @@ export async function veeamSetup(): Promise<ConformanceSetup> {
     items: (n) => sites.slice(0, n).map((s) => ({ kind: 'site' as const, externalId: s.id, displayName: s.title })),
     badCredentials: { username, password: `wrong-${randomBytes(4).toString('hex')}` },
     settle: async () => {
-      await control.advanceClock(10 * 60_000);
+      await control.advanceClock(25 * 60 * 60_000);
+    },
+    failBackups: async (itemRefs) => {
+      // Item refs are `<jobId>:Site:<site id>` (veeam.mapping itemRef); the sandbox matches a site by its id.
+      for (const ref of itemRefs) failing.add(ref.split(':').pop()!);
+      await control.configure({ failBackupsOf: [...failing] });
     },
   };
 }
 
 describeAdapterConformance('veeam', veeamSetup);
+
+describe('veeam conformance hooks', () => {
+  const ctx = {};
+  const runsOf = async (s: ConformanceSetup, policyRef: string) =>
+    (await s.adapter().listBackupRuns!(ctx, { policyRef, itemRefs: [] })).items;
+
+  it('settle() leaves every protected item, one added later too, with a successful listed run and a restore point', async () => {
+    const s = await veeamSetup();
+    const adapter = s.adapter();
+    const [a, b, c] = s.items(3);
+    const { policy } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'settle', items: [a, b] });
+    await s.settle();
+    await adapter.addProtectedItems(ctx, policy.vendorRef, [c]);
+    await s.settle();
+    const refs = (await adapter.listProtectedItems(ctx, policy.vendorRef)).items.map((i) => i.vendorRef);
+    expect(refs).toHaveLength(3);
+    const runs = await runsOf(s, policy.vendorRef);
+    for (const ref of refs) {
+      expect(runs.some((r) => r.status === 'succeeded' && r.items?.some((i) => i.itemRef === ref && i.status === 'succeeded'))).toBe(true);
+      expect((await adapter.listRestorePoints(ctx, { protectedItemRefs: [ref] })).items.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("failBackups() makes the items' next runs fail, the other items' still succeed", async () => {
+    const s = await veeamSetup();
+    const adapter = s.adapter();
+    const { policy } = await adapter.createPolicy(ctx, { workload: s.workload, displayName: 'failing', items: s.items(2) });
+    await s.settle();
+    const [bad, good] = (await adapter.listProtectedItems(ctx, policy.vendorRef)).items.map((i) => i.vendorRef);
+    await s.failBackups!([bad]);
+    await s.settle();
+    const [newest] = await runsOf(s, policy.vendorRef);
+    expect(newest).toMatchObject({ status: 'failed', vendorStatus: 'Failed' });
+    expect(newest.items).toEqual([
+      { itemRef: bad, status: 'failed', error: expect.objectContaining({ code: 'VENDOR_ERROR', vendorCode: 'Error' }) },
+      { itemRef: good, status: 'succeeded' },
+    ]);
+  });
+});
