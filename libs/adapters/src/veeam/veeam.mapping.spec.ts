@@ -7,6 +7,10 @@ import {
   itemProgress,
   itemRef,
   jobItemFor,
+  jobObjects,
+  objectOutcomes,
+  runStatusOf,
+  toBackupRun,
   overallState,
   parseItemRef,
   restorePointQuery,
@@ -18,7 +22,7 @@ import {
   toVendorPolicy,
   workloadOfItem,
 } from './veeam.mapping';
-import type { RESTJob, RESTRestorePoint, RESTRestoreSession, RESTRestoreSessionEvent } from './veeam.types';
+import type { RESTJob, RESTJobSession, RESTLogItem, RESTRestorePoint, RESTRestoreSession, RESTRestoreSessionEvent } from './veeam.types';
 
 // seed 002 §Create Restore Session for Backup Repository, 201 sample (RESTRestoreSession).
 const SEED_SESSION: RESTRestoreSession = {
@@ -319,5 +323,119 @@ describe('veeam mapping', () => {
     expect(nextOffset({ offset: 60, limit: 30, results: [] }, 30)).toBeUndefined();
     // A server that answers fewer per page than asked: the page size it names counts.
     expect(nextOffset({ offset: 0, limit: 1000, results: new Array(1000) }, 10_000)).toBe(1000);
+  });
+});
+
+describe('backup runs (job sessions)', () => {
+  // spec RESTJobSession.status enum, every value.
+  it.each([
+    ['Success', 'succeeded'],
+    ['Warning', 'warning'],
+    ['Failed', 'failed'],
+    ['Running', 'running'],
+    ['Queued', 'queued'],
+    ['Stopped', 'failed'],
+    ['NotConfigured', 'failed'],
+    ['Disconnected', 'failed'],
+  ])('session status %s is %s', (status, ours) => {
+    expect(runStatusOf({ status, endTime: '2026-01-01T00:02:00Z' })).toBe(ours);
+  });
+
+  it('an unknown status is failed once the session has ended, running before', () => {
+    expect(runStatusOf({ status: 'Paused', endTime: null })).toBe('running');
+    expect(runStatusOf({ status: 'Paused', endTime: '2026-01-01T00:02:00Z' })).toBe('failed');
+  });
+
+  const session: RESTJobSession = {
+    id: 's1',
+    jobId: 'j1',
+    creationTime: '2026-01-01T00:00:00Z',
+    endTime: '2026-01-01T00:02:00Z',
+    status: 'Failed',
+    details: 'Job finished with 1 error.',
+    progress: 1,
+    statistics: { processedObjects: 120, transferredDataBytes: 5_000_000 },
+  };
+
+  it('maps a session field by field; an ended failure carries the details', () => {
+    expect(toBackupRun(session)).toEqual({
+      vendorRef: 's1',
+      policyRef: 'j1',
+      status: 'failed',
+      vendorStatus: 'Failed',
+      startedAt: new Date('2026-01-01T00:00:00Z'),
+      endedAt: new Date('2026-01-01T00:02:00Z'),
+      itemsProcessed: 120,
+      bytesProcessed: 5_000_000,
+      error: { code: 'VENDOR_ERROR', vendorCode: 'Failed', message: 'Job finished with 1 error.' },
+    });
+    const running = toBackupRun({ ...session, status: 'Running', endTime: null, details: '' });
+    expect(running.endedAt).toBeUndefined();
+    expect(running.error).toBeUndefined();
+  });
+
+  const site = (id: string, url: string) => ({ type: 'Site' as const, site: { id, url, title: id, isCloud: true, isPersonal: false } });
+  const objects = jobObjects('j1', [
+    site('a', 'https://x.sharepoint.com/sites/Sales'),
+    site('b', 'https://x.sharepoint.com/sites/SalesEU'),
+    { type: 'User', user: { id: 'u', name: 'adele@x.onmicrosoft.com', displayName: 'Adele' }, mailbox: true, oneDrive: true },
+    { type: 'PartialOrganization', mailbox: true },
+  ]);
+  const log = (type: string, message: string, usn: number): RESTLogItem => ({ id: `l${usn}`, usn, type, message });
+
+  it('names each selected object by its url / user name, organization-wide items not at all', () => {
+    expect(objects.map((o) => o.itemRef)).toEqual([itemRef('j1', 'Site', 'a'), itemRef('j1', 'Site', 'b'), itemRef('j1', 'User', 'u')]);
+  });
+
+  it('matches log lines to objects by whole names: a url is not taken for a longer one it prefixes', () => {
+    const out = objectOutcomes(
+      objects,
+      [
+        log('Success', 'Job started at 2026-01-01, a daily run', 1),
+        log('Success', 'Processed site: SalesEU (https://x.sharepoint.com/sites/SalesEU): 10 items', 2),
+        log('Error', 'Failed to process site: Sales (https://x.sharepoint.com/sites/Sales). Error: Access is denied.', 3),
+        log('Success', 'Processed mailbox: Adele (adele@x.onmicrosoft.com): 20 items', 4),
+        log('Warning', 'Processed OneDrive: Adele (ADELE@x.onmicrosoft.com) with warnings', 5),
+      ],
+      true,
+    );
+    expect(out).toEqual([
+      {
+        itemRef: itemRef('j1', 'Site', 'a'),
+        status: 'failed',
+        error: {
+          code: 'VENDOR_ERROR',
+          vendorCode: 'Error',
+          message: 'Failed to process site: Sales (https://x.sharepoint.com/sites/Sales). Error: Access is denied.',
+        },
+      },
+      { itemRef: itemRef('j1', 'Site', 'b'), status: 'succeeded' },
+      // A user's mailbox and OneDrive are two lines: the worse one wins.
+      {
+        itemRef: itemRef('j1', 'User', 'u'),
+        status: 'warning',
+        error: {
+          code: 'VENDOR_ERROR',
+          vendorCode: 'Warning',
+          message: 'Processed OneDrive: Adele (ADELE@x.onmicrosoft.com) with warnings',
+        },
+      },
+    ]);
+  });
+
+  it('leaves out objects no line names; ignores a stale Running line in an ended session and unknown line types', () => {
+    const out = objectOutcomes(
+      objects,
+      [
+        log('Running', 'Processing site: SalesEU (https://x.sharepoint.com/sites/SalesEU)', 1),
+        log('Success', 'Processed site: SalesEU (https://x.sharepoint.com/sites/SalesEU)', 2),
+        log('Debug', 'Processing mailbox: Adele (adele@x.onmicrosoft.com)', 3),
+      ],
+      true,
+    );
+    expect(out).toEqual([{ itemRef: itemRef('j1', 'Site', 'b'), status: 'succeeded' }]);
+    expect(
+      objectOutcomes(objects, [log('Running', 'Processing site: SalesEU (https://x.sharepoint.com/sites/SalesEU)', 1)], false),
+    ).toEqual([{ itemRef: itemRef('j1', 'Site', 'b'), status: 'running' }]);
   });
 });

@@ -383,7 +383,10 @@ export function jobObjects(jobId: string, items: RESTJobItemComposed[]): JobObje
     const e = entityOfItem(i);
     if (!e) continue;
     const ref = itemRef(jobId, e.type, e.id);
-    const names = [e.id, i.site?.url, i.user?.name, i.team?.mail].filter((k): k is string => typeof k === 'string' && k.length > 0);
+    // The entity id only when it is id-like (a GUID): a short one could be a word of any message.
+    const names = [e.id.length >= 16 ? e.id : undefined, i.site?.url, i.user?.name, i.team?.mail].filter(
+      (k): k is string => typeof k === 'string' && k.length > 0,
+    );
     const o = out.get(ref) ?? { itemRef: ref, keys: [] };
     o.keys.push(...names.map((k) => k.toLowerCase()).filter((k) => !o.keys.includes(k)));
     out.set(ref, o);
