@@ -360,6 +360,8 @@ function outcomeOf(scope: Scope, names: string[]): 'Success' | 'Warning' | 'Erro
 function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, stopped = false): void {
   const job = scope.state.jobs.find((j) => j.id === s.jobId);
   const backedUp = new Set<JobItemRecord>();
+  /** Per job item, the kinds of its objects backed up ("mailbox", "OneDrive", "site" ...: the label's head). */
+  const kinds = new Map<JobItemRecord, Set<string>>();
   const outcomes: string[] = [];
   for (const l of s.logItems) {
     if (l.type !== 'Running' || !l.object) continue;
@@ -386,6 +388,7 @@ function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, stopped
     s.processedItems += items;
     s.transferredBytes += bytes;
     backedUp.add(item);
+    kinds.set(item, (kinds.get(item) ?? new Set()).add(o.label.split(':')[0]));
   }
   s.processedObjects = backedUp.size;
   s.status = stopped ? 'Stopped' : outcomes.includes('Error') ? 'Failed' : outcomes.includes('Warning') ? 'Warning' : 'Success';
@@ -401,21 +404,24 @@ function finishJobSession(scope: Scope, s: JobSessionRecord, at: number, stopped
   if (job) job.lastBackup = at;
   const users = [...backedUp].filter((i) => i.type === 'User' && i.user);
   const uid = (i: JobItemRecord) => String(i.user!.id);
+  const has = (i: JobItemRecord, ...k: string[]) => k.some((x) => kinds.get(i)?.has(x));
+  const mailboxUsers = users.filter((i) => has(i, 'mailbox', 'archive mailbox'));
+  const oneDriveUsers = users.filter((i) => has(i, 'OneDrive'));
   scope.state.restorePoints.push({
     id: randomUUID(),
     jobId: s.jobId,
     repositoryId: s.repositoryId,
     organizationId: job?.organizationId ?? '',
     backupTime: at,
-    isExchange: users.some((i) => i.mailbox || i.archiveMailbox),
-    isOneDrive: users.some((i) => i.oneDrive),
-    isSharePoint: [...backedUp].some((i) => i.type === 'Site' || i.personalSite),
+    isExchange: mailboxUsers.length > 0,
+    isOneDrive: oneDriveUsers.length > 0,
+    isSharePoint: [...backedUp].some((i) => has(i, 'site', 'personal site')),
     isTeams: [...backedUp].some((i) => i.type === 'Team'),
     userIds: users.map(uid),
     siteIds: [...backedUp].filter((i) => i.type === 'Site' && i.site).map((i) => String(i.site!.id)),
     teamIds: [...backedUp].filter((i) => i.type === 'Team' && i.team).map((i) => String(i.team!.id)),
-    mailboxUserIds: users.filter((i) => i.mailbox || i.archiveMailbox).map(uid),
-    oneDriveUserIds: users.filter((i) => i.oneDrive).map(uid),
+    mailboxUserIds: mailboxUsers.map(uid),
+    oneDriveUserIds: oneDriveUsers.map(uid),
   });
 }
 
