@@ -94,6 +94,13 @@ export function veeamFixture(origin: string): VendorE2eFixture {
     destination: 'new',
     target: { siteUrl: `https://${serverSlug(username)}.sharepoint.com/sites/Restored` },
     restoreFaultPath: '/Organization/Sites/[^/]+/restore(To)?$',
+    // The sandbox's per-object fault (failBackupsOf, by site id): the object's log line is Error, the session Failed.
+    failBackups: async (control, items) => {
+      await control.configure({ failBackupsOf: items.map((i) => i.externalId) });
+    },
+    resumeBackups: async (control) => {
+      await control.configure({ failBackupsOf: [] });
+    },
   };
 }
 
