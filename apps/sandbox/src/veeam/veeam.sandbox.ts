@@ -5,6 +5,7 @@ import { errorCodeForStatus, exceptionInfo } from './veeam.errors';
 import { registerJobRoutes } from './veeam.jobs';
 import { advanceJobs } from './veeam.model';
 import { registerOrganizationRoutes } from './veeam.organizations';
+import { registerLicensingRoutes } from './veeam.licensing';
 import { registerRepositoryRoutes } from './veeam.repositories';
 import { registerRestoreRoutes } from './veeam.restore';
 import { initialVeeamState, type VeeamServerState } from './veeam.state';
@@ -39,6 +40,7 @@ export class VeeamSandbox implements VendorSandbox {
     });
     registerOrganizationRoutes(app);
     registerRepositoryRoutes(app);
+    registerLicensingRoutes(app);
     registerJobRoutes(app);
     registerRestoreRoutes(app);
   }

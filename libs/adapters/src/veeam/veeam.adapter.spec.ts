@@ -373,6 +373,33 @@ describe('VeeamAdapter against the sandbox', () => {
     });
   });
 
+  describe('usage in the vendor\'s own units', () => {
+    it('counts the licensed users (users a job backed up, every page) and sums the storage the organization uses', async () => {
+      const s = setup();
+      expect(await s.adapter.licensedUsers!(s.ctx)).toBe(0);
+      await s.adapter.createPolicy(s.ctx, {
+        workload: 'exchange',
+        displayName: 'mail',
+        items: [0, 1, 2].map((i) => ({ kind: 'mailbox' as const, externalId: s.users[i].id })),
+      });
+      await s.adapter.createPolicy(s.ctx, {
+        workload: 'sharepoint',
+        displayName: 'sites',
+        items: [{ kind: 'site' as const, externalId: s.sites[0].id }],
+      });
+      await settle(s.control);
+      await s.control.clearCalls();
+      // Sites take no license: three users.
+      expect(await s.adapter.licensedUsers!(s.ctx)).toBe(3);
+      const listed = (await s.control.calls()).filter((c) => c.path === '/v8/LicensedUsers');
+      expect(listed.map((c) => c.query)).toEqual([expect.objectContaining({ organizationId: expect.any(String), offset: '0' })]);
+      const storage = await s.adapter.storageUsage!(s.ctx);
+      expect(storage.usedBytes).toBe(storage.repositories.reduce((n, r) => n + r.usedBytes, 0));
+      expect(storage.usedBytes).toBeGreaterThan(0);
+      expect(storage.repositories[0]).toMatchObject({ vendorRef: expect.any(String), displayName: expect.any(String) });
+    });
+  });
+
   describe('errorCode mapping', () => {
     it('OperationConflict (removing a job while it runs) is NOT_ALLOWED_IN_STATE', async () => {
       const s = setup();

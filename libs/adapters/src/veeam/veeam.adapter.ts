@@ -18,6 +18,7 @@ import type {
   VendorProtectedItem,
   VendorRestorePoint,
   VerifyResult,
+  VendorStorageUsage,
 } from '../port/port.types';
 import { VendorError } from '../port/vendor-error';
 import type { VendorDescriptor } from '../port/vendor-descriptor';
@@ -270,6 +271,29 @@ export class VeeamAdapter implements BackupVendorPort {
     const org = await this.organizationId(ctx);
     const repos = await this.client.allRepositories(ctx, { organizationId: org });
     return Promise.all(repos.map(async (r) => toRepositoryUsage(r, org, await this.client.backedUpOrganizations(ctx, r.id))));
+  }
+
+  /** The backup storage this organization's backups use, across the repositories that hold them (storage_bytes usage). */
+  async storageUsage(ctx: CallContext): Promise<VendorStorageUsage> {
+    const repos = await this.repositoryUsage(ctx);
+    return {
+      usedBytes: repos.reduce((n, r) => n + r.usedBytes, 0),
+      repositories: repos.map((r) => ({
+        vendorRef: r.repositoryRef,
+        displayName: r.name,
+        usedBytes: r.usedBytes,
+        ...(r.capacityBytes !== undefined ? { capacityBytes: r.capacityBytes } : {}),
+        ...(r.freeSpaceBytes !== undefined ? { freeBytes: r.freeSpaceBytes } : {}),
+      })),
+    };
+  }
+
+  /**
+   * The organization's licensed users, Veeam's billing unit (seed 002 "Licensed Users"): users a backup job has
+   * processed. Users in any state are counted (Licensed, New, TemporaryAssigned, Exceeded): each takes a license.
+   */
+  async licensedUsers(ctx: CallContext): Promise<number> {
+    return (await this.client.allLicensedUsers(ctx, await this.organizationId(ctx))).length;
   }
 
   /** One backup repository's usage by this connection's organization. NOT_FOUND for an unknown repository. */

@@ -48,7 +48,9 @@ export const VEEAM_CAPABILITIES: Capabilities = {
       'itemsProcessed is RESTJobStatistics.processedObjects ("Number of items processed"), bytesProcessed its transferredDataBytes.',
     ],
   },
+  usageSamples: ['licensedUsers', 'storageBytes'],
   notes: [
+    'usage: licensed users from GET /v8/LicensedUsers?organizationId (seed 002 "Licensed Users", Veeam\'s billing unit) and the space the organization\'s backups use from the repositories that hold them (seed 002 §Get Backup Repositories, §Get Backed-Up Organizations).',
     'pageSize: seed 002 §Get Backup Repositories, "The maximum supported number of items per page is 10,000. The default value is 30."',
     'Veeam documents no per-request item, per-restore item or concurrency limit for these endpoints.',
     'OneDrive restores go to the original location only (the v8 spec has no OneDrive restoreTo); destination "new" needs target.siteUrl (SharePoint) or target.mailbox (Exchange).',

@@ -231,6 +231,15 @@ export class VeeamClient {
   getRepository(ctx: CallContext, repositoryId: string) {
     return this.json<RESTBackupRepository>(ctx, 'GET', `v8/BackupRepositories/${enc(repositoryId)}`, 'get backup repository');
   }
+  /** Licensed users (seed 002 "Licensed Users"; GET /v8/LicensedUsers?organizationId=): every page. */
+  allLicensedUsers(ctx: CallContext, organizationId: string) {
+    return this.all<{ id: string; name?: string; licenseState?: string; isBackedUp?: boolean }>(
+      ctx,
+      'v8/LicensedUsers',
+      'list licensed users',
+      { organizationId },
+    );
+  }
   /** seed 002 §Get Backed-Up Organizations: space each organization's backups use in the repository. */
   backedUpOrganizations(ctx: CallContext, repositoryId: string) {
     return this.all<RESTBackupRepositoryStorageUsageInfo>(
