@@ -97,10 +97,40 @@ describe.each(VENDORS)('protection health from backup runs: %s', (vendor: Vendor
     expect((await other.tenant.get(`/v1/tenants/${other.tenantId}/backup-runs`)).body.items).toEqual([]);
   });
 
-  const onDemand = ON_DEMAND.includes(vendor as (typeof ON_DEMAND)[number]) ? it : it.skip;
-  onDemand(
-    'an on-demand backup runs to succeeded; the same Idempotency-Key answers the same run, a second request gets the run going',
-    async () => {
+  it('backups that stop happening: at risk once the RPO passes without a run, healthy when they resume', async () => {
+    const s = await setup();
+    expect((await judge(s, DAY)).state).toBe('healthy');
+    const rpo = vendorDescriptor(vendor).capabilities.health.defaultRpoMinutes * 60_000;
+    await s.fx.stopBackups!(s.control, [s.item]);
+    await judge(s, HOUR); // the vendor applies the stop from its next request on
+    const late = await judge(s, rpo);
+    expect(late.state).toBe('atRisk');
+    expect(late.reason).toMatch(/is older than the RPO of \d+ min$/);
+    await s.fx.resumeBackups!(s.control);
+    await judge(s);
+    expect((await judge(s, DAY + HOUR)).state).toBe('healthy');
+    const types = (await typesOf(s, `resourceId=${s.item.id}`)).filter(
+      (t: string) => t.startsWith('protected_item.') && t !== 'protected_item.added',
+    );
+    expect(types.slice(-2)).toEqual(['protected_item.at_risk', 'protected_item.healthy']);
+  });
+
+  if (vendorDescriptor(vendor).capabilities.health.onDemandBackup === 'none') {
+    it('refuses an on-demand backup with 422 UNSUPPORTED_BY_VENDOR naming backup.start', async () => {
+      const s = await setup();
+      const res = await s.t.tenant.post(`${s.T}/protected-items/${s.item.id}/backup`, {});
+      expect([res.status, res.body.code, res.body.operation, res.body.vendor]).toEqual([
+        422,
+        'UNSUPPORTED_BY_VENDOR',
+        'backup.start',
+        vendor,
+      ]);
+      expect(res.contentType).toContain('application/problem+json');
+    });
+  }
+
+  if (ON_DEMAND.includes(vendor as (typeof ON_DEMAND)[number]))
+    it('an on-demand backup runs to succeeded; the same Idempotency-Key answers the same run, a second request gets the run going', async () => {
       const s = await setup();
       await judge(s, DAY);
       const path = `${s.T}/protected-items/${s.item.id}/backup`;
@@ -135,6 +165,5 @@ describe.each(VENDORS)('protection health from backup runs: %s', (vendor: Vendor
       const next = await s.t.tenant.post(path, {});
       expect(next.status).toBe(202);
       expect(next.body.id).not.toBe(first.body.id);
-    },
-  );
+    });
 });

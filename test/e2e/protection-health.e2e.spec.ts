@@ -198,6 +198,87 @@ describe('protection health', () => {
     expect((await other.tenant.get(`${s.T}/protected-items?state=atRisk`)).status).toBe(404);
   });
 
+  it('over a generated estate (300 tenants, four vendors) the summary pages equal the per-item states computed in SQL', async () => {
+    const partner = (await stack.admin.post('/v1/partners', { name: 'estate MSP' })).body;
+    const key = stack.admin.withKey(partner.apiKey.key);
+    const other = await newTenant(stack.admin);
+    const db = new Client({ connectionString: stack.config.DATABASE_URL });
+    await db.connect();
+    try {
+      // Deterministic: tenants x connections (vendors) x items in every state, some removed (not counted).
+      const { rows: tenants } = await db.query(
+        `INSERT INTO tenants (id, partner_id, name) SELECT gen_random_uuid(), $1, 'estate ' || n FROM generate_series(1, 300) n RETURNING id`,
+        [partner.id],
+      );
+      const ids = tenants.map((t: { id: string }) => t.id);
+      await db.query(
+        `WITH c AS (
+           INSERT INTO connections (id, tenant_id, vendor, display_name, endpoint, secret_ciphertext, secret_wrapped_key, secret_key_id)
+           SELECT gen_random_uuid(), t.id, v.vendor, v.vendor, 'https://example.invalid', '\\x00', '\\x00', 'k1'
+             FROM unnest($1::uuid[]) WITH ORDINALITY t(id, k)
+             JOIN (VALUES (0, 'graph'), (1, 'veeam'), (2, 'azure-dataprotection'), (3, 'avepoint')) v(i, vendor) ON v.i <= t.k % 4
+           RETURNING id, tenant_id, vendor),
+         p AS (
+           INSERT INTO policies (id, tenant_id, connection_id, vendor, workload, display_name, status, desired_active)
+           SELECT gen_random_uuid(), c.tenant_id, c.id, c.vendor, 'sharepoint', 'estate', 'active', true FROM c
+           RETURNING id, tenant_id, connection_id)
+         INSERT INTO protected_items (id, tenant_id, policy_id, connection_id, kind, external_id, status, protection_state, protection_since)
+         SELECT gen_random_uuid(), p.tenant_id, p.id, p.connection_id, 'site', 'site-' || n,
+                CASE WHEN n % 11 = 0 THEN 'removed' ELSE 'protected' END,
+                (ARRAY['healthy', 'atRisk', 'failed', 'unprotected', 'unknown'])[1 + (n * 7 + length(p.id::text) + get_byte(uuid_send(p.id), 0)) % 5],
+                now() - (n || ' minutes')::interval
+           FROM p, generate_series(1, 1 + get_byte(uuid_send(p.id), 1) % 12) n`,
+        [ids],
+      );
+      const { rows: expectedRows } = await db.query(
+        `SELECT t.id AS tenant_id,
+           (SELECT coalesce(jsonb_object_agg(s.state, s.n), '{}') FROM (SELECT i.protection_state AS state, count(*)::int AS n
+              FROM protected_items i WHERE i.tenant_id = t.id AND i.status <> 'removed' GROUP BY 1) s) AS counts,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('vendor', v.vendor, 'counts', v.counts) ORDER BY v.vendor), '[]') FROM (
+              SELECT p.vendor, jsonb_object_agg(x.state, x.n) AS counts FROM (
+                SELECT i.policy_id, i.protection_state AS state, count(*)::int AS n FROM protected_items i
+                 WHERE i.tenant_id = t.id AND i.status <> 'removed' GROUP BY 1, 2) x JOIN policies p ON p.id = x.policy_id GROUP BY p.vendor) v) AS by_vendor,
+           (SELECT i.id FROM protected_items i WHERE i.tenant_id = t.id AND i.status <> 'removed' AND i.protection_state IN ('atRisk', 'failed')
+             ORDER BY i.protection_since, i.id LIMIT 1) AS oldest
+         FROM tenants t WHERE t.partner_id = $1 ORDER BY t.id`,
+        [partner.id],
+      );
+      const full = (c: Record<string, number>) => ({ healthy: 0, atRisk: 0, failed: 0, unprotected: 0, unknown: 0, ...c });
+      const expected = expectedRows.map((r: { tenant_id: string; counts: any; by_vendor: any[]; oldest: string | null }) => ({
+        tenantId: r.tenant_id,
+        counts: full(r.counts),
+        byVendor: r.by_vendor.map((v) => ({ vendor: v.vendor, counts: full(v.counts) })),
+        oldest: r.oldest,
+      }));
+      expect(expected).toHaveLength(300);
+      expect(new Set(expected.flatMap((e: { byVendor: Array<{ vendor: string }> }) => e.byVendor.map((v) => v.vendor))).size).toBe(4);
+
+      const lines: any[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { status: number; body: any } = await key.get(`/v1/protection-summary?limit=37${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        lines.push(...res.body.items);
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(
+        lines.map((l) => ({
+          tenantId: l.tenantId,
+          counts: l.counts,
+          byVendor: l.byVendor,
+          oldest: l.oldestProblem?.protectedItemId ?? null,
+        })),
+      ).toEqual(expected);
+      // Another partner's estate is not in it, and theirs has none of this one.
+      expect(lines.map((l) => l.tenantId)).not.toContain(other.tenantId);
+      expect((await other.partner.get('/v1/protection-summary')).body.items.map((l: { tenantId: string }) => l.tenantId)).toEqual([
+        other.tenantId,
+      ]);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('a vendor without on-demand backup answers 422 UNSUPPORTED_BY_VENDOR naming backup.start, and lists no runs', async () => {
     const s = await setup();
     const res = await s.t.tenant.post(`${s.T}/protected-items/${s.item.id}/backup`, {});

@@ -42,6 +42,8 @@ export interface VendorE2eFixture {
    * `resumeBackups`; the vendor reports it on its next backup (a failed run, or the item's error).
    */
   failBackups?(control: SandboxControl, items: Array<{ externalId: string; vendorRef: string }>): Promise<void>;
+  /** The vendor's backups of these items stop happening (no run at all), until `resumeBackups`. */
+  stopBackups?(control: SandboxControl, items: Array<{ externalId: string; vendorRef: string }>): Promise<void>;
   resumeBackups?(control: SandboxControl): Promise<void>;
 }
 
@@ -98,8 +100,11 @@ export function veeamFixture(origin: string): VendorE2eFixture {
     failBackups: async (control, items) => {
       await control.configure({ failBackupsOf: items.map((i) => i.externalId) });
     },
+    stopBackups: async (control, items) => {
+      await control.configure({ skipBackupsOf: items.map((i) => i.externalId) });
+    },
     resumeBackups: async (control) => {
-      await control.configure({ failBackupsOf: [] });
+      await control.configure({ failBackupsOf: [], skipBackupsOf: [] });
     },
   };
 }
@@ -151,8 +156,11 @@ export function azureFixture(origin: string): VendorE2eFixture {
     failBackups: async (control, items) => {
       await control.configure({ failBackupsOf: items.map((i) => i.vendorRef) });
     },
+    stopBackups: async (control, items) => {
+      await control.configure({ skipBackupsOf: items.map((i) => i.vendorRef) });
+    },
     resumeBackups: async (control) => {
-      await control.configure({ failBackupsOf: [] });
+      await control.configure({ failBackupsOf: [], skipBackupsOf: [] });
     },
   };
 }
@@ -195,6 +203,11 @@ export function avepointFixture(origin: string): VendorE2eFixture {
     failBackups: async (control) => {
       const { now } = await control.advanceClock(0);
       await control.configure({ backupFaults: [{ objects: '*', kind: 'fail', from: now }] });
+    },
+    // Every object left out: the tenant's job does not run at all.
+    stopBackups: async (control) => {
+      const { now } = await control.advanceClock(0);
+      await control.configure({ backupFaults: [{ objects: '*', kind: 'stop', from: now }] });
     },
     resumeBackups: async (control) => {
       const { now } = await control.advanceClock(0);
