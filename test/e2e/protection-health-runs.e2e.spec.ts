@@ -90,6 +90,29 @@ describe.each(VENDORS)('protection health from backup runs: %s', (vendor: Vendor
       'protected_item.healthy',
     ]);
 
+    // Filters and paging: by policy, by start time, and newest first one page at a time.
+    const all = (await s.t.tenant.get(`${s.T}/backup-runs?policyId=${s.policyId}&limit=200`)).body.items;
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const starts = all.map((r: { startedAt: string | null; createdAt: string }) => Date.parse(r.startedAt ?? r.createdAt));
+    const pivot = new Date(starts[Math.floor(starts.length / 2)]).toISOString();
+    const after = (await s.t.tenant.get(`${s.T}/backup-runs?policyId=${s.policyId}&from=${pivot}&limit=200`)).body.items;
+    const earlier = (await s.t.tenant.get(`${s.T}/backup-runs?policyId=${s.policyId}&to=${pivot}&limit=200`)).body.items;
+    expect(after.length + earlier.length).toBe(all.length);
+    expect(
+      after.every((r: { startedAt: string | null; createdAt: string }) => Date.parse(r.startedAt ?? r.createdAt) >= Date.parse(pivot)),
+    ).toBe(true);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await s.t.tenant.get(
+        `${s.T}/backup-runs?policyId=${s.policyId}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      paged.push(...page.body.items.map((r) => r.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all.map((r: { id: string }) => r.id));
+    expect((await s.t.tenant.get(`${s.T}/backup-runs?status=sideways`)).status).toBe(400);
+
     // Another tenant sees none of it.
     const other = await newTenant(stack.admin);
     expect((await other.tenant.get(`${s.T}/backup-runs`)).status).toBe(404);

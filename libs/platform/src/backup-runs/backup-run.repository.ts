@@ -101,31 +101,23 @@ export class BackupRunRepository {
     return row ? { ...backupRunFromRow(row), operation: row.operation ?? null } : undefined;
   }
 
-  /** The tenant's runs matching `filter`, newest first, at most `filter.limit`. */
+  /**
+   * The tenant's runs matching `filter`, newest first, at most `filter.limit`. Time filters apply to when the run
+   * started at the vendor (when it was asked for, before it started).
+   */
   async list(tx: TenantTx, f: BackupRunFilter): Promise<BackupRun[]> {
-    const rows: BackupRunRow[] = await tx.query(
-      f.protectedItemId
-        ? // Through backup_run_items_item_idx: the runs that covered the item.
+    const common = `r.tenant_id = $1 AND ($2::uuid IS NULL OR r.policy_id = $2) AND ($3::text IS NULL OR r.status = $3)
+      AND ($4::timestamptz IS NULL OR COALESCE(r.started_at, r.created_at) >= $4)
+      AND ($5::timestamptz IS NULL OR COALESCE(r.started_at, r.created_at) < $5)`;
+    const params = [tx.tenantId, f.policyId ?? null, f.status ?? null, f.from ?? null, f.to ?? null, f.before ?? MAX_UUID, f.limit];
+    const rows: BackupRunRow[] = f.protectedItemId
+      ? // Through backup_run_items_item_idx: the runs that covered the item.
+        await tx.query(
           `SELECT r.* FROM backup_run_items ri JOIN backup_runs r ON r.id = ri.backup_run_id
-            WHERE ri.protected_item_id = $4 AND ri.backup_run_id < $2 AND r.tenant_id = $1
-              AND ($3::uuid IS NULL OR r.policy_id = $3) AND ($5::text IS NULL OR r.status = $5)
-              AND ($6::timestamptz IS NULL OR r.created_at >= $6) AND ($7::timestamptz IS NULL OR r.created_at < $7)
-            ORDER BY ri.backup_run_id DESC LIMIT $8`
-        : `SELECT * FROM backup_runs r WHERE r.tenant_id = $1 AND r.id < $2 AND ($3::uuid IS NULL OR r.policy_id = $3)
-              AND ($4::uuid IS NULL OR true) AND ($5::text IS NULL OR r.status = $5)
-              AND ($6::timestamptz IS NULL OR r.created_at >= $6) AND ($7::timestamptz IS NULL OR r.created_at < $7)
-            ORDER BY r.id DESC LIMIT $8`,
-      [
-        tx.tenantId,
-        f.before ?? MAX_UUID,
-        f.policyId ?? null,
-        f.protectedItemId ?? null,
-        f.status ?? null,
-        f.from ?? null,
-        f.to ?? null,
-        f.limit,
-      ],
-    );
+            WHERE ri.protected_item_id = $8 AND ri.backup_run_id < $6 AND ${common} ORDER BY ri.backup_run_id DESC LIMIT $7`,
+          [...params, f.protectedItemId],
+        )
+      : await tx.query(`SELECT r.* FROM backup_runs r WHERE r.id < $6 AND ${common} ORDER BY r.id DESC LIMIT $7`, params);
     return rows.map(backupRunFromRow);
   }
 
