@@ -65,6 +65,32 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
     expect(gap2).toBeGreaterThan(gap1);
   });
 
+  it('a retryable refusal outlasting the job attempts never fails the job: it waits (with the reason in its history) and succeeds', async () => {
+    await control.clearCalls();
+    // More refusals than a queue job has attempts (8), each with a short Retry-After.
+    await control.injectFault({ method: 'POST', path: '[Rr]estoreSessions$', status: 503, retryAfterSeconds: 0.2, count: 10 });
+    const job = await t.tenant.post(`${T()}/restore-jobs`, { items: [{ restorePointId: points[1] }] });
+    const waiting = await eventually(
+      () => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`),
+      (r) => /refused for now \(VENDOR_UNAVAILABLE\)/.test(r.body.statusReason ?? ''),
+      60_000,
+    );
+    expect(terminal(waiting.body.status)).toBe(false);
+    const done = await eventually(
+      () => t.tenant.get(`${T()}/restore-jobs/${job.body.id}`),
+      (r) => terminal(r.body.status),
+      90_000,
+    );
+    expect(done.body.status).toBe('succeeded');
+    const creates = (await control.calls()).filter((c) => c.method === 'POST' && /RestoreSessions$/i.test(c.path));
+    expect(creates.map((c) => c.status)).toEqual([...Array(10).fill(503), 201]);
+    const history = (await t.tenant.get(`${T()}/restore-jobs/${job.body.id}/events`)).body.items;
+    const waits = history.filter((e: { type: string }) => e.type === 'vendor_retry_wait');
+    expect(waits).toHaveLength(10);
+    expect(waits.map((e: { detail: { attempt: number } }) => e.detail.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(waits[0].detail).toMatchObject({ code: 'VENDOR_UNAVAILABLE' });
+  });
+
   it('after a crash between activation and its checkpoint, adopts the vendor session instead of creating another', async () => {
     // A worker crashed right after the vendor call: the job says "starting" with the prepared (draft) session,
     // and the vendor has already activated it. Simulate that state, then let the worker pick the job up again.

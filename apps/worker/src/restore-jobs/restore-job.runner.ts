@@ -26,6 +26,7 @@ import {
   type BackupVendorPort,
   type CallContext,
   type RestoreProgress,
+  type VendorError,
   type VendorOperationRef,
   isVendorError,
   vendorDescriptor,
@@ -303,6 +304,33 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       });
     }
     await this.scheduleTick(tenantId, job.connectionId, firstPoll.delayMs);
+  }
+
+  /**
+   * A retryable vendor refusal of the submission (throttling, a vendor limit, a transient error): the job is not
+   * failed; it records why it waits and is tried again after `delayMs` (the runner asks the vendor first whether an
+   * earlier try reached it). Its deadline still bounds it: the reconciler ends it TIMED_OUT once past. False when
+   * the job has ended meanwhile.
+   */
+  async noteRetryWait(tenantId: string, jobId: string, err: VendorError, delayMs: number, attempt: number): Promise<boolean> {
+    return this.db.run(tenantId, async (tx) => {
+      const job = await jobs.get(tx, jobId, { forUpdate: true });
+      if (isTerminal(job.status)) return false;
+      await jobs.update(
+        tx,
+        job,
+        job.status,
+        { statusReason: `The vendor refused for now (${err.code}): ${err.message}. Trying again in ${Math.ceil(delayMs / 1000)} s.` },
+        {},
+        [
+          {
+            type: 'vendor_retry_wait',
+            detail: { code: err.code, vendorCode: err.vendorCode ?? null, message: err.message, delayMs, attempt },
+          },
+        ],
+      );
+      return true;
+    });
   }
 
   /** Ends a job failed with the vendor's normalized error. */

@@ -1,11 +1,12 @@
 import { Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import { DelayedError, type Job } from 'bullmq';
+import { isVendorError } from '@bg/adapters';
 import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, QUEUES, type AppConfig, type JobPayloads } from '@bg/platform';
 import { ConnectionThrottle } from '../common/connection-throttle';
 import { handleVendorFailure } from '../common/vendor-job';
-import { WORKER_SETTINGS } from '../common/queue-options';
+import { WORKER_SETTINGS, vendorBackoff } from '../common/queue-options';
 import { assertHandlers } from '../common/handlers';
 import { RestoreJobRunner } from './restore-job.runner';
 
@@ -58,7 +59,21 @@ export class RestoreJobsProcessor extends LoggedWorkerHost implements OnApplicat
   }
 
   private async submit(job: Job, token?: string): Promise<unknown> {
-    const outcome = await this.runner.submit(job.data);
+    let outcome: 'done' | 'wait';
+    try {
+      outcome = await this.runner.submit(job.data);
+    } catch (e) {
+      // A retryable vendor refusal waits and is tried again without using up an attempt: never a failed job.
+      if (!isVendorError(e) || !e.retryable) throw e;
+      const retries = Number(job.data.vendorRetries ?? 0);
+      // The vendor's Retry-After when it gave one, else the vendor-work backoff (1 s doubling to 5 min).
+      const delayMs = vendorBackoff(retries + 1, undefined, e);
+      await this.throttle.noteError(job.data.connectionId ?? (await this.runner.connectionOf(job.data.tenantId, job.data.restoreJobId)), e);
+      if (!(await this.runner.noteRetryWait(job.data.tenantId, job.data.restoreJobId, e, delayMs, retries + 1))) return 'done';
+      await job.updateData({ ...job.data, vendorRetries: retries + 1 });
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
     if (outcome === 'wait') {
       await job.moveToDelayed(Date.now() + SLOT_RECHECK_MS, token);
       throw new DelayedError();
