@@ -153,6 +153,33 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
       expect(res.body.errors[0].path).toBe('endpoint');
     });
 
+    it('a NUL character in any string field -> 400 VALIDATION_FAILED naming the field, nothing stored', async () => {
+      const conn = graphFixture(stack.sandbox.origin).connection as Record<string, any>;
+      for (const [path, body, where] of [
+        ['/v1/tenants', { name: 'a\u0000b' }, 'name'],
+        [`/v1/tenants/${t.tenantId}/connections`, { ...conn, displayName: 'x\u0000' }, 'displayName'],
+        [
+          `/v1/tenants/${t.tenantId}/connections`,
+          { ...conn, credentials: { ...conn.credentials, clientId: '\u0000' } },
+          'credentials.clientId',
+        ],
+        [`/v1/tenants/${t.tenantId}/webhooks`, { url: 'https://hooks.example.com/\u0000', eventTypes: ['*'] }, 'url'],
+      ] as const) {
+        const res = await (path === '/v1/tenants' ? t.partner : t.tenant).post(path, body);
+        expect([path, res.status, res.body.code, res.body.errors?.[0]?.path]).toEqual([path, 400, 'VALIDATION_FAILED', where]);
+        expect(res.contentType).toContain(PROBLEM);
+      }
+      const names = (await t.partner.get('/v1/tenants?limit=200')).body.items.map((x: { name: string }) => x.name);
+      expect(names.some((n: string) => n.includes('\u0000'))).toBe(false);
+    });
+
+    it.each([['a%00b'], ['%C3%A9t%C3%A9'], ['not-a-uuid']])('verify of connection id %s -> 404 problem+json, no Location', async (id) => {
+      const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections/${id}/verify`);
+      expect([res.status, res.body.code]).toEqual([404, 'NOT_FOUND']);
+      expect(res.contentType).toContain(PROBLEM);
+      expect(res.headers.get('location')).toBeNull();
+    });
+
     it('oversized bodies -> 413 PAYLOAD_TOO_LARGE', async () => {
       const res = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, { displayName: 'x'.repeat(2 * 1024 * 1024) });
       expect(res.status).toBe(413);

@@ -19,6 +19,14 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
     if (this.where === 'body' && (typeof value !== 'object' || Buffer.isBuffer(value))) {
       throw new ProblemError(problem('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.'));
     }
+    const nul = nulPath(value);
+    if (nul !== undefined) {
+      throw new ProblemError(
+        problem('VALIDATION_FAILED', `The ${this.where} is invalid: ${nul || '(root)'}: must not contain a NUL character (\\u0000)`, {
+          errors: [{ path: nul, message: 'must not contain a NUL character (\\u0000)' }],
+        }),
+      );
+    }
     const result = this.schema.safeParse(value);
     if (result.success) return result.data;
     const errors = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -28,6 +36,18 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
       }),
     );
   }
+}
+
+/** The path of the first string (or key) holding a NUL character, which Postgres text cannot store; undefined when none. */
+function nulPath(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : undefined;
+  if (!value || typeof value !== 'object' || Buffer.isBuffer(value)) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return [...path, k].join('.');
+    const found = nulPath(v, [...path, k]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export function jsonSchema(schema: z.ZodType): Record<string, unknown> {

@@ -61,8 +61,10 @@ export class ConnectionsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     await this.access.assert(p, tenantId);
-    reply.header('location', `/v1/tenants/${tenantId}/connections/${id}`);
-    return toConnectionResource(await this.service.verify(tenantId, id));
+    // Built from the stored connection, never from the raw path: an unknown or malformed id is a 404 with no Location.
+    const conn = await this.service.verify(tenantId, id);
+    reply.header('location', `/v1/tenants/${conn.tenantId}/connections/${conn.id}`);
+    return toConnectionResource(conn);
   }
 
   @Delete(':connectionId')
