@@ -1,6 +1,7 @@
 import { graphSandboxSites } from '../../apps/sandbox/src/graph/graph.fixtures';
 import { newTenant } from '../support/factories';
 import { protectOneItem, restoreBody } from '../support/protected-item';
+import { fetchToken } from '../../apps/sandbox/src/graph/graph.test-helpers';
 import { SandboxControl } from '../support/sandbox';
 import { eventually, startStack, type TestStack } from '../support/stack';
 import { graphFixture } from '../support/vendor-fixtures';
@@ -16,7 +17,8 @@ describe('graph per-unit and per-artifact errors', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startStack();
+    // Items the vendor refuses for now are tried again after 2 s, 4 s, 8 s: the test acts between tries.
+    stack = await startStack({ config: { RESTORE_ITEM_RETRY_MS: '2000' } });
   });
   afterAll(async () => stack.stop());
 
@@ -49,22 +51,77 @@ describe('graph per-unit and per-artifact errors', () => {
     expect(byId.get(sites[3].siteId)).toMatchObject({ status: 'protected', error: null });
   });
 
-  it('an artifact ending with UnknownError fails that restore item with VENDOR_ERROR and the vendor code', async () => {
+  async function restoreUntilDone(s: Awaited<ReturnType<typeof protectOneItem>>, jobId: string, stepMs = 60_000) {
+    return eventually(
+      async () => {
+        await s.control.advanceClock(stepMs);
+        return (await s.t.tenant.get(`${s.T}/restore-jobs/${jobId}`)).body;
+      },
+      (j) => TERMINAL.includes(j.status),
+      60_000,
+      300,
+    );
+  }
+
+  const historyOf = async (s: Awaited<ReturnType<typeof protectOneItem>>, jobId: string) =>
+    (await s.t.tenant.get(`${s.T}/restore-jobs/${jobId}/events`)).body.items as Array<{ type: string; detail: any }>;
+
+  it('an artifact the vendor keeps refusing with UnknownError ("please try again") is restored again, then left failed with VENDOR_ERROR', async () => {
     const s = await protectOneItem(stack, 'graph');
     const site = graphSandboxSites(s.fx.scope, 1)[0];
     await s.control.configure({ artifactErrors: { [site.siteId]: 'UnknownError' } });
     const job = (await s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s))).body;
-    const done = await eventually(
-      async () => {
-        await s.control.advanceClock(3_600_000);
-        return (await s.t.tenant.get(`${s.T}/restore-jobs/${job.id}`)).body;
-      },
-      (j) => TERMINAL.includes(j.status),
-      60_000,
-      500,
-    );
+    const done = await restoreUntilDone(s, job.id);
     expect(done.status).toBe('failed');
     expect(done.items).toHaveLength(1);
     expect(done.items[0]).toMatchObject({ status: 'failed', error: { code: 'VENDOR_ERROR', vendorCode: 'UnknownError' } });
+    const retries = (await historyOf(s, job.id)).filter((e) => e.type === 'vendor_item_retry');
+    expect(retries.map((e) => e.detail.items[0].retry)).toEqual([1, 2, 3]);
+    const activations = (await s.control.calls()).filter((c) => c.method === 'POST' && /restoreSessions\/[^/]+\/activate$/.test(c.path));
+    expect(activations).toHaveLength(4);
+  });
+
+  it('an artifact refused because another restore of it is running (DuplicateArtifactRestoreRequest) waits for it and is restored, never a failed job', async () => {
+    const s = await protectOneItem(stack, 'graph');
+    // Another actor (an admin in the Microsoft 365 admin center) restores the same site, for a long while.
+    const token = (await fetchToken(stack.sandbox.origin, s.fx.scope)).body.access_token as string;
+    const graph = async (method: string, path: string, body?: unknown): Promise<any> =>
+      (
+        await fetch(`${stack.sandbox.origin}/graph/v1.0/solutions/backupRestore${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        })
+      ).json();
+    const point = (await s.t.tenant.get(`${s.T}/restore-points/${s.point}`)).body;
+    await s.control.configure({ restoreDurationMs: 10 * 3_600_000 });
+    const outside = await graph('POST', '/sharePointRestoreSessions', {
+      siteRestoreArtifacts: [{ restorePoint: { '@odata.id': point.vendorRef }, destinationType: 'inPlace' }],
+    });
+    await graph('POST', `/restoreSessions/${outside.id}/activate`);
+    await s.control.configure({ restoreDurationMs: 1500 });
+
+    const job = (await s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s))).body;
+    // Ours is refused while the other restore runs: the item waits to be restored again.
+    const refused = await eventually(
+      async () => {
+        await s.control.advanceClock(60_000);
+        return historyOf(s, job.id);
+      },
+      (h) => h.some((e) => e.type === 'vendor_item_retry'),
+      60_000,
+      300,
+    );
+    expect(refused.find((e) => e.type === 'vendor_item_retry')!.detail.items[0]).toMatchObject({
+      vendorCode: 'DuplicateArtifactRestoreRequest',
+      retry: 1,
+    });
+    const waiting = (await s.t.tenant.get(`${s.T}/restore-jobs/${job.id}`)).body;
+    expect(TERMINAL).not.toContain(waiting.status);
+    // The other restore ends; ours is restored on its next try.
+    await s.control.advanceClock(11 * 3_600_000);
+    const done = await restoreUntilDone(s, job.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.items[0]).toMatchObject({ status: 'succeeded' });
   });
 });

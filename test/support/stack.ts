@@ -47,6 +47,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RELAY_POLL_MS: '200',
     BACKUP_POLL_FIRST_MS: '200',
+    RESTORE_ITEM_RETRY_MS: '300',
     MAINTENANCE_ENABLED: 'false',
     // Webhook receivers in tests are local HTTP servers; a short retry schedule keeps retry tests fast.
     WEBHOOK_ALLOW_LOCAL_URLS: 'true',

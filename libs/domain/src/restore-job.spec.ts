@@ -1,4 +1,6 @@
 import {
+  MAX_ITEM_RETRIES,
+  itemsToRetry,
   ACTIVE_RESTORE_STATUSES,
   RESTORE_JOB_STATUSES,
   TERMINAL_RESTORE_STATUSES,
@@ -33,6 +35,8 @@ const ALLOWED: Array<[RestoreJobStatus, RestoreJobStatus]> = [
   ['running', 'failed'],
   ['running', 'cancelling'],
   ['running', 'cancelled'],
+  // The vendor refused some items for now: they are submitted again (itemsToRetry).
+  ['running', 'submitting'],
   ['cancelling', 'cancelled'],
   ['cancelling', 'succeeded'],
   ['cancelling', 'partiallySucceeded'],
@@ -169,5 +173,46 @@ describe('submission phases and job ids', () => {
     expect(restoreJobIds.submit('j1')).toBe('restore-job.submit_j1');
     expect(restoreJobIds.cancel('j1')).toBe('restore-job.cancel_j1');
     expect(restoreJobIds.pollTick('c1', 42)).toBe('restore-job.poll_c1_42');
+  });
+});
+
+describe('itemsToRetry: items the vendor refused for now are restored again', () => {
+  const failed = (ref: string, retries?: number): RestoreJobItem => ({
+    ...item(ref, 'failed'),
+    vendorCode: 'Dup',
+    errorCode: 'CONFLICT',
+    retries,
+  });
+  const progress = (outcomes: Array<{ ref: string; retryable?: boolean; status?: RestoreJobItem['status'] }>) => ({
+    state: 'partiallySucceeded' as const,
+    vendorStatus: 'completedWithError',
+    items: outcomes.map((o) => ({ restorePointRef: o.ref, status: o.status ?? 'failed', retryable: o.retryable })),
+  });
+
+  it('resets the retryable refusals to pending, counting the retry, and leaves the rest as they ended', () => {
+    const items = [item('a', 'succeeded'), failed('b'), failed('c')];
+    const r = itemsToRetry(
+      items,
+      progress([
+        { ref: 'a', status: 'succeeded' },
+        { ref: 'b', retryable: true },
+        { ref: 'c', retryable: false },
+      ]),
+    );
+    expect(r?.items.map((i) => [i.restorePointRef, i.status, i.retries])).toEqual([
+      ['a', 'succeeded', undefined],
+      ['b', 'pending', 1],
+      ['c', 'failed', undefined],
+    ]);
+    expect(r?.retried.map((i) => i.restorePointRef)).toEqual(['b']);
+    expect(r?.items[1]).toMatchObject({ vendorCode: 'Dup', errorCode: undefined });
+  });
+
+  it(`gives up on an item after ${MAX_ITEM_RETRIES} retries, and answers nothing without a retryable refusal`, () => {
+    expect(itemsToRetry([failed('b', MAX_ITEM_RETRIES)], progress([{ ref: 'b', retryable: true }]))).toBeUndefined();
+    expect(itemsToRetry([failed('b', MAX_ITEM_RETRIES - 1)], progress([{ ref: 'b', retryable: true }]))?.retried[0].retries).toBe(
+      MAX_ITEM_RETRIES,
+    );
+    expect(itemsToRetry([failed('b')], progress([{ ref: 'b' }]))).toBeUndefined();
   });
 });

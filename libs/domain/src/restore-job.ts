@@ -35,7 +35,8 @@ export const UNFINISHED_RESTORE_STATUSES = ['queued', ...ACTIVE_RESTORE_STATUSES
 const TRANSITIONS: Record<RestoreJobStatus, readonly RestoreJobStatus[]> = {
   queued: ['submitting', 'cancelled', 'failed'],
   submitting: ['running', 'failed', 'cancelling', 'cancelled', 'succeeded', 'partiallySucceeded'],
-  running: ['succeeded', 'partiallySucceeded', 'failed', 'cancelling', 'cancelled'],
+  // running -> submitting: the vendor refused some items for now (retryable per-item errors); they are submitted again.
+  running: ['succeeded', 'partiallySucceeded', 'failed', 'cancelling', 'cancelled', 'submitting'],
   cancelling: ['cancelled', 'succeeded', 'partiallySucceeded', 'failed'],
   succeeded: [],
   partiallySucceeded: [],
@@ -92,6 +93,8 @@ export interface RestoreJobItem {
   errorCode?: string;
   vendorCode?: string;
   errorMessage?: string;
+  /** How many times the item was restored again after the vendor refused it for now (itemsToRetry). */
+  retries?: number;
 }
 
 export interface RestoreJobError {
@@ -159,6 +162,8 @@ export interface VendorItemOutcome {
   errorCode?: string;
   vendorCode?: string;
   errorMessage?: string;
+  /** The vendor refused the item for now (its catalogued error is retryable: "please wait and try again"). */
+  retryable?: boolean;
 }
 
 export interface VendorRestoreProgress {
@@ -237,6 +242,30 @@ export function applyProgress(
   const error =
     status === 'failed' ? (progress.error ?? { code: 'RESTORE_FAILED', message: 'The vendor reported the restore failed.' }) : undefined;
   return { status, items, error, changed };
+}
+
+/** How many times one item the vendor refused for now is restored again before it is left failed. */
+export const MAX_ITEM_RETRIES = 3;
+
+/**
+ * When the vendor ends a restore with items it refused for now (a retryable per-item error, e.g. Graph's
+ * DuplicateArtifactRestoreRequest "please wait till its completion and try again"), those items are restored again
+ * rather than left failed, up to MAX_ITEM_RETRIES times each: answers the job's items with them back to pending
+ * (the refusal kept in vendorCode / errorMessage, retries counted) and the refused ones, or undefined when none.
+ */
+export function itemsToRetry(
+  items: RestoreJobItem[],
+  progress: VendorRestoreProgress,
+): { items: RestoreJobItem[]; retried: RestoreJobItem[] } | undefined {
+  const refused = new Set((progress.items ?? []).filter((p) => p.retryable && p.status === 'failed').map((p) => p.restorePointRef));
+  const retried: RestoreJobItem[] = [];
+  const next = items.map((i) => {
+    if (!refused.has(i.restorePointRef) || i.status !== 'failed' || (i.retries ?? 0) >= MAX_ITEM_RETRIES) return i;
+    const again: RestoreJobItem = { ...i, status: 'pending', errorCode: undefined, retries: (i.retries ?? 0) + 1 };
+    retried.push(again);
+    return again;
+  });
+  return retried.length ? { items: next, retried } : undefined;
 }
 
 /** Every item not already succeeded ends with the job's outcome (failed with its code, or cancelled). */

@@ -8,13 +8,16 @@ export function toRestoreRequest(job: RestoreJob): RestoreRequest {
     workload: job.workload,
     destination: job.destination,
     target: job.target ?? undefined,
-    items: job.items.map((i) => ({
-      restorePointRef: i.restorePointRef,
-      protectedItemRef: i.protectedItemRef,
-      externalId: i.externalId,
-      pointInTime: new Date(i.pointInTime),
-      paths: i.paths,
-    })),
+    // Items already restored are not sent again (a resubmission of the items the vendor refused for now).
+    items: job.items
+      .filter((i) => i.status !== 'succeeded')
+      .map((i) => ({
+        restorePointRef: i.restorePointRef,
+        protectedItemRef: i.protectedItemRef,
+        externalId: i.externalId,
+        pointInTime: new Date(i.pointInTime),
+        paths: i.paths,
+      })),
   };
 }
 

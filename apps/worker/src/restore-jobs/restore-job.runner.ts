@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import {
   applyProgress,
+  itemsToRetry,
   cancelNeedsVendor,
   isTerminal,
   restoreJobIds,
@@ -14,10 +15,12 @@ import {
   type VendorId,
 } from '@bg/domain';
 import {
+  APP_CONFIG,
   PICKED,
   QUEUES,
   TenantDb,
   restoreJobRepository as jobs,
+  type AppConfig,
   type HistoryEntry,
   type RestoreJobPatch,
   type TenantTx,
@@ -103,6 +106,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     private readonly adapters: AdapterCache,
     private readonly throttle: ConnectionThrottle,
     @InjectQueue(QUEUES.restoreJobs) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // Every in-flight vendor call listens on it (one listener per call, removed when the call ends).
     setMaxListeners(0, this.shutdown.signal);
@@ -242,6 +246,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
         (await this.db.run(tenantId, async (tx) =>
           this.applyProgressTx(tx, await jobs.get(tx, job.id, { forUpdate: true }), progress, nextPoll),
         ));
+      if (await this.queueResubmit(tenantId, after)) return 'active';
       return isTerminal(after.status) ? 'terminal' : 'active';
     } catch (e) {
       if (isVendorError(e) && !e.retryable) {
@@ -489,6 +494,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       (await this.db.run(tenantId, async (tx) =>
         this.applyProgressTx(tx, await jobs.get(tx, submitted.id, { forUpdate: true }), progress, firstPoll, at, [started]),
       ));
+    if (await this.queueResubmit(tenantId, after)) return 'done';
     if (!isTerminal(after.status)) await this.scheduleTick(tenantId, after.connectionId, firstPoll.delayMs);
     else await this.wakeWaiting(tenantId, after.connectionId, after.vendor);
     return 'done';
@@ -508,6 +514,11 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     const extra = Object.keys(also).length > 0 || entries.length > 0;
     if (isTerminal(job.status)) return extra ? { to: job.status, patch: also, detail: {}, entries } : null;
     const outcome = applyProgress(job, progress);
+    const retry =
+      isTerminal(outcome.status) && outcome.status !== 'cancelled' && !job.cancelRequested
+        ? itemsToRetry(outcome.items, progress)
+        : undefined;
+    if (retry) return this.resubmission(progress, retry, also, entries);
     const poll = isTerminal(outcome.status) ? undefined : nextPoll;
     if (!outcome.changed) {
       if (extra) return { to: job.status, patch: { ...also, nextPoll: poll }, detail: {}, entries };
@@ -528,6 +539,61 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       detail: { vendorStatus: progress.vendorStatus },
       entries,
     };
+  }
+
+  /**
+   * The vendor ended the restore but refused some items for now (itemsToRetry): the job goes back to submitting with
+   * those items pending, off the poll schedule; the caller queues the new submission (queueResubmit).
+   */
+  private resubmission(
+    progress: RestoreProgress,
+    retry: NonNullable<ReturnType<typeof itemsToRetry>>,
+    also: RestoreJobPatch,
+    entries: HistoryEntry[],
+  ): ProgressChange {
+    const codes = [...new Set(retry.retried.map((i) => i.vendorCode ?? 'unknown'))].join(', ');
+    return {
+      to: 'submitting',
+      patch: {
+        ...also,
+        items: retry.items,
+        vendorStatus: progress.vendorStatus,
+        vendorRef: null,
+        vendorExtra: null,
+        submitPhase: 'preparing',
+        statusReason: `The vendor refused ${retry.retried.length} item(s) for now (${codes}); they are restored again shortly.`,
+      },
+      detail: { vendorStatus: progress.vendorStatus },
+      entries: [
+        ...entries,
+        {
+          type: 'vendor_item_retry',
+          detail: {
+            items: retry.retried.map((i) => ({
+              restorePointId: i.restorePointId,
+              vendorCode: i.vendorCode ?? null,
+              message: i.errorMessage ?? null,
+              retry: i.retries,
+            })),
+          },
+        },
+      ],
+    };
+  }
+
+  /**
+   * After a change: a job sent back to submitting by resubmission() gets its new submission, after
+   * RESTORE_ITEM_RETRY_MS (30 s) doubling with each round, so a vendor that asks to wait for another restore is given time.
+   */
+  private async queueResubmit(tenantId: string, after: RestoreJob): Promise<boolean> {
+    if (after.status !== 'submitting' || after.vendorRef || after.submitPhase !== 'preparing') return false;
+    const round = Math.max(0, ...after.items.map((i) => i.retries ?? 0));
+    await this.queue.add(
+      'restore-job.submit',
+      { tenantId, restoreJobId: after.id, connectionId: after.connectionId, vendor: after.vendor },
+      { jobId: `${restoreJobIds.submit(after.id)}_retry${round}`, delay: this.config.RESTORE_ITEM_RETRY_MS * 2 ** Math.max(0, round - 1) },
+    );
+    return true;
   }
 
   /** Applies a progress report (progressChange) in the caller's transaction, the job locked. */

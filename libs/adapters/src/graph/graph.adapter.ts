@@ -650,7 +650,14 @@ export class GraphAdapter implements BackupVendorPort {
       artifacts.push(...(page.value ?? []));
       link = page['@odata.nextLink'];
     } while (link);
-    return toRestoreProgress(session, artifacts, this.mapCode);
+    const progress = toRestoreProgress(session, artifacts, this.mapCode);
+    // A per-artifact refusal the catalog calls retryable (DuplicateArtifactRestoreRequest: "please wait till its
+    // completion and try again"; UnknownError: "please try again") is the vendor refusing that item for now.
+    for (const item of progress.items ?? []) {
+      if (item.status === 'failed' && item.vendorCode)
+        item.retryable = classifyGraphCode(this.config.catalog, item.vendorCode, 200).retryable;
+    }
+    return progress;
   }
 
   /** seed 000 §Create ProtectionPolicy: PolicyCreationNotAllowed (409), one active policy per service. */

@@ -113,6 +113,8 @@ export const configSchema = z.object({
     .min(0)
     .max(7 * 24 * 60)
     .default(60),
+  /** Items a vendor refused for now (retryable per-item errors) are restored again after this long, doubling per round. */
+  RESTORE_ITEM_RETRY_MS: z.coerce.number().int().min(50).default(30_000),
   /** First poll of a started on-demand backup after this long; later polls back off 1.5x up to 5 minutes. */
   BACKUP_POLL_FIRST_MS: z.coerce.number().int().min(50).default(15_000),
   /** How often the worker writes its counted vendor API calls (one insert per flush). */
