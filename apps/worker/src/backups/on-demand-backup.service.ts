@@ -15,6 +15,7 @@ import {
 } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
 import { ProtectionHealthService } from './protection-health.service';
+import { runFacts } from './run-facts';
 
 /** Polls of a running on-demand backup: BACKUP_POLL_FIRST_MS (15 s) at first, backing off 1.5x to every 5 min. */
 const pollDelay = (firstMs: number, attempt: number) => Math.min(300_000, firstMs * 1.5 ** Math.min(attempt, 10));
@@ -109,13 +110,7 @@ export class OnDemandBackupService {
     const run = await backupRunRepository.recordVendor(tx, runId, {
       vendorRef: v.vendorRef || null,
       operation,
-      status: v.status,
-      vendorStatus: v.vendorStatus,
-      startedAt: v.startedAt ?? null,
-      endedAt: v.endedAt ?? null,
-      itemsProcessed: v.itemsProcessed ?? null,
-      bytesProcessed: v.bytesProcessed ?? null,
-      error: v.error ? { code: v.error.code, vendorCode: v.error.vendorCode ?? null, message: v.error.message } : null,
+      ...runFacts(v),
     });
     if (v.items?.length) {
       const byRef = await protectedItemRepository.idsByVendorRef(tx, run.policyId);

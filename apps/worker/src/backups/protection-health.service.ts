@@ -11,6 +11,7 @@ import {
 } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
 import { allPages } from '../common/pages';
+import { runFacts } from './run-facts';
 
 /** Runs are read again this far back from the last read, so a run that was still going then is seen ending. */
 const RUN_OVERLAP_MS = 24 * 60 * 60_000;
@@ -125,13 +126,7 @@ export class ProtectionHealthService {
         vendorRef: r.vendorRef,
         protectedItemId: own ?? null,
         onDemand: r.onDemand ?? false,
-        status: r.status,
-        vendorStatus: r.vendorStatus,
-        startedAt: r.startedAt ?? null,
-        endedAt: r.endedAt ?? null,
-        itemsProcessed: r.itemsProcessed ?? null,
-        bytesProcessed: r.bytesProcessed ?? null,
-        error: r.error ? { code: r.error.code, vendorCode: r.error.vendorCode ?? null, message: r.error.message } : null,
+        ...runFacts(r),
         items: outcomes,
       };
     });
