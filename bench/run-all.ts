@@ -6,7 +6,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LOG_DIR, formatTable, say, type BenchResult } from './support';
 
-const BENCHES = ['get-restore-job.bench.js', 'accept-restore-job.bench.js', 'worker-throughput.bench.js', 'scale-1m.bench.js', 'health-sweep.bench.js'];
+const BENCHES = [
+  'get-restore-job.bench.js',
+  'accept-restore-job.bench.js',
+  'worker-throughput.bench.js',
+  'scale-1m.bench.js',
+  'health-sweep.bench.js',
+];
 
 function main(): void {
   const resultsFile = resolve(LOG_DIR, 'results.jsonl');

@@ -373,7 +373,7 @@ describe('VeeamAdapter against the sandbox', () => {
     });
   });
 
-  describe('usage in the vendor\'s own units', () => {
+  describe("usage in the vendor's own units", () => {
     it('counts the licensed users (users a job backed up, every page) and sums the storage the organization uses', async () => {
       const s = setup();
       expect(await s.adapter.licensedUsers!(s.ctx)).toBe(0);
