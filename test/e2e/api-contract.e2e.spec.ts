@@ -63,6 +63,10 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
     expect(summary.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['cursor', 'limit', 'partnerId']));
     const line = summary.responses['200'].content['application/json'].schema.properties.items.items;
     expect(Object.keys(line.properties.counts.properties)).toEqual(['healthy', 'atRisk', 'failed', 'unprotected', 'unknown']);
+    const item = doc.paths['/v1/tenants/{tenantId}/protected-items/{itemId}'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(item.properties.protection.properties)).toEqual(
+      expect.arrayContaining(['state', 'since', 'reason', 'lastSuccessfulBackupAt', 'lastRunStatus', 'latestRestorePointAt']),
+    );
     const state = doc.paths['/v1/tenants/{tenantId}/protected-items'].get.parameters.find((p: { name: string }) => p.name === 'state');
     expect(state.schema.enum).toEqual(['healthy', 'atRisk', 'failed', 'unprotected', 'unknown']);
   });

@@ -1,11 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { toProtectedItemResource } from '@bg/platform';
 import { toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, ApiZodQuery, ZodPipe } from '../common/zod';
-import { addItemsSchema, listItemsQuery, type AddItems, type ListItemsQuery } from './protected-items.dto';
+import { ApiZodBody, ApiZodQuery, jsonSchema, ZodPipe } from '../common/zod';
+import {
+  addItemsSchema,
+  listItemsQuery,
+  protectedItemPageSchema,
+  protectedItemSchema,
+  type AddItems,
+  type ListItemsQuery,
+} from './protected-items.dto';
 import { ProtectedItemsService } from './protected-items.service';
 
 @ApiTags('protected-items')
@@ -20,6 +27,10 @@ export class ProtectedItemsController {
   @Get()
   @ApiOperation({ summary: 'List protected items (filter by policyId, status, protection state: ?state=atRisk).' })
   @ApiZodQuery(listItemsQuery)
+  @ApiOkResponse({
+    description: 'A page of protected items, each with its protection health.',
+    schema: jsonSchema(protectedItemPageSchema) as never,
+  })
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -30,6 +41,8 @@ export class ProtectedItemsController {
   }
 
   @Get(':itemId')
+  @ApiOperation({ summary: 'One protected item with its protection health.' })
+  @ApiOkResponse({ description: 'The item.', schema: jsonSchema(protectedItemSchema) as never })
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('itemId') id: string) {
     await this.access.assert(p, tenantId);
     return toProtectedItemResource(await this.service.get(tenantId, id));
