@@ -9,6 +9,7 @@ import {
   type VendorCallRecord,
 } from '@bg/adapters';
 import { AzureDpClient } from '../../libs/adapters/src/azure-dataprotection/azure-dataprotection.client';
+import { blobBackupInstance } from '../../libs/adapters/src/azure-dataprotection/azure-dataprotection.mapping';
 import { AZURE_DATAPROTECTION_ERROR_CATALOG } from '@bg/platform/migrations/data/azure-dataprotection.catalog';
 import type { RunningSandbox } from '../../apps/sandbox/src/sandbox.server';
 import { AZURE_FIXTURE, azureStorageAccounts } from '../../apps/sandbox/src/azure-dataprotection/azure.fixtures';
@@ -184,12 +185,19 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
       ['PUT', `${vault}/backupPolicies/seed-20-004`, 200, '2024-04-01'],
       ['GET', vault, 200, '2024-04-01'],
       ['GET', `${vault}/backupInstances`, 200, '2024-04-01'],
+      // The policy backs up to the vault daily: the instance names the account's containers (BlobContainers_List).
+      [
+        'GET',
+        '/resourceGroups/rg-storage/providers/Microsoft.Storage/storageAccounts/bgblob01/blobServices/default/containers',
+        200,
+        '2023-05-01',
+      ],
       ['POST', `${vault}/validateForBackup`, 202, '2024-04-01'],
       ['GET', '/providers/Microsoft.DataProtection/locations/westus/operationStatus/{id}', 200, '2024-04-01'],
       ['GET', '/providers/Microsoft.DataProtection/locations/westus/operationResults/{id}', 200, '2024-04-01'],
       ['PUT', expect.stringMatching(new RegExp(`^${vault}/backupInstances/bgblob01-[0-9a-f]{12}$`)), 201, '2024-04-01'],
       // seed 004 §Responses to configure backup request: the PUT's Azure-AsyncOperation until Succeeded, then the instance
-      ...Array(calls.length - 9).fill([
+      ...Array(calls.length - 10).fill([
         'GET',
         '/providers/Microsoft.DataProtection/locations/westus/operationStatus/{id}',
         200,
@@ -206,8 +214,34 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
           datasourceType: 'Microsoft.Storage/storageAccounts/blobServices',
           resourceID: s.items(1)[0].externalId,
         }),
+        policyInfo: expect.objectContaining({
+          policyParameters: {
+            backupDatasourceParametersList: [
+              { objectType: 'BlobBackupDatasourceParameters', containersList: [...AZURE_FIXTURE.containers] },
+            ],
+          },
+        }),
       }),
     });
+  });
+
+  it('refuses a vaulted backup instance that names no containers, or one the account does not have (sandbox: BMSUserErrorInvalidInput)', async () => {
+    const s = await azureSetup();
+    const adapter = s.adapter();
+    const { policy } = await adapter.createPolicy(ctx, { workload: 'azureBlob', displayName: 'vaulted', items: [] });
+    const client = new AzureDpClient(s.config);
+    const account = s.items(1)[0].externalId;
+    const policyId = `${client.vaultId}/backupPolicies/${policy.vendorRef}`;
+    const instance = (containers?: string[]) => ({
+      backupInstance: blobBackupInstance(account, policyId, AZURE_FIXTURE.location, undefined, containers),
+    });
+    for (const containers of [undefined, ['no-such-container']]) {
+      const e = await client.validateForBackup(ctx, instance(containers)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).toMatchObject({ code: 'INVALID_REQUEST', vendorCode: 'BMSUserErrorInvalidInput' });
+    }
   });
 
   it("follows operation URLs in the official examples' forms too (vault context, resource group, backup instance)", async () => {

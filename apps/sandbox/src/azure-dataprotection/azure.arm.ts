@@ -30,6 +30,7 @@ import {
   recoveryPointView,
   runBackupSchedules,
   runningBackupJob,
+  scheduledRules,
 } from './azure.backups';
 import { operationType, remainingHeader, takeToken } from './azure.throttle';
 import {
@@ -64,6 +65,8 @@ import { instanceView, jobView, operationStatusView, policyView, vaultView } fro
  * by side; any other is refused as ARM does (armApiVersionError).
  */
 export const SUPPORTED_API_VERSIONS = ['2021-01-01', '2024-04-01', '2025-01-01', '2025-07-01'];
+/** Microsoft.Storage (BlobContainers_List, for a vaulted blob backup's containersList): its recent stable api-versions. */
+export const STORAGE_API_VERSIONS = ['2022-09-01', '2023-01-01', '2023-05-01', '2024-01-01'];
 // ARM's api-version form: yyyy-mm-dd with an optional -preview (or other) suffix.
 const API_VERSION_RE = /^\d{4}-\d{2}-\d{2}(-[A-Za-z0-9]+)?$/;
 const BLOB_DATASOURCE_TYPE = 'Microsoft.Storage/storageAccounts/blobServices';
@@ -119,7 +122,8 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
     const scope = authenticate(req, scopes);
     const apiVersion = (req.query as Record<string, string>)['api-version'];
     if (!apiVersion) throw new ArmError('MissingApiVersionParameter');
-    if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) throw armApiVersionError(req.url, apiVersion);
+    const storage = /\/providers\/Microsoft\.Storage\//i.test(req.url);
+    if (!(storage ? STORAGE_API_VERSIONS : SUPPORTED_API_VERSIONS).includes(apiVersion)) throw armApiVersionError(req.url, apiVersion);
     const subId = /^\/azure\/management\/subscriptions\/([^/?]+)/i.exec(req.url)?.[1];
     if (!subId) throw new ArmError('ResourceNotFound', 'Only subscription-scoped routes are simulated.');
     const cfg = azureConfig(scope);
@@ -142,6 +146,7 @@ export function registerArm(app: FastifyInstance, scopes: ScopeRegistry<AzureAcc
   });
 
   registerVaultRoutes(app);
+  registerStorageRoutes(app);
   registerPolicyRoutes(app);
   registerInstanceRoutes(app);
   registerAdhocBackupRoute(app);
@@ -344,6 +349,24 @@ function checkBackupInstance(ctx: ArmCtx, vault: VaultState, bi: BackupInstanceB
   const types = (policy.properties as BackupPolicyBody).datasourceTypes;
   if (!types.includes(dsType))
     throw new ArmError('BMSUserErrorInvalidInput', `The backup policy '${policy.name}' does not support datasource type '${dsType}'.`);
+  // A vaulted backup of blobs copies named containers: BlobBackupDatasourceParameters.containersList (spec: required),
+  // each a container of the account. The error code and texts are the sandbox's; the service's are not in the repo's documents.
+  if (scheduledRules(policy).length) {
+    const listed = (bi.policyInfo.policyParameters?.backupDatasourceParametersList ?? []).flatMap((p) =>
+      p.objectType === 'BlobBackupDatasourceParameters' ? p.containersList : [],
+    );
+    if (!listed.length)
+      throw new ArmError(
+        'BMSUserErrorInvalidInput',
+        `The backup policy '${policy.name}' backs up to the vault: name the containers to back up in policyInfo.policyParameters.backupDatasourceParametersList (BlobBackupDatasourceParameters.containersList).`,
+      );
+    const unknown = listed.filter((c) => !account.containers.includes(c));
+    if (unknown.length)
+      throw new ArmError(
+        'BMSUserErrorInvalidInput',
+        `The containers ${unknown.join(', ')} were not found in the storage account '${account.name}'.`,
+      );
+  }
   // A datasource is protected in one vault only, whichever subscription that vault is in.
   const holder = Object.values(ctx.scope.state.subscriptions)
     .map((sub) => sub.protectedDatasources[account.id.toLowerCase()])
@@ -384,6 +407,34 @@ function missingPermissions(ctx: ArmCtx, vault: VaultState, account: { id: strin
 }
 
 // ---------------------------------------------------------------- vaults
+
+// ---------------------------------------------------------------- Microsoft.Storage (containers only)
+
+/**
+ * Microsoft.Storage BlobContainers_List of a fixture storage account (`value` of ListContainerItem: id, name, type,
+ * properties), the list a vaulted blob backup's containersList names its containers from. Only what the gateway reads.
+ */
+function registerStorageRoutes(app: FastifyInstance): void {
+  app.get<{ Params: { sub: string; rg: string; account: string } }>(
+    '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.Storage/storageAccounts/:account/blobServices/default/containers',
+    async (req) => {
+      const ctx = ctxOf(req);
+      const { sub, rg, account } = req.params;
+      const found = storageAccountOr404(
+        ctx,
+        `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/${account}`,
+      );
+      return {
+        value: found.containers.map((name) => ({
+          id: `${found.id}/blobServices/default/containers/${name}`,
+          name,
+          type: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+          properties: { publicAccess: 'None', leaseStatus: 'Unlocked', hasImmutabilityPolicy: false, hasLegalHold: false },
+        })),
+      };
+    },
+  );
+}
 
 function registerVaultRoutes(app: FastifyInstance): void {
   app.get<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.DataProtection/backupVaults', async (req) => {

@@ -169,8 +169,11 @@ export class AzureTestClient {
     return Date.parse(((await this.advance(0)) as { now: string }).now);
   }
 
-  /** seed 004 §Prepare the request to configure backup, for storage account bgblobNN. */
-  backupInstance(n: number, policy: string): Record<string, unknown> {
+  /**
+   * seed 004 §Prepare the request to configure backup, for storage account bgblobNN; with `containers` (a vaulted
+   * policy), the BlobBackupDatasourceParameters naming them.
+   */
+  backupInstance(n: number, policy: string, containers?: string[]): Record<string, unknown> {
     const name = `bgblob${String(n).padStart(2, '0')}`;
     return {
       objectType: 'BackupInstance',
@@ -183,7 +186,16 @@ export class AzureTestClient {
         resourceType: 'Microsoft.Storage/storageAccounts',
         resourceUri: '',
       },
-      policyInfo: { policyId: `${this.vaultPath}/backupPolicies/${policy}` },
+      policyInfo: {
+        policyId: `${this.vaultPath}/backupPolicies/${policy}`,
+        ...(containers
+          ? {
+              policyParameters: {
+                backupDatasourceParametersList: [{ objectType: 'BlobBackupDatasourceParameters', containersList: containers }],
+              },
+            }
+          : {}),
+      },
     };
   }
 
@@ -192,9 +204,13 @@ export class AzureTestClient {
     const p = await this.arm('PUT', `${this.vaultPath}/backupPolicies/${policy}`, policyBody);
     if (p.status !== 200) throw new Error(`policy: ${JSON.stringify(p.body)}`);
     const names: string[] = [];
+    const rules = (policyBody.properties as { policyRules?: Array<{ objectType: string }> }).policyRules ?? [];
+    const containers = rules.some((r) => r.objectType === 'AzureBackupRule') ? [...AZURE_FIXTURE.containers] : undefined;
     for (const n of accounts) {
       const name = `bgblob${String(n).padStart(2, '0')}-${policy}`;
-      const r = await this.arm('PUT', `${this.vaultPath}/backupInstances/${name}`, { properties: this.backupInstance(n, policy) });
+      const r = await this.arm('PUT', `${this.vaultPath}/backupInstances/${name}`, {
+        properties: this.backupInstance(n, policy, containers),
+      });
       if (r.status !== 201) throw new Error(`instance: ${JSON.stringify(r.body)}`);
       names.push(name);
     }

@@ -29,6 +29,7 @@ import {
   aggregateRestore,
   backupRuleNameOf,
   blobBackupInstance,
+  isVaultedPolicy,
   blobPolicyBody,
   encodePolicyName,
   fromOperationRef,
@@ -143,8 +144,9 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
         message: `Backup vault ${this.client.creds.vaultName} already has a different policy named ${name}`,
       });
     }
-    const policy = toVendorPolicy(existing ?? (await this.client.putPolicy(ctx, name, body)))!;
-    const items = spec.items.length > 0 ? await this.addProtectedItems(ctx, policy.vendorRef, spec.items) : [];
+    const stored = existing ?? (await this.client.putPolicy(ctx, name, body));
+    const policy = toVendorPolicy(stored)!;
+    const items = spec.items.length > 0 ? await this.protect(ctx, policy.vendorRef, spec.items, isVaultedPolicy(stored)) : [];
     return { policy, items };
   }
 
@@ -195,6 +197,11 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
    */
   async addProtectedItems(ctx: CallContext, policyRef: string, items: ItemSpec[]): Promise<VendorProtectedItem[]> {
     this.checkItems(items);
+    return this.protect(ctx, policyRef, items, isVaultedPolicy(await this.client.getPolicy(ctx, policyRef)));
+  }
+
+  /** addProtectedItems under a policy known to be vaulted (its instances name their containers) or not. */
+  private async protect(ctx: CallContext, policyRef: string, items: ItemSpec[], vaulted: boolean): Promise<VendorProtectedItem[]> {
     const location = await this.vaultLocation(ctx);
     const held = await this.instancesByDatasource(ctx);
     const policyId = policyIdOf(this.client.vaultId, policyRef);
@@ -214,9 +221,11 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
           }),
         );
       }
-      const instance = blobBackupInstance(item.externalId, policyId, location, item.displayName);
       const name = instanceNameFor(item.externalId);
       try {
+        // A vaulted backup copies named containers: every container of the account (read with Microsoft.Storage).
+        const containers = vaulted ? await this.containersOf(ctx, item.externalId) : undefined;
+        const instance = blobBackupInstance(item.externalId, policyId, location, item.displayName, containers);
         const validation = await this.client.validateForBackup(ctx, { backupInstance: instance });
         await this.client.waitForOperation(ctx, validation);
         return { item, name, ...(await this.client.putInstance(ctx, name, { properties: instance })) };
@@ -227,6 +236,18 @@ export class AzureDataProtectionAdapter implements BackupVendorPort {
     });
     // Every PUT is running by now: their operations are followed side by side.
     return mapLimited(configured, ITEM_CONCURRENCY, (c) => ('handle' in c ? this.followProtection(ctx, c) : Promise.resolve(c)));
+  }
+
+  /** Every blob container of a storage account (BlobContainers_List, all pages). */
+  private async containersOf(ctx: CallContext, storageAccountId: string): Promise<string[]> {
+    const names: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = await this.client.listBlobContainers(ctx, storageAccountId, next);
+      names.push(...(page.value ?? []).flatMap((c) => (c.name ? [c.name] : [])));
+      next = page.nextLink;
+    } while (next);
+    return names;
   }
 
   /**

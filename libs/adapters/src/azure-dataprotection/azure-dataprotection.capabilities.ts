@@ -41,6 +41,7 @@ export const AZURE_DP_CAPABILITIES: Capabilities = {
     // Our policies back up daily (BackupDaily, R/…/P1D): a day plus two hours of slack.
     defaultRpoMinutes: 26 * 60,
     notes: [
+      'Policies carry a daily vaulted AzureBackupRule (BackupDaily) beside operational retention: its backup jobs are the runs, and an instance under it names every container of its storage account (BlobContainers_List; the principal needs Microsoft.Storage/storageAccounts/blobServices/containers/read).',
       'swagger Jobs_List / Jobs_Get (AzureBackupJob): a backup run is a backup job of operationCategory "Backup", one per backup instance; the vault\'s job list is read once per call (no $filter in 2024-04-01) and filtered to the policy\'s instances and time window.',
       'AzureBackupJob.status is a free string (spec text: InProgress/Success/Failed/Cancelled/SuccessWithWarning; examples: Started, Succeeded; service: Completed, CompletedWithWarnings); a value none of them names stays running, with its vendorStatus.',
       "swagger BackupInstances_AdhocBackup (TriggerBackupRequest): an on-demand backup is of one backup instance and names the policy's backup rule (BackupDaily); 202 + Azure-AsyncOperation, whose OperationJobExtendedInfo names the job.",

@@ -9,6 +9,7 @@ import { ARM_SCOPE, parseAzureDpCredentials, type AzureDpCredentials } from './a
 import { armResponseError, identityError, operationError, VENDOR } from './azure-dataprotection.errors';
 import {
   API_VERSION,
+  STORAGE_API_VERSION,
   type AsyncOperationHandle,
   type AzureBackupFindRestorableTimeRangesRequest,
   type AzureBackupFindRestorableTimeRangesResponseResource,
@@ -93,7 +94,8 @@ export class AzureDpClient {
       }
       return { url: pathOrUrl };
     }
-    return { url: pathOrUrl, query: { 'api-version': API_VERSION } };
+    const storage = /\/providers\/Microsoft\.Storage\//i.test(pathOrUrl);
+    return { url: pathOrUrl, query: { 'api-version': storage ? STORAGE_API_VERSION : API_VERSION } };
   }
 
   /**
@@ -221,6 +223,21 @@ export class AzureDpClient {
   /** BackupPolicies_Get */
   async getPolicy(ctx: CallContext, name: string): Promise<BaseBackupPolicyResource> {
     return (await this.request<BaseBackupPolicyResource>(ctx, 'GET', `${this.vaultId}/backupPolicies/${encodeURIComponent(name)}`)).body;
+  }
+
+  /** Microsoft.Storage BlobContainers_List of a storage account (a page; `next` is the nextLink). */
+  async listBlobContainers(
+    ctx: CallContext,
+    storageAccountId: string,
+    next?: string,
+  ): Promise<{ value?: Array<{ name?: string }>; nextLink?: string }> {
+    return (
+      await this.request<{ value?: Array<{ name?: string }>; nextLink?: string }>(
+        ctx,
+        'GET',
+        next ?? `${storageAccountId}/blobServices/default/containers`,
+      )
+    ).body;
   }
 
   /** BackupPolicies_CreateOrUpdate (synchronous, 200) */

@@ -182,7 +182,24 @@ export function policyNameOfInstance(bi: BackupInstanceResource): string | undef
 }
 
 /** seed 004 §Prepare the request to configure backup: the datasource is the storage account. */
-export function blobBackupInstance(storageAccountId: string, policyId: string, location: string, friendlyName?: string): BackupInstance {
+/** Does the policy back up to the vault (an AzureBackupRule whose data store is the VaultStore)? Then containers must be named. */
+export function isVaultedPolicy(policy: BaseBackupPolicyResource): boolean {
+  return (policy.properties?.policyRules ?? []).some(
+    (r) => r.objectType === 'AzureBackupRule' && r.dataStore?.dataStoreType === 'VaultStore',
+  );
+}
+
+/**
+ * The backup instance of a storage account under `policyId` (seed 004 §Prepare the request to configure backup); with
+ * `containers` (a vaulted policy), policyParameters.backupDatasourceParametersList names them (BlobBackupDatasourceParameters).
+ */
+export function blobBackupInstance(
+  storageAccountId: string,
+  policyId: string,
+  location: string,
+  friendlyName?: string,
+  containers?: string[],
+): BackupInstance {
   const account = parseStorageAccountId(storageAccountId);
   return {
     objectType: 'BackupInstance',
@@ -196,7 +213,16 @@ export function blobBackupInstance(storageAccountId: string, policyId: string, l
       resourceType: STORAGE_ACCOUNT_RESOURCE_TYPE,
       resourceUri: '',
     },
-    policyInfo: { policyId },
+    policyInfo: {
+      policyId,
+      ...(containers
+        ? {
+            policyParameters: {
+              backupDatasourceParametersList: [{ objectType: 'BlobBackupDatasourceParameters', containersList: containers }],
+            },
+          }
+        : {}),
+    },
   };
 }
 

@@ -5,6 +5,8 @@
  */
 
 export const API_VERSION = '2024-04-01';
+/** Microsoft.Storage, for BlobContainers_List only (a vaulted blob backup names its containers). */
+export const STORAGE_API_VERSION = '2023-05-01';
 export const BLOB_DATASOURCE_TYPE = 'Microsoft.Storage/storageAccounts/blobServices';
 export const STORAGE_ACCOUNT_RESOURCE_TYPE = 'Microsoft.Storage/storageAccounts';
 
@@ -98,7 +100,14 @@ export interface BackupInstance {
   objectType: 'BackupInstance';
   friendlyName?: string;
   dataSourceInfo: Datasource;
-  policyInfo: { policyId: string; policyVersion?: string };
+  policyInfo: {
+    policyId: string;
+    policyVersion?: string;
+    /** BlobBackupDatasourceParameters.containersList: what a vaulted blob backup copies (spec: required there). */
+    policyParameters?: {
+      backupDatasourceParametersList?: Array<{ objectType: 'BlobBackupDatasourceParameters'; containersList: string[] }>;
+    };
+  };
   /** read-only */
   protectionStatus?: { status?: string; errorDetails?: UserFacingError };
   currentProtectionState?: string;
