@@ -22,6 +22,9 @@ const RECONCILE_EVERY_MS = 60_000;
 const REFRESH_POINTS_EVERY_MS = 10 * 60_000;
 const STALE_MS = 2 * 60_000;
 const SYNC_BACKUPS_EVERY_MS = 5 * 60_000;
+/** Expired idempotency keys are deleted this often, at most PRUNE_BATCH rows a statement. */
+const PRUNE_IDEMPOTENCY_EVERY_MS = 60 * 60_000;
+const PRUNE_BATCH = 10_000;
 
 /**
  * Periodic jobs (BullMQ job schedulers, one per cluster, not per process): the reconciler that repairs
@@ -34,6 +37,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     'maintenance.reconcile': async () => ({ ...(await this.reconcile()), webhookDeliveries: await this.sweepWebhookDeliveries() }),
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
     'maintenance.sync-backups': () => this.syncBackups(),
+    'maintenance.prune-idempotency': () => this.pruneIdempotencyKeys(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
   constructor(
@@ -55,6 +59,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       await this.queue.removeJobScheduler('reconcile');
       await this.queue.removeJobScheduler('refresh-restore-points');
       await this.queue.removeJobScheduler('sync-backups');
+      await this.queue.removeJobScheduler('prune-idempotency');
       return;
     }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
@@ -64,6 +69,11 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       { name: 'maintenance.refresh-restore-points', data: {} },
     );
     await this.queue.upsertJobScheduler('sync-backups', { every: SYNC_BACKUPS_EVERY_MS }, { name: 'maintenance.sync-backups', data: {} });
+    await this.queue.upsertJobScheduler(
+      'prune-idempotency',
+      { every: PRUNE_IDEMPOTENCY_EVERY_MS },
+      { name: 'maintenance.prune-idempotency', data: {} },
+    );
   }
 
   async process(job: Job): Promise<unknown> {
@@ -150,6 +160,22 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       })),
     );
     return rows.length;
+  }
+
+  /**
+   * Deletes idempotency keys past their expiry (a replay after it is a new request anyway), in bounded batches
+   * through idempotency_keys_expiry_idx so a large backlog never holds one long statement. Returns how many went.
+   */
+  async pruneIdempotencyKeys(now: Date = new Date()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted] = (await this.system.query(
+        `DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at < $1 LIMIT ${PRUNE_BATCH})`,
+        [now],
+      )) as [unknown, number];
+      total += deleted;
+      if (deleted < PRUNE_BATCH) return total;
+    }
   }
 
   /** Queues a read of backup runs and a health judgement of every policy settled at its vendor (time alone moves RPO). */

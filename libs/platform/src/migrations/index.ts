@@ -14,6 +14,7 @@ import { PolicyRules1763900008000 } from './1763900008000-policy-rules';
 import { ProtectionHealth1763900009000 } from './1763900009000-protection-health';
 import { WebhookOperationalEvents1763900010000 } from './1763900010000-webhook-operational-events';
 import { VendorUsage1763900011000 } from './1763900011000-vendor-usage';
+import { IdempotencyExpiry1763900012000 } from './1763900012000-idempotency-expiry';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -62,4 +63,5 @@ export const MIGRATIONS: MigrationClass[] = [
   ProtectionHealth1763900009000,
   WebhookOperationalEvents1763900010000,
   VendorUsage1763900011000,
+  IdempotencyExpiry1763900012000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

@@ -46,6 +46,7 @@ export interface JobPayloads {
   /** Reads an on-demand run's progress at the vendor; re-queued (delayed) until it ends. */
   'backup.poll': { tenantId: string; backupRunId: string; attempt?: number; requestId?: string };
   'maintenance.sync-backups': Record<string, never>;
+  'maintenance.prune-idempotency': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -67,4 +68,5 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'backup.start': QUEUES.backups,
   'backup.poll': QUEUES.backups,
   'maintenance.sync-backups': QUEUES.maintenance,
+  'maintenance.prune-idempotency': QUEUES.maintenance,
 };
