@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
 import { DelayedError, type Job } from 'bullmq';
-import { isVendorError } from '@bg/adapters';
+import { isVendorError, type VendorError } from '@bg/adapters';
 import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, QUEUES, type AppConfig, type JobPayloads } from '@bg/platform';
 import { ConnectionThrottle } from '../common/connection-throttle';
@@ -54,26 +54,26 @@ export class RestoreJobsProcessor extends LoggedWorkerHost implements OnApplicat
       await this.throttle.noteError(connectionId, e);
       // A poll tick's failures are per job (handled inside); anything else retries the tick.
       if (!restoreJobId) throw e;
+      if (job.name === 'restore-job.submit' && isVendorError(e) && e.retryable) return this.waitToRetry(job, token, e);
       return handleVendorFailure(job, e, (err) => this.runner.fail(tenantId, restoreJobId, err));
     }
   }
 
+  /**
+   * A retryable vendor refusal of a submission waits and is tried again without using up an attempt (never a failed
+   * job): after the vendor's Retry-After when it gave one, else the vendor-work backoff (1 s doubling to 5 min).
+   */
+  private async waitToRetry(job: Job, token: string | undefined, e: VendorError): Promise<unknown> {
+    const retries = Number(job.data.vendorRetries ?? 0);
+    const delayMs = vendorBackoff(retries + 1, undefined, e);
+    if (!(await this.runner.noteRetryWait(job.data.tenantId, job.data.restoreJobId, e, delayMs, retries + 1))) return 'done';
+    await job.updateData({ ...job.data, vendorRetries: retries + 1 });
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
+  }
+
   private async submit(job: Job, token?: string): Promise<unknown> {
-    let outcome: 'done' | 'wait';
-    try {
-      outcome = await this.runner.submit(job.data);
-    } catch (e) {
-      // A retryable vendor refusal waits and is tried again without using up an attempt: never a failed job.
-      if (!isVendorError(e) || !e.retryable) throw e;
-      const retries = Number(job.data.vendorRetries ?? 0);
-      // The vendor's Retry-After when it gave one, else the vendor-work backoff (1 s doubling to 5 min).
-      const delayMs = vendorBackoff(retries + 1, undefined, e);
-      await this.throttle.noteError(job.data.connectionId ?? (await this.runner.connectionOf(job.data.tenantId, job.data.restoreJobId)), e);
-      if (!(await this.runner.noteRetryWait(job.data.tenantId, job.data.restoreJobId, e, delayMs, retries + 1))) return 'done';
-      await job.updateData({ ...job.data, vendorRetries: retries + 1 });
-      await job.moveToDelayed(Date.now() + delayMs, token);
-      throw new DelayedError();
-    }
+    const outcome = await this.runner.submit(job.data);
     if (outcome === 'wait') {
       await job.moveToDelayed(Date.now() + SLOT_RECHECK_MS, token);
       throw new DelayedError();

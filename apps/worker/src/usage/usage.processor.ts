@@ -100,12 +100,8 @@ export class UsageProcessor extends LoggedWorkerHost implements OnApplicationBoo
 
   /** Reads what the vendor reports for the connection in its own units and stores it as the day's sample. */
   async sample(tenantId: string, connectionId: string, at: Date = new Date()): Promise<number> {
-    const found = await this.db.run(tenantId, async (tx) => {
-      const live = await connectionRepository.findLive(tx, connectionId);
-      return live ? await this.adapters.forConnection(tx, connectionId) : undefined;
-    });
-    if (!found) return 0;
-    const { adapter, connection } = found;
+    const { adapter, connection } = await this.db.run(tenantId, (tx) => this.adapters.forConnection(tx, connectionId));
+    if (connection.deletedAt) return 0;
     const wanted = adapter.capabilities.usageSamples ?? [];
     const samples: Array<{ metric: 'licensed_users' | 'storage_bytes'; quantity: number }> = [];
     if (wanted.includes('licensedUsers') && adapter.licensedUsers) {
