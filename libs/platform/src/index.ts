@@ -1,6 +1,7 @@
 export * from './config/config';
 export * from './crypto/credential-cipher';
 export * from './crypto/api-key';
+export * from './crypto/master-key-rotation';
 export * from './database/data-source';
 export * from './database/migrate';
 export * from './database/error-catalog.repository';

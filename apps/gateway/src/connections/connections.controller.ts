@@ -1,13 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { toConnectionResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
-import { createConnectionSchema, type CreateConnection } from './connections.dto';
+import { ApiZodBody, cursorQuery, jsonSchema, ZodPipe } from '../common/zod';
+import {
+  connectionResourceSchema,
+  createConnectionSchema,
+  updateConnectionSchema,
+  type CreateConnection,
+  type UpdateConnection,
+} from './connections.dto';
 import { ConnectionsService } from './connections.service';
 
 @ApiTags('connections')
@@ -65,6 +71,24 @@ export class ConnectionsController {
     const conn = await this.service.verify(tenantId, id);
     reply.header('location', `/v1/tenants/${conn.tenantId}/connections/${conn.id}`);
     return toConnectionResource(conn);
+  }
+
+  @Patch(':connectionId')
+  @ApiOperation({
+    operationId: 'updateConnection',
+    summary:
+      "Replace a connection's credentials (validated for its vendor, encrypted at rest, never returned), endpoint or display name. New credentials or endpoint queue a verification: health is unknown until the worker records healthy or unhealthy.",
+  })
+  @ApiZodBody(updateConnectionSchema)
+  @ApiOkResponse({ description: 'The connection (public credential fields only).', schema: jsonSchema(connectionResourceSchema) as never })
+  async update(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('connectionId') id: string,
+    @Body(new ZodPipe(updateConnectionSchema)) body: UpdateConnection,
+  ) {
+    await this.access.assert(p, tenantId);
+    return toConnectionResource(await this.service.update(tenantId, id, body));
   }
 
   @Delete(':connectionId')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { masterKeyId } from '../crypto/credential-cipher';
 
 const base64Key = z.string().refine((v) => {
   try {
@@ -69,11 +70,15 @@ export const configSchema = z.object({
   PUBLIC_URL: z.string().optional(),
   ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   MASTER_KEY: base64Key.optional(),
+  /** An explicit id for MASTER_KEY; by default the id is a short hash of the key (masterKeyId). */
   MASTER_KEY_ID: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/)
-    .default('k1'),
-  /** Retired master keys still able to unwrap old data keys: "id:base64,id:base64". */
+    .optional(),
+  /**
+   * Retired master keys, still able to unwrap old data keys until `npm run rotate-master-key` has moved every
+   * record to MASTER_KEY: a comma list of base64 keys (id = their hash) or "id:base64" for a key with an explicit id.
+   */
   MASTER_KEYS_RETIRED: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce
@@ -121,7 +126,15 @@ export const configSchema = z.object({
   USAGE_FLUSH_MS: z.coerce.number().int().min(50).default(10_000),
 });
 
-export type AppConfig = z.infer<typeof configSchema> & { masterKey: Buffer | undefined; retiredKeys: Map<string, Buffer> };
+export type AppConfig = Omit<z.infer<typeof configSchema>, 'MASTER_KEY_ID'> & {
+  /** The current master key's id: MASTER_KEY_ID if given, else the key's hash (LEGACY_MASTER_KEY_ID without a key). */
+  MASTER_KEY_ID: string;
+  masterKey: Buffer | undefined;
+  retiredKeys: Map<string, Buffer>;
+};
+
+/** The id every record was sealed under before key ids were hashes (the old default of MASTER_KEY_ID). */
+export const LEGACY_MASTER_KEY_ID = 'k1';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -146,17 +159,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (missing.length)
       throw new ConfigError(`Invalid configuration:\n  ${missing.map((k) => `${k}: required in production`).join('\n  ')}`);
   }
+  const masterKey = c.MASTER_KEY ? Buffer.from(c.MASTER_KEY, 'base64') : undefined;
+  const keyId = c.MASTER_KEY_ID ?? (masterKey ? masterKeyId(masterKey) : LEGACY_MASTER_KEY_ID);
   const retiredKeys = new Map<string, Buffer>();
+  // Records sealed before key ids were hashes carry the old default id; with no explicit MASTER_KEY_ID the current
+  // key still opens them (under that id) until the rotation moves them to the hashed id.
+  if (masterKey && !c.MASTER_KEY_ID) retiredKeys.set(LEGACY_MASTER_KEY_ID, masterKey);
   for (const part of c.MASTER_KEYS_RETIRED.split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [id, key] = part.split(':');
-    const buf = key ? Buffer.from(key, 'base64') : Buffer.alloc(0);
-    if (!id || buf.length !== 32)
-      throw new ConfigError('Invalid configuration:\n  MASTER_KEYS_RETIRED: must be "id:base64-32-byte-key,..."');
+    const [first, second] = part.split(':');
+    const buf = Buffer.from(second ?? first, 'base64');
+    const id = second === undefined ? masterKeyId(buf) : first;
+    if (!id || buf.length !== 32 || part.split(':').length > 2)
+      throw new ConfigError(
+        'Invalid configuration:\n  MASTER_KEYS_RETIRED: must be "base64-32-byte-key,..." or "id:base64-32-byte-key,..."',
+      );
+    if (id === keyId) continue;
     retiredKeys.set(id, buf);
   }
-  return { ...c, masterKey: c.MASTER_KEY ? Buffer.from(c.MASTER_KEY, 'base64') : undefined, retiredKeys };
+  return { ...c, MASTER_KEY_ID: keyId, masterKey, retiredKeys };
 }
 
 /** The app role's connection URL: DATABASE_URL with the app role's user and password. */
