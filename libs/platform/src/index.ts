@@ -14,6 +14,7 @@ export * from './migrations';
 export * from './database/rows';
 export * from './restore-jobs/restore-job.repository';
 export * from './logging/nest-logger';
+export * from './logging/redact-url';
 export * from './nest/shared-providers';
 export * from './events/event-row';
 export * from './webhooks';

@@ -1,11 +1,12 @@
 import { SecretResponse } from '../common/idempotency.interceptor';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { toApiKeyResource } from '@bg/platform';
 import { CurrentPrincipal, type Principal } from '../common/principal';
-import { ApiZodBody, ZodPipe } from '../common/zod';
+import { decodeCursor, toPage } from '../common/pagination';
+import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
 import { ApiKeysService } from './api-keys.service';
 
 const createKey = z
@@ -42,9 +43,10 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List the keys you manage (never the key itself).' })
-  async list(@CurrentPrincipal() p: Principal) {
-    return { items: (await this.service.list(p)).map(toApiKeyResource), nextCursor: null };
+  @ApiOperation({ summary: 'List the keys you manage (never the key itself), oldest first, with a cursor.' })
+  @ApiZodQuery(cursorQuery)
+  async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
+    return toPage(await this.service.list(p, decodeCursor(q.cursor), q.limit), q.limit, toApiKeyResource);
   }
 
   @Delete(':keyId')

@@ -39,9 +39,10 @@ export class ApiKeysService {
     return { apiKey, key: key.key };
   }
 
-  async list(p: Principal): Promise<ApiKey[]> {
+  /** A page of the keys `p` manages after `after`: `limit + 1` rows, so the caller knows whether more follow. */
+  async list(p: Principal, after: string | undefined, limit: number): Promise<ApiKey[]> {
     if (p.kind === 'tenant') throw new ProblemError(problem('FORBIDDEN', 'A tenant key cannot list API keys.'));
-    return p.kind === 'admin' ? apiKeyRepository.listAll(this.db) : apiKeyRepository.listByPartner(this.db, p.partnerId);
+    return apiKeyRepository.list(this.db, p.kind === 'admin' ? null : p.partnerId, after, limit + 1);
   }
 
   async revoke(p: Principal, keyId: string): Promise<void> {

@@ -1,11 +1,12 @@
 import { SecretResponse } from '../common/idempotency.interceptor';
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { toPartnerResource } from '@bg/platform';
 import { CurrentPrincipal, type Principal } from '../common/principal';
-import { ApiZodBody, ZodPipe } from '../common/zod';
+import { decodeCursor, toPage } from '../common/pagination';
+import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
 import { PartnersService } from './partners.service';
 
 const createPartner = z.strictObject({ name: z.string().trim().min(1).max(200) });
@@ -32,9 +33,10 @@ export class PartnersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List partners (operator) or your own partner.' })
-  async list(@CurrentPrincipal() p: Principal) {
-    return { items: (await this.service.list(p)).map(toPartnerResource), nextCursor: null };
+  @ApiOperation({ summary: 'List partners (operator) or your own partner, oldest first, with a cursor.' })
+  @ApiZodQuery(cursorQuery)
+  async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
+    return toPage(await this.service.list(p, decodeCursor(q.cursor), q.limit), q.limit, toPartnerResource);
   }
 
   @Get(':partnerId')

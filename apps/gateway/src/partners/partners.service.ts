@@ -37,10 +37,14 @@ export class PartnersService {
     return { partner, apiKey: { id: keyId, key: key.key, prefix: key.prefix } };
   }
 
-  /** Every partner for the operator; a partner's or tenant's own partner otherwise. */
-  async list(p: Principal): Promise<Partner[]> {
-    if (p.kind === 'admin') return partnerRepository.listAll(this.db);
-    const own = await partnerRepository.findById(this.db, p.partnerId);
+  /**
+   * A page of partners after `after` (`limit + 1` rows, so the caller knows whether more follow): every
+   * partner for the operator; a partner's or tenant's own partner otherwise.
+   */
+  async list(p: Principal, after: string | undefined, limit: number): Promise<Partner[]> {
+    if (p.kind === 'admin') return partnerRepository.list(this.db, after, limit + 1);
+    const own =
+      after === undefined || after.toLowerCase() < p.partnerId ? await partnerRepository.findById(this.db, p.partnerId) : undefined;
     return own ? [own] : [];
   }
 

@@ -3,11 +3,11 @@ import { toRestoreJobEventResource, toRestoreJobResource } from '@bg/platform';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { decodeCursor, toPage } from '../common/pagination';
+import { decodeCursor, SEQUENCE_ID, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, ZodPipe } from '../common/zod';
-import { createRestoreJobSchema, listRestoreJobsQuery, type CreateRestoreJob } from './restore-jobs.dto';
+import { ApiZodBody, ApiZodQuery, ZodPipe } from '../common/zod';
+import { createRestoreJobSchema, listRestoreJobEventsQuery, listRestoreJobsQuery, type CreateRestoreJob } from './restore-jobs.dto';
 import { RestoreJobsService } from './restore-jobs.service';
 
 @ApiTags('restore-jobs')
@@ -73,8 +73,15 @@ export class RestoreJobsController {
 
   @Get(':jobId/events')
   @ApiOperation({ summary: "The job's full history: every state change and vendor interaction, oldest first." })
-  async events(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
+  @ApiZodQuery(listRestoreJobEventsQuery)
+  async events(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('jobId') id: string,
+    @Query(new ZodPipe(listRestoreJobEventsQuery, 'query')) q: z.infer<typeof listRestoreJobEventsQuery>,
+  ) {
     await this.access.assert(p, tenantId);
-    return { items: (await this.service.events(tenantId, id)).map(toRestoreJobEventResource), nextCursor: null };
+    const events = await this.service.events(tenantId, id, decodeCursor(q.cursor, SEQUENCE_ID), q.limit);
+    return toPage(events, q.limit, toRestoreJobEventResource);
   }
 }

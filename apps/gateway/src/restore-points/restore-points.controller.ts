@@ -5,14 +5,16 @@ import { toRestorePointResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { cursorQuery, ZodPipe } from '../common/zod';
+import { ApiZodQuery, checkTimeRange, cursorQuery, ZodPipe } from '../common/zod';
 import { RestorePointsService } from './restore-points.service';
 
-const listQuery = cursorQuery.extend({
-  protectedItemId: z.uuid().optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-});
+const listQuery = cursorQuery
+  .extend({
+    protectedItemId: z.uuid().optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional().describe('Not before `from`.'),
+  })
+  .superRefine(checkTimeRange);
 
 @ApiTags('restore-points')
 @ApiBearerAuth()
@@ -28,6 +30,7 @@ export class RestorePointsController {
     summary:
       'List restore points, filtered by protected item and time range (from/to, ISO 8601). The worker keeps them in sync with the vendor.',
   })
+  @ApiZodQuery(listQuery)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { toWebhookDeliveryResource, toWebhookResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { ProblemError } from '../common/problem';
 import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WEBHOOK_CONTRACT } from './webhook-contract';
@@ -24,9 +25,14 @@ import {
 } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
 
-/** A body that may be left out entirely (then the schema's defaults apply). */
+/** A body that may be left out entirely (then the schema's defaults apply); one that is sent must be an object (JSON `null` is 400). */
 class OptionalZodBody<T extends z.ZodType> extends ZodPipe<T> {
   override transform(value: unknown): z.infer<T> {
+    if (value === null) {
+      throw ProblemError.of('VALIDATION_FAILED', 'The body is invalid: (root): must be an object (or no body at all).', {
+        errors: [{ path: '', message: 'must be an object' }],
+      });
+    }
     return super.transform(value ?? {});
   }
 }
@@ -118,7 +124,7 @@ function webhookRoutes(name: string, path: string) {
       summary:
         'Replace the signing secret; the answer holds the new one, shown this once. For overlapSeconds (default 86400) the previous secret also signs: webhook-signature carries "v1,<new> v1,<old>".',
     })
-    @ApiZodBody(rotateSecretSchema)
+    @ApiZodBody(rotateSecretSchema, 'Optional: without a body the defaults apply. When sent, a JSON object.', false)
     async rotateSecret(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,

@@ -47,6 +47,7 @@ export function apiKeyFromRow(r: ApiKeyRow): ApiKey {
 /** A key to store: its scope, display data and the SHA-256 of the key (the key itself is never stored). */
 export type NewApiKey = ApiKeyScope & { id: string; name: string; prefix: string; keyHash: string };
 
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const COLUMNS = 'id, role, partner_id, tenant_id, name, prefix, created_at, revoked_at';
 
 /** The only writer of `api_keys`. */
@@ -68,15 +69,15 @@ export class ApiKeyRepository {
     return row ? identityFromRow(row) : undefined;
   }
 
-  /** Every key, by id (at most 1000): the operator's view. */
-  async listAll(db: Db): Promise<ApiKey[]> {
-    const rows: ApiKeyRow[] = await db.query(`SELECT ${COLUMNS} FROM api_keys ORDER BY id LIMIT 1000`);
-    return rows.map(apiKeyFromRow);
-  }
-
-  /** The partner's keys and its tenants' keys, by id (at most 1000). */
-  async listByPartner(db: Db, partnerId: string): Promise<ApiKey[]> {
-    const rows: ApiKeyRow[] = await db.query(`SELECT ${COLUMNS} FROM api_keys WHERE partner_id = $1 ORDER BY id LIMIT 1000`, [partnerId]);
+  /**
+   * One page of keys by id after `after` (null: from the start), `limit` rows: every key for the operator,
+   * or a partner's keys and its tenants' keys when `partnerId` is given.
+   */
+  async list(db: Db, partnerId: string | null, after: string | undefined, limit: number): Promise<ApiKey[]> {
+    const rows: ApiKeyRow[] = await db.query(
+      `SELECT ${COLUMNS} FROM api_keys WHERE id > $1 AND ($2::uuid IS NULL OR partner_id = $2) ORDER BY id LIMIT $3`,
+      [after ?? NIL_UUID, partnerId, limit],
+    );
     return rows.map(apiKeyFromRow);
   }
 

@@ -38,9 +38,12 @@ export class PartnerRepository {
     return rows.length > 0;
   }
 
-  /** Every partner, oldest first (at most 1000): the operator's view. */
-  async listAll(db: Db): Promise<Partner[]> {
-    const rows: PartnerRow[] = await db.query(`SELECT ${COLUMNS} FROM partners ORDER BY id LIMIT 1000`);
+  /** One page of partners, oldest first (by id), after `after` (undefined: from the start): the operator's view. */
+  async list(db: Db, after: string | undefined, limit: number): Promise<Partner[]> {
+    const rows: PartnerRow[] = await db.query(`SELECT ${COLUMNS} FROM partners WHERE id > $1 ORDER BY id LIMIT $2`, [
+      after ?? '00000000-0000-0000-0000-000000000000',
+      limit,
+    ]);
     return rows.map(partnerFromRow);
   }
 }
