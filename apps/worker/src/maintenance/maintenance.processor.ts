@@ -17,6 +17,7 @@ import {
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
+import { pruneRetention, type RetentionReport } from './retention-prune';
 
 const RECONCILE_EVERY_MS = 60_000;
 const REFRESH_POINTS_EVERY_MS = 10 * 60_000;
@@ -25,6 +26,8 @@ const SYNC_BACKUPS_EVERY_MS = 5 * 60_000;
 /** Expired idempotency keys are deleted this often, at most PRUNE_BATCH rows a statement. */
 const PRUNE_IDEMPOTENCY_EVERY_MS = 60 * 60_000;
 const PRUNE_BATCH = 10_000;
+/** Events, finished webhook deliveries and rolled-up usage facts past retention: hourly, bounded per run. */
+const PRUNE_RETENTION_EVERY_MS = 60 * 60_000;
 
 /**
  * Periodic jobs (BullMQ job schedulers, one per cluster, not per process): the reconciler that repairs
@@ -38,6 +41,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
     'maintenance.sync-backups': () => this.syncBackups(),
     'maintenance.prune-idempotency': () => this.pruneIdempotencyKeys(),
+    'maintenance.prune-retention': () => this.pruneRetention(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
   constructor(
@@ -60,6 +64,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       await this.queue.removeJobScheduler('refresh-restore-points');
       await this.queue.removeJobScheduler('sync-backups');
       await this.queue.removeJobScheduler('prune-idempotency');
+      await this.queue.removeJobScheduler('prune-retention');
       return;
     }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
@@ -73,6 +78,11 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       'prune-idempotency',
       { every: PRUNE_IDEMPOTENCY_EVERY_MS },
       { name: 'maintenance.prune-idempotency', data: {} },
+    );
+    await this.queue.upsertJobScheduler(
+      'prune-retention',
+      { every: PRUNE_RETENTION_EVERY_MS },
+      { name: 'maintenance.prune-retention', data: {} },
     );
   }
 
@@ -176,6 +186,13 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       total += deleted;
       if (deleted < PRUNE_BATCH) return total;
     }
+  }
+
+  /** Deletes rows past their retention (see pruneRetention); the report is the job's return value. */
+  async pruneRetention(now: Date = new Date()): Promise<RetentionReport> {
+    const report = await pruneRetention(this.system.manager, this.config, now);
+    if (report.budgetExhausted) this.log.log(`retention prune hit its batch budget (${report.batches} batches); the next run goes on`);
+    return report;
   }
 
   /** Queues a read of backup runs and a health judgement of every policy settled at its vendor (time alone moves RPO). */
