@@ -153,4 +153,30 @@ describe('retention prune: events, webhook deliveries, usage facts', () => {
     expect(await exists('events', kept)).toBe(true);
     expect(await exists('events', gone)).toBe(false);
   });
+
+  it('keeps an old event whose webhook fan-out still waits in the outbox, and the events after it', async () => {
+    const older = await event(ago(150));
+    const waiting = await event(ago(120));
+    const later = await event(ago(110));
+    // The prune runs inside the transaction that wrote the outbox row, so the running relay cannot take it away.
+    const tx = {
+      async query<T>(sql: string, params?: unknown[]): Promise<T> {
+        const r = await db.query(sql, params);
+        return (r.command === 'DELETE' ? [r.rows, r.rowCount ?? 0] : r.rows) as T;
+      },
+    };
+    await db.query('BEGIN');
+    try {
+      await db.query(
+        `INSERT INTO outbox (tenant_id, queue, name, job_id, payload, created_at) VALUES ($1, 'webhooks', 'webhook.fanout', $2, $3, $4)`,
+        [t.tenantId, `webhook.fanout_${waiting}`, { tenantId: t.tenantId, eventId: waiting }, ago(120)],
+      );
+      await pruneRetention(tx, SETTINGS, now);
+      expect(await exists('events', older)).toBe(false);
+      expect(await exists('events', waiting)).toBe(true);
+      expect(await exists('events', later)).toBe(true);
+    } finally {
+      await db.query('ROLLBACK');
+    }
+  });
 });

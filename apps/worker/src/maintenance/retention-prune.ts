@@ -63,8 +63,10 @@ export async function pruneRetention(db: SqlTx, settings: RetentionSettings, now
     });
   if (settings.EVENT_RETENTION_DAYS) {
     let after = FIRST_UUID;
+    const waiting = await retention.oldestPendingFanout(db);
+    const before = new Date(Math.min(cutoff(settings.EVENT_RETENTION_DAYS).getTime(), waiting?.getTime() ?? Infinity));
     await loop(async () => {
-      const n = await retention.pruneEvents(db, cutoff(settings.EVENT_RETENTION_DAYS), after, limit);
+      const n = await retention.pruneEvents(db, before, after, limit);
       report.events += n.deleted;
       if (!n.lastId) return false;
       after = n.lastId;

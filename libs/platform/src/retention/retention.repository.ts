@@ -11,7 +11,7 @@ export const FIRST_UUID = '00000000-0000-0000-0000-000000000000';
 /**
  * Bounded deletes of rows past their retention, one batch a call, on the owner connection (system-wide).
  * Each call deletes at most `limit` rows in one short statement; the caller loops with a batch budget.
- * What must stay never matches: pending webhook deliveries, events a delivery references, protected_item
+ * What must stay never matches: pending webhook deliveries, events a delivery or a waiting fan-out references, protected_item
  * events (the usage roll-up reads an item's protected/removed history from them), facts of days the
  * usage roll-up has not closed. usage_daily, restore jobs, their history and audit rows are not pruned here.
  */
@@ -52,6 +52,15 @@ export class RetentionRepository {
       [after, uuidV7Floor(before.getTime()), limit, before],
     );
     return { deleted: row.deleted, lastId: row.last_id ?? undefined };
+  }
+
+  /**
+   * When the oldest webhook fan-out still waiting in the outbox was written (undefined when none waits):
+   * its event, and any later one, must stay until it is relayed (written in the event's transaction).
+   */
+  async oldestPendingFanout(tx: SqlTx): Promise<Date | undefined> {
+    const [row] = await tx.query<Array<{ at: Date | null }>>(`SELECT min(created_at) AS at FROM outbox WHERE name = 'webhook.fanout'`);
+    return row?.at ? new Date(row.at) : undefined;
   }
 
   /** Vendor call counts of closed usage days (rolled up into usage_daily) before `beforeDay` (YYYY-MM-DD). */
