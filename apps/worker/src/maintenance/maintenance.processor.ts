@@ -10,6 +10,7 @@ import {
   TenantDb,
   policyRepository,
   restoreJobRepository as jobs,
+  retentionRepository,
   type AppConfig,
   webhookDeliveryRepository,
   type JobPayloads,
@@ -173,19 +174,18 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
   }
 
   /**
-   * Deletes idempotency keys past their expiry (a replay after it is a new request anyway), in bounded batches
-   * through idempotency_keys_expiry_idx so a large backlog never holds one long statement. Returns how many went.
+   * Deletes idempotency keys past their expiry (a replay after it is a new request anyway), in batches of
+   * PRUNE_BATCH, at most RETENTION_PRUNE_MAX_BATCHES a run (a larger backlog goes on next hour), so a large
+   * backlog never holds one long statement. Returns how many went.
    */
   async pruneIdempotencyKeys(now: Date = new Date()): Promise<number> {
     let total = 0;
-    for (;;) {
-      const [, deleted] = (await this.system.query(
-        `DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at < $1 LIMIT ${PRUNE_BATCH})`,
-        [now],
-      )) as [unknown, number];
+    for (let batch = 0; batch < this.config.RETENTION_PRUNE_MAX_BATCHES; batch++) {
+      const deleted = await retentionRepository.pruneIdempotencyKeys(this.system.manager, now, PRUNE_BATCH);
       total += deleted;
-      if (deleted < PRUNE_BATCH) return total;
+      if (deleted < PRUNE_BATCH) break;
     }
+    return total;
   }
 
   /** Deletes rows past their retention (see pruneRetention); the report is the job's return value. */

@@ -54,6 +54,15 @@ export class RetentionRepository {
     return { deleted: row.deleted, lastId: row.last_id ?? undefined };
   }
 
+  /** Idempotency keys past their expiry (a replay after it is a new request anyway), through idempotency_keys_expiry_idx. */
+  async pruneIdempotencyKeys(tx: SqlTx, now: Date, limit: number): Promise<number> {
+    const [, deleted] = await tx.query<[unknown, number]>(
+      `DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at < $1 LIMIT $2)`,
+      [now, limit],
+    );
+    return deleted;
+  }
+
   /**
    * When the oldest webhook fan-out still waiting in the outbox was written (undefined when none waits):
    * its event, and any later one, must stay until it is relayed (written in the event's transaction).
