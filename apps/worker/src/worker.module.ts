@@ -1,7 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
-import Redis from 'ioredis';
-import { QUEUES, type AppConfig } from '@bg/platform';
+import { createRedisClient, QUEUES, type AppConfig, type queueConnection } from '@bg/platform';
 import { AdapterCache } from './common/adapter-cache.service';
 import { ConnectionThrottle } from './common/connection-throttle';
 import { DEFAULT_JOB_OPTIONS } from './common/queue-options';
@@ -29,21 +28,14 @@ import { VendorCallMeter } from './usage/vendor-call-meter.service';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const redis = new URL(config.REDIS_URL);
+  /** `queues` is the BullMQ connection (queueConnection(config)); its owner closes it after the app. */
+  static forRoot(config: AppConfig, queues: ReturnType<typeof queueConnection>): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
         WorkerPlatformModule.forRoot(config),
         BullModule.forRoot({
-          connection: {
-            host: redis.hostname,
-            port: Number(redis.port || 6379),
-            username: redis.username || undefined,
-            password: redis.password || undefined,
-            db: Number(redis.pathname.slice(1) || 0),
-            tls: redis.protocol === 'rediss:' ? {} : undefined,
-          },
+          connection: queues.connection,
           prefix: config.QUEUE_PREFIX,
           defaultJobOptions: DEFAULT_JOB_OPTIONS,
         }),
@@ -76,7 +68,7 @@ export class WorkerModule {
         BackupsProcessor,
         {
           provide: ConnectionThrottle,
-          useFactory: () => new ConnectionThrottle(new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX),
+          useFactory: () => new ConnectionThrottle(createRedisClient(config, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX),
         },
       ],
     };

@@ -7,6 +7,8 @@ export * from './database/migrate';
 export * from './database/error-catalog.repository';
 export * from './tenancy/tenant-db';
 export * from './queues/queues';
+export * from './redis/redis-connection';
+export * from './retention/retention.repository';
 export * from './outbox/outbox';
 export * from './context/request-context';
 export * from './idempotency/idempotency.store';

@@ -60,9 +60,22 @@ export const configSchema = z.object({
   DATABASE_APP_PASSWORD: z.string().min(1).default('bg_app_dev_password'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /**
+   * Seed nodes of a Redis Cluster ("host:port,host:port"); when set, every Redis connection is a cluster
+   * client (REDIS_URL then only gives credentials and TLS) and QUEUE_PREFIX is made cluster-safe.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, 'must be "host:port,host:port,..."')
+    .optional(),
+  /**
+   * Prefix of every Redis key we own (BullMQ queues, throttles). May hold one hash tag ("{bg}"); on a Redis
+   * Cluster a prefix without one is wrapped in braces, so all keys live in one hash slot as BullMQ needs.
+   */
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
+    .regex(/^[A-Za-z0-9_-]*(\{[A-Za-z0-9_-]+\})?[A-Za-z0-9_-]*$/, 'letters, digits, _ and -, with at most one hash tag such as {bg}')
+    .min(1)
     .default('bg'),
   PORT: port.default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -124,6 +137,18 @@ export const configSchema = z.object({
   BACKUP_POLL_FIRST_MS: z.coerce.number().int().min(50).default(15_000),
   /** How often the worker writes its counted vendor API calls (one insert per flush). */
   USAGE_FLUSH_MS: z.coerce.number().int().min(50).default(10_000),
+  /**
+   * Retention (maintenance.prune-retention, hourly; 0 keeps forever). Published events older than this go,
+   * except those a webhook delivery still references and protected_item events (usage history).
+   */
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  /** Finished (succeeded or failed) webhook deliveries and their attempts; pending ones are never pruned. */
+  WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  /** Raw usage facts (vendor call counts, vendor samples) of days already closed by the roll-up; usage_daily is kept. */
+  USAGE_FACT_RETENTION_DAYS: z.coerce.number().int().min(0).default(400),
+  /** Rows one prune statement deletes at most, and statements per table per run: a run's work is bounded. */
+  RETENTION_PRUNE_BATCH: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  RETENTION_PRUNE_MAX_BATCHES: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
 export type AppConfig = Omit<z.infer<typeof configSchema>, 'MASTER_KEY_ID'> & {
@@ -154,6 +179,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const c = parsed.data;
+  if (c.USAGE_FACT_RETENTION_DAYS && c.USAGE_FACT_RETENTION_DAYS <= c.USAGE_ROLLUP_LOOKBACK_DAYS)
+    throw new ConfigError(
+      'Invalid configuration:\n  USAGE_FACT_RETENTION_DAYS: must be more than USAGE_ROLLUP_LOOKBACK_DAYS (the roll-up re-reads those days)',
+    );
   if (c.NODE_ENV === 'production') {
     const missing = (['ADMIN_API_KEY', 'MASTER_KEY'] as const).filter((k) => !c[k]);
     if (missing.length)
@@ -178,6 +207,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (id === keyId) continue;
     retiredKeys.set(id, buf);
   }
+  // A Redis Cluster runs a Lua script only over keys of one slot; BullMQ's scripts span a queue's keys.
+  if (c.REDIS_CLUSTER_NODES && !c.QUEUE_PREFIX.includes('{')) c.QUEUE_PREFIX = `{${c.QUEUE_PREFIX}}`;
   return { ...c, MASTER_KEY_ID: keyId, masterKey, retiredKeys };
 }
 
