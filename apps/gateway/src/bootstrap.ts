@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import pino from 'pino';
 import { PinoNestLogger, requestContext, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
+import { AuditRecorder } from './audit/audit-recorder.service';
+import { registerAuditHooks } from './audit/audit.hook';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -54,6 +56,7 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
     req.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     done();
   });
+  registerAuditHooks(app, app.get(AuditRecorder));
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -7,6 +7,7 @@ import { restoreJobIds } from '@bg/domain';
 import {
   APP_CONFIG,
   QUEUES,
+  auditLogRepository,
   TenantDb,
   policyRepository,
   restoreJobRepository as jobs,
@@ -25,6 +26,9 @@ const SYNC_BACKUPS_EVERY_MS = 5 * 60_000;
 /** Expired idempotency keys are deleted this often, at most PRUNE_BATCH rows a statement. */
 const PRUNE_IDEMPOTENCY_EVERY_MS = 60 * 60_000;
 const PRUNE_BATCH = 10_000;
+/** Audit entries past AUDIT_RETENTION_DAYS are deleted this often, PRUNE_BATCH rows a statement (audit_log_prune). */
+const PRUNE_AUDIT_EVERY_MS = 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
 
 /**
  * Periodic jobs (BullMQ job schedulers, one per cluster, not per process): the reconciler that repairs
@@ -38,6 +42,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
     'maintenance.sync-backups': () => this.syncBackups(),
     'maintenance.prune-idempotency': () => this.pruneIdempotencyKeys(),
+    'maintenance.prune-audit-log': () => this.pruneAuditLog(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
   constructor(
@@ -60,6 +65,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       await this.queue.removeJobScheduler('refresh-restore-points');
       await this.queue.removeJobScheduler('sync-backups');
       await this.queue.removeJobScheduler('prune-idempotency');
+      await this.queue.removeJobScheduler('prune-audit-log');
       return;
     }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
@@ -73,6 +79,11 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       'prune-idempotency',
       { every: PRUNE_IDEMPOTENCY_EVERY_MS },
       { name: 'maintenance.prune-idempotency', data: {} },
+    );
+    await this.queue.upsertJobScheduler(
+      'prune-audit-log',
+      { every: PRUNE_AUDIT_EVERY_MS },
+      { name: 'maintenance.prune-audit-log', data: {} },
     );
   }
 
@@ -173,6 +184,20 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
         `DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at < $1 LIMIT ${PRUNE_BATCH})`,
         [now],
       )) as [unknown, number];
+      total += deleted;
+      if (deleted < PRUNE_BATCH) return total;
+    }
+  }
+
+  /**
+   * Deletes audit entries older than AUDIT_RETENTION_DAYS through audit_log_prune (the one path the append-only
+   * trigger lets delete, executable by the owner only), in bounded batches, oldest first. Returns how many went.
+   */
+  async pruneAuditLog(now: Date = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.config.AUDIT_RETENTION_DAYS * DAY_MS);
+    let total = 0;
+    for (;;) {
+      const deleted = await auditLogRepository.prune(this.system.manager, before, PRUNE_BATCH);
       total += deleted;
       if (deleted < PRUNE_BATCH) return total;
     }

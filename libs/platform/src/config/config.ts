@@ -119,6 +119,10 @@ export const configSchema = z.object({
   BACKUP_POLL_FIRST_MS: z.coerce.number().int().min(50).default(15_000),
   /** How often the worker writes its counted vendor API calls (one insert per flush). */
   USAGE_FLUSH_MS: z.coerce.number().int().min(50).default(10_000),
+  /** Audit log entries older than this are pruned by the worker (maintenance.prune-audit-log, hourly). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
+  /** The gateway writes its buffered audit entries this often (and at 100 entries, and on shutdown). */
+  AUDIT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(200),
 });
 
 export type AppConfig = z.infer<typeof configSchema> & { masterKey: Buffer | undefined; retiredKeys: Map<string, Buffer> };
