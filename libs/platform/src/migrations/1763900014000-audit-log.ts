@@ -13,7 +13,8 @@ const PRUNING = `current_setting('bg.audit_prune', true) = 'on'`;
  *   through audit_log_append(jsonb), a SECURITY DEFINER function that can only INSERT;
  * - a trigger refuses every UPDATE, every TRUNCATE and every DELETE, also the owner's, except inside
  *   audit_log_prune(before, batch), the retention path (the worker's maintenance.prune-audit-log runs it as the owner;
- *   EXECUTE is revoked from PUBLIC), which sets bg.audit_prune for its own statement.
+ *   EXECUTE is revoked from PUBLIC), which sets bg.audit_prune for its own statement. (A non-superuser owner's UPDATE or
+ *   DELETE outside the prune sees no rows under FORCE row-level security and changes nothing; a superuser's raises.)
  *
  * Visibility (row-level security, FORCE): a tenant transaction sees its tenant's rows; a partner transaction every row
  * of the partner (its own partner-level actions, its tenants' keys, and the operator's actions inside its tenants); an
