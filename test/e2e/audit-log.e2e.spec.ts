@@ -112,7 +112,7 @@ describe('audit log: every write and refused write, append-only, tenant-isolated
     expect(JSON.stringify(partnerView)).not.toContain(key.body.key);
   });
 
-  it('records refused writes: 400 validation, 404 of another tenant, 401 without a valid key, with their error codes', async () => {
+  it('records refused writes: 400 validation, 404 (also of another tenant), 409, 401 without a valid key, with their error codes', async () => {
     const invalid = rid('invalid');
     expect((await a.tenant.post(`/v1/tenants/${a.tenantId}/restore-jobs`, { items: [] }, { 'x-request-id': invalid })).status).toBe(400);
     const missing = randomUUID();
@@ -130,6 +130,15 @@ describe('audit log: every write and refused write, append-only, tenant-isolated
         )
       ).status,
     ).toBe(404);
+    const off = await a.tenant.post(`/v1/tenants/${a.tenantId}/webhooks`, {
+      url: 'http://127.0.0.1:9/off',
+      eventTypes: ['*'],
+      enabled: false,
+    });
+    const conflict = rid('conflict');
+    expect(
+      (await a.tenant.post(`/v1/tenants/${a.tenantId}/webhooks/${off.body.id}/test`, undefined, { 'x-request-id': conflict })).status,
+    ).toBe(409);
     const malformed = rid('malformed');
     expect(
       (await a.tenant.request('POST', `/v1/tenants/${a.tenantId}/restore-jobs`, '{"items":', { 'x-request-id': malformed })).status,
@@ -153,6 +162,15 @@ describe('audit log: every write and refused write, append-only, tenant-isolated
     // A refused attempt on B stays in A's own log: B is never told that A tried.
     expect(byRequest(aView, otherTenant)).toMatchObject([
       { ...refusal, action: 'restore_job.create', httpStatus: 404, errorCode: 'NOT_FOUND' },
+    ]);
+    expect(byRequest(aView, conflict)).toMatchObject([
+      {
+        ...refusal,
+        action: 'webhook.test',
+        resource: { type: 'webhook', id: off.body.id },
+        httpStatus: 409,
+        errorCode: expect.any(String),
+      },
     ]);
     // Refused before the auth guard ran (bad JSON): the actor is still named from the key it sent.
     expect(byRequest(aView, malformed)).toMatchObject([{ ...refusal, httpStatus: 400, errorCode: 'MALFORMED_JSON' }]);
@@ -237,7 +255,8 @@ describe('audit log: every write and refused write, append-only, tenant-isolated
     expect(await ids(`resourceId=${hook.body.id}`)).toEqual(['webhook.delete', 'webhook.update', 'webhook.create']);
     const partnerKeyId = all[0].actor.keyId!;
     expect(await ids(`actorKeyId=${partnerKeyId}`)).toEqual(['webhook.delete']);
-    expect(await ids(`until=${all[1].at}`)).toEqual(['webhook.update', 'webhook.create']);
+    expect(await ids(`until=${all[1].at}`)).toEqual(all.filter((e) => e.at < all[1].at).map((e) => e.action));
+    expect(await ids(`until=${all[0].at}`)).toContain('webhook.create');
     const first = await t.tenant.get(`${T}/audit-log?since=${since}&limit=3`);
     const second = await t.tenant.get(`${T}/audit-log?since=${since}&limit=3&cursor=${first.body.nextCursor}`);
     expect([...first.body.items, ...second.body.items].map((e: Entry) => e.id)).toEqual(all.map((e) => e.id));

@@ -53,7 +53,7 @@ const clean = (v: string | undefined): string | null => (v === undefined ? null 
 @Injectable()
 export class AuditRecorder implements OnModuleInit, BeforeApplicationShutdown {
   private readonly log = new Logger('AuditLog');
-  private buffer: AuditedRequest[] = [];
+  private buffer: Array<AuditedRequest & { id: string }> = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<number> = Promise.resolve(0);
   private readonly partnerOf = new Map<string, string | null>();
@@ -82,7 +82,8 @@ export class AuditRecorder implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   record(r: AuditedRequest): void {
-    this.buffer.push(r);
+    // The id is made now, so ids (the list order and cursor) follow the order the answers went out in.
+    this.buffer.push({ ...r, id: newId(r.at.getTime()) });
     if (this.buffer.length > MAX_BUFFERED) {
       const dropped = this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
       this.log.error(`audit log: ${dropped.length} entries dropped (Postgres has refused the writes for too long)`);
@@ -110,13 +111,13 @@ export class AuditRecorder implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
-  private async entryOf(r: AuditedRequest): Promise<AuditEntry> {
+  private async entryOf(r: AuditedRequest & { id: string }): Promise<AuditEntry> {
     const principal = r.principal ?? (await this.principalOfKey(r));
     const { action, resourceType, idParam } = auditActionOf(r.method, r.route);
     const created = r.status < 300 && r.location ? r.location.split(/[?#]/)[0].split('/').pop() : undefined;
     const { partnerId, tenantId } = await this.ownerOf(principal, r);
     return {
-      id: newId(),
+      id: r.id,
       at: r.at,
       actorKind: principal?.kind ?? 'anonymous',
       actorKeyId: principal?.keyId ?? null,
