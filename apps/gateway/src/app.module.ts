@@ -4,6 +4,9 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '@bg/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { AuditLogController } from './audit/audit-log.controller';
+import { AuditLogService } from './audit/audit-log.service';
+import { AuditRecorder } from './audit/audit-recorder.service';
 import { AuthGuard } from './common/auth.guard';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { BackupRunsController } from './backup-runs/backup-runs.controller';
@@ -65,6 +68,7 @@ export class GatewayModule {
         UsageController,
         BackupRunsController,
         ProtectionController,
+        AuditLogController,
       ],
       providers: [
         TenantAccess,
@@ -83,6 +87,8 @@ export class GatewayModule {
         EventsService,
         UsageService,
         BackupRunsService,
+        AuditLogService,
+        AuditRecorder,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

@@ -8,6 +8,8 @@ import pino from 'pino';
 import { PinoNestLogger, redactRequestUrl, requestContext, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
 import { clientErrorProblem, frameworkErrorProblem, sendProblem } from './common/framework-errors';
+import { AuditRecorder } from './audit/audit-recorder.service';
+import { registerAuditHooks } from './audit/audit.hook';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -75,6 +77,7 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
     req.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     done();
   });
+  registerAuditHooks(app, app.get(AuditRecorder));
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

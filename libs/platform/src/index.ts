@@ -41,3 +41,5 @@ export * from './policy-rules/policy-rule.serializer';
 export * from './protected-items/protected-item.repository';
 export * from './protected-items/protected-item.serializer';
 export * from './protected-items/protection-summary.repository';
+export * from './audit/audit-log.repository';
+export * from './audit/audit-log.serializer';

@@ -57,6 +57,12 @@ export class ApiKeysService {
   /** The scope of the key to create: a tenant key for `tenantId`, else a partner key. */
   private async scopeOf(p: Principal, body: CreateApiKeyInput): Promise<ApiKeyScope> {
     if (body.tenantId) {
+      // The operator acts inside a tenant with its own key (audited as admin), never with a tenant key it minted.
+      if (p.kind === 'admin')
+        throw ProblemError.of(
+          'FORBIDDEN',
+          "Tenant keys are made by the tenant's partner; the operator acts inside a tenant with its own key.",
+        );
       await this.access.assert(p, body.tenantId);
       const partnerId = await tenantRepository.partnerIdOf(this.db, body.tenantId);
       // TenantAccess found the tenant a moment ago, and tenants are never deleted.

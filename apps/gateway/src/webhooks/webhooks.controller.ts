@@ -74,7 +74,7 @@ function webhookRoutes(name: string, path: string) {
       @Body(new ZodPipe(createWebhookSchema)) body: CreateWebhook,
       @Res({ passthrough: true }) reply: FastifyReply,
     ) {
-      const created = await this.endpoints.create(await this.scopes.resolve(p, params.tenantId), body);
+      const created = await this.endpoints.create(await this.scopes.resolveForSetup(p, params.tenantId), body);
       reply.header('location', `${this.base(params)}/${created.id}`);
       return created;
     }
@@ -107,7 +107,10 @@ function webhookRoutes(name: string, path: string) {
       @Param('webhookId') id: string,
       @Body(new ZodPipe(updateWebhookSchema)) body: UpdateWebhook,
     ) {
-      return this.endpoints.update(await this.scopes.resolve(p, params.tenantId), id, body);
+      // Switching an endpoint on or off is support work the operator may do; changing where events go is not.
+      const onlyEnabled = Object.keys(body).every((k) => k === 'enabled');
+      const scope = onlyEnabled ? await this.scopes.resolve(p, params.tenantId) : await this.scopes.resolveForSetup(p, params.tenantId);
+      return this.endpoints.update(scope, id, body);
     }
 
     @Delete(':webhookId')
@@ -131,7 +134,7 @@ function webhookRoutes(name: string, path: string) {
       @Param('webhookId') id: string,
       @Body(new OptionalZodBody(rotateSecretSchema)) body: RotateSecret,
     ) {
-      return this.endpoints.rotateSecret(await this.scopes.resolve(p, params.tenantId), id, body.overlapSeconds);
+      return this.endpoints.rotateSecret(await this.scopes.resolveForSetup(p, params.tenantId), id, body.overlapSeconds);
     }
 
     @Post(':webhookId/test')

@@ -7,6 +7,7 @@ import { restoreJobIds } from '@bg/domain';
 import {
   APP_CONFIG,
   QUEUES,
+  auditLogRepository,
   TenantDb,
   policyRepository,
   restoreJobRepository as jobs,
@@ -29,6 +30,9 @@ const PRUNE_IDEMPOTENCY_EVERY_MS = 60 * 60_000;
 const PRUNE_BATCH = 10_000;
 /** Events, finished webhook deliveries and rolled-up usage facts past retention: hourly, bounded per run. */
 const PRUNE_RETENTION_EVERY_MS = 60 * 60_000;
+/** Audit entries past AUDIT_RETENTION_DAYS are deleted this often, PRUNE_BATCH rows a statement (audit_log_prune). */
+const PRUNE_AUDIT_EVERY_MS = 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
 
 /**
  * Periodic jobs (BullMQ job schedulers, one per cluster, not per process): the reconciler that repairs
@@ -43,6 +47,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     'maintenance.sync-backups': () => this.syncBackups(),
     'maintenance.prune-idempotency': () => this.pruneIdempotencyKeys(),
     'maintenance.prune-retention': () => this.pruneRetention(),
+    'maintenance.prune-audit-log': () => this.pruneAuditLog(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
   constructor(
@@ -66,6 +71,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       await this.queue.removeJobScheduler('sync-backups');
       await this.queue.removeJobScheduler('prune-idempotency');
       await this.queue.removeJobScheduler('prune-retention');
+      await this.queue.removeJobScheduler('prune-audit-log');
       return;
     }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
@@ -84,6 +90,11 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       'prune-retention',
       { every: PRUNE_RETENTION_EVERY_MS },
       { name: 'maintenance.prune-retention', data: {} },
+    );
+    await this.queue.upsertJobScheduler(
+      'prune-audit-log',
+      { every: PRUNE_AUDIT_EVERY_MS },
+      { name: 'maintenance.prune-audit-log', data: {} },
     );
   }
 
@@ -193,6 +204,20 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     const report = await pruneRetention(this.system.manager, this.config, now);
     if (report.budgetExhausted) this.log.log(`retention prune hit its batch budget (${report.batches} batches); the next run goes on`);
     return report;
+  }
+
+  /**
+   * Deletes audit entries older than AUDIT_RETENTION_DAYS through audit_log_prune (the one path the append-only
+   * trigger lets delete, executable by the owner only), in bounded batches, oldest first. Returns how many went.
+   */
+  async pruneAuditLog(now: Date = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.config.AUDIT_RETENTION_DAYS * DAY_MS);
+    let total = 0;
+    for (;;) {
+      const deleted = await auditLogRepository.prune(this.system.manager, before, PRUNE_BATCH);
+      total += deleted;
+      if (deleted < PRUNE_BATCH) return total;
+    }
   }
 
   /** Queues a read of backup runs and a health judgement of every policy settled at its vendor (time alone moves RPO). */

@@ -149,6 +149,10 @@ export const configSchema = z.object({
   /** Rows one prune statement deletes at most, and statements per table per run: a run's work is bounded. */
   RETENTION_PRUNE_BATCH: z.coerce.number().int().min(1).max(100_000).default(5_000),
   RETENTION_PRUNE_MAX_BATCHES: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Audit log entries older than this are pruned by the worker (maintenance.prune-audit-log, hourly). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
+  /** The gateway writes its buffered audit entries this often (and at 100 entries, and on shutdown). */
+  AUDIT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(200),
 });
 
 export type AppConfig = Omit<z.infer<typeof configSchema>, 'MASTER_KEY_ID'> & {

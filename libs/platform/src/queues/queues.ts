@@ -49,6 +49,8 @@ export interface JobPayloads {
   'maintenance.prune-idempotency': Record<string, never>;
   /** Deletes events, finished webhook deliveries and rolled-up usage facts past their retention, in bounded batches. */
   'maintenance.prune-retention': Record<string, never>;
+  /** Deletes audit log entries past AUDIT_RETENTION_DAYS. */
+  'maintenance.prune-audit-log': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -72,4 +74,5 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'maintenance.sync-backups': QUEUES.maintenance,
   'maintenance.prune-idempotency': QUEUES.maintenance,
   'maintenance.prune-retention': QUEUES.maintenance,
+  'maintenance.prune-audit-log': QUEUES.maintenance,
 };
