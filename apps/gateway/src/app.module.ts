@@ -5,6 +5,9 @@ import type { AppConfig } from '@bg/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthGuard } from './common/auth.guard';
+import { KeyUsageRecorder } from './common/key-usage.recorder';
+import { ApiRateLimiter } from './common/rate-limiter';
+import { GatewayRedisCloser, gatewayRedisProvider } from './common/redis.provider';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { BackupRunsController } from './backup-runs/backup-runs.controller';
 import { BackupRunsService } from './backup-runs/backup-runs.service';
@@ -83,6 +86,10 @@ export class GatewayModule {
         EventsService,
         UsageService,
         BackupRunsService,
+        gatewayRedisProvider,
+        GatewayRedisCloser,
+        ApiRateLimiter,
+        KeyUsageRecorder,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

@@ -16,3 +16,4 @@ export * from './state-machine';
 export * from './policy-rule';
 export * from './backup-run';
 export * from './protection-health';
+export * from './api-scopes';

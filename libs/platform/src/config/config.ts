@@ -119,6 +119,15 @@ export const configSchema = z.object({
   BACKUP_POLL_FIRST_MS: z.coerce.number().int().min(50).default(15_000),
   /** How often the worker writes its counted vendor API calls (one insert per flush). */
   USAGE_FLUSH_MS: z.coerce.number().int().min(50).default(10_000),
+  /** Own-API rate limits (counters in Redis, shared by every gateway): requests per window per key and per tenant. */
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** A limiter call slower than this (or Redis down) lets the request through unlimited and logs it. */
+  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5_000).default(250),
+  /** How often a gateway writes the keys it saw to api_keys.last_used_at (one UPDATE per flush; a key at most once a minute). */
+  API_KEY_LAST_USED_FLUSH_MS: z.coerce.number().int().min(50).default(15_000),
 });
 
 export type AppConfig = z.infer<typeof configSchema> & { masterKey: Buffer | undefined; retiredKeys: Map<string, Buffer> };
