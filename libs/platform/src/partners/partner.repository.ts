@@ -1,5 +1,6 @@
 import type { Partner, RateLimits } from '@bg/domain';
 import { toDate } from '../database/dates';
+import { rowsOf } from '../database/rows';
 import type { SqlTx } from '../tenancy/tenant-db';
 
 /** Partners are not tenant data: read and written with the app DataSource or one of its transactions. */
@@ -56,12 +57,14 @@ export class PartnerRepository {
    * configured default applies), undefined leaves it. Undefined when there is no such partner.
    */
   async updateRateLimits(db: Db, id: string, limits: Partial<RateLimits>): Promise<Partner | undefined> {
-    const [row]: PartnerRow[] = await db.query(
-      `UPDATE partners SET
+    const [row] = rowsOf<PartnerRow>(
+      await db.query(
+        `UPDATE partners SET
          rate_limit_per_key = CASE WHEN $2 THEN $3::int ELSE rate_limit_per_key END,
          rate_limit_per_tenant = CASE WHEN $4 THEN $5::int ELSE rate_limit_per_tenant END
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, limits.perKey !== undefined, limits.perKey ?? null, limits.perTenant !== undefined, limits.perTenant ?? null],
+        [id, limits.perKey !== undefined, limits.perKey ?? null, limits.perTenant !== undefined, limits.perTenant ?? null],
+      ),
     );
     return row ? partnerFromRow(row) : undefined;
   }
