@@ -8,6 +8,9 @@ import { AuditLogController } from './audit/audit-log.controller';
 import { AuditLogService } from './audit/audit-log.service';
 import { AuditRecorder } from './audit/audit-recorder.service';
 import { AuthGuard } from './common/auth.guard';
+import { KeyUsageRecorder } from './common/key-usage.recorder';
+import { ApiRateLimiter } from './common/rate-limiter';
+import { GatewayRedisCloser, gatewayRedisProvider } from './common/redis.provider';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { BackupRunsController } from './backup-runs/backup-runs.controller';
 import { BackupRunsService } from './backup-runs/backup-runs.service';
@@ -89,6 +92,10 @@ export class GatewayModule {
         BackupRunsService,
         AuditLogService,
         AuditRecorder,
+        gatewayRedisProvider,
+        GatewayRedisCloser,
+        ApiRateLimiter,
+        KeyUsageRecorder,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

@@ -153,6 +153,15 @@ export const configSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
   /** The gateway writes its buffered audit entries this often (and at 100 entries, and on shutdown). */
   AUDIT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  /** Own-API rate limits (counters in Redis, shared by every gateway): requests per window per key and per tenant. */
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** A limiter call slower than this (or Redis down) lets the request through unlimited and logs it. */
+  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5_000).default(250),
+  /** How often a gateway writes the keys it saw to api_keys.last_used_at (one UPDATE per flush; a key at most once a minute). */
+  API_KEY_LAST_USED_FLUSH_MS: z.coerce.number().int().min(50).default(15_000),
 });
 
 export type AppConfig = Omit<z.infer<typeof configSchema>, 'MASTER_KEY_ID'> & {
