@@ -148,10 +148,12 @@ describe('scoped API keys', () => {
     expect(again.rowCount).toBe(0);
   });
 
-  it('gives the operator key every scope', async () => {
-    const res = await stack.admin.post('/v1/api-keys', { name: 'by operator', tenantId: t.tenantId, scopes: ['billing'] });
+  it('gives the operator key every scope (it mints partner keys of any scope, never tenant keys)', async () => {
+    const res = await stack.admin.post('/v1/api-keys', { name: 'by operator', partnerId: t.partnerId, scopes: ['billing'] });
     expect([res.status, res.body.scopes]).toEqual([201, ['billing']]);
     expect((await stack.admin.get(`${T()}/usage`)).status).toBe(200);
+    const tenantKey = await stack.admin.post('/v1/api-keys', { name: 'by operator', tenantId: t.tenantId, scopes: ['billing'] });
+    expect([tenantKey.status, tenantKey.body.code]).toEqual([403, 'FORBIDDEN']);
   });
 
   it('declares the required scope of every authenticated operation in the OpenAPI document', async () => {
