@@ -18,6 +18,8 @@ import { ErrorsController } from './errors/errors.controller';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { HealthController } from './health/health.controller';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { PartnersController } from './partners/partners.controller';
 import { PartnersService } from './partners/partners.service';
 import { PoliciesController } from './policies/policies.controller';
@@ -65,6 +67,7 @@ export class GatewayModule {
         UsageController,
         BackupRunsController,
         ProtectionController,
+        MetricsController,
       ],
       providers: [
         TenantAccess,
@@ -83,6 +86,7 @@ export class GatewayModule {
         EventsService,
         UsageService,
         BackupRunsService,
+        { provide: GatewayMetrics, useValue: new GatewayMetrics() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

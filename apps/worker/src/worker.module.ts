@@ -1,7 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { BullMQOtel } from 'bullmq-otel';
 import Redis from 'ioredis';
 import { QUEUES, type AppConfig } from '@bg/platform';
+import { tracingEnabled } from '@bg/platform/telemetry/tracing';
 import { AdapterCache } from './common/adapter-cache.service';
 import { ConnectionThrottle } from './common/connection-throttle';
 import { DEFAULT_JOB_OPTIONS } from './common/queue-options';
@@ -9,6 +11,8 @@ import { WorkerPlatformModule } from './common/worker-platform.module';
 import { BackupsProcessor } from './backups/backups.processor';
 import { OnDemandBackupService } from './backups/on-demand-backup.service';
 import { ProtectionHealthService } from './backups/protection-health.service';
+import { WorkerMetricsServer } from './metrics/metrics-server.service';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { ConnectionsProcessor } from './connections/connections.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelay } from './outbox/outbox-relay.service';
@@ -31,6 +35,7 @@ import { VendorCallMeter } from './usage/vendor-call-meter.service';
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     const redis = new URL(config.REDIS_URL);
+    const metrics = new WorkerMetrics();
     return {
       module: WorkerModule,
       imports: [
@@ -46,10 +51,14 @@ export class WorkerModule {
           },
           prefix: config.QUEUE_PREFIX,
           defaultJobOptions: DEFAULT_JOB_OPTIONS,
+          // Queue and worker spans; a job's parent is the API request's span (outbox traceparent, see OutboxRelay).
+          telemetry: tracingEnabled() ? new BullMQOtel({ tracerName: 'backup-gateway' }) : undefined,
         }),
         ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
       ],
       providers: [
+        { provide: WorkerMetrics, useValue: metrics },
+        WorkerMetricsServer,
         AdapterCache,
         RestoreJobRunner,
         RestoreJobScheduler,
@@ -76,7 +85,10 @@ export class WorkerModule {
         BackupsProcessor,
         {
           provide: ConnectionThrottle,
-          useFactory: () => new ConnectionThrottle(new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX),
+          useFactory: () =>
+            new ConnectionThrottle(new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX, (vendor, seconds) =>
+              metrics.throttleWait.observe({ vendor }, seconds),
+            ),
         },
       ],
     };

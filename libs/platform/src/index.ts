@@ -37,3 +37,6 @@ export * from './policy-rules/policy-rule.serializer';
 export * from './protected-items/protected-item.repository';
 export * from './protected-items/protected-item.serializer';
 export * from './protected-items/protection-summary.repository';
+export * from './logging/app-logger';
+export * from './telemetry/trace-context';
+export * from './telemetry/metrics-server';
