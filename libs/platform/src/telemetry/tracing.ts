@@ -4,7 +4,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../config/config';
 
 let sdk: NodeSDK | undefined;
@@ -20,11 +20,11 @@ export function instrumentations() {
 }
 
 /**
- * Starts OpenTelemetry tracing for `service` when OTEL_EXPORTER_OTLP_ENDPOINT is set (or an exporter is
- * given, as tests do); otherwise does nothing. Must run before the modules it instruments are loaded:
+ * Starts OpenTelemetry tracing for `service` when OTEL_EXPORTER_OTLP_ENDPOINT is set (or a span processor
+ * is given, as tests do with an in-memory exporter); otherwise does nothing. Must run before the modules it instruments are loaded:
  * apps/<app>/src/tracing.ts is the first import of each main.ts. Returns whether tracing is on.
  */
-export function startTracing(service: string, exporter?: SpanExporter): boolean {
+export function startTracing(service: string, spanProcessor?: SpanProcessor): boolean {
   if (sdk) return true;
   let endpoint: string | undefined;
   try {
@@ -33,11 +33,17 @@ export function startTracing(service: string, exporter?: SpanExporter): boolean 
     // An invalid configuration is reported by main.ts, which loads it again.
     return false;
   }
-  if (!endpoint && !exporter) return false;
+  if (!endpoint && !spanProcessor) return false;
   sdk = new NodeSDK({
     serviceName: `backup-gateway-${service}`,
-    traceExporter: exporter ?? new OTLPTraceExporter({ url: `${endpoint!.replace(/\/$/, '')}/v1/traces` }),
+    ...(spanProcessor
+      ? { spanProcessors: [spanProcessor] }
+      : { traceExporter: new OTLPTraceExporter({ url: `${endpoint!.replace(/\/$/, '')}/v1/traces` }) }),
     instrumentations: instrumentations(),
+    // Traces only: metrics are Prometheus (prom-client), logs are pino lines carrying the trace id. Without
+    // these the SDK would also export OTLP metrics and logs by default.
+    metricReaders: [],
+    logRecordProcessors: [],
   });
   sdk.start();
   const stop = () => void sdk?.shutdown().catch(() => undefined);
