@@ -340,7 +340,15 @@ export function startGateway(env: NodeJS.ProcessEnv, name = 'gateway', nodeArgs:
 export async function startWorker(env: NodeJS.ProcessEnv, name = 'worker'): Promise<Service> {
   const queue = new Queue(QUEUES.restoreJobs, { connection: redisConnection(env), prefix: env.QUEUE_PREFIX });
   try {
-    return await startService(name, 'apps/worker/src/main.js', env, { check: async () => (await queue.getWorkers()).length > 0 });
+    // Several workers may run at once: each metrics listener takes a free port unless one is given.
+    return await startService(
+      name,
+      'apps/worker/src/main.js',
+      { WORKER_METRICS_PORT: '0', ...env },
+      {
+        check: async () => (await queue.getWorkers()).length > 0,
+      },
+    );
   } finally {
     await queue.close();
   }

@@ -30,6 +30,7 @@ export class WorkerProcess {
           RELAY_POLL_MS: String(config.RELAY_POLL_MS),
           MAINTENANCE_ENABLED: 'false',
           LOG_LEVEL: 'info',
+          WORKER_METRICS_PORT: '0',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

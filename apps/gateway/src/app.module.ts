@@ -24,6 +24,8 @@ import { ErrorsController } from './errors/errors.controller';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { HealthController } from './health/health.controller';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { PartnersController } from './partners/partners.controller';
 import { PartnersService } from './partners/partners.service';
 import { PoliciesController } from './policies/policies.controller';
@@ -72,6 +74,7 @@ export class GatewayModule {
         BackupRunsController,
         ProtectionController,
         AuditLogController,
+        MetricsController,
       ],
       providers: [
         TenantAccess,
@@ -96,6 +99,7 @@ export class GatewayModule {
         GatewayRedisCloser,
         ApiRateLimiter,
         KeyUsageRecorder,
+        { provide: GatewayMetrics, useValue: new GatewayMetrics() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

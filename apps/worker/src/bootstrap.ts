@@ -1,13 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import pino from 'pino';
+import type pino from 'pino';
 
-import { PinoNestLogger, queueConnection, type AppConfig } from '@bg/platform';
+import { PinoNestLogger, createAppLogger, queueConnection, type AppConfig } from '@bg/platform';
 import { WorkerModule } from './worker.module';
 
 /** Builds and starts the worker (BullMQ consumers, outbox relay, schedulers). Used by main.ts and tests. */
 export async function createWorker(config: AppConfig, logStream?: pino.DestinationStream): Promise<INestApplicationContext> {
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } }, logStream ?? pino.destination(1));
+  const logger = createAppLogger(config, { base: { service: 'worker' } }, logStream);
   const queues = queueConnection(config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, queues), { logger: new PinoNestLogger(logger) });
   app.enableShutdownHooks();

@@ -1,6 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { BullMQOtel } from 'bullmq-otel';
 import { createRedisClient, QUEUES, type AppConfig, type queueConnection } from '@bg/platform';
+import { tracingEnabled } from '@bg/platform/telemetry/tracing';
 import { AdapterCache } from './common/adapter-cache.service';
 import { ConnectionThrottle } from './common/connection-throttle';
 import { DEFAULT_JOB_OPTIONS } from './common/queue-options';
@@ -8,6 +10,8 @@ import { WorkerPlatformModule } from './common/worker-platform.module';
 import { BackupsProcessor } from './backups/backups.processor';
 import { OnDemandBackupService } from './backups/on-demand-backup.service';
 import { ProtectionHealthService } from './backups/protection-health.service';
+import { WorkerMetricsServer } from './metrics/metrics-server.service';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { ConnectionsProcessor } from './connections/connections.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelay } from './outbox/outbox-relay.service';
@@ -30,6 +34,7 @@ import { VendorCallMeter } from './usage/vendor-call-meter.service';
 export class WorkerModule {
   /** `queues` is the BullMQ connection (queueConnection(config)); its owner closes it after the app. */
   static forRoot(config: AppConfig, queues: ReturnType<typeof queueConnection>): DynamicModule {
+    const metrics = new WorkerMetrics();
     return {
       module: WorkerModule,
       imports: [
@@ -38,10 +43,14 @@ export class WorkerModule {
           connection: queues.connection,
           prefix: config.QUEUE_PREFIX,
           defaultJobOptions: DEFAULT_JOB_OPTIONS,
+          // Queue and worker spans; a job's parent is the API request's span (outbox traceparent, see OutboxRelay).
+          telemetry: tracingEnabled() ? new BullMQOtel({ tracerName: 'backup-gateway' }) : undefined,
         }),
         ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
       ],
       providers: [
+        { provide: WorkerMetrics, useValue: metrics },
+        WorkerMetricsServer,
         AdapterCache,
         RestoreJobRunner,
         RestoreJobScheduler,
@@ -68,7 +77,10 @@ export class WorkerModule {
         BackupsProcessor,
         {
           provide: ConnectionThrottle,
-          useFactory: () => new ConnectionThrottle(createRedisClient(config, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX),
+          useFactory: () =>
+            new ConnectionThrottle(createRedisClient(config, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX, (vendor, seconds) =>
+              metrics.throttleWait.observe({ vendor }, seconds),
+            ),
         },
       ],
     };

@@ -43,3 +43,6 @@ export * from './protected-items/protected-item.serializer';
 export * from './protected-items/protection-summary.repository';
 export * from './audit/audit-log.repository';
 export * from './audit/audit-log.serializer';
+export * from './logging/app-logger';
+export * from './telemetry/trace-context';
+export * from './telemetry/metrics-server';

@@ -12,6 +12,8 @@ export class ConnectionThrottle implements OnApplicationShutdown {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
+    /** Told of each pause (vendor, seconds): bg_vendor_throttle_wait_seconds. */
+    private readonly onPause: (vendor: string, seconds: number) => void = () => undefined,
   ) {}
 
   /** Under QUEUE_PREFIX, so on a Redis Cluster it shares the queues' hash tag (single-key commands only). */
@@ -43,5 +45,6 @@ export class ConnectionThrottle implements OnApplicationShutdown {
     if (!isVendorError(err) || !err.retryAfterMs || err.retryAfterMs <= 0) return;
     const until = Date.now() + err.retryAfterMs;
     await this.redis.set(this.key(connectionId), String(until), 'PX', err.retryAfterMs + 1000);
+    this.onPause(err.vendor, err.retryAfterMs / 1000);
   }
 }

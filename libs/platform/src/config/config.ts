@@ -162,6 +162,16 @@ export const configSchema = z.object({
   RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5_000).default(250),
   /** How often a gateway writes the keys it saw to api_keys.last_used_at (one UPDATE per flush; a key at most once a minute). */
   API_KEY_LAST_USED_FLUSH_MS: z.coerce.number().int().min(50).default(15_000),
+  /** Interface of the internal metrics listeners (gateway METRICS_PORT, worker WORKER_METRICS_PORT); loopback unless set. */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** Gateway: also serve GET /metrics without a key on this internal port (unset: only GET /metrics with the admin key). */
+  METRICS_PORT: port.optional(),
+  /** Worker: GET /metrics on this port (0: any free port). */
+  WORKER_METRICS_PORT: port.default(9465),
+  /** Logs: pretty lines (pino-pretty) when "true", or when "auto" and stdout is a terminal; JSON lines otherwise. */
+  LOG_PRETTY: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** OpenTelemetry traces go to this OTLP/HTTP endpoint; tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
 });
 
 export type AppConfig = Omit<z.infer<typeof configSchema>, 'MASTER_KEY_ID'> & {
