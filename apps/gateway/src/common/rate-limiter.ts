@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { RedisClient } from '@bg/platform';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { APP_CONFIG, type AppConfig } from '@bg/platform';
+import { APP_CONFIG, type AppConfig, type RedisClient } from '@bg/platform';
 import type { Principal } from './principal';
 import { GATEWAY_REDIS } from './redis.provider';
 
