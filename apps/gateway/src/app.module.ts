@@ -8,6 +8,9 @@ import { AuditLogController } from './audit/audit-log.controller';
 import { AuditLogService } from './audit/audit-log.service';
 import { AuditRecorder } from './audit/audit-recorder.service';
 import { AuthGuard } from './common/auth.guard';
+import { KeyUsageRecorder } from './common/key-usage.recorder';
+import { ApiRateLimiter } from './common/rate-limiter';
+import { GatewayRedisCloser, gatewayRedisProvider } from './common/redis.provider';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { BackupRunsController } from './backup-runs/backup-runs.controller';
 import { BackupRunsService } from './backup-runs/backup-runs.service';
@@ -21,6 +24,8 @@ import { ErrorsController } from './errors/errors.controller';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { HealthController } from './health/health.controller';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { PartnersController } from './partners/partners.controller';
 import { PartnersService } from './partners/partners.service';
 import { PoliciesController } from './policies/policies.controller';
@@ -69,6 +74,7 @@ export class GatewayModule {
         BackupRunsController,
         ProtectionController,
         AuditLogController,
+        MetricsController,
       ],
       providers: [
         TenantAccess,
@@ -89,6 +95,11 @@ export class GatewayModule {
         BackupRunsService,
         AuditLogService,
         AuditRecorder,
+        gatewayRedisProvider,
+        GatewayRedisCloser,
+        ApiRateLimiter,
+        KeyUsageRecorder,
+        { provide: GatewayMetrics, useValue: new GatewayMetrics() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

@@ -17,3 +17,4 @@ export * from './policy-rule';
 export * from './backup-run';
 export * from './protection-health';
 export * from './audit';
+export * from './api-scopes';

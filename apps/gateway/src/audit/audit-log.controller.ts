@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodQuery, jsonSchema, ZodPipe } from '../common/zod';
 import { auditEntryPageSchema, auditLogQuery, tenantAuditLogQuery, type AuditLogQuery } from './audit-log.dto';
@@ -22,6 +23,7 @@ export class AuditLogController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('read')
   @Get('v1/audit-log')
   @ApiOperation({
     operationId: 'listAuditLog',
@@ -39,6 +41,7 @@ export class AuditLogController {
     return this.service.pageForScope(p, q);
   }
 
+  @RequireScope('read')
   @Get('v1/tenants/:tenantId/audit-log')
   @ApiOperation({
     operationId: 'listTenantAuditLog',

@@ -13,12 +13,15 @@ import {
   type AppConfig,
 } from '@bg/platform';
 import { APP_DB } from '../common/platform.providers';
-import type { Principal } from '../common/principal';
+import type { Grants, Principal } from '../common/principal';
+
+/** Who acted, without what the key may do (an entry needs only the actor). */
+type Actor = Principal extends infer P ? (P extends Grants ? Omit<P, keyof Grants> : never) : never;
 
 /** What the hook saw of one finished request; turned into an AuditEntry at flush time (tenant attribution needs lookups). */
 export interface AuditedRequest {
   at: Date;
-  principal: Principal | undefined;
+  principal: Actor | undefined;
   /** No principal (refused before the auth guard ran: bad JSON, unknown route): the key sent, hashed, to name the actor. */
   keyHash?: string;
   adminKey?: boolean;
@@ -142,7 +145,7 @@ export class AuditRecorder implements OnModuleInit, BeforeApplicationShutdown {
    * a partner its own — with that tenant's partner; a tenant the actor may not reach is never told (the entry stays
    * the actor's: its partner, no tenant). The operator's entries outside a tenant are the operator's alone.
    */
-  private async ownerOf(p: Principal | undefined, r: AuditedRequest): Promise<{ partnerId: string | null; tenantId: string | null }> {
+  private async ownerOf(p: Actor | undefined, r: AuditedRequest): Promise<{ partnerId: string | null; tenantId: string | null }> {
     if (!p) return { partnerId: null, tenantId: null };
     if (p.kind === 'tenant') return { partnerId: p.partnerId, tenantId: p.tenantId };
     const named = [r.params.tenantId, r.queryTenantId, TENANT_LOCATION.exec(r.status < 300 ? (r.location ?? '') : '')?.[1]].find(isUuid);
@@ -161,7 +164,7 @@ export class AuditRecorder implements OnModuleInit, BeforeApplicationShutdown {
     return partnerId;
   }
 
-  private async principalOfKey(r: AuditedRequest): Promise<Principal | undefined> {
+  private async principalOfKey(r: AuditedRequest): Promise<Actor | undefined> {
     if (r.adminKey) return { kind: 'admin', keyId: 'admin' };
     if (!r.keyHash) return undefined;
     const found = await apiKeyRepository.findActiveByHash(this.db, r.keyHash);
