@@ -2,19 +2,12 @@ import { SecretResponse } from '../common/idempotency.interceptor';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { toApiKeyResource } from '@bg/platform';
+import { ApiCreated, ApiNoContent, ApiPage, ApiProblems } from '../common/openapi';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { ApiZodBody, ZodPipe } from '../common/zod';
+import { apiKeySchema, createdApiKeySchema, createKeySchema, type CreateKey } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
-
-const createKey = z
-  .strictObject({
-    name: z.string().trim().min(1).max(200),
-    partnerId: z.uuid().optional(),
-    tenantId: z.uuid().optional(),
-  })
-  .refine((b) => !(b.partnerId && b.tenantId), { message: 'give partnerId (partner key) or tenantId (tenant key), not both' });
 
 /**
  * API keys. The operator creates partner keys; a partner creates keys for itself or for its tenants.
@@ -30,10 +23,12 @@ export class ApiKeysController {
   @HttpCode(201)
   @SecretResponse()
   @ApiOperation({ summary: 'Create a partner key (partnerId) or a tenant key (tenantId). The key is in the answer once.' })
-  @ApiZodBody(createKey)
+  @ApiZodBody(createKeySchema)
+  @ApiCreated(createdApiKeySchema, { location: 'The key: /v1/api-keys/{keyId}' })
+  @ApiProblems(404)
   async create(
     @CurrentPrincipal() p: Principal,
-    @Body(new ZodPipe(createKey)) body: z.infer<typeof createKey>,
+    @Body(new ZodPipe(createKeySchema)) body: CreateKey,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { apiKey, key } = await this.service.create(p, body);
@@ -43,6 +38,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: 'List the keys you manage (never the key itself).' })
+  @ApiPage(apiKeySchema)
   async list(@CurrentPrincipal() p: Principal) {
     return { items: (await this.service.list(p)).map(toApiKeyResource), nextCursor: null };
   }
@@ -50,6 +46,7 @@ export class ApiKeysController {
   @Delete(':keyId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a key (takes effect within 30 s on every gateway).' })
+  @ApiNoContent('Revoked.')
   async revoke(@CurrentPrincipal() p: Principal, @Param('keyId') keyId: string) {
     await this.service.revoke(p, keyId);
   }

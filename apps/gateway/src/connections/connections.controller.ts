@@ -6,8 +6,9 @@ import { toConnectionResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
-import { createConnectionSchema, type CreateConnection } from './connections.dto';
+import { ApiAccepted, ApiCreated, ApiNoContent, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
+import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
+import { connectionSchema, createConnectionSchema, type CreateConnection } from './connections.dto';
 import { ConnectionsService } from './connections.service';
 
 @ApiTags('connections')
@@ -22,6 +23,8 @@ export class ConnectionsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Connect a vendor account. Credentials are encrypted at rest and never returned.' })
+  @ApiCreated(connectionSchema, { location: 'The connection: /v1/tenants/{tenantId}/connections/{connectionId}' })
+  @ApiProblems(422)
   @ApiZodBody(createConnectionSchema)
   async create(
     @CurrentPrincipal() p: Principal,
@@ -36,6 +39,9 @@ export class ConnectionsController {
   }
 
   @Get()
+  @ApiOperation({ summary: "List the tenant's connections (never their secrets), oldest first, with a cursor." })
+  @ApiZodQuery(cursorQuery)
+  @ApiPage(connectionSchema)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -46,6 +52,8 @@ export class ConnectionsController {
   }
 
   @Get(':connectionId')
+  @ApiOperation({ summary: 'One connection with its health.' })
+  @ApiOk(connectionSchema)
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
     await this.access.assert(p, tenantId);
     return toConnectionResource(await this.service.get(tenantId, id));
@@ -54,6 +62,10 @@ export class ConnectionsController {
   @Post(':connectionId/verify')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a credential check: the worker obtains a vendor token, makes one read and records `health`.' })
+  @ApiAccepted(connectionSchema, {
+    description: 'The connection; its health changes when the check is done.',
+    location: 'The connection: /v1/tenants/{tenantId}/connections/{connectionId}',
+  })
   async verify(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -69,6 +81,9 @@ export class ConnectionsController {
 
   @Delete(':connectionId')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a connection and destroy its credentials.' })
+  @ApiNoContent('Deleted.')
+  @ApiProblems(409)
   async remove(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
     await this.access.assert(p, tenantId);
     await this.service.remove(tenantId, id);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { VENDOR_IDS } from '@bg/domain';
+import type { ConnectionResource } from '@bg/platform';
+import { documents, named } from '../common/openapi';
 
 export const createConnectionSchema = z.strictObject({
   vendor: z.enum(VENDOR_IDS),
@@ -14,3 +16,24 @@ export const createConnectionSchema = z.strictObject({
     .describe('Vendor-specific fields (GET /v1/vendors lists them). Secret fields are encrypted at rest and never returned.'),
 });
 export type CreateConnection = z.infer<typeof createConnectionSchema>;
+
+/** The public JSON of a connection (toConnectionResource): the non-secret credential fields only. */
+export const connectionSchema = named(
+  'Connection',
+  z.object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    vendor: z.enum(VENDOR_IDS),
+    displayName: z.string(),
+    endpoint: z.string(),
+    credentials: z
+      .record(z.string(), z.string())
+      .describe('The non-secret credential fields (tenantId, clientId ...); secrets never appear.'),
+    health: z.enum(['unknown', 'healthy', 'unhealthy']).describe('From the last verification (POST .../verify) or vendor call.'),
+    healthDetail: z.string().nullable(),
+    lastVerifiedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  }),
+);
+documents<typeof connectionSchema, ConnectionResource>(true);

@@ -1,14 +1,30 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { toPolicyResource } from '@bg/platform';
+import { toPolicyResource, type PolicyResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
-import { createPolicySchema, updatePolicySchema, type CreatePolicy } from './policies.dto';
+import { ApiAccepted, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
+import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
+import { createPolicySchema, policySchema, updatePolicySchema, type CreatePolicy } from './policies.dto';
 import { PoliciesService } from './policies.service';
+
+/** The 202 of a change the worker carries to the vendor: the policy, its Location; 409 NOT_ALLOWED_IN_STATE. */
+const accepted = () =>
+  applyDecorators(
+    ApiAccepted(policySchema, {
+      description: 'The policy; its status moves as the worker works.',
+      location: 'The policy: /v1/tenants/{tenantId}/policies/{policyId}',
+    }),
+    ApiProblems(409),
+  );
+
+function answer(policy: PolicyResource, reply: FastifyReply): PolicyResource {
+  reply.header('location', `/v1/tenants/${policy.tenantId}/policies/${policy.id}`);
+  return policy;
+}
 
 @ApiTags('policies')
 @ApiBearerAuth()
@@ -25,6 +41,11 @@ export class PoliciesController {
     summary:
       'Create a protection policy with its items. The worker provisions it at the vendor (status provisioning -> active|inactive|failed).',
   })
+  @ApiAccepted(policySchema, {
+    description: 'The policy (status provisioning).',
+    location: 'The policy: /v1/tenants/{tenantId}/policies/{policyId}',
+  })
+  @ApiProblems(422)
   @ApiZodBody(createPolicySchema)
   async create(
     @CurrentPrincipal() p: Principal,
@@ -39,6 +60,9 @@ export class PoliciesController {
   }
 
   @Get()
+  @ApiOperation({ summary: "List the tenant's policies, oldest first, with a cursor." })
+  @ApiZodQuery(cursorQuery)
+  @ApiPage(policySchema)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -49,6 +73,8 @@ export class PoliciesController {
   }
 
   @Get(':policyId')
+  @ApiOperation({ summary: 'One policy with its item count and health.' })
+  @ApiOk(policySchema)
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
     await this.access.assert(p, tenantId);
     return toPolicyResource(await this.service.get(tenantId, id));
@@ -56,36 +82,60 @@ export class PoliciesController {
 
   @Patch(':policyId')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Rename a policy or change its rpoMinutes; the worker updates it at the vendor.' })
   @ApiZodBody(updatePolicySchema)
+  @accepted()
   async update(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
     @Param('policyId') id: string,
     @Body(new ZodPipe(updatePolicySchema)) body: z.infer<typeof updatePolicySchema>,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     await this.access.assert(p, tenantId);
-    return toPolicyResource(await this.service.update(tenantId, id, body));
+    return answer(toPolicyResource(await this.service.update(tenantId, id, body)), reply);
   }
 
   @Post(':policyId/activate')
   @HttpCode(202)
-  async activate(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
+  @ApiOperation({ summary: 'Activate a policy at the vendor (status activating -> active).' })
+  @accepted()
+  @ApiProblems(422)
+  async activate(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('policyId') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await this.access.assert(p, tenantId);
-    return toPolicyResource(await this.service.setActive(tenantId, id, true));
+    return answer(toPolicyResource(await this.service.setActive(tenantId, id, true)), reply);
   }
 
   @Post(':policyId/deactivate')
   @HttpCode(202)
-  async deactivate(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
+  @ApiOperation({ summary: 'Deactivate a policy at the vendor (status deactivating -> inactive).' })
+  @accepted()
+  async deactivate(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('policyId') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await this.access.assert(p, tenantId);
-    return toPolicyResource(await this.service.setActive(tenantId, id, false));
+    return answer(toPolicyResource(await this.service.setActive(tenantId, id, false)), reply);
   }
 
   @Delete(':policyId')
   @HttpCode(202)
   @ApiOperation({ summary: 'Delete a policy: the worker deactivates it if needed and deletes it at the vendor.' })
-  async remove(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
+  @accepted()
+  async remove(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('policyId') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await this.access.assert(p, tenantId);
-    return toPolicyResource(await this.service.remove(tenantId, id));
+    return answer(toPolicyResource(await this.service.remove(tenantId, id)), reply);
   }
 }

@@ -6,8 +6,15 @@ import type { z } from 'zod';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, ZodPipe } from '../common/zod';
-import { createRestoreJobSchema, listRestoreJobsQuery, type CreateRestoreJob } from './restore-jobs.dto';
+import { ApiAccepted, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
+import { ApiZodBody, ApiZodQuery, ZodPipe } from '../common/zod';
+import {
+  createRestoreJobSchema,
+  listRestoreJobsQuery,
+  restoreJobEventSchema,
+  restoreJobSchema,
+  type CreateRestoreJob,
+} from './restore-jobs.dto';
 import { RestoreJobsService } from './restore-jobs.service';
 
 @ApiTags('restore-jobs')
@@ -25,6 +32,11 @@ export class RestoreJobsController {
     summary:
       'Start a restore. Answers 202 with the job (status queued) and its Location; the worker runs it: queued -> submitting -> running -> succeeded | partiallySucceeded | failed | cancelled.',
   })
+  @ApiAccepted(restoreJobSchema, {
+    description: 'The job (status queued).',
+    location: 'The job: /v1/tenants/{tenantId}/restore-jobs/{jobId}',
+  })
+  @ApiProblems(409, 422)
   @ApiZodBody(createRestoreJobSchema)
   async create(
     @CurrentPrincipal() p: Principal,
@@ -40,6 +52,9 @@ export class RestoreJobsController {
   }
 
   @Get()
+  @ApiOperation({ summary: "List the tenant's restore jobs (filter by status), oldest first, with a cursor." })
+  @ApiZodQuery(listRestoreJobsQuery)
+  @ApiPage(restoreJobSchema)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -50,6 +65,8 @@ export class RestoreJobsController {
   }
 
   @Get(':jobId')
+  @ApiOperation({ summary: 'One restore job with its items and their outcome.' })
+  @ApiOk(restoreJobSchema)
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
     await this.access.assert(p, tenantId);
     return toRestoreJobResource(await this.service.get(tenantId, id));
@@ -61,18 +78,27 @@ export class RestoreJobsController {
     summary:
       'Cancel a job: at once if still queued, otherwise at the vendor where it can (status cancelling -> cancelled or the state the vendor reached).',
   })
+  @ApiAccepted(restoreJobSchema, {
+    description: 'The job (status cancelling, or cancelled if it was queued).',
+    location: 'The job: /v1/tenants/{tenantId}/restore-jobs/{jobId}',
+  })
+  @ApiProblems(409, 422)
   async cancel(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
     @Param('jobId') id: string,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     await this.access.assert(p, tenantId);
-    return toRestoreJobResource(await this.service.cancel(tenantId, id, req.id));
+    const job = toRestoreJobResource(await this.service.cancel(tenantId, id, req.id));
+    reply.header('location', `/v1/tenants/${job.tenantId}/restore-jobs/${job.id}`);
+    return job;
   }
 
   @Get(':jobId/events')
   @ApiOperation({ summary: "The job's full history: every state change and vendor interaction, oldest first." })
+  @ApiPage(restoreJobEventSchema, 'The whole history in one page (nextCursor null).')
   async events(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
     await this.access.assert(p, tenantId);
     return { items: (await this.service.events(tenantId, id)).map(toRestoreJobEventResource), nextCursor: null };
