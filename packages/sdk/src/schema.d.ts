@@ -1358,8 +1358,14 @@ export interface components {
             name: string;
             /** Format: date-time */
             createdAt: string;
-            /** @description The partner key (bgk_...), shown this once; only its hash is stored. */
-            apiKey: string;
+            /** @description The partner's first key. */
+            apiKey: {
+                /** Format: uuid */
+                id: string;
+                /** @description The partner key (bgk_...), shown this once; only its hash is stored. */
+                key: string;
+                prefix: string;
+            };
         };
         PartnerPage: {
             items: components["schemas"]["Partner"][];
@@ -5616,6 +5622,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
             429: {
                 headers: {
@@ -8052,6 +8067,15 @@ export interface operations {
             };
             /** @description The key may not do this: problem+json (code: FORBIDDEN). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

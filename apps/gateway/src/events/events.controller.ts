@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { problem, ProblemError } from '../common/problem';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiPage } from '../common/openapi';
+import { ApiPage, ApiProblems } from '../common/openapi';
 import { ApiZodQuery, ZodPipe } from '../common/zod';
 import { eventSchema, eventsQuery, tenantEventsQuery, type EventsQuery } from './events.dto';
 import { EventsService } from './events.service';
@@ -26,6 +26,7 @@ export class EventsController {
     summary:
       'Events of every tenant you can reach (a partner key: all its tenants), oldest first, with a cursor. Filter by types, resourceId, since, tenantId.',
   })
+  @ApiProblems(404)
   @ApiZodQuery(eventsQuery)
   @ApiPage(eventSchema, 'A page of events, oldest first.')
   async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(eventsQuery, 'query')) q: EventsQuery) {

@@ -11,5 +11,13 @@ documents<typeof partnerSchema, PartnerResource>(true);
 /** POST /v1/partners: the partner and its first partner key, shown this once. */
 export const createdPartnerSchema = named(
   'CreatedPartner',
-  partnerSchema.extend({ apiKey: z.string().describe('The partner key (bgk_...), shown this once; only its hash is stored.') }),
+  partnerSchema.extend({
+    apiKey: z
+      .object({
+        id: z.uuid(),
+        key: z.string().describe('The partner key (bgk_...), shown this once; only its hash is stored.'),
+        prefix: z.string(),
+      })
+      .describe("The partner's first key."),
+  }),
 );

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { problem, ProblemError } from '../common/problem';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { TenantAccess } from '../common/tenant-access.service';
-import { schemaRef } from '../common/openapi';
+import { ApiProblems, schemaRef } from '../common/openapi';
 import { ApiZodQuery, ZodPipe } from '../common/zod';
 import { prefersCsv, usageCsvHeader, usageCsvLine } from './usage.csv';
 import {
@@ -54,6 +54,7 @@ export class UsageController {
     summary: 'Usage of every tenant you can reach (a partner key: all its tenants), per day or month and vendor.',
     description: DESCRIPTION,
   })
+  @ApiProblems(404)
   @queryDocs(true)
   async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(usageQuery, 'query')) q: UsageQuery, @Req() req: FastifyRequest) {
     return this.answer(await this.scopeOf(p, q.tenantId), q, req.headers.accept);
