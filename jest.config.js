@@ -13,6 +13,7 @@ const swc = [
 const moduleNameMapper = {
   '^@bg/(domain|adapters|platform)$': '<rootDir>/libs/$1/src',
   '^@bg/(domain|adapters|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@backup-gateway/sdk$': '<rootDir>/packages/sdk/src',
 };
 // A few dependencies ship ESM only; jest on Node 20 cannot require(esm), so swc compiles them to CommonJS.
 const ESM_DEPS = ['content-disposition'];
@@ -29,7 +30,11 @@ module.exports = {
   // Safety net so CI never hangs on a stray socket; suites close their stacks in afterAll.
   forceExit: true,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/packages/**/*.spec.ts'],
+    },
     { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
   ],

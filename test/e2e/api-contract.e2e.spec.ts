@@ -42,7 +42,21 @@ describe('API v1 contract: auth, bad input, idempotency', () => {
   });
 
   it('documents the protection-health surface: backup runs, on-demand backup, the partner summary, ?state and the new events', async () => {
-    const doc = (await stack.admin.withKey(undefined).get('/openapi.json')).body;
+    const served = (await stack.admin.withKey(undefined).get('/openapi.json')).body;
+    // Named schemas are $refs into components.schemas; resolve them to read the shapes.
+    const resolve = (node: any): any => {
+      if (Array.isArray(node)) return node.map(resolve);
+      if (!node || typeof node !== 'object') return node;
+      if (typeof node.$ref === 'string')
+        return resolve(
+          node.$ref
+            .split('/')
+            .slice(1)
+            .reduce((o: any, k: string) => o[k], served),
+        );
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v)]));
+    };
+    const doc = resolve(served);
     const params = (path: string, method = 'get') => (doc.paths[path][method].parameters ?? []).map((p: { name: string }) => p.name);
     expect(params('/v1/tenants/{tenantId}/backup-runs')).toEqual(
       expect.arrayContaining(['cursor', 'limit', 'policyId', 'protectedItemId', 'status', 'from', 'to']),

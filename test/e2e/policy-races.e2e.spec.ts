@@ -1,3 +1,4 @@
+import { unwrap } from '@backup-gateway/sdk';
 import { newTenant } from '../support/factories';
 import { SandboxControl } from '../support/sandbox';
 import { eventually, startStack, type TestStack } from '../support/stack';
@@ -21,13 +22,18 @@ describe('policy deleted while the vendor creates it', () => {
     const t = await newTenant(stack.admin);
     const fx = graphFixture(stack.sandbox.origin);
     const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
-    const T = `/v1/tenants/${t.tenantId}`;
-    const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
+    const api = t.tenant.sdk;
+    const path = { tenantId: t.tenantId };
+    const connectionId = (await unwrap(api.POST('/v1/tenants/{tenantId}/connections', { params: { path }, body: fx.connection as never })))
+      .id;
     // Hold the vendor's create call for a while (the fault is used up when the call arrives).
     await control.injectFault({ method: 'POST', path: 'sharePointProtectionPolicies$', latencyMs: 3_000, count: 1 });
-    const policy = (
-      await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: 'short-lived', items: fx.items(2) })
-    ).body;
+    const policy = await unwrap(
+      api.POST('/v1/tenants/{tenantId}/policies', {
+        params: { path },
+        body: { connectionId, workload: fx.workload, displayName: 'short-lived', items: fx.items(2) },
+      }),
+    );
     expect(policy.status).toBe('provisioning');
     await eventually(
       () => control.faults(),
@@ -35,8 +41,8 @@ describe('policy deleted while the vendor creates it', () => {
       60_000,
     );
     // The create call is at the vendor now.
-    const deleting = await t.tenant.delete(`${T}/policies/${policy.id}`);
-    expect([deleting.status, deleting.body.status]).toEqual([202, 'deleting']);
+    const deleting = await api.DELETE('/v1/tenants/{tenantId}/policies/{policyId}', { params: { path: { ...path, policyId: policy.id } } });
+    expect([deleting.response.status, deleting.data?.status]).toEqual([202, 'deleting']);
 
     // The vendor's create answered, and its policy was deleted again.
     const calls = await eventually(
@@ -50,10 +56,11 @@ describe('policy deleted while the vendor creates it', () => {
       (s) => Object.keys(s.policies).length === 0,
       60_000,
     );
-    expect((await t.tenant.get(`${T}/policies/${policy.id}`)).status).toBe(404);
-    const types = (await t.partner.get(`/v1/events?limit=200`)).body.items
-      .filter((e: { resourceId: string }) => e.resourceId === policy.id)
-      .map((e: { type: string }) => e.type);
+    const gone = await api.GET('/v1/tenants/{tenantId}/policies/{policyId}', { params: { path: { ...path, policyId: policy.id } } });
+    expect(gone.error).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    const types = (await unwrap(t.partner.sdk.GET('/v1/events', { params: { query: { limit: 200, resourceId: policy.id } } }))).items.map(
+      (e) => e.type,
+    );
     expect(types).toEqual(['policy.created', 'policy.deleted']);
   });
 });

@@ -1,3 +1,4 @@
+import { unwrap } from '@backup-gateway/sdk';
 import { Pool } from 'pg';
 import { MaintenanceProcessor } from '../../apps/worker/src/maintenance/maintenance.processor';
 import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
@@ -12,9 +13,14 @@ describe('reconciler', () => {
   let db: Pool;
   let s: ProtectedItemSetup;
   let reconciler: MaintenanceProcessor;
-  const job = (id: string) => s.t.tenant.get(`${s.T}/restore-jobs/${id}`);
-  const history = async (id: string) =>
-    (await s.t.tenant.get(`${s.T}/restore-jobs/${id}/events`)).body.items as Array<{ type: string; detail: Record<string, unknown> }>;
+  const path = (jobId: string) => ({ path: { tenantId: s.t.tenantId, jobId } });
+  const job = (jobId: string) => unwrap(s.t.tenant.sdk.GET('/v1/tenants/{tenantId}/restore-jobs/{jobId}', { params: path(jobId) }));
+  const history = async (jobId: string) =>
+    (await unwrap(s.t.tenant.sdk.GET('/v1/tenants/{tenantId}/restore-jobs/{jobId}/events', { params: path(jobId) }))).items;
+  const restore = () =>
+    unwrap(
+      s.t.tenant.sdk.POST('/v1/tenants/{tenantId}/restore-jobs', { params: { path: { tenantId: s.t.tenantId } }, body: restoreBody(s) }),
+    );
 
   beforeAll(async () => {
     stack = await startStack();
@@ -29,27 +35,27 @@ describe('reconciler', () => {
 
   it('repairs a running job whose vendor finished while nobody polled it, and records that it did', async () => {
     await s.control.configure({ restoreDurationMs: 1000 });
-    const created = (await s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s))).body;
+    const created = await restore();
     await eventually(
       () => job(created.id),
-      (r) => r.body.status === 'running',
+      (r) => r.status === 'running',
       30_000,
       50,
     );
     // Lose its polls: the next one is a day away, as if the queue had dropped them.
     await db.query(`UPDATE restore_jobs SET next_poll_at = now() + interval '1 day' WHERE id = $1`, [created.id]);
     await new Promise((r) => setTimeout(r, 3000));
-    expect((await job(created.id)).body.status).toBe('running');
+    expect((await job(created.id)).status).toBe('running');
     expect(await reconciler.reconcile(60_000)).toEqual({ resumed: 0, expired: 0 });
 
     await db.query(`UPDATE restore_jobs SET next_poll_at = now() - interval '10 minutes' WHERE id = $1`, [created.id]);
     expect(await reconciler.reconcile(60_000)).toEqual({ resumed: 1, expired: 0 });
     const done = await eventually(
       () => job(created.id),
-      (r) => r.body.status !== 'running',
+      (r) => r.status !== 'running',
       30_000,
     );
-    expect(done.body.status).toBe('succeeded');
+    expect(done.status).toBe('succeeded');
     const events = await history(created.id);
     expect(events.map((e) => e.type)).toContain('reconciler_resumed');
     expect(events.findIndex((e) => e.type === 'reconciler_resumed')).toBeLessThan(
@@ -59,16 +65,16 @@ describe('reconciler', () => {
 
   it('ends a job stuck at the vendor past its deadline failed with TIMED_OUT', async () => {
     await s.control.configure({ stuckSessions: true });
-    const created = (await s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s))).body;
+    const created = await restore();
     await eventually(
       () => job(created.id),
-      (r) => r.body.status === 'running',
+      (r) => r.status === 'running',
       30_000,
       50,
     );
     await db.query(`UPDATE restore_jobs SET deadline_at = now() - interval '1 minute' WHERE id = $1`, [created.id]);
     expect(await reconciler.reconcile(60_000)).toEqual({ resumed: 0, expired: 1 });
-    const failed = (await job(created.id)).body;
+    const failed = await job(created.id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'TIMED_OUT' } });
     expect(
       (await history(created.id)).find((e) => e.type === 'status_changed' && e.detail.reason === 'deadline passed (reconciler)'),

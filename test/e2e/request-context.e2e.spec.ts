@@ -1,3 +1,4 @@
+import { unwrap } from '@backup-gateway/sdk';
 import { randomUUID } from 'node:crypto';
 import { newTenant } from '../support/factories';
 import { SandboxControl } from '../support/sandbox';
@@ -21,14 +22,18 @@ describe('request id from the API request to the vendor call', () => {
     const t = await newTenant(stack.admin);
     const fx = graphFixture(stack.sandbox.origin);
     const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
-    const T = `/v1/tenants/${t.tenantId}`;
+    const api = t.tenant.sdk;
+    const path = { tenantId: t.tenantId };
     const graphCalls = async (requestId: string) =>
       (await control.calls()).filter((c) => c.path.includes('/v1.0/') && c.headers?.['client-request-id'] === requestId);
 
     const verifyId = randomUUID();
-    const conn = await t.tenant.post(`${T}/connections`, fx.connection);
-    expect(conn.status).toBe(201);
-    expect((await t.tenant.post(`${T}/connections/${conn.body.id}/verify`, undefined, { 'x-request-id': verifyId })).status).toBe(202);
+    const conn = await unwrap(api.POST('/v1/tenants/{tenantId}/connections', { params: { path }, body: fx.connection as never }));
+    const verify = await api.POST('/v1/tenants/{tenantId}/connections/{connectionId}/verify', {
+      params: { path: { ...path, connectionId: conn.id } },
+      headers: { 'x-request-id': verifyId },
+    });
+    expect(verify.response.status).toBe(202);
     const verified = await eventually(
       () => graphCalls(verifyId),
       (calls) => calls.length > 0,
@@ -38,15 +43,16 @@ describe('request id from the API request to the vendor call', () => {
     expect(verified.map((c) => c.method)).toContain('GET');
 
     const policyId = randomUUID();
-    const policy = await t.tenant.post(
-      `${T}/policies`,
-      { connectionId: conn.body.id, workload: fx.workload, displayName: 'traced', items: fx.items(2) },
-      { 'x-request-id': policyId },
+    const policy = await unwrap(
+      api.POST('/v1/tenants/{tenantId}/policies', {
+        params: { path },
+        body: { connectionId: conn.id, workload: fx.workload, displayName: 'traced', items: fx.items(2) },
+        headers: { 'x-request-id': policyId },
+      }),
     );
-    expect(policy.status).toBe(202);
     await eventually(
-      () => t.tenant.get(`${T}/policies/${policy.body.id}`),
-      (r) => r.body.status === 'active',
+      () => unwrap(api.GET('/v1/tenants/{tenantId}/policies/{policyId}', { params: { path: { ...path, policyId: policy.id } } })),
+      (p) => p.status === 'active',
       60_000,
     );
     const traced = await eventually(

@@ -1,3 +1,4 @@
+import { unwrap } from '@backup-gateway/sdk';
 import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
@@ -13,14 +14,18 @@ const RESTORE_MS = 3_600_000;
 describe('restore admission gates', () => {
   let stack: TestStack;
 
-  const restore = (s: ProtectedItemSetup) => s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s));
-  const get = (s: ProtectedItemSetup, id: string) => s.t.tenant.get(`${s.T}/restore-jobs/${id}`);
+  const restore = (s: ProtectedItemSetup) =>
+    unwrap(
+      s.t.tenant.sdk.POST('/v1/tenants/{tenantId}/restore-jobs', { params: { path: { tenantId: s.t.tenantId } }, body: restoreBody(s) }),
+    );
+  const get = (s: ProtectedItemSetup, jobId: string) =>
+    unwrap(s.t.tenant.sdk.GET('/v1/tenants/{tenantId}/restore-jobs/{jobId}', { params: { path: { tenantId: s.t.tenantId, jobId } } }));
   /** Moves the vendor's clock past a restore until every job is terminal. */
   const finish = (s: ProtectedItemSetup, ids: string[]) =>
     eventually(
       async () => {
         await s.control.advanceClock(RESTORE_MS + 60_000);
-        return Promise.all(ids.map(async (id) => (await get(s, id)).body));
+        return Promise.all(ids.map(async (id) => await get(s, id)));
       },
       (jobs) => jobs.every((j) => TERMINAL.includes(j.status)),
       90_000,
@@ -35,20 +40,20 @@ describe('restore admission gates', () => {
   it('graph: a second restore of an item being restored waits queued, then runs when the first ends (no DuplicateArtifactRestoreRequest)', async () => {
     const s = await protectOneItem(stack, 'graph');
     await s.control.configure({ restoreDurationMs: RESTORE_MS });
-    const first = (await restore(s)).body;
+    const first = await restore(s);
     await eventually(
       () => get(s, first.id),
-      (r) => r.body.status === 'running',
+      (r) => r.status === 'running',
       60_000,
     );
     await s.control.clearCalls();
-    const second = (await restore(s)).body;
+    const second = await restore(s);
     const waiting = await eventually(
       () => get(s, second.id),
-      (r) => Boolean(r.body.statusReason),
+      (r) => Boolean(r.statusReason),
       60_000,
     );
-    expect(waiting.body).toMatchObject({
+    expect(waiting).toMatchObject({
       status: 'queued',
       statusReason: expect.stringContaining(`waiting for restore job ${first.id} to end`),
     });
@@ -69,9 +74,9 @@ describe('restore admission gates', () => {
     await s.control.configure({ restoreDurationMs: RESTORE_MS });
     await s.control.clearCalls();
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await restore(s)).body.id);
+    for (let i = 0; i < 5; i++) ids.push((await restore(s)).id);
     const settled = await eventually(
-      () => Promise.all(ids.map(async (id) => (await get(s, id)).body)),
+      () => Promise.all(ids.map(async (id) => await get(s, id))),
       (jobs) => jobs.filter((j) => j.status === 'running').length === 3 && jobs.filter((j) => j.statusReason).length >= 2,
       60_000,
     );

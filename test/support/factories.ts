@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { unwrap } from '@backup-gateway/sdk';
 import type { ApiClient } from './api-client';
 
 export interface TenantContext {
@@ -10,17 +11,12 @@ export interface TenantContext {
   tenant: ApiClient;
 }
 
-function ok<T>(res: { status: number; body: T }, status: number): T {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/** A fresh partner with one tenant and keys for both (each test makes its own, so tests never collide). */
+/** A fresh partner with one tenant and keys for both (each test makes its own, so tests never collide). Typed SDK calls. */
 export async function newTenant(admin: ApiClient): Promise<TenantContext> {
-  const partner = ok(await admin.post<any>('/v1/partners', { name: `MSP ${randomBytes(3).toString('hex')}` }), 201);
+  const partner = await unwrap(admin.sdk.POST('/v1/partners', { body: { name: `MSP ${randomBytes(3).toString('hex')}` } }));
   const partnerClient = admin.withKey(partner.apiKey.key);
-  const tenant = ok(await partnerClient.post<any>('/v1/tenants', { name: `Customer ${randomBytes(3).toString('hex')}` }), 201);
-  const key = ok(await partnerClient.post<any>('/v1/api-keys', { name: 'tenant key', tenantId: tenant.id }), 201);
+  const tenant = await unwrap(partnerClient.sdk.POST('/v1/tenants', { body: { name: `Customer ${randomBytes(3).toString('hex')}` } }));
+  const key = await unwrap(partnerClient.sdk.POST('/v1/api-keys', { body: { name: 'tenant key', tenantId: tenant.id } }));
   return {
     partnerId: partner.id,
     partnerKey: partner.apiKey.key,

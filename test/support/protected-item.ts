@@ -1,3 +1,4 @@
+import { unwrap } from '@backup-gateway/sdk';
 import { newTenant, type TenantContext } from './factories';
 import { SandboxControl } from './sandbox';
 import { eventually, type TestStack } from './stack';
@@ -20,23 +21,29 @@ export async function protectOneItem(stack: TestStack, vendor: string): Promise<
   const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
   await fx.setup?.(control);
   const T = `/v1/tenants/${t.tenantId}`;
-  const connectionId = (await t.tenant.post(`${T}/connections`, fx.connection)).body.id;
-  const policy = (
-    await t.tenant.post(`${T}/policies`, { connectionId, workload: fx.workload, displayName: `${vendor} item`, items: fx.items(1) })
-  ).body;
+  const api = t.tenant.sdk;
+  const path = { tenantId: t.tenantId };
+  const connectionId = (await unwrap(api.POST('/v1/tenants/{tenantId}/connections', { params: { path }, body: fx.connection as never })))
+    .id;
+  const policy = await unwrap(
+    api.POST('/v1/tenants/{tenantId}/policies', {
+      params: { path },
+      body: { connectionId, workload: fx.workload, displayName: `${vendor} item`, items: fx.items(1) },
+    }),
+  );
   await eventually(
-    () => t.tenant.get(`${T}/policies/${policy.id}`),
-    (r) => ['active', 'failed'].includes(r.body.status),
+    () => unwrap(api.GET('/v1/tenants/{tenantId}/policies/{policyId}', { params: { path: { ...path, policyId: policy.id } } })),
+    (p) => ['active', 'failed'].includes(p.status),
     60_000,
   );
   await fx.settle?.(control);
   const point = (
     await eventually(
-      () => t.tenant.get(`${T}/restore-points`),
-      (r) => r.body.items?.length >= 1,
+      () => unwrap(api.GET('/v1/tenants/{tenantId}/restore-points', { params: { path } })),
+      (r) => r.items.length >= 1,
       60_000,
     )
-  ).body.items[0].id;
+  ).items[0].id;
   return { t, fx, control, connectionId, point, T };
 }
 

@@ -3,12 +3,13 @@ import type { ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type pino from 'pino';
 import { PinoNestLogger, createAppLogger, redactRequestUrl, requestContext, startMetricsServer, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
 import { AuditRecorder } from './audit/audit-recorder.service';
 import { registerAuditHooks } from './audit/audit.hook';
+import { buildOpenApiDocument } from './common/openapi-document';
 import { clientErrorProblem, frameworkErrorProblem, sendProblem } from './common/framework-errors';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { mountQueueBoard } from './queue-admin/queue-board';
@@ -91,17 +92,7 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
       await new Promise((resolve) => server.close(resolve));
     });
   }
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('backup-gateway')
-      .setDescription(
-        'One vendor-neutral API for Microsoft 365 and Azure backup vendors. Errors are RFC 9457 application/problem+json with a normalized `code` (GET /v1/errors). Every POST honours Idempotency-Key. Lists use cursor pagination (`cursor`, `limit`; answer `nextCursor`).',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY, a partner key or a tenant key' })
-      .build(),
-  );
+  const doc = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json' });
   app.enableShutdownHooks();
   return app;

@@ -1,29 +1,23 @@
 import { applyDecorators, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toBackupRunResource } from '@bg/platform';
 import { toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodQuery, jsonSchema, ZodPipe } from '../common/zod';
-import {
-  acceptedBackupSchema,
-  backupRunPageSchema,
-  backupRunSchema,
-  listBackupRunsQuery,
-  type ListBackupRunsQuery,
-} from './backup-runs.dto';
+import { ApiAccepted, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
+import { ApiZodQuery, ZodPipe } from '../common/zod';
+import { acceptedBackupSchema, backupRunSchema, listBackupRunsQuery, type ListBackupRunsQuery } from './backup-runs.dto';
 
-/** The 202 of an on-demand backup, its Location and the Idempotency-Key it honours. */
+/** The 202 of an on-demand backup and its Location; 422 UNSUPPORTED_BY_VENDOR where the vendor has none. */
 const acceptedBackup = () =>
   applyDecorators(
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key answers the first answer.' }),
-    ApiAcceptedResponse({
+    ApiAccepted(acceptedBackupSchema, {
       description: 'The backup run (queued, or the one already going).',
-      schema: jsonSchema(acceptedBackupSchema) as never,
-      headers: { Location: { description: 'The run: /v1/tenants/{tenantId}/backup-runs/{runId}', schema: { type: 'string' } } },
+      location: 'The run: /v1/tenants/{tenantId}/backup-runs/{runId}',
     }),
+    ApiProblems(409, 422),
   );
 import { BackupRunsService, type RequestedBackup } from './backup-runs.service';
 
@@ -49,7 +43,7 @@ export class BackupRunsController {
       'Backup runs the vendors report (Veeam job sessions, Azure backup jobs, AvePoint backup jobs) and on-demand runs, newest first. Filter by policyId, protectedItemId, status, from, to. Microsoft Graph reports no runs (see GET /v1/vendors, health).',
   })
   @ApiZodQuery(listBackupRunsQuery)
-  @ApiOkResponse({ description: 'A page of runs, newest first.', schema: jsonSchema(backupRunPageSchema) as never })
+  @ApiPage(backupRunSchema, 'A page of runs, newest first.')
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -62,7 +56,7 @@ export class BackupRunsController {
   @RequireScope('read')
   @Get('backup-runs/:runId')
   @ApiOperation({ summary: 'One backup run with the outcome of each item it covered.' })
-  @ApiOkResponse({ description: 'The run with its items.', schema: jsonSchema(backupRunSchema) as never })
+  @ApiOk(backupRunSchema, 'The run with its items.')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('runId') id: string) {
     await this.access.assert(p, tenantId);
     const { run, items } = await this.service.get(tenantId, id);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { BACKUP_RUN_STATUSES } from '@bg/domain';
+import type { BackupRunResource } from '@bg/platform';
+import { documents, named } from '../common/openapi';
 import { checkTimeRange, cursorQuery } from '../common/zod';
 
 export const listBackupRunsQuery = cursorQuery
@@ -20,35 +22,44 @@ export const listBackupRunsQuery = cursorQuery
 export type ListBackupRunsQuery = z.infer<typeof listBackupRunsQuery>;
 
 const normalizedError = z
-  .object({ code: z.string().describe('Normalized error code (the catalog of GET /v1/errors).'), message: z.string() })
+  .object({
+    code: z.string().describe('Normalized error code (the catalog of GET /v1/errors).'),
+    vendorCode: z.string().nullable().optional().describe("The vendor's own code, where it gave one."),
+    message: z.string().nullable(),
+  })
   .nullable();
 
 /** The public JSON of a backup run (toBackupRunResource), for the OpenAPI document. */
-export const backupRunSchema = z.object({
-  id: z.uuid(),
-  tenantId: z.uuid(),
-  connectionId: z.uuid(),
-  policyId: z.uuid(),
-  protectedItemId: z.uuid().nullable().describe('The one item the run covers (per-item vendors, on-demand item backups).'),
-  trigger: z.enum(['scheduled', 'onDemand']),
-  status: z.enum(BACKUP_RUN_STATUSES),
-  vendorRef: z.string().nullable().describe("The vendor's id of the run (Veeam job session, Azure backup job, AvePoint job)."),
-  vendorStatus: z.string().nullable().describe('The status text as the vendor reports it.'),
-  startedAt: z.iso.datetime().nullable(),
-  endedAt: z.iso.datetime().nullable(),
-  itemsProcessed: z.number().int().nullable().describe('Where the vendor reports it.'),
-  bytesProcessed: z.number().int().nullable().describe('Where the vendor reports it.'),
-  error: normalizedError.describe('Why the run failed or warned (normalized code, vendor message).'),
-  items: z
-    .array(z.object({ protectedItemId: z.uuid(), status: z.enum(BACKUP_RUN_STATUSES), error: normalizedError }))
-    .optional()
-    .describe('GET of one run only: the outcome of each item it covered.'),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
+export const backupRunSchema = named(
+  'BackupRun',
+  z.object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    connectionId: z.uuid(),
+    policyId: z.uuid(),
+    protectedItemId: z.uuid().nullable().describe('The one item the run covers (per-item vendors, on-demand item backups).'),
+    trigger: z.enum(['scheduled', 'onDemand']),
+    status: z.enum(BACKUP_RUN_STATUSES),
+    vendorRef: z.string().nullable().describe("The vendor's id of the run (Veeam job session, Azure backup job, AvePoint job)."),
+    vendorStatus: z.string().nullable().describe('The status text as the vendor reports it.'),
+    startedAt: z.iso.datetime().nullable(),
+    endedAt: z.iso.datetime().nullable(),
+    itemsProcessed: z.number().int().nullable().describe('Where the vendor reports it.'),
+    bytesProcessed: z.number().int().nullable().describe('Where the vendor reports it.'),
+    error: normalizedError.describe('Why the run failed or warned (normalized code, vendor message).'),
+    items: z
+      .array(z.object({ protectedItemId: z.uuid(), status: z.enum(BACKUP_RUN_STATUSES), error: normalizedError }))
+      .optional()
+      .describe('GET of one run only: the outcome of each item it covered.'),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  }),
+);
+documents<typeof backupRunSchema, BackupRunResource>(true);
 
-export const backupRunPageSchema = z.object({ items: z.array(backupRunSchema), nextCursor: z.string().nullable() });
-
-export const acceptedBackupSchema = backupRunSchema.extend({
-  alreadyRunning: z.boolean().describe('true: a run of this item (or policy) was already going; it is answered instead of a second one.'),
-});
+export const acceptedBackupSchema = named(
+  'AcceptedBackupRun',
+  backupRunSchema.extend({
+    alreadyRunning: z.boolean().describe('true: a run of this item (or policy) was already going; it is answered instead of a second one.'),
+  }),
+);

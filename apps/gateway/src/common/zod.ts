@@ -79,6 +79,7 @@ export const cursorQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+export type CursorQuery = z.infer<typeof cursorQuery>;
 
 /** A query's time range: `to` before `from` is 400 VALIDATION_FAILED on `to` (both ISO 8601 date-times, either optional). */
 export function checkTimeRange(q: { from?: string; to?: string }, ctx: z.RefinementCtx): void {

@@ -7,9 +7,10 @@ import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, cursorQuery, jsonSchema, ZodPipe } from '../common/zod';
+import { ApiAccepted, ApiCreated, ApiNoContent, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
+import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
 import {
-  connectionResourceSchema,
+  connectionSchema,
   createConnectionSchema,
   updateConnectionSchema,
   type CreateConnection,
@@ -30,6 +31,8 @@ export class ConnectionsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Connect a vendor account. Credentials are encrypted at rest and never returned.' })
+  @ApiCreated(connectionSchema, { location: 'The connection: /v1/tenants/{tenantId}/connections/{connectionId}' })
+  @ApiProblems(422)
   @ApiZodBody(createConnectionSchema)
   async create(
     @CurrentPrincipal() p: Principal,
@@ -45,6 +48,9 @@ export class ConnectionsController {
 
   @RequireScope('read')
   @Get()
+  @ApiOperation({ summary: "List the tenant's connections (never their secrets), oldest first, with a cursor." })
+  @ApiZodQuery(cursorQuery)
+  @ApiPage(connectionSchema)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -56,6 +62,8 @@ export class ConnectionsController {
 
   @RequireScope('read')
   @Get(':connectionId')
+  @ApiOperation({ summary: 'One connection with its health.' })
+  @ApiOk(connectionSchema)
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
     await this.access.assert(p, tenantId);
     return toConnectionResource(await this.service.get(tenantId, id));
@@ -65,6 +73,10 @@ export class ConnectionsController {
   @Post(':connectionId/verify')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a credential check: the worker obtains a vendor token, makes one read and records `health`.' })
+  @ApiAccepted(connectionSchema, {
+    description: 'The connection; its health changes when the check is done.',
+    location: 'The connection: /v1/tenants/{tenantId}/connections/{connectionId}',
+  })
   async verify(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -86,7 +98,7 @@ export class ConnectionsController {
       "Replace a connection's credentials (validated for its vendor, encrypted at rest, never returned), endpoint or display name. New credentials or endpoint queue a verification: health is unknown until the worker records healthy or unhealthy.",
   })
   @ApiZodBody(updateConnectionSchema)
-  @ApiOkResponse({ description: 'The connection (public credential fields only).', schema: jsonSchema(connectionResourceSchema) as never })
+  @ApiOk(connectionSchema, 'The connection (public credential fields only).')
   async update(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -100,6 +112,9 @@ export class ConnectionsController {
   @RequireScope('manage')
   @Delete(':connectionId')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a connection and destroy its credentials.' })
+  @ApiNoContent('Deleted.')
+  @ApiProblems(409)
   async remove(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
     await this.access.assert(p, tenantId);
     await this.service.remove(tenantId, id);

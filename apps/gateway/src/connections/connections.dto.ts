@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { VENDOR_IDS } from '@bg/domain';
+import type { ConnectionResource } from '@bg/platform';
+import { documents, named } from '../common/openapi';
 
 const displayName = z.string().trim().min(1).max(200);
 const endpoint = z.url({ protocol: /^https$/, message: 'must be an https URL' }).max(2000);
@@ -30,17 +32,23 @@ export const updateConnectionSchema = z
   });
 export type UpdateConnection = z.infer<typeof updateConnectionSchema>;
 
-/** The public JSON of a connection (toConnectionResource), for the OpenAPI document: no secret field ever. */
-export const connectionResourceSchema = z.object({
-  id: z.uuid(),
-  tenantId: z.uuid(),
-  vendor: z.enum(VENDOR_IDS),
-  displayName: z.string(),
-  endpoint: z.string(),
-  credentials: z.record(z.string(), z.string()).describe('The non-secret credential fields only.'),
-  health: z.enum(['unknown', 'healthy', 'unhealthy']),
-  healthDetail: z.string().nullable(),
-  lastVerifiedAt: z.iso.datetime().nullable(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
+/** The public JSON of a connection (toConnectionResource): the non-secret credential fields only. */
+export const connectionSchema = named(
+  'Connection',
+  z.object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    vendor: z.enum(VENDOR_IDS),
+    displayName: z.string(),
+    endpoint: z.string(),
+    credentials: z
+      .record(z.string(), z.string())
+      .describe('The non-secret credential fields (tenantId, clientId ...); secrets never appear.'),
+    health: z.enum(['unknown', 'healthy', 'unhealthy']).describe('From the last verification (POST .../verify) or vendor call.'),
+    healthDetail: z.string().nullable(),
+    lastVerifiedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  }),
+);
+documents<typeof connectionSchema, ConnectionResource>(true);

@@ -4,7 +4,9 @@ import { ERROR_CODES, NotFound, isErrorCode, type ErrorCatalogEntry } from '@bg/
 import { DataSource } from 'typeorm';
 import { errorCatalogRepository } from '@bg/platform';
 import { Public } from '../common/auth.guard';
+import { ApiOk } from '../common/openapi';
 import { APP_DB } from '../common/platform.providers';
+import { errorCatalogSchema, errorCodeSchema } from './errors.dto';
 
 @ApiTags('errors')
 @Controller('v1/errors')
@@ -27,6 +29,7 @@ export class ErrorsController {
   @ApiOperation({
     summary: 'The normalized error codes and the catalog mapping each vendor error (vendor, vendorCode, httpStatus) to one.',
   })
+  @ApiOk(errorCatalogSchema)
   async list() {
     return {
       codes: Object.entries(ERROR_CODES).map(([code, d]) => ({ code, status: d.status, title: d.title })),
@@ -37,6 +40,7 @@ export class ErrorsController {
   @Get(':code')
   @Public()
   @ApiOperation({ summary: 'One normalized code (the `type` of a problem+json answer points here) and the vendor errors mapped to it.' })
+  @ApiOk(errorCodeSchema)
   async get(@Param('code') code: string) {
     if (!isErrorCode(code)) throw new NotFound('error code', code);
     const rows = (await this.catalog()).filter((r) => r.code === code);

@@ -1,26 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
-import { isEventFilter } from '@bg/domain';
 import { problem, ProblemError } from '../common/problem';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
-import { cursorQuery, ZodPipe } from '../common/zod';
+import { ApiPage, ApiProblems } from '../common/openapi';
+import { ApiZodQuery, ZodPipe } from '../common/zod';
+import { eventSchema, eventsQuery, tenantEventsQuery, type EventsQuery } from './events.dto';
 import { EventsService } from './events.service';
-
-const eventsQuery = cursorQuery.extend({
-  types: z
-    .string()
-    .max(2000)
-    .optional()
-    .refine((v) => !v || v.split(',').every((t) => isEventFilter(t.trim())), 'each entry must be an event type, "<resource>.*" or "*"')
-    .describe('Comma-separated event types, "<resource>.*" or "*" (see /v1/webhooks for the list).'),
-  resourceId: z.uuid().optional(),
-  since: z.iso.datetime({ offset: true }).optional().describe('Only events that occurred at or after this time.'),
-  tenantId: z.uuid().optional().describe('GET /v1/events only: one tenant of the partner.'),
-});
-type EventsQuery = z.infer<typeof eventsQuery>;
 
 /**
  * Every published event (the ones webhooks deliver), oldest first with a cursor, so an integration can
@@ -41,6 +28,9 @@ export class EventsController {
     summary:
       'Events of every tenant you can reach (a partner key: all its tenants), oldest first, with a cursor. Filter by types, resourceId, since, tenantId.',
   })
+  @ApiProblems(404)
+  @ApiZodQuery(eventsQuery)
+  @ApiPage(eventSchema, 'A page of events, oldest first.')
   async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(eventsQuery, 'query')) q: EventsQuery) {
     if (q.tenantId || p.kind === 'tenant') {
       const tenantId = q.tenantId ?? (p as { tenantId: string }).tenantId;
@@ -57,10 +47,12 @@ export class EventsController {
   @RequireScope('read')
   @Get('v1/tenants/:tenantId/events')
   @ApiOperation({ summary: 'Events of one tenant, oldest first, with a cursor.' })
+  @ApiZodQuery(tenantEventsQuery)
+  @ApiPage(eventSchema, 'A page of events, oldest first.')
   async listForTenant(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
-    @Query(new ZodPipe(eventsQuery.omit({ tenantId: true }), 'query')) q: EventsQuery,
+    @Query(new ZodPipe(tenantEventsQuery, 'query')) q: EventsQuery,
   ) {
     await this.access.assert(p, tenantId);
     return this.events.pageForTenant(tenantId, q);

@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, type OnApplicationShutdown, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, createRedisClient, type AppConfig, type RedisClient } from '@bg/platform';
 import { Public } from '../common/auth.guard';
+import { ApiOk, schemaRef } from '../common/openapi';
 import { APP_DB } from '../common/platform.providers';
+import { livenessSchema, readinessSchema } from './health.dto';
 
 async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<{ status: 'up' | 'down'; error?: string }> {
   try {
@@ -30,12 +32,17 @@ export class HealthController implements OnApplicationShutdown {
 
   @Get('live')
   @Public()
+  @ApiOperation({ summary: 'Liveness: the process answers.' })
+  @ApiOk(livenessSchema)
   live() {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @Public()
+  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer (503 with the failing check otherwise).' })
+  @ApiOk(readinessSchema, 'Ready.')
+  @ApiResponse({ status: 503, description: 'Not ready: the failing check.', schema: schemaRef(readinessSchema) })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     if (this.redis.status === 'wait') await this.redis.connect().catch(() => undefined);
     const [postgres, redis] = await Promise.all([check(() => this.db.query('SELECT 1')), check(() => this.redis.ping())]);

@@ -2,25 +2,14 @@ import { SecretResponse } from '../common/idempotency.interceptor';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { toPartnerResource } from '@bg/platform';
+import { ApiCreated, ApiOk, ApiPage } from '../common/openapi';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { decodeCursor, toPage } from '../common/pagination';
 import { RequireScope } from '../common/scopes';
-import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
+import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe, type CursorQuery } from '../common/zod';
+import { createdPartnerSchema, createPartnerSchema, partnerSchema, updatePartnerSchema, type UpdatePartner } from './partners.dto';
 import { PartnersService } from './partners.service';
-
-const createPartner = z.strictObject({ name: z.string().trim().min(1).max(200) });
-
-const limit = z.number().int().min(1).max(1_000_000_000).nullable().optional();
-const updatePartner = z.strictObject({
-  rateLimits: z
-    .strictObject({
-      perKey: limit.describe('Requests per window for each key of this partner (and its tenants); null = RATE_LIMIT_PER_KEY.'),
-      perTenant: limit.describe("Requests per window for each of this partner's tenants; null = RATE_LIMIT_PER_TENANT."),
-    })
-    .describe('The rate-limit override (the window is RATE_LIMIT_WINDOW_SECONDS). A field left out is unchanged.'),
-});
 
 @ApiTags('partners')
 @ApiBearerAuth()
@@ -33,10 +22,11 @@ export class PartnersController {
   @HttpCode(201)
   @SecretResponse()
   @ApiOperation({ summary: 'Create a partner (MSP) and its first partner API key (operator only). The key is shown once.' })
-  @ApiZodBody(createPartner)
+  @ApiZodBody(createPartnerSchema)
+  @ApiCreated(createdPartnerSchema, { location: 'The partner: /v1/partners/{partnerId}' })
   async create(
     @CurrentPrincipal() p: Principal,
-    @Body(new ZodPipe(createPartner)) body: z.infer<typeof createPartner>,
+    @Body(new ZodPipe(createPartnerSchema)) body: { name: string },
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { partner, apiKey } = await this.service.create(p, body.name);
@@ -48,12 +38,15 @@ export class PartnersController {
   @Get()
   @ApiOperation({ summary: 'List partners (operator) or your own partner, oldest first, with a cursor.' })
   @ApiZodQuery(cursorQuery)
-  async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
+  @ApiPage(partnerSchema)
+  async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(cursorQuery, 'query')) q: CursorQuery) {
     return toPage(await this.service.list(p, decodeCursor(q.cursor), q.limit), q.limit, toPartnerResource);
   }
 
   @RequireScope('read')
   @Get(':partnerId')
+  @ApiOperation({ summary: 'One partner (the operator, or the partner itself).' })
+  @ApiOk(partnerSchema)
   async get(@CurrentPrincipal() p: Principal, @Param('partnerId') partnerId: string) {
     return toPartnerResource(await this.service.get(p, partnerId));
   }
@@ -64,11 +57,12 @@ export class PartnersController {
     operationId: 'updatePartner',
     summary: "Set a partner's settings (operator only): its rate-limit override, applied within 30 s on every gateway.",
   })
-  @ApiZodBody(updatePartner)
+  @ApiZodBody(updatePartnerSchema)
+  @ApiOk(partnerSchema)
   async update(
     @CurrentPrincipal() p: Principal,
     @Param('partnerId') partnerId: string,
-    @Body(new ZodPipe(updatePartner)) body: z.infer<typeof updatePartner>,
+    @Body(new ZodPipe(updatePartnerSchema)) body: UpdatePartner,
   ) {
     return toPartnerResource(await this.service.updateRateLimits(p, partnerId, body.rateLimits));
   }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { POLICY_RULE_STATUSES, VENDOR_IDS } from '@bg/domain';
+import type { PolicyRuleResource } from '@bg/platform';
+import { documents, named } from '../common/openapi';
 
 /**
  * A policy rule names directory groups; the vendor protects the workload's items (sites, OneDrives, mailboxes)
@@ -13,3 +16,23 @@ export const createPolicyRuleSchema = z.strictObject({
   displayName: z.string().trim().min(1).max(200).optional(),
 });
 export type CreatePolicyRule = z.infer<typeof createPolicyRuleSchema>;
+
+/** The public JSON of a policy rule (toPolicyRuleResource). */
+export const policyRuleSchema = named(
+  'PolicyRule',
+  z.object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    policyId: z.uuid(),
+    vendor: z.enum(VENDOR_IDS),
+    displayName: z.string().nullable(),
+    groupIds: z.array(z.uuid()),
+    status: z.enum(POLICY_RULE_STATUSES),
+    vendorRef: z.string().nullable(),
+    vendorStatus: z.string().nullable(),
+    error: z.object({ code: z.string().describe('Normalized error code.'), message: z.string().nullable() }).nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  }),
+);
+documents<typeof policyRuleSchema, PolicyRuleResource>(true);

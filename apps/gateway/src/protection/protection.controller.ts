@@ -1,13 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { TenantDb, protectionSummaryPage } from '@bg/platform';
 import { problem, ProblemError } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { ApiPage } from '../common/openapi';
 import { RequireScope } from '../common/scopes';
-import { ApiZodQuery, jsonSchema, ZodPipe } from '../common/zod';
-import { summaryPageSchema, summaryQuery } from './protection.dto';
+import { ApiZodQuery, ZodPipe } from '../common/zod';
+import { summaryLineSchema, summaryQuery } from './protection.dto';
 
 /**
  * The front page of an MSP portal: per tenant (and per vendor) how many protected items are healthy, at risk,
@@ -26,7 +27,7 @@ export class ProtectionController {
       'Protection health of every tenant of the partner, one line per tenant (counts by state, per vendor, oldest problem), cursor-paged by tenant.',
   })
   @ApiZodQuery(summaryQuery)
-  @ApiOkResponse({ description: 'A page of tenant lines.', schema: jsonSchema(summaryPageSchema) as never })
+  @ApiPage(summaryLineSchema, 'A page of tenant lines.')
   async summary(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(summaryQuery, 'query')) q: z.infer<typeof summaryQuery>) {
     const partnerId = p.kind === 'admin' ? q.partnerId : p.partnerId;
     if (!partnerId)

@@ -7,8 +7,16 @@ import { decodeCursor, SEQUENCE_ID, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
+import { ApiAccepted, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
 import { ApiZodBody, ApiZodQuery, ZodPipe } from '../common/zod';
-import { createRestoreJobSchema, listRestoreJobEventsQuery, listRestoreJobsQuery, type CreateRestoreJob } from './restore-jobs.dto';
+import {
+  createRestoreJobSchema,
+  listRestoreJobEventsQuery,
+  listRestoreJobsQuery,
+  restoreJobEventSchema,
+  restoreJobSchema,
+  type CreateRestoreJob,
+} from './restore-jobs.dto';
 import { RestoreJobsService } from './restore-jobs.service';
 
 @ApiTags('restore-jobs')
@@ -27,6 +35,11 @@ export class RestoreJobsController {
     summary:
       'Start a restore. Answers 202 with the job (status queued) and its Location; the worker runs it: queued -> submitting -> running -> succeeded | partiallySucceeded | failed | cancelled.',
   })
+  @ApiAccepted(restoreJobSchema, {
+    description: 'The job (status queued).',
+    location: 'The job: /v1/tenants/{tenantId}/restore-jobs/{jobId}',
+  })
+  @ApiProblems(409, 422)
   @ApiZodBody(createRestoreJobSchema)
   async create(
     @CurrentPrincipal() p: Principal,
@@ -43,6 +56,9 @@ export class RestoreJobsController {
 
   @RequireScope('read')
   @Get()
+  @ApiOperation({ summary: "List the tenant's restore jobs (filter by status), oldest first, with a cursor." })
+  @ApiZodQuery(listRestoreJobsQuery)
+  @ApiPage(restoreJobSchema)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -54,6 +70,8 @@ export class RestoreJobsController {
 
   @RequireScope('read')
   @Get(':jobId')
+  @ApiOperation({ summary: 'One restore job with its items and their outcome.' })
+  @ApiOk(restoreJobSchema)
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
     await this.access.assert(p, tenantId);
     return toRestoreJobResource(await this.service.get(tenantId, id));
@@ -66,20 +84,29 @@ export class RestoreJobsController {
     summary:
       'Cancel a job: at once if still queued, otherwise at the vendor where it can (status cancelling -> cancelled or the state the vendor reached).',
   })
+  @ApiAccepted(restoreJobSchema, {
+    description: 'The job (status cancelling, or cancelled if it was queued).',
+    location: 'The job: /v1/tenants/{tenantId}/restore-jobs/{jobId}',
+  })
+  @ApiProblems(409, 422)
   async cancel(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
     @Param('jobId') id: string,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     await this.access.assert(p, tenantId);
-    return toRestoreJobResource(await this.service.cancel(tenantId, id, req.id));
+    const job = toRestoreJobResource(await this.service.cancel(tenantId, id, req.id));
+    reply.header('location', `/v1/tenants/${job.tenantId}/restore-jobs/${job.id}`);
+    return job;
   }
 
   @RequireScope('read')
   @Get(':jobId/events')
   @ApiOperation({ summary: "The job's full history: every state change and vendor interaction, oldest first." })
   @ApiZodQuery(listRestoreJobEventsQuery)
+  @ApiPage(restoreJobEventSchema, 'A page of the history, oldest first.')
   async events(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,

@@ -1,21 +1,14 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { toRestorePointResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodQuery, checkTimeRange, cursorQuery, ZodPipe } from '../common/zod';
+import { ApiOk, ApiPage } from '../common/openapi';
+import { ApiZodQuery, ZodPipe } from '../common/zod';
+import { listRestorePointsQuery, restorePointSchema, type ListRestorePointsQuery } from './restore-points.dto';
 import { RestorePointsService } from './restore-points.service';
-
-const listQuery = cursorQuery
-  .extend({
-    protectedItemId: z.uuid().optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional().describe('Not before `from`.'),
-  })
-  .superRefine(checkTimeRange);
 
 @ApiTags('restore-points')
 @ApiBearerAuth()
@@ -32,11 +25,12 @@ export class RestorePointsController {
     summary:
       'List restore points, filtered by protected item and time range (from/to, ISO 8601). The worker keeps them in sync with the vendor.',
   })
-  @ApiZodQuery(listQuery)
+  @ApiZodQuery(listRestorePointsQuery)
+  @ApiPage(restorePointSchema)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
-    @Query(new ZodPipe(listQuery, 'query')) q: z.infer<typeof listQuery>,
+    @Query(new ZodPipe(listRestorePointsQuery, 'query')) q: ListRestorePointsQuery,
   ) {
     await this.access.assert(p, tenantId);
     const points = await this.service.list(tenantId, {
@@ -51,6 +45,8 @@ export class RestorePointsController {
 
   @RequireScope('read')
   @Get(':restorePointId')
+  @ApiOperation({ summary: 'One restore point.' })
+  @ApiOk(restorePointSchema)
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('restorePointId') id: string) {
     await this.access.assert(p, tenantId);
     return toRestorePointResource(await this.service.get(tenantId, id));

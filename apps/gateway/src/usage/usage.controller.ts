@@ -1,14 +1,23 @@
 import { Readable } from 'node:stream';
-import { applyDecorators, Controller, Get, Headers, Param, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { VENDOR_IDS } from '@bg/domain';
+import { applyDecorators, Controller, Get, Param, Query, Req, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { problem, ProblemError } from '../common/problem';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
-import { jsonSchema, ZodPipe } from '../common/zod';
+import { ApiProblems, schemaRef } from '../common/openapi';
+import { ApiZodQuery, ZodPipe } from '../common/zod';
 import { prefersCsv, usageCsvHeader, usageCsvLine } from './usage.csv';
-import { MAX_USAGE_RANGE_DAYS, tenantUsageQuery, usagePageSchema, usageQuery, type UsageQuery } from './usage.dto';
+import {
+  MAX_USAGE_RANGE_DAYS,
+  tenantUsageQuery,
+  tenantUsageQueryFields,
+  usagePageSchema,
+  usageQuery,
+  usageQueryFields,
+  type UsageQuery,
+} from './usage.dto';
 import { decodeUsageCursor, encodeUsageCursor, UsageService, type UsageScope } from './usage.service';
 
 const DESCRIPTION = `Metered usage per period (UTC day or month), tenant and vendor, for billing. Rows come from the
@@ -21,19 +30,14 @@ without them, the current month so far.`;
 
 const queryDocs = (withTenant: boolean) =>
   applyDecorators(
-    ApiQuery({ name: 'from', required: false, description: 'First UTC day, YYYY-MM-DD (default: first day of the month of `to`).' }),
-    ApiQuery({ name: 'to', required: false, description: 'Last UTC day, YYYY-MM-DD, included (default: today).' }),
-    ...(withTenant
-      ? [ApiQuery({ name: 'tenantId', required: false, description: 'One tenant of the partner (an operator must give it).' })]
-      : []),
-    ApiQuery({ name: 'vendor', required: false, enum: [...VENDOR_IDS] }),
-    ApiQuery({ name: 'granularity', required: false, enum: ['day', 'month'] }),
-    ApiQuery({ name: 'limit', required: false, description: 'JSON only: 1-200 rows per page (default 50).' }),
-    ApiQuery({ name: 'cursor', required: false, description: 'JSON only: nextCursor of the previous page.' }),
-    ApiProduces('application/json', 'text/csv'),
+    ApiZodQuery(withTenant ? usageQueryFields : tenantUsageQueryFields),
+    // Content negotiation: an Accept header preferring text/csv selects the CSV answer (not a parameter).
     ApiOkResponse({
-      description: 'A page of usage rows (JSON) or every row of the range (CSV).',
-      content: { 'application/json': { schema: jsonSchema(usagePageSchema) as never }, 'text/csv': { schema: { type: 'string' } } },
+      description: 'A page of usage rows (JSON) or every row of the range (CSV, when Accept prefers text/csv).',
+      content: {
+        'application/json': { schema: schemaRef(usagePageSchema) },
+        'text/csv': { schema: { type: 'string', description: 'RFC 4180: a header row, then one line per usage row.' } },
+      },
     }),
   );
 
@@ -52,9 +56,10 @@ export class UsageController {
     summary: 'Usage of every tenant you can reach (a partner key: all its tenants), per day or month and vendor.',
     description: DESCRIPTION,
   })
+  @ApiProblems(404)
   @queryDocs(true)
-  async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(usageQuery, 'query')) q: UsageQuery, @Headers('accept') accept?: string) {
-    return this.answer(await this.scopeOf(p, q.tenantId), q, accept);
+  async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(usageQuery, 'query')) q: UsageQuery, @Req() req: FastifyRequest) {
+    return this.answer(await this.scopeOf(p, q.tenantId), q, req.headers.accept);
   }
 
   @RequireScope('billing')
@@ -65,10 +70,10 @@ export class UsageController {
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
     @Query(new ZodPipe(tenantUsageQuery, 'query')) q: UsageQuery,
-    @Headers('accept') accept?: string,
+    @Req() req: FastifyRequest,
   ) {
     await this.access.assert(p, tenantId);
-    return this.answer({ tenantId }, q, accept);
+    return this.answer({ tenantId }, q, req.headers.accept);
   }
 
   private async scopeOf(p: Principal, tenantId: string | undefined): Promise<UsageScope> {

@@ -89,7 +89,7 @@ export class WebhookDeliveriesService {
    * Queues the stored events of [since, until) that the endpoint subscribes to (and `eventTypes`, if
    * given) as new deliveries, oldest first; per resource they go out in order. Returns how many.
    */
-  async replay(scope: WebhookScope, webhookId: string, body: Replay): Promise<{ count: number }> {
+  async replay(scope: WebhookScope, webhookId: string, body: Replay): Promise<{ count: number; webhookId: string }> {
     return this.scopes.run(scope, async (tx) => {
       const endpoint = await this.enabledEndpoint(tx, scope, webhookId, 'replay events to');
       const events = await eventRepository.replayable(
@@ -113,7 +113,7 @@ export class WebhookDeliveriesService {
         events,
       );
       await webhookDeliveryRepository.schedule(tx, ids);
-      return { count: ids.length };
+      return { count: ids.length, webhookId: endpoint.id };
     });
   }
 

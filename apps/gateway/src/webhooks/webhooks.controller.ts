@@ -6,9 +6,10 @@ import type { z } from 'zod';
 import { toWebhookDeliveryResource, toWebhookResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { ApiAccepted, ApiCreated, ApiNoContent, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
 import { ProblemError } from '../common/problem';
 import { RequireScope } from '../common/scopes';
-import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
+import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WEBHOOK_CONTRACT } from './webhook-contract';
 import { WebhookScopes } from './webhook-scope';
@@ -16,8 +17,13 @@ import {
   createWebhookSchema,
   listDeliveriesQuery,
   replaySchema,
+  replayedSchema,
   rotateSecretSchema,
   updateWebhookSchema,
+  webhookDeliverySchema,
+  webhookDeliveryWithAttemptsSchema,
+  webhookSchema,
+  webhookWithSecretSchema,
   type CreateWebhook,
   type ListDeliveriesQuery,
   type Replay,
@@ -70,6 +76,7 @@ function webhookRoutes(name: string, path: string) {
       description: WEBHOOK_CONTRACT,
     })
     @ApiZodBody(createWebhookSchema)
+    @ApiCreated(webhookWithSecretSchema, { location: 'The endpoint: .../webhooks/{webhookId}' })
     async create(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
@@ -84,6 +91,8 @@ function webhookRoutes(name: string, path: string) {
     @RequireScope('read')
     @Get()
     @ApiOperation({ summary: 'List webhook endpoints (never their secrets).' })
+    @ApiZodQuery(cursorQuery)
+    @ApiPage(webhookSchema)
     async list(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
@@ -95,6 +104,8 @@ function webhookRoutes(name: string, path: string) {
 
     @RequireScope('read')
     @Get(':webhookId')
+    @ApiOperation({ summary: 'One webhook endpoint (never its secret).' })
+    @ApiOk(webhookSchema)
     async get(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string) {
       return toWebhookResource(await this.endpoints.get(await this.scopes.resolve(p, params.tenantId), id));
     }
@@ -106,6 +117,7 @@ function webhookRoutes(name: string, path: string) {
         'Change url, description, eventTypes or enabled. enabled=true re-enables a disabled endpoint (clears disabledReason and failingSince); enabled=false ends its pending deliveries as failed.',
     })
     @ApiZodBody(updateWebhookSchema)
+    @ApiOk(webhookSchema)
     async update(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
@@ -122,6 +134,7 @@ function webhookRoutes(name: string, path: string) {
     @Delete(':webhookId')
     @HttpCode(204)
     @ApiOperation({ summary: 'Delete a webhook endpoint: it takes no more events and its pending deliveries end failed.' })
+    @ApiNoContent('Deleted.')
     async remove(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string) {
       await this.endpoints.remove(await this.scopes.resolve(p, params.tenantId), id);
     }
@@ -135,6 +148,7 @@ function webhookRoutes(name: string, path: string) {
         'Replace the signing secret; the answer holds the new one, shown this once. For overlapSeconds (default 86400) the previous secret also signs: webhook-signature carries "v1,<new> v1,<old>".',
     })
     @ApiZodBody(rotateSecretSchema, 'Optional: without a body the defaults apply. When sent, a JSON object.', false)
+    @ApiOk(webhookWithSecretSchema, 'The endpoint with its new secret, shown this once.')
     async rotateSecret(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
@@ -151,6 +165,11 @@ function webhookRoutes(name: string, path: string) {
       summary:
         'Send a `webhook.test` message to this endpoint only. Answers 202 with the delivery (its own webhook-id); follow it under deliveries.',
     })
+    @ApiAccepted(webhookDeliverySchema, {
+      description: 'The test delivery (pending).',
+      location: 'The delivery: .../webhooks/{webhookId}/deliveries/{deliveryId}',
+    })
+    @ApiProblems(409)
     async test(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
@@ -170,18 +189,28 @@ function webhookRoutes(name: string, path: string) {
         'Re-deliver stored events of [since, until) that the endpoint subscribes to (optionally only eventTypes), oldest first, as new deliveries. Answers 202 with their count (at most 10,000).',
     })
     @ApiZodBody(replaySchema)
+    @ApiAccepted(replayedSchema, {
+      description: 'How many deliveries were queued.',
+      location: "The endpoint's deliveries: .../webhooks/{webhookId}/deliveries",
+    })
+    @ApiProblems(409, 422)
     async replay(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
       @Param('webhookId') id: string,
       @Body(new ZodPipe(replaySchema)) body: Replay,
+      @Res({ passthrough: true }) reply: FastifyReply,
     ) {
-      return this.deliveries.replay(await this.scopes.resolve(p, params.tenantId), id, body);
+      const replayed = await this.deliveries.replay(await this.scopes.resolve(p, params.tenantId), id, body);
+      reply.header('location', `${this.base(params)}/${replayed.webhookId}/deliveries`);
+      return { count: replayed.count };
     }
 
     @RequireScope('read')
     @Get(':webhookId/deliveries')
     @ApiOperation({ summary: 'Deliveries to this endpoint, oldest first, with a cursor; filter by status (pending, succeeded, failed).' })
+    @ApiZodQuery(listDeliveriesQuery)
+    @ApiPage(webhookDeliverySchema)
     async listDeliveries(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
@@ -195,6 +224,7 @@ function webhookRoutes(name: string, path: string) {
     @RequireScope('read')
     @Get(':webhookId/deliveries/:deliveryId')
     @ApiOperation({ summary: 'One delivery with every attempt (status code, duration, error, response excerpt, time).' })
+    @ApiOk(webhookDeliveryWithAttemptsSchema)
     async getDelivery(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
@@ -211,13 +241,21 @@ function webhookRoutes(name: string, path: string) {
       summary:
         'Attempt a delivery again now, also a failed one (it becomes pending and restarts the retry schedule). It still waits behind an earlier pending delivery of the same resource.',
     })
+    @ApiAccepted(webhookDeliverySchema, {
+      description: 'The delivery (pending).',
+      location: 'The delivery: .../webhooks/{webhookId}/deliveries/{deliveryId}',
+    })
+    @ApiProblems(409)
     async retry(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
       @Param('webhookId') id: string,
       @Param('deliveryId') deliveryId: string,
+      @Res({ passthrough: true }) reply: FastifyReply,
     ) {
-      return this.deliveries.retry(await this.scopes.resolve(p, params.tenantId), id, deliveryId);
+      const delivery = await this.deliveries.retry(await this.scopes.resolve(p, params.tenantId), id, deliveryId);
+      reply.header('location', `${this.base(params)}/${delivery.webhookId}/deliveries/${delivery.id}`);
+      return delivery;
     }
   }
   // Its own name per mount: Swagger's operation ids are "<controller>_<method>".
