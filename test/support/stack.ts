@@ -56,6 +56,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     WEBHOOK_RETRY_SCHEDULE: '0,300ms,600ms,1s,1s,1s,1s,1s',
     WEBHOOK_TIMEOUT_MS: '2000',
     USAGE_ROLLUP_ENABLED: 'false',
+    // Suites poll hard with one key; the rate-limit tests set small limits of their own.
+    RATE_LIMIT_PER_KEY: '1000000',
+    RATE_LIMIT_PER_TENANT: '1000000',
     ...overrides,
   });
 }

@@ -4,7 +4,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '@bg/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { AuditLogController } from './audit/audit-log.controller';
+import { AuditLogService } from './audit/audit-log.service';
+import { AuditRecorder } from './audit/audit-recorder.service';
 import { AuthGuard } from './common/auth.guard';
+import { KeyUsageRecorder } from './common/key-usage.recorder';
+import { ApiRateLimiter } from './common/rate-limiter';
+import { GatewayRedisCloser, gatewayRedisProvider } from './common/redis.provider';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { BackupRunsController } from './backup-runs/backup-runs.controller';
 import { BackupRunsService } from './backup-runs/backup-runs.service';
@@ -67,6 +73,7 @@ export class GatewayModule {
         UsageController,
         BackupRunsController,
         ProtectionController,
+        AuditLogController,
         MetricsController,
       ],
       providers: [
@@ -86,6 +93,12 @@ export class GatewayModule {
         EventsService,
         UsageService,
         BackupRunsService,
+        AuditLogService,
+        AuditRecorder,
+        gatewayRedisProvider,
+        GatewayRedisCloser,
+        ApiRateLimiter,
+        KeyUsageRecorder,
         { provide: GatewayMetrics, useValue: new GatewayMetrics() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

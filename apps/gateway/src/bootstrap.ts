@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type pino from 'pino';
-import { PinoNestLogger, createAppLogger, requestContext, startMetricsServer, type AppConfig } from '@bg/platform';
+import { PinoNestLogger, createAppLogger, redactRequestUrl, requestContext, startMetricsServer, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
+import { clientErrorProblem, frameworkErrorProblem, sendProblem } from './common/framework-errors';
+import { AuditRecorder } from './audit/audit-recorder.service';
+import { registerAuditHooks } from './audit/audit.hook';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { mountQueueBoard } from './queue-admin/queue-board';
 
@@ -19,6 +24,16 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
       redact: {
         paths: ['req.headers.authorization', 'req.headers["idempotency-key"]', '*.clientSecret', '*.password', '*.credentials'],
         censor: '[redacted]',
+      },
+      // Fastify's request serializer, with credentials sent in the query string (?apiKey=...) redacted.
+      serializers: {
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: redactRequestUrl(req.url),
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
       },
     },
     logStream,
@@ -37,12 +52,20 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
     trustProxy: true,
     // Logged below as one line per request; Fastify's own logging writes two.
     disableRequestLogging: true,
+    // What Fastify's router and Node's HTTP parser refuse before Nest's filter runs, as problem+json too.
+    frameworkErrors: (err: { code?: string }, req: { id: string }, reply: { raw: ServerResponse }) =>
+      sendProblem(reply.raw, frameworkErrorProblem(err, req.id)),
+    clientErrorHandler: clientErrorProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
+    // The API takes JSON bodies only: Fastify's own JSON parser stays, Nest's form parser is not added and
+    // the text/plain one is removed, so any other media type is 415 UNSUPPORTED_MEDIA_TYPE.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (req, _reply, done) => {
     req.log.debug({ req }, 'incoming request');
     // The rest of the request runs inside its context, so jobs it writes carry its id (requestContext).
@@ -67,6 +90,7 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
       await new Promise((resolve) => server.close(resolve));
     });
   }
+  registerAuditHooks(app, app.get(AuditRecorder));
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

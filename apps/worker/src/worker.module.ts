@@ -1,8 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BullMQOtel } from 'bullmq-otel';
-import Redis from 'ioredis';
-import { QUEUES, type AppConfig } from '@bg/platform';
+import { createRedisClient, QUEUES, type AppConfig, type queueConnection } from '@bg/platform';
 import { tracingEnabled } from '@bg/platform/telemetry/tracing';
 import { AdapterCache } from './common/adapter-cache.service';
 import { ConnectionThrottle } from './common/connection-throttle';
@@ -33,22 +32,15 @@ import { VendorCallMeter } from './usage/vendor-call-meter.service';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const redis = new URL(config.REDIS_URL);
+  /** `queues` is the BullMQ connection (queueConnection(config)); its owner closes it after the app. */
+  static forRoot(config: AppConfig, queues: ReturnType<typeof queueConnection>): DynamicModule {
     const metrics = new WorkerMetrics();
     return {
       module: WorkerModule,
       imports: [
         WorkerPlatformModule.forRoot(config),
         BullModule.forRoot({
-          connection: {
-            host: redis.hostname,
-            port: Number(redis.port || 6379),
-            username: redis.username || undefined,
-            password: redis.password || undefined,
-            db: Number(redis.pathname.slice(1) || 0),
-            tls: redis.protocol === 'rediss:' ? {} : undefined,
-          },
+          connection: queues.connection,
           prefix: config.QUEUE_PREFIX,
           defaultJobOptions: DEFAULT_JOB_OPTIONS,
           // Queue and worker spans; a job's parent is the API request's span (outbox traceparent, see OutboxRelay).
@@ -86,7 +78,7 @@ export class WorkerModule {
         {
           provide: ConnectionThrottle,
           useFactory: () =>
-            new ConnectionThrottle(new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX, (vendor, seconds) =>
+            new ConnectionThrottle(createRedisClient(config, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX, (vendor, seconds) =>
               metrics.throttleWait.observe({ vendor }, seconds),
             ),
         },

@@ -4,7 +4,7 @@ import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { QUEUES, safeEqual, type AppConfig } from '@bg/platform';
+import { QUEUES, queueConnection, safeEqual, type AppConfig } from '@bg/platform';
 import { problem } from '../common/problem';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -21,21 +21,12 @@ function adminOnly(config: AppConfig) {
 
 /**
  * Bull Board (every BullMQ queue of the stack: counts, jobs, retry/remove) at /admin/queues, behind the
- * admin key. The gateway opens its own Queue handles for it (one Redis connection each, closed with the app).
+ * admin key. The gateway opens its own Queue handles for it (closed with the app).
  */
 export async function mountQueueBoard(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  const redis = new URL(config.REDIS_URL);
-  const connection = {
-    host: redis.hostname,
-    port: Number(redis.port || 6379),
-    username: redis.username || undefined,
-    password: redis.password || undefined,
-    db: Number(redis.pathname.slice(1) || 0),
-    tls: redis.protocol === 'rediss:' ? {} : undefined,
-    // The board reads on demand: no offline queue, so a Redis outage answers the page with an error at once.
-    enableOfflineQueue: false,
-  };
-  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection, prefix: config.QUEUE_PREFIX }));
+  // The board's queue handles share the stack's BullMQ connection settings (one server, or the Redis Cluster).
+  const shared = queueConnection(config);
+  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: shared.connection, prefix: config.QUEUE_PREFIX }));
   for (const q of queues) q.on('error', () => undefined);
   const serverAdapter = new BullBoardFastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
@@ -54,5 +45,6 @@ export async function mountQueueBoard(app: NestFastifyApplication, config: AppCo
   );
   fastify.addHook('onClose', async () => {
     await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+    await shared.close();
   });
 }
