@@ -56,7 +56,8 @@ interface ScaleDb {
   middleEventId: string;
 }
 
-const size = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
+const round = (x: number) => String(Number(x.toFixed(2)));
+const size = (n: number) => (n >= 1_000_000 ? `${round(n / 1_000_000)}M` : `${round(n / 1000)}k`);
 
 /**
  * Appends events of one tenant, row n at a time spread so that EXPIRED_SHARE of them are 100-120 days

@@ -139,6 +139,8 @@ describe('audit log: every write and refused write, append-only, tenant-isolated
     expect(
       (await a.tenant.post(`/v1/tenants/${a.tenantId}/webhooks/${off.body.id}/test`, undefined, { 'x-request-id': conflict })).status,
     ).toBe(409);
+    const unmatched = rid('unmatched');
+    expect((await a.tenant.post('/v1/no-such-route', {}, { 'x-request-id': unmatched })).status).toBe(404);
     const malformed = rid('malformed');
     expect(
       (await a.tenant.request('POST', `/v1/tenants/${a.tenantId}/restore-jobs`, '{"items":', { 'x-request-id': malformed })).status,
@@ -171,6 +173,9 @@ describe('audit log: every write and refused write, append-only, tenant-isolated
         httpStatus: 409,
         errorCode: expect.any(String),
       },
+    ]);
+    expect(byRequest(aView, unmatched)).toMatchObject([
+      { ...refusal, action: 'route.unmatched', route: null, resource: { type: null, id: null }, httpStatus: 404, errorCode: 'NOT_FOUND' },
     ]);
     // Refused before the auth guard ran (bad JSON): the actor is still named from the key it sent.
     expect(byRequest(aView, malformed)).toMatchObject([{ ...refusal, httpStatus: 400, errorCode: 'MALFORMED_JSON' }]);
@@ -377,6 +382,26 @@ describe('the operator key: what it may do, what it may not, and that customers 
         ['webhook.update', 'succeeded', 'admin', t.tenantId, t.partnerId],
         ['webhook.test', 'succeeded', 'admin', t.tenantId, t.partnerId],
       ]);
+    }
+  });
+});
+
+describe('audit log: buffered entries are written when the gateway shuts down', () => {
+  it('writes what is still buffered on close (the flush interval never came)', async () => {
+    const stack = await startStack({ worker: false, config: { AUDIT_FLUSH_MS: '60000' } });
+    const owner = new Client({ connectionString: stack.config.DATABASE_URL });
+    await owner.connect();
+    try {
+      const t = await newTenant(stack.admin);
+      const id = `shutdown-${randomUUID()}`;
+      expect((await t.tenant.post(`/v1/tenants/${t.tenantId}/restore-jobs`, { items: [] }, { 'x-request-id': id })).status).toBe(400);
+      const count = async () => (await owner.query('SELECT count(*)::int AS n FROM audit_log WHERE request_id = $1', [id])).rows[0].n;
+      expect(await count()).toBe(0);
+      await stack.gateway.close();
+      expect(await count()).toBe(1);
+    } finally {
+      await owner.end();
+      await stack.stop();
     }
   });
 });

@@ -72,6 +72,11 @@ describe('retention prune: events, webhook deliveries, usage facts', () => {
       `INSERT INTO usage_vendor_calls (partner_id, tenant_id, vendor, connection_id, day, calls) VALUES ($1, $2, 'graph', $3, $4, 7)`,
       [t.partnerId, t.tenantId, connectionId, d],
     );
+    await db.query(
+      `INSERT INTO usage_vendor_samples (partner_id, tenant_id, connection_id, vendor, day, metric, quantity, sampled_at)
+       VALUES ($1, $2, $3, 'graph', $4, 'licensed_users', 12, $4::date + interval '1 hour')`,
+      [t.partnerId, t.tenantId, connectionId, d],
+    );
     if (closed) await db.query(`INSERT INTO usage_days (day, closed_at) VALUES ($1, now()) ON CONFLICT DO NOTHING`, [d]);
   }
 
@@ -137,6 +142,11 @@ describe('retention prune: events, webhook deliveries, usage facts', () => {
       connectionId,
     ]);
     expect(calls.map((r) => r.day)).toEqual([ago(501), ago(3)].map((d) => d.toISOString().slice(0, 10)));
+    const { rows: samples } = await db.query(`SELECT day::text FROM usage_vendor_samples WHERE connection_id = $1 ORDER BY day`, [
+      connectionId,
+    ]);
+    expect(samples.map((r) => r.day)).toEqual([ago(501), ago(3)].map((d) => d.toISOString().slice(0, 10)));
+    expect(runs.reduce((n, r) => n + r.usageVendorSamples, 0)).toBe(1);
     const { rows: attempts } = await db.query(`SELECT count(*)::int AS n FROM webhook_delivery_attempts WHERE delivery_id = $1`, [
       oldFinished,
     ]);

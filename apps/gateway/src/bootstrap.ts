@@ -7,9 +7,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type pino from 'pino';
 import { PinoNestLogger, createAppLogger, redactRequestUrl, requestContext, startMetricsServer, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
-import { clientErrorProblem, frameworkErrorProblem, sendProblem } from './common/framework-errors';
 import { AuditRecorder } from './audit/audit-recorder.service';
 import { registerAuditHooks } from './audit/audit.hook';
+import { clientErrorProblem, frameworkErrorProblem, sendProblem } from './common/framework-errors';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { mountQueueBoard } from './queue-admin/queue-board';
 
@@ -82,6 +82,7 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
     metrics.observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  registerAuditHooks(app, app.get(AuditRecorder));
   await mountQueueBoard(app, config);
   if (config.METRICS_PORT !== undefined) {
     const { server, port } = await startMetricsServer(metrics.registry, config.METRICS_HOST, config.METRICS_PORT);
@@ -90,7 +91,6 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
       await new Promise((resolve) => server.close(resolve));
     });
   }
-  registerAuditHooks(app, app.get(AuditRecorder));
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { APP_CONFIG, type AppConfig } from '@bg/platform';
+import { APP_CONFIG, type AppConfig, type RedisClient } from '@bg/platform';
 import type { Principal } from './principal';
 import { GATEWAY_REDIS } from './redis.provider';
 
@@ -31,7 +30,7 @@ export class ApiRateLimiter {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(GATEWAY_REDIS) private readonly redis: Redis,
+    @Inject(GATEWAY_REDIS) private readonly redis: RedisClient,
   ) {}
 
   get enabled(): boolean {

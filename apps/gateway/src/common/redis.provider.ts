@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import Redis from 'ioredis';
-import { APP_CONFIG, redactUrl, type AppConfig } from '@bg/platform';
+import { APP_CONFIG, createRedisClient, redactUrl, type AppConfig, type RedisClient } from '@bg/platform';
 
 /** The gateway's ioredis connection for request-path work (the rate limiter). */
 export const GATEWAY_REDIS = Symbol('GATEWAY_REDIS');
@@ -14,7 +13,7 @@ export const gatewayRedisProvider: Provider = {
   inject: [APP_CONFIG],
   useFactory: (config: AppConfig) => {
     const logger = new Logger('GatewayRedis');
-    const redis = new Redis(config.REDIS_URL, {
+    const redis = createRedisClient(config, {
       enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -34,7 +33,7 @@ export const gatewayRedisProvider: Provider = {
 
 @Injectable()
 export class GatewayRedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(GATEWAY_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(GATEWAY_REDIS) private readonly redis: RedisClient) {}
   onApplicationShutdown(): void {
     this.redis.disconnect();
   }

@@ -21,12 +21,13 @@ function adminOnly(config: AppConfig) {
 
 /**
  * Bull Board (every BullMQ queue of the stack: counts, jobs, retry/remove) at /admin/queues, behind the
- * admin key. The gateway opens its own Queue handles for it (closed with the app).
+ * admin key. The gateway opens its own Queue handles for it (one Redis connection each, closed with the app).
  */
 export async function mountQueueBoard(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  // The board's queue handles share the stack's BullMQ connection settings (one server, or the Redis Cluster).
+  // The board reads on demand: no offline queue, so a Redis outage answers the page with an error at once.
   const shared = queueConnection(config);
-  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: shared.connection, prefix: config.QUEUE_PREFIX }));
+  const connection = config.REDIS_CLUSTER_NODES ? shared.connection : { ...shared.connection, enableOfflineQueue: false };
+  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection, prefix: config.QUEUE_PREFIX }));
   for (const q of queues) q.on('error', () => undefined);
   const serverAdapter = new BullBoardFastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
