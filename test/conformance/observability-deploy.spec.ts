@@ -51,14 +51,14 @@ describe('observability deploy files', () => {
       expect(exprs).toContain(series);
   });
 
-  it('prometheus scrapes the gateway and the worker on the ports compose gives them', () => {
+  it('prometheus scrapes every gateway and worker replica on the ports compose gives them', () => {
     const prom = parse(read('deploy/prometheus/prometheus.yml')) as {
-      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+      scrape_configs: Array<{ job_name: string; dns_sd_configs: Array<{ names: string[]; port: number }> }>;
     };
-    const targets = Object.fromEntries(prom.scrape_configs.map((c) => [c.job_name, c.static_configs.flatMap((s) => s.targets)]));
-    const compose = parse(read('docker-compose.yml')) as {
-      services: Record<string, { environment?: Record<string, string>; profiles?: string[]; volumes?: string[] }>;
-    };
+    const targets = Object.fromEntries(
+      prom.scrape_configs.map((c) => [c.job_name, c.dns_sd_configs.flatMap((d) => d.names.map((n) => `${n}:${d.port}`))]),
+    );
+    const compose = parse(read('docker-compose.yml')) as { services: Record<string, { environment?: Record<string, string> }> };
     expect(targets.gateway).toEqual([`gateway:${compose.services.gateway.environment!.METRICS_PORT}`]);
     expect(targets.worker).toEqual([`worker:${compose.services.worker.environment!.WORKER_METRICS_PORT}`]);
   });

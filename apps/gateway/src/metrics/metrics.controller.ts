@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { requireAdmin } from '../common/auth.guard';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { GatewayMetrics } from './gateway-metrics';
 
 @ApiTags('operations')
@@ -11,6 +12,7 @@ export class MetricsController {
   constructor(@Inject(GatewayMetrics) private readonly metrics: GatewayMetrics) {}
 
   @Get()
+  @RequireScope('read')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({
     operationId: 'getMetrics',
