@@ -13,7 +13,7 @@ import { graphFixture } from '../support/vendor-fixtures';
  * Deterministic: FUZZ_SEED (default below) and FUZZ_RUNS per operation; a failure names both.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 15);
 const PROBLEM = 'application/problem+json';
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
