@@ -187,14 +187,36 @@ describe('fuzz: every operation of the OpenAPI document, with bad and odd input'
   let db: Client;
   let doc: any;
   let tables: string[];
+  let ids: Record<string, string>;
   const logs: string[] = [];
 
   beforeAll(async () => {
     // Errors only: a 5xx's logged cause goes into its failure message.
     stack = await startStack({ worker: false, logs, config: { LOG_LEVEL: process.env.FUZZ_LOG_LEVEL ?? 'error' } });
     t = await newTenant(stack.admin);
-    const conn = await t.tenant.post(`/v1/tenants/${t.tenantId}/connections`, graphFixture(stack.sandbox.origin).connection);
+    // A few real resources, so generated requests also reach the code behind "found" (their ids are path values).
+    const graph = graphFixture(stack.sandbox.origin);
+    const T = `/v1/tenants/${t.tenantId}`;
+    const conn = await t.tenant.post(`${T}/connections`, graph.connection);
     expect(conn.status).toBe(201);
+    const policy = await t.tenant.post(`${T}/policies`, {
+      connectionId: conn.body.id,
+      workload: graph.workload,
+      displayName: 'fuzz',
+      items: graph.items(2),
+    });
+    expect(policy.status).toBe(202);
+    const hook = await t.tenant.post(`${T}/webhooks`, { url: 'https://hooks.example.com/fuzz', eventTypes: ['*'] });
+    expect(hook.status).toBe(201);
+    ids = {
+      tenantId: t.tenantId,
+      partnerId: t.partnerId,
+      connectionId: conn.body.id,
+      policyId: policy.body.id,
+      webhookId: hook.body.id,
+      vendor: 'graph',
+      code: 'NOT_FOUND',
+    };
     db = new Client({ connectionString: stack.config.DATABASE_URL });
     await db.connect();
     doc = (await stack.admin.withKey(undefined).get('/openapi.json')).body;
@@ -245,9 +267,9 @@ describe('fuzz: every operation of the OpenAPI document, with bad and odd input'
   it('answers every operation with a documented 2xx/4xx, problem+json errors and no stored change on a refusal', async () => {
     const ops = operationsOf(doc);
     expect(ops.length).toBeGreaterThan(40);
-    const ids = { tenantId: t.tenantId, partnerId: t.partnerId };
     const failures: string[] = [];
     const undeclared = new Set<string>();
+    const statuses = new Map<number, number>();
     for (const [index, op] of ops.entries()) {
       const name = `${op.method.toUpperCase()} ${op.path}`;
       const declaresErrors = op.declared.some((s) => /^[45]/.test(s) || s === 'default');
@@ -259,6 +281,7 @@ describe('fuzz: every operation of the OpenAPI document, with bad and odd input'
           fc.asyncProperty(requestArbitrary(op, ids), async (r) => {
             const before = write ? await snapshot() : '';
             const res = await send(op, r);
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             const where = `${name} -> ${res.status} (${res.url.slice(0, 300)})`;
             if (res.status >= 500) {
               const logged = logs.find((l) => l.includes(String(res.body?.instance ?? '-')));
@@ -281,6 +304,9 @@ describe('fuzz: every operation of the OpenAPI document, with bad and odd input'
         failures.push(`${name} (FUZZ_SEED=${SEED}, operation seed ${seed}): ${describeFailure((e as Error).message, (e as Error).cause)}`);
       }
     }
+    const histogram = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`);
+    const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+    console.info(`fuzz: ${ops.length} operations, ${total} requests; statuses ${histogram.join(', ')}`);
     if (undeclared.size)
       console.info(`fuzz: ${undeclared.size} of ${ops.length} operations declare no error answers (status check skipped)`);
     expect(failures).toEqual([]);
