@@ -4,18 +4,22 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import pino from 'pino';
-import { PinoNestLogger, redactRequestUrl, requestContext, type AppConfig } from '@bg/platform';
+import type pino from 'pino';
+import { PinoNestLogger, createAppLogger, redactRequestUrl, requestContext, startMetricsServer, type AppConfig } from '@bg/platform';
 import { GatewayModule } from './app.module';
+import { AuditRecorder } from './audit/audit-recorder.service';
+import { registerAuditHooks } from './audit/audit.hook';
 import { clientErrorProblem, frameworkErrorProblem, sendProblem } from './common/framework-errors';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { mountQueueBoard } from './queue-admin/queue-board';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the gateway (used by main.ts, tests and the benchmark). Call `listen` on the result. */
 export async function createGateway(config: AppConfig, logStream?: pino.DestinationStream): Promise<NestFastifyApplication> {
-  const logger = pino(
+  const logger = createAppLogger(
+    config,
     {
-      level: config.LOG_LEVEL,
       base: { service: 'gateway' },
       redact: {
         paths: ['req.headers.authorization', 'req.headers["idempotency-key"]', '*.clientSecret', '*.password', '*.credentials'],
@@ -32,7 +36,7 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
         }),
       },
     },
-    logStream ?? pino.destination(1),
+    logStream,
   );
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -71,10 +75,22 @@ export async function createGateway(config: AppConfig, logStream?: pino.Destinat
     reply.header('x-request-id', req.id);
     done(null, payload);
   });
+  const metrics = app.get(GatewayMetrics);
   fastify.addHook('onResponse', (req, reply, done) => {
     req.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    // The route pattern (never the raw URL) keeps the label set bounded.
+    metrics.observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  registerAuditHooks(app, app.get(AuditRecorder));
+  await mountQueueBoard(app, config);
+  if (config.METRICS_PORT !== undefined) {
+    const { server, port } = await startMetricsServer(metrics.registry, config.METRICS_HOST, config.METRICS_PORT);
+    logger.info({ port, host: config.METRICS_HOST }, 'metrics listening');
+    fastify.addHook('onClose', async () => {
+      await new Promise((resolve) => server.close(resolve));
+    });
+  }
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,13 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { toConnectionResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
-import { createConnectionSchema, type CreateConnection } from './connections.dto';
+import { ApiZodBody, cursorQuery, jsonSchema, ZodPipe } from '../common/zod';
+import {
+  connectionResourceSchema,
+  createConnectionSchema,
+  updateConnectionSchema,
+  type CreateConnection,
+  type UpdateConnection,
+} from './connections.dto';
 import { ConnectionsService } from './connections.service';
 
 @ApiTags('connections')
@@ -19,6 +26,7 @@ export class ConnectionsController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('manage')
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Connect a vendor account. Credentials are encrypted at rest and never returned.' })
@@ -35,6 +43,7 @@ export class ConnectionsController {
     return toConnectionResource(conn);
   }
 
+  @RequireScope('read')
   @Get()
   async list(
     @CurrentPrincipal() p: Principal,
@@ -45,12 +54,14 @@ export class ConnectionsController {
     return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toConnectionResource);
   }
 
+  @RequireScope('read')
   @Get(':connectionId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
     await this.access.assert(p, tenantId);
     return toConnectionResource(await this.service.get(tenantId, id));
   }
 
+  @RequireScope('manage')
   @Post(':connectionId/verify')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a credential check: the worker obtains a vendor token, makes one read and records `health`.' })
@@ -67,6 +78,26 @@ export class ConnectionsController {
     return toConnectionResource(conn);
   }
 
+  @RequireScope('manage')
+  @Patch(':connectionId')
+  @ApiOperation({
+    operationId: 'updateConnection',
+    summary:
+      "Replace a connection's credentials (validated for its vendor, encrypted at rest, never returned), endpoint or display name. New credentials or endpoint queue a verification: health is unknown until the worker records healthy or unhealthy.",
+  })
+  @ApiZodBody(updateConnectionSchema)
+  @ApiOkResponse({ description: 'The connection (public credential fields only).', schema: jsonSchema(connectionResourceSchema) as never })
+  async update(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('connectionId') id: string,
+    @Body(new ZodPipe(updateConnectionSchema)) body: UpdateConnection,
+  ) {
+    await this.access.assert(p, tenantId);
+    return toConnectionResource(await this.service.update(tenantId, id, body));
+  }
+
+  @RequireScope('manage')
   @Delete(':connectionId')
   @HttpCode(204)
   async remove(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, NotFound, newId, type Connection, type VendorId } from '@bg/domain';
 import { registeredVendors, vendorDescriptor } from '@bg/adapters';
-import { CredentialCipher, TenantDb, connectionRepository, isUuid, writeOutbox } from '@bg/platform';
+import { CredentialCipher, TenantDb, connectionRepository, isUuid, writeOutbox, type SealedSecret } from '@bg/platform';
 import { ProblemError } from '../common/problem';
-import type { CreateConnection } from './connections.dto';
+import type { CreateConnection, UpdateConnection } from './connections.dto';
 
 @Injectable()
 export class ConnectionsService {
@@ -54,6 +54,35 @@ export class ConnectionsService {
       );
     });
     return this.get(tenantId, id);
+  }
+
+  /**
+   * Replaces the connection's credentials (validated for its vendor like create, sealed under the current master
+   * key), endpoint or display name. New credentials or endpoint start a new credentials version and queue its
+   * verification; the same PATCH again ends in the same state.
+   */
+  async update(tenantId: string, id: string, body: UpdateConnection): Promise<Connection> {
+    const current = await this.get(tenantId, id);
+    let credentials: { publicCredentials: Record<string, string>; sealed: SealedSecret } | undefined;
+    if (body.credentials) {
+      const { secret, pub } = this.splitCredentials(current.vendor, body.credentials);
+      credentials = { publicCredentials: pub, sealed: this.cipher.encrypt(id, secret) };
+    }
+    const updated = await this.db.run(tenantId, async (tx) => {
+      const changed = await connectionRepository.replace(tx, id, { displayName: body.displayName, endpoint: body.endpoint, credentials });
+      if (!changed) throw new NotFound('connection', id);
+      if (changed.credentialsVersion !== current.credentialsVersion) {
+        await writeOutbox(
+          tx,
+          tenantId,
+          'connection.verify',
+          { tenantId, connectionId: id },
+          { jobId: `connection.verify_${id}_v${changed.credentialsVersion}` },
+        );
+      }
+      return changed;
+    });
+    return updated;
   }
 
   async remove(tenantId: string, id: string): Promise<void> {

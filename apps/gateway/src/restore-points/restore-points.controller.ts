@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { toRestorePointResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodQuery, checkTimeRange, cursorQuery, ZodPipe } from '../common/zod';
 import { RestorePointsService } from './restore-points.service';
@@ -25,6 +26,7 @@ export class RestorePointsController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('read')
   @Get()
   @ApiOperation({
     summary:
@@ -47,6 +49,7 @@ export class RestorePointsController {
     return toPage(points, q.limit, toRestorePointResource);
   }
 
+  @RequireScope('read')
   @Get(':restorePointId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('restorePointId') id: string) {
     await this.access.assert(p, tenantId);

@@ -59,6 +59,13 @@ export interface NewConnection {
   sealed: SealedSecret;
 }
 
+/** A replacement of a connection's settings: new credentials arrive already sealed (CredentialCipher). */
+export interface ConnectionChange {
+  displayName?: string;
+  endpoint?: string;
+  credentials?: { publicCredentials: Record<string, string>; sealed: SealedSecret };
+}
+
 /** What still uses a connection: policies not deleted and restore jobs not finished. */
 export interface ConnectionDependents {
   policies: number;
@@ -139,6 +146,42 @@ export class ConnectionRepository {
       connection: connectionFromRow(row),
       sealed: { ciphertext: row.secret_ciphertext, wrappedKey: row.secret_wrapped_key, keyId: row.secret_key_id },
     };
+  }
+
+  /**
+   * Applies a PATCH: new credentials (and endpoint) start a new credentials version, whose health is unknown until
+   * its verification (queued by the caller) records it. Undefined when the connection is deleted.
+   */
+  async replace(tx: TenantTx, id: string, change: ConnectionChange): Promise<Connection | undefined> {
+    const reverify = change.credentials !== undefined || change.endpoint !== undefined;
+    const [row] = rowsOf<ConnectionRow>(
+      await tx.query(
+        `UPDATE connections SET
+         display_name = COALESCE($2, display_name),
+         endpoint = COALESCE($3, endpoint),
+         public_credentials = COALESCE($4::jsonb, public_credentials),
+         secret_ciphertext = COALESCE($5, secret_ciphertext),
+         secret_wrapped_key = COALESCE($6, secret_wrapped_key),
+         secret_key_id = COALESCE($7, secret_key_id),
+         credentials_version = credentials_version + CASE WHEN $8 THEN 1 ELSE 0 END,
+         health = CASE WHEN $8 THEN 'unknown' ELSE health END,
+         health_detail = CASE WHEN $8 THEN 'verification queued' ELSE health_detail END,
+         updated_at = now()
+       WHERE tenant_id = $1 AND id = $9 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+        [
+          tx.tenantId,
+          change.displayName ?? null,
+          change.endpoint ?? null,
+          change.credentials ? JSON.stringify(change.credentials.publicCredentials) : null,
+          change.credentials?.sealed.ciphertext ?? null,
+          change.credentials?.sealed.wrappedKey ?? null,
+          change.credentials?.sealed.keyId ?? null,
+          reverify,
+          id,
+        ],
+      ),
+    );
+    return row ? connectionFromRow(row) : undefined;
   }
 
   async dependents(tx: TenantTx, id: string): Promise<ConnectionDependents> {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /** An encrypted credential record as stored: the data key is wrapped by the master key `keyId`. */
 export interface SealedSecret {
@@ -20,6 +20,14 @@ function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(12, 28));
   return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+}
+
+/**
+ * The id of a master key: a short hash of the key itself ("k" + 12 hex digits of SHA-256), so a deployment
+ * never has to name its keys and two different keys never share an id. Safe to store and to print.
+ */
+export function masterKeyId(key: Buffer): string {
+  return `k${createHash('sha256').update('backup-gateway master key id\n').update(key).digest('hex').slice(0, 12)}`;
 }
 
 /**
@@ -55,7 +63,26 @@ export class CredentialCipher {
     return JSON.parse(plain.toString('utf8')) as Record<string, string>;
   }
 
+  /** The id of the master key new records are sealed under. */
+  get keyId(): string {
+    return this.currentKeyId;
+  }
+
   needsRewrap(sealed: SealedSecret): boolean {
     return sealed.keyId !== this.currentKeyId;
+  }
+
+  /**
+   * The same record under the current master key: only the data key is unwrapped (with the retired key
+   * `sealed.keyId`) and wrapped again; the ciphertext is left as it is. Throws if `sealed.keyId` is not configured
+   * or the wrapped key does not open (wrong key, or moved from another record).
+   */
+  rewrap(recordId: string, sealed: SealedSecret): SealedSecret {
+    const master = sealed.keyId === this.currentKeyId ? this.currentKey : this.retired.get(sealed.keyId);
+    if (!master) throw new Error(`master key ${sealed.keyId} is not configured`);
+    const dataKey = open(master, sealed.wrappedKey, Buffer.from(`${sealed.keyId}:${recordId}`));
+    const wrappedKey = seal(this.currentKey, dataKey, Buffer.from(`${this.currentKeyId}:${recordId}`));
+    dataKey.fill(0);
+    return { ciphertext: sealed.ciphertext, wrappedKey, keyId: this.currentKeyId };
   }
 }

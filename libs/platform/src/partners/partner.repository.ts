@@ -1,5 +1,6 @@
-import type { Partner } from '@bg/domain';
+import type { Partner, RateLimits } from '@bg/domain';
 import { toDate } from '../database/dates';
+import { rowsOf } from '../database/rows';
 import type { SqlTx } from '../tenancy/tenant-db';
 
 /** Partners are not tenant data: read and written with the app DataSource or one of its transactions. */
@@ -9,14 +10,21 @@ type Db = SqlTx;
 export interface PartnerRow {
   id: string;
   name: string;
+  rate_limit_per_key?: number | null;
+  rate_limit_per_tenant?: number | null;
   created_at: Date | string;
 }
 
 export function partnerFromRow(r: PartnerRow): Partner {
-  return { id: r.id, name: r.name, createdAt: toDate(r.created_at) };
+  return {
+    id: r.id,
+    name: r.name,
+    rateLimits: { perKey: r.rate_limit_per_key ?? null, perTenant: r.rate_limit_per_tenant ?? null },
+    createdAt: toDate(r.created_at),
+  };
 }
 
-const COLUMNS = 'id, name, created_at';
+const COLUMNS = 'id, name, rate_limit_per_key, rate_limit_per_tenant, created_at';
 
 /** The only writer of `partners`. */
 export class PartnerRepository {
@@ -45,6 +53,23 @@ export class PartnerRepository {
       limit,
     ]);
     return rows.map(partnerFromRow);
+  }
+
+  /**
+   * Sets the partner's rate-limit override: a field given as a number replaces it, null clears it (the
+   * configured default applies), undefined leaves it. Undefined when there is no such partner.
+   */
+  async updateRateLimits(db: Db, id: string, limits: Partial<RateLimits>): Promise<Partner | undefined> {
+    const [row] = rowsOf<PartnerRow>(
+      await db.query(
+        `UPDATE partners SET
+         rate_limit_per_key = CASE WHEN $2 THEN $3::int ELSE rate_limit_per_key END,
+         rate_limit_per_tenant = CASE WHEN $4 THEN $5::int ELSE rate_limit_per_tenant END
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, limits.perKey !== undefined, limits.perKey ?? null, limits.perTenant !== undefined, limits.perTenant ?? null],
+      ),
+    );
+    return row ? partnerFromRow(row) : undefined;
   }
 }
 

@@ -47,6 +47,10 @@ export interface JobPayloads {
   'backup.poll': { tenantId: string; backupRunId: string; attempt?: number; requestId?: string };
   'maintenance.sync-backups': Record<string, never>;
   'maintenance.prune-idempotency': Record<string, never>;
+  /** Deletes events, finished webhook deliveries and rolled-up usage facts past their retention, in bounded batches. */
+  'maintenance.prune-retention': Record<string, never>;
+  /** Deletes audit log entries past AUDIT_RETENTION_DAYS. */
+  'maintenance.prune-audit-log': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -69,4 +73,6 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'backup.poll': QUEUES.backups,
   'maintenance.sync-backups': QUEUES.maintenance,
   'maintenance.prune-idempotency': QUEUES.maintenance,
+  'maintenance.prune-retention': QUEUES.maintenance,
+  'maintenance.prune-audit-log': QUEUES.maintenance,
 };
