@@ -37,5 +37,7 @@ module.exports = {
     },
     { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
+    // OpenAPI-driven property-based fuzzing (fast-check, fixed seed): FUZZ_SEED, FUZZ_RUNS.
+    { ...common, displayName: 'fuzz', testMatch: ['<rootDir>/test/fuzz/**/*.spec.ts'] },
   ],
 };

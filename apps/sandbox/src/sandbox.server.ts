@@ -134,5 +134,9 @@ function registerControlApi(app: FastifyInstance, vendors: VendorSandbox[]): voi
     scope.config = { ...scope.config, ...(req.body ?? {}) };
     return { config: scope.config };
   });
-  app.get<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/state', async (req) => ({ state: find(req.params).state }));
+  // The account's state and, where the vendor has one, its seeded directory (ids that exist from the start).
+  app.get<{ Params: P }>('/_sandbox/:vendor/scopes/:scope/state', async (req) => ({
+    state: find(req.params).state,
+    directory: byPrefix.get(req.params.vendor)?.seededDirectory?.(req.params.scope) ?? {},
+  }));
 }

@@ -66,6 +66,7 @@ export class BackupRunsService {
 
   /** POST /policies/{id}/backup: the whole policy's backup, where the vendor backs up per job. */
   async backupPolicy(tenantId: string, policyId: string, requestId: string | null): Promise<RequestedBackup> {
+    if (!isUuid(policyId)) throw new NotFound('policy', policyId);
     return this.db.run(tenantId, async (tx) => {
       const policy = await policyRepository.lockVisible(tx, policyId);
       if (!policy) throw new NotFound('policy', policyId);

@@ -19,12 +19,10 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
     if (this.where === 'body' && Buffer.isBuffer(value)) {
       throw new ProblemError(problem('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.'));
     }
-    const nul = nulPath(value);
-    if (nul !== undefined) {
+    const bad = unstorablePath(value);
+    if (bad) {
       throw new ProblemError(
-        problem('VALIDATION_FAILED', `The ${this.where} is invalid: ${nul || '(root)'}: must not contain a NUL character (\\u0000)`, {
-          errors: [{ path: nul, message: 'must not contain a NUL character (\\u0000)' }],
-        }),
+        problem('VALIDATION_FAILED', `The ${this.where} is invalid: ${bad.path || '(root)'}: ${bad.message}`, { errors: [bad] }),
       );
     }
     const result = this.schema.safeParse(value);
@@ -38,14 +36,30 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
   }
 }
 
-/** The path of the first string (or key) holding a NUL character, which Postgres text cannot store; undefined when none. */
-function nulPath(value: unknown, path: string[] = []): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : undefined;
-  if (!value || typeof value !== 'object' || Buffer.isBuffer(value)) return undefined;
-  for (const [k, v] of Object.entries(value)) {
-    if (k.includes('\u0000')) return [...path, k].join('.');
-    const found = nulPath(v, [...path, k]);
-    if (found !== undefined) return found;
+/** Deeper JSON than any of our bodies needs; refused before any recursive walk (ours, zod's) could exhaust the stack. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * The first problem of a decoded body or query that no schema should see: a string (or key) holding a NUL
+ * character, which Postgres text cannot store, or nesting deeper than MAX_JSON_DEPTH. Walks iteratively,
+ * so no input can overflow the stack here; undefined when there is none.
+ */
+function unstorablePath(value: unknown): { path: string; message: string } | undefined {
+  const stack: Array<{ value: unknown; path: string[] }> = [{ value, path: [] }];
+  while (stack.length) {
+    const { value: v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return { path: path.join('.'), message: 'must not contain a NUL character (\\u0000)' };
+      continue;
+    }
+    if (!v || typeof v !== 'object' || Buffer.isBuffer(v)) continue;
+    if (path.length >= MAX_JSON_DEPTH) return { path: path.join('.'), message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` };
+    const entries = Object.entries(v);
+    for (let k = entries.length - 1; k >= 0; k--) {
+      const [key, child] = entries[k];
+      if (key.includes('\u0000')) return { path: [...path, key].join('.'), message: 'must not contain a NUL character (\\u0000)' };
+      stack.push({ value: child, path: [...path, key] });
+    }
   }
   return undefined;
 }

@@ -4,7 +4,7 @@ import { ScopeRegistry, type FaultSpec, type VendorSandbox } from '../support';
 import { bearerToken, decodeClaims, GRAPH_RESOURCE, GraphTokenService, registerGraphLogin } from './graph.auth';
 import { graphContext, setGraphContext } from './graph.context';
 import { GRAPH_GENERAL_ERRORS, GraphHttpError, graphError, graphErrorBody } from './graph.errors';
-import { GraphDirectory } from './graph.fixtures';
+import { GRAPH_SANDBOX_DIRECTORY_SIZE, GraphDirectory, graphSandboxSites, graphSandboxUsers } from './graph.fixtures';
 import { checkRoles } from './graph.permissions';
 import { registerPolicyRoutes } from './graph.policy.routes';
 import { registerRestoreRoutes } from './graph.restore.routes';
@@ -46,6 +46,15 @@ export class GraphSandbox implements VendorSandbox {
     if (!req.url.startsWith('/graph/v1.0/')) return undefined;
     const token = bearerToken(req);
     return token ? decodeClaims(token)?.tid : undefined;
+  }
+
+  /** The first 10 of the tenant's 300 seeded sites and users (ids as Graph gives them); indexes 290-299 fail at restore. */
+  seededDirectory(tenantId: string): Record<string, unknown> {
+    return {
+      size: GRAPH_SANDBOX_DIRECTORY_SIZE,
+      sites: graphSandboxSites(tenantId, 10).map((s) => ({ id: s.siteId, webUrl: s.webUrl, name: s.name })),
+      users: graphSandboxUsers(tenantId, 10).map((u) => ({ id: u.directoryObjectId, email: u.email, displayName: u.displayName })),
+    };
   }
 
   writeFault(reply: FastifyReply, fault: FaultSpec, req: FastifyRequest): void {

@@ -12,6 +12,11 @@ export interface VendorSandbox {
   readonly scopes: ScopeRegistry<unknown>;
   register(app: FastifyInstance): Promise<void> | void;
   scopeOf(req: FastifyRequest): string | undefined;
+  /**
+   * The account's seeded directory (sites, users ... that exist before anything is created), for the control
+   * API's state answer, so a person can pick ids to use without computing them. Optional; read-only.
+   */
+  seededDirectory?(scopeKey: string): Record<string, unknown>;
   /** Writes a fault's error response in the vendor's own error body shape. */
   writeFault(reply: FastifyReply, fault: FaultSpec, req: FastifyRequest): void;
 }

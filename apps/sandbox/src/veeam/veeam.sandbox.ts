@@ -3,7 +3,7 @@ import { ScopeRegistry, type FaultSpec, type VendorSandbox } from '../support';
 import { type AuthedRequest, bearerOf, registerAuth, serverKeyOfToken, serverKeyOfTokenRequest, TOKEN_PATH } from './veeam.auth';
 import { errorCodeForStatus, exceptionInfo } from './veeam.errors';
 import { registerJobRoutes } from './veeam.jobs';
-import { advanceJobs } from './veeam.model';
+import { advanceJobs, sitesOf } from './veeam.model';
 import { registerOrganizationRoutes } from './veeam.organizations';
 import { registerLicensingRoutes } from './veeam.licensing';
 import { registerRepositoryRoutes } from './veeam.repositories';
@@ -50,6 +50,12 @@ export class VeeamSandbox implements VendorSandbox {
     if (fromToken) return fromToken;
     const path = req.url.split('?')[0].slice(this.prefix.length + 1);
     return path.toLowerCase() === TOKEN_PATH ? serverKeyOfTokenRequest(req.body) : undefined;
+  }
+
+  /** The organization's seeded SharePoint sites (the first 10; `siteCount` in the config sets how many exist). */
+  seededDirectory(serverKey: string): Record<string, unknown> {
+    const sites = sitesOf(this.scopes.get(serverKey));
+    return { siteCount: sites.length, sites: sites.slice(0, 10).map((s) => ({ id: s.id, url: s.url, title: s.title })) };
   }
 
   writeFault(reply: FastifyReply, fault: FaultSpec): void {
