@@ -9,6 +9,7 @@ import {
   QUEUES,
   TenantDb,
   policyRepository,
+  purgeOffboardedTenants,
   restoreJobRepository as jobs,
   type AppConfig,
   webhookDeliveryRepository,
@@ -25,6 +26,8 @@ const SYNC_BACKUPS_EVERY_MS = 5 * 60_000;
 /** Expired idempotency keys are deleted this often, at most PRUNE_BATCH rows a statement. */
 const PRUNE_IDEMPOTENCY_EVERY_MS = 60 * 60_000;
 const PRUNE_BATCH = 10_000;
+/** Offboarded tenants past their retention are purged this often (bounded batches, see purgeOffboardedTenants). */
+const PURGE_OFFBOARDED_EVERY_MS = 60 * 60_000;
 
 /**
  * Periodic jobs (BullMQ job schedulers, one per cluster, not per process): the reconciler that repairs
@@ -38,6 +41,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
     'maintenance.sync-backups': () => this.syncBackups(),
     'maintenance.prune-idempotency': () => this.pruneIdempotencyKeys(),
+    'maintenance.purge-offboarded': () => this.purgeOffboarded(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
   constructor(
@@ -60,6 +64,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       await this.queue.removeJobScheduler('refresh-restore-points');
       await this.queue.removeJobScheduler('sync-backups');
       await this.queue.removeJobScheduler('prune-idempotency');
+      await this.queue.removeJobScheduler('purge-offboarded');
       return;
     }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
@@ -73,6 +78,11 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       'prune-idempotency',
       { every: PRUNE_IDEMPOTENCY_EVERY_MS },
       { name: 'maintenance.prune-idempotency', data: {} },
+    );
+    await this.queue.upsertJobScheduler(
+      'purge-offboarded',
+      { every: PURGE_OFFBOARDED_EVERY_MS },
+      { name: 'maintenance.purge-offboarded', data: {} },
     );
   }
 
@@ -176,6 +186,16 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       total += deleted;
       if (deleted < PRUNE_BATCH) return total;
     }
+  }
+
+  /**
+   * Purges the data of tenants offboarded more than OFFBOARD_RETENTION_DAYS ago (the retention is fixed at DELETE
+   * as the tenant's purge_after). Returns how many tenants were purged.
+   */
+  async purgeOffboarded(now: Date = new Date()): Promise<number> {
+    const purged = await purgeOffboardedTenants(this.system, now);
+    for (const p of purged) this.log.log(`purged offboarded tenant ${p.tenantId}: ${JSON.stringify(p.deleted)}`);
+    return purged.length;
   }
 
   /** Queues a read of backup runs and a health judgement of every policy settled at its vendor (time alone moves RPO). */

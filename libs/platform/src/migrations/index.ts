@@ -15,6 +15,7 @@ import { ProtectionHealth1763900009000 } from './1763900009000-protection-health
 import { WebhookOperationalEvents1763900010000 } from './1763900010000-webhook-operational-events';
 import { VendorUsage1763900011000 } from './1763900011000-vendor-usage';
 import { IdempotencyExpiry1763900012000 } from './1763900012000-idempotency-expiry';
+import { Offboarding1763900015000 } from './1763900015000-offboarding';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -64,4 +65,5 @@ export const MIGRATIONS: MigrationClass[] = [
   WebhookOperationalEvents1763900010000,
   VendorUsage1763900011000,
   IdempotencyExpiry1763900012000,
+  Offboarding1763900015000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

@@ -1,5 +1,6 @@
-import type { Partner } from '@bg/domain';
-import { toDate } from '../database/dates';
+import type { Partner, PartnerStatus } from '@bg/domain';
+import { toDate, toDateOrNull } from '../database/dates';
+import { rowsOf } from '../database/rows';
 import type { SqlTx } from '../tenancy/tenant-db';
 
 /** Partners are not tenant data: read and written with the app DataSource or one of its transactions. */
@@ -9,14 +10,22 @@ type Db = SqlTx;
 export interface PartnerRow {
   id: string;
   name: string;
+  status?: string;
   created_at: Date | string;
+  deleted_at?: Date | string | null;
 }
 
 export function partnerFromRow(r: PartnerRow): Partner {
-  return { id: r.id, name: r.name, createdAt: toDate(r.created_at) };
+  return {
+    id: r.id,
+    name: r.name,
+    status: (r.status ?? 'active') as PartnerStatus,
+    createdAt: toDate(r.created_at),
+    deletedAt: toDateOrNull(r.deleted_at ?? null),
+  };
 }
 
-const COLUMNS = 'id, name, created_at';
+const COLUMNS = 'id, name, status, created_at, deleted_at';
 
 /** The only writer of `partners`. */
 export class PartnerRepository {
@@ -35,6 +44,14 @@ export class PartnerRepository {
 
   async exists(db: Db, id: string): Promise<boolean> {
     const rows: unknown[] = await db.query('SELECT 1 FROM partners WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
+  /** Marks the partner deleted (its tenants are offboarded by the caller); false when it already was. */
+  async markDeleted(db: Db, id: string): Promise<boolean> {
+    const rows = rowsOf(
+      await db.query(`UPDATE partners SET status = 'deleted', deleted_at = now() WHERE id = $1 AND status = 'active' RETURNING id`, [id]),
+    );
     return rows.length > 0;
   }
 

@@ -10,6 +10,7 @@ export const QUEUES = {
   webhooks: 'webhooks',
   usage: 'usage',
   backups: 'backups',
+  tenants: 'tenants',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -47,6 +48,10 @@ export interface JobPayloads {
   'backup.poll': { tenantId: string; backupRunId: string; attempt?: number; requestId?: string };
   'maintenance.sync-backups': Record<string, never>;
   'maintenance.prune-idempotency': Record<string, never>;
+  /** Offboarding's worker side: waits for the tenant's jobs and vendor deletions, destroys credentials, ends it deleted. */
+  'tenant.offboard': { tenantId: string; requestId?: string };
+  /** Purges the data of tenants deleted longer ago than OFFBOARD_RETENTION_DAYS. */
+  'maintenance.purge-offboarded': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -69,4 +74,6 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'backup.poll': QUEUES.backups,
   'maintenance.sync-backups': QUEUES.maintenance,
   'maintenance.prune-idempotency': QUEUES.maintenance,
+  'tenant.offboard': QUEUES.tenants,
+  'maintenance.purge-offboarded': QUEUES.maintenance,
 };
