@@ -64,6 +64,9 @@ export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}
     MAINTENANCE_ENABLED: 'false',
     NODE_EXTRA_CA_CERTS: SANDBOX_CERT,
     SANDBOX_CERT_PATH: SANDBOX_CERT,
+    // The limiter runs on every request (its cost is measured) but never refuses the load generator.
+    RATE_LIMIT_PER_KEY: '1000000000',
+    RATE_LIMIT_PER_TENANT: '1000000000',
     ...extra,
   };
   return { databaseUrl, adminKey, env };
@@ -337,7 +340,15 @@ export function startGateway(env: NodeJS.ProcessEnv, name = 'gateway', nodeArgs:
 export async function startWorker(env: NodeJS.ProcessEnv, name = 'worker'): Promise<Service> {
   const queue = new Queue(QUEUES.restoreJobs, { connection: redisConnection(env), prefix: env.QUEUE_PREFIX });
   try {
-    return await startService(name, 'apps/worker/src/main.js', env, { check: async () => (await queue.getWorkers()).length > 0 });
+    // Several workers may run at once: each metrics listener takes a free port unless one is given.
+    return await startService(
+      name,
+      'apps/worker/src/main.js',
+      { WORKER_METRICS_PORT: '0', ...env },
+      {
+        check: async () => (await queue.getWorkers()).length > 0,
+      },
+    );
   } finally {
     await queue.close();
   }

@@ -66,9 +66,19 @@ export async function checkRedis(url = REDIS_URL) {
   }
 }
 
+/** With REDIS_CLUSTER_NODES, the first seed node (with REDIS_URL's credentials and TLS) is the Redis to check. */
+function redisToCheck() {
+  const seed = process.env.REDIS_CLUSTER_NODES?.split(',')[0]?.trim();
+  if (!seed) return REDIS_URL;
+  const u = new URL(REDIS_URL);
+  u.host = seed;
+  u.pathname = '';
+  return u.toString();
+}
+
 export async function preflight() {
   await ensureDatabase();
-  await checkRedis();
+  await checkRedis(redisToCheck());
   await ensureSandboxCertificate();
 }
 

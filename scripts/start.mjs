@@ -49,12 +49,25 @@ env.SANDBOX_CERT_PATH ??= DEFAULT_CERT_PATH;
 const migrate = spawnSync(process.execPath, ['dist/libs/platform/src/database/migrate.cli.js'], { env, stdio: 'inherit' });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
+// The children's output passes through this process (so the demo banner can wait for it to settle and
+// come last); they log pretty lines when this terminal is one (LOG_PRETTY=auto), JSON lines otherwise.
+env.LOG_PRETTY = (env.LOG_PRETTY ?? 'auto') === 'auto' ? String(Boolean(process.stdout.isTTY)) : env.LOG_PRETTY;
+let lastOutputAt = Date.now();
 const children = [];
 function run(name, script) {
   const child = spawn(process.execPath, [script], {
     env: { ...env, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  for (const [from, to] of [
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ]) {
+    from.on('data', (chunk) => {
+      lastOutputAt = Date.now();
+      to.write(chunk);
+    });
+  }
   child.on('exit', (code, signal) => {
     if (!stopping) {
       say(`${name} exited (${signal ?? code}); stopping the stack`);
@@ -106,13 +119,22 @@ async function waitReady() {
   throw new Error('the gateway or the sandbox did not become ready within 60 s');
 }
 
+/** Waits until the services have printed nothing for `quietMs` (at most `maxMs`), so what follows comes last. */
+async function settled(quietMs = 750, maxMs = 15_000) {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() - lastOutputAt < quietMs && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
 try {
   await waitReady();
   const d = await seedDemo({ base, sandboxOrigin, adminKey: env.ADMIN_API_KEY });
+  await settled();
   const T = `${base}/v1/tenants/${d.tenantId}`;
   say(`
 backup-gateway is running
   API:           ${base}   (Swagger UI ${base}/docs, document ${base}/openapi.json)
+  Queues:        ${base}/admin/queues   (Bull Board; send the admin key as a Bearer token)
+  Metrics:       ${base}/metrics (admin key)   worker: http://127.0.0.1:${env.WORKER_METRICS_PORT ?? 9465}/metrics
   Sandbox:       ${sandboxOrigin}   (vendor simulators: GET /_sandbox lists them; control API at /_sandbox)
   Admin key:     ${env.ADMIN_API_KEY}
   Demo partner key: ${d.partnerKey}

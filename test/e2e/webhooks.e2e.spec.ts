@@ -3,6 +3,7 @@ import { newId } from '@bg/domain';
 import { CredentialCipher, TenantDb } from '@bg/platform';
 import { SYSTEM_DB } from '../../apps/worker/src/common/worker-platform.module';
 import { WebhookDeliveryService } from '../../apps/worker/src/webhooks/webhook-delivery.service';
+import { WorkerMetrics } from '../../apps/worker/src/metrics/worker-metrics';
 import { WebhookFanoutService } from '../../apps/worker/src/webhooks/webhook-fanout.service';
 import { WebhookSender } from '../../apps/worker/src/webhooks/webhook-sender';
 import type { ApiClient } from '../support/api-client';
@@ -681,6 +682,7 @@ describe('webhooks: Standard Webhooks delivery, end to end', () => {
         worker.get(TenantDb),
         worker.get(CredentialCipher),
         sender,
+        worker.get(WorkerMetrics),
       );
       try {
         expect(await strictDelivery.deliver(id, 'direct')).toBe('failed');

@@ -44,6 +44,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // One key for every test process: stacks share the database, and a worker's periodic scans may read rows another test wrote.
     MASTER_KEY: Buffer.alloc(32, 'backup-gateway-test-master-key').toString('base64'),
     QUEUE_PREFIX: `bgtest_${randomBytes(6).toString('hex')}`,
+    // Many stacks run at once: each worker's metrics listener takes a free port (WorkerMetricsServer.port).
+    WORKER_METRICS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RELAY_POLL_MS: '200',
     BACKUP_POLL_FIRST_MS: '200',
@@ -54,6 +56,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     WEBHOOK_RETRY_SCHEDULE: '0,300ms,600ms,1s,1s,1s,1s,1s',
     WEBHOOK_TIMEOUT_MS: '2000',
     USAGE_ROLLUP_ENABLED: 'false',
+    // Suites poll hard with one key; the rate-limit tests set small limits of their own.
+    RATE_LIMIT_PER_KEY: '1000000',
+    RATE_LIMIT_PER_TENANT: '1000000',
     ...overrides,
   });
 }

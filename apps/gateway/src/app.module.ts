@@ -4,7 +4,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '@bg/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { AuditLogController } from './audit/audit-log.controller';
+import { AuditLogService } from './audit/audit-log.service';
+import { AuditRecorder } from './audit/audit-recorder.service';
 import { AuthGuard } from './common/auth.guard';
+import { KeyUsageRecorder } from './common/key-usage.recorder';
+import { ApiRateLimiter } from './common/rate-limiter';
+import { GatewayRedisCloser, gatewayRedisProvider } from './common/redis.provider';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { BackupRunsController } from './backup-runs/backup-runs.controller';
 import { BackupRunsService } from './backup-runs/backup-runs.service';
@@ -20,6 +26,8 @@ import { ErrorsController } from './errors/errors.controller';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { HealthController } from './health/health.controller';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { PartnersController } from './partners/partners.controller';
 import { PartnersService } from './partners/partners.service';
 import { PoliciesController } from './policies/policies.controller';
@@ -68,6 +76,8 @@ export class GatewayModule {
         UsageController,
         BackupRunsController,
         ProtectionController,
+        AuditLogController,
+        MetricsController,
       ],
       providers: [
         TenantAccess,
@@ -88,6 +98,13 @@ export class GatewayModule {
         EventsService,
         UsageService,
         BackupRunsService,
+        AuditLogService,
+        AuditRecorder,
+        gatewayRedisProvider,
+        GatewayRedisCloser,
+        ApiRateLimiter,
+        KeyUsageRecorder,
+        { provide: GatewayMetrics, useValue: new GatewayMetrics() },
         { provide: APP_GUARD, useClass: AuthGuard },
         // After AuthGuard: refuses keys of offboarded tenants and deleted partners, and writes to offboarding tenants.
         { provide: APP_GUARD, useClass: StatusGateGuard },

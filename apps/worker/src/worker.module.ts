@@ -1,7 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
-import Redis from 'ioredis';
-import { QUEUES, type AppConfig } from '@bg/platform';
+import { BullMQOtel } from 'bullmq-otel';
+import { createRedisClient, QUEUES, type AppConfig, type queueConnection } from '@bg/platform';
+import { tracingEnabled } from '@bg/platform/telemetry/tracing';
 import { AdapterCache } from './common/adapter-cache.service';
 import { ConnectionThrottle } from './common/connection-throttle';
 import { DEFAULT_JOB_OPTIONS } from './common/queue-options';
@@ -9,6 +10,8 @@ import { WorkerPlatformModule } from './common/worker-platform.module';
 import { BackupsProcessor } from './backups/backups.processor';
 import { OnDemandBackupService } from './backups/on-demand-backup.service';
 import { ProtectionHealthService } from './backups/protection-health.service';
+import { WorkerMetricsServer } from './metrics/metrics-server.service';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { ConnectionsProcessor } from './connections/connections.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelay } from './outbox/outbox-relay.service';
@@ -30,27 +33,25 @@ import { VendorCallMeter } from './usage/vendor-call-meter.service';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const redis = new URL(config.REDIS_URL);
+  /** `queues` is the BullMQ connection (queueConnection(config)); its owner closes it after the app. */
+  static forRoot(config: AppConfig, queues: ReturnType<typeof queueConnection>): DynamicModule {
+    const metrics = new WorkerMetrics();
     return {
       module: WorkerModule,
       imports: [
         WorkerPlatformModule.forRoot(config),
         BullModule.forRoot({
-          connection: {
-            host: redis.hostname,
-            port: Number(redis.port || 6379),
-            username: redis.username || undefined,
-            password: redis.password || undefined,
-            db: Number(redis.pathname.slice(1) || 0),
-            tls: redis.protocol === 'rediss:' ? {} : undefined,
-          },
+          connection: queues.connection,
           prefix: config.QUEUE_PREFIX,
           defaultJobOptions: DEFAULT_JOB_OPTIONS,
+          // Queue and worker spans; a job's parent is the API request's span (outbox traceparent, see OutboxRelay).
+          telemetry: tracingEnabled() ? new BullMQOtel({ tracerName: 'backup-gateway' }) : undefined,
         }),
         ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
       ],
       providers: [
+        { provide: WorkerMetrics, useValue: metrics },
+        WorkerMetricsServer,
         AdapterCache,
         RestoreJobRunner,
         RestoreJobScheduler,
@@ -78,7 +79,10 @@ export class WorkerModule {
         BackupsProcessor,
         {
           provide: ConnectionThrottle,
-          useFactory: () => new ConnectionThrottle(new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX),
+          useFactory: () =>
+            new ConnectionThrottle(createRedisClient(config, { maxRetriesPerRequest: null }), config.QUEUE_PREFIX, (vendor, seconds) =>
+              metrics.throttleWait.observe({ vendor }, seconds),
+            ),
         },
       ],
     };

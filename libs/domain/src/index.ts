@@ -16,3 +16,5 @@ export * from './state-machine';
 export * from './policy-rule';
 export * from './backup-run';
 export * from './protection-health';
+export * from './audit';
+export * from './api-scopes';

@@ -1,7 +1,11 @@
+import type { ApiScope, RateLimits } from './api-scopes';
+
 /** A partner (MSP): owns tenants and partner API keys. `deleted` once DELETE /v1/partners/{id} offboarded it. */
 export interface Partner {
   id: string;
   name: string;
+  /** The operator's override of the configured rate limits for this partner's keys and tenants. */
+  rateLimits: RateLimits;
   status: PartnerStatus;
   createdAt: Date;
   deletedAt: Date | null;
@@ -47,8 +51,13 @@ export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
  */
 export type ApiKeyScope = { role: 'partner'; partnerId: string; tenantId: null } | { role: 'tenant'; partnerId: string; tenantId: string };
 
-/** What authentication needs of a key: its id and scope. */
-export type ApiKeyIdentity = ApiKeyScope & { id: string };
+/** What authentication needs of a key: its id, whom it speaks for, what it may do and until when. */
+export type ApiKeyIdentity = ApiKeyScope & {
+  id: string;
+  scopes: ApiScope[];
+  /** The key answers 401 after this instant; null = never expires. */
+  expiresAt: Date | null;
+};
 
 /**
  * An API key as stored. The key itself is shown once at creation and never kept; only its SHA-256
@@ -59,4 +68,6 @@ export type ApiKey = ApiKeyIdentity & {
   prefix: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /** When the key last authenticated a request, to the minute (recorded at most once a minute). */
+  lastUsedAt: Date | null;
 };

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toBackupRunResource } from '@bg/platform';
 import { toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodQuery, jsonSchema, ZodPipe } from '../common/zod';
 import {
@@ -41,6 +42,7 @@ export class BackupRunsController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('read')
   @Get('backup-runs')
   @ApiOperation({
     summary:
@@ -57,6 +59,7 @@ export class BackupRunsController {
     return toPage(await this.service.list(tenantId, q), q.limit, (r) => toBackupRunResource(r));
   }
 
+  @RequireScope('read')
   @Get('backup-runs/:runId')
   @ApiOperation({ summary: 'One backup run with the outcome of each item it covered.' })
   @ApiOkResponse({ description: 'The run with its items.', schema: jsonSchema(backupRunSchema) as never })
@@ -66,6 +69,7 @@ export class BackupRunsController {
     return toBackupRunResource(run, items);
   }
 
+  @RequireScope('backup')
   @Post('protected-items/:itemId/backup')
   @HttpCode(202)
   @ApiOperation({
@@ -84,6 +88,7 @@ export class BackupRunsController {
     return answer(tenantId, await this.service.backupItem(tenantId, itemId, req.id), reply);
   }
 
+  @RequireScope('backup')
   @Post('policies/:policyId/backup')
   @HttpCode(202)
   @ApiOperation({

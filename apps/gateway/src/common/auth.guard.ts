@@ -1,11 +1,15 @@
 import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, apiKeyRepository, hashApiKey, safeEqual, type AppConfig } from '@bg/platform';
+import { API_SCOPES, type ApiScope } from '@bg/domain';
+import { APP_CONFIG, apiKeyRepository, hashApiKey, isUuid, safeEqual, type AppConfig } from '@bg/platform';
+import { KeyUsageRecorder } from './key-usage.recorder';
 import { APP_DB } from './platform.providers';
 import { problem, ProblemError } from './problem';
 import type { Principal } from './principal';
+import { ApiRateLimiter, rateLimitHeader, rateLimitPolicyHeader, type LimitState } from './rate-limiter';
+import { REQUIRED_SCOPE } from './scopes';
 
 export const PUBLIC_ROUTE = 'bg:public';
 /** Marks a route that needs no API key (health, docs, vendor and error catalogs). */
@@ -13,49 +17,114 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
 const CACHE_TTL_MS = 30_000;
 
+/** What a route requires: nothing (public) or one scope. Read once per handler. */
+type RouteRule = { public: true } | { public: false; scope: ApiScope };
+
 /**
- * Authenticates `Authorization: Bearer <key>`. Keys are looked up by SHA-256; found principals are
- * cached briefly so a hot path costs no query (revocation takes effect within the TTL).
+ * Authenticates `Authorization: Bearer <key>`, then, in this order: refuses an expired key (401),
+ * counts the request against the rate limits (429 RATE_LIMITED; the RateLimit headers on every
+ * authenticated answer), and refuses a key without the route's scope (403 INSUFFICIENT_SCOPE).
+ * Keys are looked up by SHA-256; found principals are cached briefly so a hot path costs no query
+ * (revocation, scope and partner-limit changes take effect within the TTL; expiry is exact).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly rules = new WeakMap<object, RouteRule>();
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(APP_DB) private readonly db: DataSource,
+    private readonly limiter: ApiRateLimiter,
+    private readonly usage: KeyUsageRecorder,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
-    const req = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    const rule = this.ruleOf(context);
+    if (rule.public) return true;
+    const http = context.switchToHttp();
+    const req = http.getRequest<FastifyRequest & { principal?: Principal }>();
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw ProblemError.of('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".');
     const principal = await this.resolve(match[1]);
     if (!principal) throw ProblemError.of('UNAUTHENTICATED', 'The API key is not valid.');
+    if (principal.expiresAt && principal.expiresAt.getTime() <= Date.now())
+      throw ProblemError.of('UNAUTHENTICATED', `The API key expired at ${principal.expiresAt.toISOString()}.`);
     req.principal = principal;
+    // The operator (one key, run by whoever runs the service) is neither rate-limited nor tracked.
+    if (principal.kind !== 'admin') {
+      this.usage.seen(principal.keyId);
+      if (this.limiter.enabled) await this.limit(principal, req, http.getResponse<FastifyReply>());
+    }
+    if (!principal.scopes.includes(rule.scope))
+      throw ProblemError.of('INSUFFICIENT_SCOPE', `This operation requires the "${rule.scope}" scope, which the API key lacks.`, {
+        requiredScope: rule.scope,
+      });
     return true;
   }
 
+  private ruleOf(context: ExecutionContext): RouteRule {
+    const handler = context.getHandler();
+    let rule = this.rules.get(handler);
+    if (!rule) {
+      const targets = [handler, context.getClass()];
+      const scope = this.reflector.get<ApiScope | undefined>(REQUIRED_SCOPE, handler);
+      // A route without a declared scope (the route test forbids it) needs `manage`: closed rather than open.
+      rule = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)
+        ? { public: true }
+        : { public: false, scope: scope ?? 'manage' };
+      this.rules.set(handler, rule);
+    }
+    return rule;
+  }
+
+  private async limit(principal: Exclude<Principal, { kind: 'admin' }>, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const states = await this.limiter.consume(principal, this.tenantOf(principal, req));
+    if (!states) return;
+    reply.header('ratelimit-policy', rateLimitPolicyHeader(states));
+    reply.header('ratelimit', rateLimitHeader(states));
+    const exceeded = states.filter((s) => s.exceeded);
+    if (exceeded.length === 0) return;
+    const retryAfter = Math.max(1, ...exceeded.map((s) => s.resetSeconds));
+    reply.header('retry-after', String(retryAfter));
+    throw ProblemError.of('RATE_LIMITED', `Rate limit ${describe(exceeded)} exceeded; retry after ${retryAfter} s.`, {
+      retryAfterSeconds: retryAfter,
+      limits: exceeded.map((s) => s.policy),
+    });
+  }
+
+  /** The tenant a request acts in: a tenant key's own, or the `{tenantId}` of the path. */
+  private tenantOf(principal: Exclude<Principal, { kind: 'admin' }>, req: FastifyRequest): string | undefined {
+    if (principal.kind === 'tenant') return principal.tenantId;
+    const fromPath = (req.params as Record<string, string> | undefined)?.tenantId;
+    return fromPath && isUuid(fromPath) ? fromPath : undefined;
+  }
+
   private async resolve(key: string): Promise<Principal | null> {
-    if (this.config.ADMIN_API_KEY && safeEqual(key, this.config.ADMIN_API_KEY)) return { kind: 'admin', keyId: 'admin' };
+    if (this.config.ADMIN_API_KEY && safeEqual(key, this.config.ADMIN_API_KEY))
+      return { kind: 'admin', keyId: 'admin', scopes: API_SCOPES, expiresAt: null, rateLimits: { perKey: null, perTenant: null } };
     if (!key.startsWith('bgk_') || key.length > 100) return null;
     const hash = hashApiKey(key);
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) return hit.principal;
     const found = await apiKeyRepository.findActiveByHash(this.db, hash);
+    const grants = found && { scopes: found.scopes, expiresAt: found.expiresAt, rateLimits: found.rateLimits };
     const principal: Principal | null = !found
       ? null
       : found.role === 'partner'
-        ? { kind: 'partner', keyId: found.id, partnerId: found.partnerId }
-        : { kind: 'tenant', keyId: found.id, partnerId: found.partnerId, tenantId: found.tenantId };
+        ? { kind: 'partner', keyId: found.id, partnerId: found.partnerId, ...grants! }
+        : { kind: 'tenant', keyId: found.id, partnerId: found.partnerId, tenantId: found.tenantId, ...grants! };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, until: now + CACHE_TTL_MS });
     return principal;
   }
+}
+
+function describe(states: LimitState[]): string {
+  return states.map((s) => `"${s.policy}" (${s.quota} requests per ${s.windowSeconds} s)`).join(' and ');
 }
 
 export function requireAdmin(p: Principal): void {

@@ -10,11 +10,16 @@ export function encodeCursor(lastId: string): string {
   return Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
+const UUID_ID = /^[0-9a-f-]{36}$/i;
+/** A bigserial id (history entries). */
+export const SEQUENCE_ID = /^[1-9][0-9]{0,17}$/;
+
+/** The id a cursor points after; a cursor that is not one of ours (or not of an `id` shape) is 400 VALIDATION_FAILED. */
+export function decodeCursor(cursor: string | undefined, id: RegExp = UUID_ID): string | undefined {
   if (!cursor) return undefined;
   try {
     const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof after === 'string' && /^[0-9a-f-]{36}$/i.test(after)) return after;
+    if (typeof after === 'string' && id.test(after)) return after;
   } catch {
     // fall through
   }

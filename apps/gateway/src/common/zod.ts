@@ -16,7 +16,7 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
         problem('VALIDATION_FAILED', 'A JSON request body is required.', { errors: [{ path: '', message: 'required' }] }),
       );
     }
-    if (this.where === 'body' && (typeof value !== 'object' || Buffer.isBuffer(value))) {
+    if (this.where === 'body' && Buffer.isBuffer(value)) {
       throw new ProblemError(problem('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.'));
     }
     const nul = nulPath(value);
@@ -54,9 +54,9 @@ export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
-/** Documents a zod-validated JSON body in the OpenAPI document. */
-export function ApiZodBody(schema: z.ZodType, description?: string): MethodDecorator {
-  return applyDecorators(ApiBody({ schema: jsonSchema(schema) as never, description }));
+/** Documents a zod-validated JSON body in the OpenAPI document (`required: false` for a body that may be left out). */
+export function ApiZodBody(schema: z.ZodType, description?: string, required = true): MethodDecorator {
+  return applyDecorators(ApiBody({ schema: jsonSchema(schema) as never, description, required }));
 }
 
 /** Documents every field of a zod-validated query object as a query parameter (type, enum, default, description). */
@@ -79,3 +79,9 @@ export const cursorQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/** A query's time range: `to` before `from` is 400 VALIDATION_FAILED on `to` (both ISO 8601 date-times, either optional). */
+export function checkTimeRange(q: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
+  if (q.from && q.to && Date.parse(q.to) < Date.parse(q.from))
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from', input: q.to });
+}

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { toConnectionResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodBody, cursorQuery, jsonSchema, ZodPipe } from '../common/zod';
 import {
@@ -25,6 +26,7 @@ export class ConnectionsController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('manage')
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Connect a vendor account. Credentials are encrypted at rest and never returned.' })
@@ -41,6 +43,7 @@ export class ConnectionsController {
     return toConnectionResource(conn);
   }
 
+  @RequireScope('read')
   @Get()
   async list(
     @CurrentPrincipal() p: Principal,
@@ -51,12 +54,14 @@ export class ConnectionsController {
     return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toConnectionResource);
   }
 
+  @RequireScope('read')
   @Get(':connectionId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {
     await this.access.assert(p, tenantId);
     return toConnectionResource(await this.service.get(tenantId, id));
   }
 
+  @RequireScope('manage')
   @Post(':connectionId/verify')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a credential check: the worker obtains a vendor token, makes one read and records `health`.' })
@@ -73,6 +78,7 @@ export class ConnectionsController {
     return toConnectionResource(conn);
   }
 
+  @RequireScope('manage')
   @Patch(':connectionId')
   @ApiOperation({
     operationId: 'updateConnection',
@@ -91,6 +97,7 @@ export class ConnectionsController {
     return toConnectionResource(await this.service.update(tenantId, id, body));
   }
 
+  @RequireScope('manage')
   @Delete(':connectionId')
   @HttpCode(204)
   async remove(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('connectionId') id: string) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isEventFilter } from '@bg/domain';
 import { problem, ProblemError } from '../common/problem';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { cursorQuery, ZodPipe } from '../common/zod';
 import { EventsService } from './events.service';
@@ -34,6 +35,7 @@ export class EventsController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('read')
   @Get('v1/events')
   @ApiOperation({
     summary:
@@ -52,6 +54,7 @@ export class EventsController {
     return this.events.pageForPartner(p.partnerId, q);
   }
 
+  @RequireScope('read')
   @Get('v1/tenants/:tenantId/events')
   @ApiOperation({ summary: 'Events of one tenant, oldest first, with a cursor.' })
   async listForTenant(

@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, type OnApplicationShutdown, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '@bg/platform';
+import { APP_CONFIG, createRedisClient, type AppConfig, type RedisClient } from '@bg/platform';
 import { Public } from '../common/auth.guard';
 import { APP_DB } from '../common/platform.providers';
 
@@ -19,13 +18,13 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<{ st
 @ApiTags('health')
 @Controller('health')
 export class HealthController implements OnApplicationShutdown {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(
     @Inject(APP_DB) private readonly db: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.redis = createRedisClient(config, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.redis.on('error', () => undefined);
   }
 

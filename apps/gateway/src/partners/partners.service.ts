@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { NotFound, newId, type Partner } from '@bg/domain';
+import { API_SCOPES, NotFound, newId, type Partner, type RateLimits } from '@bg/domain';
 import { apiKeyRepository, generateApiKey, isUuid, partnerRepository } from '@bg/platform';
 import { requireAdmin } from '../common/auth.guard';
 import { APP_DB } from '../common/platform.providers';
@@ -31,22 +31,36 @@ export class PartnersService {
         name: 'initial partner key',
         prefix: key.prefix,
         keyHash: key.hash,
+        scopes: [...API_SCOPES],
+        expiresAt: null,
       });
       return created;
     });
     return { partner, apiKey: { id: keyId, key: key.key, prefix: key.prefix } };
   }
 
-  /** Every partner for the operator; a partner's or tenant's own partner otherwise. */
-  async list(p: Principal): Promise<Partner[]> {
-    if (p.kind === 'admin') return partnerRepository.listAll(this.db);
-    const own = await partnerRepository.findById(this.db, p.partnerId);
+  /**
+   * A page of partners after `after` (`limit + 1` rows, so the caller knows whether more follow): every
+   * partner for the operator; a partner's or tenant's own partner otherwise.
+   */
+  async list(p: Principal, after: string | undefined, limit: number): Promise<Partner[]> {
+    if (p.kind === 'admin') return partnerRepository.list(this.db, after, limit + 1);
+    const own =
+      after === undefined || after.toLowerCase() < p.partnerId ? await partnerRepository.findById(this.db, p.partnerId) : undefined;
     return own ? [own] : [];
   }
 
   async get(p: Principal, partnerId: string): Promise<Partner> {
     if (!isUuid(partnerId) || (p.kind !== 'admin' && p.partnerId !== partnerId)) throw new NotFound('partner', partnerId);
     const partner = await partnerRepository.findById(this.db, partnerId);
+    if (!partner) throw new NotFound('partner', partnerId);
+    return partner;
+  }
+
+  /** The operator sets (a number) or clears (null) a partner's rate-limit override. */
+  async updateRateLimits(p: Principal, partnerId: string, limits: Partial<RateLimits>): Promise<Partner> {
+    requireAdmin(p);
+    const partner = isUuid(partnerId) ? await partnerRepository.updateRateLimits(this.db, partnerId, limits) : undefined;
     if (!partner) throw new NotFound('partner', partnerId);
     return partner;
   }

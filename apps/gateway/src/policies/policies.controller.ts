@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { toPolicyResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
 import { createPolicySchema, updatePolicySchema, type CreatePolicy } from './policies.dto';
@@ -19,6 +20,7 @@ export class PoliciesController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('backup')
   @Post()
   @HttpCode(202)
   @ApiOperation({
@@ -38,6 +40,7 @@ export class PoliciesController {
     return policy;
   }
 
+  @RequireScope('read')
   @Get()
   async list(
     @CurrentPrincipal() p: Principal,
@@ -48,12 +51,14 @@ export class PoliciesController {
     return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit), q.limit, toPolicyResource);
   }
 
+  @RequireScope('read')
   @Get(':policyId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
     await this.access.assert(p, tenantId);
     return toPolicyResource(await this.service.get(tenantId, id));
   }
 
+  @RequireScope('backup')
   @Patch(':policyId')
   @HttpCode(202)
   @ApiZodBody(updatePolicySchema)
@@ -67,6 +72,7 @@ export class PoliciesController {
     return toPolicyResource(await this.service.update(tenantId, id, body));
   }
 
+  @RequireScope('backup')
   @Post(':policyId/activate')
   @HttpCode(202)
   async activate(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
@@ -74,6 +80,7 @@ export class PoliciesController {
     return toPolicyResource(await this.service.setActive(tenantId, id, true));
   }
 
+  @RequireScope('backup')
   @Post(':policyId/deactivate')
   @HttpCode(202)
   async deactivate(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('policyId') id: string) {
@@ -81,6 +88,7 @@ export class PoliciesController {
     return toPolicyResource(await this.service.setActive(tenantId, id, false));
   }
 
+  @RequireScope('backup')
   @Delete(':policyId')
   @HttpCode(202)
   @ApiOperation({ summary: 'Delete a policy: the worker deactivates it if needed and deletes it at the vendor.' })

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { toPolicyRuleResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
 import { createPolicyRuleSchema, type CreatePolicyRule } from './policy-rules.dto';
@@ -19,6 +20,7 @@ export class PolicyRulesController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('backup')
   @Post()
   @HttpCode(202)
   @ApiOperation({
@@ -39,6 +41,7 @@ export class PolicyRulesController {
     return rule;
   }
 
+  @RequireScope('read')
   @Get()
   @ApiOperation({ summary: "List a policy's rules." })
   async list(
@@ -51,6 +54,7 @@ export class PolicyRulesController {
     return toPage(await this.service.list(tenantId, policyId, decodeCursor(q.cursor), q.limit), q.limit, toPolicyRuleResource);
   }
 
+  @RequireScope('read')
   @Get(':ruleId')
   async get(
     @CurrentPrincipal() p: Principal,
@@ -62,6 +66,7 @@ export class PolicyRulesController {
     return toPolicyRuleResource(await this.service.get(tenantId, policyId, id));
   }
 
+  @RequireScope('backup')
   @Delete(':ruleId')
   @HttpCode(202)
   @ApiOperation({ summary: 'Delete a rule: the worker deletes it at the vendor; the items it added stay in the policy.' })

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { toProtectedItemResource } from '@bg/platform';
 import { toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { ApiZodBody, ApiZodQuery, jsonSchema, ZodPipe } from '../common/zod';
 import {
@@ -24,6 +25,7 @@ export class ProtectedItemsController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('read')
   @Get()
   @ApiOperation({ summary: 'List protected items (filter by policyId, status, protection state: ?state=atRisk).' })
   @ApiZodQuery(listItemsQuery)
@@ -40,6 +42,7 @@ export class ProtectedItemsController {
     return toPage(await this.service.list(tenantId, q), q.limit, toProtectedItemResource);
   }
 
+  @RequireScope('read')
   @Get(':itemId')
   @ApiOperation({ summary: 'One protected item with its protection health.' })
   @ApiOkResponse({ description: 'The item.', schema: jsonSchema(protectedItemSchema) as never })
@@ -48,6 +51,7 @@ export class ProtectedItemsController {
     return toProtectedItemResource(await this.service.get(tenantId, id));
   }
 
+  @RequireScope('backup')
   @Post()
   @HttpCode(202)
   @ApiOperation({ summary: 'Add items to a policy; the worker protects them at the vendor (splitting above vendor batch limits).' })
@@ -57,6 +61,7 @@ export class ProtectedItemsController {
     return { items: (await this.service.add(tenantId, body)).map(toProtectedItemResource) };
   }
 
+  @RequireScope('backup')
   @Delete(':itemId')
   @HttpCode(202)
   @ApiOperation({ summary: 'Remove an item from its policy (status removing -> removed).' })

@@ -5,6 +5,7 @@ import { TenantDb, protectionSummaryPage } from '@bg/platform';
 import { problem, ProblemError } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { ApiZodQuery, jsonSchema, ZodPipe } from '../common/zod';
 import { summaryPageSchema, summaryQuery } from './protection.dto';
 
@@ -18,6 +19,7 @@ import { summaryPageSchema, summaryQuery } from './protection.dto';
 export class ProtectionController {
   constructor(private readonly db: TenantDb) {}
 
+  @RequireScope('read')
   @Get()
   @ApiOperation({
     summary:

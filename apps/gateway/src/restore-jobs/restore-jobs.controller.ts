@@ -3,11 +3,12 @@ import { toRestoreJobEventResource, toRestoreJobResource } from '@bg/platform';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { decodeCursor, toPage } from '../common/pagination';
+import { decodeCursor, SEQUENCE_ID, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
-import { ApiZodBody, ZodPipe } from '../common/zod';
-import { createRestoreJobSchema, listRestoreJobsQuery, type CreateRestoreJob } from './restore-jobs.dto';
+import { ApiZodBody, ApiZodQuery, ZodPipe } from '../common/zod';
+import { createRestoreJobSchema, listRestoreJobEventsQuery, listRestoreJobsQuery, type CreateRestoreJob } from './restore-jobs.dto';
 import { RestoreJobsService } from './restore-jobs.service';
 
 @ApiTags('restore-jobs')
@@ -19,6 +20,7 @@ export class RestoreJobsController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('restore')
   @Post()
   @HttpCode(202)
   @ApiOperation({
@@ -39,6 +41,7 @@ export class RestoreJobsController {
     return job;
   }
 
+  @RequireScope('read')
   @Get()
   async list(
     @CurrentPrincipal() p: Principal,
@@ -49,12 +52,14 @@ export class RestoreJobsController {
     return toPage(await this.service.list(tenantId, decodeCursor(q.cursor), q.limit, q.status), q.limit, toRestoreJobResource);
   }
 
+  @RequireScope('read')
   @Get(':jobId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
     await this.access.assert(p, tenantId);
     return toRestoreJobResource(await this.service.get(tenantId, id));
   }
 
+  @RequireScope('restore')
   @Post(':jobId/cancel')
   @HttpCode(202)
   @ApiOperation({
@@ -71,10 +76,18 @@ export class RestoreJobsController {
     return toRestoreJobResource(await this.service.cancel(tenantId, id, req.id));
   }
 
+  @RequireScope('read')
   @Get(':jobId/events')
   @ApiOperation({ summary: "The job's full history: every state change and vendor interaction, oldest first." })
-  async events(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('jobId') id: string) {
+  @ApiZodQuery(listRestoreJobEventsQuery)
+  async events(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId') tenantId: string,
+    @Param('jobId') id: string,
+    @Query(new ZodPipe(listRestoreJobEventsQuery, 'query')) q: z.infer<typeof listRestoreJobEventsQuery>,
+  ) {
     await this.access.assert(p, tenantId);
-    return { items: (await this.service.events(tenantId, id)).map(toRestoreJobEventResource), nextCursor: null };
+    const events = await this.service.events(tenantId, id, decodeCursor(q.cursor, SEQUENCE_ID), q.limit);
+    return toPage(events, q.limit, toRestoreJobEventResource);
   }
 }

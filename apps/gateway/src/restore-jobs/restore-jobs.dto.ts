@@ -25,3 +25,5 @@ export const createRestoreJobSchema = z.strictObject({
 export type CreateRestoreJob = z.infer<typeof createRestoreJobSchema>;
 
 export const listRestoreJobsQuery = cursorQuery.extend({ status: z.enum(RESTORE_JOB_STATUSES).optional() });
+/** A job's history is read whole by most callers: a page holds up to 200 entries by default. */
+export const listRestoreJobEventsQuery = cursorQuery.extend({ limit: z.coerce.number().int().min(1).max(200).default(200) });

@@ -106,8 +106,9 @@ export class RestoreJobsService {
     return jobs.listForRead(this.db, tenantId, after, limit, status);
   }
 
-  events(tenantId: string, id: string): Promise<RestoreJobEvent[]> {
-    return this.db.run(tenantId, (tx) => jobs.events(tx, id));
+  /** A page of the job's history after the entry `after`: `limit + 1` entries, so the caller knows whether more follow. */
+  events(tenantId: string, id: string, after: string | undefined, limit: number): Promise<RestoreJobEvent[]> {
+    return this.db.run(tenantId, (tx) => jobs.events(tx, id, after, limit + 1));
   }
 
   private checkLimits(vendor: VendorId, body: CreateRestoreJob): void {

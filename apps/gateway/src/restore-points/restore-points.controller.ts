@@ -4,15 +4,18 @@ import { z } from 'zod';
 import { toRestorePointResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
-import { cursorQuery, ZodPipe } from '../common/zod';
+import { ApiZodQuery, checkTimeRange, cursorQuery, ZodPipe } from '../common/zod';
 import { RestorePointsService } from './restore-points.service';
 
-const listQuery = cursorQuery.extend({
-  protectedItemId: z.uuid().optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-});
+const listQuery = cursorQuery
+  .extend({
+    protectedItemId: z.uuid().optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional().describe('Not before `from`.'),
+  })
+  .superRefine(checkTimeRange);
 
 @ApiTags('restore-points')
 @ApiBearerAuth()
@@ -23,11 +26,13 @@ export class RestorePointsController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('read')
   @Get()
   @ApiOperation({
     summary:
       'List restore points, filtered by protected item and time range (from/to, ISO 8601). The worker keeps them in sync with the vendor.',
   })
+  @ApiZodQuery(listQuery)
   async list(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId') tenantId: string,
@@ -44,6 +49,7 @@ export class RestorePointsController {
     return toPage(points, q.limit, toRestorePointResource);
   }
 
+  @RequireScope('read')
   @Get(':restorePointId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string, @Param('restorePointId') id: string) {
     await this.access.assert(p, tenantId);

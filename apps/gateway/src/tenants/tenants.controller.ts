@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { toTenantResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { AllowedWhileOffboarding } from '../common/status-gate.guard';
 import { ApiZodBody, ApiZodQuery, cursorQuery, jsonSchema, ZodPipe } from '../common/zod';
 import { OffboardingService } from './offboarding.service';
@@ -26,6 +27,7 @@ export class TenantsController {
     private readonly offboarding: OffboardingService,
   ) {}
 
+  @RequireScope('manage')
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a customer tenant under your partner.' })
@@ -40,17 +42,20 @@ export class TenantsController {
     return toTenantResource(tenant);
   }
 
+  @RequireScope('read')
   @Get()
   @ApiOperation({ summary: 'List the tenants you can reach, oldest first, with a cursor.' })
   async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(cursorQuery, 'query')) q: z.infer<typeof cursorQuery>) {
     return toPage(await this.service.list(p, decodeCursor(q.cursor), q.limit), q.limit, toTenantResource);
   }
 
+  @RequireScope('read')
   @Get(':tenantId')
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId') tenantId: string) {
     return toTenantResource(await this.service.get(p, tenantId));
   }
 
+  @RequireScope('manage')
   @Delete(':tenantId')
   @HttpCode(202)
   @AllowedWhileOffboarding()

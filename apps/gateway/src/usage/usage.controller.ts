@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiT
 import { VENDOR_IDS } from '@bg/domain';
 import { problem, ProblemError } from '../common/problem';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
 import { jsonSchema, ZodPipe } from '../common/zod';
 import { prefersCsv, usageCsvHeader, usageCsvLine } from './usage.csv';
@@ -45,6 +46,7 @@ export class UsageController {
     private readonly access: TenantAccess,
   ) {}
 
+  @RequireScope('billing')
   @Get('v1/usage')
   @ApiOperation({
     summary: 'Usage of every tenant you can reach (a partner key: all its tenants), per day or month and vendor.',
@@ -55,6 +57,7 @@ export class UsageController {
     return this.answer(await this.scopeOf(p, q.tenantId), q, accept);
   }
 
+  @RequireScope('billing')
   @Get('v1/tenants/:tenantId/usage')
   @ApiOperation({ summary: 'Usage of one tenant, per day or month and vendor.', description: DESCRIPTION })
   @queryDocs(false)

@@ -39,6 +39,20 @@ export class WebhookScopes {
     return { partnerId, tenantId };
   }
 
+  /**
+   * Like `resolve`, for what sets where a tenant's data is sent and with what secret (create, change, rotate the
+   * secret): never the operator, which must not route a customer's events to an address of its choosing nor hold its
+   * signing secret. It may read, test, retry, replay, switch on or off and delete (audited in the tenant's log).
+   */
+  async resolveForSetup(p: Principal, tenantId: string | undefined): Promise<WebhookScope> {
+    if (p.kind === 'admin')
+      throw ProblemError.of(
+        'FORBIDDEN',
+        "The operator cannot create or change webhook endpoints or their secrets; the tenant's partner or the tenant can.",
+      );
+    return this.resolve(p, tenantId);
+  }
+
   /** A transaction confined by row-level security to the scope: the tenant's rows, or the partner's. */
   run<T>(scope: WebhookScope, fn: (tx: WebhookTx) => Promise<T>): Promise<T> {
     return scope.tenantId ? this.db.run(scope.tenantId, fn) : this.db.runAsPartner(scope.partnerId, fn);

@@ -6,6 +6,8 @@ import type { z } from 'zod';
 import { toWebhookDeliveryResource, toWebhookResource } from '@bg/platform';
 import { decodeCursor, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
+import { ProblemError } from '../common/problem';
+import { RequireScope } from '../common/scopes';
 import { ApiZodBody, cursorQuery, ZodPipe } from '../common/zod';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WEBHOOK_CONTRACT } from './webhook-contract';
@@ -24,9 +26,14 @@ import {
 } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
 
-/** A body that may be left out entirely (then the schema's defaults apply). */
+/** A body that may be left out entirely (then the schema's defaults apply); one that is sent must be an object (JSON `null` is 400). */
 class OptionalZodBody<T extends z.ZodType> extends ZodPipe<T> {
   override transform(value: unknown): z.infer<T> {
+    if (value === null) {
+      throw ProblemError.of('VALIDATION_FAILED', 'The body is invalid: (root): must be an object (or no body at all).', {
+        errors: [{ path: '', message: 'must be an object' }],
+      });
+    }
     return super.transform(value ?? {});
   }
 }
@@ -54,6 +61,7 @@ function webhookRoutes(name: string, path: string) {
       return params.tenantId ? `/v1/tenants/${params.tenantId}/webhooks` : '/v1/webhooks';
     }
 
+    @RequireScope('webhooks')
     @Post()
     @HttpCode(201)
     @SecretResponse()
@@ -68,11 +76,12 @@ function webhookRoutes(name: string, path: string) {
       @Body(new ZodPipe(createWebhookSchema)) body: CreateWebhook,
       @Res({ passthrough: true }) reply: FastifyReply,
     ) {
-      const created = await this.endpoints.create(await this.scopes.resolve(p, params.tenantId), body);
+      const created = await this.endpoints.create(await this.scopes.resolveForSetup(p, params.tenantId), body);
       reply.header('location', `${this.base(params)}/${created.id}`);
       return created;
     }
 
+    @RequireScope('read')
     @Get()
     @ApiOperation({ summary: 'List webhook endpoints (never their secrets).' })
     async list(
@@ -84,11 +93,13 @@ function webhookRoutes(name: string, path: string) {
       return toPage(await this.endpoints.list(scope, decodeCursor(q.cursor), q.limit), q.limit, (e) => toWebhookResource(e));
     }
 
+    @RequireScope('read')
     @Get(':webhookId')
     async get(@CurrentPrincipal() p: Principal, @Param() params: Params, @Param('webhookId') id: string) {
       return toWebhookResource(await this.endpoints.get(await this.scopes.resolve(p, params.tenantId), id));
     }
 
+    @RequireScope('webhooks')
     @Patch(':webhookId')
     @ApiOperation({
       summary:
@@ -101,9 +112,13 @@ function webhookRoutes(name: string, path: string) {
       @Param('webhookId') id: string,
       @Body(new ZodPipe(updateWebhookSchema)) body: UpdateWebhook,
     ) {
-      return this.endpoints.update(await this.scopes.resolve(p, params.tenantId), id, body);
+      // Switching an endpoint on or off is support work the operator may do; changing where events go is not.
+      const onlyEnabled = Object.keys(body).every((k) => k === 'enabled');
+      const scope = onlyEnabled ? await this.scopes.resolve(p, params.tenantId) : await this.scopes.resolveForSetup(p, params.tenantId);
+      return this.endpoints.update(scope, id, body);
     }
 
+    @RequireScope('webhooks')
     @Delete(':webhookId')
     @HttpCode(204)
     @ApiOperation({ summary: 'Delete a webhook endpoint: it takes no more events and its pending deliveries end failed.' })
@@ -111,6 +126,7 @@ function webhookRoutes(name: string, path: string) {
       await this.endpoints.remove(await this.scopes.resolve(p, params.tenantId), id);
     }
 
+    @RequireScope('webhooks')
     @Post(':webhookId/rotate-secret')
     @HttpCode(200)
     @SecretResponse()
@@ -118,16 +134,17 @@ function webhookRoutes(name: string, path: string) {
       summary:
         'Replace the signing secret; the answer holds the new one, shown this once. For overlapSeconds (default 86400) the previous secret also signs: webhook-signature carries "v1,<new> v1,<old>".',
     })
-    @ApiZodBody(rotateSecretSchema)
+    @ApiZodBody(rotateSecretSchema, 'Optional: without a body the defaults apply. When sent, a JSON object.', false)
     async rotateSecret(
       @CurrentPrincipal() p: Principal,
       @Param() params: Params,
       @Param('webhookId') id: string,
       @Body(new OptionalZodBody(rotateSecretSchema)) body: RotateSecret,
     ) {
-      return this.endpoints.rotateSecret(await this.scopes.resolve(p, params.tenantId), id, body.overlapSeconds);
+      return this.endpoints.rotateSecret(await this.scopes.resolveForSetup(p, params.tenantId), id, body.overlapSeconds);
     }
 
+    @RequireScope('webhooks')
     @Post(':webhookId/test')
     @HttpCode(202)
     @ApiOperation({
@@ -145,6 +162,7 @@ function webhookRoutes(name: string, path: string) {
       return delivery;
     }
 
+    @RequireScope('webhooks')
     @Post(':webhookId/replay')
     @HttpCode(202)
     @ApiOperation({
@@ -161,6 +179,7 @@ function webhookRoutes(name: string, path: string) {
       return this.deliveries.replay(await this.scopes.resolve(p, params.tenantId), id, body);
     }
 
+    @RequireScope('read')
     @Get(':webhookId/deliveries')
     @ApiOperation({ summary: 'Deliveries to this endpoint, oldest first, with a cursor; filter by status (pending, succeeded, failed).' })
     async listDeliveries(
@@ -173,6 +192,7 @@ function webhookRoutes(name: string, path: string) {
       return toPage(await this.deliveries.list(scope, id, decodeCursor(q.cursor), q), q.limit, toWebhookDeliveryResource);
     }
 
+    @RequireScope('read')
     @Get(':webhookId/deliveries/:deliveryId')
     @ApiOperation({ summary: 'One delivery with every attempt (status code, duration, error, response excerpt, time).' })
     async getDelivery(
@@ -184,6 +204,7 @@ function webhookRoutes(name: string, path: string) {
       return this.deliveries.get(await this.scopes.resolve(p, params.tenantId), id, deliveryId);
     }
 
+    @RequireScope('webhooks')
     @Post(':webhookId/deliveries/:deliveryId/retry')
     @HttpCode(202)
     @ApiOperation({

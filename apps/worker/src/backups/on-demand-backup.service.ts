@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { isVendorError, type CallContext, type VendorBackupRun } from '@bg/adapters';
-import { isBackupRunTerminal, systemClock } from '@bg/domain';
+import { isBackupRunTerminal, systemClock, type BackupRunStatus } from '@bg/domain';
 import {
   APP_CONFIG,
   QUEUES,
@@ -14,6 +14,7 @@ import {
   type TenantTx,
 } from '@bg/platform';
 import { AdapterCache } from '../common/adapter-cache.service';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { ProtectionHealthService } from './protection-health.service';
 import { runFacts } from './run-facts';
 
@@ -33,7 +34,13 @@ export class OnDemandBackupService {
     private readonly health: ProtectionHealthService,
     @InjectQueue(QUEUES.backups) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: WorkerMetrics,
   ) {}
+
+  /** A run reached a terminal state (bg_backup_runs_total). */
+  private ended(status: BackupRunStatus): void {
+    if (isBackupRunTerminal(status)) this.metrics.backupRuns.inc({ state: status });
+  }
 
   async start(call: CallContext, tenantId: string, runId: string): Promise<string> {
     const ctx = await this.db.run(tenantId, async (tx) => {
@@ -57,6 +64,7 @@ export class OnDemandBackupService {
     });
     await this.db.run(tenantId, (tx) => this.record(tx, runId, started.run, started.ref));
     await this.schedulePoll(call, tenantId, runId, 0, started.run);
+    this.ended(started.run.status);
     return started.run.status;
   }
 
@@ -77,6 +85,7 @@ export class OnDemandBackupService {
       return after;
     });
     if (!isBackupRunTerminal(stored.status)) await this.schedulePoll(call, tenantId, runId, attempt + 1, vendorRun);
+    this.ended(stored.status);
     return stored.status;
   }
 
@@ -96,6 +105,7 @@ export class OnDemandBackupService {
         error: { code, vendorCode: null, message },
       });
       await backupRunRepository.setItemStatus(tx, runId, 'failed', { code, message });
+      this.ended('failed');
     });
   }
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, NotFound, systemClock, type Connection, type ErrorCatalog } from '@bg/domain';
-import { createAdapter, type BackupVendorPort } from '@bg/adapters';
+import { createAdapter, isVendorError, type BackupVendorPort } from '@bg/adapters';
 import { CredentialCipher, TenantDb, connectionRepository, type SealedSecret, type TenantTx } from '@bg/platform';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { MeteredVendorPort } from '../usage/metered-vendor-port';
 import { VendorCallMeter } from '../usage/vendor-call-meter.service';
 import { ERROR_CATALOG } from './worker-platform.module';
@@ -22,6 +23,7 @@ export class AdapterCache {
     @Inject(ERROR_CATALOG) private readonly catalog: ErrorCatalog,
     private readonly meter: VendorCallMeter,
     private readonly db: TenantDb,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   /** The connection (deleted or not) and its adapter; NotFound if the tenant has no such connection. */
@@ -58,7 +60,8 @@ export class AdapterCache {
       );
     }
     const metered = { id: connection.id, tenant_id: connection.tenantId, vendor: connection.vendor };
-    // Every vendor call made through this adapter is metered for usage (vendorApiCalls).
+    const vendor = connection.vendor;
+    // Every vendor call made through this adapter is metered for usage (vendorApiCalls) and timed (metrics).
     return new MeteredVendorPort(
       createAdapter(connection.vendor, {
         connectionId: connection.id,
@@ -67,8 +70,14 @@ export class AdapterCache {
         clock: systemClock,
         catalog: this.catalog,
       }),
-      (call) => this.meter.record(metered, call),
+      (call, operation) => {
+        this.meter.record(metered, call);
+        this.metrics.vendorCall(vendor, operation, call.status, call.durationMs);
+      },
       (err) => void this.markUnhealthy(connection, `${err.code}: ${err.message}`),
+      (err) => {
+        if (isVendorError(err)) this.metrics.vendorCallErrors.inc({ vendor, code: err.code });
+      },
     );
   }
 

@@ -1,7 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { DelayedError, type Job } from 'bullmq';
 import { isVendorError } from '@bg/adapters';
+import type { RedisClient } from '@bg/platform';
 
 /**
  * A vendor's Retry-After pauses every call on that connection (vendor account) until then, across all
@@ -10,10 +10,13 @@ import { isVendorError } from '@bg/adapters';
  */
 export class ConnectionThrottle implements OnApplicationShutdown {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
+    /** Told of each pause (vendor, seconds): bg_vendor_throttle_wait_seconds. */
+    private readonly onPause: (vendor: string, seconds: number) => void = () => undefined,
   ) {}
 
+  /** Under QUEUE_PREFIX, so on a Redis Cluster it shares the queues' hash tag (single-key commands only). */
   private key(connectionId: string): string {
     return `${this.prefix}:throttle:${connectionId}`;
   }
@@ -42,5 +45,6 @@ export class ConnectionThrottle implements OnApplicationShutdown {
     if (!isVendorError(err) || !err.retryAfterMs || err.retryAfterMs <= 0) return;
     const until = Date.now() + err.retryAfterMs;
     await this.redis.set(this.key(connectionId), String(until), 'PX', err.retryAfterMs + 1000);
+    this.onPause(err.vendor, err.retryAfterMs / 1000);
   }
 }

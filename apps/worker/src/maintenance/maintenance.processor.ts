@@ -7,10 +7,12 @@ import { restoreJobIds } from '@bg/domain';
 import {
   APP_CONFIG,
   QUEUES,
+  auditLogRepository,
   TenantDb,
   policyRepository,
   purgeOffboardedTenants,
   restoreJobRepository as jobs,
+  retentionRepository,
   type AppConfig,
   webhookDeliveryRepository,
   type JobPayloads,
@@ -18,6 +20,7 @@ import {
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
+import { pruneRetention, type RetentionReport } from './retention-prune';
 
 const RECONCILE_EVERY_MS = 60_000;
 const REFRESH_POINTS_EVERY_MS = 10 * 60_000;
@@ -26,6 +29,11 @@ const SYNC_BACKUPS_EVERY_MS = 5 * 60_000;
 /** Expired idempotency keys are deleted this often, at most PRUNE_BATCH rows a statement. */
 const PRUNE_IDEMPOTENCY_EVERY_MS = 60 * 60_000;
 const PRUNE_BATCH = 10_000;
+/** Events, finished webhook deliveries and rolled-up usage facts past retention: hourly, bounded per run. */
+const PRUNE_RETENTION_EVERY_MS = 60 * 60_000;
+/** Audit entries past AUDIT_RETENTION_DAYS are deleted this often, PRUNE_BATCH rows a statement (audit_log_prune). */
+const PRUNE_AUDIT_EVERY_MS = 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
 /** Offboarded tenants past their retention are purged this often (bounded batches, see purgeOffboardedTenants). */
 const PURGE_OFFBOARDED_EVERY_MS = 60 * 60_000;
 
@@ -41,6 +49,8 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
     'maintenance.sync-backups': () => this.syncBackups(),
     'maintenance.prune-idempotency': () => this.pruneIdempotencyKeys(),
+    'maintenance.prune-retention': () => this.pruneRetention(),
+    'maintenance.prune-audit-log': () => this.pruneAuditLog(),
     'maintenance.purge-offboarded': () => this.purgeOffboarded(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
@@ -64,6 +74,8 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       await this.queue.removeJobScheduler('refresh-restore-points');
       await this.queue.removeJobScheduler('sync-backups');
       await this.queue.removeJobScheduler('prune-idempotency');
+      await this.queue.removeJobScheduler('prune-retention');
+      await this.queue.removeJobScheduler('prune-audit-log');
       await this.queue.removeJobScheduler('purge-offboarded');
       return;
     }
@@ -78,6 +90,16 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       'prune-idempotency',
       { every: PRUNE_IDEMPOTENCY_EVERY_MS },
       { name: 'maintenance.prune-idempotency', data: {} },
+    );
+    await this.queue.upsertJobScheduler(
+      'prune-retention',
+      { every: PRUNE_RETENTION_EVERY_MS },
+      { name: 'maintenance.prune-retention', data: {} },
+    );
+    await this.queue.upsertJobScheduler(
+      'prune-audit-log',
+      { every: PRUNE_AUDIT_EVERY_MS },
+      { name: 'maintenance.prune-audit-log', data: {} },
     );
     await this.queue.upsertJobScheduler(
       'purge-offboarded',
@@ -173,16 +195,36 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
   }
 
   /**
-   * Deletes idempotency keys past their expiry (a replay after it is a new request anyway), in bounded batches
-   * through idempotency_keys_expiry_idx so a large backlog never holds one long statement. Returns how many went.
+   * Deletes idempotency keys past their expiry (a replay after it is a new request anyway), in batches of
+   * PRUNE_BATCH, at most RETENTION_PRUNE_MAX_BATCHES a run (a larger backlog goes on next hour), so a large
+   * backlog never holds one long statement. Returns how many went.
    */
   async pruneIdempotencyKeys(now: Date = new Date()): Promise<number> {
     let total = 0;
+    for (let batch = 0; batch < this.config.RETENTION_PRUNE_MAX_BATCHES; batch++) {
+      const deleted = await retentionRepository.pruneIdempotencyKeys(this.system.manager, now, PRUNE_BATCH);
+      total += deleted;
+      if (deleted < PRUNE_BATCH) break;
+    }
+    return total;
+  }
+
+  /** Deletes rows past their retention (see pruneRetention); the report is the job's return value. */
+  async pruneRetention(now: Date = new Date()): Promise<RetentionReport> {
+    const report = await pruneRetention(this.system.manager, this.config, now);
+    if (report.budgetExhausted) this.log.log(`retention prune hit its batch budget (${report.batches} batches); the next run goes on`);
+    return report;
+  }
+
+  /**
+   * Deletes audit entries older than AUDIT_RETENTION_DAYS through audit_log_prune (the one path the append-only
+   * trigger lets delete, executable by the owner only), in bounded batches, oldest first. Returns how many went.
+   */
+  async pruneAuditLog(now: Date = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.config.AUDIT_RETENTION_DAYS * DAY_MS);
+    let total = 0;
     for (;;) {
-      const [, deleted] = (await this.system.query(
-        `DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at < $1 LIMIT ${PRUNE_BATCH})`,
-        [now],
-      )) as [unknown, number];
+      const deleted = await auditLogRepository.prune(this.system.manager, before, PRUNE_BATCH);
       total += deleted;
       if (deleted < PRUNE_BATCH) return total;
     }

@@ -8,6 +8,7 @@ import {
   APP_CONFIG,
   OUTBOX_CHANNEL,
   QUEUES,
+  jobTelemetry,
   outboxRepository,
   type AppConfig,
   type JobName,
@@ -123,7 +124,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
             list.map((r) => ({
               name: r.name,
               data: r.payload,
-              opts: { jobId: r.job_id, delay: r.delay_ms || undefined, priority: ranks.get(r.job_id) },
+              // The writer's trace (payload.traceparent) becomes the job's parent span (bullmq-otel, when tracing is on).
+              opts: {
+                jobId: r.job_id,
+                delay: r.delay_ms || undefined,
+                priority: ranks.get(r.job_id),
+                telemetry: jobTelemetry(r.payload.traceparent),
+              },
             })),
           );
         }

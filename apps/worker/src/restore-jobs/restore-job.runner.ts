@@ -19,7 +19,7 @@ import {
   PICKED,
   QUEUES,
   TenantDb,
-  restoreJobRepository as jobs,
+  restoreJobRepository,
   type AppConfig,
   type HistoryEntry,
   type RestoreJobPatch,
@@ -36,6 +36,7 @@ import {
 } from '@bg/adapters';
 import { AdapterCache } from '../common/adapter-cache.service';
 import { ConnectionThrottle } from '../common/connection-throttle';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { storedRef, toRestoreRequest } from './restore-job.request';
 
 const POLL_MIN_MS = 1000;
@@ -71,6 +72,21 @@ interface ProgressChange {
   entries: HistoryEntry[];
 }
 
+/**
+ * The repository with its two transition writes wrapped: a change that moved a job into a terminal state
+ * is told to `moved` (after the statement, in the caller's transaction: a rollback after it still counts).
+ */
+function countingTerminalMoves(repo: typeof restoreJobRepository, moved: (state: RestoreJobStatus) => void): typeof restoreJobRepository {
+  const counted = Object.create(repo) as typeof restoreJobRepository;
+  const note = (before: RestoreJob, after: RestoreJob | null) => {
+    if (after && after.status !== before.status && isTerminal(after.status)) moved(after.status);
+    return after;
+  };
+  counted.update = async (tx, job, ...rest) => note(job, await repo.update(tx, job, ...rest))!;
+  counted.updateIfUnchanged = async (db, job, ...rest) => note(job, await repo.updateIfUnchanged(db, job, ...rest));
+  return counted;
+}
+
 /** A lock-free write applies while the job is still as it was read: same status, phase, poll attempt, no cancel asked. */
 const AS_READ = ['status', 'submitPhase', 'cancelRequested', 'pollAttempt'] as const;
 
@@ -100,6 +116,8 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
   private readonly shutdown = new AbortController();
   /** In-flight polls per restore job, so a cancel can abort them. */
   private readonly polling = new Map<string, AbortController>();
+  /** The job repository, counting each move to a terminal state (bg_restore_jobs_total). */
+  private readonly jobs: typeof restoreJobRepository;
 
   constructor(
     private readonly db: TenantDb,
@@ -107,7 +125,9 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     private readonly throttle: ConnectionThrottle,
     @InjectQueue(QUEUES.restoreJobs) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: WorkerMetrics,
   ) {
+    this.jobs = countingTerminalMoves(restoreJobRepository, (state) => metrics.restoreJobs.inc({ state }));
     // Every in-flight vendor call listens on it (one listener per call, removed when the call ends).
     setMaxListeners(0, this.shutdown.signal);
   }
@@ -149,11 +169,11 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       { type: 'vendor_start_requested', detail: { vendorRef } },
     ];
     const checkpointed =
-      (job.cancelRequested ? null : await jobs.updateIfUnchanged(this.db, job, AS_READ, job.status, starting, {}, entries)) ??
+      (job.cancelRequested ? null : await this.jobs.updateIfUnchanged(this.db, job, AS_READ, job.status, starting, {}, entries)) ??
       (await this.db.run(tenantId, async (tx) => {
-        const current = await jobs.get(tx, jobId, { forUpdate: true });
+        const current = await this.jobs.get(tx, jobId, { forUpdate: true });
         if (isTerminal(current.status) || current.cancelRequested) return null;
-        return jobs.update(tx, current, current.status, starting, {}, entries);
+        return this.jobs.update(tx, current, current.status, starting, {}, entries);
       }));
     if (!checkpointed) return this.discard(tenantId, jobId, adapter, ref, ctx);
     const { ref: startedRef, progress } = await adapter.startRestore(ctx, ref, req);
@@ -167,7 +187,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
    */
   private async pick(work: RestoreJobWork): Promise<{ decision: 'go'; job: RestoreJob; adapter: BackupVendorPort } | undefined> {
     if (!work.vendor || gated(work.vendor)) return undefined;
-    const picked = await jobs.pickQueued(this.db, work.tenantId, work.restoreJobId);
+    const picked = await this.jobs.pickQueued(this.db, work.tenantId, work.restoreJobId);
     if (!picked) return undefined;
     const { job } = picked;
     const adapter =
@@ -179,7 +199,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
   /** Step (1) with the job locked: load, connection, admission through the vendor gate (or the end of a cancelled job). */
   private load(tenantId: string, jobId: string) {
     return this.db.run(tenantId, async (tx) => {
-      const job = await jobs.get(tx, jobId, { forUpdate: true });
+      const job = await this.jobs.get(tx, jobId, { forUpdate: true });
       if (isTerminal(job.status) || job.status === 'running') return { decision: 'done' as const };
       if (job.status === 'cancelling' && job.submitPhase !== 'starting') {
         await this.endCancelled(tx, job, 'cancelled before reaching the vendor');
@@ -200,7 +220,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
    */
   async pollConnection(tenantId: string, connectionId: string): Promise<{ polled: number }> {
     const { due, adapter } = await this.db.run(tenantId, async (tx) => {
-      const found = await jobs.dueForPoll(tx, connectionId, POLL_BATCH);
+      const found = await this.jobs.dueForPoll(tx, connectionId, POLL_BATCH);
       return { due: found, adapter: found.length ? (await this.adapters.forConnection(tx, connectionId)).adapter : undefined };
     });
     // A pool of POLL_PARALLEL lanes, each taking the next due job: one slow vendor answer holds one lane only.
@@ -232,7 +252,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     const attempt = job.pollAttempt + 1;
     if (!job.vendorRef && job.submitPhase !== 'started') {
       // Not at the vendor yet (the submission owns it): look again later.
-      await this.db.run(tenantId, (tx) => jobs.setNextPoll(tx, job.id, nextPollDelay(attempt), attempt));
+      await this.db.run(tenantId, (tx) => this.jobs.setNextPoll(tx, job.id, nextPollDelay(attempt), attempt));
       return 'active';
     }
     const own = new AbortController();
@@ -244,7 +264,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       const after =
         (await this.applyProgressIfUnchanged(job, progress, nextPoll)) ??
         (await this.db.run(tenantId, async (tx) =>
-          this.applyProgressTx(tx, await jobs.get(tx, job.id, { forUpdate: true }), progress, nextPoll),
+          this.applyProgressTx(tx, await this.jobs.get(tx, job.id, { forUpdate: true }), progress, nextPoll),
         ));
       if (await this.queueResubmit(tenantId, after)) return 'active';
       return isTerminal(after.status) ? 'terminal' : 'active';
@@ -255,7 +275,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       }
       await this.throttle.noteError(connectionId, e);
       const delayMs = nextPollDelay(attempt, isVendorError(e) ? e.retryAfterMs : undefined);
-      await this.db.run(tenantId, (tx) => jobs.setNextPoll(tx, job.id, delayMs, attempt));
+      await this.db.run(tenantId, (tx) => this.jobs.setNextPoll(tx, job.id, delayMs, attempt));
       return 'retry';
     } finally {
       if (this.polling.get(job.id) === own) this.polling.delete(job.id);
@@ -265,7 +285,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
   async cancel(work: RestoreJobWork): Promise<void> {
     const { tenantId, restoreJobId: jobId } = work;
     const { job, adapter } = await this.db.run(tenantId, async (tx) => {
-      const found = await jobs.get(tx, jobId);
+      const found = await this.jobs.get(tx, jobId);
       return {
         job: found,
         adapter: isTerminal(found.status) ? undefined : (await this.adapters.forConnection(tx, found.connectionId)).adapter,
@@ -274,7 +294,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     if (!adapter || isTerminal(job.status)) return;
     if (!cancelNeedsVendor(job)) {
       await this.db.run(tenantId, async (tx) => {
-        const j = await jobs.get(tx, jobId, { forUpdate: true });
+        const j = await this.jobs.get(tx, jobId, { forUpdate: true });
         if (!isTerminal(j.status)) await this.endCancelled(tx, j, 'cancelled before reaching the vendor');
       });
       return;
@@ -285,7 +305,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     try {
       const progress = await adapter.cancelRestore(this.context(work.requestId ?? jobId), storedRef(job));
       await this.db.run(tenantId, async (tx) => {
-        const j = await jobs.get(tx, jobId, { forUpdate: true });
+        const j = await this.jobs.get(tx, jobId, { forUpdate: true });
         await this.applyProgressTx(tx, j, progress, firstPoll, {}, [
           { type: 'vendor_cancel_requested', detail: { vendorStatus: progress.vendorStatus } },
         ]);
@@ -294,8 +314,8 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       if (!isVendorError(e) || e.retryable) throw e;
       // The vendor cannot cancel this restore now: say so, and let polling record how it ends.
       await this.db.run(tenantId, async (tx) => {
-        const j = await jobs.get(tx, jobId, { forUpdate: true });
-        await jobs.update(
+        const j = await this.jobs.get(tx, jobId, { forUpdate: true });
+        await this.jobs.update(
           tx,
           j,
           j.status,
@@ -319,9 +339,9 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
    */
   async noteRetryWait(tenantId: string, jobId: string, err: VendorError, delayMs: number, attempt: number): Promise<boolean> {
     return this.db.run(tenantId, async (tx) => {
-      const job = await jobs.get(tx, jobId, { forUpdate: true });
+      const job = await this.jobs.get(tx, jobId, { forUpdate: true });
       if (isTerminal(job.status)) return false;
-      await jobs.update(
+      await this.jobs.update(
         tx,
         job,
         job.status,
@@ -354,9 +374,9 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     const message = err instanceof Error ? err.message : String(err);
     const error: RestoreJobError = { code, message, detail };
     const failed = await this.db.run(tenantId, async (tx) => {
-      const job = await jobs.get(tx, jobId, { forUpdate: true });
+      const job = await this.jobs.get(tx, jobId, { forUpdate: true });
       if (isTerminal(job.status)) return null;
-      return jobs.update(tx, job, 'failed', { error, items: settleItems(job.items, 'failed', code) }, { code, message, ...detail });
+      return this.jobs.update(tx, job, 'failed', { error, items: settleItems(job.items, 'failed', code) }, { code, message, ...detail });
     });
     if (failed) await this.wakeWaiting(tenantId, failed.connectionId, failed.vendor);
   }
@@ -364,13 +384,13 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
   /** Puts a job on its connection's poll schedule (attempt 0: soon) and makes sure a tick is coming. */
   async schedulePoll(tenantId: string, jobId: string, attempt: number, hintMs?: number): Promise<void> {
     const delayMs = nextPollDelay(attempt, hintMs);
-    const connectionId = await this.db.run(tenantId, (tx) => jobs.setNextPoll(tx, jobId, delayMs, attempt));
+    const connectionId = await this.db.run(tenantId, (tx) => this.jobs.setNextPoll(tx, jobId, delayMs, attempt));
     await this.scheduleTick(tenantId, connectionId, delayMs);
   }
 
   /** The next tick of a connection: at the earliest due job (or at once when a full batch was due). */
   private async scheduleNextTick(tenantId: string, connectionId: string, more: boolean): Promise<void> {
-    const next = await this.db.run(tenantId, (tx) => jobs.earliestPoll(tx, connectionId));
+    const next = await this.db.run(tenantId, (tx) => this.jobs.earliestPoll(tx, connectionId));
     if (!next) return;
     const pause = (await this.throttle.pausedUntil(connectionId)) ?? 0;
     await this.scheduleTick(tenantId, connectionId, Math.max(more ? 0 : next.getTime() - Date.now(), pause - Date.now(), 0));
@@ -403,7 +423,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     if (!gated(vendor)) return 0;
     // Without a slot limit (only one restore per item), the oldest waiting jobs are woken a batch at a time.
     const slots = vendorDescriptor(vendor).capabilities.limits.concurrentRestoreJobs ?? WAKE_BATCH;
-    const waiting = await this.db.run(tenantId, (tx) => jobs.waitingForSlot(tx, connectionId, slots));
+    const waiting = await this.db.run(tenantId, (tx) => this.jobs.waitingForSlot(tx, connectionId, slots));
     let woken = 0;
     for (const id of waiting) {
       const job = await this.queue.getJob(restoreJobIds.submit(id));
@@ -425,9 +445,9 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     const { concurrentRestoreJobs: limit, oneRestorePerItem } = vendorDescriptor(job.vendor).capabilities.limits;
     if (limit || oneRestorePerItem) {
       // Serialize admissions per connection so two workers cannot both take the last slot (or the same item).
-      await jobs.lockAdmissions(tx, job.connectionId);
+      await this.jobs.lockAdmissions(tx, job.connectionId);
       const items = oneRestorePerItem ? [...new Set(job.items.map((i) => i.protectedItemId))] : [];
-      const { active, sameItem } = await jobs.activeOn(tx, job.connectionId, job.id, items);
+      const { active, sameItem } = await this.jobs.activeOn(tx, job.connectionId, job.id, items);
       const reason =
         limit && active >= limit
           ? `waiting for a vendor slot: ${job.vendor} allows ${limit} restores at once on this connection (${active} running)`
@@ -435,11 +455,11 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
             ? `waiting for restore job ${sameItem} to end: ${job.vendor} restores an item only once at a time, and it restores an item of this job`
             : null;
       if (reason) {
-        if (job.statusReason !== reason) await jobs.setStatusReason(tx, job.id, reason);
+        if (job.statusReason !== reason) await this.jobs.setStatusReason(tx, job.id, reason);
         return null;
       }
     }
-    return jobs.update(tx, job, 'submitting', PICKED.patch, PICKED.detail);
+    return this.jobs.update(tx, job, 'submitting', PICKED.patch, PICKED.detail);
   }
 
   /**
@@ -462,9 +482,9 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       }
     }
     await this.db.run(tenantId, async (tx) => {
-      const job = await jobs.get(tx, jobId, { forUpdate: true });
+      const job = await this.jobs.get(tx, jobId, { forUpdate: true });
       const discarded = [{ type: 'vendor_prepared_discarded', detail }];
-      if (isTerminal(job.status)) await jobs.recordEvents(tx, jobId, job.status, job.status, discarded);
+      if (isTerminal(job.status)) await this.jobs.recordEvents(tx, jobId, job.status, job.status, discarded);
       else await this.endCancelled(tx, job, 'cancelled before the vendor started it', discarded);
     });
     return 'done';
@@ -472,7 +492,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
 
   /** Ends a job cancelled without the vendor: every unfinished item cancelled, the reason in its history. */
   private endCancelled(tx: TenantTx, job: RestoreJob, reason: string, entries: HistoryEntry[] = []): Promise<RestoreJob> {
-    return jobs.update(tx, job, 'cancelled', { items: settleItems(job.items, 'cancelled') }, { reason }, entries);
+    return this.jobs.update(tx, job, 'cancelled', { items: settleItems(job.items, 'cancelled') }, { reason }, entries);
   }
 
   /**
@@ -492,7 +512,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     const after =
       (await this.applyProgressIfUnchanged(submitted, progress, firstPoll, at, [started])) ??
       (await this.db.run(tenantId, async (tx) =>
-        this.applyProgressTx(tx, await jobs.get(tx, submitted.id, { forUpdate: true }), progress, firstPoll, at, [started]),
+        this.applyProgressTx(tx, await this.jobs.get(tx, submitted.id, { forUpdate: true }), progress, firstPoll, at, [started]),
       ));
     if (await this.queueResubmit(tenantId, after)) return 'done';
     if (!isTerminal(after.status)) await this.scheduleTick(tenantId, after.connectionId, firstPoll.delayMs);
@@ -606,7 +626,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     entries: HistoryEntry[] = [],
   ): Promise<RestoreJob> {
     const change = this.progressChange(job, progress, nextPoll, also, entries);
-    return change ? jobs.update(tx, job, change.to, change.patch, change.detail, change.entries) : job;
+    return change ? this.jobs.update(tx, job, change.to, change.patch, change.detail, change.entries) : job;
   }
 
   /**
@@ -623,12 +643,12 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     if (job.cancelRequested) return null;
     const change = this.progressChange(job, progress, nextPoll, also, entries);
     if (!change) return job;
-    return jobs.updateIfUnchanged(this.db, job, AS_READ, change.to, change.patch, change.detail, change.entries);
+    return this.jobs.updateIfUnchanged(this.db, job, AS_READ, change.to, change.patch, change.detail, change.entries);
   }
 
   /** Fallback for queue jobs written before their payload carried the connection. */
   async connectionOf(tenantId: string, jobId: string): Promise<string> {
     this.log.debug(`looking up the connection of restore job ${jobId}`);
-    return (await this.db.run(tenantId, (tx) => jobs.get(tx, jobId))).connectionId;
+    return (await this.db.run(tenantId, (tx) => this.jobs.get(tx, jobId))).connectionId;
   }
 }

@@ -4,34 +4,47 @@ import { isVendorError, type BackupVendorPort, type CallContext, type VendorCall
 const CREDENTIAL_FAILURES: readonly string[] = ['AUTH_FAILED', 'PERMISSION_DENIED'];
 
 /**
- * A BackupVendorPort that reports every vendor HTTP call of the wrapped adapter to `onCall`, through
+ * A BackupVendorPort that reports every vendor HTTP call of the wrapped adapter to `onCall` (with the port
+ * operation that made it: `startRestore`, `getRestore` ...; usage metering and latency metrics), through
  * the port's own hook (`CallContext.onVendorCall`, which every adapter calls for each request it makes,
  * token requests included; the conformance suite checks it), and still to the caller's hook if it set one.
  * A call refused with AUTH_FAILED or PERMISSION_DENIED is also told to `onCredentialFailure` (the connection
  * turns unhealthy during normal work, not only on an explicit verify); the error still reaches the caller.
+ * Every failed operation but verify is also told to `onFailure` (error metrics).
  */
 export class MeteredVendorPort implements BackupVendorPort {
   constructor(
     private readonly inner: BackupVendorPort,
-    private readonly onCall: (call: VendorCallRecord) => void,
+    private readonly onCall: (call: VendorCallRecord, operation: string) => void,
     private readonly onCredentialFailure: (err: VendorError) => void = () => undefined,
+    private readonly onFailure: (err: unknown, operation: string) => void = () => undefined,
   ) {
     const wrapped = this.inner;
-    const w = <T>(p: Promise<T>) => this.watch(p);
-    if (wrapped.createPolicyRule) this.createPolicyRule = (ctx, ref, spec) => w(wrapped.createPolicyRule!(this.ctx(ctx), ref, spec));
-    if (wrapped.getPolicyRule) this.getPolicyRule = (ctx, ref, ruleRef) => w(wrapped.getPolicyRule!(this.ctx(ctx), ref, ruleRef));
-    if (wrapped.deletePolicyRule) this.deletePolicyRule = (ctx, ref, ruleRef) => w(wrapped.deletePolicyRule!(this.ctx(ctx), ref, ruleRef));
-    if (wrapped.listBackupRuns) this.listBackupRuns = (ctx, query, page) => w(wrapped.listBackupRuns!(this.ctx(ctx), query, page));
-    if (wrapped.startBackup) this.startBackup = (ctx, target) => w(wrapped.startBackup!(this.ctx(ctx), target));
-    if (wrapped.getBackupRun) this.getBackupRun = (ctx, ref) => w(wrapped.getBackupRun!(this.ctx(ctx), ref));
-    if (wrapped.storageUsage) this.storageUsage = (ctx) => w(wrapped.storageUsage!(this.ctx(ctx)));
-    if (wrapped.licensedUsers) this.licensedUsers = (ctx) => w(wrapped.licensedUsers!(this.ctx(ctx)));
+    const w = <T>(operation: string, p: Promise<T>) => this.watch(operation, p);
+    if (wrapped.createPolicyRule)
+      this.createPolicyRule = (ctx, ref, spec) =>
+        w('createPolicyRule', wrapped.createPolicyRule!(this.ctx(ctx, 'createPolicyRule'), ref, spec));
+    if (wrapped.getPolicyRule)
+      this.getPolicyRule = (ctx, ref, ruleRef) => w('getPolicyRule', wrapped.getPolicyRule!(this.ctx(ctx, 'getPolicyRule'), ref, ruleRef));
+    if (wrapped.deletePolicyRule)
+      this.deletePolicyRule = (ctx, ref, ruleRef) =>
+        w('deletePolicyRule', wrapped.deletePolicyRule!(this.ctx(ctx, 'deletePolicyRule'), ref, ruleRef));
+    if (wrapped.listBackupRuns)
+      this.listBackupRuns = (ctx, query, page) =>
+        w('listBackupRuns', wrapped.listBackupRuns!(this.ctx(ctx, 'listBackupRuns'), query, page));
+    if (wrapped.startBackup)
+      this.startBackup = (ctx, target) => w('startBackup', wrapped.startBackup!(this.ctx(ctx, 'startBackup'), target));
+    if (wrapped.getBackupRun)
+      this.getBackupRun = (ctx, ref) => w('getBackupRun', wrapped.getBackupRun!(this.ctx(ctx, 'getBackupRun'), ref));
+    if (wrapped.storageUsage) this.storageUsage = (ctx) => w('storageUsage', wrapped.storageUsage!(this.ctx(ctx, 'storageUsage')));
+    if (wrapped.licensedUsers) this.licensedUsers = (ctx) => w('licensedUsers', wrapped.licensedUsers!(this.ctx(ctx, 'licensedUsers')));
   }
 
-  private async watch<T>(p: Promise<T>): Promise<T> {
+  private async watch<T>(operation: string, p: Promise<T>): Promise<T> {
     try {
       return await p;
     } catch (e) {
+      this.onFailure(e, operation);
       if (isVendorError(e) && CREDENTIAL_FAILURES.includes(e.code)) this.onCredentialFailure(e);
       throw e;
     }
@@ -41,39 +54,50 @@ export class MeteredVendorPort implements BackupVendorPort {
     return this.inner.capabilities;
   }
 
-  private ctx(ctx: CallContext = {}): CallContext {
+  private ctx(ctx: CallContext = {}, operation: string): CallContext {
     const callerHook = ctx.onVendorCall;
     return {
       ...ctx,
       onVendorCall: (call) => {
-        this.onCall(call);
+        this.onCall(call, operation);
         callerHook?.(call);
       },
     };
   }
 
   // An explicit verify records its own outcome (connections processor); it is not watched.
-  verify: BackupVendorPort['verify'] = (ctx) => this.inner.verify(this.ctx(ctx));
-  listPolicies: BackupVendorPort['listPolicies'] = (ctx, page) => this.watch(this.inner.listPolicies(this.ctx(ctx), page));
-  getPolicy: BackupVendorPort['getPolicy'] = (ctx, ref) => this.watch(this.inner.getPolicy(this.ctx(ctx), ref));
-  createPolicy: BackupVendorPort['createPolicy'] = (ctx, spec) => this.watch(this.inner.createPolicy(this.ctx(ctx), spec));
-  updatePolicy: BackupVendorPort['updatePolicy'] = (ctx, ref, patch) => this.watch(this.inner.updatePolicy(this.ctx(ctx), ref, patch));
-  deletePolicy: BackupVendorPort['deletePolicy'] = (ctx, ref) => this.watch(this.inner.deletePolicy(this.ctx(ctx), ref));
-  activatePolicy: BackupVendorPort['activatePolicy'] = (ctx, ref) => this.watch(this.inner.activatePolicy(this.ctx(ctx), ref));
-  deactivatePolicy: BackupVendorPort['deactivatePolicy'] = (ctx, ref) => this.watch(this.inner.deactivatePolicy(this.ctx(ctx), ref));
+  verify: BackupVendorPort['verify'] = (ctx) => this.inner.verify(this.ctx(ctx, 'verify'));
+  listPolicies: BackupVendorPort['listPolicies'] = (ctx, page) =>
+    this.watch('listPolicies', this.inner.listPolicies(this.ctx(ctx, 'listPolicies'), page));
+  getPolicy: BackupVendorPort['getPolicy'] = (ctx, ref) => this.watch('getPolicy', this.inner.getPolicy(this.ctx(ctx, 'getPolicy'), ref));
+  createPolicy: BackupVendorPort['createPolicy'] = (ctx, spec) =>
+    this.watch('createPolicy', this.inner.createPolicy(this.ctx(ctx, 'createPolicy'), spec));
+  updatePolicy: BackupVendorPort['updatePolicy'] = (ctx, ref, patch) =>
+    this.watch('updatePolicy', this.inner.updatePolicy(this.ctx(ctx, 'updatePolicy'), ref, patch));
+  deletePolicy: BackupVendorPort['deletePolicy'] = (ctx, ref) =>
+    this.watch('deletePolicy', this.inner.deletePolicy(this.ctx(ctx, 'deletePolicy'), ref));
+  activatePolicy: BackupVendorPort['activatePolicy'] = (ctx, ref) =>
+    this.watch('activatePolicy', this.inner.activatePolicy(this.ctx(ctx, 'activatePolicy'), ref));
+  deactivatePolicy: BackupVendorPort['deactivatePolicy'] = (ctx, ref) =>
+    this.watch('deactivatePolicy', this.inner.deactivatePolicy(this.ctx(ctx, 'deactivatePolicy'), ref));
   listProtectedItems: BackupVendorPort['listProtectedItems'] = (ctx, ref, page) =>
-    this.watch(this.inner.listProtectedItems(this.ctx(ctx), ref, page));
+    this.watch('listProtectedItems', this.inner.listProtectedItems(this.ctx(ctx, 'listProtectedItems'), ref, page));
   addProtectedItems: BackupVendorPort['addProtectedItems'] = (ctx, ref, items) =>
-    this.watch(this.inner.addProtectedItems(this.ctx(ctx), ref, items));
+    this.watch('addProtectedItems', this.inner.addProtectedItems(this.ctx(ctx, 'addProtectedItems'), ref, items));
   removeProtectedItems: BackupVendorPort['removeProtectedItems'] = (ctx, ref, refs) =>
-    this.watch(this.inner.removeProtectedItems(this.ctx(ctx), ref, refs));
+    this.watch('removeProtectedItems', this.inner.removeProtectedItems(this.ctx(ctx, 'removeProtectedItems'), ref, refs));
   listRestorePoints: BackupVendorPort['listRestorePoints'] = (ctx, query, page) =>
-    this.watch(this.inner.listRestorePoints(this.ctx(ctx), query, page));
-  prepareRestore: BackupVendorPort['prepareRestore'] = (ctx, req) => this.watch(this.inner.prepareRestore(this.ctx(ctx), req));
-  startRestore: BackupVendorPort['startRestore'] = (ctx, ref, req) => this.watch(this.inner.startRestore(this.ctx(ctx), ref, req));
-  findRestore: BackupVendorPort['findRestore'] = (ctx, req, ref) => this.watch(this.inner.findRestore(this.ctx(ctx), req, ref));
-  getRestore: BackupVendorPort['getRestore'] = (ctx, ref) => this.watch(this.inner.getRestore(this.ctx(ctx), ref));
-  cancelRestore: BackupVendorPort['cancelRestore'] = (ctx, ref) => this.watch(this.inner.cancelRestore(this.ctx(ctx), ref));
+    this.watch('listRestorePoints', this.inner.listRestorePoints(this.ctx(ctx, 'listRestorePoints'), query, page));
+  prepareRestore: BackupVendorPort['prepareRestore'] = (ctx, req) =>
+    this.watch('prepareRestore', this.inner.prepareRestore(this.ctx(ctx, 'prepareRestore'), req));
+  startRestore: BackupVendorPort['startRestore'] = (ctx, ref, req) =>
+    this.watch('startRestore', this.inner.startRestore(this.ctx(ctx, 'startRestore'), ref, req));
+  findRestore: BackupVendorPort['findRestore'] = (ctx, req, ref) =>
+    this.watch('findRestore', this.inner.findRestore(this.ctx(ctx, 'findRestore'), req, ref));
+  getRestore: BackupVendorPort['getRestore'] = (ctx, ref) =>
+    this.watch('getRestore', this.inner.getRestore(this.ctx(ctx, 'getRestore'), ref));
+  cancelRestore: BackupVendorPort['cancelRestore'] = (ctx, ref) =>
+    this.watch('cancelRestore', this.inner.cancelRestore(this.ctx(ctx, 'cancelRestore'), ref));
   // Optional methods (policy rules, backup runs, storage): present exactly when the wrapped adapter has them (set in the constructor).
   readonly createPolicyRule?: BackupVendorPort['createPolicyRule'];
   readonly getPolicyRule?: BackupVendorPort['getPolicyRule'];

@@ -13,6 +13,7 @@ import {
   type PartnerTx,
 } from '@bg/platform';
 import { SYSTEM_DB } from '../common/worker-platform.module';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { eventMessageBody, signedHeaders } from './webhook-message';
 import { attemptError, decideOutcome, type AttemptOutcome } from './webhook-outcome';
 import { WebhookSender, type SendResult } from './webhook-sender';
@@ -54,6 +55,7 @@ export class WebhookDeliveryService {
     private readonly db: TenantDb,
     private readonly cipher: CredentialCipher,
     private readonly sender: WebhookSender,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async deliver(deliveryId: string, jobId: string): Promise<string> {
@@ -66,6 +68,9 @@ export class WebhookDeliveryService {
     const result = await this.sender.send(plan.url, plan.body, signedHeaders(plan.secrets, plan.delivery.messageId, at, plan.body));
     const outcome = decideOutcome(result, plan.delivery.scheduleStep + 1, this.config.WEBHOOK_RETRY_SCHEDULE);
     const disabled = await this.db.runAsPartner(partnerId, (tx) => this.record(tx, plan, jobId, result, outcome, at));
+    this.metrics.webhookDeliveries.inc({ outcome: outcome.kind });
+    // The delivery row is written with its event (fan-out), so its age is the event's lag.
+    if (outcome.kind === 'succeeded') this.metrics.webhookLag.observe(Math.max(0, (Date.now() - plan.delivery.createdAt.getTime()) / 1000));
     if (disabled) {
       this.log.warn(`webhook endpoint ${plan.delivery.endpointId} disabled: ${disabled}`);
       await this.db.runAsPartner(partnerId, (tx) => deliveries.failPending(tx, plan.delivery.endpointId, `endpoint disabled: ${disabled}`));

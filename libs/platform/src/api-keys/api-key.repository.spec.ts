@@ -8,6 +8,9 @@ const base: ApiKeyRow = {
   tenant_id: null,
   name: 'ops',
   prefix: 'bgk_abcdef',
+  scopes: ['read', 'restore'],
+  expires_at: null,
+  last_used_at: null,
   created_at: new Date('2025-01-02T03:04:05.000Z'),
   revoked_at: null,
 };
@@ -21,8 +24,11 @@ describe('apiKeyFromRow', () => {
       tenantId: null,
       name: 'ops',
       prefix: 'bgk_abcdef',
+      scopes: ['read', 'restore'],
+      expiresAt: null,
       createdAt: new Date('2025-01-02T03:04:05.000Z'),
       revokedAt: null,
+      lastUsedAt: null,
     });
   });
 
@@ -42,6 +48,13 @@ describe('apiKeyFromRow', () => {
   it('refuses a tenant key without a tenant rather than treating it as a partner key', () => {
     expect(() => apiKeyFromRow({ ...base, role: 'tenant', tenant_id: null })).toThrow(/no tenant_id/);
   });
+
+  it('maps expiry and last use, and refuses a scope this code cannot enforce', () => {
+    const k = apiKeyFromRow({ ...base, expires_at: '2030-01-01T00:00:00.000Z', last_used_at: new Date('2025-03-01T00:00:00.000Z') });
+    expect(k.expiresAt).toEqual(new Date('2030-01-01T00:00:00.000Z'));
+    expect(k.lastUsedAt).toEqual(new Date('2025-03-01T00:00:00.000Z'));
+    expect(() => apiKeyFromRow({ ...base, scopes: ['read', 'superuser'] })).toThrow(/unknown scope superuser/);
+  });
 });
 
 describe('toApiKeyResource', () => {
@@ -53,6 +66,9 @@ describe('toApiKeyResource', () => {
       'tenantId',
       'name',
       'prefix',
+      'scopes',
+      'expiresAt',
+      'lastUsedAt',
       'createdAt',
       'revokedAt',
     ]);

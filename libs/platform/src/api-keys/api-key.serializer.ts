@@ -9,6 +9,9 @@ export function toApiKeyResource(k: ApiKey) {
     tenantId: k.tenantId,
     name: k.name,
     prefix: k.prefix,
+    scopes: k.scopes,
+    expiresAt: k.expiresAt,
+    lastUsedAt: k.lastUsedAt,
     createdAt: k.createdAt,
     revokedAt: k.revokedAt,
   };

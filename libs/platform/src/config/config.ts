@@ -60,9 +60,22 @@ export const configSchema = z.object({
   DATABASE_APP_PASSWORD: z.string().min(1).default('bg_app_dev_password'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /**
+   * Seed nodes of a Redis Cluster ("host:port,host:port"); when set, every Redis connection is a cluster
+   * client (REDIS_URL then only gives credentials and TLS) and QUEUE_PREFIX is made cluster-safe.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, 'must be "host:port,host:port,..."')
+    .optional(),
+  /**
+   * Prefix of every Redis key we own (BullMQ queues, throttles). May hold one hash tag ("{bg}"); on a Redis
+   * Cluster a prefix without one is wrapped in braces, so all keys live in one hash slot as BullMQ needs.
+   */
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
+    .regex(/^[A-Za-z0-9_-]*(\{[A-Za-z0-9_-]+\})?[A-Za-z0-9_-]*$/, 'letters, digits, _ and -, with at most one hash tag such as {bg}')
+    .min(1)
     .default('bg'),
   PORT: port.default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -132,6 +145,41 @@ export const configSchema = z.object({
     .default(15),
   /** How often the worker writes its counted vendor API calls (one insert per flush). */
   USAGE_FLUSH_MS: z.coerce.number().int().min(50).default(10_000),
+  /**
+   * Retention (maintenance.prune-retention, hourly; 0 keeps forever). Published events older than this go,
+   * except those a webhook delivery still references and protected_item events (usage history).
+   */
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  /** Finished (succeeded or failed) webhook deliveries and their attempts; pending ones are never pruned. */
+  WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  /** Raw usage facts (vendor call counts, vendor samples) of days already closed by the roll-up; usage_daily is kept. */
+  USAGE_FACT_RETENTION_DAYS: z.coerce.number().int().min(0).default(400),
+  /** Rows one prune statement deletes at most, and statements per table per run: a run's work is bounded. */
+  RETENTION_PRUNE_BATCH: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  RETENTION_PRUNE_MAX_BATCHES: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Audit log entries older than this are pruned by the worker (maintenance.prune-audit-log, hourly). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
+  /** The gateway writes its buffered audit entries this often (and at 100 entries, and on shutdown). */
+  AUDIT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  /** Own-API rate limits (counters in Redis, shared by every gateway): requests per window per key and per tenant. */
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** A limiter call slower than this (or Redis down) lets the request through unlimited and logs it. */
+  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5_000).default(250),
+  /** How often a gateway writes the keys it saw to api_keys.last_used_at (one UPDATE per flush; a key at most once a minute). */
+  API_KEY_LAST_USED_FLUSH_MS: z.coerce.number().int().min(50).default(15_000),
+  /** Interface of the internal metrics listeners (gateway METRICS_PORT, worker WORKER_METRICS_PORT); loopback unless set. */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** Gateway: also serve GET /metrics without a key on this internal port (unset: only GET /metrics with the admin key). */
+  METRICS_PORT: port.optional(),
+  /** Worker: GET /metrics on this port (0: any free port). */
+  WORKER_METRICS_PORT: port.default(9465),
+  /** Logs: pretty lines (pino-pretty) when "true", or when "auto" and stdout is a terminal; JSON lines otherwise. */
+  LOG_PRETTY: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** OpenTelemetry traces go to this OTLP/HTTP endpoint; tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
 });
 
 export type AppConfig = Omit<z.infer<typeof configSchema>, 'MASTER_KEY_ID'> & {
@@ -162,6 +210,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const c = parsed.data;
+  if (c.USAGE_FACT_RETENTION_DAYS && c.USAGE_FACT_RETENTION_DAYS <= c.USAGE_ROLLUP_LOOKBACK_DAYS)
+    throw new ConfigError(
+      'Invalid configuration:\n  USAGE_FACT_RETENTION_DAYS: must be more than USAGE_ROLLUP_LOOKBACK_DAYS (the roll-up re-reads those days)',
+    );
   if (c.NODE_ENV === 'production') {
     const missing = (['ADMIN_API_KEY', 'MASTER_KEY'] as const).filter((k) => !c[k]);
     if (missing.length)
@@ -186,6 +238,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (id === keyId) continue;
     retiredKeys.set(id, buf);
   }
+  // A Redis Cluster runs a Lua script only over keys of one slot; BullMQ's scripts span a queue's keys.
+  if (c.REDIS_CLUSTER_NODES && !c.QUEUE_PREFIX.includes('{')) c.QUEUE_PREFIX = `{${c.QUEUE_PREFIX}}`;
   return { ...c, MASTER_KEY_ID: keyId, masterKey, retiredKeys };
 }
 

@@ -24,6 +24,18 @@ export async function ensureAppRole(owner: DataSource, config: AppConfig): Promi
   await owner.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
   await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
   await owner.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+  await appendOnlyGrants(owner, role);
+}
+
+/**
+ * The audit log is append-only for the app role (see the audit-log migration): it reads, and appends only through
+ * audit_log_append(). Taken back after the blanket grant above, on every migrate run.
+ */
+async function appendOnlyGrants(owner: DataSource, role: string): Promise<void> {
+  const [{ present }] = await owner.query(`SELECT to_regclass('public.audit_log') IS NOT NULL AS present`);
+  if (!present) return;
+  await owner.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_log FROM ${role}`);
+  await owner.query(`GRANT EXECUTE ON FUNCTION audit_log_append(jsonb) TO ${role}`);
 }
 
 /** Runs pending migrations as the owner, then refreshes the app role's grants. Serialized by an advisory lock. */

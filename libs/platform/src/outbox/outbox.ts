@@ -1,5 +1,6 @@
 import { JOB_QUEUE, type JobName, type JobPayloads, type QueueName } from '../queues/queues';
 import { requestContext } from '../context/request-context';
+import { currentTraceparent } from '../telemetry/trace-context';
 import type { SqlTx } from '../tenancy/tenant-db';
 
 export const OUTBOX_CHANNEL = 'bg_outbox';
@@ -36,13 +37,26 @@ export function outboxMessage<N extends JobName>(
   payload: JobPayloads[N],
   opts: { jobId: string; delayMs?: number },
 ): OutboxMessage {
-  return { queue: JOB_QUEUE[name], name, jobId: opts.jobId, payload: JSON.stringify(withRequestId(payload)), delayMs: opts.delayMs ?? 0 };
+  return {
+    queue: JOB_QUEUE[name],
+    name,
+    jobId: opts.jobId,
+    payload: JSON.stringify(withRequestContext(payload)),
+    delayMs: opts.delayMs ?? 0,
+  };
 }
 
-/** The payload with the id of the API request being served (requestContext), unless it names one already. */
-function withRequestId<P extends object>(payload: P): P {
+/**
+ * The payload with the id of the API request being served (requestContext), unless it names one already,
+ * and, when tracing is on, the W3C `traceparent` of the active span: the relay hands it to BullMQ so the
+ * worker's span continues the request's trace (the outbox payload is JSON, so no column is needed).
+ */
+export function withRequestContext<P extends object>(payload: P): P {
   const requestId = requestContext.requestId();
-  return requestId && !('requestId' in payload && payload.requestId) ? { ...payload, requestId } : payload;
+  const traceparent = currentTraceparent();
+  const out: P & { requestId?: string; traceparent?: string } =
+    requestId && !('requestId' in payload && payload.requestId) ? { ...payload, requestId } : payload;
+  return traceparent && !('traceparent' in payload) ? { ...out, traceparent } : out;
 }
 
 /**
@@ -71,7 +85,7 @@ export async function writeOutbox<N extends JobName>(
   await tx.query(
     `WITH o AS (INSERT INTO outbox (tenant_id, queue, name, job_id, payload, delay_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
      SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM o`,
-    [tenantId, JOB_QUEUE[name], name, opts.jobId, JSON.stringify(withRequestId(payload)), opts.delayMs ?? 0],
+    [tenantId, JOB_QUEUE[name], name, opts.jobId, JSON.stringify(withRequestContext(payload)), opts.delayMs ?? 0],
   );
 }
 

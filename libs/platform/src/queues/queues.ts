@@ -48,6 +48,10 @@ export interface JobPayloads {
   'backup.poll': { tenantId: string; backupRunId: string; attempt?: number; requestId?: string };
   'maintenance.sync-backups': Record<string, never>;
   'maintenance.prune-idempotency': Record<string, never>;
+  /** Deletes events, finished webhook deliveries and rolled-up usage facts past their retention, in bounded batches. */
+  'maintenance.prune-retention': Record<string, never>;
+  /** Deletes audit log entries past AUDIT_RETENTION_DAYS. */
+  'maintenance.prune-audit-log': Record<string, never>;
   /** Offboarding's worker side: waits for the tenant's jobs and vendor deletions, destroys credentials, ends it deleted. */
   'tenant.offboard': { tenantId: string; requestId?: string };
   /** Purges the data of tenants deleted longer ago than OFFBOARD_RETENTION_DAYS. */
@@ -74,6 +78,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'backup.poll': QUEUES.backups,
   'maintenance.sync-backups': QUEUES.maintenance,
   'maintenance.prune-idempotency': QUEUES.maintenance,
+  'maintenance.prune-retention': QUEUES.maintenance,
+  'maintenance.prune-audit-log': QUEUES.maintenance,
   'tenant.offboard': QUEUES.tenants,
   'maintenance.purge-offboarded': QUEUES.maintenance,
 };

@@ -309,11 +309,13 @@ export class RestoreJobRepository {
     return rows.map(restoreJobFromRow);
   }
 
-  async events(tx: TenantTx, id: string): Promise<RestoreJobEvent[]> {
+  /** The job's history, oldest first: `limit` entries after the entry `after` (undefined: from the first). NotFound without the job. */
+  async events(tx: TenantTx, id: string, after?: string, limit = 1000): Promise<RestoreJobEvent[]> {
     await this.get(tx, id);
     const rows: RestoreJobEventRow[] = await tx.query(
-      'SELECT id, restore_job_id, type, from_status, to_status, detail, created_at FROM restore_job_events WHERE restore_job_id = $1 ORDER BY id',
-      [id],
+      `SELECT id, restore_job_id, type, from_status, to_status, detail, created_at FROM restore_job_events
+        WHERE restore_job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [id, after ?? '0', limit],
     );
     return rows.map(eventFromRow);
   }

@@ -124,7 +124,18 @@ export class TenantDb {
       fn(Object.assign(sql, { partnerId })),
     );
   }
+
+  /**
+   * Runs `fn` in a transaction that sees every row of the tables whose row-level security admits the operator
+   * (`app.operator`): the audit log only. Every other tenant table stays invisible, as in a transaction without tenant.
+   */
+  async runAsOperator<T>(fn: (tx: OperatorTx) => Promise<T>): Promise<T> {
+    return this.transaction(`SELECT set_config('app.operator', 'on', true)`, (sql) => fn(Object.assign(sql, { operator: true as const })));
+  }
 }
+
+/** A transaction of the operator (see TenantDb.runAsOperator). */
+export type OperatorTx = SqlTx & { readonly operator: true };
 
 /** A transaction bound to one partner (see TenantDb.runAsPartner). */
 export type PartnerTx = SqlTx & { readonly partnerId: string };

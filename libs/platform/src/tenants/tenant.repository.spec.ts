@@ -23,9 +23,16 @@ describe('tenantFromRow / partnerFromRow', () => {
     expect(partnerFromRow({ id: 'p1', name: 'MSP', created_at: new Date('2025-01-01T00:00:00.000Z') })).toEqual({
       id: 'p1',
       name: 'MSP',
+      rateLimits: { perKey: null, perTenant: null },
       status: 'active',
       createdAt: new Date('2025-01-01T00:00:00.000Z'),
       deletedAt: null,
+    });
+    expect(
+      partnerFromRow({ id: 'p1', name: 'MSP', rate_limit_per_key: 5, rate_limit_per_tenant: null, created_at: new Date() }).rateLimits,
+    ).toEqual({
+      perKey: 5,
+      perTenant: null,
     });
   });
 
@@ -35,6 +42,7 @@ describe('tenantFromRow / partnerFromRow', () => {
     expect(Object.keys(toPartnerResource(partnerFromRow({ id: 'p1', name: 'MSP', created_at: new Date() })))).toEqual([
       'id',
       'name',
+      'rateLimits',
       'status',
       'createdAt',
       'deletedAt',
