@@ -4,19 +4,20 @@ import { SandboxControl } from './sandbox';
 import { eventually, type TestStack } from './stack';
 import { E2E_FIXTURES, type VendorE2eFixture } from './vendor-fixtures';
 
-/** A new tenant with a connection to `vendor`'s sandbox, a policy protecting one item, and its first restore point. */
+/** A new tenant (or `tenant`) with a connection to `vendor`'s sandbox, a policy protecting one item, and its first restore point. */
 export interface ProtectedItemSetup {
   t: TenantContext;
   fx: VendorE2eFixture;
   control: SandboxControl;
   connectionId: string;
+  policyId: string;
   point: string;
   /** `/v1/tenants/<id>` */
   T: string;
 }
 
-export async function protectOneItem(stack: TestStack, vendor: string): Promise<ProtectedItemSetup> {
-  const t = await newTenant(stack.admin);
+export async function protectOneItem(stack: TestStack, vendor: string, tenant?: TenantContext): Promise<ProtectedItemSetup> {
+  const t = tenant ?? (await newTenant(stack.admin));
   const fx = E2E_FIXTURES[vendor](stack.sandbox.origin);
   const control = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
   await fx.setup?.(control);
@@ -44,7 +45,7 @@ export async function protectOneItem(stack: TestStack, vendor: string): Promise<
       60_000,
     )
   ).items[0].id;
-  return { t, fx, control, connectionId, point, T };
+  return { t, fx, control, connectionId, policyId: policy.id, point, T };
 }
 
 /** The body of a restore of that one item, as the vendor takes it (destination, target, paths). */

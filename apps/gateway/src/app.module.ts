@@ -17,6 +17,8 @@ import { BackupRunsService } from './backup-runs/backup-runs.service';
 import { ProtectionController } from './protection/protection.controller';
 import { PlatformModule } from './common/platform.providers';
 import { ProblemFilter } from './common/problem.filter';
+import { OwnerStatus } from './common/owner-status.service';
+import { StatusGateGuard } from './common/status-gate.guard';
 import { TenantAccess } from './common/tenant-access.service';
 import { ConnectionsController } from './connections/connections.controller';
 import { ConnectionsService } from './connections/connections.service';
@@ -39,6 +41,7 @@ import { RestoreJobsService } from './restore-jobs/restore-jobs.service';
 import { RestorePointsController } from './restore-points/restore-points.controller';
 import { RestorePointsService } from './restore-points/restore-points.service';
 import { TenantsController } from './tenants/tenants.controller';
+import { OffboardingService } from './tenants/offboarding.service';
 import { TenantsService } from './tenants/tenants.service';
 import { UsageController } from './usage/usage.controller';
 import { UsageService } from './usage/usage.service';
@@ -78,6 +81,8 @@ export class GatewayModule {
       ],
       providers: [
         TenantAccess,
+        OwnerStatus,
+        OffboardingService,
         PartnersService,
         TenantsService,
         ApiKeysService,
@@ -101,6 +106,8 @@ export class GatewayModule {
         KeyUsageRecorder,
         { provide: GatewayMetrics, useValue: new GatewayMetrics() },
         { provide: APP_GUARD, useClass: AuthGuard },
+        // After AuthGuard: refuses keys of offboarded tenants and deleted partners, and writes to offboarding tenants.
+        { provide: APP_GUARD, useClass: StatusGateGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     });

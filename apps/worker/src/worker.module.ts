@@ -23,6 +23,7 @@ import { PolicyRulesProcessor } from './policy-rules/policy-rules.processor';
 import { RestoreJobRunner } from './restore-jobs/restore-job.runner';
 import { RestoreJobScheduler } from './restore-jobs/restore-job.scheduler';
 import { RestoreJobsProcessor } from './restore-jobs/restore-jobs.processor';
+import { TenantsProcessor } from './tenants/tenants.processor';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { WebhookFanoutService } from './webhooks/webhook-fanout.service';
 import { WebhookSender } from './webhooks/webhook-sender';
@@ -63,6 +64,7 @@ export class WorkerModule {
         PolicyRulesProcessor,
         ConnectionsProcessor,
         MaintenanceProcessor,
+        TenantsProcessor,
         WebhookFanoutService,
         WebhookDeliveryService,
         WebhooksProcessor,

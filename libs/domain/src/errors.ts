@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
   ALREADY_PROTECTED: { status: 409, title: 'The item is already protected' },
   NOT_ALLOWED_IN_STATE: { status: 409, title: 'The resource is not in a state that allows this action' },
+  TENANT_OFFBOARDING: { status: 409, title: 'The tenant is offboarded or being offboarded; it takes no more writes' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
   IDEMPOTENCY_IN_FLIGHT: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },

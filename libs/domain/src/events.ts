@@ -37,6 +37,9 @@ export const EVENT_TYPES = [
   // An integration's own set-up (tenantId null for a partner-wide endpoint): its endpoint switched off, a message given up.
   'webhook_endpoint.disabled',
   'message.attempts_exhausted',
+  // Offboarding (DELETE /v1/tenants/{id}): started at once; deleted once jobs are drained and vendor objects handled.
+  'tenant.offboarding',
+  'tenant.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -48,6 +51,7 @@ export const EVENT_RESOURCE_TYPES = [
   'backup_run',
   'webhook_endpoint',
   'message',
+  'tenant',
 ] as const;
 export type EventResourceType = (typeof EVENT_RESOURCE_TYPES)[number];
 

@@ -26,6 +26,7 @@ export * from './partners/partner.repository';
 export * from './partners/partner.serializer';
 export * from './tenants/tenant.repository';
 export * from './tenants/tenant.serializer';
+export * from './tenants/tenant-purge';
 export * from './api-keys/api-key.repository';
 export * from './api-keys/api-key.serializer';
 export * from './connections/connection.repository';

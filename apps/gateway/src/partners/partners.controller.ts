@@ -1,21 +1,26 @@
 import { SecretResponse } from '../common/idempotency.interceptor';
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { toPartnerResource } from '@bg/platform';
-import { ApiCreated, ApiOk, ApiPage } from '../common/openapi';
+import { ApiAccepted, ApiCreated, ApiOk, ApiPage } from '../common/openapi';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { decodeCursor, toPage } from '../common/pagination';
 import { RequireScope } from '../common/scopes';
 import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe, type CursorQuery } from '../common/zod';
 import { createdPartnerSchema, createPartnerSchema, partnerSchema, updatePartnerSchema, type UpdatePartner } from './partners.dto';
+import { OffboardingService } from '../tenants/offboarding.service';
+import { offboardQuery, type OffboardQuery } from '../tenants/tenants.dto';
 import { PartnersService } from './partners.service';
 
 @ApiTags('partners')
 @ApiBearerAuth()
 @Controller('v1/partners')
 export class PartnersController {
-  constructor(private readonly service: PartnersService) {}
+  constructor(
+    private readonly service: PartnersService,
+    private readonly offboarding: OffboardingService,
+  ) {}
 
   @RequireScope('manage')
   @Post()
@@ -65,5 +70,26 @@ export class PartnersController {
     @Body(new ZodPipe(updatePartnerSchema)) body: UpdatePartner,
   ) {
     return toPartnerResource(await this.service.updateRateLimits(p, partnerId, body.rateLimits));
+  }
+
+  @RequireScope('manage')
+  @Delete(':partnerId')
+  @HttpCode(202)
+  @ApiOperation({
+    operationId: 'deletePartner',
+    summary:
+      'Delete a partner (the operator, or the partner itself): every tenant of it is offboarded as DELETE /v1/tenants/{id} does (same vendorObjects), every key of it revoked at once and its webhook endpoints deleted. A second DELETE answers the same 202.',
+  })
+  @ApiZodQuery(offboardQuery)
+  @ApiAccepted(partnerSchema, { location: 'The partner: /v1/partners/{partnerId}', description: 'The partner, deleted.' })
+  async remove(
+    @CurrentPrincipal() p: Principal,
+    @Param('partnerId') partnerId: string,
+    @Query(new ZodPipe(offboardQuery, 'query')) q: OffboardQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const partner = await this.offboarding.offboardPartner(p, partnerId, q.vendorObjects);
+    reply.header('location', `/v1/partners/${partner.id}`);
+    return toPartnerResource(partner);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PARTNER_STATUSES } from '@bg/domain';
 import type { PartnerResource } from '@bg/platform';
 import { documents, named } from '../common/openapi';
 
@@ -26,7 +27,9 @@ export const partnerSchema = named(
     rateLimits: z
       .object({ perKey: z.number().int().nullable(), perTenant: z.number().int().nullable() })
       .describe("The partner's rate-limit override; null where the configured default applies."),
+    status: z.enum(PARTNER_STATUSES),
     createdAt: z.iso.datetime(),
+    deletedAt: z.iso.datetime().nullable().describe('When the partner was deleted (DELETE /v1/partners/{id}).'),
   }),
 );
 documents<typeof partnerSchema, PartnerResource>(true);

@@ -13,7 +13,15 @@ import {
   type RestoreJobStatus,
   type VendorId,
 } from '@bg/domain';
-import { APP_CONFIG, TenantDb, outboxMessage, restoreJobRepository as jobs, writeOutbox, type AppConfig } from '@bg/platform';
+import {
+  APP_CONFIG,
+  TenantDb,
+  outboxMessage,
+  restoreJobRepository as jobs,
+  writeOutbox,
+  type AppConfig,
+  type TenantTx,
+} from '@bg/platform';
 import { assertVendorRestoresTo, assertVendorSupports, vendorLimits } from '../common/vendor-rules';
 import type { CreateRestoreJob } from './restore-jobs.dto';
 
@@ -85,31 +93,7 @@ export class RestoreJobsService {
     return this.db.run(tenantId, async (tx) => {
       const job = await jobs.get(tx, id, { forUpdate: true });
       if (isTerminal(job.status)) throw new NotAllowedInState('restore job', job.status, 'cancel');
-      if (job.cancelRequested) return job;
-      if (job.status === 'queued') {
-        return jobs.update(
-          tx,
-          job,
-          'cancelled',
-          { cancelRequested: true, statusReason: 'cancelled before submission' },
-          { reason: 'cancel requested while queued' },
-        );
-      }
-      const updated = await jobs.update(
-        tx,
-        job,
-        'cancelling',
-        { cancelRequested: true, statusReason: 'cancel requested' },
-        { reason: 'cancel requested' },
-      );
-      await writeOutbox(
-        tx,
-        tenantId,
-        'restore-job.cancel',
-        { tenantId, restoreJobId: id, connectionId: job.connectionId, requestId },
-        { jobId: restoreJobIds.cancel(id) },
-      );
-      return updated;
+      return requestCancel(tx, job, requestId);
     });
   }
 
@@ -143,4 +127,36 @@ export class RestoreJobsService {
       );
     }
   }
+}
+
+/**
+ * Cancels a job (locked by the caller, not terminal): at once while queued (it never reached the vendor), else
+ * `cancelling` with the vendor's cancel queued (restore-job.cancel). A job already asked to cancel is left as it is.
+ */
+export async function requestCancel(tx: TenantTx, job: RestoreJob, requestId?: string): Promise<RestoreJob> {
+  if (job.cancelRequested) return job;
+  if (job.status === 'queued') {
+    return jobs.update(
+      tx,
+      job,
+      'cancelled',
+      { cancelRequested: true, statusReason: 'cancelled before submission' },
+      { reason: 'cancel requested while queued' },
+    );
+  }
+  const updated = await jobs.update(
+    tx,
+    job,
+    'cancelling',
+    { cancelRequested: true, statusReason: 'cancel requested' },
+    { reason: 'cancel requested' },
+  );
+  await writeOutbox(
+    tx,
+    tx.tenantId,
+    'restore-job.cancel',
+    { tenantId: tx.tenantId, restoreJobId: job.id, connectionId: job.connectionId, requestId },
+    { jobId: restoreJobIds.cancel(job.id) },
+  );
+  return updated;
 }

@@ -10,6 +10,7 @@ import {
   auditLogRepository,
   TenantDb,
   policyRepository,
+  purgeOffboardedTenants,
   restoreJobRepository as jobs,
   retentionRepository,
   type AppConfig,
@@ -33,6 +34,8 @@ const PRUNE_RETENTION_EVERY_MS = 60 * 60_000;
 /** Audit entries past AUDIT_RETENTION_DAYS are deleted this often, PRUNE_BATCH rows a statement (audit_log_prune). */
 const PRUNE_AUDIT_EVERY_MS = 60 * 60_000;
 const DAY_MS = 24 * 60 * 60_000;
+/** Offboarded tenants past their retention are purged this often (bounded batches, see purgeOffboardedTenants). */
+const PURGE_OFFBOARDED_EVERY_MS = 60 * 60_000;
 
 /**
  * Periodic jobs (BullMQ job schedulers, one per cluster, not per process): the reconciler that repairs
@@ -48,6 +51,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     'maintenance.prune-idempotency': () => this.pruneIdempotencyKeys(),
     'maintenance.prune-retention': () => this.pruneRetention(),
     'maintenance.prune-audit-log': () => this.pruneAuditLog(),
+    'maintenance.purge-offboarded': () => this.purgeOffboarded(),
   } satisfies Record<Extract<keyof JobPayloads, `maintenance.${string}`>, () => Promise<unknown>>;
 
   constructor(
@@ -72,6 +76,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       await this.queue.removeJobScheduler('prune-idempotency');
       await this.queue.removeJobScheduler('prune-retention');
       await this.queue.removeJobScheduler('prune-audit-log');
+      await this.queue.removeJobScheduler('purge-offboarded');
       return;
     }
     await this.queue.upsertJobScheduler('reconcile', { every: RECONCILE_EVERY_MS }, { name: 'maintenance.reconcile', data: {} });
@@ -95,6 +100,11 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       'prune-audit-log',
       { every: PRUNE_AUDIT_EVERY_MS },
       { name: 'maintenance.prune-audit-log', data: {} },
+    );
+    await this.queue.upsertJobScheduler(
+      'purge-offboarded',
+      { every: PURGE_OFFBOARDED_EVERY_MS },
+      { name: 'maintenance.purge-offboarded', data: {} },
     );
   }
 
@@ -218,6 +228,16 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
       total += deleted;
       if (deleted < PRUNE_BATCH) return total;
     }
+  }
+
+  /**
+   * Purges the data of tenants offboarded more than OFFBOARD_RETENTION_DAYS ago (the retention is fixed at DELETE
+   * as the tenant's purge_after). Returns how many tenants were purged.
+   */
+  async purgeOffboarded(now: Date = new Date()): Promise<number> {
+    const purged = await purgeOffboardedTenants(this.system, now);
+    for (const p of purged) this.log.log(`purged offboarded tenant ${p.tenantId}: ${JSON.stringify(p.deleted)}`);
+    return purged.length;
   }
 
   /** Queues a read of backup runs and a health judgement of every policy settled at its vendor (time alone moves RPO). */

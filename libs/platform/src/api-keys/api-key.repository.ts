@@ -171,6 +171,15 @@ export class ApiKeyRepository {
     );
     return rows.length > 0;
   }
+
+  /** Revokes every key of a tenant (offboarding) or of a partner, its tenants' keys included (partner deletion). */
+  async revokeAllOf(db: Db, owner: { tenantId: string } | { partnerId: string }): Promise<number> {
+    const [column, id] = 'tenantId' in owner ? ['tenant_id', owner.tenantId] : ['partner_id', owner.partnerId];
+    const rows = rowsOf(
+      await db.query(`UPDATE api_keys SET revoked_at = now() WHERE ${column} = $1 AND revoked_at IS NULL RETURNING id`, [id]),
+    );
+    return rows.length;
+  }
 }
 
 export const apiKeyRepository = new ApiKeyRepository();

@@ -135,6 +135,14 @@ export const configSchema = z.object({
   RESTORE_ITEM_RETRY_MS: z.coerce.number().int().min(50).default(30_000),
   /** First poll of a started on-demand backup after this long; later polls back off 1.5x up to 5 minutes. */
   BACKUP_POLL_FIRST_MS: z.coerce.number().int().min(50).default(15_000),
+  /** Offboarding: a deleted tenant's data is purged this many days after DELETE. */
+  OFFBOARD_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** Offboarding: how long the worker waits for the tenant's running jobs and vendor deletions before it ends them. */
+  OFFBOARD_DRAIN_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 60)
+    .default(15),
   /** How often the worker writes its counted vendor API calls (one insert per flush). */
   USAGE_FLUSH_MS: z.coerce.number().int().min(50).default(10_000),
   /**

@@ -1,4 +1,4 @@
-import type { Connection, ConnectionHealth, VendorId } from '@bg/domain';
+import { DomainError, type Connection, type ConnectionHealth, type VendorId } from '@bg/domain';
 import type { SealedSecret } from '../crypto/credential-cipher';
 import { toDate, toDateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
@@ -26,9 +26,9 @@ export interface ConnectionRow {
 
 /** The encrypted credential columns of a connections row. */
 interface SealedRow {
-  secret_ciphertext: Buffer;
-  secret_wrapped_key: Buffer;
-  secret_key_id: string;
+  secret_ciphertext: Buffer | null;
+  secret_wrapped_key: Buffer | null;
+  secret_key_id: string | null;
 }
 
 export function connectionFromRow(r: ConnectionRow): Connection {
@@ -142,6 +142,8 @@ export class ConnectionRepository {
       [id],
     );
     if (!row) return undefined;
+    if (!row.secret_ciphertext || !row.secret_wrapped_key || !row.secret_key_id)
+      throw new DomainError('AUTH_FAILED', `The credentials of connection ${id} were destroyed (its tenant was offboarded).`);
     return {
       connection: connectionFromRow(row),
       sealed: { ciphertext: row.secret_ciphertext, wrappedKey: row.secret_wrapped_key, keyId: row.secret_key_id },
@@ -224,6 +226,34 @@ export class ConnectionRepository {
   /** Soft delete (emits connection.deleted). */
   async softDelete(tx: TenantTx, id: string): Promise<void> {
     await tx.query('UPDATE connections SET deleted_at = now(), updated_at = now() WHERE id = $1', [id]);
+  }
+
+  /** Offboarding: every connection of the tenant deleted at once (emits connection.deleted), its credentials kept. */
+  async softDeleteAll(tx: TenantTx): Promise<number> {
+    const rows = rowsOf(
+      await tx.query(
+        `UPDATE connections SET deleted_at = now(), updated_at = now() WHERE tenant_id = $1 AND deleted_at IS NULL RETURNING id`,
+        [tx.tenantId],
+      ),
+    );
+    return rows.length;
+  }
+
+  /**
+   * Offboarding: destroys the sealed credentials (ciphertext and wrapped data key) of every connection of the tenant
+   * and marks them deleted; nothing can decrypt them afterwards. Returns how many held credentials.
+   */
+  async destroyCredentials(tx: TenantTx): Promise<number> {
+    const rows = rowsOf(
+      await tx.query(
+        `UPDATE connections SET secret_ciphertext = NULL, secret_wrapped_key = NULL, secret_key_id = NULL,
+            credentials_version = credentials_version + 1, deleted_at = COALESCE(deleted_at, now()),
+            health_detail = 'credentials destroyed (tenant offboarded)', updated_at = now()
+          WHERE tenant_id = $1 AND secret_ciphertext IS NOT NULL RETURNING id`,
+        [tx.tenantId],
+      ),
+    );
+    return rows.length;
   }
 }
 

@@ -8,6 +8,8 @@ import { protectedItemFromRow, type ProtectedItemRow } from '../protected-items/
 import { toProtectedItemResource } from '../protected-items/protected-item.serializer';
 import { restoreJobFromRow, type RestoreJobRow } from '../restore-jobs/restore-job.repository';
 import { toRestoreJobResource } from '../restore-jobs/restore-job.serializer';
+import { tenantFromRow, type TenantRow } from '../tenants/tenant.repository';
+import { toTenantResource } from '../tenants/tenant.serializer';
 import { webhookDeliveryFromRow, type WebhookDeliveryRow } from '../webhooks/webhook-delivery.repository';
 import { webhookEndpointFromRow, type WebhookEndpointRow } from '../webhooks/webhook-endpoint.repository';
 import { toWebhookDeliveryResource, toWebhookResource } from '../webhooks/webhook.serializer';
@@ -34,6 +36,8 @@ export function eventData(resourceType: string, data: Record<string, unknown>, f
       return { ...toBackupRunResource(backupRunFromRow(row as unknown as BackupRunRow)), previousStatus: previous };
     case 'webhook_endpoint':
       return toWebhookResource(webhookEndpointFromRow(row as unknown as WebhookEndpointRow));
+    case 'tenant':
+      return { ...toTenantResource(tenantFromRow(row as unknown as TenantRow)), previousStatus: previous };
     case 'message':
       return toWebhookDeliveryResource(webhookDeliveryFromRow(row as unknown as WebhookDeliveryRow));
     default:

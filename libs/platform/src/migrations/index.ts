@@ -17,6 +17,7 @@ import { VendorUsage1763900011000 } from './1763900011000-vendor-usage';
 import { IdempotencyExpiry1763900012000 } from './1763900012000-idempotency-expiry';
 import { ApiKeyScopes1763900013000 } from './1763900013000-api-key-scopes';
 import { AuditLog1763900014000 } from './1763900014000-audit-log';
+import { Offboarding1763900015000 } from './1763900015000-offboarding';
 import { Retention1763900016000 } from './1763900016000-retention';
 
 type MigrationClass = new () => MigrationInterface;
@@ -69,5 +70,6 @@ export const MIGRATIONS: MigrationClass[] = [
   IdempotencyExpiry1763900012000,
   ApiKeyScopes1763900013000,
   AuditLog1763900014000,
+  Offboarding1763900015000,
   Retention1763900016000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

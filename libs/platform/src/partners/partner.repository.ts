@@ -1,5 +1,5 @@
-import type { Partner, RateLimits } from '@bg/domain';
-import { toDate } from '../database/dates';
+import type { Partner, PartnerStatus, RateLimits } from '@bg/domain';
+import { toDate, toDateOrNull } from '../database/dates';
 import { rowsOf } from '../database/rows';
 import type { SqlTx } from '../tenancy/tenant-db';
 
@@ -10,9 +10,11 @@ type Db = SqlTx;
 export interface PartnerRow {
   id: string;
   name: string;
+  status?: string;
   rate_limit_per_key?: number | null;
   rate_limit_per_tenant?: number | null;
   created_at: Date | string;
+  deleted_at?: Date | string | null;
 }
 
 export function partnerFromRow(r: PartnerRow): Partner {
@@ -20,11 +22,13 @@ export function partnerFromRow(r: PartnerRow): Partner {
     id: r.id,
     name: r.name,
     rateLimits: { perKey: r.rate_limit_per_key ?? null, perTenant: r.rate_limit_per_tenant ?? null },
+    status: (r.status ?? 'active') as PartnerStatus,
     createdAt: toDate(r.created_at),
+    deletedAt: toDateOrNull(r.deleted_at ?? null),
   };
 }
 
-const COLUMNS = 'id, name, rate_limit_per_key, rate_limit_per_tenant, created_at';
+const COLUMNS = 'id, name, rate_limit_per_key, rate_limit_per_tenant, status, created_at, deleted_at';
 
 /** The only writer of `partners`. */
 export class PartnerRepository {
@@ -43,6 +47,14 @@ export class PartnerRepository {
 
   async exists(db: Db, id: string): Promise<boolean> {
     const rows: unknown[] = await db.query('SELECT 1 FROM partners WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
+  /** Marks the partner deleted (its tenants are offboarded by the caller); false when it already was. */
+  async markDeleted(db: Db, id: string): Promise<boolean> {
+    const rows = rowsOf(
+      await db.query(`UPDATE partners SET status = 'deleted', deleted_at = now() WHERE id = $1 AND status = 'active' RETURNING id`, [id]),
+    );
     return rows.length > 0;
   }
 

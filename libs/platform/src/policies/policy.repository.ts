@@ -252,6 +252,24 @@ export class PolicyRepository {
     const [row]: Array<{ runs_synced_at: Date | null }> = await tx.query('SELECT runs_synced_at FROM policies WHERE id = $1', [id]);
     return row?.runs_synced_at ?? null;
   }
+
+  /** Offboarding: the tenant's policies not deleting or deleted, locked until the transaction ends. */
+  async openOfTenant(tx: TenantTx): Promise<Policy[]> {
+    const rows: PolicyRow[] = await tx.query(
+      `SELECT * FROM policies WHERE tenant_id = $1 AND status NOT IN ('deleting', 'deleted') ORDER BY id FOR UPDATE`,
+      [tx.tenantId],
+    );
+    return rows.map(policyFromRow);
+  }
+
+  /** Offboarding: how many of the tenant's policies are still being deleted at their vendor. */
+  async deletingCount(tx: TenantTx): Promise<number> {
+    const [row]: Array<{ n: number }> = await tx.query(
+      `SELECT count(*)::int AS n FROM policies WHERE tenant_id = $1 AND status = 'deleting'`,
+      [tx.tenantId],
+    );
+    return row.n;
+  }
 }
 
 /** After a read of runs at $4 ($5: it changed runs): move the mark when runs changed or the mark is over 12 hours old. */

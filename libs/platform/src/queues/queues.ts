@@ -10,6 +10,7 @@ export const QUEUES = {
   webhooks: 'webhooks',
   usage: 'usage',
   backups: 'backups',
+  tenants: 'tenants',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -51,6 +52,10 @@ export interface JobPayloads {
   'maintenance.prune-retention': Record<string, never>;
   /** Deletes audit log entries past AUDIT_RETENTION_DAYS. */
   'maintenance.prune-audit-log': Record<string, never>;
+  /** Offboarding's worker side: waits for the tenant's jobs and vendor deletions, destroys credentials, ends it deleted. */
+  'tenant.offboard': { tenantId: string; requestId?: string };
+  /** Purges the data of tenants deleted longer ago than OFFBOARD_RETENTION_DAYS. */
+  'maintenance.purge-offboarded': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -75,4 +80,6 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'maintenance.prune-idempotency': QUEUES.maintenance,
   'maintenance.prune-retention': QUEUES.maintenance,
   'maintenance.prune-audit-log': QUEUES.maintenance,
+  'tenant.offboard': QUEUES.tenants,
+  'maintenance.purge-offboarded': QUEUES.maintenance,
 };

@@ -523,6 +523,15 @@ export class RestoreJobRepository {
     );
     return new Map(ranked.map((r) => [r.id, Math.min(Number(r.rank), MAX_PRIORITY)]));
   }
+
+  /** Offboarding: the tenant's jobs not yet terminal, locked until the transaction ends. */
+  async activeOfTenant(tx: TenantTx): Promise<RestoreJob[]> {
+    const rows: RestoreJobRow[] = await tx.query(
+      `SELECT * FROM restore_jobs WHERE tenant_id = $1 AND status IN ('queued', 'submitting', 'running', 'cancelling') ORDER BY id FOR UPDATE`,
+      [tx.tenantId],
+    );
+    return rows.map(restoreJobFromRow);
+  }
 }
 
 export const restoreJobRepository = new RestoreJobRepository();

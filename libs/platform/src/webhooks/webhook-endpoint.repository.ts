@@ -255,6 +255,14 @@ export class WebhookEndpointRepository {
     );
     return rows.length > 0;
   }
+
+  /** Partner deletion: the ids of every endpoint of the partner not deleted (partner-wide and its tenants'). */
+  async liveIdsOfPartner(tx: PartnerTx): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(`SELECT id FROM webhook_endpoints WHERE partner_id = $1 AND deleted_at IS NULL`, [
+      tx.partnerId,
+    ]);
+    return rows.map((r) => r.id);
+  }
 }
 
 export const webhookEndpointRepository = new WebhookEndpointRepository();
