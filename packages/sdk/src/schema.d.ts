@@ -41,7 +41,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List partners (operator) or your own partner. */
+        /** List partners (operator) or your own partner, oldest first, with a cursor. */
         get: operations["partnersList"];
         put?: never;
         /** Create a partner (MSP) and its first partner API key (operator only). The key is shown once. */
@@ -63,10 +63,12 @@ export interface paths {
         get: operations["partnersGet"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a partner (the operator, or the partner itself): every tenant of it is offboarded as DELETE /v1/tenants/{id} does (same vendorObjects), every key of it revoked at once and its webhook endpoints deleted. A second DELETE answers the same 202. */
+        delete: operations["deletePartner"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Set a partner's settings (operator only): its rate-limit override, applied within 30 s on every gateway. */
+        patch: operations["updatePartner"];
         trace?: never;
     };
     "/v1/api-keys": {
@@ -76,7 +78,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the keys you manage (never the key itself). */
+        /** List the keys you manage (never the key itself), oldest first, with a cursor. */
         get: operations["apiKeysList"];
         put?: never;
         /** Create a partner key (partnerId) or a tenant key (tenantId). The key is in the answer once. */
@@ -133,7 +135,8 @@ export interface paths {
         get: operations["tenantsGet"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Offboard a tenant (its partner or the operator). At once: status offboarding, its keys revoked, its writes refused (409 TENANT_OFFBOARDING), its connections deleted and their credentials destroyed, queued restore jobs cancelled, running ones asked to cancel. The worker then drains its jobs (and, with vendorObjects=remove, deletes its policies at their vendors) and marks it deleted; its data is purged after OFFBOARD_RETENTION_DAYS. A second DELETE answers the same 202. */
+        delete: operations["offboardTenant"];
         options?: never;
         head?: never;
         patch?: never;
@@ -172,7 +175,8 @@ export interface paths {
         delete: operations["connectionsRemove"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Replace a connection's credentials (validated for its vendor, encrypted at rest, never returned), endpoint or display name. New credentials or endpoint queue a verification: health is unknown until the worker records healthy or unhealthy. */
+        patch: operations["updateConnection"];
         trace?: never;
     };
     "/v1/tenants/{tenantId}/connections/{connectionId}/verify": {
@@ -1017,6 +1021,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit entries you may see, newest first: a tenant key its tenant's, a partner key its own and its tenants', the operator all (also unauthenticated refusals). Filter by action, outcome, actorKeyId, resourceId, since, until, tenantId. */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One tenant's audit entries (also the operator's and its partner's actions in it), newest first. */
+        get: operations["listTenantAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The gateway's Prometheus metrics (text exposition format). Operator only (ADMIN_API_KEY); METRICS_PORT serves the same without a key on an internal port. */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1032,7 +1087,7 @@ export interface components {
              * @description The normalized error code.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
+            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
             /** @description The request id (X-Request-Id); quote it when reporting a problem. */
             instance?: string;
             /** @description VALIDATION_FAILED: each invalid field. */
@@ -1059,6 +1114,12 @@ export interface components {
             name: string;
             /** @description The first characters of the key, to recognize it. */
             prefix: string;
+            /** @description What the key may do. */
+            scopes: ("read" | "restore" | "backup" | "billing" | "webhooks" | "manage")[];
+            /** @description When the key stops working; null: never. */
+            expiresAt: string | null;
+            /** @description Last use, recorded at most once a minute. */
+            lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
             revokedAt: string | null;
@@ -1075,6 +1136,12 @@ export interface components {
             name: string;
             /** @description The first characters of the key, to recognize it. */
             prefix: string;
+            /** @description What the key may do. */
+            scopes: ("read" | "restore" | "backup" | "billing" | "webhooks" | "manage")[];
+            /** @description When the key stops working; null: never. */
+            expiresAt: string | null;
+            /** @description Last use, recorded at most once a minute. */
+            lastUsedAt: string | null;
             /** Format: date-time */
             createdAt: string;
             revokedAt: string | null;
@@ -1280,14 +1347,14 @@ export interface components {
             vendorCode: string;
             httpStatus: number;
             /** @enum {string} */
-            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
+            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
             retryable: boolean;
             message: string;
         };
         ErrorCatalog: {
             codes: {
                 /** @enum {string} */
-                code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
+                code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
                 /** @description The HTTP status of a problem with this code. */
                 status: number;
                 title: string;
@@ -1296,7 +1363,7 @@ export interface components {
         };
         ErrorCode: {
             /** @enum {string} */
-            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
+            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
             /** @description The HTTP status of a problem with this code. */
             status: number;
             title: string;
@@ -1306,11 +1373,11 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "restore_job.queued" | "restore_job.submitting" | "restore_job.running" | "restore_job.succeeded" | "restore_job.partially_succeeded" | "restore_job.failed" | "restore_job.cancelling" | "restore_job.cancelled" | "policy.created" | "policy.provisioned" | "policy.updated" | "policy.activated" | "policy.deactivated" | "policy.deleted" | "policy.failed" | "protected_item.added" | "protected_item.protected" | "protected_item.removed" | "protected_item.failed" | "protected_item.at_risk" | "protected_item.healthy" | "backup_run.queued" | "backup_run.running" | "backup_run.succeeded" | "backup_run.warning" | "backup_run.failed" | "connection.created" | "connection.healthy" | "connection.unhealthy" | "connection.deleted" | "webhook_endpoint.disabled" | "message.attempts_exhausted";
+            type: "restore_job.queued" | "restore_job.submitting" | "restore_job.running" | "restore_job.succeeded" | "restore_job.partially_succeeded" | "restore_job.failed" | "restore_job.cancelling" | "restore_job.cancelled" | "policy.created" | "policy.provisioned" | "policy.updated" | "policy.activated" | "policy.deactivated" | "policy.deleted" | "policy.failed" | "protected_item.added" | "protected_item.protected" | "protected_item.removed" | "protected_item.failed" | "protected_item.at_risk" | "protected_item.healthy" | "backup_run.queued" | "backup_run.running" | "backup_run.succeeded" | "backup_run.warning" | "backup_run.failed" | "connection.created" | "connection.healthy" | "connection.unhealthy" | "connection.deleted" | "webhook_endpoint.disabled" | "message.attempts_exhausted" | "tenant.offboarding" | "tenant.deleted";
             /** @description Null for an event of a partner-wide webhook endpoint (webhook_endpoint.*, message.*). */
             tenantId: string | null;
             /** @enum {string} */
-            resourceType: "restore_job" | "policy" | "protected_item" | "connection" | "backup_run" | "webhook_endpoint" | "message";
+            resourceType: "restore_job" | "policy" | "protected_item" | "connection" | "backup_run" | "webhook_endpoint" | "message" | "tenant";
             /** Format: uuid */
             resourceId: string;
             /** Format: date-time */
@@ -1349,15 +1416,33 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+            /** @description The partner's rate-limit override; null where the configured default applies. */
+            rateLimits: {
+                perKey: number | null;
+                perTenant: number | null;
+            };
+            /** @enum {string} */
+            status: "active" | "deleted";
             /** Format: date-time */
             createdAt: string;
+            /** @description When the partner was deleted (DELETE /v1/partners/{id}). */
+            deletedAt: string | null;
         };
         CreatedPartner: {
             /** Format: uuid */
             id: string;
             name: string;
+            /** @description The partner's rate-limit override; null where the configured default applies. */
+            rateLimits: {
+                perKey: number | null;
+                perTenant: number | null;
+            };
+            /** @enum {string} */
+            status: "active" | "deleted";
             /** Format: date-time */
             createdAt: string;
+            /** @description When the partner was deleted (DELETE /v1/partners/{id}). */
+            deletedAt: string | null;
             /** @description The partner's first key. */
             apiKey: {
                 /** Format: uuid */
@@ -1366,6 +1451,29 @@ export interface components {
                 key: string;
                 prefix: string;
             };
+        };
+        Tenant: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            partnerId: string;
+            name: string;
+            /** @description The partner's own reference for the customer. */
+            externalRef: string | null;
+            /** @enum {string} */
+            status: "active" | "offboarding" | "deleted";
+            /** @description null while active. */
+            offboarding: {
+                vendorObjects: ("keep" | "remove") | null;
+                startedAt: string | null;
+                /** @description When the worker finished the offboarding (status deleted). */
+                deletedAt: string | null;
+                /** @description When its data is purged (OFFBOARD_RETENTION_DAYS after DELETE). */
+                purgeAfter: string | null;
+                purgedAt: string | null;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
         };
         PartnerPage: {
             items: components["schemas"]["Partner"][];
@@ -1603,17 +1711,6 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
         };
-        Tenant: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            partnerId: string;
-            name: string;
-            /** @description The partner's own reference for the customer. */
-            externalRef: string | null;
-            /** Format: date-time */
-            createdAt: string;
-        };
         TenantPage: {
             items: components["schemas"]["Tenant"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -1756,7 +1853,7 @@ export interface components {
             messageId: string;
             eventId: string | null;
             /** @enum {string} */
-            eventType: "restore_job.queued" | "restore_job.submitting" | "restore_job.running" | "restore_job.succeeded" | "restore_job.partially_succeeded" | "restore_job.failed" | "restore_job.cancelling" | "restore_job.cancelled" | "policy.created" | "policy.provisioned" | "policy.updated" | "policy.activated" | "policy.deactivated" | "policy.deleted" | "policy.failed" | "protected_item.added" | "protected_item.protected" | "protected_item.removed" | "protected_item.failed" | "protected_item.at_risk" | "protected_item.healthy" | "backup_run.queued" | "backup_run.running" | "backup_run.succeeded" | "backup_run.warning" | "backup_run.failed" | "connection.created" | "connection.healthy" | "connection.unhealthy" | "connection.deleted" | "webhook_endpoint.disabled" | "message.attempts_exhausted" | "webhook.test";
+            eventType: "restore_job.queued" | "restore_job.submitting" | "restore_job.running" | "restore_job.succeeded" | "restore_job.partially_succeeded" | "restore_job.failed" | "restore_job.cancelling" | "restore_job.cancelled" | "policy.created" | "policy.provisioned" | "policy.updated" | "policy.activated" | "policy.deactivated" | "policy.deleted" | "policy.failed" | "protected_item.added" | "protected_item.protected" | "protected_item.removed" | "protected_item.failed" | "protected_item.at_risk" | "protected_item.healthy" | "backup_run.queued" | "backup_run.running" | "backup_run.succeeded" | "backup_run.warning" | "backup_run.failed" | "connection.created" | "connection.healthy" | "connection.unhealthy" | "connection.deleted" | "webhook_endpoint.disabled" | "message.attempts_exhausted" | "tenant.offboarding" | "tenant.deleted" | "webhook.test";
             resourceId: string | null;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed";
@@ -1781,7 +1878,7 @@ export interface components {
             messageId: string;
             eventId: string | null;
             /** @enum {string} */
-            eventType: "restore_job.queued" | "restore_job.submitting" | "restore_job.running" | "restore_job.succeeded" | "restore_job.partially_succeeded" | "restore_job.failed" | "restore_job.cancelling" | "restore_job.cancelled" | "policy.created" | "policy.provisioned" | "policy.updated" | "policy.activated" | "policy.deactivated" | "policy.deleted" | "policy.failed" | "protected_item.added" | "protected_item.protected" | "protected_item.removed" | "protected_item.failed" | "protected_item.at_risk" | "protected_item.healthy" | "backup_run.queued" | "backup_run.running" | "backup_run.succeeded" | "backup_run.warning" | "backup_run.failed" | "connection.created" | "connection.healthy" | "connection.unhealthy" | "connection.deleted" | "webhook_endpoint.disabled" | "message.attempts_exhausted" | "webhook.test";
+            eventType: "restore_job.queued" | "restore_job.submitting" | "restore_job.running" | "restore_job.succeeded" | "restore_job.partially_succeeded" | "restore_job.failed" | "restore_job.cancelling" | "restore_job.cancelled" | "policy.created" | "policy.provisioned" | "policy.updated" | "policy.activated" | "policy.deactivated" | "policy.deleted" | "policy.failed" | "protected_item.added" | "protected_item.protected" | "protected_item.removed" | "protected_item.failed" | "protected_item.at_risk" | "protected_item.healthy" | "backup_run.queued" | "backup_run.running" | "backup_run.succeeded" | "backup_run.warning" | "backup_run.failed" | "connection.created" | "connection.healthy" | "connection.unhealthy" | "connection.deleted" | "webhook_endpoint.disabled" | "message.attempts_exhausted" | "tenant.offboarding" | "tenant.deleted" | "webhook.test";
             resourceId: string | null;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed";
@@ -1909,7 +2006,10 @@ export interface operations {
     };
     partnersList: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1925,6 +2025,15 @@ export interface operations {
                     "application/json": components["schemas"]["PartnerPage"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -1934,7 +2043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1943,7 +2052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2019,7 +2128,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2028,7 +2137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2064,7 +2173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2122,7 +2231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2140,7 +2249,212 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error: problem+json (code: INTERNAL). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePartner: {
+        parameters: {
+            query?: {
+                /** @description keep (default): policies and backups stay at the vendor; remove: every policy is deleted at its vendor (protection stops). */
+                vendorObjects?: "keep" | "remove";
+            };
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner, deleted. */
+            202: {
+                headers: {
+                    /** @description The partner: /v1/partners/{partnerId} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error: problem+json (code: INTERNAL). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The rate-limit override (the window is RATE_LIMIT_WINDOW_SECONDS). A field left out is unchanged. */
+                    rateLimits: {
+                        /** @description Requests per window for each key of this partner (and its tenants); null = RATE_LIMIT_PER_KEY. */
+                        perKey?: number | null;
+                        /** @description Requests per window for each of this partner's tenants; null = RATE_LIMIT_PER_TENANT. */
+                        perTenant?: number | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: problem+json (code: PAYLOAD_TOO_LARGE). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body not application/json: problem+json (code: UNSUPPORTED_MEDIA_TYPE). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2171,7 +2485,10 @@ export interface operations {
     };
     apiKeysList: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2187,6 +2504,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -2196,7 +2522,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2205,7 +2531,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2252,6 +2578,10 @@ export interface operations {
                     partnerId?: string;
                     /** Format: uuid */
                     tenantId?: string;
+                    /** @description What the key may do (read, restore, backup, billing, webhooks, manage); default: every scope of the key creating it. Wider: 403 SCOPE_ESCALATION. */
+                    scopes?: ("read" | "restore" | "backup" | "billing" | "webhooks" | "manage")[];
+                    /** @description When the key stops working (ISO 8601); default: the creating key's expiry. Later: 403 SCOPE_ESCALATION. */
+                    expiresAt?: string | null;
                 };
             };
         };
@@ -2285,7 +2615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2303,7 +2633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2339,7 +2669,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2395,7 +2725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2413,7 +2743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2481,7 +2811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2490,7 +2820,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2572,7 +2902,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2590,7 +2920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2626,7 +2956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2684,7 +3014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2702,7 +3032,97 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error: problem+json (code: INTERNAL). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    offboardTenant: {
+        parameters: {
+            query?: {
+                /** @description keep (default): policies and backups stay at the vendor; remove: every policy is deleted at its vendor (protection stops). */
+                vendorObjects?: "keep" | "remove";
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant, offboarding (or already deleted). */
+            202: {
+                headers: {
+                    /** @description The tenant: /v1/tenants/{tenantId} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2772,7 +3192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2790,7 +3210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2879,7 +3299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2897,7 +3317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2933,7 +3353,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2992,7 +3412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +3430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3067,7 +3487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3085,7 +3505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3094,7 +3514,126 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error: problem+json (code: INTERNAL). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName?: string;
+                    /**
+                     * Format: uri
+                     * @description The vendor's base URL; a change re-verifies the connection.
+                     */
+                    endpoint?: string;
+                    /** @description The complete new set of vendor-specific fields (validated like create; none is kept from the old set). Encrypted at rest, never returned; the connection is verified again. */
+                    credentials?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The connection (public credential fields only). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: problem+json (code: PAYLOAD_TOO_LARGE). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body not application/json: problem+json (code: UNSUPPORTED_MEDIA_TYPE). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3158,7 +3697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3176,7 +3715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3194,7 +3733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3264,7 +3803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3282,7 +3821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3377,7 +3916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3395,7 +3934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3431,7 +3970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3490,7 +4029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3508,7 +4047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3569,7 +4108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3587,7 +4126,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3596,7 +4135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3674,7 +4213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3692,7 +4231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3719,7 +4258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3783,7 +4322,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3801,7 +4340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3819,7 +4358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3883,7 +4422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3901,7 +4440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3919,7 +4458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3990,7 +4529,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4008,7 +4547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4089,7 +4628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4107,7 +4646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4143,7 +4682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4203,7 +4742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4221,7 +4760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4283,7 +4822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4301,7 +4840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4310,7 +4849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4384,7 +4923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4402,7 +4941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4486,7 +5025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4504,7 +5043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4540,7 +5079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4599,7 +5138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4617,7 +5156,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4678,7 +5217,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4696,7 +5235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4705,7 +5244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4742,7 +5281,7 @@ export interface operations {
                 protectedItemId?: string;
                 /** @description Only points in time at or after this time. */
                 from?: string;
-                /** @description Only points in time at or before this time. */
+                /** @description Only points in time at or before this time; not before `from`. */
                 to?: string;
             };
             header?: never;
@@ -4780,7 +5319,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4798,7 +5337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4857,7 +5396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4875,7 +5414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4946,7 +5485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4964,7 +5503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5056,7 +5595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5074,7 +5613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5110,7 +5649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5169,7 +5708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5187,7 +5726,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5251,7 +5790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5269,7 +5808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5287,7 +5826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5318,7 +5857,10 @@ export interface operations {
     };
     restoreJobsEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 tenantId: string;
@@ -5328,13 +5870,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The whole history in one page (nextCursor null). */
+            /** @description A page of the history, oldest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RestoreJobEventPage"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -5346,7 +5897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5364,7 +5915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5613,7 +6164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5631,7 +6182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5706,7 +6257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5724,7 +6275,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5792,7 +6343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5801,7 +6352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5883,7 +6434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5892,7 +6443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5928,7 +6479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5986,7 +6537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6004,7 +6555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6060,7 +6611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6078,7 +6629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6156,7 +6707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6192,7 +6743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6233,7 +6784,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        /** @description Optional: without a body the defaults apply. When sent, a JSON object. */
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -6272,7 +6824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6290,7 +6842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6326,7 +6878,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6389,7 +6941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6407,7 +6959,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6425,7 +6977,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6514,7 +7066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6532,7 +7084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6568,7 +7120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6639,7 +7191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6657,7 +7209,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6716,7 +7268,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6734,7 +7286,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6798,7 +7350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6816,7 +7368,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6834,7 +7386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6905,7 +7457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6923,7 +7475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7008,7 +7560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7026,7 +7578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7062,7 +7614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7122,7 +7674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7140,7 +7692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7198,7 +7750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7216,7 +7768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7296,7 +7848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7332,7 +7884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7375,7 +7927,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        /** @description Optional: without a body the defaults apply. When sent, a JSON object. */
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -7414,7 +7967,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7432,7 +7985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7468,7 +8021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7533,7 +8086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7551,7 +8104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7569,7 +8122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7660,7 +8213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7678,7 +8231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7714,7 +8267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7787,7 +8340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7805,7 +8358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7866,7 +8419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7884,7 +8437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7950,7 +8503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7968,7 +8521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7986,7 +8539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8065,7 +8618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8083,7 +8636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8162,7 +8715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8180,7 +8733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8220,7 +8773,7 @@ export interface operations {
                 status?: "queued" | "running" | "succeeded" | "warning" | "failed";
                 /** @description Only runs that started (not started yet: were asked for) at or after this time. */
                 from?: string;
-                /** @description Only runs that started (or were asked for) before this time. */
+                /** @description Only runs that started (or were asked for) before this time; not before `from`. */
                 to?: string;
             };
             header?: never;
@@ -8258,7 +8811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8276,7 +8829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8335,7 +8888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8353,7 +8906,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8417,7 +8970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8435,7 +8988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8453,7 +9006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8517,7 +9070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8535,7 +9088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, IDEMPOTENCY_IN_FLIGHT). */
+            /** @description Conflict with the current state: problem+json (code: CONFLICT, ALREADY_PROTECTED, NOT_ALLOWED_IN_STATE, TENANT_OFFBOARDING, IDEMPOTENCY_IN_FLIGHT). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8553,7 +9106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8623,7 +9176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key may not do this: problem+json (code: FORBIDDEN). */
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8632,7 +9185,343 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED). */
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error: problem+json (code: INTERNAL). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description An action (restore_job.create, connection.update, api_key.create ...) or "<resource>.*". */
+                action?: string;
+                outcome?: "succeeded" | "refused" | "failed";
+                /** @description The API key id of the actor ("admin" for the operator key). */
+                actorKeyId?: string;
+                resourceId?: string;
+                /** @description Only entries at or after this time. */
+                since?: string;
+                /** @description Only entries before this time. */
+                until?: string;
+                /** @description The entries of one tenant you may reach. */
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            actor: {
+                                /**
+                                 * @description admin: the operator key (ADMIN_API_KEY); anonymous: no valid key.
+                                 * @enum {string}
+                                 */
+                                kind: "admin" | "partner" | "tenant" | "anonymous";
+                                /** @description The API key id; "admin" for the operator; null when anonymous. */
+                                keyId: string | null;
+                                partnerId: string | null;
+                            };
+                            /** @description The tenant the action was in; null for partner-level and operator actions. */
+                            tenantId: string | null;
+                            /** @description <resource>.<verb>, from the method and route: restore_job.create, restore_job.cancel, connection.verify ... */
+                            action: string;
+                            resource: {
+                                type: string | null;
+                                /** @description From the path, or the id of the resource a create made. */
+                                id: string | null;
+                            };
+                            method: string;
+                            /** @description The route pattern, e.g. /v1/tenants/:tenantId/restore-jobs; null when no route matched. */
+                            route: string | null;
+                            /** @description The X-Request-Id of the request (problem+json `instance`). */
+                            requestId: string;
+                            /** @description The client address (X-Forwarded-For is trusted). */
+                            sourceAddress: string | null;
+                            /**
+                             * @description succeeded (2xx), refused (4xx) or failed (5xx).
+                             * @enum {string}
+                             */
+                            outcome: "succeeded" | "refused" | "failed";
+                            httpStatus: number;
+                            /** @description The normalized error code of a refusal or failure. */
+                            errorCode: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error: problem+json (code: INTERNAL). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTenantAuditLog: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description An action (restore_job.create, connection.update, api_key.create ...) or "<resource>.*". */
+                action?: string;
+                outcome?: "succeeded" | "refused" | "failed";
+                /** @description The API key id of the actor ("admin" for the operator key). */
+                actorKeyId?: string;
+                resourceId?: string;
+                /** @description Only entries at or after this time. */
+                since?: string;
+                /** @description Only entries before this time. */
+                until?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            actor: {
+                                /**
+                                 * @description admin: the operator key (ADMIN_API_KEY); anonymous: no valid key.
+                                 * @enum {string}
+                                 */
+                                kind: "admin" | "partner" | "tenant" | "anonymous";
+                                /** @description The API key id; "admin" for the operator; null when anonymous. */
+                                keyId: string | null;
+                                partnerId: string | null;
+                            };
+                            /** @description The tenant the action was in; null for partner-level and operator actions. */
+                            tenantId: string | null;
+                            /** @description <resource>.<verb>, from the method and route: restore_job.create, restore_job.cancel, connection.verify ... */
+                            action: string;
+                            resource: {
+                                type: string | null;
+                                /** @description From the path, or the id of the resource a create made. */
+                                id: string | null;
+                            };
+                            method: string;
+                            /** @description The route pattern, e.g. /v1/tenants/:tenantId/restore-jobs; null when no route matched. */
+                            route: string | null;
+                            /** @description The X-Request-Id of the request (problem+json `instance`). */
+                            requestId: string;
+                            /** @description The client address (X-Forwarded-For is trusted). */
+                            sourceAddress: string | null;
+                            /**
+                             * @description succeeded (2xx), refused (4xx) or failed (5xx).
+                             * @enum {string}
+                             */
+                            outcome: "succeeded" | "refused" | "failed";
+                            httpStatus: number;
+                            /** @description The normalized error code of a refusal or failure. */
+                            errorCode: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error: problem+json (code: INTERNAL). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format 0.0.4. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this: problem+json (code: FORBIDDEN, INSUFFICIENT_SCOPE, SCOPE_ESCALATION). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {
                     [name: string]: unknown;
