@@ -17,16 +17,38 @@ export interface LimitState {
   exceeded: boolean;
 }
 
+/** One counter a request is checked against. */
+interface Check {
+  policy: LimitState['policy'];
+  quota: number;
+  key: string;
+}
+
 /**
- * The own-API rate limits: a fixed window per key and per tenant, counted in Redis (rate-limiter-flexible,
- * one atomic Lua increment per counter) so every gateway shares them. The two counters of a request go
- * out in one round trip (auto-pipelined). A tenant's counter is keyed by the calling key's partner too,
- * so a partner naming another partner's tenant in a path burns only its own counter.
+ * Points this gateway took from a Redis counter in one go and spends locally. `counted` is the counter's
+ * value after the reservation (the whole deployment's count, our unspent points included).
+ */
+interface Lease {
+  left: number;
+  counted: number;
+  resetAt: number;
+}
+
+/**
+ * The own-API rate limits: a fixed window per key and per tenant, counted in Redis (rate-limiter-flexible's
+ * RateLimiterRedis, an atomic Lua increment per counter) so every gateway shares them. A gateway reserves
+ * RATE_LIMIT_LEASE_PERCENT of a quota per Redis call and spends it locally, so the GET path goes to Redis
+ * about once per that many requests (at most one round trip: both counters' reservations are auto-pipelined).
+ * The price: up to that share of the quota, per gateway and window, may go unspent; with a lease of 1
+ * (small quotas, or RATE_LIMIT_LEASE_PERCENT=0) every request is counted in Redis, exactly.
+ * A tenant's counter is keyed by the calling key's partner too, so a partner naming another partner's
+ * tenant in a path burns only its own counter.
  */
 @Injectable()
 export class ApiRateLimiter {
   private readonly logger = new Logger('ApiRateLimiter');
   private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly leases = new Map<string, Lease>();
   private lastFailureLog = 0;
 
   constructor(
@@ -43,10 +65,7 @@ export class ApiRateLimiter {
    * when the limiter could not answer (Redis down or slow), in which case the request goes unlimited.
    */
   async consume(p: Exclude<Principal, { kind: 'admin' }>, tenantId: string | undefined): Promise<LimitState[] | undefined> {
-    const w = this.config.RATE_LIMIT_WINDOW_SECONDS;
-    const checks: Array<{ policy: LimitState['policy']; quota: number; key: string }> = [
-      { policy: 'per-key', quota: p.rateLimits.perKey ?? this.config.RATE_LIMIT_PER_KEY, key: `key:${p.keyId}` },
-    ];
+    const checks: Check[] = [{ policy: 'per-key', quota: p.rateLimits.perKey ?? this.config.RATE_LIMIT_PER_KEY, key: `key:${p.keyId}` }];
     if (tenantId) {
       checks.push({
         policy: 'per-tenant',
@@ -54,23 +73,77 @@ export class ApiRateLimiter {
         key: `tenant:${p.partnerId}:${tenantId}`,
       });
     }
+    const now = Date.now();
+    const states: Array<LimitState | undefined> = checks.map((c) => this.fromLease(c, now));
+    if (states.every((s) => s !== undefined)) return states as LimitState[];
     if (this.redis.status !== 'ready') return this.failOpen(new Error(`redis connection is ${this.redis.status}`));
     // Issued in the same tick, so ioredis sends both in one write and one round trip.
-    const results = await Promise.allSettled(checks.map((c) => this.limiter(c.quota).consume(c.key)));
-    const states: LimitState[] = [];
+    const pending = checks.map((c, i) => (states[i] ? undefined : this.reserve(c)));
+    const results = await Promise.all(
+      pending.map((r) =>
+        r?.then(
+          (res) => ({ res }),
+          (err: unknown) => ({ err }),
+        ),
+      ),
+    );
     for (const [i, r] of results.entries()) {
-      const res = r.status === 'fulfilled' ? r.value : r.reason;
-      if (!(res instanceof RateLimiterRes)) return this.failOpen(res);
-      states.push({
-        policy: checks[i].policy,
-        quota: checks[i].quota,
-        windowSeconds: w,
-        remaining: res.remainingPoints,
-        resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
-        exceeded: r.status === 'rejected',
-      });
+      if (!r) continue;
+      if (!('res' in r)) return this.failOpen(r.err);
+      states[i] = this.fromReservation(checks[i], r.res, Date.now());
     }
-    return states;
+    return states as LimitState[];
+  }
+
+  private leaseSize(quota: number): number {
+    return Math.max(1, Math.floor((quota * this.config.RATE_LIMIT_LEASE_PERCENT) / 100));
+  }
+
+  /** The state after spending one point of a live lease (or refusing within a spent window); undefined: ask Redis. */
+  private fromLease(c: Check, now: number): LimitState | undefined {
+    const id = `${c.key}|${c.quota}`;
+    const lease = this.leases.get(id);
+    if (!lease) return undefined;
+    if (lease.resetAt <= now) {
+      this.leases.delete(id);
+      return undefined;
+    }
+    const spent = lease.counted >= c.quota && lease.left === 0;
+    if (!spent && lease.left === 0) return undefined;
+    if (!spent) lease.left -= 1;
+    return this.state(c, lease, now, spent);
+  }
+
+  /** Reserves a lease's worth of points; resolves with the counter (also when it is now over the quota). */
+  private reserve(c: Check): Promise<RateLimiterRes> {
+    return this.limiter(c.quota)
+      .consume(c.key, this.leaseSize(c.quota))
+      .catch((e: unknown) => {
+        if (e instanceof RateLimiterRes) return e;
+        throw e;
+      });
+  }
+
+  private fromReservation(c: Check, res: RateLimiterRes, now: number): LimitState {
+    const size = this.leaseSize(c.quota);
+    // Points that were free before this reservation: the request takes one, the lease keeps the rest.
+    const free = Math.max(0, c.quota - (res.consumedPoints - size));
+    const granted = Math.min(size, free);
+    const lease: Lease = { left: Math.max(0, granted - 1), counted: res.consumedPoints, resetAt: now + res.msBeforeNext };
+    if (this.leases.size > 50_000) this.leases.clear();
+    this.leases.set(`${c.key}|${c.quota}`, lease);
+    return this.state(c, lease, now, granted === 0);
+  }
+
+  private state(c: Check, lease: Lease, now: number, exceeded: boolean): LimitState {
+    return {
+      policy: c.policy,
+      quota: c.quota,
+      windowSeconds: this.config.RATE_LIMIT_WINDOW_SECONDS,
+      remaining: Math.max(0, c.quota - lease.counted) + lease.left,
+      resetSeconds: Math.max(0, Math.ceil((lease.resetAt - now) / 1000)),
+      exceeded,
+    };
   }
 
   private limiter(points: number): RateLimiterRedis {
