@@ -49,6 +49,7 @@ export class ApiRateLimiter {
   private readonly logger = new Logger('ApiRateLimiter');
   private readonly limiters = new Map<string, RateLimiterRedis>();
   private readonly leases = new Map<string, Lease>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
   private lastFailureLog = 0;
 
   constructor(
@@ -64,7 +65,10 @@ export class ApiRateLimiter {
    * Counts one request of `p` (acting in `tenantId`, if any) and returns the limits' states; undefined
    * when the limiter could not answer (Redis down or slow), in which case the request goes unlimited.
    */
-  async consume(p: Exclude<Principal, { kind: 'admin' }>, tenantId: string | undefined): Promise<LimitState[] | undefined> {
+  consume(
+    p: Exclude<Principal, { kind: 'admin' }>,
+    tenantId: string | undefined,
+  ): LimitState[] | undefined | Promise<LimitState[] | undefined> {
     const checks: Check[] = [{ policy: 'per-key', quota: p.rateLimits.perKey ?? this.config.RATE_LIMIT_PER_KEY, key: `key:${p.keyId}` }];
     if (tenantId) {
       checks.push({
@@ -73,66 +77,74 @@ export class ApiRateLimiter {
         key: `tenant:${p.partnerId}:${tenantId}`,
       });
     }
+    // The hot path: every counter served from its lease, synchronously (no promise, no Redis).
     const now = Date.now();
-    const states: Array<LimitState | undefined> = checks.map((c) => this.fromLease(c, now));
-    if (states.every((s) => s !== undefined)) return states as LimitState[];
-    if (this.redis.status !== 'ready') return this.failOpen(new Error(`redis connection is ${this.redis.status}`));
-    // Issued in the same tick, so ioredis sends both in one write and one round trip.
-    const pending = checks.map((c, i) => (states[i] ? undefined : this.reserve(c)));
-    const results = await Promise.all(
-      pending.map((r) =>
-        r?.then(
-          (res) => ({ res }),
-          (err: unknown) => ({ err }),
-        ),
-      ),
+    const fast = checks.map((c) => this.fromLease(`${c.key}|${c.quota}`, c, now));
+    if (fast.every((s) => s !== undefined)) return fast as LimitState[];
+    // Both checks start in the same tick: reservations they need go out in one write and one round trip.
+    return Promise.all(checks.map((c, i) => fast[i] ?? this.check(c))).then((states) =>
+      states.every((s) => s !== undefined) ? states : undefined,
     );
-    for (const [i, r] of results.entries()) {
-      if (!r) continue;
-      if (!('res' in r)) return this.failOpen(r.err);
-      states[i] = this.fromReservation(checks[i], r.res, Date.now());
+  }
+
+  /**
+   * Spends one point of the counter's lease, reserving a new lease from Redis when it is used up. One
+   * reservation per counter is in flight at a time: concurrent requests wait for it rather than each
+   * asking Redis (which, under load, would reserve a lease per request).
+   */
+  private async check(c: Check): Promise<LimitState | undefined> {
+    const id = `${c.key}|${c.quota}`;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const state = this.fromLease(id, c, Date.now());
+      if (state) return state;
+      let pending = this.inflight.get(id);
+      if (!pending) {
+        pending = this.reserve(id, c).finally(() => this.inflight.delete(id));
+        this.inflight.set(id, pending);
+      }
+      const err = await pending;
+      if (err !== undefined) return this.failOpen(err);
     }
-    return states as LimitState[];
+    return this.failOpen(new Error(`no lease for ${c.policy} after 5 reservations (contention)`));
   }
 
   private leaseSize(quota: number): number {
     return Math.max(1, Math.floor((quota * this.config.RATE_LIMIT_LEASE_PERCENT) / 100));
   }
 
-  /** The state after spending one point of a live lease (or refusing within a spent window); undefined: ask Redis. */
-  private fromLease(c: Check, now: number): LimitState | undefined {
-    const id = `${c.key}|${c.quota}`;
+  /** The state after spending one point of a live lease, or a refusal within a spent window; undefined: reserve. */
+  private fromLease(id: string, c: Check, now: number): LimitState | undefined {
     const lease = this.leases.get(id);
     if (!lease) return undefined;
     if (lease.resetAt <= now) {
       this.leases.delete(id);
       return undefined;
     }
-    const spent = lease.counted >= c.quota && lease.left === 0;
-    if (!spent && lease.left === 0) return undefined;
-    if (!spent) lease.left -= 1;
-    return this.state(c, lease, now, spent);
+    if (lease.left > 0) {
+      lease.left -= 1;
+      return this.state(c, lease, now, false);
+    }
+    // Every point of the window is taken (ours spent, the rest by other gateways): refuse until it resets.
+    return lease.counted >= c.quota ? this.state(c, lease, now, true) : undefined;
   }
 
-  /** Reserves a lease's worth of points; resolves with the counter (also when it is now over the quota). */
-  private reserve(c: Check): Promise<RateLimiterRes> {
-    return this.limiter(c.quota)
-      .consume(c.key, this.leaseSize(c.quota))
-      .catch((e: unknown) => {
-        if (e instanceof RateLimiterRes) return e;
-        throw e;
-      });
-  }
-
-  private fromReservation(c: Check, res: RateLimiterRes, now: number): LimitState {
+  /** Reserves a lease's worth of points into `leases`; resolves with the error when Redis could not answer. */
+  private async reserve(id: string, c: Check): Promise<unknown> {
+    if (this.redis.status !== 'ready') return new Error(`redis connection is ${this.redis.status}`);
     const size = this.leaseSize(c.quota);
-    // Points that were free before this reservation: the request takes one, the lease keeps the rest.
+    let res: RateLimiterRes;
+    try {
+      res = await this.limiter(c.quota).consume(c.key, size);
+    } catch (e) {
+      // Over the quota, rate-limiter-flexible rejects with the counter; anything else is Redis failing.
+      if (!(e instanceof RateLimiterRes)) return e;
+      res = e;
+    }
+    // Points that were free before this reservation are ours; the counter may now exceed the quota.
     const free = Math.max(0, c.quota - (res.consumedPoints - size));
-    const granted = Math.min(size, free);
-    const lease: Lease = { left: Math.max(0, granted - 1), counted: res.consumedPoints, resetAt: now + res.msBeforeNext };
     if (this.leases.size > 50_000) this.leases.clear();
-    this.leases.set(`${c.key}|${c.quota}`, lease);
-    return this.state(c, lease, now, granted === 0);
+    this.leases.set(id, { left: Math.min(size, free), counted: res.consumedPoints, resetAt: Date.now() + res.msBeforeNext });
+    return undefined;
   }
 
   private state(c: Check, lease: Lease, now: number, exceeded: boolean): LimitState {
