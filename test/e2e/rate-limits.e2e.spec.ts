@@ -134,6 +134,35 @@ describe('own-API rate limits (Redis, shared by every gateway)', () => {
     expect(cleared.body.rateLimits).toEqual({ perKey: null, perTenant: 100 });
   });
 
+  it('reserves a share of the quota per Redis call (lease) yet never lets two gateways together exceed it', async () => {
+    // 100 per key, a lease of 10: each gateway asks Redis once per 10 requests of a key.
+    const config = testConfig({
+      ...LIMITS,
+      DATABASE_URL: stack.config.DATABASE_URL,
+      RATE_LIMIT_PER_KEY: '100',
+      RATE_LIMIT_PER_TENANT: '1000',
+      RATE_LIMIT_LEASE_PERCENT: '10',
+    });
+    const apps = [await createGateway(config), await createGateway(config)];
+    try {
+      const urls = [await listen(apps[0]), await listen(apps[1])];
+      const t = await newTenant(stack.admin);
+      const [a, b] = urls.map((u) => new ApiClient(u, t.tenantKey));
+      const path = `/v1/tenants/${t.tenantId}`;
+      const count = async (client: ApiClient, n: number) => {
+        const statuses: number[] = [];
+        for (let i = 0; i < n; i++) statuses.push((await client.get(path)).status);
+        return { ok: statuses.filter((s) => s === 200).length, limited: statuses.filter((s) => s === 429).length };
+      };
+      expect(await count(a, 5)).toEqual({ ok: 5, limited: 0 });
+      // A holds 5 reserved points; B gets the other 90 and is refused after them.
+      expect(await count(b, 95)).toEqual({ ok: 90, limited: 5 });
+      expect(await count(a, 6)).toEqual({ ok: 5, limited: 1 });
+    } finally {
+      for (const app of apps) await app.close();
+    }
+  });
+
   it('lets requests through unlimited (no headers, no error) when Redis is unreachable', async () => {
     const config = testConfig({ ...LIMITS, DATABASE_URL: stack.config.DATABASE_URL, REDIS_URL: 'redis://127.0.0.1:1' });
     const blind = await createGateway(config);

@@ -56,7 +56,11 @@ export class AuthGuard implements CanActivate {
     // The operator (one key, run by whoever runs the service) is neither rate-limited nor tracked.
     if (principal.kind !== 'admin') {
       this.usage.seen(principal.keyId);
-      if (this.limiter.enabled) await this.limit(principal, req, http.getResponse<FastifyReply>());
+      if (this.limiter.enabled) {
+        // Usually answered from the gateway's lease without a promise (see ApiRateLimiter).
+        const counted = this.limiter.consume(principal, this.tenantOf(principal, req));
+        this.limit(counted instanceof Promise ? await counted : counted, http.getResponse<FastifyReply>());
+      }
     }
     if (!principal.scopes.includes(rule.scope))
       throw ProblemError.of('INSUFFICIENT_SCOPE', `This operation requires the "${rule.scope}" scope, which the API key lacks.`, {
@@ -80,8 +84,7 @@ export class AuthGuard implements CanActivate {
     return rule;
   }
 
-  private async limit(principal: Exclude<Principal, { kind: 'admin' }>, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const states = await this.limiter.consume(principal, this.tenantOf(principal, req));
+  private limit(states: LimitState[] | undefined, reply: FastifyReply): void {
     if (!states) return;
     reply.header('ratelimit-policy', rateLimitPolicyHeader(states));
     reply.header('ratelimit', rateLimitHeader(states));

@@ -166,6 +166,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Share of a quota a gateway reserves per Redis call and spends locally (0 = count every request in Redis). */
+  RATE_LIMIT_LEASE_PERCENT: z.coerce.number().min(0).max(10).default(2),
   /** A limiter call slower than this (or Redis down) lets the request through unlimited and logs it. */
   RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5_000).default(250),
   /** How often a gateway writes the keys it saw to api_keys.last_used_at (one UPDATE per flush; a key at most once a minute). */
