@@ -213,19 +213,25 @@ export interface WebhookCheck {
   counts: Counts;
   failures: string[];
   complete: boolean;
+  missingIds: string[];
 }
 
 /** Every expected event received (2xx) at least once per endpoint; signatures all verified; duplicates counted. */
 export function checkWebhooks(receiver: WebhookReceiver, expected: Map<string, Set<string>>): WebhookCheck {
   let expectedTotal = 0;
   let missing = 0;
+  const missingIds: string[] = [];
   let duplicates = 0;
   const accepted = receiver.deliveries.filter((d) => d.status >= 200 && d.status < 300);
   for (const [route, ids] of expected) {
     expectedTotal += ids.size;
     const got = accepted.filter((d) => d.route === route);
     const seen = new Set(got.map((d) => d.eventId));
-    for (const id of ids) if (!seen.has(id)) missing++;
+    for (const id of ids)
+      if (!seen.has(id)) {
+        missing++;
+        missingIds.push(id);
+      }
     duplicates += got.length - seen.size;
   }
   const unverified = receiver.deliveries.filter((d) => !d.verified).length;
@@ -242,5 +248,6 @@ export function checkWebhooks(receiver: WebhookReceiver, expected: Map<string, S
     },
     failures,
     complete: missing === 0,
+    missingIds,
   };
 }

@@ -84,6 +84,15 @@ export async function finalChecks(
     await sleep(1000);
     hooks = checkWebhooks(ctx.receiver, expected);
   }
+  if (hooks.missingIds.length) {
+    // Where the undelivered events stand: pending with a later attempt (late, not lost) or failed for good.
+    const { rows } = await ctx.pool.query<{ status: string; n: number }>(
+      `SELECT coalesce(d.status, 'no delivery row') AS status, count(*)::int AS n
+         FROM unnest($1::uuid[]) AS m(id) LEFT JOIN webhook_deliveries d ON d.event_id = m.id GROUP BY 1`,
+      [hooks.missingIds],
+    );
+    hooks.failures.push(`undelivered events by delivery status: ${rows.map((r) => `${r.status} ${r.n}`).join(', ')}`);
+  }
   return { counts: { ...jobs.counts, ...hooks.counts }, failures: [...jobs.failures, ...hooks.failures] };
 }
 

@@ -61,7 +61,7 @@ export function writeBenchmarks(order: string[], date: string): void {
     `${date}, the 2-core build machine shared with other engineers' test runs. Each drill runs its own Postgres and Redis`,
     '(private, loopback ports), one sandbox, 2 gateways and 3 workers from dist/ as child processes; counts of vendor',
     "restores are read from the sandbox's own records, events and terminal states from our tables. Sizes are scaled by",
-    'DRILL_JOBS / DRILL_TENANTS (see bench/drills/README.md); a drill exits non-zero on any loss or duplicate.',
+    'DRILL_JOBS / DRILL_TENANTS (README, Fault drills); a drill exits non-zero on any loss or duplicate.',
     '',
     '| drill | setup | counts | duration | result |',
     '|---|---|---|---|---|',

@@ -35,9 +35,10 @@ describe('idempotency keys survive a gateway crash', () => {
     const key = `crash-${randomBytes(6).toString('hex')}`;
     const first = await s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s), { 'idempotency-key': key });
     expect(first.status).toBe(202);
-    // The job row and the stored answer were written by one transaction: same transaction id (xmin).
+    // The job's 'created' history row (written with the job) and the stored answer carry one transaction id (xmin).
     const { rows } = await db.query(
-      `SELECT (SELECT xmin::text FROM restore_jobs WHERE id = $1) AS job_tx, xmin::text AS key_tx, state, response_status, response_body->>'id' AS id
+      `SELECT (SELECT xmin::text FROM restore_job_events WHERE restore_job_id = $1 AND type = 'created') AS job_tx, xmin::text AS key_tx,
+              state, response_status, response_body->>'id' AS id
          FROM idempotency_keys WHERE key = $2`,
       [first.body.id, key],
     );

@@ -7,8 +7,9 @@ export type IdempotencyClaim =
   | { kind: 'mismatch' }
   | { kind: 'in_flight' };
 
+// Only an in-flight claim is completed: an answer already stored with its change (completeIn) stays as committed.
 const COMPLETE_SQL = `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4, response_body = $5
-  WHERE principal = $1 AND key = $2`;
+  WHERE principal = $1 AND key = $2 AND state = 'in_flight'`;
 
 function completeValues(principal: string, key: string, status: number, headers: Record<string, string>, body: unknown): unknown[] {
   return [principal, key, status, JSON.stringify(headers), JSON.stringify(body ?? null)];
