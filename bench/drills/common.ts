@@ -13,7 +13,7 @@ import type { DrillResult } from './report';
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 /** Sizes: scaled so the whole set fits its 15-minute budget on the shared 2-core machine. */
-export const DRILL_JOBS = num('DRILL_JOBS', 200);
+export const DRILL_JOBS = num('DRILL_JOBS', 100);
 export const DRILL_TENANTS = num('DRILL_TENANTS', 20);
 export const DRILL_CLIENTS = num('DRILL_CLIENTS', 16);
 /** Most a drill waits for every job to end (and every event to be delivered) after its load. */

@@ -31,8 +31,11 @@ export interface ProbeStats {
   bare5xx: number;
 }
 
-/** Probes the gateway every `everyMs` while `active()`: a POST of a restore job (own key) and a GET of the job list. */
-export function probe(gateways: () => string[], t: DrillTenant, everyMs = 250): { stop(): Promise<ProbeStats> } {
+/**
+ * Probes the gateway every `everyMs` until stopped: a GET of a job list each time and, every fourth time,
+ * a POST of a restore job (own key), both rotating over the tenants.
+ */
+export function probe(gateways: () => string[], tenants: DrillTenant[], everyMs = 250): { stop(): Promise<ProbeStats> } {
   const stats: ProbeStats = { answers: 0, statuses: {}, maxMs: 0, proper503: 0, bare5xx: 0 };
   let running = true;
   const count = (a: Answer, what: string) => {
@@ -46,6 +49,7 @@ export function probe(gateways: () => string[], t: DrillTenant, everyMs = 250): 
   const loop = (async () => {
     for (let i = 0; running; i++) {
       const url = gateways()[i % gateways().length];
+      const t = tenants[i % tenants.length];
       const started = Date.now();
       try {
         const res = await fetch(`${url}/v1/tenants/${t.tenantId}/restore-jobs?limit=1`, {
@@ -65,7 +69,7 @@ export function probe(gateways: () => string[], t: DrillTenant, everyMs = 250): 
       } catch (e) {
         count({ status: 0, error: (e as Error).name, ms: Date.now() - started }, 'GET list');
       }
-      count(await postOnce(url, t, `probe-${Date.now()}-${i}`, t.body, 10_000), 'POST job');
+      if (i % 4 === 0) count(await postOnce(url, t, `probe-${Date.now()}-${i}`, t.body, 10_000), 'POST job');
       await sleep(everyMs);
     }
   })();

@@ -20,7 +20,7 @@ export async function postgresRestart(): Promise<DrillResult> {
     const spreadMs = OUTAGE_MS + 30_000;
     const load = pacedLoad(c.gatewayUrls, c.tenants, jobs, spreadMs, Date.now() + 300_000);
     await sleep(10_000);
-    const p = probe(c.gatewayUrls, c.tenants[0]);
+    const p = probe(c.gatewayUrls, c.tenants);
     await sleep(500);
     c.stack.pg.stop('immediate');
     const downAt = Date.now();

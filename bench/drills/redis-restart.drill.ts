@@ -25,7 +25,7 @@ export async function redisRestart(): Promise<DrillResult> {
     await c.stack.redis.start();
     say('  redis killed and restarted');
     await sleep(5_000);
-    const p = probe(c.gatewayUrls, c.tenants[0]);
+    const p = probe(c.gatewayUrls, c.tenants);
     await c.stack.redis.kill();
     const downAt = Date.now();
     await sleep(OUTAGE_MS);
