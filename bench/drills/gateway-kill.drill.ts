@@ -10,6 +10,8 @@ import { DRILL_CLIENTS, DRILL_JOBS, finalChecks, pick, prepare, result, teardown
 import type { DrillResult } from './report';
 
 const KILL_EVERY_MS = Number(process.env.DRILL_GATEWAY_KILL_EVERY_SECONDS ?? 3) * 1000;
+/** The load goes on until at least this many gateways were killed under it. */
+const MIN_KILLS = Number(process.env.DRILL_GATEWAY_KILLS ?? 5);
 
 export async function gatewayKill(): Promise<DrillResult> {
   const started = Date.now();
@@ -32,7 +34,10 @@ export async function gatewayKill(): Promise<DrillResult> {
       }
     })();
     const jobs = Number(process.env.DRILL_GATEWAY_JOBS ?? DRILL_JOBS / 2);
-    const subs = await submitMany(c.gatewayUrls, c.tenants, jobs, DRILL_CLIENTS * 2, Date.now() + 300_000, true);
+    const subs: Awaited<ReturnType<typeof submitMany>> = [];
+    const loadDeadline = Date.now() + 300_000;
+    while ((subs.length < jobs || kills < MIN_KILLS) && Date.now() < loadDeadline)
+      subs.push(...(await submitMany(c.gatewayUrls, c.tenants, Math.min(jobs, DRILL_CLIENTS * 2), DRILL_CLIENTS * 2, loadDeadline, true)));
     killing = false;
     await killer;
     const answered = subs.filter((s) => s.first);
@@ -74,7 +79,7 @@ export async function gatewayKill(): Promise<DrillResult> {
     ];
     return result(
       'gateway-kill',
-      `${jobs} keyed POSTs by ${DRILL_CLIENTS * 2} clients over 2 gateways, kill -9 a gateway every ~${KILL_EVERY_MS / 1000} s, ${c.tenants.length} tenants`,
+      `${subs.length} keyed POSTs by ${DRILL_CLIENTS * 2} clients over 2 gateways (until >= ${MIN_KILLS} kills), kill -9 a gateway every ~${KILL_EVERY_MS / 1000} s, ${c.tenants.length} tenants`,
       started,
       {
         gatewayKills: kills,
