@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   VENDOR_ERROR: { status: 502, title: 'The vendor failed the request' },
   RESTORE_FAILED: { status: 502, title: 'The vendor could not restore the item' },
   TIMED_OUT: { status: 504, title: 'The operation did not finish before its deadline' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'A backing service (database or queue) is briefly unavailable; retry after Retry-After' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

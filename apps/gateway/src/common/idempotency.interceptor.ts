@@ -3,7 +3,7 @@ import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type 
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { CredentialCipher, IdempotencyStore } from '@bg/platform';
+import { CredentialCipher, IdempotencyStore, type SqlTx } from '@bg/platform';
 import { problem, ProblemError } from './problem';
 import type { Principal } from './principal';
 
@@ -15,6 +15,16 @@ const SECRET_RESPONSE = 'bg:secret-response';
  * replay still returns it but the database never holds it in clear.
  */
 export const SecretResponse = (): MethodDecorator => SetMetadata(SECRET_RESPONSE, true);
+
+/**
+ * Set on the request while it holds an Idempotency-Key claim: a handler that commits a transaction
+ * records its answer with `record` inside it, so the answer survives a crash right after the commit.
+ * Not for secret answers (those are sealed by the interceptor after the handler).
+ */
+export interface IdempotencyRecorder {
+  record(tx: SqlTx, status: number, headers: Record<string, string>, body: unknown): Promise<void>;
+}
+export type WithIdempotency = FastifyRequest & { idempotency?: IdempotencyRecorder };
 
 interface SealedBody {
   $sealed: { ciphertext: string; wrappedKey: string; keyId: string };
@@ -69,6 +79,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       reply.status(claim.status);
       return this.open(recordId, claim.body);
     }
+    (req as WithIdempotency).idempotency = {
+      record: (tx, status, headers, body) => this.store.completeIn(tx, principal, key, status, headers, body),
+    };
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const location = reply.getHeader('location');

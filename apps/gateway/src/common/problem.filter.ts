@@ -17,6 +17,36 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: 'THROTTLED',
 };
 
+/** Seconds a client is asked to wait (Retry-After) when Postgres or Redis is unreachable. */
+export const BACKING_SERVICE_RETRY_AFTER_SECONDS = 2;
+
+// Postgres SQLSTATEs of a database that is down, restarting or out of connections: class 08 (connection
+// exception), 57P01-57P03 (admin/crash shutdown, cannot connect now), 53300 (too many connections).
+const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
+const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTCONN']);
+// What node-postgres and ioredis throw without a code when the server went away mid-query or is not connected.
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|enableOfflineQueue|MaxRetriesPerRequest|Reached the max retries per request/i;
+
+/**
+ * True when `err` says a backing service (Postgres, Redis) is unreachable rather than that the request
+ * is wrong: such a request can be retried as is, so it answers 503 with Retry-After, not a bare 500.
+ */
+export function isBackingServiceUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, message, name } = e as { code?: unknown; message?: unknown; name?: unknown };
+    if (typeof code === 'string' && (PG_UNAVAILABLE.test(code) || NET_UNAVAILABLE.has(code))) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+    if (name === 'MaxRetriesPerRequestError') return true;
+    // TypeORM's QueryFailedError keeps the driver's error; AggregateError (connect to several addresses) its parts.
+    const inner = (e as { driverError?: unknown; cause?: unknown; errors?: unknown[] }).driverError ?? (e as { cause?: unknown }).cause;
+    const parts = (e as { errors?: unknown[] }).errors;
+    if (Array.isArray(parts) && parts.some((p) => isBackingServiceUnavailable(p))) return true;
+    e = inner;
+  }
+  return false;
+}
+
 /** Turns any error into an application/problem+json answer. Unknown errors: 500 without internals. */
 export function toProblem(err: unknown, requestId: string | undefined, logger: Logger): Problem {
   if (err instanceof ProblemError) return { ...err.problem, instance: requestId };
@@ -57,6 +87,16 @@ export function toProblem(err: unknown, requestId: string | undefined, logger: L
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return { ...problem(STATUS_CODES[status] ?? 'INVALID_REQUEST', (err as Error).message), status, instance: requestId };
   }
+  if (isBackingServiceUnavailable(err)) {
+    logger.warn(`backing service unavailable: ${(err as Error)?.message}`);
+    return problem(
+      'SERVICE_UNAVAILABLE',
+      'The service is briefly unavailable (its database or queue is not reachable). Retry after the Retry-After delay.',
+      {
+        instance: requestId,
+      },
+    );
+  }
   logger.error({ err }, 'unhandled error');
   return problem('INTERNAL', 'An internal error occurred. Quote the instance id when reporting it.', { instance: requestId });
 }
@@ -70,6 +110,7 @@ export class ProblemFilter implements ExceptionFilter {
     const req = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const body = toProblem(exception, String(req.id ?? ''), this.logger);
+    if (body.code === 'SERVICE_UNAVAILABLE') reply.header('retry-after', String(BACKING_SERVICE_RETRY_AFTER_SECONDS));
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
 }

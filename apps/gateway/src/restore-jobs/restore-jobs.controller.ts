@@ -3,6 +3,7 @@ import { toRestoreJobEventResource, toRestoreJobResource } from '@bg/platform';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { WithIdempotency } from '../common/idempotency.interceptor';
 import { decodeCursor, SEQUENCE_ID, toPage } from '../common/pagination';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { RequireScope } from '../common/scopes';
@@ -49,8 +50,14 @@ export class RestoreJobsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     await this.access.assert(p, tenantId);
-    const job = toRestoreJobResource(await this.service.create(tenantId, body, req.id));
-    reply.header('location', `/v1/tenants/${tenantId}/restore-jobs/${job.id}`);
+    const location = (id: string) => `/v1/tenants/${tenantId}/restore-jobs/${id}`;
+    // With an Idempotency-Key the answer commits with the job: a crash before answering leaves the answer to replay.
+    const recorder = (req as WithIdempotency).idempotency;
+    const created = await this.service.create(tenantId, body, req.id, async (tx, job) => {
+      await recorder?.record(tx, 202, { location: location(job.id) }, toRestoreJobResource(job));
+    });
+    const job = toRestoreJobResource(created);
+    reply.header('location', location(job.id));
     return job;
   }
 

@@ -36,7 +36,13 @@ export class RestoreJobsService {
    * Validates against the vendor's limits, stores the job (queued) + its first event + the outbox row,
    * in one transaction. `requestId` travels with the job to the vendor calls made for it.
    */
-  async create(tenantId: string, body: CreateRestoreJob, requestId?: string): Promise<RestoreJob> {
+  /** `onCreated` runs in the job's transaction, after its insert (e.g. to record the idempotent answer). */
+  async create(
+    tenantId: string,
+    body: CreateRestoreJob,
+    requestId?: string,
+    onCreated?: (tx: TenantTx, job: RestoreJob) => Promise<void>,
+  ): Promise<RestoreJob> {
     return this.db.run(tenantId, async (tx) => {
       const ids = body.items.map((i) => i.restorePointId);
       const unique = [...new Set(ids)];
@@ -68,7 +74,7 @@ export class RestoreJobsService {
         };
       });
       const id = newId();
-      return jobs.insert(
+      const job = await jobs.insert(
         tx,
         {
           id,
@@ -86,6 +92,8 @@ export class RestoreJobsService {
           { jobId: restoreJobIds.submit(id) },
         ),
       );
+      await onCreated?.(tx, job);
+      return job;
     });
   }
 

@@ -1,0 +1,111 @@
+// Pieces every drill shares: sizes from the environment, the stack with tenants and webhook receiver,
+// waiting for the end state, and turning counts into a result.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Pool } from 'pg';
+import { say, sleep } from '../support';
+import { setupTenants, type DrillTenant } from './accounts';
+import { TERMINAL, checkJobs, checkWebhooks, expectedDeliveries, type Counts } from './checks';
+import { DRILL_LOG_DIR, DrillStack, type StackOptions } from './infra';
+import { WebhookReceiver } from './receiver';
+import type { DrillResult } from './report';
+
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+/** Sizes: scaled so the whole set fits its 15-minute budget on the shared 2-core machine. */
+export const DRILL_JOBS = num('DRILL_JOBS', 100);
+export const DRILL_TENANTS = num('DRILL_TENANTS', 20);
+export const DRILL_CLIENTS = num('DRILL_CLIENTS', 16);
+/** Most a drill waits for every job to end (and every event to be delivered) after its load. */
+export const DRILL_SETTLE_MS = num('DRILL_SETTLE_SECONDS', 240) * 1000;
+
+export interface DrillContext {
+  drill: string;
+  stack: DrillStack;
+  pool: Pool;
+  receiver: WebhookReceiver;
+  tenants: DrillTenant[];
+  gatewayUrls: () => string[];
+}
+
+/** Starts the stack, the receiver and `tenants` tenants (round-robin over the four vendors, each subscribed). */
+export async function prepare(drill: string, opts: StackOptions & { tenants?: number; restoreMs?: number } = {}): Promise<DrillContext> {
+  const stack = await DrillStack.start(drill, opts);
+  const receiver = new WebhookReceiver();
+  await receiver.start();
+  const tenants = await setupTenants(stack.gateways[0].url, stack.adminKey, stack.origin, opts.tenants ?? DRILL_TENANTS, {
+    restoreMs: opts.restoreMs,
+    webhookUrl: (route) => receiver.url(route),
+  });
+  for (const t of tenants) if (t.webhook) receiver.setSecret(t.webhook.route, t.webhook.secret);
+  const pool = new Pool({ connectionString: stack.pg.databaseUrl, max: 3 });
+  pool.on('error', () => undefined);
+  say(
+    `  ${drill}: stack up (2 gateways, 3 workers, private Postgres :${stack.pg.port}, Redis :${stack.redis.port}), ${tenants.length} tenants`,
+  );
+  return { drill, stack, pool, receiver, tenants, gatewayUrls: () => stack.gateways.map((g) => g.url) };
+}
+
+export async function teardown(ctx: DrillContext | undefined): Promise<void> {
+  if (!ctx) return;
+  await ctx.pool.end().catch(() => undefined);
+  await ctx.receiver.stop().catch(() => undefined);
+  await ctx.stack.stop();
+}
+
+/** Polls (with a deadline) until no job is non-terminal; returns how long it took. */
+export async function untilAllTerminal(pool: Pool, timeoutMs = DRILL_SETTLE_MS): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const {
+      rows: [r],
+    } = await pool
+      .query<{ open: number }>(`SELECT count(*)::int AS open FROM restore_jobs WHERE status <> ALL ($1)`, [TERMINAL])
+      .catch(() => ({ rows: [{ open: -1 }] }));
+    if (r.open === 0) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) return Date.now() - started;
+    await sleep(1000);
+  }
+}
+
+/** Job checks plus webhook checks (waiting up to `timeoutMs` for the deliveries to complete). */
+export async function finalChecks(
+  ctx: DrillContext,
+  accepted: number,
+  timeoutMs = 90_000,
+): Promise<{ counts: Counts; failures: string[] }> {
+  const jobs = await checkJobs(ctx.pool, ctx.tenants, accepted);
+  if (jobs.diagnostics.length)
+    writeFileSync(resolve(DRILL_LOG_DIR, `${ctx.drill}-diagnostics.json`), JSON.stringify(jobs.diagnostics, null, 2));
+  const expected = await expectedDeliveries(ctx.pool, ctx.tenants);
+  const deadline = Date.now() + timeoutMs;
+  let hooks = checkWebhooks(ctx.receiver, expected);
+  while (!hooks.complete && Date.now() < deadline) {
+    await sleep(1000);
+    hooks = checkWebhooks(ctx.receiver, expected);
+  }
+  if (hooks.missingIds.length) {
+    // Where the undelivered events stand: pending with a later attempt (late, not lost) or failed for good.
+    const { rows } = await ctx.pool.query<{ status: string; n: number }>(
+      `SELECT coalesce(d.status, 'no delivery row') AS status, count(*)::int AS n
+         FROM unnest($1::uuid[]) AS m(id) LEFT JOIN webhook_deliveries d ON d.event_id = m.id GROUP BY 1`,
+      [hooks.missingIds],
+    );
+    hooks.failures.push(`undelivered events by delivery status: ${rows.map((r) => `${r.status} ${r.n}`).join(', ')}`);
+  }
+  return { counts: { ...jobs.counts, ...hooks.counts }, failures: [...jobs.failures, ...hooks.failures] };
+}
+
+export function result(drill: string, setup: string, started: number, counts: Counts, failures: string[]): DrillResult {
+  return {
+    drill,
+    setup,
+    startedAt: new Date(started).toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+    pass: failures.length === 0,
+    counts,
+    failures,
+  };
+}
+
+export const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)];

@@ -1,0 +1,59 @@
+// `npm run drill [-- <name> ...]`: fault drills against the real processes (see bench/drills/README.md).
+// Runs the named drills (default: all, in order), prints each one's counts, writes .data/drills/*.json
+// and the "Fault drills" table of BENCHMARKS.md; exits 1 when any drill lost or doubled something.
+import { say } from '../support';
+import { printCounts, saveResult, writeBenchmarks, type DrillResult } from './report';
+import { gatewayKill } from './gateway-kill.drill';
+import { postgresRestart } from './postgres-restart.drill';
+import { redisRestart } from './redis-restart.drill';
+import { vendorOutage } from './vendor-outage.drill';
+import { webhookDown } from './webhook-down.drill';
+import { workerKill } from './worker-kill.drill';
+
+const DRILLS: Record<string, () => Promise<DrillResult>> = {
+  'worker-kill': workerKill,
+  'gateway-kill': gatewayKill,
+  'redis-restart': redisRestart,
+  'postgres-restart': postgresRestart,
+  'vendor-outage': vendorOutage,
+  'webhook-down': webhookDown,
+};
+const ORDER = Object.keys(DRILLS);
+const DATE = process.env.DRILL_DATE ?? new Date().toISOString().slice(0, 10);
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const unknown = names.filter((n) => !DRILLS[n]);
+  if (unknown.length) throw new Error(`unknown drill ${unknown.join(', ')}; known: ${ORDER.join(', ')}`);
+  const chosen = names.length ? ORDER.filter((n) => names.includes(n)) : ORDER;
+  let failed = 0;
+  for (const name of chosen) {
+    say(`\n=== drill ${name}`);
+    let r: DrillResult;
+    try {
+      r = await DRILLS[name]();
+    } catch (e) {
+      r = {
+        drill: name,
+        setup: 'did not complete',
+        startedAt: new Date().toISOString(),
+        durationSeconds: 0,
+        pass: false,
+        counts: {},
+        failures: [(e as Error).message.split('\n')[0]],
+      };
+      say(`  ${name} did not complete: ${(e as Error).stack}`);
+    }
+    printCounts(r);
+    saveResult(r);
+    if (!r.pass) failed++;
+  }
+  writeBenchmarks(ORDER, DATE);
+  say(`\n${chosen.length - failed}/${chosen.length} drills passed; results in .data/drills/results.json and BENCHMARKS.md`);
+  process.exit(failed ? 1 : 0);
+}
+
+void main().catch((e) => {
+  process.stderr.write(`drill failed: ${(e as Error).stack}\n`);
+  process.exit(1);
+});
