@@ -687,7 +687,7 @@ function outcomeOf(run: VendorBackupRun, itemRef: string): BackupRunStatus | und
 }
 
 /** A restore request of the newest point of `n` freshly protected items. */
-async function restoreRequest(s: ConformanceSetup, adapter: BackupVendorPort, n: number): Promise<RestoreRequest> {
+export async function restoreRequest(s: ConformanceSetup, adapter: BackupVendorPort, n: number): Promise<RestoreRequest> {
   const ctx = callContext().ctx;
   const refs = await protectItems(s, adapter, n);
   const points = await collect((page) => adapter.listRestorePoints(ctx, { protectedItemRefs: refs }, page));

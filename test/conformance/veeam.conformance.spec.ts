@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { StaticErrorCatalog, systemClock } from '@bg/domain';
 import { createAdapter, type AdapterConfig } from '@bg/adapters';
 import { VEEAM_ERROR_CATALOG } from '@bg/platform/migrations/data/veeam.catalog';
 import type { RunningSandbox } from '../../apps/sandbox/src/sandbox.server';
 import { veeamFixtureSites, veeamSandboxPassword } from '../../apps/sandbox/src/veeam/veeam.fixtures';
 import { SandboxControl, startTestSandbox } from '../support/sandbox';
-import { describeAdapterConformance } from './adapter-conformance';
+import { decodeOperation } from '@bg/adapters/veeam/veeam.mapping';
+import { describeAdapterConformance, restoreRequest } from './adapter-conformance';
 import type { ConformanceSetup } from './conformance.types';
 
 let sandbox: RunningSandbox;
@@ -58,6 +59,34 @@ export async function veeamSetup(): Promise<ConformanceSetup> {
 }
 
 describeAdapterConformance('veeam', veeamSetup);
+
+describe('veeam restores of one site by two jobs at once', () => {
+  const restoreSessions = (ref: { vendorRef: string; extra?: Record<string, string> }) =>
+    decodeOperation(ref).flatMap((e) => e.restoreSessionIds ?? []);
+
+  it('each job starts its own restore; only a resumed start adopts what an earlier start of the same job began', async () => {
+    const s = await veeamSetup();
+    const adapter = s.adapter();
+    const ctx = {};
+    const a = await restoreRequest(s, adapter, 1);
+    const b = { ...a, clientRef: randomUUID() };
+    const preparedA = await adapter.prepareRestore(ctx, a);
+    const preparedB = await adapter.prepareRestore(ctx, b);
+    const startedA = await adapter.startRestore(ctx, preparedA, a);
+    // B's explore session is older than A's restore session, which is about the same site: a first start
+    // must not take it for its own (found by the fault drills: B "succeeded" with no restore of its own).
+    const startedB = await adapter.startRestore(ctx, preparedB, b);
+    expect(restoreSessions(startedA.ref)).toHaveLength(1);
+    expect(restoreSessions(startedB.ref)).toHaveLength(1);
+    expect(restoreSessions(startedB.ref)).not.toEqual(restoreSessions(startedA.ref));
+    // A start interrupted after Veeam accepted it, started again from the prepared ref: A's session is
+    // adopted, no third restore is made.
+    await s.control.clearCalls();
+    const resumed = await adapter.startRestore(ctx, preparedA, a, { resuming: true });
+    expect(restoreSessions(resumed.ref)).toEqual(restoreSessions(startedA.ref));
+    expect((await s.control.calls()).filter((c) => c.method === 'POST' && /restore/i.test(c.path) && !/explore/i.test(c.path))).toEqual([]);
+  });
+});
 
 describe('veeam conformance hooks', () => {
   const ctx = {};

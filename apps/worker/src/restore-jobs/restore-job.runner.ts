@@ -176,7 +176,8 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
         return this.jobs.update(tx, current, current.status, starting, {}, entries);
       }));
     if (!checkpointed) return this.discard(tenantId, jobId, adapter, ref, ctx);
-    const { ref: startedRef, progress } = await adapter.startRestore(ctx, ref, req);
+    // Resuming when an earlier attempt recorded `starting`: that start may have reached the vendor.
+    const { ref: startedRef, progress } = await adapter.startRestore(ctx, ref, req, { resuming: job.submitPhase === 'starting' });
     return this.started(tenantId, checkpointed, startedRef, progress, 'vendor accepted the restore');
   }
 

@@ -90,8 +90,8 @@ export class MeteredVendorPort implements BackupVendorPort {
     this.watch('listRestorePoints', this.inner.listRestorePoints(this.ctx(ctx, 'listRestorePoints'), query, page));
   prepareRestore: BackupVendorPort['prepareRestore'] = (ctx, req) =>
     this.watch('prepareRestore', this.inner.prepareRestore(this.ctx(ctx, 'prepareRestore'), req));
-  startRestore: BackupVendorPort['startRestore'] = (ctx, ref, req) =>
-    this.watch('startRestore', this.inner.startRestore(this.ctx(ctx, 'startRestore'), ref, req));
+  startRestore: BackupVendorPort['startRestore'] = (ctx, ref, req, opts) =>
+    this.watch('startRestore', this.inner.startRestore(this.ctx(ctx, 'startRestore'), ref, req, opts));
   findRestore: BackupVendorPort['findRestore'] = (ctx, req, ref) =>
     this.watch('findRestore', this.inner.findRestore(this.ctx(ctx, 'findRestore'), req, ref));
   getRestore: BackupVendorPort['getRestore'] = (ctx, ref) =>

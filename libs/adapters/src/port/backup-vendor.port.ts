@@ -21,6 +21,11 @@ import type {
   VerifyResult,
 } from './port.types';
 
+/** How a start is made: see BackupVendorPort.startRestore. */
+export interface StartOptions {
+  resuming?: boolean;
+}
+
 /** A restore the vendor has started: its (possibly new) ref and its progress. */
 export interface StartedRestore {
   ref: VendorOperationRef;
@@ -91,8 +96,11 @@ export interface BackupVendorPort {
    * Phase 2: makes the vendor start restoring. Not safe to repeat blindly: after a crash, call
    * `findRestore` / `getRestore` first. Returns the (possibly new) ref and the first progress.
    * CONCURRENCY_LIMIT (retryable) when the vendor's concurrent-restore limit is reached.
+   * `opts.resuming`: an earlier start of this same ref may have reached the vendor (it was interrupted
+   * and `findRestore` found no complete operation), so the adapter may adopt what that start began; on a
+   * first start it must not (a restore of the same item by another job is not this one's).
    */
-  startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest): Promise<StartedRestore>;
+  startRestore(ctx: CallContext, ref: VendorOperationRef, req: RestoreRequest, opts?: StartOptions): Promise<StartedRestore>;
 
   /**
    * Reconciliation: returns the vendor's operation for `req.clientRef` if the vendor already has one

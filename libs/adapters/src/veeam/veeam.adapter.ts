@@ -1,5 +1,5 @@
 import type { Workload } from '@bg/domain';
-import type { BackupVendorPort } from '../port/backup-vendor.port';
+import type { BackupVendorPort, StartOptions } from '../port/backup-vendor.port';
 import type {
   AdapterConfig,
   BackupRunQuery,
@@ -227,8 +227,9 @@ export class VeeamAdapter implements BackupVendorPort {
     ctx: CallContext,
     ref: VendorOperationRef,
     req: RestoreRequest,
+    opts?: StartOptions,
   ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
-    return this.restores.start(ctx, ref, req);
+    return this.restores.start(ctx, ref, req, opts);
   }
 
   findRestore(

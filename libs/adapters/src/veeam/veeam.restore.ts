@@ -1,6 +1,7 @@
 import type { Workload } from '@bg/domain';
 import { withoutSignal } from '../http/abort';
 import type { CallContext, RestoreItemRequest, RestoreProgress, RestoreRequest, VendorOperationRef } from '../port/port.types';
+import type { StartOptions } from '../port/backup-vendor.port';
 import { VendorError } from '../port/vendor-error';
 import type { SessionCollection, VeeamClient } from './veeam.client';
 import type { VeeamRestoreAuth } from './veeam.credentials';
@@ -91,11 +92,14 @@ export class VeeamRestores {
     ctx: CallContext,
     ref: VendorOperationRef,
     req: RestoreRequest,
+    opts?: StartOptions,
   ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress }> {
     this.validate(req);
-    // An earlier attempt may have started some items before it failed or the worker died: those keep
-    // their restore sessions, only the others are started now (never a second restore of an item).
-    const entries = await this.locate(ctx, decodeOperation(ref));
+    // Resuming, an earlier attempt may have started some items before it failed or the worker died: those
+    // keep their restore sessions, only the others are started now (never a second restore of an item).
+    // A first start looks for nothing: a restore session of the same site started meanwhile is another
+    // job's (the API shows no link from a restore session to its explore session).
+    const entries = opts?.resuming ? await this.locate(ctx, decodeOperation(ref), req) : decodeOperation(ref);
     for (const [i, entry] of entries.entries()) {
       if (entry.restoreSessionIds?.length) continue;
       const item =
@@ -171,9 +175,10 @@ export class VeeamRestores {
    * from, so it is recognised by what the API does show: started after the item's explore session, by the
    * same account, of the same type, with a restore event about the item's site or user (event siteId /
    * userId, spec RESTRestoreSessionEvent). Items sharing one site or user get one session each, in order. An
-   * item whose paths take two actions (documents, then folders) counts as started once either is found.
+   * item whose paths take two actions (documents, then folders) counts as started once either is found; an
+   * item of the request `req` without paths takes one action, so it claims one session (the oldest).
    */
-  private async locate(ctx: CallContext, entries: SessionEntry[]): Promise<SessionEntry[]> {
+  private async locate(ctx: CallContext, entries: SessionEntry[], req?: RestoreRequest): Promise<SessionEntry[]> {
     const missing = entries.filter((e) => !e.restoreSessionIds?.length);
     if (missing.length === 0) return entries;
     const explores = new Map(
@@ -193,6 +198,8 @@ export class VeeamRestores {
       const ref = parseItemRef(entry.protectedItemRef);
       if (!ref) continue;
       const sharing = missing.filter((m) => m.protectedItemRef === entry.protectedItemRef).length > 1;
+      const item = req?.items.find((x) => x.restorePointRef === entry.restorePointRef && x.protectedItemRef === entry.protectedItemRef);
+      const oneAction = item !== undefined && !item.paths?.some((p) => p.trim());
       const found: string[] = [];
       for (const s of sessions) {
         if (claimed.has(s.id) || s.type !== explore.type || Date.parse(s.creationTime) < Date.parse(explore.creationTime)) continue;
@@ -201,7 +208,7 @@ export class VeeamRestores {
         if (!about) continue;
         claimed.add(s.id);
         found.push(s.id);
-        if (sharing) break;
+        if (sharing || oneAction) break;
       }
       if (found.length) entry.restoreSessionIds = found;
     }
