@@ -1087,7 +1087,7 @@ export interface components {
              * @description The normalized error code.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
+            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "SERVICE_UNAVAILABLE" | "INTERNAL";
             /** @description The request id (X-Request-Id); quote it when reporting a problem. */
             instance?: string;
             /** @description VALIDATION_FAILED: each invalid field. */
@@ -1347,14 +1347,14 @@ export interface components {
             vendorCode: string;
             httpStatus: number;
             /** @enum {string} */
-            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
+            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "SERVICE_UNAVAILABLE" | "INTERNAL";
             retryable: boolean;
             message: string;
         };
         ErrorCatalog: {
             codes: {
                 /** @enum {string} */
-                code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
+                code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "SERVICE_UNAVAILABLE" | "INTERNAL";
                 /** @description The HTTP status of a problem with this code. */
                 status: number;
                 title: string;
@@ -1363,7 +1363,7 @@ export interface components {
         };
         ErrorCode: {
             /** @enum {string} */
-            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "INTERNAL";
+            code: "INVALID_REQUEST" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNAUTHENTICATED" | "AUTH_FAILED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SCOPE_ESCALATION" | "PERMISSION_DENIED" | "NOT_FOUND" | "CONFLICT" | "ALREADY_PROTECTED" | "NOT_ALLOWED_IN_STATE" | "TENANT_OFFBOARDING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "LIMIT_EXCEEDED" | "CONCURRENCY_LIMIT" | "THROTTLED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "BILLING_REQUIRED" | "UNSUPPORTED_BY_VENDOR" | "VENDOR_UNAVAILABLE" | "VENDOR_ERROR" | "RESTORE_FAILED" | "TIMED_OUT" | "SERVICE_UNAVAILABLE" | "INTERNAL";
             /** @description The HTTP status of a problem with this code. */
             status: number;
             title: string;
@@ -1955,7 +1955,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2070,7 +2070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2191,7 +2191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2220,6 +2220,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Partner"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -2267,7 +2276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2357,7 +2366,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2472,7 +2481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2549,7 +2558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2687,7 +2696,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2715,6 +2724,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
@@ -2761,7 +2779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2838,7 +2856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2974,7 +2992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3003,6 +3021,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -3050,7 +3077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3140,7 +3167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3228,7 +3255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3371,7 +3398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3401,6 +3428,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -3448,7 +3484,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3477,6 +3513,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
@@ -3532,7 +3577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3696,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3686,6 +3731,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -3751,7 +3805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3839,7 +3893,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3988,7 +4042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4018,6 +4072,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -4065,7 +4128,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4097,6 +4160,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -4153,7 +4225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4276,7 +4348,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4313,6 +4385,15 @@ export interface operations {
                     "application/json": components["schemas"]["Policy"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -4376,7 +4457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,6 +4494,15 @@ export interface operations {
                     "application/json": components["schemas"]["Policy"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -4476,7 +4566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4565,7 +4655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4700,7 +4790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4731,6 +4821,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyRule"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -4778,7 +4877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4811,6 +4910,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyRule"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -4867,7 +4975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4959,7 +5067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5097,7 +5205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5127,6 +5235,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProtectedItem"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -5174,7 +5291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5206,6 +5323,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProtectedItem"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -5262,7 +5388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5355,7 +5481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5385,6 +5511,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RestorePoint"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -5432,7 +5567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5521,7 +5656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5667,7 +5802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5697,6 +5832,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RestoreJob"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -5744,7 +5888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5779,6 +5923,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RestoreJob"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -5844,7 +5997,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5933,7 +6086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5971,7 +6124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6002,6 +6155,15 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
             404: {
                 headers: {
@@ -6020,7 +6182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6058,7 +6220,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6089,6 +6251,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorCode"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
             404: {
                 headers: {
@@ -6107,7 +6278,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6200,7 +6371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6293,7 +6464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6370,7 +6541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6497,7 +6668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6528,6 +6699,15 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -6573,7 +6753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6602,6 +6782,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -6647,7 +6836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6761,7 +6950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6896,7 +7085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6930,6 +7119,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -6995,7 +7193,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7138,7 +7336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7227,7 +7425,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7257,6 +7455,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryWithAttempts"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -7304,7 +7511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7339,6 +7546,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -7404,7 +7620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7493,7 +7709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7632,7 +7848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7665,6 +7881,15 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -7710,7 +7935,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7741,6 +7966,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -7786,7 +8020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7902,7 +8136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8039,7 +8273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8075,6 +8309,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -8140,7 +8383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8285,7 +8528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8376,7 +8619,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8408,6 +8651,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryWithAttempts"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -8455,7 +8707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8492,6 +8744,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -8557,7 +8818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8654,7 +8915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8751,7 +9012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8847,7 +9108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8877,6 +9138,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
@@ -8924,7 +9194,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8961,6 +9231,15 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedBackupRun"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -9024,7 +9303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9061,6 +9340,15 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedBackupRun"];
                 };
             };
+            /** @description Bad request: problem+json (code: INVALID_REQUEST, VALIDATION_FAILED, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key: problem+json (code: UNAUTHENTICATED). */
             401: {
                 headers: {
@@ -9124,7 +9412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9203,7 +9491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9334,7 +9622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9474,7 +9762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9539,7 +9827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE). */
+            /** @description Unavailable, retry later: problem+json (code: VENDOR_UNAVAILABLE, SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -87,7 +87,8 @@ function completeOperation(path: string, method: (typeof METHODS)[number], op: O
   if (op.security?.length) [401, 403, 429].forEach((s) => statuses.add(s));
   if (op.parameters.some((p) => p.in === 'query') || op.requestBody) statuses.add(400);
   if (op.requestBody) [400, 413, 415].forEach((s) => statuses.add(s));
-  if (path.includes('{')) statuses.add(404);
+  // A path parameter: 404 for an unknown id, 400 for one the router cannot decode (bad percent-encoding).
+  if (path.includes('{')) [400, 404].forEach((s) => statuses.add(s));
   if (method === 'post') [409, 422].forEach((s) => statuses.add(s));
   for (const status of [...statuses].sort()) op.responses[String(status)] ??= problemResponse(status);
 }
