@@ -9604,6 +9604,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found (also another tenant’s resource): problem+json (code: NOT_FOUND). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: problem+json (code: CONCURRENCY_LIMIT, THROTTLED, RATE_LIMITED). */
             429: {
                 headers: {

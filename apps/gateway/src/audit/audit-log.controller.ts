@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/openapi';
 import { CurrentPrincipal, type Principal } from '../common/principal';
 import { RequireScope } from '../common/scopes';
 import { TenantAccess } from '../common/tenant-access.service';
@@ -32,6 +33,7 @@ export class AuditLogController {
   })
   @ApiZodQuery(auditLogQuery)
   @page()
+  @ApiProblems(404)
   async list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(auditLogQuery, 'query')) q: AuditLogQuery) {
     if (q.tenantId || p.kind === 'tenant') {
       const tenantId = q.tenantId ?? (p as { tenantId: string }).tenantId;
