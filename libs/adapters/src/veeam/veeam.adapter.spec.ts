@@ -726,8 +726,8 @@ describe('VeeamAdapter against the sandbox', () => {
       const found = await restarted.findRestore(s.ctx, req, prepared);
       expect(found?.ref).toEqual(lost.ref);
       expect(found?.progress.state).toBe('running');
-      // A start with the stored ref is no second restore either.
-      const again = await restarted.startRestore(s.ctx, prepared, req);
+      // A start with the stored ref, resuming the interrupted one (as the runner does), is no second restore either.
+      const again = await restarted.startRestore(s.ctx, prepared, req, { resuming: true });
       expect(again.ref).toEqual(lost.ref);
       const actions = (await s.control.calls()).filter((c) => c.method === 'POST' && /\/restore$/.test(c.path));
       expect(actions).toHaveLength(2);
@@ -749,7 +749,8 @@ describe('VeeamAdapter against the sandbox', () => {
         code: 'VENDOR_UNAVAILABLE',
         retryable: true,
       });
-      const started = await s.adapter.startRestore(s.ctx, prepared, req);
+      // The runner resumes (the failed attempt had recorded `starting`).
+      const started = await s.adapter.startRestore(s.ctx, prepared, req, { resuming: true });
       const accepted = (await s.control.calls()).filter((c) => c.method === 'POST' && /\/restore$/.test(c.path) && c.status === 200);
       expect(accepted.map((c) => c.path.split('/')[3])).toEqual(prepared.vendorRef.split(','));
       await settle(s.control);
