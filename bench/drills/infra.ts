@@ -252,6 +252,10 @@ export class DrillStack {
       SANDBOX_CERT_PATH: SANDBOX_CERT,
       USAGE_ROLLUP_ENABLED: 'false',
       DATABASE_POOL_SIZE: '10',
+      // Three workers on one machine: each its own metrics port; the drill's load is not to be rate-limited.
+      WORKER_METRICS_PORT: '0',
+      RATE_LIMIT_PER_KEY: '1000000000',
+      RATE_LIMIT_PER_TENANT: '1000000000',
       ...opts.env,
     };
     const migrate = spawnSync(process.execPath, [resolve(DIST, 'libs/platform/src/database/migrate.cli.js')], {
