@@ -311,6 +311,39 @@ describe('graph adapter against the Graph sandbox', () => {
     expect(await adapter.findRestore(ctx, two, secondRef)).toBeUndefined();
   });
 
+  it('findPrepared adopts the draft an interrupted prepare left (same restore points and destination), deletes further copies, and never takes a session another job holds or an activated one', async () => {
+    const s = await graphSetup();
+    await s.control.configure({ stuckSessions: true });
+    const { adapter, points } = await protectedSites(s, s.items(2));
+    const [u1, u2] = [...new Set(points.map((p) => p.protectedItemRef))];
+    const one = restoreOf(points.filter((p) => p.protectedItemRef === u1));
+    const two = restoreOf(points.filter((p) => p.protectedItemRef === u2));
+    // The sandbox's clock stamps createdDateTime.
+    const { now } = await s.control.advanceClock(0);
+    const since = new Date(Date.parse(now) - 60_000);
+    const nobody = { heldByOthers: async () => new Set<string>() };
+    expect(await adapter.findPrepared!(ctx, one, since, nobody)).toBeUndefined();
+    // Two interrupted attempts of `one`, a draft of `two`, a draft of `one` restoring elsewhere, an activated `one`.
+    const first = await adapter.prepareRestore(ctx, one);
+    const copy = await adapter.prepareRestore(ctx, one);
+    await adapter.prepareRestore(ctx, two);
+    await adapter.prepareRestore(ctx, { ...one, destination: 'new' });
+    const activated = await adapter.prepareRestore(ctx, one);
+    await adapter.startRestore(ctx, activated, one);
+    const held = await adapter.prepareRestore(ctx, one);
+    const heldByOthers = async (refs: string[]) => new Set(refs.filter((r) => r === held.vendorRef));
+    await s.control.clearCalls();
+    const found = await adapter.findPrepared!(ctx, one, since, { heldByOthers });
+    expect(found?.vendorRef).toBe(first.vendorRef);
+    const deletes = (await s.control.calls()).filter((c) => c.method === 'DELETE');
+    expect(deletes.map((c) => c.path.split('/').pop())).toEqual([copy.vendorRef]);
+    const sessions = (await s.control.state<{ sessions: Record<string, unknown> }>()).sessions;
+    expect(Object.keys(sessions)).not.toContain(copy.vendorRef);
+    expect(Object.keys(sessions)).toEqual(expect.arrayContaining([first.vendorRef, activated.vendorRef, held.vendorRef]));
+    // Created before `since` (less the skew): not this job's.
+    expect(await adapter.findPrepared!(ctx, one, new Date(Date.parse(now) + 3_600_000), nobody)).toBeUndefined();
+  });
+
   it('refuses to cancel an activated session without sending DELETE (Graph cannot stop one)', async () => {
     const s = await graphSetup();
     await s.control.configure({ stuckSessions: true });

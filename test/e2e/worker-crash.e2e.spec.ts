@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { newTenant, type TenantContext } from '../support/factories';
 import { SandboxControl } from '../support/sandbox';
 import { eventually, startStack, type TestStack } from '../support/stack';
-import { graphFixture } from '../support/vendor-fixtures';
+import { avepointFixture, graphFixture, type VendorE2eFixture } from '../support/vendor-fixtures';
 import { WorkerProcess } from '../support/worker-process';
 
 /**
@@ -82,4 +82,108 @@ describe('worker killed mid-submission', () => {
     expect(events.some((e: { detail: { note?: string } }) => e.detail.note === 'reconciled after an interrupted submission')).toBe(true);
     expect(events.filter((e: { type: string }) => e.type === 'vendor_started')).toHaveLength(1);
   }, 180_000);
+
+  /** A tenant with a connection and a policy of `items` items of the fixture's vendor; one restore point per item. */
+  async function estate(fx: VendorE2eFixture, items: number) {
+    const tc = await newTenant(stack.admin);
+    const base = `/v1/tenants/${tc.tenantId}`;
+    await fx.setup?.(new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope));
+    const connectionId = (await tc.tenant.post(`${base}/connections`, fx.connection)).body.id;
+    const policy = (
+      await tc.tenant.post(`${base}/policies`, { connectionId, workload: fx.workload, displayName: 'crash', items: fx.items(items) })
+    ).body;
+    const listed = await eventually(
+      () => tc.tenant.get(`${base}/protected-items?policyId=${policy.id}`),
+      (r) => r.body.items?.length >= items,
+      60_000,
+    );
+    const points: string[] = [];
+    for (const item of listed.body.items) {
+      const p = await eventually(
+        () => tc.tenant.get(`${base}/restore-points?protectedItemId=${item.id}`),
+        (r) => r.body.items?.length >= 1,
+        60_000,
+      );
+      points.push(p.body.items[0].id);
+    }
+    return { tc, base, points };
+  }
+
+  const terminal = (tc: TenantContext, path: string) =>
+    eventually(
+      () => tc.tenant.get(path),
+      (r) => ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'].includes(r.body.status),
+      120_000,
+      500,
+    );
+
+  it('killed while Graph creates the draft session: the restart adopts that draft, so the vendor holds one session, activated once', async () => {
+    const fx = graphFixture(stack.sandbox.origin);
+    const vendor = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
+    const { tc, base, points } = await estate(fx, 1);
+    await vendor.clearCalls();
+    // The vendor creates the draft at once and holds its answer 5 s: the worker dies without learning its id.
+    await vendor.injectFault({ method: 'POST', path: 'RestoreSessions$', answerDelayMs: 5000 });
+    const job = (await tc.tenant.post(`${base}/restore-jobs`, { items: [{ restorePointId: points[0] }] })).body;
+    await eventually(
+      () => vendor.state<{ sessions: Record<string, unknown> }>(),
+      (st) => Object.keys(st.sessions ?? {}).length === 1,
+      30_000,
+      20,
+    );
+    await workers[workers.length - 1].kill();
+    const atCrash = (await db.query('SELECT status, submit_phase, vendor_ref FROM restore_jobs WHERE id = $1', [job.id])).rows[0];
+    const drafted = Object.keys((await vendor.state<{ sessions: Record<string, unknown> }>()).sessions);
+    expect(atCrash).toEqual({ status: 'submitting', submit_phase: 'preparing', vendor_ref: null });
+
+    workers.push(await WorkerProcess.start(stack.config));
+    const done = await terminal(tc, `${base}/restore-jobs/${job.id}`);
+    expect(done.body.status).toBe('succeeded');
+    const state = await vendor.state<{ sessions: Record<string, { activatedAt?: number }> }>();
+    // The one session is the draft the dead worker created, adopted and activated.
+    expect(Object.keys(state.sessions)).toEqual(drafted);
+    expect(done.body.vendorRef).toBe(drafted[0]);
+    expect(state.sessions[drafted[0]].activatedAt).toEqual(expect.any(Number));
+    // The restarted worker created no draft of its own (the dead worker's POST, never answered, is not logged as answered).
+    const creates = (await vendor.calls()).filter((c) => c.method === 'POST' && /RestoreSessions$/.test(c.path));
+    expect(creates.filter((c) => c.status !== 499)).toEqual([]);
+    const events = (await tc.tenant.get(`${base}/restore-jobs/${job.id}/events`)).body.items;
+    expect(events.some((e: { detail: { note?: string } }) => e.detail.note === 'adopted after an interrupted prepare')).toBe(true);
+  }, 240_000);
+
+  it('killed while AvePoint accepts a restore job: starts are one at a time per connection, so the restart tells its job apart and none is submitted twice', async () => {
+    const fx = avepointFixture(stack.sandbox.origin);
+    const vendor = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
+    const { tc, base, points } = await estate(fx, 2);
+    await vendor.clearCalls();
+    // Every restore POST is held 4 s: without one-at-a-time starts both jobs would be in flight at the kill,
+    // and each restart would find two unclaimed vendor jobs in its window and submit again.
+    await vendor.injectFault({ method: 'POST', path: '/backup/m365/restore/jobs$', latencyMs: 4000, count: 2 });
+    const jobs: string[] = [];
+    for (const point of points)
+      jobs.push((await tc.tenant.post(`${base}/restore-jobs`, { items: [{ restorePointId: point, paths: fx.paths!('') }] })).body.id);
+    const rows = async () =>
+      (await db.query('SELECT id, status, submit_phase, status_reason FROM restore_jobs WHERE id = ANY($1) ORDER BY id', [jobs])).rows;
+    // One POST at the vendor, the other job held back until the first one's job id is recorded.
+    const atCrash = await eventually(
+      async () => ({ faults: await vendor.faults(), rows: await rows() }),
+      (x) =>
+        x.faults[0]?.remaining === 1 &&
+        x.rows.some((r) => r.submit_phase === 'starting') &&
+        x.rows.some((r) => r.status === 'queued' && /one at a time/.test(r.status_reason ?? '')),
+      60_000,
+      20,
+    );
+    await workers[workers.length - 1].kill();
+    expect(atCrash.rows.map((r) => r.status).sort()).toEqual(['queued', 'submitting']);
+
+    workers.push(await WorkerProcess.start(stack.config));
+    const done: Array<{ status: string; vendorRef: string }> = [];
+    for (const id of jobs) done.push((await terminal(tc, `${base}/restore-jobs/${id}`)).body);
+    expect(done.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+    // The vendor's own records: one restore job per our job, each held by exactly one of ours.
+    const state = await vendor.state<{ restoreJobs: Array<{ id: string }> }>();
+    expect(state.restoreJobs.map((j) => j.id).sort()).toEqual(done.map((j) => j.vendorRef).sort());
+    expect(new Set(done.map((j) => j.vendorRef)).size).toBe(2);
+  }, 240_000);
 });

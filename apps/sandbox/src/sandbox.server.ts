@@ -38,6 +38,8 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
+  /** Requests whose answer a fault holds (answerDelayMs), until they are answered. */
+  const answerDelays = new WeakMap<FastifyRequest, number>();
   for (const vendor of opts.vendors) {
     await app.register(
       async (inst) => {
@@ -47,6 +49,7 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
           const path = req.url.slice(vendor.prefix.length + 1).split('?')[0];
           const fault = vendor.scopes.get(scopeKey).faults.take(req.method, path);
           if (!fault) return;
+          if (fault.answerDelayMs) answerDelays.set(req, fault.answerDelayMs);
           if (fault.latencyMs) await sleep(fault.latencyMs);
           if (fault.status) {
             if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
@@ -69,6 +72,12 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
             headers: recordedHeaders(req),
           });
         };
+        // answerDelayMs: the handler has run (the vendor did it); only the answer waits.
+        inst.addHook('onSend', async (req, _reply, payload) => {
+          const delay = answerDelays.get(req);
+          if (delay) await sleep(delay);
+          return payload;
+        });
         inst.addHook('onResponse', async (req, reply) => record(req, reply.statusCode));
         // The client went away before the answer (e.g. a killed worker): recorded as 499, like nginx.
         inst.addHook('onRequestAbort', async (req) => record(req, 499));

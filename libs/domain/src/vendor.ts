@@ -59,6 +59,13 @@ export interface Capabilities {
      * being restored is refused by the vendor, so the worker keeps it queued until the first ends.
      */
     oneRestorePerItem?: boolean;
+    /**
+     * The vendor's restore takes no client reference and has no draft step, so after a crash around the
+     * start the worker can tell its own restore only by its start time among the account's restores. The
+     * worker then starts one restore at a time per connection: the next start waits until the previous
+     * one's vendor ref is recorded, so at most one start of a connection is ever unaccounted for.
+     */
+    serialRestoreStarts?: boolean;
     /** Max active policies per workload. */
     activePoliciesPerWorkload?: number;
     /** Max file/folder paths per restore job. */

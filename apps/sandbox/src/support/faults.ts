@@ -1,6 +1,7 @@
 /**
  * Fault injection for one simulated vendor account (scope). A fault matches a method and a path regex
- * and fires `count` times (default once): a status with a body and Retry-After, added latency, or both.
+ * and fires `count` times (default once): a status with a body and Retry-After, added latency (before the
+ * request is carried out, or of its answer only), or both.
  */
 export interface FaultSpec {
   method?: string;
@@ -9,6 +10,11 @@ export interface FaultSpec {
   status?: number;
   retryAfterSeconds?: number;
   latencyMs?: number;
+  /**
+   * The request is carried out at once and only its answer is held this long: a caller that dies
+   * meanwhile never learns that the vendor did it (latencyMs holds the request before it is carried out).
+   */
+  answerDelayMs?: number;
   body?: unknown;
   headers?: Record<string, string>;
   /** How many requests it applies to; -1 for all until cleared. */

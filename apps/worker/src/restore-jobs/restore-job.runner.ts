@@ -28,6 +28,7 @@ import {
 import {
   type BackupVendorPort,
   type CallContext,
+  type ReconcileOptions,
   type RestoreProgress,
   type VendorError,
   type VendorOperationRef,
@@ -92,9 +93,12 @@ const AS_READ = ['status', 'submitPhase', 'cancelRequested', 'pollAttempt'] as c
 
 /** Whether a vendor's restores pass an admission gate (a limit of restores at once, or one restore per item). */
 const gated = (vendor: VendorId): boolean => {
-  const { concurrentRestoreJobs, oneRestorePerItem } = vendorDescriptor(vendor).capabilities.limits;
-  return Boolean(concurrentRestoreJobs || oneRestorePerItem);
+  const { concurrentRestoreJobs, oneRestorePerItem, serialRestoreStarts } = vendorDescriptor(vendor).capabilities.limits;
+  return Boolean(concurrentRestoreJobs || oneRestorePerItem || serialRestoreStarts);
 };
+
+/** Whether a vendor's restores are started one at a time per connection (see Capabilities.limits.serialRestoreStarts). */
+const serialStarts = (vendor: VendorId): boolean => Boolean(vendorDescriptor(vendor).capabilities.limits.serialRestoreStarts);
 
 /**
  * Carries a restore job through the vendor: submit, poll to a terminal state, cancel. Every handler is
@@ -152,20 +156,31 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     if (first.decision !== 'go') return first.decision;
     const { job, adapter } = first;
     const req = toRestoreRequest(job);
+    const reconcile: ReconcileOptions = {
+      heldByOthers: (refs) => this.db.run(tenantId, (tx) => this.jobs.vendorRefsHeld(tx, job.connectionId, job.id, refs)),
+    };
     if (job.submitPhase === 'starting') {
       // A previous attempt may have reached the vendor: its truth decides, never a blind repeat. A vendor
       // without a draft step has no vendorRef yet, only what its prepare recorded in vendorExtra.
-      const found = await adapter.findRestore(ctx, req, job.vendorRef || job.vendorExtra ? storedRef(job) : undefined);
+      const found = await adapter.findRestore(ctx, req, job.vendorRef || job.vendorExtra ? storedRef(job) : undefined, reconcile);
       if (found) return this.started(tenantId, job, found.ref, found.progress, 'reconciled after an interrupted submission');
     }
-    const prepared = !job.vendorRef && job.submitPhase !== 'prepared' ? await adapter.prepareRestore(ctx, req) : undefined;
+    // An earlier attempt picked the job and stopped before recording what its prepare made at the vendor
+    // (a draft without client reference): adopt that instead of preparing a second one.
+    const adopted =
+      first.resumed && job.submitPhase === 'preparing' && !job.vendorRef && adapter.findPrepared
+        ? await adapter.findPrepared(ctx, req, job.createdAt, reconcile)
+        : undefined;
+    const prepared = adopted ?? (!job.vendorRef && job.submitPhase !== 'prepared' ? await adapter.prepareRestore(ctx, req) : undefined);
     const ref = prepared ?? storedRef(job);
     // `prepared` (when the vendor just prepared) and `starting` together: nothing happens between them.
     // The last moment a cancel can win without the vendor: once `starting` is recorded, the vendor decides.
     const vendorRef = ref.vendorRef || null;
     const starting: RestoreJobPatch = { submitPhase: 'starting', vendorRef, vendorExtra: ref.extra ?? null };
     const entries = [
-      ...(prepared ? [{ type: 'vendor_prepared', detail: { vendorRef } }] : []),
+      ...(prepared
+        ? [{ type: 'vendor_prepared', detail: adopted ? { vendorRef, note: 'adopted after an interrupted prepare' } : { vendorRef } }]
+        : []),
       { type: 'vendor_start_requested', detail: { vendorRef } },
     ];
     const checkpointed =
@@ -186,7 +201,9 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
    * statement that also answers its connection's version, so a cached adapter needs no read. Undefined
    * when the job is not (or no longer) simply queued: the locking path decides.
    */
-  private async pick(work: RestoreJobWork): Promise<{ decision: 'go'; job: RestoreJob; adapter: BackupVendorPort } | undefined> {
+  private async pick(
+    work: RestoreJobWork,
+  ): Promise<{ decision: 'go'; job: RestoreJob; adapter: BackupVendorPort; resumed?: boolean } | undefined> {
     if (!work.vendor || gated(work.vendor)) return undefined;
     const picked = await this.jobs.pickQueued(this.db, work.tenantId, work.restoreJobId);
     if (!picked) return undefined;
@@ -207,7 +224,8 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
         return { decision: 'done' as const };
       }
       const { adapter } = await this.adapters.forConnection(tx, job.connectionId);
-      if (job.status !== 'queued') return { decision: 'go' as const, job, adapter };
+      // Already picked: an earlier attempt was interrupted after it moved the job to submitting.
+      if (job.status !== 'queued') return { decision: 'go' as const, job, adapter, resumed: true };
       const admitted = await this.admit(tx, job);
       return admitted ? { decision: 'go' as const, job: admitted, adapter } : { decision: 'wait' as const };
     });
@@ -448,13 +466,15 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       // Serialize admissions per connection so two workers cannot both take the last slot (or the same item).
       await this.jobs.lockAdmissions(tx, job.connectionId);
       const items = oneRestorePerItem ? [...new Set(job.items.map((i) => i.protectedItemId))] : [];
-      const { active, sameItem } = await this.jobs.activeOn(tx, job.connectionId, job.id, items);
+      const { active, sameItem, unrecorded } = await this.jobs.activeOn(tx, job.connectionId, job.id, items);
       const reason =
         limit && active >= limit
           ? `waiting for a vendor slot: ${job.vendor} allows ${limit} restores at once on this connection (${active} running)`
           : sameItem
             ? `waiting for restore job ${sameItem} to end: ${job.vendor} restores an item only once at a time, and it restores an item of this job`
-            : null;
+            : serialStarts(job.vendor) && unrecorded
+              ? `waiting for restore job ${unrecorded} to be recorded at the vendor: ${job.vendor} restores carry no client reference, so they are started one at a time per connection`
+              : null;
       if (reason) {
         if (job.statusReason !== reason) await this.jobs.setStatusReason(tx, job.id, reason);
         return null;
@@ -517,7 +537,8 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       ));
     if (await this.queueResubmit(tenantId, after)) return 'done';
     if (!isTerminal(after.status)) await this.scheduleTick(tenantId, after.connectionId, firstPoll.delayMs);
-    else await this.wakeWaiting(tenantId, after.connectionId, after.vendor);
+    // The next start of a serial vendor may go now that this one's ref is recorded.
+    if (isTerminal(after.status) || serialStarts(after.vendor)) await this.wakeWaiting(tenantId, after.connectionId, after.vendor);
     return 'done';
   }
 

@@ -36,6 +36,9 @@ export class MeteredVendorPort implements BackupVendorPort {
       this.startBackup = (ctx, target) => w('startBackup', wrapped.startBackup!(this.ctx(ctx, 'startBackup'), target));
     if (wrapped.getBackupRun)
       this.getBackupRun = (ctx, ref) => w('getBackupRun', wrapped.getBackupRun!(this.ctx(ctx, 'getBackupRun'), ref));
+    if (wrapped.findPrepared)
+      this.findPrepared = (ctx, req, since, opts) =>
+        w('findPrepared', wrapped.findPrepared!(this.ctx(ctx, 'findPrepared'), req, since, opts));
     if (wrapped.storageUsage) this.storageUsage = (ctx) => w('storageUsage', wrapped.storageUsage!(this.ctx(ctx, 'storageUsage')));
     if (wrapped.licensedUsers) this.licensedUsers = (ctx) => w('licensedUsers', wrapped.licensedUsers!(this.ctx(ctx, 'licensedUsers')));
   }
@@ -92,8 +95,8 @@ export class MeteredVendorPort implements BackupVendorPort {
     this.watch('prepareRestore', this.inner.prepareRestore(this.ctx(ctx, 'prepareRestore'), req));
   startRestore: BackupVendorPort['startRestore'] = (ctx, ref, req, opts) =>
     this.watch('startRestore', this.inner.startRestore(this.ctx(ctx, 'startRestore'), ref, req, opts));
-  findRestore: BackupVendorPort['findRestore'] = (ctx, req, ref) =>
-    this.watch('findRestore', this.inner.findRestore(this.ctx(ctx, 'findRestore'), req, ref));
+  findRestore: BackupVendorPort['findRestore'] = (ctx, req, ref, opts) =>
+    this.watch('findRestore', this.inner.findRestore(this.ctx(ctx, 'findRestore'), req, ref, opts));
   getRestore: BackupVendorPort['getRestore'] = (ctx, ref) =>
     this.watch('getRestore', this.inner.getRestore(this.ctx(ctx, 'getRestore'), ref));
   cancelRestore: BackupVendorPort['cancelRestore'] = (ctx, ref) =>
@@ -105,6 +108,7 @@ export class MeteredVendorPort implements BackupVendorPort {
   readonly listBackupRuns?: BackupVendorPort['listBackupRuns'];
   readonly startBackup?: BackupVendorPort['startBackup'];
   readonly getBackupRun?: BackupVendorPort['getBackupRun'];
+  readonly findPrepared?: BackupVendorPort['findPrepared'];
   readonly storageUsage?: BackupVendorPort['storageUsage'];
   readonly licensedUsers?: BackupVendorPort['licensedUsers'];
 }

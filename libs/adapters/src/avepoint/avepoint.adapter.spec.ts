@@ -455,6 +455,26 @@ describe('AvePointAdapter against the sandbox', () => {
       await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site('Site02'), ['Documents/Shared/Budget.xlsx']));
       expect(await s.adapter.findRestore(ctx, req, prepared)).toBeUndefined();
     });
+
+    it('leaves out the jobs other jobs of the connection hold: the one left in the window is ours', async () => {
+      const s = setup();
+      const req = restore(s.site(), ['Documents/Shared/Budget.xlsx']);
+      const prepared = await s.adapter.prepareRestore(ctx, req);
+      const other = await s.adapter.startRestore(ctx, { vendorRef: '' }, restore(s.site('Site02'), ['Documents/Shared/Budget.xlsx']));
+      const { ref } = await s.adapter.startRestore(ctx, prepared, req);
+      const asked: string[][] = [];
+      const heldByOthers = async (refs: string[]) => {
+        asked.push([...refs].sort());
+        return new Set(refs.filter((r) => r === other.ref.vendorRef));
+      };
+      const found = await s.adapter.findRestore(ctx, req, prepared, { heldByOthers });
+      expect(found?.ref.vendorRef).toBe(ref.vendorRef);
+      expect(asked).toEqual([[other.ref.vendorRef, ref.vendorRef].sort()]);
+      // Both held by others: none is ours, the worker submits.
+      const allHeld = async (refs: string[]) => new Set(refs);
+      expect(await s.adapter.findRestore(ctx, req, prepared, { heldByOthers: allHeld })).toBeUndefined();
+      expect(await posts(s.control)).toHaveLength(2);
+    });
   });
 
   describe('listBackupRuns (list-jobs.md, jobType 1)', () => {

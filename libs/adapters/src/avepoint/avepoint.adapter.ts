@@ -1,5 +1,5 @@
 import type { Clock } from '@bg/domain';
-import type { BackupVendorPort } from '../port/backup-vendor.port';
+import type { BackupVendorPort, ReconcileOptions } from '../port/backup-vendor.port';
 import type {
   AdapterConfig,
   BackupRunQuery,
@@ -177,15 +177,19 @@ export class AvePointAdapter implements BackupVendorPort {
    *   read answer 404 (a status the docs do not list), the documented job list is searched for that id;
    *   when it is not there either the NOT_FOUND is raised, so the job fails visibly instead of being sent twice.
    * - Without one, a job matches when it is a restore (jobType 2) of the request's service (objectType),
-   *   in the connection's location, and started in our submission window: from `preparedAt` minus the
-   *   clock skew to `preparedAt` plus the submit window and skew. Exactly one match is ours; none returns
-   *   undefined (the worker submits), several too (an in-place restore of the same paths is harmless to
-   *   repeat; claiming someone else's job is not).
+   *   in the connection's location, started in our submission window (from `preparedAt` minus the clock
+   *   skew to `preparedAt` plus the submit window and skew) and not held by another job of the connection
+   *   (`opts.heldByOthers`). The worker starts one restore at a time per connection
+   *   (capabilities.limits.serialRestoreStarts): no other start of ours can be unrecorded while this one is, so
+   *   exactly one match left is ours; none returns undefined (the worker submits), several too (only a
+   *   restore started outside the gateway makes that: an in-place restore of the same paths is harmless
+   *   to repeat; claiming someone else's job is not).
    */
   async findRestore(
     ctx: CallContext,
     req: RestoreRequest,
     ref?: VendorOperationRef,
+    opts?: ReconcileOptions,
   ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
     const preparedAt = ref?.extra?.preparedAt;
     if (ref?.vendorRef) {
@@ -200,10 +204,12 @@ export class AvePointAdapter implements BackupVendorPort {
     }
     if (!preparedAt) return undefined;
     const at = Date.parse(preparedAt);
-    const candidates = (await this.submittedJobs(ctx, req, preparedAt)).filter((job) => {
+    const inWindow = (await this.submittedJobs(ctx, req, preparedAt)).filter((job) => {
       const started = job.startTime ? Date.parse(job.startTime) : NaN;
       return started >= at - RECONCILE_SKEW_MS && started <= at + RECONCILE_SUBMIT_WINDOW_MS + RECONCILE_SKEW_MS;
     });
+    const held = inWindow.length && opts?.heldByOthers ? await opts.heldByOthers(inWindow.map((j) => j.id)) : new Set<string>();
+    const candidates = inWindow.filter((j) => !held.has(j.id));
     if (candidates.length !== 1) return undefined;
     const found: VendorOperationRef = { vendorRef: candidates[0].id, extra: this.extraFor(req, preparedAt) };
     return { ref: found, progress: jobToProgress(candidates[0], found.extra!.restorePointRef) };

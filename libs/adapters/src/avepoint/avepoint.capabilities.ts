@@ -30,6 +30,8 @@ export const AVEPOINT_CAPABILITIES: Capabilities = {
     restoreItemsPerJob: AVEPOINT_LIMITS.restoreItemsPerJob,
     pathsPerRestoreJob: AVEPOINT_LIMITS.pathsPerRestoreJob,
     concurrentRestoreJobs: AVEPOINT_LIMITS.concurrentRestoreJobs,
+    // seed 001: the restore job request takes no client reference; its record names no scope or paths.
+    serialRestoreStarts: true,
     pageSize: AVEPOINT_LIMITS.pageSize,
   },
   health: {
@@ -58,6 +60,7 @@ export const AVEPOINT_CAPABILITIES: Capabilities = {
     'seed 001 §Responses: 429 when 3 restore/export jobs are already running in the AvePoint tenant -> CONCURRENCY_LIMIT (retryable); the worker queues further jobs behind concurrentRestoreJobs 3. Other 429s -> THROTTLED.',
     'seed 001 §recoveryDateTime: restore points are point-in-time upper bounds; the vendor restores from the latest backup before it. listRestorePoints lists the finished backup jobs (GET /backup/m365/cloudbackupjobs?jobType=1) as points in time for each requested site / OneDrive.',
     "No policy or protected-item API is documented: policies and protected items are managed in the AvePoint console; the adapter's policy operations raise UNSUPPORTED_BY_VENDOR. The gateway emulates policies (policyEmulated): it keeps them in its own database and lists restore points for their items. Restore jobs cannot be cancelled through the API.",
+    'seed 001 / list-jobs.md: a restore job takes no client reference and its record names no site or paths, so after a crash between the POST and its checkpoint the worker recognises its job only as the one restore of the service started in its submission window that no other job holds. To keep that unambiguous the worker starts one restore at a time per connection (serialRestoreStarts): the next POST waits until the previous job id is recorded (one round trip).',
     'Multi-Geo tenants: the connection credential "location" is sent as ?location= on every call; without it AvePoint uses the central location.',
   ],
 };

@@ -1,5 +1,5 @@
 import type { Capabilities, Operation, Workload } from '@bg/domain';
-import type { BackupVendorPort } from '../port/backup-vendor.port';
+import type { BackupVendorPort, ReconcileOptions } from '../port/backup-vendor.port';
 import type {
   AdapterConfig,
   CallContext,
@@ -26,6 +26,7 @@ import { classifyGraphCode, parseGraphErrorBody } from './graph.errors';
 import { GRAPH_PERMISSION_CHECKS, type GraphPermissionCheck } from './graph.permissions';
 import {
   GRAPH_WORKLOADS,
+  destinationType,
   graphResources,
   groupRuleExpression,
   isTerminal,
@@ -47,11 +48,22 @@ import {
   type UnitDeltaOutcome,
 } from './graph.mapping';
 import type { VendorResponse } from '../http/vendor-http';
-import type { BackupRestoreRoot, ProtectionUnitBase, ProtectionUnitDeltaResult, RestoreArtifactBase } from './graph.types';
+import type {
+  BackupRestoreRoot,
+  ProtectionUnitBase,
+  ProtectionUnitDeltaResult,
+  RestoreArtifactBase,
+  RestoreSessionBase,
+} from './graph.types';
 
 const VENDOR = 'graph';
 /** How long to wait before retrying an action Graph refused while the policy was `updating`. */
 const POLICY_UPDATING_RETRY_MS = 15_000;
+/** Clock skew allowed between our worker and Graph when matching a draft by its createdDateTime. */
+const PREPARE_RECONCILE_SKEW_MS = 5 * 60_000;
+
+/** A multiset of artifact keys, as one comparable string. */
+const artifactSet = (keys: string[]): string => [...keys].sort().join('\n');
 
 function chunks<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -420,6 +432,43 @@ export class GraphAdapter implements BackupVendorPort {
     return { ref, progress: await this.progressOf(ctx, ref, res.body) };
   }
 
+  /**
+   * Graph restore sessions carry no client reference, so a draft that an interrupted prepare of this job
+   * created is recognised by what it holds: a draft of the request's service, created since `since` (less
+   * the clock skew), not held by another job, whose artifacts are exactly the request's restore points with
+   * its destination type. Such a draft is this job's: the worker never has two restores of one item going on
+   * a connection (oneRestorePerItem), so no other job prepares a draft of these restore points meanwhile. The
+   * oldest is adopted; further copies (several interrupted attempts) are deleted. A draft made the same way
+   * outside the gateway in that window would be adopted too; as a draft it restores nothing until activated.
+   */
+  async findPrepared(ctx: CallContext, req: RestoreRequest, since: Date, opts?: ReconcileOptions): Promise<VendorOperationRef | undefined> {
+    this.require('restoreJob.create');
+    const r = this.resourcesOf(req.workload);
+    const after = new Date(since.getTime() - PREPARE_RECONCILE_SKEW_MS).toISOString();
+    const drafts: RestoreSessionBase[] = [];
+    let link: string | undefined;
+    do {
+      const page = await this.client.listRestoreSessions(ctx, r, `status eq 'draft' and createdDateTime ge ${after}`, link);
+      drafts.push(...(page.value ?? []).filter((d) => d.id && d.status === 'draft'));
+      link = page['@odata.nextLink'];
+    } while (link);
+    if (!drafts.length) return undefined;
+    const held = opts?.heldByOthers ? await opts.heldByOthers(drafts.map((d) => d.id!)) : new Set<string>();
+    const type = destinationType(req.destination);
+    const wanted = artifactSet(req.items.map((i) => `${i.restorePointRef}|${type}`));
+    const ours: string[] = [];
+    for (const d of drafts
+      .filter((x) => !held.has(x.id!))
+      .sort((a, b) => (a.createdDateTime ?? '').localeCompare(b.createdDateTime ?? ''))) {
+      const artifacts = await this.allArtifacts(ctx, r, d.id!);
+      if (artifactSet(artifacts.map((a) => `${a.restorePoint?.id ?? ''}|${a.destinationType ?? ''}`)) === wanted) ours.push(d.id!);
+    }
+    if (!ours.length) return undefined;
+    // seed 000 §Delete Restore Session: a draft can be deleted; a copy left behind would only be litter.
+    for (const copy of ours.slice(1)) await this.client.deleteRestoreSession(ctx, copy);
+    return { vendorRef: ours[0], extra: { workload: r.workload } };
+  }
+
   async getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
     const res = await this.client.getRestoreSession(ctx, ref.vendorRef);
     if (res.status >= 300) throw this.client.restoreSessionError(res, 'GET');
@@ -643,13 +692,7 @@ export class GraphAdapter implements BackupVendorPort {
     const r =
       (ref.extra?.workload ? graphResources(ref.extra.workload as Workload) : undefined) ?? workloadFromODataType(session['@odata.type']);
     if (!r) return toRestoreProgress(session, undefined, this.mapCode);
-    const artifacts: RestoreArtifactBase[] = [];
-    let link: string | undefined;
-    do {
-      const page = await this.client.listRestoreArtifacts(ctx, r, ref.vendorRef, link);
-      artifacts.push(...(page.value ?? []));
-      link = page['@odata.nextLink'];
-    } while (link);
+    const artifacts = await this.allArtifacts(ctx, r, ref.vendorRef);
     const progress = toRestoreProgress(session, artifacts, this.mapCode);
     // A per-artifact refusal the catalog calls retryable (DuplicateArtifactRestoreRequest: "please wait till its
     // completion and try again"; UnknownError: "please try again") is the vendor refusing that item for now.
@@ -658,6 +701,18 @@ export class GraphAdapter implements BackupVendorPort {
         item.retryable = classifyGraphCode(this.config.catalog, item.vendorCode, 200).retryable;
     }
     return progress;
+  }
+
+  /** Every artifact of a session, each with its restore point (every page). */
+  private async allArtifacts(ctx: CallContext, r: GraphWorkloadResources, sessionId: string): Promise<RestoreArtifactBase[]> {
+    const artifacts: RestoreArtifactBase[] = [];
+    let link: string | undefined;
+    do {
+      const page = await this.client.listRestoreArtifacts(ctx, r, sessionId, link);
+      artifacts.push(...(page.value ?? []));
+      link = page['@odata.nextLink'];
+    } while (link);
+    return artifacts;
   }
 
   /** seed 000 §Create ProtectionPolicy: PolicyCreationNotAllowed (409), one active policy per service. */

@@ -228,6 +228,18 @@ export class GraphClient {
     return this.call(ctx, 'POST', `${ROOT}/${r.restoreSessions}`, { body });
   }
 
+  /** `GET /<restoreSessions>?$filter=…`, one page (`nextLink` for the next). */
+  listRestoreSessions(
+    ctx: CallContext,
+    r: GraphWorkloadResources,
+    filter: string,
+    nextLink?: string,
+  ): Promise<ODataCollection<RestoreSessionBase>> {
+    return nextLink
+      ? this.call(ctx, 'GET', nextLink)
+      : this.call(ctx, 'GET', `${ROOT}/${r.restoreSessions}`, { query: { $filter: filter } });
+  }
+
   /** Raw response: a missing session is an answer (404) for reconciliation, not only an error. */
   getRestoreSession(ctx: CallContext, sessionId: string): Promise<VendorResponse<RestoreSessionBase>> {
     return this.send(ctx, 'GET', `${ROOT}/restoreSessions/${enc(sessionId)}`);

@@ -26,6 +26,15 @@ export interface StartOptions {
   resuming?: boolean;
 }
 
+/**
+ * What the worker knows when it looks for what an interrupted submission left at the vendor
+ * (findRestore, findPrepared): which of the vendor refs the adapter found already belong to other jobs
+ * of the same connection (they are not this job's, whatever they look like).
+ */
+export interface ReconcileOptions {
+  heldByOthers?(vendorRefs: string[]): Promise<ReadonlySet<string>>;
+}
+
 /** A restore the vendor has started: its (possibly new) ref and its progress. */
 export interface StartedRestore {
   ref: VendorOperationRef;
@@ -106,7 +115,21 @@ export interface BackupVendorPort {
    * Reconciliation: returns the vendor's operation for `req.clientRef` if the vendor already has one
    * (found by the ref prepared earlier or by matching the vendor's list), or undefined.
    */
-  findRestore(ctx: CallContext, req: RestoreRequest, ref?: VendorOperationRef): Promise<StartedRestore | undefined>;
+  findRestore(
+    ctx: CallContext,
+    req: RestoreRequest,
+    ref?: VendorOperationRef,
+    opts?: ReconcileOptions,
+  ): Promise<StartedRestore | undefined>;
+
+  /**
+   * Reconciliation of phase 1, for vendors whose prepare creates something at the vendor without a client
+   * reference (a Graph draft session): an earlier attempt was interrupted after `prepareRestore` may have
+   * reached the vendor and before its ref was recorded. Returns what that prepare created for `req` (created
+   * since `since`, the job's creation, allowing for clock skew; not held by another job), discarding further
+   * copies of it, or undefined when there is none (the caller prepares).
+   */
+  findPrepared?(ctx: CallContext, req: RestoreRequest, since: Date, opts?: ReconcileOptions): Promise<VendorOperationRef | undefined>;
 
   /** Reads a restore's progress. Terminal states carry per-item results. */
   getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress>;

@@ -472,15 +472,29 @@ export class RestoreJobRepository {
     connectionId: string,
     exceptId: string,
     protectedItemIds: string[] = [],
-  ): Promise<{ active: number; sameItem: string | null }> {
-    const [r]: Array<{ active: number; same_item: string | null }> = await tx.query(
+  ): Promise<{ active: number; sameItem: string | null; unrecorded: string | null }> {
+    const [r]: Array<{ active: number; same_item: string | null; unrecorded: string | null }> = await tx.query(
       `SELECT count(*)::int AS active,
               (array_agg(id ORDER BY id) FILTER (WHERE EXISTS (
-                 SELECT 1 FROM jsonb_array_elements(items) AS i WHERE i->>'protectedItemId' = ANY($3::text[]))))[1] AS same_item
+                 SELECT 1 FROM jsonb_array_elements(items) AS i WHERE i->>'protectedItemId' = ANY($3::text[]))))[1] AS same_item,
+              (array_agg(id ORDER BY id) FILTER (WHERE status <> 'running' AND vendor_ref IS NULL))[1] AS unrecorded
          FROM restore_jobs WHERE connection_id = $1 AND status IN ${ACTIVE} AND id <> $2`,
       [connectionId, exceptId, protectedItemIds],
     );
-    return { active: r.active, sameItem: r.same_item };
+    return { active: r.active, sameItem: r.same_item, unrecorded: r.unrecorded };
+  }
+
+  /**
+   * Which of `vendorRefs` other jobs of the connection hold (reconciliation after a crash: a vendor
+   * operation another job recorded is not this job's). The connection's jobs holding one of those refs.
+   */
+  async vendorRefsHeld(tx: TenantTx, connectionId: string, exceptId: string, vendorRefs: string[]): Promise<ReadonlySet<string>> {
+    if (!vendorRefs.length) return new Set();
+    const rows: Array<{ vendor_ref: string }> = await tx.query(
+      `SELECT DISTINCT vendor_ref FROM restore_jobs WHERE connection_id = $1 AND id <> $2 AND vendor_ref = ANY($3::text[])`,
+      [connectionId, exceptId, vendorRefs],
+    );
+    return new Set(rows.map((r) => r.vendor_ref));
   }
 
   /** The oldest queued jobs of a connection that the free vendor slots can take now. */
