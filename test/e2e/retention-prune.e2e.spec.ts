@@ -189,4 +189,20 @@ describe('retention prune: events, webhook deliveries, usage facts', () => {
       await db.query('ROLLBACK');
     }
   });
+
+  it('keeps an old event still owed its webhook fan-out (pending_webhook_fanouts), not the old events around it', async () => {
+    const older = await event(ago(150));
+    const owed = await event(ago(120));
+    const later = await event(ago(110));
+    await db.query(`INSERT INTO pending_webhook_fanouts (event_id, partner_id, tenant_id) VALUES ($1, $2, $3)`, [
+      owed,
+      t.partnerId,
+      t.tenantId,
+    ]);
+    // A batch large enough to reach these events past whatever earlier cases kept.
+    await pruneRetention(stack.worker!.get<DataSource>(SYSTEM_DB).manager, { ...SETTINGS, RETENTION_PRUNE_BATCH: 10_000 }, now);
+    expect(await exists('events', older)).toBe(false);
+    expect(await exists('events', owed)).toBe(true);
+    expect(await exists('events', later)).toBe(false);
+  });
 });

@@ -14,17 +14,21 @@ import {
   restoreJobRepository as jobs,
   retentionRepository,
   type AppConfig,
+  pendingWebhookFanoutRepository,
   webhookDeliveryRepository,
   type JobPayloads,
 } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { SYSTEM_DB } from '../common/worker-platform.module';
 import { RestoreJobRunner } from '../restore-jobs/restore-job.runner';
+import { WebhookFanoutService } from '../webhooks/webhook-fanout.service';
 import { pruneRetention, type RetentionReport } from './retention-prune';
 
 const RECONCILE_EVERY_MS = 60_000;
 const REFRESH_POINTS_EVERY_MS = 10 * 60_000;
 const STALE_MS = 2 * 60_000;
+/** Events whose fan-out is overdue, taken over per reconcile run (the rest wait for the next run). */
+const FANOUT_SWEEP_BATCH = 200;
 const SYNC_BACKUPS_EVERY_MS = 5 * 60_000;
 /** Expired idempotency keys are deleted this often, at most PRUNE_BATCH rows a statement. */
 const PRUNE_IDEMPOTENCY_EVERY_MS = 60 * 60_000;
@@ -45,7 +49,11 @@ const PURGE_OFFBOARDED_EVERY_MS = 60 * 60_000;
 @Processor(QUEUES.maintenance, { concurrency: 1 })
 export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
   private readonly handlers = {
-    'maintenance.reconcile': async () => ({ ...(await this.reconcile()), webhookDeliveries: await this.sweepWebhookDeliveries() }),
+    'maintenance.reconcile': async () => ({
+      ...(await this.reconcile()),
+      webhookFanouts: await this.sweepWebhookFanouts(),
+      webhookDeliveries: await this.sweepWebhookDeliveries(),
+    }),
     'maintenance.refresh-restore-points': () => this.refreshRestorePoints(),
     'maintenance.sync-backups': () => this.syncBackups(),
     'maintenance.prune-idempotency': () => this.pruneIdempotencyKeys(),
@@ -59,6 +67,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: TenantDb,
     private readonly runner: RestoreJobRunner,
+    private readonly fanouts: WebhookFanoutService,
     @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
     @InjectQueue(QUEUES.restoreJobs) private readonly restoreJobs: Queue,
     @InjectQueue(QUEUES.policies) private readonly policies: Queue,
@@ -151,6 +160,28 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     }
     if (rows.length) this.log.log(`reconciler resumed ${resumed} and expired ${expired} restore jobs`);
     return { resumed, expired };
+  }
+
+  /**
+   * Fans out the events still owed their webhook fan-out past its `sweep_after` at `now` (2 minutes after the
+   * event at first): the `webhook.fanout` job was lost (failed after stalling more often than BullMQ allows, ran
+   * out of attempts, lost by Redis) or is merely late, which is harmless (a fan-out is idempotent). The jobs'
+   * deterministic ids would make a re-queued one a duplicate of a failed job BullMQ still keeps, so the sweep
+   * runs the fan-out itself. A fan-out that fails stays owed and is tried again later. Returns how many ran.
+   */
+  async sweepWebhookFanouts(now: Date = new Date()): Promise<number> {
+    const owed = await this.system.transaction((tx) => pendingWebhookFanoutRepository.takeOverdue(tx, now, FANOUT_SWEEP_BATCH));
+    let done = 0;
+    for (const f of owed) {
+      try {
+        await this.fanouts.fanout(f.tenantId, f.eventId, f.partnerId);
+        done++;
+      } catch (e) {
+        this.log.warn(`fan-out of event ${f.eventId} failed in the sweep (try ${f.sweeps}): ${(e as Error).message}`);
+      }
+    }
+    if (owed.length) this.log.log(`fanned out ${done} of ${owed.length} events whose webhook fan-out was overdue`);
+    return done;
   }
 
   /**

@@ -3,6 +3,7 @@ import { eventMatches, type WebhookEndpoint } from '@bg/domain';
 import {
   TenantDb,
   eventRepository,
+  pendingWebhookFanoutRepository as pending,
   tenantRepository,
   webhookDeliveryRepository,
   webhookEndpointRepository,
@@ -16,7 +17,8 @@ const EARLIER_EVENTS = 50;
 /**
  * `webhook.fanout`: one delivery per enabled endpoint of the partner (partner-wide, or for the event's
  * tenant) that subscribes to the event, each scheduled at once. Idempotent: deliveries are unique per
- * (endpoint, event), so a re-run adds nothing.
+ * (endpoint, event), so a re-run adds nothing. The same transaction deletes the event's pending fan-out
+ * row, so until a fan-out commits the maintenance sweep knows the event is still owed it (sweepWebhookFanouts).
  *
  * Fanouts run concurrently, so the one for a resource's later event may run before the earlier one's.
  * To keep the per-resource order, a fanout also creates the missing deliveries of the resource's earlier
@@ -29,8 +31,12 @@ export class WebhookFanoutService {
   /** `tenantId` null: an event of a partner-wide endpoint (then `ownerPartnerId` names its partner). */
   async fanout(tenantId: string | null, eventId: string, ownerPartnerId?: string): Promise<number> {
     const partnerId = tenantId ? await tenantRepository.partnerIdOf(this.db.dataSource, tenantId) : ownerPartnerId;
-    if (!partnerId) return 0;
+    if (!partnerId) {
+      await pending.settle(this.db.dataSource, eventId);
+      return 0;
+    }
     return this.db.runAsPartner(partnerId, async (tx) => {
+      await pending.settle(tx, eventId);
       const event = await eventRepository.findRef(tx, tenantId, eventId);
       if (!event) return 0;
       const endpoints = (await webhookEndpointRepository.enabledForTenant(tx, tenantId)).filter((ep) =>

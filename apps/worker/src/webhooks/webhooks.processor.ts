@@ -3,16 +3,17 @@ import type { Job } from 'bullmq';
 import { QUEUES, type JobPayloads } from '@bg/platform';
 import { assertHandlers } from '../common/handlers';
 import { LoggedWorkerHost } from '../common/logged-worker-host';
-import { WORKER_SETTINGS } from '../common/queue-options';
+import { IDEMPOTENT_MAX_STALLED_COUNT, WORKER_SETTINGS } from '../common/queue-options';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookFanoutService } from './webhook-fanout.service';
 
 /**
  * The `webhooks` queue: fanout of an event to its endpoints, and delivery attempts. An HTTP failure is
  * not a job failure (it is recorded and rescheduled as a new delayed job); a job fails, and BullMQ
- * retries it, only when the database or the cipher does.
+ * retries it, only when the database or the cipher does. A job whose worker died (stalled) runs again, up to
+ * IDEMPOTENT_MAX_STALLED_COUNT times.
  */
-@Processor(QUEUES.webhooks, { concurrency: 50, settings: WORKER_SETTINGS })
+@Processor(QUEUES.webhooks, { concurrency: 50, settings: WORKER_SETTINGS, maxStalledCount: IDEMPOTENT_MAX_STALLED_COUNT })
 export class WebhooksProcessor extends LoggedWorkerHost {
   private readonly handlers = {
     'webhook.fanout': (job: Job<JobPayloads['webhook.fanout']>) =>

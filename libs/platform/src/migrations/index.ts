@@ -20,6 +20,7 @@ import { AuditLog1763900014000 } from './1763900014000-audit-log';
 import { Offboarding1763900015000 } from './1763900015000-offboarding';
 import { Retention1763900016000 } from './1763900016000-retention';
 import { RestoreJobVendorRef1763900019000 } from './1763900019000-restore-job-vendor-ref';
+import { PendingWebhookFanouts1763900017000 } from './1763900017000-pending-webhook-fanouts';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -74,4 +75,5 @@ export const MIGRATIONS: MigrationClass[] = [
   Offboarding1763900015000,
   Retention1763900016000,
   RestoreJobVendorRef1763900019000,
+  PendingWebhookFanouts1763900017000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

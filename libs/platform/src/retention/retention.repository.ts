@@ -35,9 +35,9 @@ export class RetentionRepository {
 
   /**
    * Looks at the next `limit` events after `after` (by id, i.e. by time) that are older than `before`,
-   * and deletes those no webhook delivery references and that are not protected_item events. Returns how
-   * many went and the last id looked at (the next call's `after`; undefined when none was left), so
-   * kept rows are stepped over once, never rescanned.
+   * and deletes those no webhook delivery references, that are not owed a fan-out (pending_webhook_fanouts)
+   * and that are not protected_item events. Returns how many went and the last id looked at (the next call's
+   * `after`; undefined when none was left), so kept rows are stepped over once, never rescanned.
    */
   async pruneEvents(tx: SqlTx, before: Date, after: string, limit: number): Promise<{ deleted: number; lastId: string | undefined }> {
     const [row] = await tx.query<Array<{ deleted: number; last_id: string | null }>>(
@@ -46,7 +46,8 @@ export class RetentionRepository {
        doomed AS (
          SELECT s.id FROM scan s
           WHERE s.occurred_at < $4 AND s.resource_type <> 'protected_item'
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = s.id)),
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = s.id)
+            AND NOT EXISTS (SELECT 1 FROM pending_webhook_fanouts f WHERE f.event_id = s.id)),
        gone AS (DELETE FROM events e USING doomed WHERE e.id = doomed.id RETURNING 1)
        SELECT (SELECT count(*) FROM gone)::int AS deleted, (SELECT id FROM scan ORDER BY id DESC LIMIT 1)::text AS last_id`,
       [after, uuidV7Floor(before.getTime()), limit, before],
