@@ -86,6 +86,29 @@ describe('veeam restores of one site by two jobs at once', () => {
     expect(restoreSessions(resumed.ref)).toEqual(restoreSessions(startedA.ref));
     expect((await s.control.calls()).filter((c) => c.method === 'POST' && /restore/i.test(c.path) && !/explore/i.test(c.path))).toEqual([]);
   });
+
+  it("reconciling a job whose start never reached Veeam finds nothing, though another job's restore of the same site is there (held by that job)", async () => {
+    const s = await veeamSetup();
+    const adapter = s.adapter();
+    const ctx = {};
+    const a = await restoreRequest(s, adapter, 1);
+    const b = { ...a, clientRef: randomUUID() };
+    // A is prepared (its explore session exists) and its worker dies before the restore action; B restores the site.
+    const preparedA = await adapter.prepareRestore(ctx, a);
+    const startedB = await adapter.startRestore(ctx, await adapter.prepareRestore(ctx, b), b);
+    const heldByB = new Set(restoreSessions(startedB.ref));
+    const asked: string[][] = [];
+    const heldByOthers = async (ids: string[]) => {
+      asked.push(ids);
+      return new Set(ids.filter((id) => heldByB.has(id)));
+    };
+    // Found by the fault drills: A "succeeded" with B's restore session as its own.
+    expect(await adapter.findRestore(ctx, a, preparedA, { heldByOthers })).toBeUndefined();
+    expect(asked.flat()).toEqual(expect.arrayContaining([...heldByB]));
+    const resumed = await adapter.startRestore(ctx, preparedA, a, { resuming: true, heldByOthers });
+    expect(restoreSessions(resumed.ref)).toHaveLength(1);
+    expect(restoreSessions(resumed.ref)).not.toEqual([...heldByB]);
+  });
 });
 
 describe('veeam conformance hooks', () => {

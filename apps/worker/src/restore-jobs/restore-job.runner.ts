@@ -148,6 +148,13 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     return { requestId, signal: own ? AbortSignal.any([this.shutdown.signal, own.signal]) : this.shutdown.signal };
   }
 
+  /** What an adapter may ask while reconciling this job: which vendor ids other jobs of its connection hold. */
+  private reconcile(tenantId: string, job: RestoreJob): ReconcileOptions {
+    return {
+      heldByOthers: (ids, since) => this.db.run(tenantId, (tx) => this.jobs.vendorIdsHeld(tx, job.connectionId, job.id, ids, since)),
+    };
+  }
+
   /** Returns 'wait' when the job must wait for a vendor slot (the caller delays it). */
   async submit(work: RestoreJobWork): Promise<'done' | 'wait'> {
     const { tenantId, restoreJobId: jobId } = work;
@@ -156,9 +163,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     if (first.decision !== 'go') return first.decision;
     const { job, adapter } = first;
     const req = toRestoreRequest(job);
-    const reconcile: ReconcileOptions = {
-      heldByOthers: (refs) => this.db.run(tenantId, (tx) => this.jobs.vendorRefsHeld(tx, job.connectionId, job.id, refs)),
-    };
+    const reconcile = this.reconcile(tenantId, job);
     if (job.submitPhase === 'starting') {
       // A previous attempt may have reached the vendor: its truth decides, never a blind repeat. A vendor
       // without a draft step has no vendorRef yet, only what its prepare recorded in vendorExtra.
@@ -192,7 +197,10 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
       }));
     if (!checkpointed) return this.discard(tenantId, jobId, adapter, ref, ctx);
     // Resuming when an earlier attempt recorded `starting`: that start may have reached the vendor.
-    const { ref: startedRef, progress } = await adapter.startRestore(ctx, ref, req, { resuming: job.submitPhase === 'starting' });
+    const { ref: startedRef, progress } = await adapter.startRestore(ctx, ref, req, {
+      resuming: job.submitPhase === 'starting',
+      ...reconcile,
+    });
     return this.started(tenantId, checkpointed, startedRef, progress, 'vendor accepted the restore');
   }
 
@@ -322,7 +330,7 @@ export class RestoreJobRunner implements BeforeApplicationShutdown {
     this.polling.get(jobId)?.abort(new Error('restore job cancelled'));
     const firstPoll = { delayMs: nextPollDelay(0), attempt: 0 };
     try {
-      const progress = await adapter.cancelRestore(this.context(work.requestId ?? jobId), storedRef(job));
+      const progress = await adapter.cancelRestore(this.context(work.requestId ?? jobId), storedRef(job), this.reconcile(tenantId, job));
       await this.db.run(tenantId, async (tx) => {
         const j = await this.jobs.get(tx, jobId, { forUpdate: true });
         await this.applyProgressTx(tx, j, progress, firstPoll, {}, [

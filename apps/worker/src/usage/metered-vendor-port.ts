@@ -99,8 +99,8 @@ export class MeteredVendorPort implements BackupVendorPort {
     this.watch('findRestore', this.inner.findRestore(this.ctx(ctx, 'findRestore'), req, ref, opts));
   getRestore: BackupVendorPort['getRestore'] = (ctx, ref) =>
     this.watch('getRestore', this.inner.getRestore(this.ctx(ctx, 'getRestore'), ref));
-  cancelRestore: BackupVendorPort['cancelRestore'] = (ctx, ref) =>
-    this.watch('cancelRestore', this.inner.cancelRestore(this.ctx(ctx, 'cancelRestore'), ref));
+  cancelRestore: BackupVendorPort['cancelRestore'] = (ctx, ref, opts) =>
+    this.watch('cancelRestore', this.inner.cancelRestore(this.ctx(ctx, 'cancelRestore'), ref, opts));
   // Optional methods (policy rules, backup runs, storage): present exactly when the wrapped adapter has them (set in the constructor).
   readonly createPolicyRule?: BackupVendorPort['createPolicyRule'];
   readonly getPolicyRule?: BackupVendorPort['getPolicyRule'];

@@ -208,7 +208,13 @@ export class AvePointAdapter implements BackupVendorPort {
       const started = job.startTime ? Date.parse(job.startTime) : NaN;
       return started >= at - RECONCILE_SKEW_MS && started <= at + RECONCILE_SUBMIT_WINDOW_MS + RECONCILE_SKEW_MS;
     });
-    const held = inWindow.length && opts?.heldByOthers ? await opts.heldByOthers(inWindow.map((j) => j.id)) : new Set<string>();
+    const held =
+      inWindow.length && opts?.heldByOthers
+        ? await opts.heldByOthers(
+            inWindow.map((j) => j.id),
+            new Date(at - RECONCILE_SKEW_MS),
+          )
+        : new Set<string>();
     const candidates = inWindow.filter((j) => !held.has(j.id));
     if (candidates.length !== 1) return undefined;
     const found: VendorOperationRef = { vendorRef: candidates[0].id, extra: this.extraFor(req, preparedAt) };

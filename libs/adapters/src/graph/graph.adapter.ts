@@ -453,7 +453,12 @@ export class GraphAdapter implements BackupVendorPort {
       link = page['@odata.nextLink'];
     } while (link);
     if (!drafts.length) return undefined;
-    const held = opts?.heldByOthers ? await opts.heldByOthers(drafts.map((d) => d.id!)) : new Set<string>();
+    const held = opts?.heldByOthers
+      ? await opts.heldByOthers(
+          drafts.map((d) => d.id!),
+          new Date(after),
+        )
+      : new Set<string>();
     const type = destinationType(req.destination);
     const wanted = artifactSet(req.items.map((i) => `${i.restorePointRef}|${type}`));
     const ours: string[] = [];

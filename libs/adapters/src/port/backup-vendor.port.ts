@@ -22,17 +22,19 @@ import type {
 } from './port.types';
 
 /** How a start is made: see BackupVendorPort.startRestore. */
-export interface StartOptions {
+export interface StartOptions extends ReconcileOptions {
   resuming?: boolean;
 }
 
 /**
  * What the worker knows when it looks for what an interrupted submission left at the vendor
- * (findRestore, findPrepared): which of the vendor refs the adapter found already belong to other jobs
- * of the same connection (they are not this job's, whatever they look like).
+ * (findRestore, findPrepared, a resuming startRestore): which of the vendor operation ids the adapter
+ * found other jobs of the same connection already hold (as their vendor ref or among their recorded
+ * sessions) — they are not this job's, whatever they look like. `since`: the operations were created
+ * then or later, so only jobs still active or ended since then can hold them.
  */
 export interface ReconcileOptions {
-  heldByOthers?(vendorRefs: string[]): Promise<ReadonlySet<string>>;
+  heldByOthers?(vendorIds: string[], since: Date): Promise<ReadonlySet<string>>;
 }
 
 /** A restore the vendor has started: its (possibly new) ref and its progress. */
@@ -138,7 +140,7 @@ export interface BackupVendorPort {
    * Cancels at the vendor where it can (delete a draft, stop a session, cancel a job). Returns the
    * progress after cancelling; UNSUPPORTED_BY_VENDOR when the vendor cannot cancel.
    */
-  cancelRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress>;
+  cancelRestore(ctx: CallContext, ref: VendorOperationRef, opts?: ReconcileOptions): Promise<RestoreProgress>;
 
   // --- policy rules: optional, present when `capabilities.operations` has policyRule.create --------
 

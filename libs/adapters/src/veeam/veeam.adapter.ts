@@ -1,5 +1,5 @@
 import type { Workload } from '@bg/domain';
-import type { BackupVendorPort, StartOptions } from '../port/backup-vendor.port';
+import type { BackupVendorPort, ReconcileOptions, StartOptions } from '../port/backup-vendor.port';
 import type {
   AdapterConfig,
   BackupRunQuery,
@@ -234,18 +234,19 @@ export class VeeamAdapter implements BackupVendorPort {
 
   findRestore(
     ctx: CallContext,
-    _req: RestoreRequest,
+    req: RestoreRequest,
     ref?: VendorOperationRef,
+    opts?: ReconcileOptions,
   ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
-    return this.restores.find(ctx, ref);
+    return this.restores.find(ctx, ref, req, opts);
   }
 
   getRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
     return this.restores.progress(ctx, ref);
   }
 
-  cancelRestore(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
-    return this.restores.cancel(ctx, ref);
+  cancelRestore(ctx: CallContext, ref: VendorOperationRef, opts?: ReconcileOptions): Promise<RestoreProgress> {
+    return this.restores.cancel(ctx, ref, opts);
   }
 
   // ---- backup runs (job sessions) -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { Workload } from '@bg/domain';
 import { withoutSignal } from '../http/abort';
 import type { CallContext, RestoreItemRequest, RestoreProgress, RestoreRequest, VendorOperationRef } from '../port/port.types';
-import type { StartOptions } from '../port/backup-vendor.port';
+import type { ReconcileOptions, StartOptions } from '../port/backup-vendor.port';
 import { VendorError } from '../port/vendor-error';
 import type { SessionCollection, VeeamClient } from './veeam.client';
 import type { VeeamRestoreAuth } from './veeam.credentials';
@@ -99,7 +99,7 @@ export class VeeamRestores {
     // keep their restore sessions, only the others are started now (never a second restore of an item).
     // A first start looks for nothing: a restore session of the same site started meanwhile is another
     // job's (the API shows no link from a restore session to its explore session).
-    const entries = opts?.resuming ? await this.locate(ctx, decodeOperation(ref), req) : decodeOperation(ref);
+    const entries = opts?.resuming ? await this.locate(ctx, decodeOperation(ref), req, opts) : decodeOperation(ref);
     for (const [i, entry] of entries.entries()) {
       if (entry.restoreSessionIds?.length) continue;
       const item =
@@ -128,10 +128,15 @@ export class VeeamRestores {
    * Reconciliation: the restore sessions of every item, found by the ref or on the server. Undefined
    * unless every item's restore has started (start() then starts the missing ones, and only those).
    */
-  async find(ctx: CallContext, ref?: VendorOperationRef): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
+  async find(
+    ctx: CallContext,
+    ref?: VendorOperationRef,
+    req?: RestoreRequest,
+    opts?: ReconcileOptions,
+  ): Promise<{ ref: VendorOperationRef; progress: RestoreProgress } | undefined> {
     if (!ref?.vendorRef) return undefined;
     try {
-      const entries = await this.locate(ctx, decodeOperation(ref));
+      const entries = await this.locate(ctx, decodeOperation(ref), req, opts);
       if (!entries.every((e) => e.restoreSessionIds?.length)) return undefined;
       const found = encodeOperation(entries, (ref.extra?.workload as Workload | undefined) ?? 'sharepoint');
       return { ref: found, progress: await this.progress(ctx, found) };
@@ -142,8 +147,8 @@ export class VeeamRestores {
   }
 
   /** Stops the restore sessions (those the ref lacks are looked up first), then the explore sessions. */
-  async cancel(ctx: CallContext, ref: VendorOperationRef): Promise<RestoreProgress> {
-    const entries = await this.locate(ctx, decodeOperation(ref));
+  async cancel(ctx: CallContext, ref: VendorOperationRef, opts?: ReconcileOptions): Promise<RestoreProgress> {
+    const entries = await this.locate(ctx, decodeOperation(ref), undefined, opts);
     for (const id of entries.flatMap((e) => e.restoreSessionIds ?? [])) {
       // A restore session that has already ended may refuse the stop: it has nothing left to cancel.
       await this.client.stopRestoreSession(ctx, id).catch((e: unknown) => {
@@ -176,9 +181,10 @@ export class VeeamRestores {
    * same account, of the same type, with a restore event about the item's site or user (event siteId /
    * userId, spec RESTRestoreSessionEvent). Items sharing one site or user get one session each, in order. An
    * item whose paths take two actions (documents, then folders) counts as started once either is found; an
-   * item of the request `req` without paths takes one action, so it claims one session (the oldest).
+   * item of the request `req` without paths takes one action, so it claims one session (the oldest). A
+   * session another job of the connection has recorded (`opts.heldByOthers`) is that job's, never this one's.
    */
-  private async locate(ctx: CallContext, entries: SessionEntry[], req?: RestoreRequest): Promise<SessionEntry[]> {
+  private async locate(ctx: CallContext, entries: SessionEntry[], req?: RestoreRequest, opts?: ReconcileOptions): Promise<SessionEntry[]> {
     const missing = entries.filter((e) => !e.restoreSessionIds?.length);
     if (missing.length === 0) return entries;
     const explores = new Map(
@@ -186,9 +192,17 @@ export class VeeamRestores {
     );
     const since = Math.min(...[...explores.values()].map((s) => Date.parse(s.creationTime)));
     const known = new Set(entries.flatMap((e) => [e.sessionId, ...(e.restoreSessionIds ?? [])]));
-    const sessions = (await this.client.listRestoreSessions(ctx, { startTimeFrom: new Date(since - 1).toISOString() }))
-      .filter((s) => !known.has(s.id))
-      .sort((a, b) => Date.parse(a.creationTime) - Date.parse(b.creationTime));
+    const listed = (await this.client.listRestoreSessions(ctx, { startTimeFrom: new Date(since - 1).toISOString() })).filter(
+      (s) => !known.has(s.id),
+    );
+    const held =
+      listed.length && opts?.heldByOthers
+        ? await opts.heldByOthers(
+            listed.map((s) => s.id),
+            new Date(since - 1),
+          )
+        : new Set();
+    const sessions = listed.filter((s) => !held.has(s.id)).sort((a, b) => Date.parse(a.creationTime) - Date.parse(b.creationTime));
     const claimed = new Set<string>();
     const eventsOf = new Map<string, Promise<RESTRestoreSessionEvent[]>>();
     const events = (id: string) => eventsOf.get(id) ?? eventsOf.set(id, this.client.restoreSessionEvents(ctx, id)).get(id)!;

@@ -19,7 +19,6 @@ import { ApiKeyScopes1763900013000 } from './1763900013000-api-key-scopes';
 import { AuditLog1763900014000 } from './1763900014000-audit-log';
 import { Offboarding1763900015000 } from './1763900015000-offboarding';
 import { Retention1763900016000 } from './1763900016000-retention';
-import { RestoreJobVendorRef1763900019000 } from './1763900019000-restore-job-vendor-ref';
 import { PendingWebhookFanouts1763900017000 } from './1763900017000-pending-webhook-fanouts';
 
 type MigrationClass = new () => MigrationInterface;
@@ -74,6 +73,5 @@ export const MIGRATIONS: MigrationClass[] = [
   AuditLog1763900014000,
   Offboarding1763900015000,
   Retention1763900016000,
-  RestoreJobVendorRef1763900019000,
   PendingWebhookFanouts1763900017000,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));

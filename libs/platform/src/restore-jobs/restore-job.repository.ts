@@ -485,16 +485,29 @@ export class RestoreJobRepository {
   }
 
   /**
-   * Which of `vendorRefs` other jobs of the connection hold (reconciliation after a crash: a vendor
-   * operation another job recorded is not this job's). The connection's jobs holding one of those refs.
+   * Which of `vendorIds` other jobs of the connection hold, as their vendor ref or among the vendor ids
+   * their vendor_extra records (reconciliation after a crash: a vendor operation another job recorded is
+   * not this job's). Only jobs still active, or ended since `since`, can hold an operation created since
+   * then: the connection's active jobs (partial index) and those completed since (completed_at index).
    */
-  async vendorRefsHeld(tx: TenantTx, connectionId: string, exceptId: string, vendorRefs: string[]): Promise<ReadonlySet<string>> {
-    if (!vendorRefs.length) return new Set();
-    const rows: Array<{ vendor_ref: string }> = await tx.query(
-      `SELECT DISTINCT vendor_ref FROM restore_jobs WHERE connection_id = $1 AND id <> $2 AND vendor_ref = ANY($3::text[])`,
-      [connectionId, exceptId, vendorRefs],
+  async vendorIdsHeld(
+    tx: TenantTx,
+    connectionId: string,
+    exceptId: string,
+    vendorIds: string[],
+    since: Date,
+  ): Promise<ReadonlySet<string>> {
+    if (!vendorIds.length) return new Set();
+    const rows: Array<{ ref: string }> = await tx.query(
+      `SELECT r.ref FROM unnest($3::text[]) AS r(ref)
+        WHERE EXISTS (
+          SELECT 1 FROM restore_jobs j
+           WHERE j.connection_id = $1 AND j.id <> $2
+             AND (j.status IN ${ACTIVE} OR j.completed_at >= $4)
+             AND (j.vendor_ref = r.ref OR strpos(coalesce(j.vendor_extra::text, ''), r.ref) > 0))`,
+      [connectionId, exceptId, vendorIds, since],
     );
-    return new Set(rows.map((r) => r.vendor_ref));
+    return new Set(rows.map((r) => r.ref));
   }
 
   /** The oldest queued jobs of a connection that the free vendor slots can take now. */
