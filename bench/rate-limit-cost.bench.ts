@@ -3,7 +3,7 @@
 // by id, 1k jobs in the tenant). Reported: req/s, and the gateway's CPU time per request (from /proc),
 // which a machine busy with other work disturbs far less than req/s. Target: the limited gateway spends
 // at most 1.05x the unlimited one's CPU per request, and serves >= 0.95x its req/s.
-// Run: npm run bench:prepare && NODE_EXTRA_CA_CERTS=.data/sandbox-cert.pem node dist/bench/rate-limit-cost.bench.js
+// Run: npm run bench:rate-limit   (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS)
 import { Pool } from 'pg';
 import {
   atLeast,

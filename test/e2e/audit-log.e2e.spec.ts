@@ -198,6 +198,27 @@ describe('audit log: every write and refused write, append-only, tenant-isolated
     }
   });
 
+  it("names the actor of a request refused before auth from the auth guard's key lookup (its cache), not a second query", async () => {
+    const t = await newTenant(stack.admin);
+    expect((await t.tenant.get(`/v1/tenants/${t.tenantId}/restore-jobs`)).status).toBe(200);
+    // Revoked behind the gateway's back: only a fresh lookup of the key would miss it; the guard's cache still has it.
+    const {
+      rows: [key],
+    } = await owner.query(`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL RETURNING id`, [t.tenantId]);
+    const malformed = rid('malformed-cached-key');
+    expect(
+      (await t.tenant.request('POST', `/v1/tenants/${t.tenantId}/restore-jobs`, '{"items":', { 'x-request-id': malformed })).status,
+    ).toBe(400);
+    expect(byRequest(await entries(stack.admin), malformed)).toMatchObject([
+      {
+        actor: { kind: 'tenant', keyId: key.id, partnerId: t.partnerId },
+        tenantId: t.tenantId,
+        httpStatus: 400,
+        errorCode: 'MALFORMED_JSON',
+      },
+    ]);
+  });
+
   it('is append-only in Postgres: the app role cannot insert, update, delete, truncate or prune; the owner cannot update or delete', async () => {
     await a.tenant.post(`/v1/tenants/${a.tenantId}/restore-jobs`, { items: [] });
     await flush();

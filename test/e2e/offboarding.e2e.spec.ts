@@ -32,6 +32,17 @@ async function siblingTenant(t: TenantContext): Promise<TenantContext> {
   return { ...t, tenantId: tenant.body.id, tenantKey: key.body.key, tenant: t.partner.withKey(key.body.key) };
 }
 
+/** Resolves once a session waits on a lock held by backend `pid`; gives up when `until` settles first. */
+async function blockedBy(owner: DataSource, pid: number, until: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void until.finally(() => (settled = true));
+  while (!settled) {
+    const [row] = await owner.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [pid]);
+    if (row.n > 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /**
  * DELETE /v1/tenants/{id} (and partners): keys and writes refused at once, credentials destroyed, queued jobs
  * cancelled, running ones drained, vendor policies removed when asked, events emitted, data purged after the
@@ -222,6 +233,32 @@ describe('offboarding', () => {
       () => t.partner.get(`/v1/tenants/${t.tenantId}`),
       (r) => r.body.status === 'deleted',
     );
+  });
+
+  it('a write racing an offboarding waits for it to commit and is refused with 409 (checked in the write transaction)', async () => {
+    const t = await newTenant(stack.admin);
+    const offboarding = owner.createQueryRunner();
+    await offboarding.connect();
+    try {
+      await offboarding.startTransaction();
+      const [{ pid }] = await offboarding.query(`SELECT pg_backend_pid() AS pid`);
+      await offboarding.query(`UPDATE tenants SET status = 'offboarding' WHERE id = $1`, [t.tenantId]);
+      const write = t.partner.post(`/v1/tenants/${t.tenantId}/connections`, graphFixture(stack.sandbox.origin).connection);
+      // Either the write's transaction waits on the offboarding's row lock, or (a check before it) it answers first.
+      await Promise.race([write, blockedBy(owner, pid, write)]);
+      await offboarding.commitTransaction();
+      const res = await write;
+      expect([res.status, res.body.code, res.body.detail]).toEqual([
+        409,
+        'TENANT_OFFBOARDING',
+        `Tenant ${t.tenantId} is being offboarded; it takes no more writes.`,
+      ]);
+      const [row] = await owner.query(`SELECT count(*)::int AS n FROM connections WHERE tenant_id = $1`, [t.tenantId]);
+      expect(row.n).toBe(0);
+    } finally {
+      if (offboarding.isTransactionActive) await offboarding.rollbackTransaction();
+      await offboarding.release();
+    }
   });
 
   it('DELETE /v1/partners/{id}: every tenant offboarded, every key revoked, webhooks deleted; other partners untouched', async () => {

@@ -19,6 +19,7 @@ import { PlatformModule } from './common/platform.providers';
 import { ProblemFilter } from './common/problem.filter';
 import { OwnerStatus } from './common/owner-status.service';
 import { StatusGateGuard } from './common/status-gate.guard';
+import { ApiKeyPrincipals } from './common/api-key-principals.service';
 import { TenantAccess } from './common/tenant-access.service';
 import { ConnectionsController } from './connections/connections.controller';
 import { ConnectionsService } from './connections/connections.service';
@@ -81,6 +82,7 @@ export class GatewayModule {
       ],
       providers: [
         TenantAccess,
+        ApiKeyPrincipals,
         OwnerStatus,
         OffboardingService,
         PartnersService,

@@ -2,16 +2,8 @@ import { isIP } from 'node:net';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { auditActionOf, auditOutcome, newId, type AuditEntry } from '@bg/domain';
-import {
-  APP_CONFIG,
-  apiKeyRepository,
-  auditLogRepository,
-  hashApiKey,
-  isUuid,
-  safeEqual,
-  tenantRepository,
-  type AppConfig,
-} from '@bg/platform';
+import { APP_CONFIG, auditLogRepository, hashApiKey, isUuid, safeEqual, tenantRepository, type AppConfig } from '@bg/platform';
+import { ApiKeyPrincipals } from '../common/api-key-principals.service';
 import { APP_DB } from '../common/platform.providers';
 import type { Grants, Principal } from '../common/principal';
 
@@ -64,6 +56,7 @@ export class AuditRecorder implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @Inject(APP_DB) private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: ApiKeyPrincipals,
   ) {}
 
   onModuleInit(): void {
@@ -164,13 +157,14 @@ export class AuditRecorder implements OnModuleInit, BeforeApplicationShutdown {
     return partnerId;
   }
 
+  /** The actor of a request refused before the auth guard ran, from the guard's own key lookup (and its cache). */
   private async principalOfKey(r: AuditedRequest): Promise<Actor | undefined> {
     if (r.adminKey) return { kind: 'admin', keyId: 'admin' };
     if (!r.keyHash) return undefined;
-    const found = await apiKeyRepository.findActiveByHash(this.db, r.keyHash);
-    if (!found) return undefined;
-    return found.role === 'partner'
-      ? { kind: 'partner', keyId: found.id, partnerId: found.partnerId }
-      : { kind: 'tenant', keyId: found.id, partnerId: found.partnerId, tenantId: found.tenantId };
+    const found = await this.keys.byHash(r.keyHash);
+    if (!found || found.kind === 'admin') return undefined;
+    return found.kind === 'partner'
+      ? { kind: 'partner', keyId: found.keyId, partnerId: found.partnerId }
+      : { kind: 'tenant', keyId: found.keyId, partnerId: found.partnerId, tenantId: found.tenantId };
   }
 }

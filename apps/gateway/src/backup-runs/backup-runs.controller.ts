@@ -20,6 +20,7 @@ const acceptedBackup = () =>
     ApiProblems(409, 422),
   );
 import { BackupRunsService, type RequestedBackup } from './backup-runs.service';
+import { WritesInTenantTransaction } from '../common/status-gate.guard';
 
 /** Answers an on-demand backup: 202 with the run and its Location (also when it is the run already going). */
 function answer(tenantId: string, requested: RequestedBackup, reply: FastifyReply) {
@@ -29,6 +30,7 @@ function answer(tenantId: string, requested: RequestedBackup, reply: FastifyRepl
 
 @ApiTags('backup-runs')
 @ApiBearerAuth()
+@WritesInTenantTransaction()
 @Controller('v1/tenants/:tenantId')
 export class BackupRunsController {
   constructor(

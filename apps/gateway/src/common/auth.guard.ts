@@ -1,11 +1,10 @@
-import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
-import { API_SCOPES, type ApiScope } from '@bg/domain';
-import { APP_CONFIG, apiKeyRepository, hashApiKey, isUuid, safeEqual, type AppConfig } from '@bg/platform';
+import type { ApiScope } from '@bg/domain';
+import { isUuid } from '@bg/platform';
+import { ApiKeyPrincipals } from './api-key-principals.service';
 import { KeyUsageRecorder } from './key-usage.recorder';
-import { APP_DB } from './platform.providers';
 import { problem, ProblemError } from './problem';
 import type { Principal } from './principal';
 import { ApiRateLimiter, rateLimitHeader, rateLimitPolicyHeader, type LimitState } from './rate-limiter';
@@ -15,8 +14,6 @@ export const PUBLIC_ROUTE = 'bg:public';
 /** Marks a route that needs no API key (health, docs, vendor and error catalogs). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
-const CACHE_TTL_MS = 30_000;
-
 /** What a route requires: nothing (public) or one scope. Read once per handler. */
 type RouteRule = { public: true } | { public: false; scope: ApiScope };
 
@@ -24,18 +21,16 @@ type RouteRule = { public: true } | { public: false; scope: ApiScope };
  * Authenticates `Authorization: Bearer <key>`, then, in this order: refuses an expired key (401),
  * counts the request against the rate limits (429 RATE_LIMITED; the RateLimit headers on every
  * authenticated answer), and refuses a key without the route's scope (403 INSUFFICIENT_SCOPE).
- * Keys are looked up by SHA-256; found principals are cached briefly so a hot path costs no query
- * (revocation, scope and partner-limit changes take effect within the TTL; expiry is exact).
+ * Keys are looked up by ApiKeyPrincipals (SHA-256, cached briefly so a hot path costs no query; revocation,
+ * scope and partner-limit changes take effect within its TTL; expiry is exact).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
   private readonly rules = new WeakMap<object, RouteRule>();
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(APP_DB) private readonly db: DataSource,
+    private readonly keys: ApiKeyPrincipals,
     private readonly limiter: ApiRateLimiter,
     private readonly usage: KeyUsageRecorder,
   ) {}
@@ -48,7 +43,7 @@ export class AuthGuard implements CanActivate {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw ProblemError.of('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".');
-    const principal = await this.resolve(match[1]);
+    const principal = await this.keys.resolve(match[1]);
     if (!principal) throw ProblemError.of('UNAUTHENTICATED', 'The API key is not valid.');
     if (principal.expiresAt && principal.expiresAt.getTime() <= Date.now())
       throw ProblemError.of('UNAUTHENTICATED', `The API key expired at ${principal.expiresAt.toISOString()}.`);
@@ -103,26 +98,6 @@ export class AuthGuard implements CanActivate {
     if (principal.kind === 'tenant') return principal.tenantId;
     const fromPath = (req.params as Record<string, string> | undefined)?.tenantId;
     return fromPath && isUuid(fromPath) ? fromPath : undefined;
-  }
-
-  private async resolve(key: string): Promise<Principal | null> {
-    if (this.config.ADMIN_API_KEY && safeEqual(key, this.config.ADMIN_API_KEY))
-      return { kind: 'admin', keyId: 'admin', scopes: API_SCOPES, expiresAt: null, rateLimits: { perKey: null, perTenant: null } };
-    if (!key.startsWith('bgk_') || key.length > 100) return null;
-    const hash = hashApiKey(key);
-    const now = Date.now();
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > now) return hit.principal;
-    const found = await apiKeyRepository.findActiveByHash(this.db, hash);
-    const grants = found && { scopes: found.scopes, expiresAt: found.expiresAt, rateLimits: found.rateLimits };
-    const principal: Principal | null = !found
-      ? null
-      : found.role === 'partner'
-        ? { kind: 'partner', keyId: found.id, partnerId: found.partnerId, ...grants! }
-        : { kind: 'tenant', keyId: found.id, partnerId: found.partnerId, tenantId: found.tenantId, ...grants! };
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: now + CACHE_TTL_MS });
-    return principal;
   }
 }
 

@@ -17,9 +17,11 @@ import {
   type UpdateConnection,
 } from './connections.dto';
 import { ConnectionsService } from './connections.service';
+import { WritesInTenantTransaction } from '../common/status-gate.guard';
 
 @ApiTags('connections')
 @ApiBearerAuth()
+@WritesInTenantTransaction()
 @Controller('v1/tenants/:tenantId/connections')
 export class ConnectionsController {
   constructor(

@@ -11,6 +11,7 @@ import { ApiAccepted, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
 import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
 import { createPolicySchema, policySchema, updatePolicySchema, type CreatePolicy } from './policies.dto';
 import { PoliciesService } from './policies.service';
+import { WritesInTenantTransaction } from '../common/status-gate.guard';
 
 /** The 202 of a change the worker carries to the vendor: the policy, its Location; 409 NOT_ALLOWED_IN_STATE. */
 const accepted = () =>
@@ -29,6 +30,7 @@ function answer(policy: PolicyResource, reply: FastifyReply): PolicyResource {
 
 @ApiTags('policies')
 @ApiBearerAuth()
+@WritesInTenantTransaction()
 @Controller('v1/tenants/:tenantId/policies')
 export class PoliciesController {
   constructor(

@@ -11,9 +11,11 @@ import { ApiAccepted, ApiOk, ApiPage, ApiProblems } from '../common/openapi';
 import { ApiZodBody, ApiZodQuery, cursorQuery, ZodPipe } from '../common/zod';
 import { createPolicyRuleSchema, policyRuleSchema, type CreatePolicyRule } from './policy-rules.dto';
 import { PolicyRulesService } from './policy-rules.service';
+import { WritesInTenantTransaction } from '../common/status-gate.guard';
 
 @ApiTags('policy-rules')
 @ApiBearerAuth()
+@WritesInTenantTransaction()
 @Controller('v1/tenants/:tenantId/policies/:policyId/rules')
 export class PolicyRulesController {
   constructor(

@@ -17,9 +17,11 @@ import {
   type ListItemsQuery,
 } from './protected-items.dto';
 import { ProtectedItemsService } from './protected-items.service';
+import { WritesInTenantTransaction } from '../common/status-gate.guard';
 
 @ApiTags('protected-items')
 @ApiBearerAuth()
+@WritesInTenantTransaction()
 @Controller('v1/tenants/:tenantId/protected-items')
 export class ProtectedItemsController {
   constructor(

@@ -19,9 +19,11 @@ import {
   type CreateRestoreJob,
 } from './restore-jobs.dto';
 import { RestoreJobsService } from './restore-jobs.service';
+import { WritesInTenantTransaction } from '../common/status-gate.guard';
 
 @ApiTags('restore-jobs')
 @ApiBearerAuth()
+@WritesInTenantTransaction()
 @Controller('v1/tenants/:tenantId/restore-jobs')
 export class RestoreJobsController {
   constructor(

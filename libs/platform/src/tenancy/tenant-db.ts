@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { requestContext } from '../context/request-context';
 
 interface PgResult {
   command: string;
@@ -91,16 +92,26 @@ export class TenantDb {
    */
   async run<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     if (!isUuid(tenantId)) throw new Error('tenant id must be a uuid');
-    return this.transaction(`SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`, (sql) =>
-      fn(Object.assign(sql, { tenantId })),
+    const id = tenantId.toLowerCase();
+    const setting = `SELECT set_config('app.tenant_id', '${id}', true)`;
+    const gate = requestContext.tenantWriteGate(id);
+    if (!gate) return this.transaction(setting, (sql) => fn(Object.assign(sql, { tenantId })));
+    // A gated write (offboarding): the tenant's status comes back with BEGIN, in the same round trip. FOR SHARE
+    // makes an offboarding that starts meanwhile wait for this transaction (and see what it wrote), and this
+    // transaction wait for an offboarding already under way and then read its committed status.
+    return this.transaction(
+      `${setting}; SELECT status FROM tenants WHERE id = '${id}' FOR SHARE`,
+      (sql) => fn(Object.assign(sql, { tenantId })),
+      (begun) => gate.assertWritable((begun.at(-1)?.rows[0] as { status?: string } | undefined)?.status),
     );
   }
 
-  private async transaction<T>(setting: string, fn: (sql: SqlTx) => Promise<T>): Promise<T> {
+  private async transaction<T>(setting: string, fn: (sql: SqlTx) => Promise<T>, check?: (begun: PgResult[]) => void): Promise<T> {
     const client = await this.pool().connect();
     let broken: unknown;
     try {
-      await client.query(`BEGIN; ${setting}`);
+      const begun = (await client.query(`BEGIN; ${setting}`)) as unknown as PgResult[];
+      check?.(begun);
       const result = await fn(onClient(client));
       await client.query('COMMIT');
       return result;
