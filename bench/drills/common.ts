@@ -41,7 +41,7 @@ export async function prepare(drill: string, opts: StackOptions & { tenants?: nu
   const pool = new Pool({ connectionString: stack.pg.databaseUrl, max: 3 });
   pool.on('error', () => undefined);
   say(
-    `  ${drill}: stack up (2 gateways, 3 workers, private Postgres :${stack.pg.port}, Redis :${stack.redis.port}), ${tenants.length} tenants`,
+    `  ${drill}: stack up (2 gateways, 3 workers, private Postgres :${stack.pg.port}, ${stack.clusterNodes ? `Redis Cluster ${stack.clusterNodes}` : `Redis :${stack.redis.port}`}), ${tenants.length} tenants`,
   );
   return { drill, stack, pool, receiver, tenants, gatewayUrls: () => stack.gateways.map((g) => g.url) };
 }

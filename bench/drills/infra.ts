@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { QUEUES } from '@bg/platform';
+import { QUEUES, queueConnection } from '@bg/platform';
 import { DIST, ROOT, SANDBOX_CERT, freePort, sleep } from '../support';
 
 const PG_BIN = process.env.DRILL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -218,6 +218,27 @@ export interface StackOptions {
   /** Extra env for every process (e.g. WEBHOOK_RETRY_SCHEDULE). */
   env?: Record<string, string>;
   redisPersist?: boolean;
+  /**
+   * Queues on a local three-master Redis Cluster (scripts/redis-cluster.mjs, loopback ports) instead of the
+   * private Redis: REDIS_CLUSTER_NODES for every process, the queue prefix made cluster-safe by the config.
+   * Default: DRILL_REDIS_CLUSTER=1. Not for drills that restart Redis.
+   */
+  redisCluster?: boolean;
+}
+
+/** A three-master Redis Cluster of its own, from scripts/redis-cluster.mjs; returns REDIS_CLUSTER_NODES. */
+function startRedisCluster(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bg-drill-cluster-'));
+  const script = resolve(ROOT, 'scripts/redis-cluster.mjs');
+  cleanups.push(() => {
+    spawnSync(process.execPath, [script, 'stop', '--dir', dir], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const out = spawnSync(process.execPath, [script, 'start', '--port', 'auto', '--dir', dir], { encoding: 'utf8' });
+  const line = /REDIS_CLUSTER_NODES=(\S+)/.exec(out.stdout ?? '');
+  if (out.status !== 0 || !line) throw new Error(`Redis Cluster did not start (${out.status}): ${out.stderr}`);
+  return line[1];
 }
 
 /** The whole deployment a drill runs against: private Postgres + Redis, one sandbox, N gateways, M workers. */
@@ -229,6 +250,8 @@ export class DrillStack {
   sandbox!: Proc;
   gateways: Proc[] = [];
   workers: Proc[] = [];
+  /** REDIS_CLUSTER_NODES when the queues run on a Redis Cluster. */
+  clusterNodes?: string;
 
   get origin(): string {
     return `https://localhost:${this.sandbox.port}`;
@@ -238,6 +261,7 @@ export class DrillStack {
     const s = new DrillStack();
     s.pg = await PrivatePostgres.start(`drill_${drill.replace(/-/g, '_')}`);
     s.redis = await PrivateRedis.start({ persist: opts.redisPersist });
+    const cluster = (opts.redisCluster ?? process.env.DRILL_REDIS_CLUSTER === '1') ? startRedisCluster() : undefined;
     s.env = {
       ...process.env,
       NODE_ENV: 'production',
@@ -256,8 +280,10 @@ export class DrillStack {
       WORKER_METRICS_PORT: '0',
       RATE_LIMIT_PER_KEY: '1000000000',
       RATE_LIMIT_PER_TENANT: '1000000000',
+      ...(cluster ? { REDIS_CLUSTER_NODES: cluster } : {}),
       ...opts.env,
     };
+    s.clusterNodes = cluster;
     const migrate = spawnSync(process.execPath, [resolve(DIST, 'libs/platform/src/database/migrate.cli.js')], {
       env: s.env,
       encoding: 'utf8',
@@ -288,15 +314,16 @@ export class DrillStack {
 
   /** Waits until `n` consumers of the restore-jobs queue are connected. */
   async workersReady(n: number): Promise<void> {
-    const queue = new Queue(QUEUES.restoreJobs, {
-      connection: { host: '127.0.0.1', port: this.redis.port },
-      prefix: this.env.QUEUE_PREFIX,
-    });
+    const redis = queueConnection({ REDIS_URL: this.redis.url, REDIS_CLUSTER_NODES: this.clusterNodes });
+    // The config makes the prefix cluster-safe the same way for every process.
+    const prefix = this.clusterNodes && !this.env.QUEUE_PREFIX!.includes('{') ? `{${this.env.QUEUE_PREFIX}}` : this.env.QUEUE_PREFIX;
+    const queue = new Queue(QUEUES.restoreJobs, { connection: redis.connection, prefix });
     try {
       const w = this.workers[0];
       await w.ready(async () => (await queue.getWorkers()).length >= n);
     } finally {
       await queue.close();
+      await redis.close();
     }
   }
 

@@ -8,10 +8,11 @@ import { postgresRestart } from './postgres-restart.drill';
 import { redisRestart } from './redis-restart.drill';
 import { vendorOutage } from './vendor-outage.drill';
 import { webhookDown } from './webhook-down.drill';
-import { workerKill } from './worker-kill.drill';
+import { workerKill, workerKillCluster } from './worker-kill.drill';
 
 const DRILLS: Record<string, () => Promise<DrillResult>> = {
-  'worker-kill': workerKill,
+  'worker-kill': () => workerKill(),
+  'worker-kill-cluster': workerKillCluster,
   'gateway-kill': gatewayKill,
   'redis-restart': redisRestart,
   'postgres-restart': postgresRestart,
