@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
 import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
+import { pauseConnection } from '../support/redis';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 const TERMINAL = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'];
@@ -28,8 +28,7 @@ describe('restore job cancellation', () => {
   it('a queued job is cancelled at once, without a vendor call', async () => {
     const s = await setup('graph');
     // The vendor account is paused (as after a 429 with Retry-After), so the job waits queued at the gateway.
-    const redis = new Redis(stack.config.REDIS_URL);
-    await redis.set(`${stack.config.QUEUE_PREFIX}:throttle:${s.connectionId}`, String(Date.now() + 60_000), 'PX', 60_000);
+    const resume = await pauseConnection(stack.config, s.connectionId, 60_000);
     try {
       await s.control.clearCalls();
       const created = await restore(s);
@@ -42,8 +41,7 @@ describe('restore job cancellation', () => {
       expect((await history(s, created.body.id)).map((e) => e.type)).toEqual(['created', 'status_changed']);
       expect(await s.control.calls()).toEqual([]);
     } finally {
-      await redis.del(`${stack.config.QUEUE_PREFIX}:throttle:${s.connectionId}`);
-      redis.disconnect();
+      await resume();
     }
   });
 

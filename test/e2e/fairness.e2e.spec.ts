@@ -1,7 +1,7 @@
-import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { QUEUES } from '@bg/platform';
 import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
+import { testQueues } from '../support/redis';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 const THOUSAND = 1000;
@@ -46,7 +46,8 @@ describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', (
 
   it('the single job finishes while the thousand are still mostly waiting', async () => {
     const [busy, quiet] = tenants;
-    const queue = new Queue(QUEUES.restoreJobs, { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX });
+    const queues = testQueues(stack.config);
+    const queue = queues.queue(QUEUES.restoreJobs);
     await queue.pause();
     const busyPath = `/v1/tenants/${busy.t.tenantId}/restore-jobs`;
     for (let i = 0; i < THOUSAND; i += 50) {
@@ -65,7 +66,7 @@ describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', (
       120_000,
     );
     await queue.resume();
-    await queue.close();
+    await queues.close();
 
     const done = await eventually(
       () => quiet.t.tenant.get(`/v1/tenants/${quiet.t.tenantId}/restore-jobs/${single.body.id}`),

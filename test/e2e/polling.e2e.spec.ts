@@ -1,7 +1,8 @@
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { Pool } from 'pg';
 import { QUEUES } from '@bg/platform';
 import { protectOneItem, restoreBody } from '../support/protected-item';
+import { testQueues, type TestQueues } from '../support/redis';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 const JOBS = 60;
@@ -14,6 +15,7 @@ const JOBS = 60;
 describe('batched, adaptive polling of running restores', () => {
   let stack: TestStack;
   let db: Pool;
+  let queues: TestQueues;
   let events: QueueEvents;
   let tenantId: string;
 
@@ -35,15 +37,11 @@ describe('batched, adaptive polling of running restores', () => {
       (n) => n === JOBS,
       150_000,
     );
-    const url = new URL(stack.config.REDIS_URL);
-    events = new QueueEvents(QUEUES.restoreJobs, {
-      connection: { host: url.hostname, port: Number(url.port || 6379) },
-      prefix: stack.config.QUEUE_PREFIX,
-    });
-    await events.waitUntilReady();
+    queues = testQueues(stack.config);
+    events = await queues.events(QUEUES.restoreJobs);
   }, 240_000);
   afterAll(async () => {
-    await events?.close();
+    await queues?.close();
     await db.query(
       `UPDATE restore_jobs SET status = 'cancelled', completed_at = now() WHERE tenant_id = $1 AND status NOT IN ('succeeded', 'partiallySucceeded', 'failed', 'cancelled')`,
       [tenantId],

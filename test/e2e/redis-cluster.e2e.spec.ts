@@ -1,6 +1,6 @@
-import Redis, { Cluster } from 'ioredis';
-import { createRedisClient } from '@bg/platform';
+import type { Cluster } from 'ioredis';
 import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
+import { testRedis } from '../support/redis';
 import { redisServerInstalled, startTestRedisCluster, type TestRedisCluster } from '../support/redis-cluster';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
@@ -68,8 +68,9 @@ if (!installed) console.warn('redis-cluster.e2e: skipped, redis-server is not in
   }, 180_000);
 
   it('keeps every key of ours in one hash slot of the cluster, and none on the single Redis', async () => {
-    const client = createRedisClient(stack.config) as Cluster;
-    const single = new Redis(stack.config.REDIS_URL);
+    const client = testRedis(stack.config) as Cluster;
+    // The single server REDIS_URL names, through the same factory (no cluster nodes): none of our keys may land there.
+    const single = testRedis({ REDIS_URL: stack.config.REDIS_URL, REDIS_CLUSTER_NODES: undefined });
     try {
       if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
       const keys: string[] = [];

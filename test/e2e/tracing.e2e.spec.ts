@@ -73,6 +73,7 @@ async function startApp(
         NODE_ENV: 'test',
         DATABASE_URL: config.DATABASE_URL,
         REDIS_URL: config.REDIS_URL,
+        REDIS_CLUSTER_NODES: config.REDIS_CLUSTER_NODES,
         QUEUE_PREFIX: config.QUEUE_PREFIX,
         MASTER_KEY: config.MASTER_KEY,
         ADMIN_API_KEY: config.ADMIN_API_KEY,

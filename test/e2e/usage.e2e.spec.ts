@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import { Client } from 'pg';
 import { QUEUES } from '@bg/platform';
 import type { ApiClient } from '../support/api-client';
 import { newTenant, type TenantContext } from '../support/factories';
 import { SandboxControl } from '../support/sandbox';
+import { testQueues, type TestQueues } from '../support/redis';
 import { eventually, startStack, type TestStack } from '../support/stack';
 import { graphFixture, veeamFixture } from '../support/vendor-fixtures';
 
@@ -201,6 +202,7 @@ describe('usage metering', () => {
 
   let stack: TestStack;
   let db: Client;
+  let queues: TestQueues;
   let queue: Queue;
   let queueEvents: QueueEvents;
   let a: TenantContext; // partner A, tenant T1
@@ -490,11 +492,9 @@ describe('usage metering', () => {
     db = new Client({ connectionString: stack.config.DATABASE_URL });
     await db.connect();
     await db.query(`SET TimeZone = 'UTC'`);
-    const redis = new URL(stack.config.REDIS_URL);
-    const connection = { host: redis.hostname, port: Number(redis.port || 6379) };
-    queue = new Queue(QUEUES.usage, { connection, prefix: stack.config.QUEUE_PREFIX });
-    queueEvents = new QueueEvents(QUEUES.usage, { connection, prefix: stack.config.QUEUE_PREFIX });
-    await queueEvents.waitUntilReady();
+    queues = testQueues(stack.config);
+    queue = queues.queue(QUEUES.usage);
+    queueEvents = await queues.events(QUEUES.usage);
 
     a = await newTenant(stack.admin);
     const second = (await a.partner.post('/v1/tenants', { name: 'second' })).body;
@@ -516,8 +516,7 @@ describe('usage metering', () => {
     expect(results.every((r) => r.state === 'closed' || r.state === 'final')).toBe(true);
   }, 180_000);
   afterAll(async () => {
-    await queueEvents?.close();
-    await queue?.close();
+    await queues?.close();
     await db?.end();
     await stack?.stop();
   });

@@ -4,6 +4,14 @@ import { isVendorError } from '@bg/adapters';
 import type { RedisClient } from '@bg/platform';
 
 /**
+ * The Redis key holding a connection's pause deadline (ms since the epoch). Under QUEUE_PREFIX, so on a Redis Cluster
+ * it shares the queues' hash tag (single-key commands only).
+ */
+export function throttleKey(prefix: string, connectionId: string): string {
+  return `${prefix}:throttle:${connectionId}`;
+}
+
+/**
  * A vendor's Retry-After pauses every call on that connection (vendor account) until then, across all
  * worker processes: the deadline lives in Redis, and a job that meets it is moved back to delayed
  * (no attempt consumed, no call made before the deadline).
@@ -16,9 +24,8 @@ export class ConnectionThrottle implements OnApplicationShutdown {
     private readonly onPause: (vendor: string, seconds: number) => void = () => undefined,
   ) {}
 
-  /** Under QUEUE_PREFIX, so on a Redis Cluster it shares the queues' hash tag (single-key commands only). */
   private key(connectionId: string): string {
-    return `${this.prefix}:throttle:${connectionId}`;
+    return throttleKey(this.prefix, connectionId);
   }
 
   /** Throws DelayedError (after delaying `job`) while the connection is paused. */
