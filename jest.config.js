@@ -26,7 +26,9 @@ const common = {
   setupFiles: ['<rootDir>/test/support/env-setup.ts'],
 };
 module.exports = {
-  testTimeout: 60000,
+  // Generous: a test's own waits (eventually, >= 60 s) end a stuck test; this bound only catches a hung one, and a
+  // test must pass with the machine fully loaded (no test asserts on wall-clock time).
+  testTimeout: 180000,
   // Safety net so CI never hangs on a stray socket; suites close their stacks in afterAll.
   forceExit: true,
   projects: [

@@ -462,13 +462,19 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
       const s = await factory();
       const adapter = s.adapter();
       await adapter.verify(callContext().ctx);
-      await s.control.injectFault({ method: 'GET', latencyMs: 5_000, count: 1 });
+      await s.control.clearCalls();
+      // The vendor holds its answer for 20 s; the call is aborted as soon as the request is at the vendor.
+      await s.control.injectFault({ method: 'GET', latencyMs: 20_000, count: 1 });
       const controller = new AbortController();
-      const started = Date.now();
-      setTimeout(() => controller.abort(), 200);
-      const e = await vendorError(adapter.verify({ ...callContext().ctx, signal: controller.signal }));
+      const result = vendorError(adapter.verify({ ...callContext().ctx, signal: controller.signal }));
+      await waitFor(async () => (await s.control.faults()).length === 0);
+      controller.abort();
+      const e = await result;
       expect(e).toMatchObject({ code: 'VENDOR_UNAVAILABLE', vendor, retryable: true, mayHaveApplied: false });
-      expect(Date.now() - started).toBeLessThan(4_000);
+      // In order, not timed: the vendor saw the client leave (499) before it answered; no GET was answered.
+      let calls: Awaited<ReturnType<typeof s.control.calls>> = [];
+      await waitFor(async () => (calls = (await s.control.calls()).filter((c) => c.method === 'GET')).length > 0);
+      expect(calls.map((c) => c.status)).toEqual([499]);
       await s.control.clearFaults();
     });
 
@@ -598,6 +604,13 @@ export function describeAdapterConformance(vendor: VendorId, factory: Conformanc
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `until` every 20 ms; gives up (failing the test) only after 50 s, a stuck run. */
+async function waitFor(until: () => Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 50_000; !(await until()); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error('condition not met within 50 s');
+  }
 }
 
 function callContext(): { ctx: CallContext; records: VendorCallRecord[] } {

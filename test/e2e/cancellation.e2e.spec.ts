@@ -3,6 +3,7 @@ import { pauseConnection } from '../support/redis';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 const TERMINAL = ['succeeded', 'partiallySucceeded', 'failed', 'cancelled'];
+const MINUTE = 60_000;
 
 type Setup = ProtectedItemSetup;
 
@@ -74,7 +75,8 @@ describe('restore job cancellation', () => {
 
   it('graph: an activated session cannot be stopped — the job says so and ends as the vendor ends it', async () => {
     const s = await setup('graph');
-    await s.control.configure({ restoreDurationMs: 4000 });
+    // The restore runs ten minutes of the vendor's clock: still running when the cancel comes, however slow the machine.
+    await s.control.configure({ restoreDurationMs: 10 * MINUTE });
     const created = await restore(s);
     await eventually(
       () => job(s, created.body.id),
@@ -86,7 +88,7 @@ describe('restore job cancellation', () => {
     const refused = await eventually(
       () => history(s, created.body.id),
       (events) => events.some((e) => e.type === 'vendor_cancel_refused'),
-      30_000,
+      60_000,
     );
     expect(refused.find((e) => e.type === 'vendor_cancel_refused')!.detail).toMatchObject({
       code: 'NOT_ALLOWED_IN_STATE',
@@ -94,6 +96,7 @@ describe('restore job cancellation', () => {
     });
     const reason = await job(s, created.body.id);
     expect(reason.body.statusReason).toMatch(/could not cancel/);
+    await s.control.advanceClock(11 * MINUTE);
     const done = await eventually(
       () => job(s, created.body.id),
       (r) => TERMINAL.includes(r.body.status),
@@ -105,20 +108,23 @@ describe('restore job cancellation', () => {
   it('graph: a cancel that arrives while the draft session is being created discards the draft; nothing is activated', async () => {
     const s = await setup('graph');
     await s.control.clearCalls();
-    await s.control.injectFault({ method: 'POST', path: '[Rr]estoreSessions$', latencyMs: 1500 });
+    // The vendor holds its answer to the draft's creation for 10 s (the fault is used up as the call arrives).
+    await s.control.injectFault({ method: 'POST', path: '[Rr]estoreSessions$', latencyMs: 10_000 });
     const created = await restore(s);
     await eventually(
-      () => job(s, created.body.id),
-      (r) => r.body.status === 'submitting',
-      30_000,
+      () => s.control.faults(),
+      (f) => f.length === 0,
+      60_000,
       50,
     );
     const cancel = await s.t.tenant.post(`${s.T}/restore-jobs/${created.body.id}/cancel`);
     expect(cancel.status).toBe(202);
+    // In order, not timed: the cancel was taken while the creation was still unanswered (the sandbox logs a call as it answers).
+    expect((await s.control.calls()).filter((c) => /[Rr]estoreSessions$/.test(c.path))).toEqual([]);
     const events = await eventually(
       () => history(s, created.body.id),
       (ev) => ev.some((e) => e.type === 'vendor_prepared_discarded'),
-      30_000,
+      60_000,
     );
     expect((await job(s, created.body.id)).body.status).toBe('cancelled');
     const discarded = events.find((e) => e.type === 'vendor_prepared_discarded')!;
@@ -131,7 +137,8 @@ describe('restore job cancellation', () => {
 
   it('azure-dataprotection: the API has no cancel — refused, recorded, and the restore completes', async () => {
     const s = await setup('azure-dataprotection');
-    await s.control.configure({ restoreDurationMs: 4000 });
+    // Ten minutes of the vendor's clock (its tokens live an hour of it): still running when the cancel comes.
+    await s.control.configure({ restoreDurationMs: 10 * MINUTE });
     const created = await restore(s);
     await eventually(
       () => job(s, created.body.id),
@@ -142,9 +149,10 @@ describe('restore job cancellation', () => {
     const events = await eventually(
       () => history(s, created.body.id),
       (ev) => ev.some((e) => e.type === 'vendor_cancel_refused'),
-      30_000,
+      60_000,
     );
     expect(events.find((e) => e.type === 'vendor_cancel_refused')!.detail).toMatchObject({ code: 'UNSUPPORTED_BY_VENDOR' });
+    await s.control.advanceClock(11 * MINUTE);
     const done = await eventually(
       () => job(s, created.body.id),
       (r) => TERMINAL.includes(r.body.status),

@@ -32,7 +32,7 @@ describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', (
     stack = await startStack({ config: { WORKER_CONCURRENCY: '8' } });
     db = new Pool({ connectionString: stack.config.DATABASE_URL, max: 2 });
     tenants.push(await prepare(), await prepare());
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     // Leave nothing running for later suites: the thousand end cancelled.
     await db.query(
@@ -42,7 +42,7 @@ describe('fair vendor concurrency: 1,000 jobs of one tenant and 1 of another', (
     await db.end();
     await stack.stop();
     // A cleanup, not an assertion: on a busy machine the in-process stack takes a while to wind down.
-  }, 120_000);
+  }, 180_000);
 
   it('the single job finishes while the thousand are still mostly waiting', async () => {
     const [busy, quiet] = tenants;

@@ -45,7 +45,7 @@ describe('idempotency keys survive a gateway crash', () => {
     expect(rows).toEqual([{ job_tx: rows[0].key_tx, key_tx: expect.any(String), state: 'done', response_status: 202, id: first.body.id }]);
     const replay = await s.t.tenant.post(`${s.T}/restore-jobs`, restoreBody(s), { 'idempotency-key': key });
     expect([replay.status, replay.body.id, replay.headers.get('idempotent-replayed')]).toEqual([202, first.body.id, 'true']);
-  }, 120_000);
+  }, 180_000);
 
   it('an answer recorded in a transaction that rolls back leaves the key in flight; one that commits is replayed', async () => {
     const store = new IdempotencyStore(appDb);

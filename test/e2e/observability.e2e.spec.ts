@@ -101,7 +101,7 @@ describe('observability: metrics and queue admin', () => {
     const worker = await eventually(
       () => scrapeWorker(),
       (w) => sum(w, 'bg_restore_jobs_total', { state: 'succeeded' }) >= 1,
-      10_000,
+      60_000,
     );
     expect(sum(worker, 'bg_restore_jobs_total', { state: 'succeeded' })).toBeGreaterThanOrEqual(1);
     expect(

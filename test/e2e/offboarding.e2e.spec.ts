@@ -177,7 +177,7 @@ describe('offboarding', () => {
         ['tenant.offboarding', 'offboarding'],
         ['tenant.deleted', 'deleted'],
       ]);
-    }, 120_000);
+    }, 180_000);
 
     it('a second DELETE answers the same 202 and changes nothing', async () => {
       const before = await rowCounts(owner, a.t.tenantId);

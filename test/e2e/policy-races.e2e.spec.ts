@@ -26,8 +26,9 @@ describe('policy deleted while the vendor creates it', () => {
     const path = { tenantId: t.tenantId };
     const connectionId = (await unwrap(api.POST('/v1/tenants/{tenantId}/connections', { params: { path }, body: fx.connection as never })))
       .id;
-    // Hold the vendor's create call for a while (the fault is used up when the call arrives).
-    await control.injectFault({ method: 'POST', path: 'sharePointProtectionPolicies$', latencyMs: 3_000, count: 1 });
+    // Hold the vendor's create call for 10 s (the fault is used up when the call arrives): room for the delete
+    // below to arrive first however slow this machine is (checked below, so a slow run fails instead of testing nothing).
+    await control.injectFault({ method: 'POST', path: 'sharePointProtectionPolicies$', latencyMs: 10_000, count: 1 });
     const policy = await unwrap(
       api.POST('/v1/tenants/{tenantId}/policies', {
         params: { path },
@@ -43,6 +44,8 @@ describe('policy deleted while the vendor creates it', () => {
     // The create call is at the vendor now.
     const deleting = await api.DELETE('/v1/tenants/{tenantId}/policies/{policyId}', { params: { path: { ...path, policyId: policy.id } } });
     expect([deleting.response.status, deleting.data?.status]).toEqual([202, 'deleting']);
+    // The sandbox logs a call when it answers: the create is still unanswered, so the delete came first.
+    expect((await control.calls()).filter((c) => c.method === 'POST' && /sharePointProtectionPolicies$/.test(c.path))).toEqual([]);
 
     // The vendor's create answered, and its policy was deleted again.
     const calls = await eventually(
@@ -62,5 +65,5 @@ describe('policy deleted while the vendor creates it', () => {
       (e) => e.type,
     );
     expect(types).toEqual(['policy.created', 'policy.deleted']);
-  });
+  }, 240_000);
 });

@@ -134,7 +134,7 @@ describe('protection health', () => {
     const delivered = await eventually(
       async () => rx.accepted(`health-${s.t.tenantId}`).map((m) => m),
       (ms) => ms.some((m) => m.message.type === 'protected_item.healthy'),
-      20_000,
+      60_000,
     );
     const types = delivered.map((m) => m.message.type).filter((t) => t !== 'protected_item.added' && t !== 'protected_item.protected');
     expect(types).toEqual(['protected_item.at_risk', 'protected_item.healthy']);
@@ -310,7 +310,7 @@ describe('protection health', () => {
     const conn = await eventually(
       () => s.t.tenant.get(`${s.T}/connections/${s.connectionId}`),
       (r) => r.body.health === 'unhealthy',
-      10_000,
+      60_000,
     );
     expect(conn.body.healthDetail).toMatch(/^PERMISSION_DENIED: /);
     expect((await eventTypes(s, s.connectionId)).filter((t: string) => t === 'connection.unhealthy')).toHaveLength(1);

@@ -4,6 +4,8 @@ import { MaintenanceProcessor } from '../../apps/worker/src/maintenance/maintena
 import { protectOneItem, restoreBody, type ProtectedItemSetup } from '../support/protected-item';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
+const HOUR = 3_600_000;
+
 /**
  * The reconciler: a job whose progress stopped (its poll was lost while the vendor finished) is repaired
  * from the vendor's truth with an event saying so; a job past its deadline ends failed TIMED_OUT.
@@ -34,16 +36,19 @@ describe('reconciler', () => {
   });
 
   it('repairs a running job whose vendor finished while nobody polled it, and records that it did', async () => {
-    await s.control.configure({ restoreDurationMs: 1000 });
+    // The vendor's restore takes an hour of its clock: the job is seen running however slowly this machine polls.
+    await s.control.configure({ restoreDurationMs: HOUR });
     const created = await restore();
     await eventually(
       () => job(created.id),
       (r) => r.status === 'running',
-      30_000,
+      60_000,
       50,
     );
     // Lose its polls: the next one is a day away, as if the queue had dropped them.
     await db.query(`UPDATE restore_jobs SET next_poll_at = now() + interval '1 day' WHERE id = $1`, [created.id]);
+    // The vendor finishes while nobody polls (its clock moves past the restore's end); nothing moves the job meanwhile.
+    await s.control.advanceClock(2 * HOUR);
     await new Promise((r) => setTimeout(r, 3000));
     expect((await job(created.id)).status).toBe('running');
     expect(await reconciler.reconcile(60_000)).toEqual({ resumed: 0, expired: 0 });
@@ -53,7 +58,7 @@ describe('reconciler', () => {
     const done = await eventually(
       () => job(created.id),
       (r) => r.status !== 'running',
-      30_000,
+      60_000,
     );
     expect(done.status).toBe('succeeded');
     const events = await history(created.id);
@@ -61,7 +66,7 @@ describe('reconciler', () => {
     expect(events.findIndex((e) => e.type === 'reconciler_resumed')).toBeLessThan(
       events.findIndex((e) => e.type === 'status_changed' && e.detail.vendorStatus === 'completed'),
     );
-  });
+  }, 180_000);
 
   it('ends a job stuck at the vendor past its deadline failed with TIMED_OUT', async () => {
     await s.control.configure({ stuckSessions: true });
@@ -69,7 +74,7 @@ describe('reconciler', () => {
     await eventually(
       () => job(created.id),
       (r) => r.status === 'running',
-      30_000,
+      60_000,
       50,
     );
     await db.query(`UPDATE restore_jobs SET deadline_at = now() - interval '1 minute' WHERE id = $1`, [created.id]);
@@ -80,5 +85,5 @@ describe('reconciler', () => {
       (await history(created.id)).find((e) => e.type === 'status_changed' && e.detail.reason === 'deadline passed (reconciler)'),
     ).toBeDefined();
     await s.control.configure({ stuckSessions: false });
-  });
+  }, 180_000);
 });

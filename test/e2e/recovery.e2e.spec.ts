@@ -59,10 +59,17 @@ describe('recovery: 5xx retried with backoff, crash between vendor call and chec
     expect(done.body.status).toBe('succeeded');
     const creates = (await control.calls()).filter((c) => c.method === 'POST' && /RestoreSessions$/i.test(c.path));
     expect(creates.map((c) => c.status)).toEqual([503, 503, 201]);
-    const gap1 = Date.parse(creates[1].at) - Date.parse(creates[0].at);
-    const gap2 = Date.parse(creates[2].at) - Date.parse(creates[1].at);
-    expect(gap1).toBeGreaterThanOrEqual(700);
-    expect(gap2).toBeGreaterThan(gap1);
+    // The schedule the worker chose (its history), not how long this machine took: the backoff grows (1 s, then
+    // 2 s, each with up to 20% jitter), and no retry came before its wait was over.
+    const history = (await t.tenant.get(`${T()}/restore-jobs/${job.body.id}/events`)).body.items;
+    const delays = history
+      .filter((e: { type: string }) => e.type === 'vendor_retry_wait')
+      .map((e: { detail: { delayMs: number } }) => e.detail.delayMs);
+    expect(delays).toHaveLength(2);
+    expect(delays[0]).toBeGreaterThanOrEqual(800);
+    expect(delays[1]).toBeGreaterThan(delays[0]);
+    expect(Date.parse(creates[1].at) - Date.parse(creates[0].at)).toBeGreaterThanOrEqual(delays[0]);
+    expect(Date.parse(creates[2].at) - Date.parse(creates[1].at)).toBeGreaterThanOrEqual(delays[1]);
   });
 
   it('a retryable refusal outlasting the job attempts never fails the job: it waits (with the reason in its history) and succeeds', async () => {

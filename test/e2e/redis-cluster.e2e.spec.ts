@@ -22,11 +22,11 @@ if (!installed) console.warn('redis-cluster.e2e: skipped, redis-server is not in
     cluster = startTestRedisCluster();
     stack = await startStack({ config: { REDIS_CLUSTER_NODES: cluster.nodes, WORKER_CONCURRENCY: '8' } });
     [graph, veeam] = await Promise.all([protectOneItem(stack, 'graph'), protectOneItem(stack, 'veeam')]);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await stack?.stop();
     cluster?.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('wraps the queue prefix in a hash tag', () => {
     expect(stack.config.REDIS_CLUSTER_NODES).toBe(cluster.nodes);

@@ -92,7 +92,7 @@ async function startApp(
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${app} did not start: ${output.join('')}`)), 45_000);
+    const timer = setTimeout(() => reject(new Error(`${app} did not start: ${output.join('')}`)), 120_000);
     child.stdout!.on('data', () => {
       if (output.join('').includes(ready)) {
         clearTimeout(timer);
@@ -133,7 +133,7 @@ describe('tracing from the API request through the outbox and the worker to the 
     );
     children.push(await startApp('worker', stack.config, env, '"worker started"'));
     traced = new ApiClient(`http://127.0.0.1:${port}`, t.tenant.key);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await Promise.all(
       children.map(async (c) => {
@@ -181,14 +181,14 @@ describe('tracing from the API request through the outbox and the worker to the 
       s.kind === OTLP_SERVER &&
       attr(s, 'http.request.method', 'http.method') === 'POST' &&
       (attr(s, 'url.path', 'http.target') ?? '').endsWith(`${T}/restore-jobs`);
-    const server = (await eventually(async () => rx.spans.find(isPost), Boolean, 10_000))!;
+    const server = (await eventually(async () => rx.spans.find(isPost), Boolean, 60_000))!;
     const traceId = server.traceId;
     const inTrace = () => rx.spans.filter((s) => s.traceId === traceId);
     const vendorCall = (s: OtlpSpan) => s.kind === OTLP_CLIENT && (attr(s, 'url.full', 'http.url') ?? '').startsWith(stack.sandbox.origin);
     const trace = await eventually(
       async () => inTrace(),
       (spans) => spans.some(vendorCall),
-      10_000,
+      60_000,
     );
     // the worker's job span continues the request's trace (outbox traceparent -> job telemetry metadata)
     expect(trace.some((s) => s.kind === OTLP_CONSUMER && attr(s, 'bullmq.job.name') === 'restore-job.submit')).toBe(true);

@@ -673,7 +673,7 @@ describe('usage metering', () => {
         };
       },
       (s) => s.sandboxBefore === s.metered && s.metered === s.sandboxAfter,
-      30_000,
+      60_000,
       500,
     );
     expect(seen.metered).toBeGreaterThan(3);
@@ -800,7 +800,7 @@ describe('usage metering', () => {
       const rows = await eventually(
         () => all(t.tenant, `${T}/usage?from=${yesterday}&to=${today}`),
         (r) => r.length === 2 && r[0].closed,
-        20_000,
+        60_000,
         250,
       );
       expect(rows.map((r) => [r.period, r.closed, r.metrics.restoreJobs])).toEqual([

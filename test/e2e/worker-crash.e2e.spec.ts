@@ -33,30 +33,39 @@ describe('worker killed mid-submission', () => {
         (r) => r.body.items?.length >= 1,
       )
     ).body.items[0].id;
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     for (const w of workers) await w.kill();
     await db.end();
     await stack.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('after the crash and a restart, the job succeeds with the one vendor session the dead worker started', async () => {
     await control.clearCalls();
-    // The vendor takes 3 s to answer the activation: long enough to kill the worker while it waits.
-    await control.injectFault({ method: 'POST', path: 'activate$', latencyMs: 3000 });
+    // The vendor takes 15 s to answer the activation: the worker is killed while it waits, however slowly this
+    // machine gets to the kill (the check below fails loudly if it did not).
+    await control.injectFault({ method: 'POST', path: 'activate$', latencyMs: 15_000 });
     const job = (await t.tenant.post(`${T()}/restore-jobs`, { items: [{ restorePointId: point }] })).body;
     const phase = async () => (await db.query('SELECT status, submit_phase, vendor_ref FROM restore_jobs WHERE id = $1', [job.id])).rows[0];
-    await eventually(phase, (r) => r.submit_phase === 'starting', 30_000, 50);
-    // The activation request is at the vendor (its held fault is used up as it arrives), its answer 3 s away.
+    await eventually(phase, (r) => r.submit_phase === 'starting', 60_000, 50);
+    // The activation request is at the vendor (its held fault is used up as it arrives), its answer 15 s away.
     await eventually(
       () => control.faults(),
       (f) => f.length === 0,
-      30_000,
+      60_000,
       20,
     );
     await workers[0].kill();
     const atCrash = await phase();
     expect(atCrash).toMatchObject({ status: 'submitting', submit_phase: 'starting' });
+    // The vendor activates the session after the worker died (its held answer went to nobody): in that order,
+    // before a new worker looks, not by a race between the vendor's delay and the new worker's start.
+    await eventually(
+      () => control.state<{ sessions: Record<string, { activatedAt?: number }> }>(),
+      (st) => st.sessions[atCrash.vendor_ref]?.activatedAt !== undefined,
+      60_000,
+      200,
+    );
 
     workers.push(await WorkerProcess.start(stack.config));
     // BullMQ hands the dead worker's job to the new one once its lock expires (stalled-job recovery).
@@ -81,7 +90,7 @@ describe('worker killed mid-submission', () => {
     const events = (await t.tenant.get(`${T()}/restore-jobs/${job.id}/events`)).body.items;
     expect(events.some((e: { detail: { note?: string } }) => e.detail.note === 'reconciled after an interrupted submission')).toBe(true);
     expect(events.filter((e: { type: string }) => e.type === 'vendor_started')).toHaveLength(1);
-  }, 180_000);
+  }, 300_000);
 
   /** A tenant with a connection and a policy of `items` items of the fixture's vendor; one restore point per item. */
   async function estate(fx: VendorE2eFixture, items: number) {
@@ -122,13 +131,14 @@ describe('worker killed mid-submission', () => {
     const vendor = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
     const { tc, base, points } = await estate(fx, 1);
     await vendor.clearCalls();
-    // The vendor creates the draft at once and holds its answer 5 s: the worker dies without learning its id.
-    await vendor.injectFault({ method: 'POST', path: 'RestoreSessions$', answerDelayMs: 5000 });
+    // The vendor creates the draft at once and holds its answer 15 s: the worker dies without learning its id,
+    // however slowly this machine gets to the kill.
+    await vendor.injectFault({ method: 'POST', path: 'RestoreSessions$', answerDelayMs: 15_000 });
     const job = (await tc.tenant.post(`${base}/restore-jobs`, { items: [{ restorePointId: points[0] }] })).body;
     await eventually(
       () => vendor.state<{ sessions: Record<string, unknown> }>(),
       (st) => Object.keys(st.sessions ?? {}).length === 1,
-      30_000,
+      60_000,
       20,
     );
     await workers[workers.length - 1].kill();
@@ -156,9 +166,10 @@ describe('worker killed mid-submission', () => {
     const vendor = new SandboxControl(stack.sandbox.origin, fx.sandboxPrefix, fx.scope);
     const { tc, base, points } = await estate(fx, 2);
     await vendor.clearCalls();
-    // Every restore POST is held 4 s: without one-at-a-time starts both jobs would be in flight at the kill,
-    // and each restart would find two unclaimed vendor jobs in its window and submit again.
-    await vendor.injectFault({ method: 'POST', path: '/backup/m365/restore/jobs$', latencyMs: 4000, count: 2 });
+    // Every restore POST is held 15 s (room for a loaded machine to reach the kill): without one-at-a-time starts
+    // both jobs would be in flight at the kill, and each restart would find two unclaimed vendor jobs in its window
+    // and submit again.
+    await vendor.injectFault({ method: 'POST', path: '/backup/m365/restore/jobs$', latencyMs: 15_000, count: 2 });
     const jobs: string[] = [];
     for (const point of points)
       jobs.push((await tc.tenant.post(`${base}/restore-jobs`, { items: [{ restorePointId: point, paths: fx.paths!('') }] })).body.id);

@@ -96,8 +96,11 @@ export async function startStack(opts: { worker?: boolean; config?: Record<strin
   };
 }
 
-/** Polls `fn` until `until` holds or the deadline passes (tests never sleep blindly). */
-export async function eventually<T>(fn: () => Promise<T>, until: (v: T) => boolean, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+/**
+ * Polls `fn` until `until` holds or the deadline passes (tests never sleep blindly). The deadline only fails a stuck
+ * test: keep it generous (>= 60 s), so a fully loaded machine is slow, never failing.
+ */
+export async function eventually<T>(fn: () => Promise<T>, until: (v: T) => boolean, timeoutMs = 60_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await fn();
   while (!until(last)) {

@@ -39,7 +39,8 @@ export class WorkerProcess {
     child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker did not start: ${output.join('')}`)), 30_000);
+      // Compiling and booting a worker takes long on a loaded machine; this only ends a worker that never starts.
+      const timer = setTimeout(() => reject(new Error(`worker did not start: ${output.join('')}`)), 120_000);
       const check = () => {
         if (output.join('').includes('"worker started"')) {
           clearTimeout(timer);
