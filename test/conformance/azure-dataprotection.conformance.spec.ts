@@ -473,7 +473,15 @@ describe('azure-dataprotection adapter against the Azure sandbox', () => {
   });
 
   it('records the x-ms-ratelimit-remaining-subscription-* budget ARM reports per operation type', async () => {
-    const s = await azureSetup({ readBucket: 50, writeBucket: 20, deleteBucket: 9 });
+    // No refill: the budget left is the count of calls, not how long this machine took between them (reads refill 25/s).
+    const s = await azureSetup({
+      readBucket: 50,
+      writeBucket: 20,
+      deleteBucket: 9,
+      readRefillPerSecond: 0,
+      writeRefillPerSecond: 0,
+      deleteRefillPerSecond: 0,
+    });
     const client = new AzureDpClient(s.config);
     await client.getVault(ctx);
     await client.getVault(ctx);

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { TenantDb, appPool } from '@bg/platform';
 import { APP_DB } from '../../apps/gateway/src/common/platform.providers';
 import { newTenant } from '../support/factories';
-import { startStack, type TestStack } from '../support/stack';
+import { eventually, startStack, type TestStack } from '../support/stack';
 
 /**
  * Found by the postgres-restart drill (npm run drill -- postgres-restart): when Postgres went away, every
@@ -33,7 +33,13 @@ describe('a database connection lost in the middle of a transaction', () => {
         pid = (await tx.query<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid'))[0].pid;
         // The server ends this backend while the client sits idle in its transaction (as when Postgres restarts).
         await owner.query('SELECT pg_terminate_backend($1)', [pid]);
-        await new Promise((r) => setTimeout(r, 300));
+        // Until the backend is gone (pg_terminate_backend only signals it), not a fixed sleep a loaded machine outlasts.
+        await eventually(
+          async () => (await owner.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n,
+          (n) => n === 0,
+          60_000,
+          50,
+        );
         await tx.query('SELECT 1');
       }),
     ).rejects.toThrow(/terminat|connection/i);
