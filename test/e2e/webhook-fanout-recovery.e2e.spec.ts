@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import { Client } from 'pg';
 import { createRedisClient, QUEUES, type RedisClient } from '@bg/platform';
 import { createWorker } from '../../apps/worker/src/bootstrap';
 import { DEFAULT_JOB_OPTIONS } from '../../apps/worker/src/common/queue-options';
 import { MaintenanceProcessor } from '../../apps/worker/src/maintenance/maintenance.processor';
 import { newTenant, type TenantContext } from '../support/factories';
+import { testQueues, type TestQueues } from '../support/redis';
 import { eventually, startStack, type TestStack } from '../support/stack';
 import { graphFixture } from '../support/vendor-fixtures';
 import { Receiver } from '../support/webhook-receiver';
@@ -24,6 +25,7 @@ describe('webhook fan-out survives crashed workers', () => {
   let stack: TestStack;
   let worker: INestApplicationContext | undefined;
   let db: Client;
+  let queues: TestQueues;
   let queue: Queue;
   let crashed: Worker;
   let redis: RedisClient;
@@ -79,10 +81,9 @@ describe('webhook fan-out survives crashed workers', () => {
     db = new Client({ connectionString: stack.config.DATABASE_URL });
     await db.connect();
     redis = createRedisClient(stack.config);
-    const url = new URL(stack.config.REDIS_URL);
-    const connection = { host: url.hostname, port: Number(url.port || 6379) };
-    queue = new Queue(QUEUES.webhooks, { connection, prefix: stack.config.QUEUE_PREFIX, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-    crashed = new Worker(QUEUES.webhooks, null, { connection, prefix: stack.config.QUEUE_PREFIX, autorun: false });
+    queues = testQueues(stack.config);
+    queue = queues.queue(QUEUES.webhooks, { defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    crashed = queues.worker(QUEUES.webhooks, null, { autorun: false });
     t = await newTenant(stack.admin);
     const T = `/v1/tenants/${t.tenantId}`;
     const ep = await t.tenant.post(`${T}/webhooks`, { url: rx.route('recovered', { secrets: [] }), eventTypes: ['connection.created'] });
@@ -106,16 +107,16 @@ describe('webhook fan-out survives crashed workers', () => {
     expect([await pending(events.lost), await pending(events.stalled)]).toEqual([1, 1]);
     await crashed.close(true);
     worker = await createWorker(stack.config);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await worker?.close();
-    await queue?.close();
+    await queues?.close();
     await redis?.quit();
     await db?.end();
     await stack?.stop();
     await rx.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('a fan-out job that stalled twice still runs: its event gets its delivery', async () => {
     const state = await eventually(

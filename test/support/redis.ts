@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, Worker, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
 import { QUEUES, createRedisClient, queueConnection, type AppConfig, type QueueName, type RedisClient } from '@bg/platform';
 import { throttleKey } from '../../apps/worker/src/common/connection-throttle';
 
@@ -14,9 +14,13 @@ export function testRedis(config: Pick<AppConfig, 'REDIS_URL' | 'REDIS_CLUSTER_N
   return createRedisClient(config, { maxRetriesPerRequest: 3 });
 }
 
-/** BullMQ queues and queue events of the stack (its prefix, its Redis), all closed by `close()`. */
+type Own<T> = Omit<T, 'connection' | 'prefix'>;
+
+/** BullMQ queues, queue events and workers of the stack (its prefix, its Redis), all closed by `close()`. */
 export interface TestQueues {
-  queue(name: QueueName): Queue;
+  queue(name: QueueName, options?: Own<QueueOptions>): Queue;
+  /** A worker of the test's own (e.g. one that takes a job and "dies" holding it). */
+  worker(name: QueueName, processor: Processor | null, options?: Own<WorkerOptions>): Worker;
   /** Resolves once the events stream is read (events before that are not seen). */
   events(name: QueueName): Promise<QueueEvents>;
   close(): Promise<void>;
@@ -24,13 +28,18 @@ export interface TestQueues {
 
 export function testQueues(config: RedisConfig): TestQueues {
   const redis = queueConnection(config);
-  const open: Array<Queue | QueueEvents> = [];
+  const open: Array<Queue | QueueEvents | Worker> = [];
   const options = { connection: redis.connection, prefix: config.QUEUE_PREFIX };
   return {
-    queue(name) {
-      const q = new Queue(name, options);
+    queue(name, own) {
+      const q = new Queue(name, { ...own, ...options });
       open.push(q);
       return q;
+    },
+    worker(name, processor, own) {
+      const w = new Worker(name, processor, { ...own, ...options });
+      open.push(w);
+      return w;
     },
     async events(name) {
       const e = new QueueEvents(name, options);
