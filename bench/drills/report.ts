@@ -67,6 +67,8 @@ export function writeBenchmarks(order: string[], date: string, setSeconds?: numb
     '| drill | setup | counts | duration | result |',
     '|---|---|---|---|---|',
     ...rows,
+    // A blank line before the next section's heading.
+    '',
     '',
   ].join('\n');
   const text = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n';
