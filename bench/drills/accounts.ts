@@ -11,13 +11,19 @@ import { SandboxControl, api, until } from '../support';
 export const VENDORS = ['graph', 'veeam', 'azure-dataprotection', 'avepoint'] as const;
 export type DrillVendor = (typeof VENDORS)[number];
 
-/** One vendor account's connection body, the item it protects and what a restore of it looks like. */
+/**
+ * Graph restores one item only once at a time (oneRestorePerItem): its tenants protect this many sites
+ * and their jobs rotate over them, so a connection's jobs are not all queued behind one site.
+ */
+const GRAPH_ITEMS = Number(process.env.DRILL_GRAPH_ITEMS ?? 10);
+
+/** One vendor account's connection body, the items it protects and what a restore of one looks like. */
 interface VendorAccount {
   prefix: string;
   scope: string;
   workload: string;
   connection: Record<string, unknown>;
-  item: { externalId: string; displayName: string };
+  items: Array<{ externalId: string; displayName: string }>;
   setup?(c: SandboxControl): Promise<void>;
   settle?(c: SandboxControl): Promise<void>;
   restore(point: string): Record<string, unknown>;
@@ -29,7 +35,7 @@ function account(vendor: DrillVendor, origin: string, restoreMs: number): Vendor
   switch (vendor) {
     case 'graph': {
       const tenantId = randomUUID();
-      const site = graphSandboxSites(tenantId, 1)[0];
+      const sites = graphSandboxSites(tenantId, GRAPH_ITEMS);
       return {
         prefix: 'graph',
         scope: tenantId,
@@ -45,7 +51,8 @@ function account(vendor: DrillVendor, origin: string, restoreMs: number): Vendor
             authorityHost: `${origin}/graph/login`,
           },
         },
-        item: { externalId: site.siteId, displayName: site.name },
+        items: sites.map((site) => ({ externalId: site.siteId, displayName: site.name })),
+        setup: (c) => c.configure({ activatingMs: Math.round(restoreMs / 10), restoreDurationMs: restoreMs }),
         restore: (point) => ({ items: [{ restorePointId: point }] }),
         startCall: /^POST .*[Rr]estoreSessions$/,
       };
@@ -63,7 +70,7 @@ function account(vendor: DrillVendor, origin: string, restoreMs: number): Vendor
           endpoint: `${origin}/veeam`,
           credentials: { username, password: veeamSandboxPassword(username) },
         },
-        item: { externalId: site.id, displayName: site.title },
+        items: [{ externalId: site.id, displayName: site.title }],
         setup: (c) => c.configure({ firstBackupDelayMs: 0, backupDurationMs: 1000, restoreDurationMs: restoreMs }),
         settle: (c) => c.advanceClock(5 * 60_000),
         restore: (point) => ({
@@ -96,7 +103,7 @@ function account(vendor: DrillVendor, origin: string, restoreMs: number): Vendor
             vaultName: AZURE_FIXTURE.vaultName,
           },
         },
-        item: { externalId: acct.id, displayName: acct.name },
+        items: [{ externalId: acct.id, displayName: acct.name }],
         setup: (c) =>
           c.configure({
             tokenLifetimeSeconds: 24 * 3600,
@@ -123,7 +130,7 @@ function account(vendor: DrillVendor, origin: string, restoreMs: number): Vendor
           endpoint: `${origin}/avepoint/api`,
           credentials: { clientId, clientSecret: avepointSandboxSecret(clientId), identityEndpoint: `${origin}/avepoint/identity` },
         },
-        item: { externalId: site, displayName: site.slice(site.lastIndexOf('/') + 1) },
+        items: [{ externalId: site, displayName: site.slice(site.lastIndexOf('/') + 1) }],
         setup: (c) => c.configure({ retentionDays: 30, restoreDurationMs: restoreMs }),
         restore: (point) => ({
           items: [{ restorePointId: point, paths: ['Documents/Shared/Budget.xlsx', 'Documents/Projects/Alpha/'] }],
@@ -143,8 +150,10 @@ export interface DrillTenant {
   key: string;
   connectionId: string;
   control: SandboxControl;
-  /** POST body of a restore of the tenant's one item. */
+  /** POST body of a restore of the tenant's first item. */
   body: Record<string, unknown>;
+  /** POST bodies of a restore of each of its items (one for all but Graph); submissions rotate over them. */
+  bodies: Array<Record<string, unknown>>;
   startCall: RegExp;
   /** The webhook endpoint (receiver route name) and its signing secret, when subscribed. */
   webhook?: { id: string; route: string; secret: string };
@@ -175,7 +184,7 @@ export async function setupTenant(
     connectionId: connection.id,
     workload: a.workload,
     displayName: `drill ${vendor}`,
-    items: [a.item],
+    items: a.items,
   });
   await until(
     async () => (await api(gatewayUrl, key, 'GET', `${T}/policies/${policy.id}`)).status === 'active',
@@ -183,15 +192,21 @@ export async function setupTenant(
     120_000,
   );
   await a.settle?.(control);
-  let point = '';
+  // A first restore point of every item.
+  const points = new Map<string, string>();
   await until(
     async () => {
-      point = (await api(gatewayUrl, key, 'GET', `${T}/restore-points?limit=1`)).items[0]?.id ?? '';
-      return point !== '';
+      for (const p of (await api(gatewayUrl, key, 'GET', `${T}/restore-points?limit=100`)).items as Array<{
+        id: string;
+        protectedItemId: string;
+      }>)
+        if (!points.has(p.protectedItemId)) points.set(p.protectedItemId, p.id);
+      return points.size >= a.items.length;
     },
-    `${vendor} first restore point`,
+    `${vendor} first restore point of each of ${a.items.length} items`,
     120_000,
   );
+  const bodies = [...points.values()].map((point) => a.restore(point));
   let webhook: DrillTenant['webhook'];
   if (opts.webhookUrl) {
     const route = `t${index}`;
@@ -206,13 +221,14 @@ export async function setupTenant(
     key,
     connectionId: connection.id,
     control,
-    body: a.restore(point),
+    body: bodies[0],
+    bodies,
     startCall: a.startCall,
     webhook,
   };
 }
 
-/** `n` tenants round-robin over the four vendors, set up a few at a time. */
+/** `n` tenants round-robin over the four vendors, set up DRILL_SETUP_PARALLEL (20) at a time. */
 export async function setupTenants(
   gatewayUrl: string,
   adminKey: string,
@@ -220,9 +236,10 @@ export async function setupTenants(
   n: number,
   opts: { restoreMs?: number; webhookUrl?: (route: string) => string } = {},
 ): Promise<DrillTenant[]> {
+  const parallel = Number(process.env.DRILL_SETUP_PARALLEL ?? 20);
   const out: DrillTenant[] = [];
-  for (let i = 0; i < n; i += 4) {
-    const batch = Array.from({ length: Math.min(4, n - i) }, (_, k) =>
+  for (let i = 0; i < n; i += parallel) {
+    const batch = Array.from({ length: Math.min(parallel, n - i) }, (_, k) =>
       setupTenant(gatewayUrl, adminKey, origin, i + k, VENDORS[(i + k) % 4], opts),
     );
     out.push(...(await Promise.all(batch)));

@@ -65,6 +65,9 @@ export interface Submission {
   first?: Answer;
 }
 
+/** Submissions per tenant so far (which of its items the next one restores). */
+const submitted = new WeakMap<DrillTenant, number>();
+
 const retryable = (a: Answer) => a.status === 0 || a.status >= 500 || a.status === 409;
 
 /**
@@ -74,10 +77,13 @@ const retryable = (a: Answer) => a.status === 0 || a.status >= 500 || a.status =
  */
 export async function submit(gateways: () => string[], t: DrillTenant, deadline: number, replay = false): Promise<Submission> {
   const key = `drill-${randomBytes(10).toString('hex')}`;
+  // The tenant's items in turn; a key's retries and replay send the same body.
+  const body = t.bodies[(submitted.get(t) ?? 0) % t.bodies.length];
+  submitted.set(t, (submitted.get(t) ?? 0) + 1);
   const s: Submission = { tenant: t, key, answers: [] };
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     const urls = gateways();
-    const a = await postOnce(urls[attempt % urls.length], t, key);
+    const a = await postOnce(urls[attempt % urls.length], t, key, body);
     s.answers.push(a);
     if (!retryable(a)) {
       s.first = a;
@@ -88,7 +94,7 @@ export async function submit(gateways: () => string[], t: DrillTenant, deadline:
   if (replay && s.first) {
     const urls = gateways();
     for (let attempt = 0; Date.now() < deadline; attempt++) {
-      const a = await postOnce(urls[(attempt + 1) % urls.length], t, key);
+      const a = await postOnce(urls[(attempt + 1) % urls.length], t, key, body);
       s.answers.push(a);
       if (!retryable(a)) break;
       await sleep(200);

@@ -5,13 +5,14 @@
 // At the end: every key answered and mapped to exactly one job, no job without a key (none doubled),
 // every replay answered like the first (same status, same job id), and the jobs end as in worker-kill.
 import { say, sleep } from '../support';
-import { submitMany } from './client';
-import { DRILL_CLIENTS, DRILL_JOBS, finalChecks, pick, prepare, result, teardown, untilAllTerminal, type DrillContext } from './common';
+import { submit, type Submission } from './client';
+import { DRILL_CLIENTS, finalChecks, pick, prepare, result, teardown, untilAllTerminal, type DrillContext } from './common';
 import type { DrillResult } from './report';
 
 const KILL_EVERY_MS = Number(process.env.DRILL_GATEWAY_KILL_EVERY_SECONDS ?? 3) * 1000;
 /** The load goes on until at least this many gateways were killed under it. */
 const MIN_KILLS = Number(process.env.DRILL_GATEWAY_KILLS ?? 5);
+const CLIENTS = Number(process.env.DRILL_GATEWAY_CLIENTS ?? DRILL_CLIENTS);
 
 export async function gatewayKill(): Promise<DrillResult> {
   const started = Date.now();
@@ -21,25 +22,44 @@ export async function gatewayKill(): Promise<DrillResult> {
     const c = ctx;
     let kills = 0;
     let killing = true;
+    // Every ~KILL_EVERY_MS a random gateway that is serving (started and ready) is killed and started
+    // again; the killer does not wait for the restart (a boot takes longer than the kill interval on this
+    // machine), so at times both gateways are down and the clients' retries meet connection errors.
+    const serving = new Set(c.stack.gateways);
+    const restarts: Array<Promise<void>> = [];
     const killer = (async () => {
       while (killing) {
         await sleep(KILL_EVERY_MS * (0.5 + Math.random()));
         if (!killing) break;
-        const g = pick(c.stack.gateways.filter((x) => x.alive));
+        const g = pick([...serving]);
         if (!g) continue;
+        serving.delete(g);
         await g.kill('SIGKILL');
         kills++;
         g.spawn();
-        await c.stack.gatewayReady(g).catch(() => undefined);
+        restarts.push(
+          c.stack
+            .gatewayReady(g)
+            .then(() => void serving.add(g))
+            .catch(() => undefined),
+        );
       }
     })();
-    const jobs = Number(process.env.DRILL_GATEWAY_JOBS ?? DRILL_JOBS / 2);
-    const subs: Awaited<ReturnType<typeof submitMany>> = [];
+    // Clients submit one key after another (no batches: a key waiting out an in-flight lease holds only its
+    // client) until at least MIN_KILLS gateways were killed under the load and `jobs` keys were submitted.
+    const jobs = Number(process.env.DRILL_GATEWAY_JOBS ?? 100);
+    const subs: Submission[] = [];
     const loadDeadline = Date.now() + 300_000;
-    while ((subs.length < jobs || kills < MIN_KILLS) && Date.now() < loadDeadline)
-      subs.push(...(await submitMany(c.gatewayUrls, c.tenants, Math.min(jobs, DRILL_CLIENTS * 2), DRILL_CLIENTS * 2, loadDeadline, true)));
+    const more = () => (subs.length < jobs || kills < MIN_KILLS) && Date.now() < loadDeadline;
+    let t = 0;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (more()) subs.push(await submit(c.gatewayUrls, c.tenants[t++ % c.tenants.length], loadDeadline, true));
+      }),
+    );
     killing = false;
     await killer;
+    await Promise.all(restarts);
     const answered = subs.filter((s) => s.first);
     const unanswered = subs.length - answered.length;
     const accepted = answered.filter((s) => s.first!.status === 202);
@@ -79,7 +99,7 @@ export async function gatewayKill(): Promise<DrillResult> {
     ];
     return result(
       'gateway-kill',
-      `${subs.length} keyed POSTs by ${DRILL_CLIENTS * 2} clients over 2 gateways (until >= ${MIN_KILLS} kills), kill -9 a gateway every ~${KILL_EVERY_MS / 1000} s, ${c.tenants.length} tenants`,
+      `${subs.length} keyed POSTs by ${CLIENTS} clients over 2 gateways (until >= ${MIN_KILLS} kills), kill -9 a gateway every ~${KILL_EVERY_MS / 1000} s, ${c.tenants.length} tenants`,
       started,
       {
         gatewayKills: kills,

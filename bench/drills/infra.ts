@@ -328,7 +328,8 @@ export class DrillStack {
   }
 
   async stop(): Promise<void> {
-    for (const p of [...this.workers, ...this.gateways, this.sandbox]) await p?.kill('SIGTERM');
+    // All at once: each process's graceful shutdown is its own (up to 10 s before SIGKILL).
+    await Promise.all([...this.workers, ...this.gateways, this.sandbox].map((p) => p?.kill('SIGTERM')));
     await this.redis?.kill();
     try {
       this.pg?.stop('immediate');

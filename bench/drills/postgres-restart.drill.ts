@@ -4,7 +4,7 @@
 // with Retry-After at once instead of hanging or answering a bare 500. After recovery no job is stuck
 // non-terminal; repairs by the reconciler are recorded as job events (counted).
 import { say, sleep } from '../support';
-import { DRILL_JOBS, finalChecks, prepare, result, teardown, untilAllTerminal, type DrillContext } from './common';
+import { finalChecks, prepare, result, teardown, untilAllTerminal, type DrillContext } from './common';
 import { pacedLoad, probe } from './outage';
 import type { DrillResult } from './report';
 
@@ -16,7 +16,7 @@ export async function postgresRestart(): Promise<DrillResult> {
   try {
     ctx = await prepare('postgres-restart');
     const c = ctx;
-    const jobs = Math.round(DRILL_JOBS / 2);
+    const jobs = Number(process.env.DRILL_PG_JOBS ?? 50);
     const spreadMs = OUTAGE_MS + 30_000;
     const load = pacedLoad(c.gatewayUrls, c.tenants, jobs, spreadMs, Date.now() + 300_000);
     await sleep(10_000);

@@ -5,7 +5,7 @@
 // are in Postgres; the relay hands them over when Redis is back) and answers within a second.
 // At the end every job is terminal, vendor restores = jobs, events and webhooks complete.
 import { say, sleep } from '../support';
-import { DRILL_JOBS, finalChecks, prepare, result, teardown, untilAllTerminal, type DrillContext } from './common';
+import { finalChecks, prepare, result, teardown, untilAllTerminal, type DrillContext } from './common';
 import { pacedLoad, probe } from './outage';
 import type { DrillResult } from './report';
 
@@ -17,7 +17,7 @@ export async function redisRestart(): Promise<DrillResult> {
   try {
     ctx = await prepare('redis-restart', { redisPersist: true });
     const c = ctx;
-    const jobs = Math.round(DRILL_JOBS / 2);
+    const jobs = Number(process.env.DRILL_REDIS_JOBS ?? 50);
     const spreadMs = OUTAGE_MS + 30_000;
     const load = pacedLoad(c.gatewayUrls, c.tenants, jobs, spreadMs, Date.now() + 300_000);
     await sleep(5_000);

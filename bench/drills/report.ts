@@ -51,7 +51,7 @@ export function markdownRow(r: DrillResult): string {
 }
 
 /** Replaces (or appends) the drills section of BENCHMARKS.md with every result on record, in drill order. */
-export function writeBenchmarks(order: string[], date: string): void {
+export function writeBenchmarks(order: string[], date: string, setSeconds?: number): void {
   const all = loadResults();
   const rows = order.filter((d) => all[d]).map((d) => markdownRow(all[d]));
   if (!rows.length) return;
@@ -61,11 +61,14 @@ export function writeBenchmarks(order: string[], date: string): void {
     `${date}, the 2-core build machine shared with other engineers' test runs. Each drill runs its own Postgres and Redis`,
     '(private, loopback ports), one sandbox, 2 gateways and 3 workers from dist/ as child processes; counts of vendor',
     "restores are read from the sandbox's own records, events and terminal states from our tables. Sizes are scaled by",
-    'DRILL_JOBS / DRILL_TENANTS (README, Fault drills); a drill exits non-zero on any loss or duplicate.',
+    'DRILL_JOBS / DRILL_TENANTS (README, Fault drills); a drill exits non-zero on any loss or duplicate. Durations are wall',
+    `time per drill, setup and teardown included${setSeconds ? `; this run of the set took ${setSeconds.toFixed(0)} s` : ''}.`,
     '',
     '| drill | setup | counts | duration | result |',
     '|---|---|---|---|---|',
     ...rows,
+    // A blank line before the next section's heading.
+    '',
     '',
   ].join('\n');
   const text = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n';

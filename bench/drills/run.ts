@@ -28,8 +28,10 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown drill ${unknown.join(', ')}; known: ${ORDER.join(', ')}`);
   const chosen = names.length ? ORDER.filter((n) => names.includes(n)) : ORDER;
   let failed = 0;
+  const setStarted = Date.now();
   for (const name of chosen) {
     say(`\n=== drill ${name}`);
+    const drillStarted = Date.now();
     let r: DrillResult;
     try {
       r = await DRILLS[name]();
@@ -45,12 +47,17 @@ async function main(): Promise<void> {
       };
       say(`  ${name} did not complete: ${(e as Error).stack}`);
     }
+    // Wall time from the drill's start to its stack being gone (setup and teardown included).
+    r.durationSeconds = (Date.now() - drillStarted) / 1000;
     printCounts(r);
     saveResult(r);
     if (!r.pass) failed++;
   }
-  writeBenchmarks(ORDER, DATE);
-  say(`\n${chosen.length - failed}/${chosen.length} drills passed; results in .data/drills/results.json and BENCHMARKS.md`);
+  // The set's time is written only for a run of all six (a partial run keeps the other drills' older rows).
+  writeBenchmarks(ORDER, DATE, chosen.length === ORDER.length ? (Date.now() - setStarted) / 1000 : undefined);
+  say(
+    `\n${chosen.length - failed}/${chosen.length} drills passed in ${((Date.now() - setStarted) / 1000).toFixed(0)} s; results in .data/drills/results.json and BENCHMARKS.md`,
+  );
   process.exit(failed ? 1 : 0);
 }
 

@@ -9,7 +9,7 @@ import type { DrillResult } from './report';
 
 const KILL_EVERY_MS = Number(process.env.DRILL_KILL_EVERY_SECONDS ?? 6) * 1000;
 /** Kills stop after this long (or when every job has ended), so the drill ends within its budget. */
-const KILL_FOR_MS = Number(process.env.DRILL_KILL_SECONDS ?? 90) * 1000;
+const KILL_FOR_MS = Number(process.env.DRILL_KILL_SECONDS ?? 60) * 1000;
 
 /** Jobs of the worker-kill drill on a Redis Cluster (worker-kill-cluster). */
 const CLUSTER_JOBS = Number(process.env.DRILL_CLUSTER_JOBS ?? 200);

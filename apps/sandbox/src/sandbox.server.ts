@@ -43,6 +43,11 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
   for (const vendor of opts.vendors) {
     await app.register(
       async (inst) => {
+        // When each request arrived (before any injected latency): the call log keeps it beside the answer time.
+        const arrived = new WeakMap<FastifyRequest, Date>();
+        inst.addHook('onRequest', async (req) => {
+          arrived.set(req, new Date());
+        });
         inst.addHook('onRequest', async (req, reply) => {
           const scopeKey = vendor.scopeOf(req);
           if (!scopeKey) return;
@@ -62,8 +67,10 @@ export async function startSandbox(opts: SandboxServerOptions): Promise<RunningS
           const scopeKey = vendor.scopeOf(req);
           if (!scopeKey) return;
           const [path, qs] = req.url.slice(vendor.prefix.length + 1).split('?');
+          const at = new Date();
           vendor.scopes.get(scopeKey).calls.record({
-            at: new Date().toISOString(),
+            receivedAt: (arrived.get(req) ?? at).toISOString(),
+            at: at.toISOString(),
             method: req.method,
             path,
             status,

@@ -56,7 +56,10 @@ export class FaultInjector {
 
 /** One request the sandbox received, for tests to assert on. */
 export interface RecordedCall {
+  /** When the sandbox answered (or the client went away: status 499). */
   at: string;
+  /** When the request arrived, before any injected latency: a call is "made" at this time, answered at `at`. */
+  receivedAt: string;
   method: string;
   path: string;
   status: number;
