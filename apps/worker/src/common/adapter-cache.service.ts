@@ -4,6 +4,7 @@ import { createAdapter, isVendorError, type BackupVendorPort } from '@bg/adapter
 import { CredentialCipher, TenantDb, connectionRepository, type SealedSecret, type TenantTx } from '@bg/platform';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { MeteredVendorPort } from '../usage/metered-vendor-port';
+import { ConnectionThrottle } from './connection-throttle';
 import { VendorCallMeter } from '../usage/vendor-call-meter.service';
 import { ERROR_CATALOG } from './worker-platform.module';
 
@@ -24,6 +25,7 @@ export class AdapterCache {
     private readonly meter: VendorCallMeter,
     private readonly db: TenantDb,
     private readonly metrics: WorkerMetrics,
+    private readonly throttle: ConnectionThrottle,
   ) {}
 
   /** The connection (deleted or not) and its adapter; NotFound if the tenant has no such connection. */
@@ -78,6 +80,8 @@ export class AdapterCache {
       (err) => {
         if (isVendorError(err)) this.metrics.vendorCallErrors.inc({ vendor, code: err.code });
       },
+      // No call leaves while the connection is paused by a vendor's Retry-After (across workers).
+      (signal) => this.throttle.waitOut(connection.id, signal),
     );
   }
 

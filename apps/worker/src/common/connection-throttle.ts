@@ -1,4 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job } from 'bullmq';
 import { isVendorError } from '@bg/adapters';
 import type { RedisClient } from '@bg/platform';
@@ -10,6 +11,11 @@ import type { RedisClient } from '@bg/platform';
 export function throttleKey(prefix: string, connectionId: string): string {
   return `${prefix}:throttle:${connectionId}`;
 }
+
+/** The longest a single vendor call waits for its connection's pause (then it goes, and meets the vendor's answer). */
+const MAX_CALL_WAIT_MS = 5 * 60_000;
+/** How long a call waits to read its connection's pause from Redis before it goes without. */
+const PAUSE_READ_TIMEOUT_MS = 1000;
 
 /**
  * A vendor's Retry-After pauses every call on that connection (vendor account) until then, across all
@@ -41,6 +47,24 @@ export class ConnectionThrottle implements OnApplicationShutdown {
   async pausedUntil(connectionId: string): Promise<number | undefined> {
     const until = Number(await this.redis.get(this.key(connectionId)));
     return until && until > Date.now() ? until : undefined;
+  }
+
+  /**
+   * Waits until the connection's pause (if any) has ended: called before every vendor call of the
+   * connection, so a call of a job already past its start check does not leave during a Retry-After either.
+   * A pause set again meanwhile is waited out too, up to MAX_CALL_WAIT_MS in all; `signal` ends the wait.
+   */
+  async waitOut(connectionId: string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + MAX_CALL_WAIT_MS;
+    // Redis unreachable: no pause can be read, and the call is not held for it (the vendor answers for itself).
+    const read = () => Promise.race([this.pausedUntil(connectionId).catch(() => undefined), sleep(PAUSE_READ_TIMEOUT_MS, undefined)]);
+    for (let until = await read(); until && Date.now() < deadline; until = await read()) {
+      try {
+        await sleep(Math.min(until, deadline) - Date.now() + 5, undefined, { signal });
+      } catch {
+        return; // aborted: the caller raises its own abort
+      }
+    }
   }
 
   onApplicationShutdown(): void {

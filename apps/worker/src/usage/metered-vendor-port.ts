@@ -18,6 +18,8 @@ export class MeteredVendorPort implements BackupVendorPort {
     private readonly onCall: (call: VendorCallRecord, operation: string) => void,
     private readonly onCredentialFailure: (err: VendorError) => void = () => undefined,
     private readonly onFailure: (err: unknown, operation: string) => void = () => undefined,
+    /** Awaited before every HTTP call of the wrapped adapter (the connection's Retry-After pause). */
+    private readonly beforeCall?: (signal?: AbortSignal) => Promise<void>,
   ) {
     const wrapped = this.inner;
     const w = <T>(operation: string, p: Promise<T>) => this.watch(operation, p);
@@ -59,12 +61,22 @@ export class MeteredVendorPort implements BackupVendorPort {
 
   private ctx(ctx: CallContext = {}, operation: string): CallContext {
     const callerHook = ctx.onVendorCall;
+    const callerGate = ctx.beforeVendorCall;
+    const gate = this.beforeCall;
     return {
       ...ctx,
       onVendorCall: (call) => {
         this.onCall(call, operation);
         callerHook?.(call);
       },
+      ...(gate || callerGate
+        ? {
+            beforeVendorCall: async () => {
+              await callerGate?.();
+              await gate?.(ctx.signal);
+            },
+          }
+        : {}),
     };
   }
 

@@ -47,6 +47,36 @@ async function rejection(p: Promise<unknown>): Promise<VendorError> {
 }
 
 describe('VendorHttp and the CallContext', () => {
+  it('sends nothing until ctx.beforeVendorCall has resolved (the worker holds calls during a Retry-After pause)', async () => {
+    const h = http();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let asked = 0;
+    const sent = h.send(
+      {
+        beforeVendorCall: () => {
+          asked++;
+          return gate;
+        },
+      },
+      'POST',
+      'a',
+      { body: {} },
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(asked).toBe(1);
+    expect(seen).toEqual([]);
+    open();
+    await sent;
+    expect(seen.map((r) => r.url)).toEqual(['/a']);
+    // Aborted while held: nothing is sent at all.
+    const ctl = new AbortController();
+    const held = h.send({ signal: ctl.signal, beforeVendorCall: async () => ctl.abort(new Error('shutdown')) }, 'POST', 'b', { body: {} });
+    expect(await rejection(held)).toMatchObject({ code: 'VENDOR_UNAVAILABLE', mayHaveApplied: false });
+    expect(seen.map((r) => r.url)).toEqual(['/a']);
+    await h.close();
+  });
+
   it('sends ctx.requestId in x-request-id by default, or in the vendor header it is given', async () => {
     const plain = http();
     const graph = http('client-request-id');

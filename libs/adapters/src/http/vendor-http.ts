@@ -68,6 +68,10 @@ export class VendorHttp {
   async send<T = unknown>(ctx: CallContext, method: string, pathOrUrl: string, options: RequestOptions = {}): Promise<VendorResponse<T>> {
     const vendor = this.opts.vendor;
     throwIfAborted(ctx, vendor);
+    if (ctx.beforeVendorCall) {
+      await ctx.beforeVendorCall();
+      throwIfAborted(ctx, vendor);
+    }
     const url = this.url(pathOrUrl, options.query);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (ctx.requestId) headers[this.opts.clientRequestIdHeader ?? 'x-request-id'] ??= ctx.requestId;

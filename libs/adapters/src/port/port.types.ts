@@ -32,6 +32,11 @@ export interface CallContext {
   tenantId?: string;
   /** Told about every HTTP call made, token requests included (for usage metering and logs). */
   onVendorCall?: (call: VendorCallRecord) => void;
+  /**
+   * Awaited before every HTTP request to the vendor (the worker waits out its connection's Retry-After
+   * pause, shared across workers, so no call leaves while a vendor asked us to wait).
+   */
+  beforeVendorCall?: () => Promise<void>;
 }
 
 export interface VendorCallRecord {
