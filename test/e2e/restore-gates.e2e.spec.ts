@@ -82,7 +82,8 @@ describe('restore admission gates', () => {
       (jobs) =>
         jobs.filter((j) => j.status === 'running').length === 3 &&
         jobs.filter((j) => j.status === 'queued' && /allows 3 restores at once/.test(j.statusReason ?? '')).length === 2,
-      60_000,
+      // The re-check of a waiting job runs every 30 s (SLOT_RECHECK_MS).
+      120_000,
     );
     const queued = settled.filter((j) => j.status === 'queued');
     expect(queued).toHaveLength(2);
@@ -104,5 +105,5 @@ describe('restore admission gates', () => {
       expect(c.status).toBe(401);
       expect(accepted.map((a) => a.headers?.['x-request-id'])).toContain(c.headers?.['x-request-id']);
     }
-  });
+  }, 300_000);
 });
