@@ -25,7 +25,7 @@ export const WORKER_SETTINGS = {
 
 /**
  * How many times a job of an idempotent-handler queue (webhooks: fan-outs and delivery attempts, all database
- * work re-run safely) may stall — its worker died or lost its lock — and still go back to wait. BullMQ's default
+ * work re-run safely; restore jobs: every handler asks the vendor before acting again) may stall — its worker died or lost its lock — and still go back to wait. BullMQ's default
  * is 1, and past it the job fails for good whatever its attempts ("job stalled more than allowable limit"): under
  * repeated worker kills a fan-out job stalled twice and its event was never fanned out. A cap remains so a job
  * that kills every worker that runs it ends at last (the maintenance sweeps still repair what it owed).

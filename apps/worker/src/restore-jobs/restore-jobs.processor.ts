@@ -6,7 +6,7 @@ import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, QUEUES, type AppConfig, type JobPayloads } from '@bg/platform';
 import { ConnectionThrottle } from '../common/connection-throttle';
 import { handleVendorFailure } from '../common/vendor-job';
-import { WORKER_SETTINGS, vendorBackoff } from '../common/queue-options';
+import { IDEMPOTENT_MAX_STALLED_COUNT, WORKER_SETTINGS, vendorBackoff } from '../common/queue-options';
 import { assertHandlers } from '../common/handlers';
 import { RestoreJobRunner } from './restore-job.runner';
 
@@ -16,7 +16,10 @@ import { RestoreJobRunner } from './restore-job.runner';
  */
 const SLOT_RECHECK_MS = 30_000;
 
-@Processor(QUEUES.restoreJobs, { concurrency: 50, settings: WORKER_SETTINGS })
+// A submission, poll or cancel whose worker died is taken up again however often that happened: every handler asks
+// the vendor before acting again (past BullMQ's default of one stall the job failed for good and waited for the
+// reconciler, 2-3 min; found by the worker-kill drill).
+@Processor(QUEUES.restoreJobs, { concurrency: 50, settings: WORKER_SETTINGS, maxStalledCount: IDEMPOTENT_MAX_STALLED_COUNT })
 export class RestoreJobsProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
   private readonly handlers = {
     'restore-job.submit': (job: Job, token?: string) => this.submit(job, token),
