@@ -185,7 +185,12 @@ describe('offboarding', () => {
       expect(again.status).toBe(202);
       expect(again.headers.get('location')).toBe(`/v1/tenants/${a.t.tenantId}`);
       expect(again.body).toMatchObject({ id: a.t.tenantId, status: 'deleted', offboarding: { vendorObjects: 'remove' } });
-      expect(await rowCounts(owner, a.t.tenantId)).toEqual(before);
+      // The audit log is left out: it records requests (this DELETE too) after their answer, so its count depends
+      // on when the read runs (a loaded run counted the entry of an earlier request that landed in between).
+      const { audit_log: auditBefore = 0, ...dataBefore } = before;
+      const { audit_log: auditAfter = 0, ...dataAfter } = await rowCounts(owner, a.t.tenantId);
+      expect(dataAfter).toEqual(dataBefore);
+      expect(auditAfter).toBeGreaterThanOrEqual(auditBefore);
     });
 
     it('the other tenant of the same partner is untouched: rows, key, credentials, and its job succeeds', async () => {
