@@ -57,7 +57,18 @@ export class ConnectionThrottle implements OnApplicationShutdown {
   async waitOut(connectionId: string, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + MAX_CALL_WAIT_MS;
     // Redis unreachable: no pause can be read, and the call is not held for it (the vendor answers for itself).
-    const read = () => Promise.race([this.pausedUntil(connectionId).catch(() => undefined), sleep(PAUSE_READ_TIMEOUT_MS, undefined)]);
+    // The read's timer is cancelled once it is answered: one timer per vendor call must not outlive the call.
+    const read = async () => {
+      const timer = new AbortController();
+      try {
+        return await Promise.race([
+          this.pausedUntil(connectionId).catch(() => undefined),
+          sleep(PAUSE_READ_TIMEOUT_MS, undefined, { signal: timer.signal }).catch(() => undefined),
+        ]);
+      } finally {
+        timer.abort();
+      }
+    };
     for (let until = await read(); until && Date.now() < deadline; until = await read()) {
       try {
         await sleep(Math.min(until, deadline) - Date.now() + 5, undefined, { signal });
